@@ -1,0 +1,3 @@
+from gdpr_lint.cli import main
+
+main()

@@ -1,0 +1,211 @@
+"""Command line, in Ruff's shape: `gdpr-lint check [PATHS]`, `gdpr-lint calls`,
+`gdpr-lint rule CODE`.
+
+Exit codes: 0 nothing to report; 1 findings remain; 2 usage or configuration
+error, internal error, or a file that could not be analysed (fail closed).
+Heavy modules are imported inside the commands so `--version` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from gdpr_lint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+OUTPUT_FORMATS = ["full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit"]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"gdpr-lint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _split_codes(values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        out.extend(c.strip() for c in v.split(",") if c.strip())
+    return out
+
+
+def _resolver(config: str | None, isolated: bool, select, ignore, extend_select):
+    from gdpr_lint.config import ConfigError, ConfigResolver
+
+    overrides = {}
+    if select:
+        overrides["select"] = _split_codes(select)
+    if ignore:
+        overrides["ignore"] = _split_codes(ignore)
+    if extend_select:
+        overrides["extend-select"] = _split_codes(extend_select)
+    try:
+        return ConfigResolver(config_file=Path(config) if config else None, isolated=isolated, overrides=overrides)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _write(text: str, output_file: str | None) -> None:
+    if output_file:
+        try:
+            Path(output_file).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{output_file}: cannot write output: {exc.strerror}")
+    else:
+        click.echo(text, nl=False)
+
+
+def _report_errors(errors) -> None:
+    for e in errors:
+        click.echo(f"gdpr-lint: error: {e.path}: {e.message}", err=True)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("gdpr-lint: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - fail closed with one line, never a traceback
+            if os.environ.get("GDPR_LINT_DEBUG"):
+                raise
+            from gdpr_lint.config import ConfigError
+            from gdpr_lint.ruledata import RuleDataError
+
+            if isinstance(exc, (ConfigError, RuleDataError)):
+                _fail(str(exc))
+            _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="gdpr-lint", message="%(prog)s %(version)s")
+def main() -> None:
+    """Find personal data that reaches OpenAI requests, and fix it."""
+
+
+def common_options(f):
+    for opt in reversed([
+        click.option("--config", type=click.Path(dir_okay=False), help="Use this config file (pyproject.toml or gdpr-lint.toml)."),
+        click.option("--isolated", is_flag=True, help="Ignore all configuration files."),
+        click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated)."),
+        click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable."),
+        click.option("--extend-select", multiple=True, help="Rule codes to enable in addition to the configured ones."),
+        click.option("--force-exclude", is_flag=True, help="Apply exclusions also to paths given explicitly (for pre-commit)."),
+        click.option("-q", "--quiet", is_flag=True, help="Print only findings and errors."),
+        click.option("-v", "--verbose", is_flag=True, help="Print what is being analysed."),
+    ]):
+        f = opt(f)
+    return f
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@common_options
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="full", show_default=True)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain (errors still exit 2).")
+@click.option("--severity-level", type=click.Choice(["low", "medium", "high"]), default="low", show_default=True,
+              help="Report only findings of at least this severity.")
+@click.option("--confidence-level", type=click.Choice(["low", "medium", "high"]), default="low", show_default=True,
+              help="Report only findings of at least this confidence.")
+@click.option("--stdin-filename", help="Read the source from standard input, reporting it under this name.")
+def check(paths, config, isolated, select, ignore, extend_select, force_exclude, quiet, verbose,
+          output_format, output_file, exit_zero, severity_level, confidence_level, stdin_filename) -> None:
+    """Report personal data reaching OpenAI requests in PATHS (default: .)."""
+    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.findings import filter_levels
+    from gdpr_lint.report import FORMATS, ReportContext, render
+
+    if output_format not in FORMATS:
+        _fail(f"output format {output_format!r} is not available in this version")
+    resolver = _resolver(config, isolated, select, ignore, extend_select)
+    stdin = None
+    if stdin_filename:
+        stdin = (stdin_filename, sys.stdin.buffer.read())
+        targets = [Path(p) for p in paths]
+    else:
+        targets = [Path(p) for p in (paths or (".",))]
+    result = analyse_paths(targets, resolver, force_exclude=force_exclude, stdin=stdin)
+    findings = filter_levels(result.findings, severity_level, confidence_level)
+    context = ReportContext(cwd=resolver.cwd, sources=result.sources, files=result.files)
+    _write(render(output_format, findings, context), output_file)
+    _report_errors(result.errors)
+    if not quiet and output_format in ("full", "concise"):
+        n = len(findings)
+        summary = f"Found {n} finding{'s' if n != 1 else ''} in {result.files} file{'s' if result.files != 1 else ''}."
+        if result.errors:
+            summary += f" {len(result.errors)} file{'s' if len(result.errors) != 1 else ''} could not be analysed."
+        click.echo(summary, err=bool(output_file))
+    if result.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@common_options
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False))
+def calls(paths, config, isolated, select, ignore, extend_select, force_exclude, quiet, verbose,
+          output_format, output_file) -> None:
+    """List every OpenAI request call site in PATHS (default: .)."""
+    import json
+
+    from gdpr_lint.engine import analyse_paths
+
+    resolver = _resolver(config, isolated, select, ignore, extend_select)
+    result = analyse_paths([Path(p) for p in (paths or (".",))], resolver, force_exclude=force_exclude)
+    if output_format == "json":
+        text = json.dumps([s.to_dict() for s in result.sites], indent=2) + "\n"
+    else:
+        lines = []
+        for s in result.sites:
+            prot = " protected" if s.protected else ""
+            lines.append(f"{s.path}:{s.span.line}:{s.span.column}: {s.endpoint} [{s.flavour}, {s.confidence} confidence{prot}]")
+        text = "\n".join(lines) + ("\n" if lines else "")
+        if not quiet:
+            text += f"{len(result.sites)} OpenAI call site{'s' if len(result.sites) != 1 else ''} in {result.files} files.\n"
+    _write(text, output_file)
+    _report_errors(result.errors)
+    sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Explain every rule.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+def rule(code, show_all, output_format) -> None:
+    """Explain a rule (or list them all)."""
+    import json
+
+    from gdpr_lint.rules import ALL_RULES, RULES_BY_CODE
+
+    if code:
+        r = RULES_BY_CODE.get(code.upper())
+        if r is None:
+            _fail(f"unknown rule code {code!r}; known: {', '.join(RULES_BY_CODE)}")
+        chosen = [r]
+    else:
+        chosen = list(ALL_RULES)
+    if output_format == "json":
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "summary": r.summary, "description": r.description,
+                                "severity": r.severity, "fix": r.fix, "default": r.default_enabled} for r in chosen], indent=2))
+        return
+    if not code and not show_all:
+        for r in chosen:
+            flag = "" if r.default_enabled else " (opt-in)"
+            click.echo(f"{r.code}  {r.name:34} {r.summary}{flag}")
+        return
+    for r in chosen:
+        click.echo(f"# {r.code} ({r.name})\n\n{r.summary}.\n\n{r.description}\n\nSeverity: {r.severity}. Fix: {r.fix}\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,247 @@
+"""Configuration: `[tool.gdpr-lint]` in pyproject.toml, or a `gdpr-lint.toml` /
+`.gdpr-lint.toml`. The closest config to a file wins; `extend = "../pyproject.toml"`
+inherits from another config. Keys follow Ruff's names. An unknown key or a value
+of the wrong type is a ConfigError naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gdpr_lint.ruledata import RuleDataError, load_toml
+from gdpr_lint.rules import DEFAULT_SELECT, RULES_BY_CODE, expand_selector
+
+CONFIG_FILES = ("gdpr-lint.toml", ".gdpr-lint.toml", "pyproject.toml")
+
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".mypy_cache", ".nox",
+    ".pants.d", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", "__pypackages__",
+    "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
+    ".gdpr_lint_cache", "__pycache__", ".pytest_cache",
+)
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Sink:
+    """A project function that sends its arguments to OpenAI (an internal wrapper)."""
+
+    function: str  # qualified name, e.g. "app.llm.ask" (or a bare function name)
+    content: tuple[str, ...] = ()  # parameter names carrying content; empty = every argument
+    identity: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path | None = None  # the config file these came from
+    root: Path | None = None  # the folder the config lives in (import resolution root)
+    select: tuple[str, ...] = DEFAULT_SELECT
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    personal_data: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sanitizers: tuple[str, ...] = ()
+    sinks: tuple[Sink, ...] = ()
+    eu_base_urls: tuple[str, ...] = ()
+    src: tuple[str, ...] = ()
+
+    def enabled_codes(self) -> frozenset[str]:
+        return frozenset(c for c in self.select if c not in self.ignore)
+
+    def fingerprint(self) -> str:
+        """A stable text of everything that changes analysis results (for the cache)."""
+        return repr((self.select, self.ignore, self.per_file_ignores, self.personal_data,
+                     self.sanitizers, self.sinks, self.eu_base_urls, self.src))
+
+
+_KEYS = {
+    "extend", "select", "ignore", "extend-select", "extend-ignore", "per-file-ignores", "exclude",
+    "extend-exclude", "respect-gitignore", "personal-data", "sanitizers", "sinks", "eu-base-urls",
+    "src",
+}
+
+
+def _codes(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of rule codes")
+    out: list[str] = []
+    for sel in value:
+        codes = expand_selector(sel)
+        if not codes:
+            raise ConfigError(f"{where}: unknown rule code or prefix {sel!r}")
+        out.extend(codes)
+    return tuple(dict.fromkeys(out))
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings")
+    return tuple(value)
+
+
+def _table_of(path: Path) -> dict[str, Any] | None:
+    try:
+        data = load_toml(path)
+    except RuleDataError as exc:
+        raise ConfigError(str(exc).replace("rule data", "config")) from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("gdpr-lint") if isinstance(tool, dict) else None
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.gdpr-lint] must be a table")
+        return table
+    return data
+
+
+def load_settings(path: Path, *, _seen: tuple[Path, ...] = ()) -> Settings:
+    """Load one config file (following `extend`)."""
+    path = path.resolve()
+    if path in _seen:
+        raise ConfigError(f"{path}: `extend` loops back to this file")
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    table = _table_of(path)
+    if table is None:
+        if path.name == "pyproject.toml":
+            raise ConfigError(f"{path}: no [tool.gdpr-lint] table")
+        table = {}
+    name = f"{path}"
+    base = Settings()
+    if "extend" in table:
+        target = table["extend"]
+        if not isinstance(target, str):
+            raise ConfigError(f"{name}: extend: expected a path string")
+        target_path = (path.parent / os.path.expanduser(target)).resolve()
+        if not target_path.is_file():
+            raise ConfigError(f"{name}: extend: {target} does not exist or is not a file")
+        base = load_settings(target_path, _seen=(*_seen, path))
+    return apply_table(base, table, name, path)
+
+
+def apply_table(base: Settings, table: dict[str, Any], name: str, path: Path | None) -> Settings:
+    for key in table:
+        if key not in _KEYS:
+            raise ConfigError(f"{name}: unknown key {key!r} in [tool.gdpr-lint]")
+    s = replace(base, path=path, root=path.parent if path else base.root)
+    if "select" in table:
+        s = replace(s, select=_codes(table["select"], f"{name}: select"))
+    if "extend-select" in table:
+        s = replace(s, select=tuple(dict.fromkeys(s.select + _codes(table["extend-select"], f"{name}: extend-select"))))
+    if "ignore" in table:
+        s = replace(s, ignore=_codes(table["ignore"], f"{name}: ignore"))
+    if "extend-ignore" in table:
+        s = replace(s, ignore=tuple(dict.fromkeys(s.ignore + _codes(table["extend-ignore"], f"{name}: extend-ignore"))))
+    if "per-file-ignores" in table:
+        pfi = table["per-file-ignores"]
+        if not isinstance(pfi, dict):
+            raise ConfigError(f"{name}: per-file-ignores: expected a table of glob = [codes]")
+        s = replace(s, per_file_ignores=tuple(
+            (glob, _codes(codes, f"{name}: per-file-ignores.{glob}")) for glob, codes in pfi.items()
+        ))
+    if "exclude" in table:
+        s = replace(s, exclude=_strings(table["exclude"], f"{name}: exclude"))
+    if "extend-exclude" in table:
+        s = replace(s, extend_exclude=s.extend_exclude + _strings(table["extend-exclude"], f"{name}: extend-exclude"))
+    if "respect-gitignore" in table:
+        if not isinstance(table["respect-gitignore"], bool):
+            raise ConfigError(f"{name}: respect-gitignore: expected true or false")
+        s = replace(s, respect_gitignore=table["respect-gitignore"])
+    if "personal-data" in table:
+        pd = table["personal-data"]
+        if not isinstance(pd, dict):
+            raise ConfigError(f"{name}: personal-data: expected a table of category = [terms]")
+        s = replace(s, personal_data=s.personal_data + tuple(
+            (cat, _strings(terms, f"{name}: personal-data.{cat}")) for cat, terms in pd.items()
+        ))
+    if "sanitizers" in table:
+        s = replace(s, sanitizers=s.sanitizers + _strings(table["sanitizers"], f"{name}: sanitizers"))
+    if "eu-base-urls" in table:
+        s = replace(s, eu_base_urls=_strings(table["eu-base-urls"], f"{name}: eu-base-urls"))
+    if "src" in table:
+        s = replace(s, src=_strings(table["src"], f"{name}: src"))
+    if "sinks" in table:
+        sinks = []
+        raw = table["sinks"]
+        if not isinstance(raw, list):
+            raise ConfigError(f"{name}: sinks: expected a list")
+        for i, item in enumerate(raw):
+            where = f"{name}: sinks[{i}]"
+            if isinstance(item, str):
+                sinks.append(Sink(item))
+            elif isinstance(item, dict):
+                unknown = set(item) - {"function", "content", "identity"}
+                if unknown:
+                    raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+                if not isinstance(item.get("function"), str):
+                    raise ConfigError(f"{where}: function: expected a string")
+                sinks.append(Sink(item["function"], _strings(item.get("content", []), f"{where}.content"),
+                                  _strings(item.get("identity", []), f"{where}.identity")))
+            else:
+                raise ConfigError(f"{where}: expected a string or a table")
+        s = replace(s, sinks=s.sinks + tuple(sinks))
+    return s
+
+
+def has_config(directory: Path) -> Path | None:
+    for fname in CONFIG_FILES:
+        candidate = directory / fname
+        if candidate.is_file():
+            if fname != "pyproject.toml":
+                return candidate
+            try:
+                if _table_of(candidate) is not None:
+                    return candidate
+            except ConfigError:
+                raise
+    return None
+
+
+class ConfigResolver:
+    """Finds the settings for each file: the closest config wins (Ruff's model)."""
+
+    def __init__(self, *, config_file: Path | None = None, isolated: bool = False,
+                 overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> None:
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self.overrides = overrides or {}
+        self._by_dir: dict[Path, Settings] = {}
+        self.fixed: Settings | None = None
+        if isolated:
+            self.fixed = self._override(replace(Settings(), root=self.cwd))
+        elif config_file is not None:
+            self.fixed = self._override(load_settings(config_file))
+
+    def _override(self, s: Settings) -> Settings:
+        if not self.overrides:
+            return s
+        return apply_table(s, self.overrides, "command line", s.path) if s.path else replace(
+            apply_table(s, self.overrides, "command line", None), root=s.root)
+
+    def for_path(self, path: Path) -> Settings:
+        if self.fixed is not None:
+            return self.fixed
+        directory = path if path.is_dir() else path.parent
+        return self._for_dir(directory.resolve())
+
+    def _for_dir(self, directory: Path) -> Settings:
+        hit = self._by_dir.get(directory)
+        if hit is not None:
+            return hit
+        found = has_config(directory)
+        if found is not None:
+            settings = self._override(load_settings(found))
+        elif directory.parent == directory:
+            settings = self._override(replace(Settings(), root=self.cwd))
+        else:
+            settings = self._for_dir(directory.parent)
+        self._by_dir[directory] = settings
+        return settings

@@ -1,0 +1,216 @@
+"""Discover the Python files to analyse: walk the given paths, skip virtualenvs,
+build folders and site-packages, honour `exclude` / `extend-exclude` and
+`.gitignore`. Paths that do not exist or cannot be listed become FileErrors
+(fail closed), never silent skips.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from gdpr_lint.config import ConfigResolver, Settings
+from gdpr_lint.model import FileError
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Relative to the working directory when inside it, always '/'-separated."""
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    if rel.startswith(".." + os.sep) or rel == "..":
+        rel = str(path)
+    return rel.replace(os.sep, "/")
+
+
+def _glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """Translate a gitignore-style glob (with `**`) into a regex on '/'-paths."""
+    i, out = 0, []
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "*":
+            if pattern[i:i + 3] == "**/":
+                out.append("(?:.*/)?")
+                i += 3
+                continue
+            if pattern[i:i + 2] == "**":
+                out.append(".*")
+                i += 2
+                continue
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = pattern.find("]", i + 1)
+            if j == -1:
+                out.append(re.escape(c))
+            else:
+                out.append("[" + pattern[i + 1:j].replace("\\", "\\\\") + "]")
+                i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+@dataclass(frozen=True)
+class _IgnoreRule:
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+    anchored: bool
+
+
+class GitIgnore:
+    """The rules of one .gitignore file, relative to its folder."""
+
+    def __init__(self, base: Path, lines: list[str]) -> None:
+        self.base = base
+        self.rules: list[_IgnoreRule] = []
+        for raw in lines:
+            line = raw.rstrip("\n").rstrip("\r")
+            if not line.strip() or line.startswith("#"):
+                continue
+            line = line.rstrip(" ") if not line.endswith("\\ ") else line
+            negate = line.startswith("!")
+            if negate:
+                line = line[1:]
+            if line.startswith("\\"):
+                line = line[1:]
+            dir_only = line.endswith("/")
+            line = line.rstrip("/")
+            anchored = "/" in line
+            line = line.lstrip("/")
+            if not line:
+                continue
+            self.rules.append(_IgnoreRule(_glob_to_regex(line), negate, dir_only, anchored))
+
+    def match(self, path: Path, is_dir: bool) -> bool | None:
+        """True ignored, False re-included, None no opinion."""
+        try:
+            rel = path.relative_to(self.base).as_posix()
+        except ValueError:
+            return None
+        verdict = None
+        for rule in self.rules:
+            if rule.dir_only and not is_dir:
+                continue
+            target = rel if rule.anchored else rel.rsplit("/", 1)[-1]
+            if rule.regex.match(target):
+                verdict = not rule.negate
+        return verdict
+
+
+def _matches_any(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
+    name = path.name
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    for pat in patterns:
+        if "/" in pat.rstrip("/"):
+            if fnmatch.fnmatch(rel, pat.rstrip("/")) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*"):
+                return True
+        elif fnmatch.fnmatch(name, pat.rstrip("/")):
+            return True
+    return False
+
+
+class Discovery:
+    def __init__(self, resolver: ConfigResolver, *, force_exclude: bool = False) -> None:
+        self.resolver = resolver
+        self.force_exclude = force_exclude
+        self._gitignores: dict[Path, GitIgnore | None] = {}
+
+    def _gitignore(self, directory: Path) -> GitIgnore | None:
+        if directory not in self._gitignores:
+            gi = directory / ".gitignore"
+            try:
+                lines = gi.read_text(encoding="utf-8", errors="replace").splitlines() if gi.is_file() else None
+            except OSError:
+                lines = None
+            self._gitignores[directory] = GitIgnore(directory, lines) if lines is not None else None
+        return self._gitignores[directory]
+
+    def _git_ignored(self, path: Path, is_dir: bool) -> bool:
+        verdict = None
+        for parent in reversed(path.parents):
+            gi = self._gitignore(parent)
+            if gi is not None:
+                v = gi.match(path, is_dir)
+                if v is not None:
+                    verdict = v
+            if (parent / ".git").exists():
+                verdict = verdict if verdict is not None else None
+        return bool(verdict)
+
+    def excluded(self, path: Path, settings: Settings, is_dir: bool) -> bool:
+        root = settings.root or self.resolver.cwd
+        if _matches_any(path, root, settings.exclude + settings.extend_exclude):
+            return True
+        if settings.respect_gitignore and self._git_ignored(path, is_dir):
+            return True
+        return False
+
+    def files(self, paths: list[Path]) -> tuple[list[Path], list[FileError]]:
+        found: dict[Path, None] = {}
+        errors: list[FileError] = []
+        cwd = self.resolver.cwd
+        for given in paths:
+            path = Path(os.path.abspath(given))
+            if not os.path.lexists(path):
+                errors.append(FileError(display_path(path, cwd), "No such file or directory"))
+                continue
+            if path.is_file() or (path.is_symlink() and not path.is_dir()):
+                settings = self.resolver.for_path(path)
+                if self.force_exclude and self.excluded(path, settings, False):
+                    continue
+                found[path] = None
+                continue
+            self._walk(path, found, errors)
+        return list(found), errors
+
+    def _walk(self, top: Path, found: dict[Path, None], errors: list[FileError]) -> None:
+        cwd = self.resolver.cwd
+        seen_dirs: set[tuple[int, int]] = set()
+        stack = [top]
+        while stack:
+            directory = stack.pop()
+            try:
+                st = directory.stat()
+            except OSError as exc:
+                errors.append(FileError(display_path(directory, cwd), f"cannot access folder: {exc.strerror}"))
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen_dirs:
+                continue  # a symlink loop or a second link to a folder already walked
+            seen_dirs.add(key)
+            try:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            except OSError as exc:
+                errors.append(FileError(display_path(directory, cwd), f"cannot list folder: {exc.strerror}"))
+                continue
+            settings = self.resolver.for_path(directory)
+            subdirs = []
+            for entry in entries:
+                path = Path(entry.path)
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if self.excluded(path, settings, True):
+                        continue
+                    subdirs.append(path)
+                elif entry.name.endswith((".py", ".pyi")) and not entry.name.endswith(".pyi"):
+                    if self.excluded(path, settings, False):
+                        continue
+                    if entry.is_symlink() and not os.path.exists(entry.path):
+                        errors.append(FileError(display_path(path, cwd), "broken symbolic link"))
+                        continue
+                    found[path] = None
+            stack.extend(reversed(subdirs))

@@ -1,0 +1,112 @@
+"""Turn the hits of the flow analysis into findings: one per request call and rule,
+naming the data, its categories, where it entered and the path it took.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from gdpr_lint.interpreter import Hit
+from gdpr_lint.model import Finding, level_at_least
+from gdpr_lint.project import Project, SiteInfo
+from gdpr_lint.values import Src
+from gdpr_lint.vocabulary import Vocabulary
+
+NOT_AUTOFIXABLE = {
+    "openai-legacy": "Legacy openai<1.0 call: migrate to the v1 client, then run --fix (or wrap the text with gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply).",
+    "langchain": "LangChain call: pass the text through gdpr_lint.runtime.pseudonymise(...) before invoking the model and reidentify(...) the reply.",
+    "litellm": "LiteLLM call: pseudonymise the message contents with gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply.",
+    "configured": "Call to a configured wrapper: protect the OpenAI call inside the wrapper, or pseudonymise the arguments.",
+}
+FIXABLE_FLAVOURS = {"openai-v1", "openai-v1-async", "openai-azure", "openai-azure-async", "openai-module"}
+_CONF_RANK = {"low": 0, "medium": 1, "high": 2}
+
+
+def _min_conf(a: str, b: str) -> str:
+    return a if _CONF_RANK[a] <= _CONF_RANK[b] else b
+
+
+def _max_conf(values) -> str:
+    return max(values, key=lambda c: _CONF_RANK[c], default="low")
+
+
+def build_findings(project: Project, vocab: Vocabulary) -> list[Finding]:
+    grouped: dict[tuple[str, str], dict] = defaultdict(dict)
+    for hit in project.all_hits():
+        info = project.sites.get(hit.site)
+        if info is None or not info.module.reported:
+            continue
+        cat = vocab.categories.get(hit.label.category)
+        if cat is None:
+            continue
+        if hit.kind == "content":
+            if not cat.content:
+                continue
+            code = "GDPR002" if cat.special else "GDPR001"
+        else:
+            if not cat.direct_identifier:
+                continue
+            code = "GDPR003"
+        labels = grouped[(hit.site, code)]
+        key = (hit.label.expr, hit.label.category, hit.label.origin)
+        if key not in labels or len(hit.label.path) < len(labels[key][0].path):
+            labels[key] = (hit.label, hit)
+    findings = []
+    for (site_key, code), labels in grouped.items():
+        info = project.sites[site_key]
+        findings.append(_finding(info, code, [v for v in labels.values()], vocab))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: Vocabulary) -> Finding:
+    site = info.site
+    labelled.sort(key=lambda lh: (-_CONF_RANK[lh[0].confidence], lh[0].origin.line, lh[0].expr))
+    data = []
+    categories = []
+    for lab, _ in labelled:
+        label = vocab.categories[lab.category].label
+        entry = f"{lab.expr} ({label})"
+        if entry not in data:
+            data.append(entry)
+        if lab.category not in categories:
+            categories.append(lab.category)
+    confidence = _min_conf(site.confidence, _max_conf(lab.confidence for lab, _ in labelled))
+    first, first_hit = labelled[0]
+    flow = [first.origin, *first.path]
+    shown = ", ".join(data[:4]) + (f" and {len(data) - 4} more" if len(data) > 4 else "")
+    if code == "GDPR001":
+        message = f"Personal data reaches {site.endpoint} without redaction: {shown}"
+        severity = "high" if any(c in ("national_id", "bank", "record") for c in categories) else "medium"
+    elif code == "GDPR002":
+        kinds = ", ".join(dict.fromkeys(vocab.categories[c].label for c in categories))
+        message = f"Special-category data ({kinds}) reaches {site.endpoint} without redaction: {shown}"
+        severity = "high"
+    else:
+        params = ", ".join(sorted({h.param for _, h in labelled}))
+        message = f"Raw identifier sent as {params}= to {site.endpoint}: {shown}; send gdpr_lint.runtime.pseudonymous_id(...) or a keyed hash"
+        severity = "medium"
+    if len(labelled) > 1:
+        message += f" (path shown for {first.expr})"
+    fixable = site.flavour in FIXABLE_FLAVOURS or (code == "GDPR003" and site.flavour not in ("langchain",))
+    known: dict[str, list[str]] = {}
+    if code != "GDPR003":
+        for lab, hit in labelled:
+            if lab.known and lab.scope == info.function_key and lab.category not in ("record", "free_text"):
+                known.setdefault(lab.category, [])
+                if lab.known not in known[lab.category]:
+                    known[lab.category].append(lab.known)
+    else:
+        for lab, hit in labelled:
+            known.setdefault(hit.param, [])
+    return Finding(
+        code=code, path=site.path, span=site.span, message=message, severity=severity,
+        confidence=confidence, data=data, categories=categories, flow=flow, endpoint=site.endpoint,
+        flavour=site.flavour, function=site.function, callee=site.text, fixable=fixable,
+        fix_hint="" if fixable else NOT_AUTOFIXABLE.get(site.flavour, "Redact the data before the call."),
+        known=known,
+    )
+
+
+def filter_levels(findings: list[Finding], severity: str, confidence: str) -> list[Finding]:
+    return [f for f in findings if level_at_least(f.severity, severity) and level_at_least(f.confidence, confidence)]

@@ -1,0 +1,160 @@
+"""The data every stage of the pipeline passes on: call sites, findings, errors.
+
+These are plain, serialisable records so that the cache, the worker processes and
+every report format share one contract (documented in README.md, "JSON findings").
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of a file: 1-based lines, 1-based columns in Unicode code points."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """One step of the path personal data takes from where it enters to the request."""
+
+    path: str
+    line: int
+    column: int
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CallSite:
+    """An OpenAI request call expression found in the code."""
+
+    path: str
+    span: Span
+    endpoint: str  # e.g. "chat.completions.create"
+    flavour: str  # openai-v1 | openai-v1-async | openai-azure | openai-module | openai-legacy | langchain | litellm
+    confidence: str  # high | medium | low (how sure we are the receiver is an OpenAI client)
+    protected: bool = False  # routed through gdpr_lint.runtime.protect
+    function: str = ""  # enclosing function's qualified name ("" at module level)
+    text: str = ""  # the callee expression as written, e.g. "client.chat.completions.create"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "endpoint": self.endpoint,
+            "flavour": self.flavour,
+            "confidence": self.confidence,
+            "protected": self.protected,
+            "function": self.function,
+            "callee": self.text,
+        }
+
+
+@dataclass
+class Finding:
+    """A rule violation at an OpenAI request call (or, for GDPR100, at a comment)."""
+
+    code: str
+    path: str
+    span: Span
+    message: str
+    severity: str  # low | medium | high
+    confidence: str  # low | medium | high
+    data: list[str] = field(default_factory=list)  # e.g. ["customer.email (email)"]
+    categories: list[str] = field(default_factory=list)  # e.g. ["email", "name"]
+    flow: list[FlowStep] = field(default_factory=list)
+    endpoint: str = ""
+    flavour: str = ""
+    function: str = ""  # enclosing function's qualified name, part of the fingerprint
+    callee: str = ""  # callee text, part of the fingerprint
+    fixable: bool = False
+    fix_hint: str = ""  # what to do by hand when no automatic fix exists
+    # Personal expressions in scope at the call, handed to the runtime by --fix:
+    # category -> list of source expressions valid at the call site.
+    known: dict[str, list[str]] = field(default_factory=dict)
+    suppression_reason: str | None = None
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        return self.span.column
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.span.line, self.span.column, self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "code": self.code,
+            "path": self.path,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "message": self.message,
+            "severity": self.severity,
+            "confidence": self.confidence,
+            "data": list(self.data),
+            "categories": list(self.categories),
+            "flow": [s.to_dict() for s in self.flow],
+            "endpoint": self.endpoint,
+            "flavour": self.flavour,
+            "function": self.function,
+            "fixable": self.fixable,
+        }
+        if self.fix_hint:
+            out["fix_hint"] = self.fix_hint
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Finding":
+        return cls(
+            code=d["code"],
+            path=d["path"],
+            span=Span(d["line"], d["column"], d["end_line"], d["end_column"]),
+            message=d["message"],
+            severity=d["severity"],
+            confidence=d["confidence"],
+            data=list(d.get("data", [])),
+            categories=list(d.get("categories", [])),
+            flow=[FlowStep(**s) for s in d.get("flow", [])],
+            endpoint=d.get("endpoint", ""),
+            flavour=d.get("flavour", ""),
+            function=d.get("function", ""),
+            callee=d.get("callee", ""),
+            fixable=d.get("fixable", False),
+            fix_hint=d.get("fix_hint", ""),
+            known={k: list(v) for k, v in d.get("known", {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file (or path) that could not be analysed. Any of these makes the run exit 2."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+LEVELS = ("low", "medium", "high")
+
+
+def level_at_least(value: str, minimum: str) -> bool:
+    return LEVELS.index(value) >= LEVELS.index(minimum)

@@ -1,0 +1,142 @@
+"""What the analysis knows about the OpenAI surface, loaded from rules/:
+endpoints.toml (v1 client resources, generated from the SDK), legacy.toml (0.x
+module API), integrations.toml (LangChain, LiteLLM) and sanitizers.toml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from gdpr_lint.ruledata import RuleDataError, load_rule_file
+
+CLIENT_CLASSES = {
+    "openai.OpenAI": "openai-v1",
+    "openai.Client": "openai-v1",
+    "openai.AsyncOpenAI": "openai-v1-async",
+    "openai.AsyncClient": "openai-v1-async",
+    "openai.AzureOpenAI": "openai-azure",
+    "openai.AsyncAzureOpenAI": "openai-azure-async",
+    "openai.lib.azure.AzureOpenAI": "openai-azure",
+    "openai.lib.azure.AsyncAzureOpenAI": "openai-azure-async",
+}
+
+# Receivers that keep the client/resource they were called on.
+CLIENT_PASSTHROUGH_METHODS = {"with_options", "copy"}
+RESOURCE_VARIANTS = {"with_raw_response", "with_streaming_response"}
+
+# Other vendors' SDKs: a call through them is never an OpenAI call.
+FOREIGN_ROOTS = {
+    "groq", "anthropic", "mistralai", "cohere", "together", "fireworks", "ollama", "google",
+    "vertexai", "boto3", "replicate", "huggingface_hub", "perplexity", "cerebras", "xai_sdk",
+    "deepseek", "ai21", "voyageai", "zhipuai", "dashscope", "llama_cpp",
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    path: str
+    kind: str
+    content: tuple[str, ...]
+    identity: tuple[str, ...]
+    metadata: tuple[str, ...]
+    positional: tuple[str, ...]
+    streaming: bool
+
+
+def _endpoint(d: dict, source: str) -> Endpoint:
+    try:
+        return Endpoint(
+            path=d["path"], kind=d.get("kind", "other"), content=tuple(d.get("content", [])),
+            identity=tuple(d.get("identity", [])), metadata=tuple(d.get("metadata", [])),
+            positional=tuple(d.get("positional", [])), streaming=bool(d.get("streaming", False)),
+        )
+    except (KeyError, TypeError) as exc:
+        raise RuleDataError(f"{source}: malformed [[endpoint]] entry {d!r}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class LangChainMethod:
+    name: str
+    kinds: tuple[str, ...]
+    content_position: int
+    content_keywords: tuple[str, ...]
+
+
+class Catalogue:
+    def __init__(self) -> None:
+        data = load_rule_file("endpoints.toml")
+        self.endpoints: dict[str, Endpoint] = {}
+        for d in data.get("endpoint", []):
+            ep = _endpoint(d, "endpoints.toml")
+            self.endpoints[ep.path] = ep
+        self.resource_prefixes: set[str] = set()
+        self.resource_roots: frozenset[str] = frozenset(p.split(".")[0] for p in self.endpoints)
+        for path in self.endpoints:
+            parts = path.split(".")
+            for i in range(1, len(parts)):
+                self.resource_prefixes.add(".".join(parts[:i]))
+        legacy = load_rule_file("legacy.toml")
+        self.legacy: dict[str, Endpoint] = {}
+        for d in legacy.get("endpoint", []):
+            ep = _endpoint(d, "legacy.toml")
+            self.legacy[ep.path] = ep
+        integ = load_rule_file("integrations.toml")
+        lc = integ.get("langchain", {})
+        self.langchain_models: dict[str, str] = {m["name"]: m["kind"] for m in lc.get("model", [])}
+        self.langchain_bound: set[str] = set(lc.get("bound_methods", []))
+        self.langchain_methods: dict[str, LangChainMethod] = {}
+        for m in lc.get("method", []):
+            self.langchain_methods[m["name"]] = LangChainMethod(
+                m["name"], tuple(m.get("kinds", [])), int(m.get("content_position", 0)),
+                tuple(m.get("content_keywords", [])))
+        ll = integ.get("litellm", {})
+        self.litellm_functions: dict[str, Endpoint] = {}
+        for f in ll.get("function", []):
+            name = f.get("name") or f.get("path")
+            self.litellm_functions[name] = Endpoint(
+                path=name, kind=f.get("kind", "chat"), content=tuple(f.get("content", [])),
+                identity=tuple(f.get("identity", [])), metadata=tuple(f.get("metadata", [])),
+                positional=tuple(f.get("positional", ["model"])), streaming=bool(f.get("streaming", False)))
+        models = ll.get("models", {})
+        self.openai_model_prefixes = tuple(p.lower() for p in models.get("openai_prefixes", []))
+        self.other_model_prefixes = tuple(p.lower() for p in models.get("other_prefixes", []))
+
+    def endpoint(self, path: tuple[str, ...]) -> Endpoint | None:
+        return self.endpoints.get(".".join(p for p in path if p not in RESOURCE_VARIANTS))
+
+    def is_resource_prefix(self, path: tuple[str, ...]) -> bool:
+        return ".".join(p for p in path if p not in RESOURCE_VARIANTS) in self.resource_prefixes
+
+    def model_is_openai(self, model: str) -> bool | None:
+        """True for OpenAI model names, False for other providers', None if unclear."""
+        m = model.strip().lower()
+        best_openai = max((len(p) for p in self.openai_model_prefixes if m.startswith(p)), default=0)
+        best_other = max((len(p) for p in self.other_model_prefixes if m.startswith(p)), default=0)
+        if best_openai == best_other == 0:
+            return None
+        return best_openai > best_other
+
+
+@lru_cache(maxsize=None)
+def catalogue() -> Catalogue:
+    return Catalogue()
+
+
+@dataclass(frozen=True)
+class Sanitizers:
+    content: frozenset[str]  # qualified names whose result is redacted text
+    content_methods: frozenset[tuple[str, str]]  # (class qualname, method)
+    identity: frozenset[str]  # hashes / keyed ids: fine for user= and drop data
+    protect: frozenset[str]
+
+
+@lru_cache(maxsize=None)
+def sanitizers() -> Sanitizers:
+    data = load_rule_file("sanitizers.toml")
+    return Sanitizers(
+        content=frozenset(data.get("content", [])),
+        content_methods=frozenset(tuple(x.split("#", 1)) for x in data.get("content_methods", [])),
+        identity=frozenset(data.get("identity", [])),
+        protect=frozenset(data.get("protect", [])),
+    )

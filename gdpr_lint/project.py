@@ -1,0 +1,600 @@
+"""Whole-program part of the analysis: modules and imports, project functions and
+classes, function summaries, OpenAI call-site detection, and turning the hits the
+interpreter records into findings.
+
+Summaries are computed on demand (bottom-up through calls), once per function;
+a summary says what the function returns and which of its parameters reach an
+OpenAI request, so a helper fed personal data by a caller in another module
+yields a finding at the helper's request with the caller in the flow.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from gdpr_lint.interpreter import Frame, Hit, ParamSink, Summary, endpoint_params, strip_params
+from gdpr_lint.model import CallSite, FileError, FlowStep, Span
+from gdpr_lint.openai_api import CLIENT_CLASSES, Endpoint, catalogue, sanitizers
+from gdpr_lint.source import SourceError, SourceFile, read_source
+from gdpr_lint.values import (
+    EMPTY, HASHED, SANITIZED, Client, Cls, Const, Ext, Flag, Func, Guess, Inst, LangChain, Mod,
+    Obj, Par, Person, Protected, Res, Src, Value, join,
+)
+from gdpr_lint.vocabulary import Vocabulary, tokenize
+
+GUESS_ROOTS = frozenset({
+    "chat", "embeddings", "responses", "completions", "beta", "audio", "moderations", "images",
+    "vector_stores", "conversations", "fine_tuning", "batches", "uploads",
+})
+MAX_EXTRA_MODULES = 2000
+
+
+@dataclass
+class ModuleInfo:
+    name: str
+    source: SourceFile
+    package: bool  # an __init__.py
+    globals: dict[str, Value] = field(default_factory=dict)
+    state: str = "new"  # new | collecting | ready
+    reported: bool = True  # findings in this file are reported
+    _line_bytes: dict[int, bytes] = field(default_factory=dict)
+
+    def segment(self, node: ast.AST) -> str:
+        lineno = getattr(node, "lineno", None)
+        end = getattr(node, "end_lineno", None)
+        if lineno is not None and lineno == end:
+            b = self._line_bytes.get(lineno)
+            if b is None:
+                b = self.source.lines[lineno - 1].encode("utf-8") if lineno <= len(self.source.lines) else b""
+                self._line_bytes[lineno] = b
+            return b[node.col_offset:node.end_col_offset].decode("utf-8", errors="replace")
+        try:
+            return ast.unparse(node)
+        except Exception:  # noqa: BLE001 - display text only
+            return "<expression>"
+
+
+@dataclass
+class FunctionInfo:
+    key: str
+    module: ModuleInfo
+    qualname: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    cls: "ClassInfo | None"
+    closure: Frame | None
+    param_names: list[str]
+    is_method: bool
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+@dataclass
+class ClassInfo:
+    key: str
+    module: ModuleInfo
+    qualname: str
+    name: str
+    node: ast.ClassDef
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    attrs: dict[str, Value] = field(default_factory=dict)  # class-level and self.* attributes
+    bases: list[Value] = field(default_factory=list)
+    person: bool = False
+    field_categories: dict[str, str] = field(default_factory=dict)
+    store_state: str = "new"
+
+
+@dataclass
+class SiteInfo:
+    site: CallSite
+    module: ModuleInfo
+    function_key: str
+    endpoint: Endpoint | None
+    node: ast.Call
+
+
+FIELD_TYPE_CATEGORIES = {
+    "EmailStr": "email", "EmailField": "email", "NameEmail": "email", "PhoneNumberField": "phone",
+    "PhoneNumber": "phone", "IPAddressField": "ip_address", "GenericIPAddressField": "ip_address",
+    "IPvAnyAddress": "ip_address", "PaymentCardNumber": "bank",
+}
+
+
+class Project:
+    def __init__(self, vocab: Vocabulary, *, roots: list[Path], cwd: Path,
+                 extra_sanitizers: tuple[str, ...] = (), sinks: tuple = (),
+                 load_module: Callable[[Path], SourceFile] | None = None) -> None:
+        self.vocab = vocab
+        self.catalogue = catalogue()
+        self.sanitizers = sanitizers()
+        self.extra_sanitizers = frozenset(extra_sanitizers)
+        self.configured_sinks = {s.function: s for s in sinks}
+        self.cwd = cwd
+        self.roots = [r.resolve() for r in roots]
+        self.modules: dict[str, ModuleInfo] = {}
+        self.by_path: dict[Path, ModuleInfo] = {}
+        self.functions: dict[str, FunctionInfo] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self.summaries: dict[str, Summary] = {}
+        self.in_progress: set[str] = set()
+        self.sites: dict[str, SiteInfo] = {}
+        self.module_hits: list[Hit] = []
+        self.errors: list[FileError] = []
+        self._missing: set[str] = set()
+        self._extra_loaded = 0
+
+    # ------------------------------------------------------------------ modules
+
+    def module_name_for(self, path: Path) -> tuple[str, bool]:
+        path = path.resolve()
+        package = path.name == "__init__.py"
+        parts = [] if package else [path.stem]
+        d = path.parent
+        while (d / "__init__.py").exists() and d.parent != d:
+            parts.insert(0, d.name)
+            d = d.parent
+        if d not in self.roots:
+            self.roots.append(d)
+        return ".".join(parts) or path.parent.name, package
+
+    def add_source(self, source: SourceFile, reported: bool = True) -> ModuleInfo:
+        name, package = self.module_name_for(source.path)
+        existing = self.modules.get(name)
+        if existing is not None and existing.source.path != source.path:
+            # two top-level scripts with the same name in different folders
+            name = f"{name}@{len(self.modules)}"
+        mod = ModuleInfo(name=name, source=source, package=package, reported=reported)
+        self.modules[name] = mod
+        self.by_path[source.path.resolve()] = mod
+        return mod
+
+    def find_module(self, name: str) -> ModuleInfo | None:
+        mod = self.modules.get(name)
+        if mod is not None or name in self._missing:
+            return mod
+        rel = name.replace(".", os.sep)
+        for root in list(self.roots):
+            for candidate in (root / (rel + ".py"), root / rel / "__init__.py"):
+                if candidate.is_file():
+                    if self._extra_loaded >= MAX_EXTRA_MODULES:
+                        return None
+                    self._extra_loaded += 1
+                    from gdpr_lint.discovery import display_path
+
+                    display = display_path(candidate, self.cwd)
+                    try:
+                        src = read_source(candidate.resolve(), display)
+                    except SourceError as exc:
+                        self.errors.append(FileError(display, f"imported module could not be analysed: {exc}"))
+                        self._missing.add(name)
+                        return None
+                    existing = self.by_path.get(candidate.resolve())
+                    if existing is not None:
+                        return existing
+                    mod = ModuleInfo(name=name, source=src, package=candidate.name == "__init__.py", reported=False)
+                    self.modules[name] = mod
+                    self.by_path[candidate.resolve()] = mod
+                    return mod
+        self._missing.add(name)
+        return None
+
+    def ensure_globals(self, mod: ModuleInfo) -> dict[str, Value]:
+        if mod.state == "new":
+            mod.state = "collecting"
+            frame = Frame(self, mod, env=mod.globals)
+            frame.run_block(mod.source.tree.body)
+            mod.state = "ready"
+            # summaries computed while globals were incomplete are provisional
+            for key in [k for k in self.summaries if self.functions[k].module is mod]:
+                del self.summaries[key]
+        return mod.globals
+
+    def module_value(self, dotted: str) -> Value:
+        if self.find_module(dotted) is not None:
+            return Value(tags=frozenset({Mod(dotted)}))
+        return Value(tags=frozenset({Ext(dotted)}))
+
+    def module_attr(self, modname: str, attr: str) -> Value:
+        mod = self.find_module(modname)
+        if mod is None:
+            return Value(tags=frozenset({Ext(f"{modname}.{attr}")}))
+        g = self.ensure_globals(mod)
+        if attr in g:
+            return g[attr]
+        if self.find_module(f"{modname}.{attr}") is not None:
+            return Value(tags=frozenset({Mod(f"{modname}.{attr}")}))
+        return EMPTY
+
+    def resolve_relative(self, mod: ModuleInfo, name: str | None, level: int) -> str:
+        if level == 0:
+            return name or ""
+        parts = mod.name.split("@")[0].split(".")
+        base = parts if mod.package else parts[:-1]
+        if level > 1:
+            base = base[: len(base) - (level - 1)]
+        return ".".join(base + ([name] if name else []))
+
+    def import_name(self, base: str, name: str) -> Value:
+        mod = self.find_module(base) if base else None
+        if mod is None:
+            if base and self.find_module(f"{base}.{name}") is not None:
+                return Value(tags=frozenset({Mod(f"{base}.{name}")}))
+            return Value(tags=frozenset({Ext(f"{base}.{name}" if base else name)}))
+        g = self.ensure_globals(mod)
+        if name in g:
+            return g[name]
+        if self.find_module(f"{base}.{name}") is not None:
+            return Value(tags=frozenset({Mod(f"{base}.{name}")}))
+        return EMPTY
+
+    def star_import(self, base: str) -> dict[str, Value]:
+        mod = self.find_module(base)
+        if mod is None:
+            return {}
+        return {k: v for k, v in self.ensure_globals(mod).items() if not k.startswith("_")}
+
+    # ------------------------------------------------------------------ definitions
+
+    def define_function(self, mod: ModuleInfo, node, frame: Frame, cls: ClassInfo | None) -> FunctionInfo:
+        prefix = cls.qualname + "." if cls else (frame.func.qualname + ".<locals>." if frame.func else "")
+        qualname = prefix + node.name
+        key = f"{mod.name}:{qualname}:{node.lineno}"
+        existing = self.functions.get(key)
+        if existing is not None:
+            existing.closure = frame if frame.func is not None else existing.closure
+            return existing
+        a = node.args
+        params = [p.arg for p in a.posonlyargs + a.args]
+        if a.vararg:
+            params.append(a.vararg.arg)
+        params += [p.arg for p in a.kwonlyargs]
+        if a.kwarg:
+            params.append(a.kwarg.arg)
+        decorators = {ast.unparse(d).split("(")[0].split(".")[-1] for d in node.decorator_list}
+        is_method = cls is not None and "staticmethod" not in decorators
+        fi = FunctionInfo(key, mod, qualname, node, cls, frame if frame.func is not None else None, params, is_method)
+        self.functions[key] = fi
+        return fi
+
+    def define_class(self, mod: ModuleInfo, node: ast.ClassDef, frame: Frame) -> ClassInfo:
+        prefix = frame.func.qualname + ".<locals>." if frame.func else ""
+        qualname = prefix + node.name
+        key = f"{mod.name}:{qualname}:{node.lineno}"
+        ci = self.classes.get(key)
+        if ci is not None:
+            return ci
+        ci = ClassInfo(key, mod, qualname, node.name, node)
+        self.classes[key] = ci
+        ci.bases = [frame.eval(b) for b in node.bases]
+        for b in ci.bases:
+            for t in b.of(Cls):
+                base = self.classes.get(t.key)
+                if base is not None:
+                    ci.methods.update(base.methods)
+                    ci.field_categories.update(base.field_categories)
+                    ci.person = ci.person or base.person
+        ci.person = ci.person or self.vocab.owner_kind(tokenize(node.name)) == "person"
+        fields: list[tuple[str, ast.AST | None]] = []
+        for stmt in node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                ci.methods[stmt.name] = self.define_function(mod, stmt, frame, ci)
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                fields.append((stmt.target.id, stmt.annotation))
+                if stmt.value is not None:
+                    ci.attrs[stmt.target.id] = strip_params(frame.eval(stmt.value))
+            elif isinstance(stmt, ast.Assign):
+                v = strip_params(frame.eval(stmt.value))
+                for t in stmt.targets:
+                    if isinstance(t, ast.Name):
+                        ci.attrs[t.id] = v
+                        if isinstance(stmt.value, ast.Call):
+                            fields.append((t.id, stmt.value.func))
+        # A class whose fields are personal is a person record (dataclass, Pydantic, ORM model).
+        kind = "person" if ci.person else None
+        for fname, ann in fields:
+            type_name = ast.unparse(ann).split(".")[-1].split("(")[0] if ann is not None else ""
+            for tname, cat in FIELD_TYPE_CATEGORIES.items():
+                if tname in type_name:
+                    ci.field_categories[fname] = cat
+            m = self.vocab.classify(fname, (), kind)
+            if m is not None and m.category.content:
+                ci.field_categories.setdefault(fname, m.category.key)
+        if not ci.person and any(
+                (self.vocab.categories[c].direct_identifier or self.vocab.categories[c].special
+                 or c in ("name", "date_of_birth", "national_id", "address"))
+                and self.vocab.categories[c].content for c in ci.field_categories.values()):
+            ci.person = True
+            for fname, _ in fields:  # now that we know it is about a person, ambiguous fields count too
+                m = self.vocab.classify(fname, (), "person")
+                if m is not None and m.category.content:
+                    ci.field_categories.setdefault(fname, m.category.key)
+        return ci
+
+    def class_is_person(self, key: str) -> bool:
+        ci = self.classes.get(key)
+        return bool(ci and ci.person)
+
+    def class_method(self, ci: ClassInfo, name: str) -> FunctionInfo | None:
+        return ci.methods.get(name)
+
+    def class_member(self, ci: ClassInfo, attr: str, self_value: Value | None) -> Value | None:
+        if attr in ci.methods:
+            fi = ci.methods[attr]
+            decorators = {ast.unparse(d) for d in fi.node.decorator_list}
+            if "property" in decorators or "cached_property" in decorators or "functools.cached_property" in decorators:
+                if self_value is not None:
+                    return self.property_value(fi, self_value)
+            return Value(tags=frozenset({Func(fi.key, self_value if fi.is_method else None)}))
+        self.ensure_class_store(ci)
+        if attr in ci.attrs:
+            return ci.attrs[attr]
+        for b in ci.bases:
+            for t in b.of(Cls):
+                base = self.classes.get(t.key)
+                if base is not None and base is not ci:
+                    v = self.class_member(base, attr, self_value)
+                    if v is not None:
+                        return v
+        return None
+
+    def property_value(self, fi: FunctionInfo, self_value: Value) -> Value:
+        summ = self.summary(fi)
+        return Value(frozenset(t for t in summ.ret.taints if isinstance(t, Src)), summ.ret.tags)
+
+    def ensure_class_store(self, ci: ClassInfo) -> None:
+        """Collect `self.x = ...` from every method before any method reads `self.x`."""
+        if ci.store_state != "new":
+            return
+        ci.store_state = "collecting"
+        order = sorted(ci.methods.values(), key=lambda f: (f.name != "__init__", f.node.lineno))
+        for fi in order:
+            if fi.cls is not ci:
+                continue
+            frame = Frame(self, fi.module, fi, parent=fi.closure)
+            self.bind_parameters(frame, fi)
+            frame.run_block(fi.node.body)
+        ci.store_state = "ready"
+
+    def class_attr_set(self, key: str, attr: str, value: Value) -> None:
+        ci = self.classes.get(key)
+        if ci is None:
+            return
+        old = ci.attrs.get(attr)
+        ci.attrs[attr] = value if old is None else join(old, value)
+
+    # ------------------------------------------------------------------ summaries
+
+    def bind_parameters(self, frame: Frame, fi: FunctionInfo) -> None:
+        a = fi.node.args
+        all_args = a.posonlyargs + a.args + ([a.vararg] if a.vararg else []) + a.kwonlyargs + ([a.kwarg] if a.kwarg else [])
+        for i, arg in enumerate(all_args):
+            if i == 0 and fi.is_method:
+                decorators = {ast.unparse(d) for d in fi.node.decorator_list}
+                if "classmethod" in decorators:
+                    frame.env[arg.arg] = Value(tags=frozenset({Cls(fi.cls.key)}))
+                else:
+                    tags = {Obj(fi.cls.key)} | ({Person(fi.cls.name)} if fi.cls.person else set())
+                    frame.env[arg.arg] = Value(tags=frozenset(tags))
+                continue
+            value = Value(taints=frozenset({Par(i, arg.arg)}))
+            ann = frame.annotation_value(arg.annotation) if arg.annotation is not None else EMPTY
+            value = Value(value.taints, ann.tags)
+            if arg is a.vararg or arg is a.kwarg:
+                frame.env[arg.arg] = value
+                continue
+            value = frame.name_evidence(arg.arg, value, arg)
+            frame.env[arg.arg] = value
+
+    def summary(self, fi: FunctionInfo) -> Summary:
+        s = self.summaries.get(fi.key)
+        if s is not None:
+            return s
+        if fi.key in self.in_progress:
+            # recursion: assume every parameter may flow to the result
+            return Summary(ret=Value(frozenset(Par(i, n) for i, n in enumerate(fi.param_names))))
+        self.in_progress.add(fi.key)
+        try:
+            if fi.cls is not None:
+                self.ensure_class_store(fi.cls)
+            frame = Frame(self, fi.module, fi, parent=fi.closure)
+            self.bind_parameters(frame, fi)
+            frame.run_block(fi.node.body)
+            s = Summary(ret=frame.ret, sinks=frame.sinks, mutations=frame.mutations, hits=frame.hits)
+        finally:
+            self.in_progress.discard(fi.key)
+        self.summaries[fi.key] = s
+        return s
+
+    def bind_arguments(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self) -> dict[int, Value]:
+        a = fi.node.args
+        positional = [p.arg for p in a.posonlyargs + a.args]
+        mapping: dict[int, Value] = {}
+        offset = 0
+        if fi.is_method and bound_self is not None:
+            mapping[0] = bound_self
+            offset = 1
+        idx = {n: i for i, n in enumerate(fi.param_names)}
+        star_i = idx.get(a.vararg.arg) if a.vararg else None
+        kw_i = idx.get(a.kwarg.arg) if a.kwarg else None
+        for j, (v, anode) in enumerate(zip(args, node.args)):
+            pos = j + offset
+            if isinstance(anode, ast.Starred):
+                for k in range(pos, len(positional)):
+                    mapping[k] = join(mapping.get(k, EMPTY), v)
+                if star_i is not None:
+                    mapping[star_i] = join(mapping.get(star_i, EMPTY), v)
+                continue
+            if pos < len(positional):
+                mapping[pos] = join(mapping.get(pos, EMPTY), v)
+            elif star_i is not None:
+                mapping[star_i] = join(mapping.get(star_i, EMPTY), v)
+        for k, v, _ in kwargs:
+            if k is None:
+                if v.fields is not None:
+                    for fk, fv in v.fields:
+                        target = idx.get(fk, kw_i)
+                        if target is not None:
+                            mapping[target] = join(mapping.get(target, EMPTY), fv)
+                else:
+                    for name, i in idx.items():
+                        if i >= offset:
+                            mapping[i] = join(mapping.get(i, EMPTY), v)
+                continue
+            target = idx.get(k, kw_i)
+            if target is not None:
+                mapping[target] = join(mapping.get(target, EMPTY), v)
+        return mapping
+
+    # ------------------------------------------------------------------ protect()
+
+    def protect_value(self, inner: Value) -> Value:
+        tags: set = set()
+        for t in inner.tags:
+            if isinstance(t, Client):
+                tags.add(Client(t.flavour, True))
+            elif isinstance(t, Res):
+                tags.add(Protected(t))
+            elif isinstance(t, Guess):
+                tags.add(Protected(Res("openai-v1", t.path, True, "medium")))
+            elif isinstance(t, Ext) and t.qualname.startswith("openai."):
+                tags.add(Protected(Res("openai-module", tuple(t.qualname.split(".")[1:]), True)))
+            elif isinstance(t, LangChain):
+                tags.add(LangChain(t.kind, t.qualname, t.method, True))
+            elif isinstance(t, Inst) and t.qualname in CLIENT_CLASSES:
+                tags.add(Client(CLIENT_CLASSES[t.qualname], True))
+        return Value(tags=frozenset(tags))
+
+    # ------------------------------------------------------------------ request detection
+
+    def detect_request(self, frame: Frame, node: ast.Call, fval: Value, args: list[Value], kwargs) -> Value | None:
+        """If this call sends a request to OpenAI: record the call site and the data it sends."""
+        found: tuple[str, str, Endpoint, bool, str] | None = None  # endpoint name, flavour, ep, protected, confidence
+        for t in fval.tags:
+            if isinstance(t, Protected):
+                ep = self.catalogue.endpoint(t.inner.path) if isinstance(t.inner, Res) else None
+                if ep is not None:
+                    found = (ep.path, t.inner.flavour, ep, True, t.inner.confidence)
+            elif isinstance(t, Res):
+                ep = self.catalogue.endpoint(t.path)
+                if ep is not None:
+                    found = (ep.path, t.flavour, ep, t.protected, t.confidence)
+            elif isinstance(t, Guess) and t.path[0] in GUESS_ROOTS:
+                ep = self.catalogue.endpoint(t.path)
+                if ep is not None and found is None:
+                    conf = "medium" if len([p for p in t.path if p not in ("with_raw_response", "with_streaming_response")]) >= 3 else "low"
+                    found = (ep.path, "openai-v1", ep, False, conf)
+            elif isinstance(t, Ext) and t.qualname.startswith("openai."):
+                rest = tuple(t.qualname.split(".")[1:])
+                ep = self.catalogue.endpoint(rest)
+                if ep is not None:
+                    found = (ep.path, "openai-module", ep, False, "high")
+                else:
+                    leg = self.catalogue.legacy.get(".".join(rest))
+                    if leg is not None:
+                        found = ("legacy:" + leg.path, "openai-legacy", leg, False, "high")
+            elif isinstance(t, LangChain) and t.method:
+                m = self.catalogue.langchain_methods.get(t.method)
+                if m is not None and (t.kind in m.kinds or t.kind == "chain"):
+                    ep = Endpoint(f"langchain.{t.method}", t.kind, ("input",) + m.content_keywords, (), (), ("input",), False)
+                    cls = t.qualname.split(".")[-1]
+                    found = (f"{cls}.{t.method}", "langchain", ep, t.protected, "high")
+            elif isinstance(t, Ext) and t.qualname in self.catalogue.litellm_functions:
+                ep = self.catalogue.litellm_functions[t.qualname]
+                model = self._model_arg(node, ep)
+                verdict = self.catalogue.model_is_openai(model) if model is not None else None
+                if verdict is False:
+                    continue
+                conf = "high" if verdict else "low"
+                found = (t.qualname, "litellm", ep, False, conf)
+            if found is None and isinstance(t, (Ext, Func)) and self.configured_sinks:
+                qual = t.qualname if isinstance(t, Ext) else self.functions[t.key].module.name + "." + self.functions[t.key].qualname
+                for name, sink in self.configured_sinks.items():
+                    if qual == name or qual.endswith("." + name):
+                        ep = Endpoint(name, "configured", sink.content or ("*",), sink.identity, (), (), False)
+                        found = (name, "configured", ep, False, "high")
+        if found is None:
+            return None
+        endpoint_name, flavour, ep, protected, confidence = found
+        site_key = self.record_site(frame, node, endpoint_name, flavour, protected, confidence, ep)
+        for pname, value, vnode in self.request_arguments(ep, node, args, kwargs, flavour):
+            kind = None
+            if pname in ep.identity:
+                kind = "identity"
+            elif (pname in ep.content or "*" in ep.content or pname == "**") and not protected:
+                kind = "content"
+            if kind is None:
+                continue
+            value = frame.materialise(value, vnode) if kind == "content" else value
+            sink_step = frame.step(vnode, f"sent as `{pname}` to {endpoint_name}")
+            for lab in value.taints:
+                if isinstance(lab, Src):
+                    frame.hits.append(Hit(site_key, kind, pname, lab.extend(sink_step), frame.scope))
+                else:
+                    frame.sinks.append(ParamSink(site_key, kind, pname, lab.extend(sink_step)))
+        return Value(tags=frozenset({Inst("openai.response")}))
+
+    def request_arguments(self, ep: Endpoint, node: ast.Call, args, kwargs, flavour: str):
+        if flavour == "langchain":
+            out = []
+            if args:
+                out.append(("input", args[0], node.args[0]))
+            for k, v, vnode in kwargs:
+                out.append(("input" if k in ep.content else (k or "**"), v, vnode))
+            return out
+        if flavour == "configured":
+            return [(k or "**", v, vnode) for k, v, vnode in kwargs] + [
+                (f"arg{i}", a, an) for i, (a, an) in enumerate(zip(args, node.args))]
+        return endpoint_params(ep, node, args, kwargs)
+
+    def _model_arg(self, node: ast.Call, ep: Endpoint) -> str | None:
+        for kw in node.keywords:
+            if kw.arg == "model" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                return kw.value.value
+        if "model" in ep.positional:
+            i = ep.positional.index("model")
+            if i < len(node.args) and isinstance(node.args[i], ast.Constant) and isinstance(node.args[i].value, str):
+                return node.args[i].value
+        return None
+
+    def record_site(self, frame: Frame, node: ast.Call, endpoint: str, flavour: str, protected: bool,
+                    confidence: str, ep: Endpoint) -> str:
+        src = frame.src
+        key = f"{src.display}:{node.lineno}:{node.col_offset}"
+        if key not in self.sites:
+            span = Span(node.lineno, src.column(node.lineno, node.col_offset),
+                        node.end_lineno or node.lineno, src.column(node.end_lineno or node.lineno, node.end_col_offset or 0))
+            callee = frame.text(node.func)
+            site = CallSite(path=src.display, span=span, endpoint=endpoint, flavour=flavour,
+                            confidence=confidence, protected=protected,
+                            function=frame.func.qualname if frame.func else "", text=callee)
+            self.sites[key] = SiteInfo(site, frame.module, frame.scope, ep, node)
+        else:
+            existing = self.sites[key].site
+            existing.protected = existing.protected and protected
+        return key
+
+    # ------------------------------------------------------------------ driver
+
+    def analyse(self) -> None:
+        for mod in list(self.modules.values()):
+            self.ensure_globals(mod)
+        for mod in list(self.modules.values()):
+            if not mod.reported:
+                continue
+            frame = Frame(self, mod, env=dict(mod.globals))
+            frame.run_block(mod.source.tree.body)
+            self.module_hits.extend(frame.hits)
+        for fi in list(self.functions.values()):
+            if fi.module.reported or True:
+                self.summary(fi)
+
+    def all_hits(self) -> list[Hit]:
+        hits = list(self.module_hits)
+        for s in self.summaries.values():
+            hits.extend(s.hits)
+        return hits

@@ -1,0 +1,239 @@
+"""The abstract values of the flow analysis.
+
+A `Value` is what the interpreter knows about an expression: the personal data it
+may carry (`taints`, a set of labels) and what kind of object it is (`tags`: an
+OpenAI client, a resource path, a person record, a project function ...).
+
+Labels are either a concrete `Src` (personal data that entered at a known place)
+or a symbolic `Par` (whatever the caller passes as parameter i), which is how a
+function summary says "parameter 2 reaches the request in this helper".
+Identity of a label ignores its path, so joins do not multiply paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from gdpr_lint.model import FlowStep
+
+MAX_PATH = 24
+
+
+@dataclass(frozen=True)
+class Src:
+    expr: str  # the source expression as written: "customer.email"
+    category: str  # vocabulary category key
+    confidence: str
+    origin: FlowStep
+    scope: str = field(default="", compare=False)  # function key where the data entered
+    known: str | None = field(default=None, compare=False)  # expression usable at `scope` (for --fix)
+    path: tuple[FlowStep, ...] = field(default=(), compare=False)
+
+    def extend(self, *steps: FlowStep) -> "Src":
+        return replace(self, path=(self.path + steps)[-MAX_PATH:])
+
+
+@dataclass(frozen=True)
+class Par:
+    index: int
+    name: str
+    path: tuple[FlowStep, ...] = field(default=(), compare=False)
+
+    def extend(self, *steps: FlowStep) -> "Par":
+        return replace(self, path=(self.path + steps)[-MAX_PATH:])
+
+
+Label = Src | Par
+
+
+# --- object tags --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ext:
+    """A name from outside the project: 'openai.OpenAI', 'json.dumps', 'groq.Groq'."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Inst:
+    """An instance of an outside class ('openai.OpenAI' -> client), by qualified name."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Mod:
+    """A project module."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Client:
+    flavour: str  # openai-v1 | openai-v1-async | openai-azure | openai-azure-async
+    protected: bool = False
+
+
+@dataclass(frozen=True)
+class Res:
+    """A resource or method reached from an OpenAI client: ('chat', 'completions', 'create')."""
+
+    flavour: str
+    path: tuple[str, ...]
+    protected: bool = False
+    confidence: str = "high"
+    variants: tuple[str, ...] = ()  # with_raw_response / with_streaming_response
+
+
+@dataclass(frozen=True)
+class Guess:
+    """An attribute chain on something we could not resolve (a bare parameter)."""
+
+    path: tuple[str, ...]
+    root: str
+
+
+@dataclass(frozen=True)
+class LangChain:
+    kind: str  # chat | llm | embeddings | chain
+    qualname: str
+    method: str | None = None
+    protected: bool = False
+
+
+@dataclass(frozen=True)
+class Protected:
+    """protect(<method>) : calling it is a protected request."""
+
+    inner: "Res | LangChain"
+
+
+@dataclass(frozen=True)
+class Func:
+    key: str  # "module:qualname"
+    bound_self: "Value | None" = field(default=None, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Cls:
+    key: str  # "module:qualname"
+
+
+@dataclass(frozen=True)
+class Obj:
+    """An instance of a project class."""
+
+    cls: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """A whole record about a natural person (`customer`, `patient`, a Patient instance)."""
+
+    descr: str
+
+
+@dataclass(frozen=True)
+class Const:
+    """The value is one of these constant strings."""
+
+    strings: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Partial:
+    func: "Value" = field(compare=False, hash=False)
+    ident: int = 0
+
+
+SANITIZED = "sanitized"  # personal data was redacted from this value
+SCALAR = "scalar"  # a number / bool / aggregate: carries no text
+HASHED = "hashed"  # a hash / pseudonymous id
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str
+
+
+Tag = object
+
+
+@dataclass(frozen=True)
+class Value:
+    taints: frozenset = frozenset()
+    tags: frozenset = frozenset()
+    fields: tuple[tuple[str, "Value"], ...] | None = None  # dict literal with constant keys
+
+    def __or__(self, other: "Value") -> "Value":
+        return join(self, other)
+
+    def has(self, kind: type) -> bool:
+        return any(isinstance(t, kind) for t in self.tags)
+
+    def of(self, kind: type) -> list:
+        return [t for t in self.tags if isinstance(t, kind)]
+
+    def flag(self, name: str) -> bool:
+        return Flag(name) in self.tags
+
+    def srcs(self) -> list[Src]:
+        return [t for t in self.taints if isinstance(t, Src)]
+
+    def pars(self) -> list[Par]:
+        return [t for t in self.taints if isinstance(t, Par)]
+
+    def with_tags(self, *tags) -> "Value":
+        return replace(self, tags=self.tags | frozenset(tags))
+
+    def without_taint(self) -> "Value":
+        return replace(self, taints=frozenset(), fields=None)
+
+    def plain(self) -> "Value":
+        """Only the data, not the object identity (e.g. the text of a str())."""
+        return Value(self.taints, frozenset(t for t in self.tags if isinstance(t, Flag) and t.name == SANITIZED))
+
+    def extend(self, *steps: FlowStep) -> "Value":
+        if not self.taints:
+            return self
+        return replace(self, taints=frozenset(t.extend(*steps) for t in self.taints),
+                       fields=tuple((k, v.extend(*steps)) for k, v in self.fields) if self.fields else self.fields)
+
+    def field(self, key: str) -> "Value | None":
+        if self.fields is None:
+            return None
+        for k, v in self.fields:
+            if k == key:
+                return v
+        return None
+
+
+EMPTY = Value()
+
+
+def join(a: Value, b: Value) -> Value:
+    if a is b or b == EMPTY:
+        return a
+    if a == EMPTY:
+        return b
+    fields = None
+    if a.fields is not None and b.fields is not None:
+        merged: dict[str, Value] = dict(a.fields)
+        for k, v in b.fields:
+            merged[k] = join(merged[k], v) if k in merged else v
+        fields = tuple(merged.items())
+    tags = a.tags | b.tags
+    # Sanitised only if every joined value was: raw data beside redacted text still leaks.
+    if a.flag(SANITIZED) != b.flag(SANITIZED):
+        tags = tags - {Flag(SANITIZED)}
+    return Value(a.taints | b.taints, tags, fields)
+
+
+def join_all(values: Iterable[Value]) -> Value:
+    out = EMPTY
+    for v in values:
+        out = join(out, v)
+    return out

@@ -1,0 +1,181 @@
+"""Personal-data vocabulary: decides whether an identifier, dict key or prompt label
+names personal data, using the data in rules/personal_data.toml.
+
+The decision is made on the identifier's *head* (its last tokens), with the owning
+object and the modifiers as context: ``customer.name`` and ``patient_email`` are
+personal, ``product.name``, ``file_name`` and ``email_template`` are not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from gdpr_lint.ruledata import load_rule_file
+
+_CAMEL = re.compile(r"(?<=[a-zæøåäöüß0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SPLIT = re.compile(r"[^0-9a-zæøåäöüßéèêàáâçñíóúôëïœ]+")
+
+
+def tokenize(identifier: str) -> tuple[str, ...]:
+    """`customerEmail` -> ('customer', 'email'); `cpr_nummer` -> ('cpr', 'nummer')."""
+    text = _CAMEL.sub(" ", identifier)
+    text = unicodedata.normalize("NFC", text).lower()
+    return tuple(t for t in _SPLIT.split(text) if t)
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+    special: bool
+    direct_identifier: bool
+    content: bool  # counts as personal data in request content (GDPR001/002)
+
+
+@dataclass(frozen=True)
+class Match:
+    category: Category
+    confidence: str  # high | medium | low
+    term: str
+
+
+class Vocabulary:
+    def __init__(self, data: dict, extra: dict | None = None) -> None:
+        self.categories: dict[str, Category] = {}
+        self._terms: dict[tuple[str, ...], str] = {}
+        self._ambiguous: dict[tuple[str, ...], str] = {}
+        self._contextual: dict[tuple[str, ...], list[tuple[str, frozenset[str]]]] = {}
+        for key, spec in data["categories"].items():
+            self.categories[key] = Category(
+                key=key,
+                label=spec.get("label", key),
+                special=bool(spec.get("special", False)),
+                direct_identifier=bool(spec.get("direct_identifier", False)),
+                content=bool(spec.get("content", True)),
+            )
+            for term in spec.get("terms", []):
+                self._terms.setdefault(tokenize(term), key)
+            for term in spec.get("ambiguous", []):
+                self._ambiguous.setdefault(tokenize(term), key)
+            for ctx in spec.get("contextual", []):
+                self._contextual.setdefault(tokenize(ctx["term"]), []).append(
+                    (ctx.get("category", key), frozenset(t for o in ctx["owners"] for t in tokenize(o)))
+                )
+        context = data["context"]
+        self.person_owners = frozenset(t for w in context["person_owners"] for t in [tokenize(w)[-1]] if tokenize(w))
+        self.non_person_owners = frozenset(tokenize(w)[-1] for w in context["non_person_owners"] if tokenize(w))
+        self.animal_owners = frozenset(tokenize(w)[-1] for w in context["animal_owners"] if tokenize(w))
+        self.non_personal_modifiers = frozenset(
+            t for w in context["non_personal_modifiers"] for t in tokenize(w)
+        )
+        self.neutral_suffixes = frozenset(data.get("normalise", {}).get("neutral_suffixes", []))
+        self._labels: dict[tuple[str, ...], str] = {}
+        for key, phrases in data.get("labels", {}).items():
+            for phrase in phrases:
+                self._labels.setdefault(tokenize(phrase), key)
+        if extra:
+            self.extend(extra)
+        self._max_term = max((len(t) for t in [*self._terms, *self._ambiguous, *self._contextual]), default=1)
+
+    def extend(self, extra: dict) -> None:
+        """Add project vocabulary: {category: [terms]} (from [tool.gdpr-lint.personal-data])."""
+        for key, terms in extra.items():
+            if key not in self.categories:
+                self.categories[key] = Category(key, key.replace("_", " "), False, False, True)
+            for term in terms:
+                self._terms[tokenize(term)] = key
+        self._max_term = max((len(t) for t in [*self._terms, *self._ambiguous, *self._contextual]), default=1)
+
+    # --- owners -------------------------------------------------------------------
+
+    def owner_kind(self, owner_tokens: Iterable[str]) -> str | None:
+        """'person', 'animal', 'thing' or None (unknown) for an owner's name tokens."""
+        toks = tuple(owner_tokens)
+        if not toks:
+            return None
+        head = toks[-1]
+        if head in self.animal_owners:
+            return "animal"
+        if head in self.person_owners:
+            return "person"
+        if head in self.non_person_owners:
+            return "thing"
+        return None
+
+    # --- identifiers ----------------------------------------------------------------
+
+    def classify(
+        self,
+        identifier: str | tuple[str, ...],
+        owner: tuple[str, ...] = (),
+        owner_kind: str | None = None,
+    ) -> Match | None:
+        """Classify an identifier (variable, attribute, parameter or dict key name).
+
+        `owner` are the tokens of the object it belongs to (for `customer.name`:
+        ('customer',)); `owner_kind` may be given when known from a type.
+        """
+        toks = identifier if isinstance(identifier, tuple) else tokenize(identifier)
+        while len(toks) > 1 and toks[-1] in self.neutral_suffixes:
+            toks = toks[:-1]
+        if not toks:
+            return None
+        kind = owner_kind or self.owner_kind(owner)
+        for n in range(min(self._max_term, len(toks)), 0, -1):
+            head = toks[-n:]
+            modifiers = toks[:-n]
+            if head in self._terms:
+                return self._judge(self._terms[head], head, modifiers, kind, ambiguous=False)
+            if head in self._ambiguous:
+                return self._judge(self._ambiguous[head], head, modifiers, kind, ambiguous=True)
+            if head in self._contextual:
+                context = set(modifiers) | set(owner)
+                for cat, owners in self._contextual[head]:
+                    if context & owners or (kind == "person" and "person" in owners):
+                        return self._judge(cat, head, modifiers, kind, ambiguous=False)
+        return None
+
+    def _judge(self, cat_key: str, head, modifiers, kind, *, ambiguous: bool) -> Match | None:
+        category = self.categories[cat_key]
+        if any(m in self.non_personal_modifiers for m in modifiers):
+            # "server_ip", "file_name" - unless a person word is also there ("customer_file_name" stays out)
+            return None
+        person_modifier = any(m in self.person_owners for m in modifiers)
+        if kind == "animal" and category.special:
+            return None
+        if kind == "thing" and not person_modifier:
+            return None
+        term = " ".join(head)
+        if ambiguous:
+            if person_modifier or kind == "person":
+                return Match(category, "high" if person_modifier else "medium", term)
+            return None
+        confidence = "high" if (kind == "person" or person_modifier or len(head) > 1) else "medium"
+        return Match(category, confidence, term)
+
+    # --- prompt labels ----------------------------------------------------------------
+
+    def classify_label(self, text_before: str) -> Match | None:
+        """`"...\\nDiagnosis: "` -> health. The label is the last clause and must end in ':'."""
+        stripped = text_before.rstrip(" \t")
+        if not stripped.endswith(":"):
+            return None
+        clause = re.split(r"[\n.;,()\[\]|]", stripped[:-1])[-1].strip()
+        if not clause or len(clause) > 40:
+            return None
+        key = self._labels.get(tokenize(clause))
+        if key is None:
+            return None
+        return Match(self.categories[key], "medium", clause)
+
+    def is_personal_word(self, word: str) -> bool:
+        return self.classify(word) is not None
+
+
+@lru_cache(maxsize=None)
+def default_vocabulary() -> Vocabulary:
+    return Vocabulary(load_rule_file("personal_data.toml"))
