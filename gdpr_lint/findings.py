@@ -96,15 +96,13 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
                 known.setdefault(lab.category, [])
                 if lab.known not in known[lab.category]:
                     known[lab.category].append(lab.known)
-    else:
-        for lab, hit in labelled:
-            known.setdefault(hit.param, [])
+    params = sorted({h.param for _, h in labelled})
     return Finding(
         code=code, path=site.path, span=site.span, message=message, severity=severity,
         confidence=confidence, data=data, categories=categories, flow=flow, endpoint=site.endpoint,
         flavour=site.flavour, function=site.function, callee=site.text, fixable=fixable,
         fix_hint="" if fixable else NOT_AUTOFIXABLE.get(site.flavour, "Redact the data before the call."),
-        known=known,
+        known=known, statement_lines=site.statement_lines, params=params,
     )
 
 

@@ -107,6 +107,7 @@ class Frame:
         self.mutations: dict[int, Value] = {}
         self.hits: list[Hit] = []
         self.comprehension_depth = 0
+        self.current_stmt: ast.stmt | None = None  # the simple statement being interpreted
         self.vocab = project.vocab
         self.scope = func.key if func else f"{module.name}:<module>"
         self.param_index = {p: i for i, p in enumerate(func.param_names)} if func else {}
@@ -173,6 +174,9 @@ class Frame:
         self.env.update(merged)
 
     def stmt(self, node: ast.stmt) -> bool:
+        if not isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith,
+                                 ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or isinstance(node, (ast.With, ast.AsyncWith)):
+            self.current_stmt = node
         method = getattr(self, "s_" + type(node).__name__, None)
         if method is None:
             return False

@@ -45,6 +45,7 @@ class CallSite:
     protected: bool = False  # routed through gdpr_lint.runtime.protect
     function: str = ""  # enclosing function's qualified name ("" at module level)
     text: str = ""  # the callee expression as written, e.g. "client.chat.completions.create"
+    statement_lines: tuple[int, int] = (0, 0)  # first and last line of the enclosing statement
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,7 +85,10 @@ class Finding:
     # Personal expressions in scope at the call, handed to the runtime by --fix:
     # category -> list of source expressions valid at the call site.
     known: dict[str, list[str]] = field(default_factory=dict)
+    params: list[str] = field(default_factory=list)  # request parameters the data arrives in
     suppression_reason: str | None = None
+    # Lines of the statement holding the call (a `# noqa` anywhere on them applies).
+    statement_lines: tuple[int, int] = (0, 0)
 
     @property
     def line(self) -> int:
@@ -115,6 +119,7 @@ class Finding:
             "flavour": self.flavour,
             "function": self.function,
             "fixable": self.fixable,
+            "params": list(self.params),
         }
         if self.fix_hint:
             out["fix_hint"] = self.fix_hint
@@ -137,6 +142,7 @@ class Finding:
             function=d.get("function", ""),
             callee=d.get("callee", ""),
             fixable=d.get("fixable", False),
+            params=list(d.get("params", [])),
             fix_hint=d.get("fix_hint", ""),
             known={k: list(v) for k, v in d.get("known", {}).items()},
         )

@@ -569,9 +569,18 @@ class Project:
             span = Span(node.lineno, src.column(node.lineno, node.col_offset),
                         node.end_lineno or node.lineno, src.column(node.end_lineno or node.lineno, node.end_col_offset or 0))
             callee = frame.text(node.func)
+            stmt = frame.current_stmt
+            if isinstance(stmt, (ast.With, ast.AsyncWith)):
+                lines = (stmt.lineno, max(i.context_expr.end_lineno or stmt.lineno for i in stmt.items))
+            elif stmt is not None:
+                lines = (stmt.lineno, stmt.end_lineno or stmt.lineno)
+            else:
+                lines = (span.line, span.end_line)
+            lines = (min(lines[0], span.line), max(lines[1], span.end_line))
             site = CallSite(path=src.display, span=span, endpoint=endpoint, flavour=flavour,
                             confidence=confidence, protected=protected,
-                            function=frame.func.qualname if frame.func else "", text=callee)
+                            function=frame.func.qualname if frame.func else "", text=callee,
+                            statement_lines=lines)
             self.sites[key] = SiteInfo(site, frame.module, frame.scope, ep, node)
         else:
             existing = self.sites[key].site
