@@ -1,0 +1,195 @@
+"""Process-wide configuration: the master key, default policies, detectors.
+
+The master key never leaves this module except as HMAC input.  It comes from
+:func:`configure`, else from the ``GDPR_LINT_KEY`` environment variable (hex
+or base64, at least 32 bytes), else a random per-process key is generated and
+a one-time warning is emitted (pseudonyms then change on every restart).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import threading
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Literal, Mapping, Tuple, Union
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "Action",
+    "Detector",
+    "ENV_KEY",
+    "DEFAULT_POLICY",
+    "Settings",
+    "configure",
+    "settings",
+    "master_key",
+    "key_id",
+]
+
+ENV_KEY = "GDPR_LINT_KEY"
+MIN_KEY_BYTES = 32
+
+Action = Literal["pseudonymise", "redact", "keep"]
+ACTIONS: frozenset[str] = frozenset({"pseudonymise", "redact", "keep"})
+
+#: A custom detector: called with a text, returns ``(start, end, entity_type)``
+#: triples.  The entity type is an upper-case ASCII label such as ``"MEMBER_ID"``.
+Detector = Callable[[str], Iterable[Tuple[int, int, str]]]
+
+#: Data the model never needs is removed irreversibly by default (GDPR
+#: Art. 5(1)(c) data minimisation; databeskyttelsesloven section 11 for CPR).
+DEFAULT_POLICY: Mapping[str, Action] = {
+    "CPR": "redact",
+    "CARD": "redact",
+    "SE_PNR": "redact",
+    "NO_FNR": "redact",
+    "FI_HETU": "redact",
+    "DE_TAXID": "redact",
+    "NL_BSN": "redact",
+    "NATIONAL_ID": "redact",
+}
+
+_log = logging.getLogger("gdpr_lint.runtime")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """An immutable snapshot of the runtime configuration."""
+
+    policy: Mapping[str, Action] = field(default_factory=lambda: dict(DEFAULT_POLICY))
+    #: Regions tried for phone numbers without a country code; the first is the
+    #: default region (numbers without trunk prefix are parsed in it).
+    phone_regions: Tuple[str, ...] = ("DK", "SE", "NO", "FI", "DE", "NL", "GB", "FR", "ES", "IT", "PL")
+    detectors: Tuple[Detector, ...] = ()
+    #: Allow non-JSON request bodies (file and audio uploads) through a
+    #: protected client unchanged.  Off by default: such bodies cannot be
+    #: inspected, so they are blocked (fail closed).
+    allow_binary_uploads: bool = False
+
+
+_lock = threading.Lock()
+_settings = Settings()
+_key: bytes | None = None
+_key_source: str | None = None
+
+
+def _decode_key(value: Union[str, bytes]) -> bytes:
+    if isinstance(value, (bytes, bytearray)):
+        raw = bytes(value)
+    else:
+        text = value.strip()
+        raw = b""
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            try:
+                padded = text + "=" * (-len(text) % 4)
+                if "-" in text or "_" in text:
+                    raw = base64.urlsafe_b64decode(padded)
+                else:
+                    raw = base64.b64decode(padded, validate=True)
+            except (binascii.Error, ValueError):
+                raise ConfigurationError(
+                    f"the pseudonymisation key must be hex or base64 encoded ({ENV_KEY})"
+                ) from None
+    if len(raw) < MIN_KEY_BYTES:
+        raise ConfigurationError(
+            f"the pseudonymisation key must be at least {MIN_KEY_BYTES} bytes (256 bits); got {len(raw)}"
+        )
+    return raw
+
+
+def configure(
+    *,
+    key: Union[str, bytes, None] = None,
+    policy: Mapping[str, Action] | None = None,
+    phone_regions: Iterable[str] | None = None,
+    detectors: Iterable[Detector] | None = None,
+    allow_binary_uploads: bool | None = None,
+) -> None:
+    """Configure the runtime for the whole process.
+
+    ``key``: master key (bytes, or hex / base64 text, >= 32 bytes).  Changing it
+    rotates the key: conversations created afterwards use the new key, existing
+    ones keep the key they were created with.
+    ``policy``: per entity type (``"CPR"``, ``"NAME"``, ``"PHONE"`` ...) one of
+    ``"pseudonymise"`` (reversible token), ``"redact"`` (irreversible) or
+    ``"keep"``; merged over the defaults.
+    ``phone_regions``: ISO regions for numbers without country code, first is
+    the default.  ``detectors``: extra detectors (replaces earlier extra
+    detectors).  ``allow_binary_uploads``: see :class:`Settings`.
+    """
+    global _settings, _key, _key_source
+    with _lock:
+        s = _settings
+        if key is not None:
+            _key = _decode_key(key)
+            _key_source = "configure"
+        if policy is not None:
+            merged = dict(s.policy)
+            for entity, action in policy.items():
+                if action not in ACTIONS:
+                    raise ConfigurationError(f"unknown policy action {action!r} for {entity!r}")
+                merged[str(entity).upper()] = action
+            s = replace(s, policy=merged)
+        if phone_regions is not None:
+            regions = tuple(r.upper() for r in phone_regions)
+            if not regions:
+                raise ConfigurationError("phone_regions must not be empty")
+            s = replace(s, phone_regions=regions)
+        if detectors is not None:
+            s = replace(s, detectors=tuple(detectors))
+        if allow_binary_uploads is not None:
+            s = replace(s, allow_binary_uploads=bool(allow_binary_uploads))
+        _settings = s
+
+
+def reset() -> None:
+    """Restore default settings and forget the configured key (tests, rotation)."""
+    global _settings, _key, _key_source
+    with _lock:
+        _settings = Settings()
+        _key = None
+        _key_source = None
+
+
+def settings() -> Settings:
+    return _settings
+
+
+def master_key() -> bytes:
+    """Return the master key, loading it on first use."""
+    global _key, _key_source
+    key = _key
+    if key is not None:
+        return key
+    with _lock:
+        if _key is not None:
+            return _key
+        env = os.environ.get(ENV_KEY)
+        if env:
+            _key = _decode_key(env)
+            _key_source = "environment"
+        else:
+            _key = secrets.token_bytes(MIN_KEY_BYTES)
+            _key_source = "random"
+            message = (
+                f"gdpr_lint.runtime: no pseudonymisation key configured ({ENV_KEY} is unset); "
+                "using a random per-process key, so pseudonyms and pseudonymous ids change on restart"
+            )
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+            _log.warning(message)
+        return _key
+
+
+def key_id() -> str:
+    """A short public identifier of the current key, for audit records."""
+    return hmac.new(master_key(), b"gdpr-lint/key-id", hashlib.sha256).hexdigest()[:8]

@@ -1,0 +1,357 @@
+"""Keyed pseudonyms and the per-conversation mapping (the "vault").
+
+A :class:`Conversation` is the unit of domain separation: it derives its own
+key from the master key, its tenant and its id, so the same person gets the
+same pseudonym throughout one conversation and unlinkable pseudonyms in any
+other conversation or tenant.  The mapping from pseudonym back to value lives
+only in the conversation object, in process memory.
+
+Pseudonym format: ``[[TYPE_hhhhhhhh]]`` -- ASCII, typed, eight (on a
+collision twelve or sixteen) hex digits of HMAC-SHA-256(conversation key,
+type || canonical value).  Irreversibly redacted values become
+``[[TYPE_REDACTED_n]]``, numbered per conversation; they are never stored.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import hmac
+import json as _json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional
+
+from . import audit, config
+from .config import Action
+from .detect import MAX_TYPE_LEN, KnownValues, canonical, detect
+from .errors import PseudonymisationError
+
+__all__ = [
+    "Conversation",
+    "Finding",
+    "TOKEN_RE",
+    "MAX_TOKEN_LEN",
+    "current_conversation",
+    "default_conversation",
+    "pseudonymous_id",
+]
+
+TOKEN_RE = re.compile(r"\[\[([A-Z][A-Z0-9_]{0,%d})_([0-9a-f]{8,16})\]\]" % (MAX_TYPE_LEN - 1))
+#: The longest text a pseudonym can span: the stream hold-back size.
+MAX_TOKEN_LEN = 2 + MAX_TYPE_LEN + max(1 + 16, len("_REDACTED_") + 9) + 2
+
+_current: contextvars.ContextVar[Optional["Conversation"]] = contextvars.ContextVar(
+    "gdpr_lint_conversation", default=None
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One pseudonymised value, as reported to the audit log (no raw value)."""
+
+    type: str
+    action: str
+    fingerprint: str
+
+
+def _json_escape(value: str) -> str:
+    return _json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def _derive(master: bytes, label: bytes, *parts: str) -> bytes:
+    msg = label + b"".join(b"\x00" + p.encode("utf-8") for p in parts)
+    return hmac.new(master, msg, hashlib.sha256).digest()
+
+
+class Conversation:
+    """A pseudonymisation scope: one chat, one thread, one tenant's session.
+
+    Within a conversation the same value always gets the same pseudonym and
+    every pseudonym can be turned back into its value; across conversations
+    (or tenants) nothing is shared.  Safe to use from several threads.
+
+    ``id``: your stable conversation id (default: random).  ``tenant``: your
+    tenant or customer id, for separation between tenants.  ``policy``:
+    per entity type ``"pseudonymise"`` / ``"redact"`` / ``"keep"`` over the
+    configured defaults.  ``known``: values known to be personal throughout
+    this conversation (category -> value or values).
+
+    Use it as ``with Conversation() as conv:`` to make it the current scope
+    for :func:`protect`, :func:`pseudonymise` and :func:`reidentify` in this
+    thread or task; call :meth:`close` to destroy its key and mapping.
+    """
+
+    def __init__(
+        self,
+        id: Optional[str] = None,
+        *,
+        tenant: Optional[str] = None,
+        policy: Optional[Mapping[str, Action]] = None,
+        known: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        self.id = str(id) if id is not None else secrets.token_hex(16)
+        self.tenant = str(tenant) if tenant is not None else ""
+        master = config.master_key()
+        self._key = bytearray(_derive(master, b"gdpr-lint/conversation", self.tenant, self.id))
+        self._audit_key = _derive(master, b"gdpr-lint/audit")
+        self._key_id = config.key_id()
+        self.fingerprint = hmac.new(self._audit_key, b"conv\x00" + self.tenant.encode() + b"\x00" + self.id.encode(), hashlib.sha256).hexdigest()[:12]
+        if policy:
+            for etype, action in policy.items():
+                if action not in config.ACTIONS:
+                    raise PseudonymisationError(f"unknown policy action {action!r} for {etype!r}")
+        self._policy = {str(k).upper(): v for k, v in (policy or {}).items()}
+        self._known = KnownValues(known)
+        self._by_token: dict[str, str] = {}
+        self._by_key: dict[tuple[str, str], str] = {}
+        self._redacted: dict[str, dict[bytes, int]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._cv_tokens: List[contextvars.Token[Optional[Conversation]]] = []
+
+    # -- scope -------------------------------------------------------------
+
+    def __enter__(self) -> "Conversation":
+        self._cv_tokens.append(_current.set(self))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._cv_tokens.pop())
+
+    def close(self) -> None:
+        """Destroy this conversation's key and mapping (pseudonyms become irreversible)."""
+        with self._lock:
+            for i in range(len(self._key)):
+                self._key[i] = 0
+            self._by_token.clear()
+            self._by_key.clear()
+            self._redacted.clear()
+            self._closed = True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __len__(self) -> int:
+        """Number of reversible pseudonyms issued so far."""
+        return len(self._by_token)
+
+    def __repr__(self) -> str:  # never show the id: it may itself be personal
+        return f"<Conversation {self.fingerprint} pseudonyms={len(self._by_token)}{' closed' if self._closed else ''}>"
+
+    # -- policy ------------------------------------------------------------
+
+    def effective_policy(self, override: Optional[Mapping[str, Action]] = None) -> Mapping[str, Action]:
+        policy = dict(config.settings().policy)
+        policy.update(self._policy)
+        if override:
+            policy.update({str(k).upper(): v for k, v in override.items()})
+        return policy
+
+    # -- tokens ------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise PseudonymisationError("this conversation was closed; its key is destroyed")
+
+    def token_for(self, etype: str, canon: str, surface: str) -> str:
+        key = (etype, canon)
+        tok = self._by_key.get(key)
+        if tok is not None:
+            return tok
+        with self._lock:
+            self._check_open()
+            tok = self._by_key.get(key)
+            if tok is not None:
+                return tok
+            digest = hmac.new(bytes(self._key), etype.encode() + b"\x00" + canon.encode("utf-8"), hashlib.sha256).hexdigest()
+            for n in (8, 12, 16):
+                tok = f"[[{etype}_{digest[:n]}]]"
+                if tok not in self._by_token:
+                    break
+            else:  # pragma: no cover - needs a 64-bit HMAC collision
+                raise PseudonymisationError("pseudonym collision")
+            self._by_token[tok] = surface
+            self._by_key[key] = tok
+            return tok
+
+    def redaction_for(self, etype: str, canon: str) -> str:
+        digest = hmac.new(bytes(self._key), b"redact\x00" + etype.encode() + b"\x00" + canon.encode("utf-8"), hashlib.sha256).digest()
+        with self._lock:
+            self._check_open()
+            table = self._redacted.setdefault(etype, {})
+            n = table.get(digest)
+            if n is None:
+                n = table[digest] = len(table) + 1
+        return f"[[{etype}_REDACTED_{n}]]"
+
+    def fingerprint_of(self, etype: str, canon: str) -> str:
+        return hmac.new(self._audit_key, etype.encode() + b"\x00" + canon.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+    # -- text --------------------------------------------------------------
+
+    def pseudonymise_text(
+        self,
+        text: str,
+        known: Optional[KnownValues] = None,
+        policy: Optional[Mapping[str, Action]] = None,
+        findings: Optional[List[Finding]] = None,
+        *,
+        complete: bool = False,
+    ) -> str:
+        """Core operation; raises :class:`PseudonymisationError` on any failure.
+
+        ``known`` is added to the conversation's own known values, unless
+        ``complete`` says it already includes them (see :meth:`known_with`).
+        """
+        self._check_open()
+        if not text:
+            return text
+        k = known if complete and known is not None else (self._known.merged(known) if known else self._known)
+        try:
+            spans = detect(text, config.settings(), k)
+        except PseudonymisationError:
+            raise
+        except Exception as exc:
+            raise PseudonymisationError(f"personal-data detection failed ({type(exc).__name__}); nothing was sent") from exc
+        if not spans:
+            return text
+        pol = policy if policy is not None else self.effective_policy()
+        out: List[str] = []
+        pos = 0
+        for s in spans:
+            action = pol.get(s.type, "pseudonymise")
+            if action == "keep":
+                continue
+            if action == "redact":
+                token = self.redaction_for(s.type, s.canonical)
+            else:
+                token = self.token_for(s.type, s.canonical, text[s.start:s.end])
+            out.append(text[pos:s.start])
+            out.append(token)
+            pos = s.end
+            if findings is not None:
+                findings.append(Finding(s.type, action, self.fingerprint_of(s.type, s.canonical)))
+        out.append(text[pos:])
+        return "".join(out)
+
+    def known_with(self, known: Optional[KnownValues]) -> KnownValues:
+        """This conversation's known values plus ``known``."""
+        return self._known.merged(known) if known else self._known
+
+    def pseudonymise(self, text: str, *, known: Optional[Mapping[str, Any]] = None) -> str:
+        """Replace personal data in ``text`` by this conversation's pseudonyms."""
+        start = time.perf_counter()
+        findings: List[Finding] = []
+        result = self.pseudonymise_text(text, KnownValues(known) if known else None, None, findings)
+        if findings and audit.enabled():
+            audit.emit(
+                "pseudonymise",
+                call_site=audit.call_site(1),
+                conversation=self.fingerprint,
+                latency_ms=round((time.perf_counter() - start) * 1000, 3),
+                key_id=self._key_id,
+                **audit.summarise(findings),
+            )
+        return result
+
+    def lookup(self, token: str) -> Optional[str]:
+        """The value behind an exact pseudonym of this conversation, or None."""
+        return self._by_token.get(token)
+
+    def reidentify(self, text: str, *, json: bool = False) -> str:
+        """Replace this conversation's exact pseudonyms in ``text`` by their values.
+
+        Unknown, altered or invented pseudonyms are left as they are.  With
+        ``json=True`` the text is JSON and values are inserted JSON-escaped,
+        so the result stays valid JSON.
+        """
+        if "[[" not in text:
+            return text
+        table = self._by_token
+
+        def sub(m: "re.Match[str]") -> str:
+            value = table.get(m.group(0))
+            if value is None:
+                return m.group(0)
+            return _json_escape(value) if json else value
+
+        return TOKEN_RE.sub(sub, text)
+
+    def reidentify_count(self, text: str, *, json: bool = False) -> tuple[str, int]:
+        if "[[" not in text:
+            return text, 0
+        table = self._by_token
+        count = 0
+
+        def sub(m: "re.Match[str]") -> str:
+            nonlocal count
+            value = table.get(m.group(0))
+            if value is None:
+                return m.group(0)
+            count += 1
+            return _json_escape(value) if json else value
+
+        return TOKEN_RE.sub(sub, text), count
+
+    def protect(self, target: Any, *, known: Optional[Mapping[str, Any]] = None, policy: Optional[Mapping[str, Action]] = None) -> Any:
+        """``protect(target, conversation=self, ...)``."""
+        from .openai_adapter import protect
+
+        return protect(target, known=known, conversation=self, policy=policy)
+
+
+_default_lock = threading.Lock()
+_default: Optional[Conversation] = None
+
+
+def default_conversation() -> Conversation:
+    """The process-wide scope used when no conversation is active."""
+    global _default
+    conv = _default
+    if conv is None or conv.closed:
+        with _default_lock:
+            if _default is None or _default.closed:
+                _default = Conversation("default")
+            conv = _default
+    return conv
+
+
+def active_conversation() -> Optional[Conversation]:
+    """The conversation made current with ``with conversation:``, if any."""
+    return _current.get()
+
+
+def current_conversation() -> Conversation:
+    return _current.get() or default_conversation()
+
+
+def _reset_default() -> None:
+    global _default
+    with _default_lock:
+        _default = None
+
+
+def pseudonymous_id(value: Any, *, tenant: Optional[str] = None) -> str:
+    """A stable keyed identifier for ``user=`` / ``safety_identifier=``.
+
+    Same value (after canonicalisation: e-mail case, phone format) and tenant
+    give the same id under the same key; it reveals nothing about the value.
+    """
+    if value is None:
+        raise PseudonymisationError("pseudonymous_id() needs a value, got None")
+    text = value if isinstance(value, str) else str(value)
+    text = text.strip()
+    if "@" in text:
+        canon = canonical("EMAIL", text)
+    elif re.fullmatch(r"\+?[\d\s\-().]{7,20}", text) and sum(c.isdigit() for c in text) >= 7:
+        canon = canonical("PHONE", text)
+    else:
+        canon = canonical("ID", text)
+    digest = _derive(config.master_key(), b"gdpr-lint/pseudonymous-id", tenant or "", canon)
+    return "pid_" + digest.hex()[:32]
+
