@@ -45,6 +45,23 @@ def check_json(root: Path, *args: str) -> list[dict]:
     return json.loads(proc.stdout)
 
 
+def analyse(root: Path, *paths: str):
+    """Run the pipeline in-process (no interpreter start-up): for the many small
+    analysis tests. CLI behaviour is tested through `run_cli`."""
+    from gdpr_lint.config import ConfigResolver
+    from gdpr_lint.engine import analyse_paths
+
+    resolver = ConfigResolver(cwd=root)
+    return analyse_paths([root / p for p in (paths or (".",))], resolver)
+
+
+def findings_of(root: Path, *paths: str) -> set[tuple[str, str, int]]:
+    """{(code, path, line)} of every finding under root."""
+    result = analyse(root, *paths)
+    assert not result.errors, [str(e) for e in result.errors]
+    return {(f.code, f.path, f.line) for f in result.findings}
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     if not CORPUS.is_dir():
