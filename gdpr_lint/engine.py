@@ -12,9 +12,10 @@ from pathlib import Path
 from gdpr_lint.config import ConfigResolver, Settings
 from gdpr_lint.discovery import Discovery, display_path
 from gdpr_lint.findings import build_findings
-from gdpr_lint.model import CallSite, FileError, Finding
+from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.project import Project
 from gdpr_lint.source import SourceError, SourceFile, read_source
+from gdpr_lint.suppression import apply_suppressions
 from gdpr_lint.vocabulary import Vocabulary, default_vocabulary
 
 
@@ -55,6 +56,15 @@ def per_file_ignored(finding: Finding, settings: Settings, path: Path) -> bool:
         if finding.code in codes and (fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(path.name, glob)):
             return True
     return False
+
+
+def _code_reported(settings_by_display: dict, sources: dict, path: str, code: str) -> bool:
+    """Whether findings of `code` in the file at `path` would be reported (select/ignore/per-file-ignores)."""
+    settings = settings_by_display.get(path)
+    if settings is None or code not in settings.enabled_codes():
+        return False
+    probe = Finding(code=code, path=path, span=Span(1, 1, 1, 1), message="", severity="low", confidence="low")
+    return not per_file_ignored(probe, settings, sources[path].path)
 
 
 def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False,
@@ -108,6 +118,9 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
             continue
         kept.append(f)
     result.findings = kept
+    result.findings, result.suppressed, stale = apply_suppressions(
+        kept, by_display, lambda path, code: _code_reported(result.settings, by_display, path, code))
+    result.findings = sorted(result.findings + stale, key=Finding.sort_key)
     result.sites = sorted((si.site for si in project.sites.values() if si.module.reported),
                           key=lambda s: (s.path, s.span.line, s.span.column))
     result.errors.sort(key=lambda e: e.path)

@@ -21,6 +21,8 @@ class ReportContext:
     files: int = 0
     show_fixes: bool = True
     statistics: bool = False
+    suppressed: list = field(default_factory=list)  # findings silenced by comments (SARIF lists them as suppressed)
+    errors: list = field(default_factory=list)  # FileErrors of the run (SARIF notifications, JUnit errors)
 
 
 # format name -> "module:function"
@@ -28,6 +30,11 @@ FORMATS: dict[str, str] = {
     "full": "gdpr_lint.report.text:render_full",
     "concise": "gdpr_lint.report.text:render_concise",
     "json": "gdpr_lint.report.json_formats:render_json",
+    "json-lines": "gdpr_lint.report.ci:render_json_lines",
+    "sarif": "gdpr_lint.report.sarif:render_sarif",
+    "github": "gdpr_lint.report.ci:render_github",
+    "gitlab": "gdpr_lint.report.ci:render_gitlab",
+    "junit": "gdpr_lint.report.ci:render_junit",
 }
 
 

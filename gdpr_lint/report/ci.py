@@ -1,0 +1,140 @@
+"""Formats for CI systems: GitHub workflow annotations, GitLab Code Quality,
+JUnit XML, and JSON Lines.
+
+Levels (chosen for a privacy gate that fails the build on any finding):
+
+* `github`: high and medium severity -> `::error`, low -> `::warning`
+  (GDPR010 and stale suppressions, GDPR100). Medium findings are errors because
+  they fail the check; showing them as warnings would misstate why it failed.
+* `gitlab`: high -> critical, medium -> major, low -> minor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import xml.etree.ElementTree as ET
+
+from gdpr_lint.model import Finding
+from gdpr_lint.report import ReportContext
+from gdpr_lint.report.locations import ci_path
+from gdpr_lint.rules import RULES_BY_CODE
+
+GITHUB_LEVEL = {"high": "error", "medium": "error", "low": "warning"}
+GITLAB_SEVERITY = {"high": "critical", "medium": "major", "low": "minor"}
+
+
+def _rule_name(code: str) -> str:
+    rule = RULES_BY_CODE.get(code)
+    return rule.name if rule else code
+
+
+def _details(f: Finding) -> list[str]:
+    lines = []
+    if f.flow:
+        lines.append("data path:")
+        lines.extend(f"  {s.path}:{s.line}:{s.column}: {s.note}" for s in f.flow)
+    if f.fix_hint:
+        lines.append(f"help: {f.fix_hint}")
+    elif f.fixable:
+        lines.append("help: fixable with `gdpr-lint check --fix`")
+    return lines
+
+
+# ----------------------------------------------------------------- GitHub
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message (what follows `::`)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command property value (file=, title=, ...)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: list[Finding], context: ReportContext) -> str:
+    out = []
+    for f in findings:
+        props = [
+            ("file", ci_path(f.path, context)),
+            ("line", str(f.span.line)),
+            ("endLine", str(max(f.span.end_line, f.span.line))),
+            ("col", str(f.span.column)),
+        ]
+        if f.span.end_line == f.span.line and f.span.end_column > f.span.column:
+            # GitHub reads endColumn only for single-line annotations
+            props.append(("endColumn", str(f.span.end_column)))
+        props.append(("title", f"gdpr-lint {f.code} ({_rule_name(f.code)})"))
+        prop_text = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+        message = "\n".join([f.message, *_details(f)])
+        out.append(f"::{GITHUB_LEVEL.get(f.severity, 'error')} {prop_text}::{escape_data(message)}\n")
+    for e in getattr(context, "errors", []) or []:
+        out.append(f"::error file={escape_property(ci_path(e.path, context))},title={escape_property('gdpr-lint: file not analysed')}::{escape_data(e.message)}\n")
+    return "".join(out)
+
+
+# ----------------------------------------------------------------- GitLab
+
+
+def render_gitlab(findings: list[Finding], context: ReportContext) -> str:
+    from gdpr_lint.baseline import fingerprints_for
+
+    issues = []
+    ordered = sorted(findings, key=Finding.sort_key)
+    for f, fp in zip(ordered, fingerprints_for(ordered, context)):
+        issues.append({
+            "type": "issue",
+            "engine_name": "gdpr-lint",
+            "check_name": f"{f.code} {_rule_name(f.code)}",
+            "description": f"{f.code}: {f.message}",
+            "content": {"body": "\n".join(_details(f))} if _details(f) else None,
+            "categories": ["Security"],
+            "fingerprint": hashlib.md5(fp.encode("utf-8"), usedforsecurity=False).hexdigest(),
+            "severity": GITLAB_SEVERITY.get(f.severity, "major"),
+            "location": {
+                "path": ci_path(f.path, context),
+                "lines": {"begin": f.span.line, "end": max(f.span.end_line, f.span.line)},
+            },
+        })
+        if issues[-1]["content"] is None:
+            del issues[-1]["content"]
+    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+
+
+# ----------------------------------------------------------------- JUnit
+
+
+def render_junit(findings: list[Finding], context: ReportContext) -> str:
+    errors = list(getattr(context, "errors", []) or [])
+    by_file: dict[str, list[Finding]] = {}
+    for f in sorted(findings, key=Finding.sort_key):
+        by_file.setdefault(f.path, []).append(f)
+    root = ET.Element("testsuites", name="gdpr-lint", tests=str(len(findings) + len(errors)),
+                      failures=str(len(findings)), errors=str(len(errors)))
+    for path, items in by_file.items():
+        suite = ET.SubElement(root, "testsuite", name=path, tests=str(len(items)), failures=str(len(items)), errors="0")
+        for f in items:
+            case = ET.SubElement(suite, "testcase", name=f"{f.code} {_rule_name(f.code)} at {f.line}:{f.column}",
+                                 classname=path, file=path, line=str(f.line))
+            failure = ET.SubElement(case, "failure", message=f.message, type=f.code)
+            failure.text = "\n".join([f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity} severity, "
+                                      f"{f.confidence} confidence] {f.message}", *_details(f)])
+    if errors:
+        suite = ET.SubElement(root, "testsuite", name="files not analysed", tests=str(len(errors)), failures="0",
+                              errors=str(len(errors)))
+        for e in errors:
+            case = ET.SubElement(suite, "testcase", name=f"analyse {e.path}", classname=e.path, file=e.path)
+            ET.SubElement(case, "error", message=e.message, type="FileError").text = f"{e.path}: {e.message}"
+    if not by_file and not errors:
+        ET.SubElement(root, "testsuite", name="gdpr-lint", tests="0", failures="0", errors="0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# ----------------------------------------------------------------- JSON Lines
+
+
+def render_json_lines(findings: list[Finding], context: ReportContext) -> str:
+    return "".join(json.dumps(f.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n" for f in findings)
