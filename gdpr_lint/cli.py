@@ -116,8 +116,12 @@ def common_options(f):
 @click.option("--confidence-level", type=click.Choice(["low", "medium", "high"]), default="low", show_default=True,
               help="Report only findings of at least this confidence.")
 @click.option("--stdin-filename", help="Read the source from standard input, reporting it under this name.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule instead of the findings (JSON with --output-format json).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings not recorded in this baseline file (see `gdpr-lint baseline`).")
 def check(paths, config, isolated, select, ignore, extend_select, force_exclude, quiet, verbose,
-          output_format, output_file, exit_zero, severity_level, confidence_level, stdin_filename) -> None:
+          output_format, output_file, exit_zero, severity_level, confidence_level, stdin_filename,
+          statistics=False, baseline_file=None) -> None:
     """Report personal data reaching OpenAI requests in PATHS (default: .)."""
     from gdpr_lint.engine import analyse_paths
     from gdpr_lint.findings import filter_levels
@@ -126,6 +130,7 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
     if output_format not in FORMATS:
         _fail(f"output format {output_format!r} is not available in this version")
     resolver = _resolver(config, isolated, select, ignore, extend_select)
+    baseline_counts = _load_baseline(baseline_file)
     stdin = None
     if stdin_filename:
         stdin = (stdin_filename, sys.stdin.buffer.read())
@@ -134,18 +139,73 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
         targets = [Path(p) for p in (paths or (".",))]
     result = analyse_paths(targets, resolver, force_exclude=force_exclude, stdin=stdin)
     findings = filter_levels(result.findings, severity_level, confidence_level)
-    context = ReportContext(cwd=resolver.cwd, sources=result.sources, files=result.files)
-    _write(render(output_format, findings, context), output_file)
+    context = ReportContext(cwd=resolver.cwd, sources=result.sources, files=result.files,
+                            suppressed=result.suppressed, errors=result.errors, statistics=statistics)
+    hidden = []
+    if baseline_counts is not None:
+        from gdpr_lint.baseline import filter_new
+
+        findings, hidden = filter_new(findings, baseline_counts, context)
+    if statistics:
+        from gdpr_lint.report.statistics import render_statistics, render_statistics_json
+
+        _write((render_statistics_json if output_format == "json" else render_statistics)(findings, context), output_file)
+    else:
+        _write(render(output_format, findings, context), output_file)
     _report_errors(result.errors)
-    if not quiet and output_format in ("full", "concise"):
+    if not quiet and (output_format in ("full", "concise") or (statistics and output_format != "json")):
         n = len(findings)
         summary = f"Found {n} finding{'s' if n != 1 else ''} in {result.files} file{'s' if result.files != 1 else ''}."
+        if hidden:
+            summary += f" {len(hidden)} known finding{'s' if len(hidden) != 1 else ''} hidden by the baseline."
         if result.errors:
             summary += f" {len(result.errors)} file{'s' if len(result.errors) != 1 else ''} could not be analysed."
         click.echo(summary, err=bool(output_file))
     if result.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+
+
+def _load_baseline(baseline_file: str | None):
+    if not baseline_file:
+        return None
+    from gdpr_lint.baseline import BaselineError, load_baseline
+
+    try:
+        return load_baseline(Path(baseline_file))
+    except BaselineError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@common_options
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), required=True,
+              help="Write the baseline to this file (JSON).")
+def baseline(paths, config, isolated, select, ignore, extend_select, force_exclude, quiet, verbose,
+             output_file) -> None:
+    """Record the current findings in PATHS (default: .) so that `check --baseline` reports only new ones."""
+    from gdpr_lint.baseline import BaselineError, write_baseline
+    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.report import ReportContext
+
+    resolver = _resolver(config, isolated, select, ignore, extend_select)
+    result = analyse_paths([Path(p) for p in (paths or (".",))], resolver, force_exclude=force_exclude)
+    _report_errors(result.errors)
+    if result.errors:
+        # a file that could not be analysed would be missing from the baseline and
+        # its findings would surface later as "new": refuse to write a partial one
+        _fail(f"baseline not written to {output_file}: {len(result.errors)} file(s) could not be analysed")
+    context = ReportContext(cwd=resolver.cwd, sources=result.sources, files=result.files)
+    try:
+        write_baseline(Path(output_file), result.findings, context)
+    except BaselineError as exc:
+        _fail(str(exc))
+    if not quiet:
+        n = len(result.findings)
+        click.echo(f"Wrote {n} finding{'s' if n != 1 else ''} from {result.files} file{'s' if result.files != 1 else ''} "
+                   f"to {output_file}.", err=True)
+    sys.exit(EXIT_CLEAN)
 
 
 @main.command()
