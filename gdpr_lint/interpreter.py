@@ -52,6 +52,10 @@ SERIALISER_METHODS = {
     "serialize", "serialise", "__str__", "__repr__", "dump", "dumps", "values_list", "get_full_name",
 }
 MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "write", "writelines", "__setitem__"}
+# ORM query methods: `Member.objects.get(pk=1)` / `.filter(...)` give rows of the model.
+ORM_ROW_METHODS = {"get", "first", "last", "all", "filter", "exclude", "order_by", "select_related",
+                   "prefetch_related", "only", "defer", "distinct", "earliest", "latest", "using",
+                   "get_object_or_404"}
 PASS_METHODS_KEEP_TAGS = {"copy", "strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "encode", "decode", "hexdigest", "digest", "text"}
 
 
@@ -870,6 +874,8 @@ class Frame:
             if method in ("items", "values", "keys"):
                 fields_taint = join_all(v for _, v in recv.fields) if recv.fields else EMPTY
                 return Value(recv.taints | fields_taint.taints, frozenset(t for t in recv.tags if isinstance(t, (Person, Obj))))
+            if method in ORM_ROW_METHODS and recv.has(Obj):
+                return Value(recv.taints, frozenset(t for t in recv.tags if isinstance(t, (Obj, Person))))
             keep = frozenset(t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)) \
                 if method in PASS_METHODS_KEEP_TAGS or not any(a.taints for a in args) else frozenset()
             if method in ("count", "index", "find", "startswith", "endswith", "isdigit", "__len__"):
