@@ -373,7 +373,8 @@ class Frame:
             value = value.with_tags(Person(name))
         if not value.srcs():
             m = self.vocab.classify(toks)
-            if m is not None and m.category.content and (m.confidence == "high" or len(toks) == 1):
+            if m is not None and (m.category.content or m.category.direct_identifier) \
+                    and (m.confidence == "high" or len(toks) == 1):
                 value = Value(value.taints | {self.source(node, name, m.category.key, "medium")}, value.tags, value.fields)
         return value
 
