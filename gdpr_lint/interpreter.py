@@ -703,7 +703,8 @@ class Frame:
             expr = self.text(node)
             out = Value(frozenset({self.source(node, expr, m.category.key, m.confidence)}))
         name_toks = tokenize(name)
-        if self.vocab.owner_kind(name_toks) == "person" and kind != "thing":
+        # `offender.criminal_record` holds one datum (classified above), not a whole person.
+        if m is None and self.vocab.owner_kind(name_toks) == "person" and kind != "thing":
             out = out.with_tags(Person(self.text(node)))
         return out
 
