@@ -62,6 +62,29 @@ def findings_of(root: Path, *paths: str) -> set[tuple[str, str, int]]:
     return {(f.code, f.path, f.line) for f in result.findings}
 
 
+def expected_markers(root: Path) -> set[tuple[str, str, int]]:
+    """{(code, path, line)} from `# expect: GDPR001, GDPR002` markers (corpus format)
+    in every .py file under root; `# expect: none` adds nothing."""
+    import re
+
+    out = set()
+    for p in sorted(root.rglob("*.py")):
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            m = re.search(r"#\s*expect:\s*([A-Za-z0-9, ]+)", line)
+            if m:
+                for code in m.group(1).split(","):
+                    if code.strip() and code.strip() != "none":
+                        out.add((code.strip(), p.relative_to(root).as_posix(), n))
+    return out
+
+
+def assert_marked(root: Path) -> None:
+    """The findings under root are exactly the `# expect:` markers."""
+    found = findings_of(root)
+    expected = expected_markers(root)
+    assert found == expected, f"missing: {sorted(expected - found)}; unexpected: {sorted(found - expected)}"
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     if not CORPUS.is_dir():
