@@ -116,12 +116,14 @@ def common_options(f):
 @click.option("--confidence-level", type=click.Choice(["low", "medium", "high"]), default="low", show_default=True,
               help="Report only findings of at least this confidence.")
 @click.option("--stdin-filename", help="Read the source from standard input, reporting it under this name.")
+@click.option("--fix", is_flag=True, help="Route leaking calls through gdpr_lint.runtime.protect, then report what is left.")
+@click.option("--diff", is_flag=True, help="Print the fixes as unified diffs; write nothing (exit 1 when there is a diff).")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of the findings (JSON with --output-format json).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="Report only findings not recorded in this baseline file (see `gdpr-lint baseline`).")
 def check(paths, config, isolated, select, ignore, extend_select, force_exclude, quiet, verbose,
           output_format, output_file, exit_zero, severity_level, confidence_level, stdin_filename,
-          statistics=False, baseline_file=None) -> None:
+          fix=False, diff=False, statistics=False, baseline_file=None) -> None:
     """Report personal data reaching OpenAI requests in PATHS (default: .)."""
     from gdpr_lint.engine import analyse_paths
     from gdpr_lint.findings import filter_levels
@@ -139,6 +141,22 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
         targets = [Path(p) for p in (paths or (".",))]
     result = analyse_paths(targets, resolver, force_exclude=force_exclude, stdin=stdin)
     findings = filter_levels(result.findings, severity_level, confidence_level)
+    # --fix / --diff (gdpr_lint/fix.py): rewrite, then report what is left.
+    fixing = None
+    if fix or diff:
+        from gdpr_lint.discovery import display_path
+        from gdpr_lint.fix import check_fix
+
+        done = check_fix(
+            result, findings, diff=diff, quiet=quiet, echo=click.echo,
+            rerun=lambda data: analyse_paths(targets, resolver, force_exclude=force_exclude,
+                                             stdin=(stdin[0], data if data is not None else stdin[1]) if stdin else None),
+            refilter=lambda fs: filter_levels(fs, severity_level, confidence_level),
+            stdin_display=display_path(Path(stdin_filename).absolute(), resolver.cwd) if stdin and fix else None)
+        if isinstance(done, int):
+            sys.exit(done)
+        result, findings, fixing = done
+    # end --fix / --diff
     context = ReportContext(cwd=resolver.cwd, sources=result.sources, files=result.files,
                             suppressed=result.suppressed, errors=result.errors, statistics=statistics)
     hidden = []
@@ -161,7 +179,9 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
         if result.errors:
             summary += f" {len(result.errors)} file{'s' if len(result.errors) != 1 else ''} could not be analysed."
         click.echo(summary, err=bool(output_file))
-    if result.errors:
+    if fixing is not None and not quiet:
+        click.echo(fixing.note, err=bool(output_file) or output_format not in ("full", "concise"))
+    if result.errors or (fixing is not None and fixing.failed):
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
 

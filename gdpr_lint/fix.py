@@ -1,0 +1,500 @@
+"""`gdpr-lint check --fix` / `--diff`: rewrite leaking OpenAI calls to go through
+the runtime pseudonymiser.
+
+For every call with a GDPR001/GDPR002 finding the callee is wrapped::
+
+    client.chat.completions.create(model=..., messages=...)
+    ->
+    protect(client.chat.completions.create, known={"name": [customer.name]})(model=..., messages=...)
+
+handing the runtime the personal expressions the analysis found in scope
+(`Finding.known`), so it pseudonymises even what its detectors cannot recognise.
+For GDPR003 the identifier argument (`user=`, `safety_identifier=`,
+`prompt_cache_key=`) is wrapped in `pseudonymous_id(...)`.
+
+The rewrite is a LibCST codemod (`ProtectCalls`): calls are located by position
+(`PositionProvider`, matched against `Finding.span`), only the call and the
+import change, comments and formatting elsewhere are kept. The driver
+(`plan_fixes`, `write_fixes`) re-parses every result before writing, writes
+atomically (temporary file in the same directory + `os.replace`, permissions
+kept) and leaves alone a file that changed on disk since it was analysed.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import os
+import stat
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import BuiltinScope, PositionProvider, ScopeProvider
+
+from gdpr_lint.model import FileError, Finding
+from gdpr_lint.source import SourceError, decode, parse_text
+
+RUNTIME = "gdpr_lint.runtime"
+CONTENT_CODES = ("GDPR001", "GDPR002")
+IDENTITY_CODE = "GDPR003"
+FIX_CODES = CONTENT_CODES + (IDENTITY_CODE,)
+# Request parameters that take an opaque identifier: a pseudonymous id is a
+# drop-in replacement. Others (an invite's `email=`) need the real value.
+ID_PARAMS = ("user", "safety_identifier", "prompt_cache_key")
+ALIASES = {"protect": "gdpr_protect", "pseudonymous_id": "gdpr_pseudonymous_id"}
+
+
+@dataclass
+class Unfixed:
+    finding: Finding
+    reason: str
+
+
+@dataclass
+class FileFix:
+    """The planned rewrite of one file."""
+
+    display: str
+    path: Path
+    old: bytes
+    new: bytes
+    old_text: str
+    new_text: str
+    fixed: list[Finding] = field(default_factory=list)
+
+    def diff(self) -> str:
+        lines = difflib.unified_diff(
+            self.old_text.splitlines(keepends=True), self.new_text.splitlines(keepends=True),
+            fromfile=f"a/{self.display}", tofile=f"b/{self.display}")
+        out = []
+        for line in lines:
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        return "".join(out)
+
+
+@dataclass
+class FixOutcome:
+    files: list[FileFix] = field(default_factory=list)  # files whose source changes
+    fixed: list[Finding] = field(default_factory=list)  # findings a rewrite was planned for
+    unfixed: list[Unfixed] = field(default_factory=list)  # fixable in principle, but not rewritten
+    not_fixable: list[Finding] = field(default_factory=list)  # shapes the runtime cannot protect
+    errors: list[FileError] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # display paths actually written
+
+    def diff(self) -> str:
+        return "".join(f.diff() for f in self.files)
+
+
+class FixError(Exception):
+    """The rewrite of one file failed; str(exc) says why."""
+
+
+# --------------------------------------------------------------------------- codemod
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _import_names(node: cst.ImportFrom) -> list[tuple[str, str]]:
+    """(imported name, local name) pairs of `from gdpr_lint.runtime import ...`."""
+    if node.relative or node.module is None or _dotted(node.module) != RUNTIME:
+        return []
+    if isinstance(node.names, cst.ImportStar):
+        return []
+    out = []
+    for alias in node.names:
+        name = _dotted(alias.name) or ""
+        local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+        out.append((name, local))
+    return out
+
+
+def _known_literal(known: dict[str, list[str]]) -> str:
+    """`{"name": [customer.name], "email": [customer.email]}` from Finding.known."""
+    items = []
+    for category, exprs in known.items():
+        values = []
+        for expr in exprs:
+            try:
+                node = ast.parse(expr.strip(), mode="eval").body
+                cst.parse_expression(expr.strip())
+            except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError):
+                continue  # not an expression we can repeat safely: the runtime's detectors still run
+            text = expr.strip() if "\n" not in expr else ast.unparse(node)
+            if text not in values:
+                values.append(text)
+        if values:
+            items.append(f"{json.dumps(category)}: [{', '.join(values)}]")
+    return "{" + ", ".join(items) + "}" if items else ""
+
+
+class ProtectCalls(VisitorBasedCodemodCommand):
+    """Wrap each flagged OpenAI request call with `gdpr_lint.runtime.protect`."""
+
+    DESCRIPTION = "Route OpenAI requests that carry personal data through gdpr_lint.runtime.protect."
+    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider)
+
+    def __init__(self, context: CodemodContext, findings: Sequence[Finding]) -> None:
+        super().__init__(context)
+        self.by_span: dict[tuple[int, int, int, int], list[Finding]] = {}
+        for f in findings:
+            s = f.span
+            self.by_span.setdefault((s.line, s.column, s.end_line, s.end_column), []).append(f)
+        self.applied: list[Finding] = []
+        self.unfixed: list[Unfixed] = []
+        self.seen: set[tuple[int, int, int, int]] = set()
+        self.names: dict[str, str] = {}  # runtime function -> local name to use
+        self.protect_locals: set[str] = set()  # local names already bound to runtime.protect
+        self.pid_locals: set[str] = set()
+
+    # -- names ----------------------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        taken: set[str] = set()  # names bound or referenced anywhere, except to our runtime functions
+        ours: dict[str, set[str]] = {"protect": set(), "pseudonymous_id": set()}
+        scopes = {s for s in self.metadata[ScopeProvider].values() if s is not None}
+        for scope in scopes:
+            if isinstance(scope, BuiltinScope):
+                continue
+            for assignment in scope.assignments:
+                target = getattr(assignment, "node", None)
+                if isinstance(target, cst.ImportFrom):
+                    pairs = dict((local, name) for name, local in _import_names(target))
+                    if pairs.get(assignment.name) in ours:
+                        ours[pairs[assignment.name]].add(assignment.name)
+                        continue
+                taken.add(assignment.name)
+            for access in scope.accesses:
+                if not access.referents:
+                    taken.add(access.node.value if isinstance(access.node, cst.Name) else str(access.node))
+        star = any(isinstance(s, cst.SimpleStatementLine) and any(
+            isinstance(i, cst.ImportFrom) and isinstance(i.names, cst.ImportStar) for i in s.body) for s in node.body)
+        # Names imported at module level from the runtime, and not rebound anywhere: reuse them.
+        top: dict[str, str] = {}
+        for stmt in node.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.ImportFrom):
+                        for name, local in _import_names(small):
+                            if name in ours and local not in taken:
+                                top.setdefault(name, local)
+        for func in ("protect", "pseudonymous_id"):
+            if func in top:
+                self.names[func] = top[func]
+                continue
+            candidates = [func, ALIASES[func]] + [f"{ALIASES[func]}_{i}" for i in range(2, 100)]
+            for cand in candidates:
+                if cand not in taken and not (star and cand == func):
+                    self.names[func] = cand
+                    break
+            else:  # pragma: no cover - a module binding 100 alias names
+                raise FixError(f"no free name to import {func} under")
+        self.protect_locals = ours["protect"] | {self.names["protect"]}
+        self.pid_locals = ours["pseudonymous_id"] | {self.names["pseudonymous_id"]}
+        return True
+
+    def _need(self, func: str) -> str:
+        local = self.names[func]
+        AddImportsVisitor.add_needed_import(self.context, RUNTIME, func, asname=None if local == func else local)
+        return local
+
+    def _is_runtime_call(self, node: cst.BaseExpression, func: str) -> bool:
+        if not isinstance(node, cst.Call):
+            return False
+        dotted = _dotted(node.func)
+        locals_ = self.protect_locals if func == "protect" else self.pid_locals
+        return dotted in locals_ or dotted == f"{RUNTIME}.{func}"
+
+    # -- calls ----------------------------------------------------------------
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        pos = self.get_metadata(PositionProvider, original_node)
+        key = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+        group = self.by_span.get(key)
+        if not group:
+            return updated_node
+        self.seen.add(key)
+        node = updated_node
+        content = [f for f in group if f.code in CONTENT_CODES]
+        identity = [f for f in group if f.code == IDENTITY_CODE]
+        if identity:
+            node = self._fix_identity(node, identity)
+        if content:
+            node = self._fix_content(node, content)
+        return node
+
+    def _fix_content(self, node: cst.Call, findings: list[Finding]) -> cst.Call:
+        if self._is_runtime_call(node.func, "protect"):
+            self.unfixed.extend(Unfixed(f, "the call already goes through protect(...)") for f in findings)
+            return node
+        known: dict[str, list[str]] = {}
+        for f in findings:
+            for category, exprs in f.known.items():
+                bucket = known.setdefault(category, [])
+                bucket.extend(e for e in exprs if e not in bucket)
+        literal = _known_literal(known)
+        protect = self._need("protect")
+        head = f"{protect}(__gdpr_lint_callee__" + (f", known={literal})" if literal else ")")
+        wrapper = cst.parse_expression(head)
+        assert isinstance(wrapper, cst.Call)
+        first = wrapper.args[0].with_changes(value=node.func)
+        wrapper = wrapper.with_changes(args=(first, *wrapper.args[1:]))
+        self.applied.extend(findings)
+        return node.with_changes(func=wrapper)
+
+    def _fix_identity(self, node: cst.Call, findings: list[Finding]) -> cst.Call:
+        args = list(node.args)
+        for f in findings:
+            missing = []
+            changed = False
+            for param in f.params:
+                if param not in ID_PARAMS:
+                    missing.append(f"`{param}` needs the real value: send it only if the request requires it")
+                    continue
+                i = next((i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == param), None)
+                if i is None:
+                    missing.append(f"`{param}` is not passed as a keyword argument here (e.g. it comes in **kwargs): "
+                                   f"wrap its value with gdpr_lint.runtime.pseudonymous_id(...) where it is built")
+                    continue
+                if self._is_runtime_call(args[i].value, "pseudonymous_id"):
+                    continue
+                pid = self._need("pseudonymous_id")
+                call = cst.Call(func=cst.Name(pid), args=[cst.Arg(value=args[i].value)])
+                args[i] = args[i].with_changes(value=call)
+                changed = True
+            if missing:
+                self.unfixed.append(Unfixed(f, "; ".join(missing)))
+            elif changed:
+                self.applied.append(f)
+            else:
+                self.unfixed.append(Unfixed(f, "the identifier already goes through pseudonymous_id(...)"))
+        return node.with_changes(args=args)
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        new = super().transform_module_impl(tree)
+        for key, group in self.by_span.items():
+            if key not in self.seen:
+                self.unfixed.extend(Unfixed(f, "the call was not found at the reported position") for f in group)
+        return new
+
+
+# --------------------------------------------------------------------------- one file
+
+
+def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<string>") -> tuple[bytes, list[Finding], list[Unfixed]]:
+    """Apply the fixes for `findings` (all in this file) to `data`.
+
+    Returns the new bytes (same encoding, BOM and newlines), the findings that
+    were fixed and those that could not be. Raises FixError when the file cannot
+    be rewritten safely (the result would not parse).
+    """
+    try:
+        module = cst.parse_module(data)
+    except (cst.ParserSyntaxError, RecursionError, UnicodeDecodeError, LookupError, SyntaxError) as exc:
+        raise FixError(f"cannot parse for rewriting: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    command = ProtectCalls(CodemodContext(filename=filename), findings)
+    try:
+        new_module = command.transform_module(module)
+    except RecursionError:
+        raise FixError("too deeply nested to rewrite") from None
+    new = new_module.bytes
+    if command.applied and new != data:
+        try:
+            parse_text(decode(new), filename)
+            cst.parse_module(new)
+        except (SourceError, cst.ParserSyntaxError) as exc:
+            raise FixError(f"the rewritten code does not parse ({str(exc).splitlines()[0]}); file left unchanged") from None
+    return new, command.applied, command.unfixed
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def fix_candidates(findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """(findings --fix rewrites, findings whose call shape the runtime cannot protect)."""
+    todo, cannot = [], []
+    for f in findings:
+        if f.code not in FIX_CODES:
+            continue
+        (todo if f.fixable else cannot).append(f)
+    return todo, cannot
+
+
+def plan_fixes(result, findings: Sequence[Finding]) -> FixOutcome:
+    """Compute the rewrite of every file with fixable findings; nothing is written."""
+    outcome = FixOutcome()
+    todo, outcome.not_fixable = fix_candidates(findings)
+    by_file: dict[str, list[Finding]] = {}
+    for f in todo:
+        by_file.setdefault(f.path, []).append(f)
+    for display in sorted(by_file):
+        src = result.sources.get(display)
+        if src is None:
+            outcome.errors.append(FileError(display, "source not available for fixing"))
+            continue
+        try:
+            new, applied, unfixed = rewrite_source(src.data, by_file[display], display)
+        except FixError as exc:
+            outcome.errors.append(FileError(display, str(exc)))
+            continue
+        outcome.unfixed.extend(unfixed)
+        outcome.fixed.extend(applied)
+        if new != src.data:
+            outcome.files.append(FileFix(display, src.path, src.data, new, src.text, decode(new), applied))
+    return outcome
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    st = path.stat()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".gdpr-lint.tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_fixes(outcome: FixOutcome, *, skip: Iterable[str] = ()) -> None:
+    """Write each planned file atomically, unless it changed since it was analysed."""
+    skip = set(skip)
+    for ff in outcome.files:
+        if ff.display in skip:
+            continue
+        try:
+            current = ff.path.read_bytes()
+        except OSError as exc:
+            outcome.errors.append(FileError(ff.display, f"cannot re-read before writing: {exc.strerror or exc}"))
+            continue
+        if current != ff.old:
+            outcome.errors.append(FileError(ff.display, "changed on disk since it was analysed; not fixed (run --fix again)"))
+            continue
+        try:
+            _write_atomic(ff.path, ff.new)
+        except OSError as exc:
+            outcome.errors.append(FileError(ff.display, f"cannot write the fix: {exc.strerror or exc}"))
+            continue
+        outcome.written.append(ff.display)
+
+
+def explain_remaining(outcome: FixOutcome, remaining: list[Finding]) -> list[Finding]:
+    """Mark findings left after --fix that the fix could not handle as not
+    auto-fixable, with the reason (shown as `help:` in the full output)."""
+    reasons = {(u.finding.code, u.finding.path, u.finding.function, u.finding.callee): u.reason
+               for u in outcome.unfixed}
+    failed = {ff.display for ff in outcome.files if ff.display not in outcome.written}
+    failed |= {e.path for e in outcome.errors}
+    for f in remaining:
+        if f.code not in FIX_CODES or not f.fixable:
+            continue
+        reason = reasons.get((f.code, f.path, f.function, f.callee))
+        if reason is None and f.path in failed:
+            reason = "the file could not be fixed (see the error above)"
+        if reason is not None:
+            f.fixable = False
+            f.fix_hint = f"--fix could not rewrite this call: {reason}."
+    return remaining
+
+
+def summary(outcome: FixOutcome, remaining: list[Finding], *, diff: bool) -> str:
+    n = len(outcome.fixed) if not diff else sum(len(ff.fixed) for ff in outcome.files)
+    files = len(outcome.written) if not diff else len(outcome.files)
+    s = "s" if n != 1 else ""
+    fs = "s" if files != 1 else ""
+    if diff:
+        text = f"Would fix {n} finding{s} in {files} file{fs}."
+        left = len(outcome.not_fixable) + len(outcome.unfixed)
+    else:
+        if not diff and len(outcome.written) < len(outcome.files):
+            n = sum(len(ff.fixed) for ff in outcome.files if ff.display in outcome.written)
+            s = "s" if n != 1 else ""
+        text = f"Fixed {n} finding{s} in {files} file{fs}."
+        left = sum(1 for f in remaining if f.code in FIX_CODES and not f.fixable)
+    if left:
+        text += f" {left} finding{'s are' if left != 1 else ' is'} not auto-fixable" + (
+            " (see the help: lines)." if not diff else ".")
+    return text
+
+
+# --------------------------------------------------------------------------- command
+
+
+@dataclass
+class FixRun:
+    """What `check --fix` did, for the CLI's summary and exit code."""
+
+    outcome: FixOutcome
+    note: str  # one-line fix summary
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.outcome.errors)
+
+
+def check_fix(result, findings: list[Finding], *, diff: bool, rerun, refilter, stdin_display: str | None,
+              echo, quiet: bool):
+    """Drive `check --fix` / `check --diff` for the CLI.
+
+    `rerun(stdin_data)` analyses the same paths again (`stdin_data` replaces the
+    standard-input source when not None), `refilter(findings)` applies the
+    command's level filters, `echo(text, err=)` prints. Returns `(result,
+    findings, FixRun)` with what is left after writing, or an exit code when the
+    command is complete (`--diff`, or a fix of standard input, whose fixed
+    source goes to standard output as Ruff does).
+    """
+    outcome = plan_fixes(result, findings)
+    for e in outcome.errors:
+        echo(f"gdpr-lint: error: {e.path}: {e.message}", err=True)
+    if diff:
+        text = outcome.diff()
+        if text:
+            echo(text, nl=False)
+        if not quiet:
+            echo(summary(outcome, [], diff=True), err=True)
+        if outcome.errors or result.errors:
+            return 2
+        return 1 if text else 0
+    if stdin_display is not None:
+        planned = next((ff for ff in outcome.files if ff.display == stdin_display), None)
+        src = result.sources.get(stdin_display)
+        new = planned.new if planned else (src.data if src else b"")
+        before_errors = len(outcome.errors)
+        write_fixes(outcome, skip={stdin_display})
+        for e in outcome.errors[before_errors:]:
+            echo(f"gdpr-lint: error: {e.path}: {e.message}", err=True)
+        sys.stdout.buffer.write(new)
+        sys.stdout.flush()
+        after = rerun(new)
+        left = refilter(after.findings)
+        if outcome.errors or after.errors:
+            return 2
+        return 1 if left else 0
+    before_errors = len(outcome.errors)
+    write_fixes(outcome)
+    for e in outcome.errors[before_errors:]:
+        echo(f"gdpr-lint: error: {e.path}: {e.message}", err=True)
+    if outcome.written:
+        result = rerun(None)
+        findings = refilter(result.findings)
+    explain_remaining(outcome, findings)
+    return result, findings, FixRun(outcome, summary(outcome, findings, diff=False))
