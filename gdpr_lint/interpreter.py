@@ -548,6 +548,18 @@ class Frame:
     def e_Await(self, node: ast.Await) -> Value:
         return self.eval(node.value)
 
+    def e_Yield(self, node: ast.Yield) -> Value:
+        """A generator's output is what it yields: `for text in gen(...)` sees it."""
+        if node.value is not None:
+            v = self.eval(node.value)
+            self.ret = join(self.ret, v.extend(self.step(node, f"yielded from `{self.func.qualname if self.func else '<module>'}()`")))
+        return EMPTY
+
+    def e_YieldFrom(self, node: ast.YieldFrom) -> Value:
+        v = self.element(self.eval(node.value))
+        self.ret = join(self.ret, v.extend(self.step(node, f"yielded from `{self.func.qualname if self.func else '<module>'}()`")))
+        return EMPTY
+
     def e_NamedExpr(self, node: ast.NamedExpr) -> Value:
         v = self.eval(node.value)
         self.assign(node.target, v, node.value)
