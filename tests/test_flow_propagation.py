@@ -1,0 +1,429 @@
+"""How personal data travels to the request: every propagation form, inside a
+function, through functions and classes, and across modules. Each form is run
+twice: carrying `customer.email` (a finding) and carrying `product.title` (none).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from conftest import analyse, assert_marked
+
+# Each body builds `payload` from {X} and ends in a request marked `# expect: {CODES}`.
+FORMS = {
+    "assignment-chain": """
+        a = {X}
+        b = a
+        payload = b
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+    "augmented-assignment": """
+        payload = "Draft a reply to "
+        payload += {X}
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+    "f-string": """
+        payload = f"Draft a reply to {{{X}}} about the late delivery"
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+    "percent-format": """
+        payload = "Draft a reply to %s about %s" % ({X}, "the late delivery")
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+    "str-format": """
+        payload = "Draft a reply to {{who}} about {{what}}".format(who={X}, what="the delivery")
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+    "format-map": """
+        payload = "Draft a reply to {{who}}".format_map({{"who": {X}}})
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+    "string-template": """
+        payload = string.Template("Draft a reply to $who").substitute(who={X})
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+    "concatenation": """
+        payload = "Draft a reply to " + {X} + "."
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+    "join": """
+        payload = "\\n".join(["Draft a reply to:", {X}])
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+    "list-literal": """
+        messages = [{{"role": "system", "content": "You are polite."}}, {{"role": "user", "content": {X}}}]
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # expect: {CODES}
+    """,
+    "tuple-and-dict-literal": """
+        parts = ("Reply to", {X})
+        msg = {{"role": "user", "content": " ".join(parts)}}
+        client.chat.completions.create(model="gpt-4o-mini", messages=[msg])  # expect: {CODES}
+    """,
+    "list-comprehension": """
+        lines = [f"- {{v}}" for v in [{X}, "order 1234"]]
+        client.responses.create(model="gpt-4o-mini", input="\\n".join(lines))  # expect: {CODES}
+    """,
+    "dict-comprehension": """
+        fields = {{k: v for k, v in [("to", {X}), ("topic", "delivery")]}}
+        client.responses.create(model="gpt-4o-mini", input=json.dumps(fields))  # expect: {CODES}
+    """,
+    "append": """
+        messages = [{{"role": "system", "content": "You are polite."}}]
+        messages.append({{"role": "user", "content": {X}}})
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # expect: {CODES}
+    """,
+    "extend": """
+        messages = []
+        messages.extend([{{"role": "user", "content": {X}}}])
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # expect: {CODES}
+    """,
+    "insert": """
+        messages = [{{"role": "user", "content": "Reply please."}}]
+        messages.insert(0, {{"role": "system", "content": {X}}})
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # expect: {CODES}
+    """,
+    "dict-update": """
+        msg = {{"role": "user"}}
+        msg.update(content={X})
+        client.chat.completions.create(model="gpt-4o-mini", messages=[msg])  # expect: {CODES}
+    """,
+    "dict-unpacking": """
+        base = {{"role": "user", "content": "Reply please."}}
+        msg = {{**base, "content": {X}}}
+        client.chat.completions.create(model="gpt-4o-mini", messages=[msg])  # expect: {CODES}
+    """,
+    "request-kwargs-unpacked": """
+        params = {{"model": "gpt-4o-mini", "messages": [{{"role": "user", "content": {X}}}]}}
+        client.chat.completions.create(**params)  # expect: {CODES}
+    """,
+    "functools-partial": """
+        ask = functools.partial(client.chat.completions.create, model="gpt-4o-mini")
+        ask(messages=[{{"role": "user", "content": {X}}}])  # expect: {CODES}
+    """,
+    "subscript-assignment": """
+        msg = {{"role": "user"}}
+        msg["content"] = {X}
+        client.chat.completions.create(model="gpt-4o-mini", messages=[msg])  # expect: {CODES}
+    """,
+    "walrus-and-conditional": """
+        if (text := {X}) and len(text) > 3:
+            payload = text
+        else:
+            payload = "n/a"
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+    "loop-accumulator": """
+        payload = ""
+        for part in ("Dear", {X}):
+            payload += part + " "
+        client.responses.create(model="gpt-4o-mini", input=payload)  # expect: {CODES}
+    """,
+}
+
+HEADER = """\
+import functools
+import json
+import string
+
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def handle(customer, product):
+"""
+
+
+def form_module(body: str, expr: str, codes: str) -> str:
+    body = textwrap.dedent(body).strip("\n").replace("{X}", expr).replace("{CODES}", codes)
+    body = body.replace("{{", "{").replace("}}", "}")
+    return HEADER + textwrap.indent(body, "    ") + "\n"
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_propagation_carries_personal_data(tmp_path, form):
+    (tmp_path / "crm").mkdir()
+    (tmp_path / "crm" / "reply.py").write_text(form_module(FORMS[form], "customer.email", "GDPR001"))
+    assert_marked(tmp_path)
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_propagation_of_non_personal_data_is_clean(tmp_path, form):
+    (tmp_path / "crm").mkdir()
+    (tmp_path / "crm" / "reply.py").write_text(form_module(FORMS[form], "product.title", "none"))
+    assert_marked(tmp_path)
+
+
+def test_overwritten_value_no_longer_leaks(write):
+    root = write({"crm/reply.py": """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def handle(customer):
+            payload = f"Reply to {customer.email}"
+            payload = "Reply to the customer about the delivery."
+            return client.responses.create(model="gpt-4o-mini", input=payload)  # expect: none
+    """})
+    assert_marked(root)
+
+
+def test_self_attributes(write):
+    root = write({"support/assistant.py": """
+        from openai import OpenAI
+
+
+        class TicketAssistant:
+            def __init__(self, ticket, customer):
+                self.client = OpenAI()
+                self.ticket = ticket
+                self.context = f"Customer {customer.full_name}, phone {customer.phone}"
+
+            def draft(self):
+                return self.client.chat.completions.create(  # expect: GDPR001
+                    model="gpt-4o-mini",
+                    messages=[{"role": "system", "content": self.context},
+                              {"role": "user", "content": self.ticket.subject}],
+                )
+
+            def tag(self):
+                return self.client.chat.completions.create(  # expect: none
+                    model="gpt-4o-mini",
+                    messages=[{"role": "user", "content": self.ticket.subject}],
+                )
+    """})
+    assert_marked(root)
+
+
+def test_return_values_and_parameters(write):
+    root = write({"hr/review.py": """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def build_prompt(employee):
+            return f"Summarise the appraisal of {employee.full_name}"
+
+
+        def build_generic(topic):
+            return f"Write a short note about {topic}"
+
+
+        def send(text):
+            return client.responses.create(model="gpt-4o-mini", input=text)  # expect: GDPR001
+
+
+        def appraisal(employee):
+            return send(build_prompt(employee))
+
+
+        def newsletter():
+            return client.responses.create(model="gpt-4o-mini", input=build_generic("the summer party"))  # expect: none
+    """})
+    assert_marked(root)
+
+
+def test_prompt_builders_in_other_modules_with_relative_imports(write):
+    root = write({
+        "municipality/__init__.py": "",
+        "municipality/prompts/__init__.py": "",
+        "municipality/prompts/templates.py": """
+            CASE_TEMPLATE = "Citizen: {name}\\nCPR: {cpr}\\nCase: {case}"
+            FAQ_TEMPLATE = "Answer the question about opening hours: {q}"
+        """,
+        "municipality/prompts/builders.py": """
+            from .templates import CASE_TEMPLATE, FAQ_TEMPLATE
+
+
+            def case_prompt(borger, case_text):
+                return CASE_TEMPLATE.format(name=borger.fornavn, cpr=borger.cpr_nummer, case=case_text)
+
+
+            def faq_prompt(question):
+                return FAQ_TEMPLATE.format(q=question)
+        """,
+        "municipality/services/__init__.py": "",
+        "municipality/services/caseworker.py": """
+            from openai import OpenAI
+
+            from ..prompts.builders import case_prompt, faq_prompt
+
+            client = OpenAI()
+
+
+            def assist(borger, case_text):
+                return client.responses.create(model="gpt-4o", input=case_prompt(borger, case_text))  # expect: GDPR001
+
+
+            def faq(question):
+                return client.responses.create(model="gpt-4o", input=faq_prompt(question))  # expect: none
+        """,
+    })
+    assert_marked(root)
+    [f] = analyse(root).findings
+    assert {s.path for s in f.flow} >= {"municipality/prompts/builders.py", "municipality/services/caseworker.py"}
+
+
+def test_wrapper_fed_by_callers_elsewhere_reports_at_the_call_with_caller_in_flow(write):
+    root = write({
+        "clinic/__init__.py": "",
+        "clinic/llm.py": """
+            from openai import OpenAI
+
+            client = OpenAI()
+
+
+            def call_openai(prompt: str) -> str:
+                resp = client.chat.completions.create(  # expect: GDPR002
+                    model="gpt-4o",
+                    messages=[{"role": "user", "content": prompt}],
+                )
+                return resp.choices[0].message.content
+        """,
+        "clinic/discharge.py": """
+            from clinic.llm import call_openai
+
+
+            def discharge_letter(patient):
+                return call_openai(f"Write a discharge letter. Diagnosis: {patient.diagnosis}")
+        """,
+        "clinic/faq.py": """
+            from clinic.llm import call_openai
+
+
+            def opening_hours():
+                return call_openai("When is the clinic open on public holidays?")
+        """,
+    })
+    assert_marked(root)
+    [f] = analyse(root).findings
+    assert (f.path, f.line) == ("clinic/llm.py", 7)
+    assert f.data == ["patient.diagnosis (health data)"]
+    caller_steps = [s for s in f.flow if s.path == "clinic/discharge.py"]
+    assert caller_steps and caller_steps[0].line == 5
+    assert f.flow[-1].path == "clinic/llm.py"
+
+
+def test_wrapper_with_only_clean_callers_is_clean(write):
+    root = write({
+        "shop/llm.py": """
+            from openai import OpenAI
+
+            client = OpenAI()
+
+
+            def ask(prompt):
+                return client.responses.create(model="gpt-4o-mini", input=prompt)  # expect: none
+        """,
+        "shop/catalogue.py": """
+            from shop.llm import ask
+
+
+            def describe(product):
+                return ask(f"Describe {product.title} in two sentences.")
+        """,
+    })
+    assert_marked(root)
+
+
+def test_client_from_factory_in_other_module_still_sees_the_data(write):
+    root = write({
+        "bank/__init__.py": "",
+        "bank/clients.py": """
+            from openai import AzureOpenAI
+
+
+            def eu_client():
+                return AzureOpenAI(azure_endpoint="https://bank-eu.openai.azure.com", api_version="2024-06-01")
+        """,
+        "bank/kyc.py": """
+            from .clients import eu_client
+
+
+            def check(customer):
+                client = eu_client()
+                return client.chat.completions.create(  # expect: GDPR001
+                    model="gpt-4o",
+                    messages=[{"role": "user", "content": f"Is IBAN {customer.iban} plausible?"}],
+                )
+        """,
+    })
+    assert_marked(root)
+
+
+def test_langchain_chain_and_litellm_carry_data(write):
+    root = write({"hr/screening.py": """
+        from langchain_core.prompts import ChatPromptTemplate
+        from langchain_openai import ChatOpenAI
+        from litellm import completion
+
+        llm = ChatOpenAI(model="gpt-4o-mini")
+        prompt = ChatPromptTemplate.from_template("Assess this CV: {cv}")
+
+
+        def screen(candidate):
+            chain = prompt | llm
+            chain.invoke({"cv": candidate.resume_text})  # expect: GDPR001
+            completion(model="gpt-4o-mini", messages=[{"role": "user", "content": candidate.email}])  # expect: GDPR001
+            completion(model="claude-3-5-sonnet-20240620", messages=[{"role": "user", "content": candidate.email}])
+            return llm.invoke("List three interview questions for a backend role")  # expect: none
+    """})
+    assert_marked(root)
+
+
+def test_generator_yields_and_closures(write):
+    root = write({"crm/batch.py": """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def reminders(customers):
+            for c in customers:
+                yield f"Remind {c.email} about the unpaid invoice"
+
+
+        def headlines(products):
+            yield from (f"New: {p.title}" for p in products)
+
+
+        def send_reminders(customers, products):
+            for text in reminders(customers):
+                client.responses.create(model="gpt-4o-mini", input=text)  # expect: GDPR001
+            for text in headlines(products):
+                client.responses.create(model="gpt-4o-mini", input=text)  # expect: none
+
+
+        def callback_for(customer):
+            def run():
+                return client.responses.create(model="gpt-4o-mini", input=customer.phone)  # expect: GDPR001
+            return run
+    """})
+    assert_marked(root)
+
+
+@pytest.mark.xfail(strict=True, reason="dataclass instances built without __init__ do not carry their constructor arguments")
+def test_dataclass_constructor_arguments(write):
+    root = write({"crm/drafts.py": """
+        from dataclasses import dataclass
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        @dataclass
+        class Draft:
+            to: str
+            body: str
+
+
+        def send(customer):
+            d = Draft(to=customer.email, body="Thanks for your order")
+            return client.responses.create(model="gpt-4o-mini", input=d.to)  # expect: GDPR001
+    """})
+    assert_marked(root)
