@@ -841,7 +841,12 @@ class Frame:
             elif isinstance(t, Func):
                 fi = project.functions.get(t.key)
                 if fi is not None:
-                    results.append(self.apply(fi, node, args, kwargs, t.bound_self))
+                    extra = project.extra_sanitizers
+                    if extra and (f"{fi.module.name}.{fi.qualname}" in extra or fi.name in extra):
+                        # a project function configured in `sanitizers = [...]`
+                        results.append(Value(tags=frozenset({Flag(SANITIZED)})))
+                    else:
+                        results.append(self.apply(fi, node, args, kwargs, t.bound_self))
                     handled = True
             elif isinstance(t, Cls):
                 ci = project.classes.get(t.key)
