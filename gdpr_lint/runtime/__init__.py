@@ -91,7 +91,7 @@ def pseudonymise(
     The conversation is ``conversation``, else the one made current with
     ``with Conversation():``, else a process-wide default scope.
     """
-    conv = conversation or current_conversation()
+    conv = conversation if conversation is not None else current_conversation()
     return conv.pseudonymise(text, known=known)
 
 
@@ -101,5 +101,5 @@ def reidentify(text: str, *, conversation: Optional[Conversation] = None, json: 
     Unknown or altered pseudonyms stay as they are.  ``json=True``: ``text`` is
     JSON, values are inserted JSON-escaped so it stays valid.
     """
-    conv = conversation or current_conversation()
+    conv = conversation if conversation is not None else current_conversation()
     return conv.reidentify(text, json=json)

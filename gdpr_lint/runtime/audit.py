@@ -10,15 +10,26 @@ keyed fingerprint, never the id), ``entities`` (type -> count), ``actions``
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import sys
 from typing import Any, Dict, Iterable, Optional
 
-__all__ = ["logger", "emit", "call_site", "summarise"]
+__all__ = ["LOGGER_NAME", "get_logger", "emit", "call_site", "summarise"]
 
-logger = logging.getLogger("gdpr_lint.runtime.audit")
+LOGGER_NAME = "gdpr_lint.runtime.audit"
+INFO = 20
+WARNING = 30
+_logger: Any = None
+
+
+def get_logger() -> Any:
+    """The audit logger (``logging`` is imported on first use)."""
+    global _logger
+    if _logger is None:
+        import logging
+
+        _logger = logging.getLogger(LOGGER_NAME)
+    return _logger
 
 _SKIP_PARTS = (
     os.sep + "gdpr_lint" + os.sep + "runtime" + os.sep,
@@ -68,11 +79,14 @@ def summarise(findings: Iterable[Any]) -> Dict[str, Any]:
 
 
 def enabled() -> bool:
-    return logger.isEnabledFor(logging.INFO)
+    return bool(get_logger().isEnabledFor(INFO))
 
 
-def emit(event: str, level: int = logging.INFO, **fields: Any) -> None:
+def emit(event: str, level: int = INFO, **fields: Any) -> None:
+    logger = get_logger()
     if not logger.isEnabledFor(level):
         return
+    import json
+
     record = {"event": event, **{k: v for k, v in fields.items() if v is not None}}
     logger.log(level, "gdpr-lint %s %s", event, json.dumps(record, sort_keys=True, default=str), extra={"gdpr_lint": record})

@@ -8,17 +8,9 @@ a one-time warning is emitted (pseudonyms then change on every restart).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import logging
 import os
-import secrets
 import threading
-import warnings
-from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Literal, Mapping, Tuple, Union
+from typing import Any, Callable, Iterable, Literal, Mapping, Tuple, Union
 
 from .errors import ConfigurationError
 
@@ -57,22 +49,47 @@ DEFAULT_POLICY: Mapping[str, Action] = {
     "NATIONAL_ID": "redact",
 }
 
-_log = logging.getLogger("gdpr_lint.runtime")
-
-
-@dataclass(frozen=True)
 class Settings:
-    """An immutable snapshot of the runtime configuration."""
+    """An immutable snapshot of the runtime configuration.
 
-    policy: Mapping[str, Action] = field(default_factory=lambda: dict(DEFAULT_POLICY))
-    #: Regions tried for phone numbers without a country code; the first is the
-    #: default region (numbers without trunk prefix are parsed in it).
-    phone_regions: Tuple[str, ...] = ("DK", "SE", "NO", "FI", "DE", "NL", "GB", "FR", "ES", "IT", "PL")
-    detectors: Tuple[Detector, ...] = ()
-    #: Allow non-JSON request bodies (file and audio uploads) through a
-    #: protected client unchanged.  Off by default: such bodies cannot be
-    #: inspected, so they are blocked (fail closed).
-    allow_binary_uploads: bool = False
+    ``policy``: entity type -> action.  ``phone_regions``: regions tried for
+    phone numbers without a country code, the first is the default region.
+    ``detectors``: extra detectors.  ``allow_binary_uploads``: let non-JSON
+    request bodies (file and audio uploads) through a protected client
+    unchanged; off by default, since such bodies cannot be inspected (fail
+    closed).
+    """
+
+    __slots__ = ("policy", "phone_regions", "detectors", "allow_binary_uploads")
+
+    policy: Mapping[str, Action]
+    phone_regions: Tuple[str, ...]
+    detectors: Tuple[Detector, ...]
+    allow_binary_uploads: bool
+
+    def __init__(
+        self,
+        policy: Mapping[str, Action] | None = None,
+        phone_regions: Tuple[str, ...] = ("DK", "SE", "NO", "FI", "DE", "NL", "GB", "FR", "ES", "IT", "PL"),
+        detectors: Tuple[Detector, ...] = (),
+        allow_binary_uploads: bool = False,
+    ) -> None:
+        object.__setattr__(self, "policy", dict(DEFAULT_POLICY) if policy is None else dict(policy))
+        object.__setattr__(self, "phone_regions", tuple(phone_regions))
+        object.__setattr__(self, "detectors", tuple(detectors))
+        object.__setattr__(self, "allow_binary_uploads", bool(allow_binary_uploads))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Settings is immutable; use configure()")
+
+    def replace(self, **changes: Any) -> "Settings":
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return Settings(**values)
+
+    def __repr__(self) -> str:
+        return (f"Settings(policy={self.policy!r}, phone_regions={self.phone_regions!r}, "
+                f"detectors={self.detectors!r}, allow_binary_uploads={self.allow_binary_uploads!r})")
 
 
 _lock = threading.Lock()
@@ -82,6 +99,9 @@ _key_source: str | None = None
 
 
 def _decode_key(value: Union[str, bytes]) -> bytes:
+    import base64
+    import binascii
+
     if isinstance(value, (bytes, bytearray)):
         raw = bytes(value)
     else:
@@ -139,16 +159,16 @@ def configure(
                 if action not in ACTIONS:
                     raise ConfigurationError(f"unknown policy action {action!r} for {entity!r}")
                 merged[str(entity).upper()] = action
-            s = replace(s, policy=merged)
+            s = s.replace(policy=merged)
         if phone_regions is not None:
             regions = tuple(r.upper() for r in phone_regions)
             if not regions:
                 raise ConfigurationError("phone_regions must not be empty")
-            s = replace(s, phone_regions=regions)
+            s = s.replace(phone_regions=regions)
         if detectors is not None:
-            s = replace(s, detectors=tuple(detectors))
+            s = s.replace(detectors=tuple(detectors))
         if allow_binary_uploads is not None:
-            s = replace(s, allow_binary_uploads=bool(allow_binary_uploads))
+            s = s.replace(allow_binary_uploads=bool(allow_binary_uploads))
         _settings = s
 
 
@@ -179,6 +199,10 @@ def master_key() -> bytes:
             _key = _decode_key(env)
             _key_source = "environment"
         else:
+            import logging
+            import secrets
+            import warnings
+
             _key = secrets.token_bytes(MIN_KEY_BYTES)
             _key_source = "random"
             message = (
@@ -186,10 +210,13 @@ def master_key() -> bytes:
                 "using a random per-process key, so pseudonyms and pseudonymous ids change on restart"
             )
             warnings.warn(message, RuntimeWarning, stacklevel=3)
-            _log.warning(message)
+            logging.getLogger("gdpr_lint.runtime").warning(message)
         return _key
 
 
 def key_id() -> str:
     """A short public identifier of the current key, for audit records."""
+    import hashlib
+    import hmac
+
     return hmac.new(master_key(), b"gdpr-lint/key-id", hashlib.sha256).hexdigest()[:8]

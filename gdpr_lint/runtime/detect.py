@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .config import Detector, Settings
 
@@ -32,8 +31,9 @@ P_KNOWN, P_EMAIL, P_IBAN, P_CARD, P_NATIONAL, P_CVR, P_IP, P_PHONE, P_CUSTOM = r
 MAX_TYPE_LEN = 24
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
+    """A detected value: ``text[start:end]``, its entity type and canonical form."""
+
     start: int
     end: int
     type: str
@@ -70,7 +70,25 @@ def _pn() -> Any:
 # ---------------------------------------------------------------------------
 # context words
 
-def _kw(*words: str) -> "re.Pattern[str]":
+class _LazyRe:
+    """A regex compiled on first use, so that importing the runtime stays fast."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._pattern = pattern
+        self._flags = flags
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = re.compile(self._pattern, self._flags)
+        for method in ("finditer", "match", "search", "fullmatch", "sub", "findall"):
+            setattr(self, method, getattr(compiled, method))
+        return getattr(compiled, name)
+
+
+def _lazy(pattern: str, flags: int = 0) -> Any:
+    return _LazyRe(pattern, flags)
+
+
+def _kw(*words: str) -> Any:
     # Prefix match at a word start: "faktura" also matches "fakturanr".
     # A trailing "$" in a word means whole word only.
     parts = []
@@ -79,7 +97,7 @@ def _kw(*words: str) -> "re.Pattern[str]":
             parts.append(re.escape(w[:-1]) + r"(?!\w)")
         else:
             parts.append(re.escape(w))
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")")
+    return _lazy(r"(?<!\w)(?:" + "|".join(parts) + ")")
 
 
 _NEG_NUMBER = _kw(
@@ -103,11 +121,11 @@ _POS_CVR = _kw("cvr", "se-nr", "se nr", "virksomhedsnummer")
 _POS_CARD = _kw("kort", "card", "visa", "mastercard", "dankort", "kreditkort", "betalingskort", "amex", "maestro")
 _NEG_IP = _kw("version", "ver$", "v$", "release", "build")
 
-_NEVER = re.compile(r"(?!x)x")
+_NEVER = _lazy(r"(?!x)x")
 _WINDOW = 40
 
 
-def _context(text: str, start: int, pos: "re.Pattern[str]", neg: "re.Pattern[str]") -> int:
+def _context(text: str, start: int, pos: Any, neg: Any) -> int:
     """+1 if the closest context word before ``start`` confirms, -1 if it rejects, 0 if none."""
     lo = max(0, start - _WINDOW)
     window = text[lo:start].lower()
@@ -135,7 +153,7 @@ def _accept(strength: int, ctx: int) -> bool:
 # ---------------------------------------------------------------------------
 # e-mail
 
-_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}(?![\w-])")
+_EMAIL = _lazy(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}(?![\w-])")
 
 
 def _emails(text: str) -> Iterator[Span]:
@@ -151,7 +169,7 @@ def _emails(text: str) -> Iterator[Span]:
 # ---------------------------------------------------------------------------
 # IBAN
 
-_IBAN = re.compile(r"(?<![\w])([A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30})(?![\w])")
+_IBAN = _lazy(r"(?<![\w])([A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30})(?![\w])")
 
 
 def _ibans(text: str) -> Iterator[Span]:
@@ -176,8 +194,8 @@ def _ibans(text: str) -> Iterator[Span]:
 # ---------------------------------------------------------------------------
 # payment cards
 
-_CARD = re.compile(r"(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w]|[.,-]\d)")
-_CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|6[05]|62|5[06-9])")
+_CARD = _lazy(r"(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w]|[.,-]\d)")
+_CARD_PREFIX = _lazy(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|6[05]|62|5[06-9])")
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -208,13 +226,13 @@ def _cards(text: str) -> Iterator[Span]:
 # ---------------------------------------------------------------------------
 # national identifiers
 
-_DDMMYY_4 = re.compile(r"(?<![\w+/.-])(\d{6})([-+]?)(\d{4})(?![\w]|[-/.]\d)")
-_SE_12 = re.compile(r"(?<![\w+/.-])((?:18|19|20)\d{6})([-+]?)(\d{4})(?![\w]|[-/.]\d)")
-_NO_11 = re.compile(r"(?<![\w+/.-])(\d{6}) ?(\d{5})(?![\w]|[-/.]\d)")
-_FI = re.compile(r"(?<![\w+/.-])(\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y])(?![\w])")
-_DE_11 = re.compile(r"(?<![\w+/.-])(\d{2} ?\d{3} ?\d{3} ?\d{3})(?![\w]|[-/.]\d)")
-_NL_9 = re.compile(r"(?<![\w+/.-])(\d{4}\.?\d{2}\.?\d{3}|\d{3} \d{3} \d{3})(?![\w]|[-/.]\d)")
-_CVR_8 = re.compile(r"(?<![\w+/.-])(\d{2} ?\d{2} ?\d{2} ?\d{2})(?![\w]|[-/.]\d)")
+_DDMMYY_4 = _lazy(r"(?<![\w+/.-])(\d{6})([-+]?)(\d{4})(?![\w]|[-/.]\d)")
+_SE_12 = _lazy(r"(?<![\w+/.-])((?:18|19|20)\d{6})([-+]?)(\d{4})(?![\w]|[-/.]\d)")
+_NO_11 = _lazy(r"(?<![\w+/.-])(\d{6}) ?(\d{5})(?![\w]|[-/.]\d)")
+_FI = _lazy(r"(?<![\w+/.-])(\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y])(?![\w])")
+_DE_11 = _lazy(r"(?<![\w+/.-])(\d{2} ?\d{3} ?\d{3} ?\d{3})(?![\w]|[-/.]\d)")
+_NL_9 = _lazy(r"(?<![\w+/.-])(\d{4}\.?\d{2}\.?\d{3}|\d{3} \d{3} \d{3})(?![\w]|[-/.]\d)")
+_CVR_8 = _lazy(r"(?<![\w+/.-])(\d{2} ?\d{2} ?\d{2} ?\d{2})(?![\w]|[-/.]\d)")
 
 
 def _cpr_mod11_ok(digits: str) -> bool:
@@ -312,8 +330,8 @@ def _valid(module: Any, value: str) -> bool:
 # ---------------------------------------------------------------------------
 # IP addresses
 
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
-_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})(?![\w:])")
+_IPV4 = _lazy(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
+_IPV6 = _lazy(r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})(?![\w:])")
 
 
 def _ips(text: str) -> Iterator[Span]:
@@ -340,12 +358,12 @@ def _ips(text: str) -> Iterator[Span]:
 # ---------------------------------------------------------------------------
 # phone numbers
 
-_PHONE = re.compile(r"(?<![\w+/.,-])(?:\+|00)?\d(?:[ \-.]?\(?\d\)?){5,14}(?![\w]|[.,/-]\d)")
-_DATE_LIKE = re.compile(
+_PHONE = _lazy(r"(?<![\w+/.,-])(?:\+|00)?\d(?:[ \-.]?\(?\d\)?){5,14}(?![\w]|[.,/-]\d)")
+_DATE_LIKE = _lazy(
     r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d{1,2}:\d{2})$"
 )
-_THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
-_UNIT_AFTER = re.compile(r"^\s?(?:kr\b|dkk\b|eur\b|sek\b|nok\b|%|€|\$|,-)", re.IGNORECASE)
+_THOUSANDS = _lazy(r"^\d{1,3}(?:[.,]\d{3})+$")
+_UNIT_AFTER = _lazy(r"^\s?(?:kr\b|dkk\b|eur\b|sek\b|nok\b|%|€|\$|,-)", re.IGNORECASE)
 
 
 def _phones(text: str, regions: Sequence[str]) -> Iterator[Span]:
@@ -533,7 +551,8 @@ class KnownValues:
                         entries.setdefault(pattern, (t, canon))
         self.entries: List[Tuple[str, str, str]] = [(p, t, c) for p, (t, c) in entries.items()]
         if self.entries:
-            ordered = sorted(range(len(self.entries)), key=lambda i: -len(self.entries[i][0]))
+            # longest value first: "Anders Holm" before "Anders"
+            ordered = sorted(range(len(self.entries)), key=lambda i: -len(self.entries[i][2]))
             self._regex: Optional[re.Pattern[str]] = re.compile(
                 "|".join(f"(?P<k{i}>{self.entries[i][0]})" for i in ordered)
             )
@@ -643,7 +662,7 @@ def resolve(spans: Iterable[Span]) -> List[Span]:
     return chosen
 
 
-_HAS_DIGIT = re.compile(r"\d")
+_HAS_DIGIT = _lazy(r"\d")
 
 
 def detect(text: str, settings: Settings, known: KnownValues | None = None) -> List[Span]:

@@ -17,13 +17,10 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import hmac
-import json as _json
 import re
-import secrets
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional
+from typing import Any, List, Mapping, NamedTuple, Optional
 
 from . import audit, config
 from .config import Action
@@ -49,8 +46,7 @@ _current: contextvars.ContextVar[Optional["Conversation"]] = contextvars.Context
 )
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One pseudonymised value, as reported to the audit log (no raw value)."""
 
     type: str
@@ -59,7 +55,9 @@ class Finding:
 
 
 def _json_escape(value: str) -> str:
-    return _json.dumps(value, ensure_ascii=False)[1:-1]
+    import json
+
+    return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
 def _derive(master: bytes, label: bytes, *parts: str) -> bytes:
@@ -93,7 +91,11 @@ class Conversation:
         policy: Optional[Mapping[str, Action]] = None,
         known: Optional[Mapping[str, Any]] = None,
     ) -> None:
-        self.id = str(id) if id is not None else secrets.token_hex(16)
+        if id is None:
+            import secrets
+
+            id = secrets.token_hex(16)
+        self.id = str(id)
         self.tenant = str(tenant) if tenant is not None else ""
         master = config.master_key()
         self._key = bytearray(_derive(master, b"gdpr-lint/conversation", self.tenant, self.id))
@@ -136,7 +138,8 @@ class Conversation:
     def closed(self) -> bool:
         return self._closed
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
         """Number of reversible pseudonyms issued so far."""
         return len(self._by_token)
 
@@ -327,7 +330,8 @@ def active_conversation() -> Optional[Conversation]:
 
 
 def current_conversation() -> Conversation:
-    return _current.get() or default_conversation()
+    conv = _current.get()
+    return conv if conv is not None else default_conversation()
 
 
 def _reset_default() -> None:

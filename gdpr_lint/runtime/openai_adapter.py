@@ -1,0 +1,591 @@
+"""Wrap OpenAI request methods and clients so that requests carry pseudonyms.
+
+How it works: the protected call runs on a copy of the caller's client
+(``client.with_options(http_client=...)``) whose HTTP client hands every
+request to a pseudonymising transport, which then sends it through the
+caller's own HTTP client (same connection pool, proxies, TLS settings).  The
+transport
+
+* pseudonymises the JSON request body -- every string value except
+  structural fields (``model``, ``role``, ``type``, ids, URLs, base64 data);
+  JSON text such as tool arguments is pseudonymised inside its values --
+  and refuses to send if a known personal value would still go out;
+* re-identifies the JSON response body, or rewrites the Server-Sent Events of
+  a streamed response with a hold-back buffer.
+
+Because the SDK itself parses the re-identified bytes, every return type is
+unchanged and correct: ``ChatCompletion``, ``parse()`` results, ``Stream``,
+``ChatCompletionStreamManager``, ``ResponseStreamManager``, raw responses
+(``with_raw_response``) and ``with_streaming_response``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypeVar
+
+from . import audit, config
+from .config import Action
+from .detect import KnownValues, detect
+from .errors import PseudonymisationError
+from .stream import SSERewriter, handler_for, reidentify_obj
+from .vault import Conversation, Finding, active_conversation, pseudonymous_id
+
+__all__ = ["protect"]
+
+T = TypeVar("T")
+
+#: Values of these keys are structure, identifiers, URLs or binary data.
+SKIP_KEYS = frozenset(
+    {
+        "model", "role", "type", "id", "call_id", "tool_call_id", "item_id", "previous_response_id",
+        "file_id", "image_url", "url", "file_url", "file_data", "data", "name", "voice", "pattern",
+        "$ref", "$schema", "$id", "object", "status", "service_tier", "reasoning_effort", "encoding_format",
+        "container", "vector_store_ids", "file_ids", "assistant_id", "thread_id", "run_id", "conversation",
+    }
+)
+#: Identifier fields: replaced by :func:`pseudonymous_id` when they carry personal data.
+ID_KEYS = frozenset({"user", "safety_identifier", "prompt_cache_key"})
+
+
+# ---------------------------------------------------------------------------
+# per-call context
+
+
+@dataclass
+class _CallContext:
+    conversation: Conversation
+    known: KnownValues
+    policy: Mapping[str, Action]
+    call_site: Optional[str]
+
+
+@dataclass
+class _Binding:
+    """What a protected client or method was configured with."""
+
+    known: KnownValues = field(default_factory=KnownValues)
+    conversation: Optional[Conversation] = None
+    policy: Optional[Mapping[str, Action]] = None
+
+    def merged_over(self, base: Optional["_Binding"]) -> "_Binding":
+        if base is None:
+            return self
+        policy = dict(base.policy or {})
+        policy.update(self.policy or {})
+        conv = self.conversation if self.conversation is not None else base.conversation
+        return _Binding(self.known.merged(base.known), conv, policy or None)
+
+    def context(self, call_site: Optional[str] = None) -> _CallContext:
+        # explicit scope > the scope made current with `with Conversation():` > a fresh one per call
+        conv = self.conversation
+        if conv is None:
+            conv = active_conversation()
+        if conv is None:
+            conv = Conversation()
+        return _CallContext(conv, conv.known_with(self.known), conv.effective_policy(self.policy), call_site)
+
+
+@dataclass
+class _Fixed:
+    ctx: _CallContext
+    binding: _Binding
+
+    def context(self, call_site: Optional[str] = None) -> _CallContext:
+        return self.ctx
+
+
+# ---------------------------------------------------------------------------
+# request bodies
+
+
+_NOT_JSON = object()
+
+
+class _RequestPseudonymiser:
+    def __init__(self, ctx: _CallContext) -> None:
+        self.ctx = ctx
+        self.conv = ctx.conversation
+        self.findings: List[Finding] = []
+        self.json_mode = False
+
+    def text(self, s: str) -> str:
+        return self.conv.pseudonymise_text(s, self.ctx.known, self.ctx.policy, self.findings, complete=True)
+
+    def string(self, s: str, key: Optional[str]) -> str:
+        if not s or s.startswith("data:"):
+            return s
+        stripped = s.lstrip()
+        if stripped[:1] in ("{", "[") and len(stripped) > 1:
+            try:
+                parsed = json.loads(s)
+            except ValueError:
+                parsed = _NOT_JSON
+            if isinstance(parsed, (dict, list)):
+                new, changed = self.json_values(parsed)
+                return json.dumps(new, ensure_ascii=False) if changed else s
+        return self.text(s)
+
+    def json_values(self, node: Any) -> Tuple[Any, bool]:
+        """Pseudonymise every string value inside JSON text (keys are data here too, but left as is)."""
+        if isinstance(node, str):
+            new = self.text(node)
+            return new, new != node
+        changed = False
+        if isinstance(node, dict):
+            for k, v in node.items():
+                self.leak_check(k, "a JSON key")
+                new, c = self.json_values(v)
+                if c:
+                    node[k] = new
+                    changed = True
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                new, c = self.json_values(v)
+                if c:
+                    node[i] = new
+                    changed = True
+        return node, changed
+
+    def leak_check(self, s: str, where: str) -> None:
+        if not isinstance(s, str) or not s:
+            return
+        known = self.ctx.known
+        if known:
+            hits = known.find(s)
+            if hits:
+                raise PseudonymisationError(
+                    f"a known personal value ({hits[0].type}) appears in {where}, which cannot be pseudonymised; "
+                    "nothing was sent"
+                )
+
+    def identifier(self, s: str, key: str) -> str:
+        if s.startswith("pid_"):
+            return s
+        spans = detect(s, config.settings(), self.ctx.known)
+        if not spans:
+            return s
+        for sp in spans:
+            self.findings.append(Finding(sp.type, "pseudonymous_id", self.conv.fingerprint_of(sp.type, sp.canonical)))
+        return pseudonymous_id(s, tenant=self.conv.tenant or None)
+
+    def walk(self, node: Any, key: Optional[str] = None) -> Any:
+        if isinstance(node, str):
+            if key in SKIP_KEYS:
+                self.leak_check(node, f"the field {key!r}")
+                return node
+            if key in ID_KEYS:
+                return self.identifier(node, key)
+            return self.string(node, key)
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str):
+                    self.leak_check(k, "a field name")
+                if isinstance(v, (str, dict, list)):
+                    if k in SKIP_KEYS and not isinstance(v, str):
+                        self.leak_check(json.dumps(v, ensure_ascii=False), f"the field {k!r}")
+                        continue
+                    node[k] = self.walk(v, k)
+            return node
+        if isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, (str, dict, list)):
+                    node[i] = self.walk(v, key)
+            return node
+        return node
+
+
+def _json_mode(body: Any) -> bool:
+    if not isinstance(body, dict):
+        return False
+    fmt = body.get("response_format")
+    text = body.get("text")
+    if isinstance(text, dict) and isinstance(text.get("format"), dict):
+        fmt = text["format"]
+    return isinstance(fmt, dict) and fmt.get("type") in ("json_schema", "json_object")
+
+
+# ---------------------------------------------------------------------------
+# the transport (sync and async share everything but I/O)
+
+
+def _httpx_module(client: Any) -> Any:
+    for cls in type(client).__mro__:
+        root = cls.__module__.split(".")[0]
+        if root in ("httpx", "httpx2"):
+            return sys.modules[root]
+    raise PseudonymisationError(
+        f"unsupported HTTP client {type(client).__name__}: expected an httpx or httpx2 client"
+    )
+
+
+def _strip(headers: Any, *names: str) -> Any:
+    h = headers.copy()
+    for n in names:
+        if n in h:
+            del h[n]
+    return h
+
+
+class _Protection:
+    """Shared request/response logic bound to an inner HTTP client."""
+
+    def __init__(self, inner: Any, binding: Any, mod: Any) -> None:
+        self.inner = inner
+        self.binding = binding
+        self.mod = mod
+
+    def base_binding(self) -> _Binding:
+        b = self.binding
+        return b.binding if isinstance(b, _Fixed) else b
+
+    # -- request ------------------------------------------------------------
+
+    def prepare(self, request: Any, body: bytes) -> Tuple[Any, _CallContext, bool]:
+        ctx = self.binding.context(audit.call_site(2))
+        endpoint = f"{request.method} {request.url.path}"
+        start = time.perf_counter()
+        json_mode = False
+        try:
+            ctype = request.headers.get("content-type", "")
+            if not body:
+                new_request = request
+                findings: List[Finding] = []
+            elif "json" in ctype:
+                try:
+                    decoded = json.loads(body)
+                except ValueError as exc:
+                    raise PseudonymisationError(f"the request body of {endpoint} is not valid JSON; nothing was sent") from exc
+                json_mode = _json_mode(decoded)
+                p = _RequestPseudonymiser(ctx)
+                new_obj = p.walk(decoded)
+                findings = p.findings
+                new_body = json.dumps(new_obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                headers = _strip(request.headers, "content-length")
+                new_request = self.mod.Request(
+                    request.method, request.url, headers=headers, content=new_body, extensions=request.extensions
+                )
+            else:
+                if not config.settings().allow_binary_uploads:
+                    raise PseudonymisationError(
+                        f"{endpoint} sends a {ctype.split(';')[0] or 'binary'} body that cannot be inspected for "
+                        "personal data; nothing was sent (use an unprotected client for uploads, or "
+                        "configure(allow_binary_uploads=True))"
+                    )
+                new_request = request
+                findings = []
+                audit.emit("unprotected_upload", audit.WARNING, call_site=ctx.call_site, endpoint=endpoint,
+                           conversation=ctx.conversation.fingerprint)
+        except PseudonymisationError as exc:
+            audit.emit("blocked", audit.WARNING, call_site=ctx.call_site, endpoint=endpoint,
+                       conversation=ctx.conversation.fingerprint, reason=str(exc), key_id=config.key_id())
+            raise
+        except Exception as exc:
+            audit.emit("blocked", audit.WARNING, call_site=ctx.call_site, endpoint=endpoint,
+                       conversation=ctx.conversation.fingerprint, reason=type(exc).__name__, key_id=config.key_id())
+            raise PseudonymisationError(
+                f"pseudonymisation of {endpoint} failed ({type(exc).__name__}); nothing was sent"
+            ) from exc
+        if audit.enabled():
+            audit.emit(
+                "request",
+                call_site=ctx.call_site,
+                endpoint=endpoint,
+                conversation=ctx.conversation.fingerprint,
+                latency_ms=round((time.perf_counter() - start) * 1000, 3),
+                key_id=config.key_id(),
+                **audit.summarise(findings),
+            )
+        return new_request, ctx, json_mode
+
+    # -- response -----------------------------------------------------------
+
+    def _kind(self, response: Any) -> str:
+        ctype = response.headers.get("content-type", "")
+        if "text/event-stream" in ctype:
+            return "sse"
+        if "json" in ctype:
+            return "json"
+        return "raw"
+
+    def rewrite_json(self, request: Any, response: Any, content: bytes, ctx: _CallContext, json_mode: bool) -> Any:
+        start = time.perf_counter()
+        conv = ctx.conversation
+        try:
+            obj = json.loads(content)
+        except ValueError:
+            text, count = conv.reidentify_count(content.decode("utf-8", "replace"), json=True)
+            new = text.encode("utf-8")
+        else:
+            obj, count = reidentify_obj(conv, obj, json_mode)
+            new = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if count else content
+        self._audit_response(ctx, request, count, start)
+        headers = _strip(response.headers, "content-length", "content-encoding", "transfer-encoding")
+        return self.mod.Response(
+            response.status_code, headers=headers, content=new, request=request, extensions=response.extensions
+        )
+
+    def _audit_response(self, ctx: _CallContext, request: Any, count: int, start: float) -> None:
+        if audit.enabled():
+            audit.emit(
+                "response",
+                call_site=ctx.call_site,
+                endpoint=f"{request.method} {request.url.path}",
+                conversation=ctx.conversation.fingerprint,
+                reidentified=count,
+                latency_ms=round((time.perf_counter() - start) * 1000, 3),
+            )
+
+    def sse_rewriter(self, request: Any, ctx: _CallContext, json_mode: bool) -> SSERewriter:
+        return SSERewriter(handler_for(request.url.path, ctx.conversation, json_mode))
+
+
+def _make_sync(mod: Any) -> Tuple[type, type, type]:
+    class SSEStream(mod.SyncByteStream):  # type: ignore[misc, name-defined]
+        def __init__(self, prot: _Protection, request: Any, response: Any, ctx: _CallContext, json_mode: bool) -> None:
+            self._prot, self._request, self._response, self._ctx = prot, request, response, ctx
+            self._rw = prot.sse_rewriter(request, ctx, json_mode)
+
+        def __iter__(self) -> Any:
+            start = time.perf_counter()
+            for chunk in self._response.iter_bytes():
+                out = self._rw.feed(chunk)
+                if out:
+                    yield out
+            tail = self._rw.close()
+            if tail:
+                yield tail
+            self._prot._audit_response(self._ctx, self._request, self._rw.handler.total(), start)
+
+        def close(self) -> None:
+            self._response.close()
+
+    class RawStream(mod.SyncByteStream):  # type: ignore[misc, name-defined]
+        def __init__(self, response: Any) -> None:
+            self._response = response
+
+        def __iter__(self) -> Any:
+            yield from self._response.iter_raw()
+
+        def close(self) -> None:
+            self._response.close()
+
+    class Transport(mod.BaseTransport):  # type: ignore[misc, name-defined]
+        def __init__(self, prot: _Protection) -> None:
+            self.prot = prot
+
+        def handle_request(self, request: Any) -> Any:
+            prot = self.prot
+            new_request, ctx, json_mode = prot.prepare(request, request.read())
+            response = prot.inner.send(new_request, stream=True, follow_redirects=False)
+            kind = prot._kind(response)
+            if kind == "json":
+                try:
+                    content = response.read()
+                finally:
+                    response.close()
+                return prot.rewrite_json(new_request, response, content, ctx, json_mode)
+            if kind == "sse":
+                headers = _strip(response.headers, "content-length", "content-encoding", "transfer-encoding")
+                return mod.Response(response.status_code, headers=headers, request=new_request,
+                                    stream=SSEStream(prot, new_request, response, ctx, json_mode),
+                                    extensions=response.extensions)
+            return mod.Response(response.status_code, headers=response.headers, request=new_request,
+                                stream=RawStream(response), extensions=response.extensions)
+
+        def close(self) -> None:  # the inner client belongs to the caller
+            pass
+
+    return Transport, SSEStream, RawStream
+
+
+def _make_async(mod: Any) -> Tuple[type, type, type]:
+    class SSEStream(mod.AsyncByteStream):  # type: ignore[misc, name-defined]
+        def __init__(self, prot: _Protection, request: Any, response: Any, ctx: _CallContext, json_mode: bool) -> None:
+            self._prot, self._request, self._response, self._ctx = prot, request, response, ctx
+            self._rw = prot.sse_rewriter(request, ctx, json_mode)
+
+        async def __aiter__(self) -> Any:
+            start = time.perf_counter()
+            async for chunk in self._response.aiter_bytes():
+                out = self._rw.feed(chunk)
+                if out:
+                    yield out
+            tail = self._rw.close()
+            if tail:
+                yield tail
+            self._prot._audit_response(self._ctx, self._request, self._rw.handler.total(), start)
+
+        async def aclose(self) -> None:
+            await self._response.aclose()
+
+    class RawStream(mod.AsyncByteStream):  # type: ignore[misc, name-defined]
+        def __init__(self, response: Any) -> None:
+            self._response = response
+
+        async def __aiter__(self) -> Any:
+            async for chunk in self._response.aiter_raw():
+                yield chunk
+
+        async def aclose(self) -> None:
+            await self._response.aclose()
+
+    class Transport(mod.AsyncBaseTransport):  # type: ignore[misc, name-defined]
+        def __init__(self, prot: _Protection) -> None:
+            self.prot = prot
+
+        async def handle_async_request(self, request: Any) -> Any:
+            prot = self.prot
+            new_request, ctx, json_mode = prot.prepare(request, await request.aread())
+            response = await prot.inner.send(new_request, stream=True, follow_redirects=False)
+            kind = prot._kind(response)
+            if kind == "json":
+                try:
+                    content = await response.aread()
+                finally:
+                    await response.aclose()
+                return prot.rewrite_json(new_request, response, content, ctx, json_mode)
+            if kind == "sse":
+                headers = _strip(response.headers, "content-length", "content-encoding", "transfer-encoding")
+                return mod.Response(response.status_code, headers=headers, request=new_request,
+                                    stream=SSEStream(prot, new_request, response, ctx, json_mode),
+                                    extensions=response.extensions)
+            return mod.Response(response.status_code, headers=response.headers, request=new_request,
+                                stream=RawStream(response), extensions=response.extensions)
+
+        async def aclose(self) -> None:  # the inner client belongs to the caller
+            pass
+
+    return Transport, SSEStream, RawStream
+
+
+_transports: Dict[Tuple[str, bool], type] = {}
+
+_ATTR = "_gdpr_lint_protection"
+
+
+def _is_async_http(client: Any, mod: Any) -> bool:
+    return isinstance(client, mod.AsyncClient)
+
+
+def _wrap_http_client(inner: Any, binding: Any) -> Any:
+    prot_existing: Optional[_Protection] = getattr(inner, _ATTR, None)
+    if prot_existing is not None:  # never stack two protections: pseudonymise once
+        inner = prot_existing.inner
+    mod = _httpx_module(inner)
+    is_async = _is_async_http(inner, mod)
+    key = (mod.__name__, is_async)
+    transport_cls = _transports.get(key)
+    if transport_cls is None:
+        transport_cls = _transports[key] = (_make_async if is_async else _make_sync)(mod)[0]
+    prot = _Protection(inner, binding, mod)
+    cls = mod.AsyncClient if is_async else mod.Client
+    wrapper = cls(
+        transport=transport_cls(prot),
+        trust_env=False,
+        follow_redirects=getattr(inner, "follow_redirects", False),
+        timeout=inner.timeout,
+    )
+    setattr(wrapper, _ATTR, prot)
+    return wrapper
+
+
+def _http_client_of(client: Any) -> Any:
+    inner = getattr(client, "_client", None)
+    if inner is None or not hasattr(inner, "send"):
+        raise TypeError(f"cannot find the HTTP client of {type(client).__name__}; is it an OpenAI client?")
+    return inner
+
+
+def _existing_binding(client: Any) -> Optional[_Binding]:
+    prot: Optional[_Protection] = getattr(_http_client_of(client), _ATTR, None)
+    return prot.base_binding() if prot is not None else None
+
+
+def _is_client(obj: Any) -> bool:
+    return callable(getattr(obj, "with_options", None)) and hasattr(obj, "base_url") and hasattr(obj, "_client")
+
+
+def _is_resource(obj: Any) -> bool:
+    return _is_client(getattr(obj, "_client", None))
+
+
+def _resolve(target: Any) -> Tuple[Any, str, Optional[str]]:
+    if inspect.ismethod(target) and _is_resource(target.__self__):
+        return target.__self__, target.__name__, None
+    wrapped = getattr(target, "__wrapped__", None)
+    if inspect.ismethod(wrapped) and _is_resource(wrapped.__self__):
+        resource, name = wrapped.__self__, wrapped.__name__
+        for kind in ("with_raw_response", "with_streaming_response"):
+            holder = getattr(resource, kind, None)
+            if holder is not None and getattr(holder, name, None) is target:
+                return resource, name, kind
+    raise TypeError(
+        "protect() expects an OpenAI client (OpenAI, AsyncOpenAI, AzureOpenAI ...) or one of its request "
+        f"methods such as client.chat.completions.create; got {target!r}"
+    )
+
+
+def _unwrap_cause(exc: BaseException) -> None:
+    # Older SDKs wrap transport exceptions in APIConnectionError: surface ours.
+    cause = exc.__cause__
+    if isinstance(cause, PseudonymisationError) and not isinstance(exc, PseudonymisationError):
+        raise cause from None
+
+
+def protect(
+    target: T,
+    *,
+    known: Optional[Mapping[str, Any]] = None,
+    conversation: Optional[Conversation] = None,
+    policy: Optional[Mapping[str, Action]] = None,
+) -> T:
+    binding = _Binding(KnownValues(known), conversation, dict(policy) if policy else None)
+    if policy:
+        for etype, action in policy.items():
+            if action not in config.ACTIONS:
+                raise ValueError(f"unknown policy action {action!r} for {etype!r}")
+
+    if _is_client(target):
+        merged = binding.merged_over(_existing_binding(target))
+        return target.with_options(http_client=_wrap_http_client(_http_client_of(target), merged))  # type: ignore[attr-defined, no-any-return]
+
+    resource, name, kind = _resolve(target)
+
+    def bind(call_site: Optional[str]) -> Callable[..., Any]:
+        client = resource._client
+        merged = binding.merged_over(_existing_binding(client))
+        fixed = _Fixed(merged.context(call_site), merged)
+        protected_client = client.with_options(http_client=_wrap_http_client(_http_client_of(client), fixed))
+        new_resource = type(resource)(protected_client)
+        holder = getattr(new_resource, kind) if kind else new_resource
+        return getattr(holder, name)  # type: ignore[no-any-return]
+
+    if inspect.iscoroutinefunction(target):
+
+        @functools.wraps(target)  # type: ignore[arg-type]
+        async def protected_async(*args: Any, **kwargs: Any) -> Any:
+            method = bind(audit.call_site(1))
+            try:
+                return await method(*args, **kwargs)
+            except Exception as exc:
+                _unwrap_cause(exc)
+                raise
+
+        return protected_async  # type: ignore[return-value]
+
+    @functools.wraps(target)  # type: ignore[arg-type]
+    def protected(*args: Any, **kwargs: Any) -> Any:
+        method = bind(audit.call_site(1))
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:
+            _unwrap_cause(exc)
+            raise
+
+    return protected  # type: ignore[return-value]
