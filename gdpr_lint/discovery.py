@@ -165,7 +165,7 @@ class Discovery:
             if not os.path.lexists(path):
                 errors.append(FileError(display_path(path, cwd), "No such file or directory"))
                 continue
-            if path.is_file() or (path.is_symlink() and not path.is_dir()):
+            if not path.is_dir():  # a file, a broken link, a FIFO...: reading it reports the problem
                 settings = self.resolver.for_path(path)
                 if self.force_exclude and self.excluded(path, settings, False):
                     continue

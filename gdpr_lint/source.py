@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import io
+import stat
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -82,7 +83,12 @@ def parse_text(text: str, filename: str) -> ast.Module:
 def read_source(path: Path, display: str, data: bytes | None = None) -> SourceFile:
     if data is None:
         try:
-            size = path.stat().st_size
+            st = path.stat()
+            if stat.S_ISDIR(st.st_mode):
+                raise SourceError("is a directory")
+            if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+                raise SourceError("not a regular file")
+            size = st.st_size
             if size > MAX_FILE_BYTES:
                 raise SourceError(f"file too large to analyse ({size} bytes; limit {MAX_FILE_BYTES})")
             data = path.read_bytes()
