@@ -171,7 +171,7 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
     else:
         _write(render(output_format, findings, context), output_file)
     _report_errors(result.errors)
-    if not quiet and (output_format in ("full", "concise") or (statistics and output_format != "json")):
+    if not quiet and not statistics and output_format in ("full", "concise"):
         n = len(findings)
         summary = f"Found {n} finding{'s' if n != 1 else ''} in {result.files} file{'s' if result.files != 1 else ''}."
         if hidden:
