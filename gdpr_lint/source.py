@@ -51,6 +51,11 @@ def decode(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        if b"coding" not in b"".join(data.splitlines(keepends=True)[:2]):
+            try:  # no declaration at all: the bytes are simply not UTF-8
+                data.decode("utf-8")
+            except UnicodeDecodeError as uexc:
+                raise SourceError(f"cannot decode as utf-8: invalid byte at offset {uexc.start}") from None
         raise SourceError(f"invalid encoding declaration: {exc.msg if hasattr(exc, 'msg') else exc}") from None
     try:
         text = data.decode(encoding)
