@@ -1,0 +1,257 @@
+"""The installed `gdpr-lint` command: exit codes (0 clean, 1 findings, 2 usage,
+configuration or unanalysable files) and error paths. Every error is one line on
+stderr naming the file and the problem; other files are still analysed; never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import run_cli
+
+LEAKY = """
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def follow_up(customer):
+    return client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": f"Write to {customer.name} <{customer.email}>"}],
+    )
+"""
+
+CLEAN = """
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def faq(question):
+    return client.responses.create(model="gpt-4o-mini", input=f"Answer briefly: {question}")
+"""
+
+
+def err_lines(proc) -> list[str]:
+    text = proc.stderr.decode()
+    assert "Traceback" not in text, text
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def only_error(proc, *needles: str) -> str:
+    lines = err_lines(proc)
+    assert len(lines) == 1, lines
+    for n in needles:
+        assert n in lines[0], lines[0]
+    return lines[0]
+
+
+def test_clean_project_exits_0(write):
+    root = write({"shop/faq.py": CLEAN})
+    proc = run_cli("check", cwd=root)
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    assert "Found 0 findings in 1 file." in proc.stdout.decode()
+
+
+def test_findings_exit_1_and_exit_zero(write):
+    root = write({"crm/followup.py": LEAKY})
+    proc = run_cli("check", ".", cwd=root)
+    assert proc.returncode == 1
+    out = proc.stdout.decode()
+    assert "crm/followup.py:7:12: GDPR001" in out
+    assert "customer.email (email)" in out and "customer.name (name)" in out
+    assert run_cli("check", ".", "--exit-zero", cwd=root).returncode == 0
+
+
+def test_json_output_contract(write):
+    root = write({"crm/followup.py": LEAKY})
+    proc = run_cli("check", "--output-format", "json", cwd=root)
+    assert proc.returncode == 1
+    [f] = json.loads(proc.stdout)
+    assert (f["code"], f["path"], f["line"], f["column"]) == ("GDPR001", "crm/followup.py", 7, 12)
+    assert f["data"] == ["customer.email (email)", "customer.name (name)"]
+    assert f["categories"] == ["email", "name"]
+    assert f["severity"] == "medium" and f["confidence"] == "high"
+    assert f["endpoint"] == "chat.completions.create" and f["flavour"] == "openai-v1"
+    assert f["function"] == "follow_up"
+    assert all({"path", "line", "column", "note"} == set(s) for s in f["flow"])
+    assert f["flow"][-1]["note"].startswith("sent as `messages`")
+
+
+def test_output_file(write, tmp_path):
+    root = write({"crm/followup.py": LEAKY})
+    proc = run_cli("check", "--output-format", "json", "-o", "report.json", cwd=root)
+    assert proc.returncode == 1
+    assert json.loads((root / "report.json").read_text())[0]["code"] == "GDPR001"
+
+
+def test_unwritable_output_file_exits_2(write):
+    root = write({"crm/followup.py": LEAKY})
+    proc = run_cli("check", "-o", "no/such/dir/report.txt", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "no/such/dir/report.txt", "cannot write output")
+
+
+def test_select_ignore_and_levels_on_the_command_line(write):
+    root = write({"clinic/handover.py": """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def handover(patient, helper):
+            client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": f"{patient.full_name}: {patient.diagnosis}"}])
+            helper.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": patient.email}])
+    """})
+
+    def codes(*args):
+        proc = run_cli("check", "--output-format", "json", *args, cwd=root)
+        assert proc.returncode in (0, 1), proc.stderr.decode()
+        return sorted((f["code"], f["line"]) for f in json.loads(proc.stdout))
+
+    assert codes() == [("GDPR001", 7), ("GDPR001", 8), ("GDPR002", 7)]
+    assert codes("--select", "GDPR002") == [("GDPR002", 7)]
+    assert codes("--ignore", "GDPR001") == [("GDPR002", 7)]
+    assert codes("--severity-level", "high") == [("GDPR002", 7)]
+    assert codes("--confidence-level", "high") == [("GDPR001", 7), ("GDPR002", 7)]
+
+
+def test_stdin_filename(write):
+    root = write({"pyproject.toml": "[tool.gdpr-lint]\nignore = []\n"})
+    proc = run_cli("check", "--stdin-filename", "crm/followup.py", "--output-format", "concise",
+                   cwd=root, input=LEAKY.lstrip().encode())
+    assert proc.returncode == 1
+    assert proc.stdout.decode().startswith("crm/followup.py:7:12: GDPR001")
+
+
+def test_version():
+    from gdpr_lint import __version__
+
+    proc = run_cli("--version", cwd=os.getcwd())
+    assert proc.returncode == 0
+    assert proc.stdout.decode().strip() == f"gdpr-lint {__version__}"
+    mod = subprocess.run([sys.executable, "-m", "gdpr_lint", "--version"], capture_output=True)
+    assert mod.returncode == 0 and mod.stdout.decode().strip() == f"gdpr-lint {__version__}"
+
+
+# --- usage errors: exit 2 --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "--no-such-option"),
+    ("check", "--output-format", "xml"),
+    ("check", "--severity-level", "critical"),
+    ("frobnicate",),
+])
+def test_usage_errors_exit_2(tmp_path, args):
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr.decode()
+    assert "Error" in proc.stderr.decode() or "error" in proc.stderr.decode()
+
+
+def test_unknown_rule_code_on_command_line(write):
+    root = write({"shop/faq.py": CLEAN})
+    proc = run_cli("check", "--select", "GDPR999", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "GDPR999")
+
+
+def test_rule_command(tmp_path):
+    proc = run_cli("rule", "GDPR002", cwd=tmp_path)
+    assert proc.returncode == 0 and "special-category" in proc.stdout.decode()
+    proc = run_cli("rule", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert [line.split()[0] for line in proc.stdout.decode().splitlines()] == [
+        "GDPR001", "GDPR002", "GDPR003", "GDPR010", "GDPR100"]
+    proc = run_cli("rule", "GDPR999", cwd=tmp_path)
+    assert proc.returncode == 2
+    only_error(proc, "GDPR999")
+
+
+# --- files that cannot be analysed: one line each, others still analysed, exit 2 -----------
+
+
+def _with_leaky_neighbour(write, files):
+    return write({"crm/followup.py": LEAKY, **files})
+
+
+def _assert_one_bad_file(root, name, problem, *, args=(".",)):
+    proc = run_cli("check", *args, "--output-format", "json", cwd=root)
+    assert proc.returncode == 2, proc.stderr.decode()
+    findings = json.loads(proc.stdout)
+    assert [(f["code"], f["path"]) for f in findings] == [("GDPR001", "crm/followup.py")]
+    only_error(proc, name, problem)
+    proc = run_cli("check", *args, cwd=root)
+    assert proc.returncode == 2
+    assert "1 file could not be analysed" in proc.stdout.decode()
+
+
+def test_syntax_error(write):
+    root = _with_leaky_neighbour(write, {"crm/broken.py": "def f(:\n    pass\n"})
+    _assert_one_bad_file(root, "crm/broken.py", "syntax error at line 1")
+
+
+def test_undecodable_bytes(write):
+    root = _with_leaky_neighbour(write, {})
+    (root / "crm" / "latin.py").write_bytes(b"name = '\xe6\xf8\xe5'\n")
+    _assert_one_bad_file(root, "crm/latin.py", "cannot decode")
+
+
+def test_missing_path(write):
+    root = _with_leaky_neighbour(write, {})
+    _assert_one_bad_file(root, "crm/nope.py", "No such file", args=("crm", "crm/nope.py"))
+
+
+def test_fifo_named_like_a_python_file(write):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    root = _with_leaky_neighbour(write, {})
+    os.mkfifo(root / "crm" / "pipe.py")
+    _assert_one_bad_file(root, "crm/pipe.py", "not a regular file")
+    _assert_one_bad_file(root, "crm/pipe.py", "not a regular file", args=("crm/followup.py", "crm/pipe.py"))
+
+
+def test_unreadable_file(write):
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        pytest.skip("root reads files regardless of permissions (covered by the FIFO test)")
+    root = _with_leaky_neighbour(write, {"crm/secret.py": "x = 1\n"})
+    (root / "crm" / "secret.py").chmod(0)
+    try:
+        _assert_one_bad_file(root, "crm/secret.py", "permission denied")
+    finally:
+        (root / "crm" / "secret.py").chmod(0o644)
+
+
+def test_unreadable_folder(write):
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        pytest.skip("root lists folders regardless of permissions")
+    root = _with_leaky_neighbour(write, {"crm/private/a.py": "x = 1\n"})
+    (root / "crm" / "private").chmod(0)
+    try:
+        _assert_one_bad_file(root, "crm/private", "cannot")
+    finally:
+        (root / "crm" / "private").chmod(0o755)
+
+
+def test_broken_symlink(write):
+    root = _with_leaky_neighbour(write, {})
+    os.symlink(root / "crm" / "gone.py", root / "crm" / "link.py")
+    _assert_one_bad_file(root, "crm/link.py", "broken symbolic link")
+
+
+def test_calls_command_exit_codes(write):
+    root = write({"crm/followup.py": LEAKY})
+    assert run_cli("calls", cwd=root).returncode == 0  # an inventory, not a gate
+    (root / "crm" / "broken.py").write_text("class :\n")
+    proc = run_cli("calls", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "crm/broken.py", "syntax error")
+    assert "crm/followup.py:7:12: chat.completions.create" in proc.stdout.decode()
