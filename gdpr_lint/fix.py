@@ -122,10 +122,20 @@ def _import_names(node: cst.ImportFrom) -> list[tuple[str, str]]:
     return out
 
 
-def _known_literal(known: dict[str, list[str]]) -> str:
-    """`{"name": [customer.name], "email": [customer.email]}` from Finding.known."""
+def _known_literal(known: dict[str, list[str]], forbidden: str = "") -> str:
+    """`{"name": [customer.name], "email": [customer.email]}` from Finding.known.
+
+    `forbidden`: quote characters of enclosing f-strings, which the literal (before
+    Python 3.12) must not contain; expressions that would need them are left out.
+    """
+    quote = '"' if '"' not in forbidden else "'"
     items = []
     for category, exprs in known.items():
+        key = json.dumps(category)
+        if quote == "'":
+            key = "'" + key[1:-1].replace("'", "\\'") + "'"
+        if forbidden and (quote in forbidden or "\\" in key):
+            continue
         values = []
         for expr in exprs:
             try:
@@ -134,10 +144,12 @@ def _known_literal(known: dict[str, list[str]]) -> str:
             except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError):
                 continue  # not an expression we can repeat safely: the runtime's detectors still run
             text = expr.strip() if "\n" not in expr else ast.unparse(node)
+            if forbidden and any(c in text for c in forbidden + "\\"):
+                continue
             if text not in values:
                 values.append(text)
         if values:
-            items.append(f"{json.dumps(category)}: [{', '.join(values)}]")
+            items.append(f"{key}: [{', '.join(values)}]")
     return "{" + ", ".join(items) + "}" if items else ""
 
 
@@ -159,6 +171,7 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         self.names: dict[str, str] = {}  # runtime function -> local name to use
         self.protect_locals: set[str] = set()  # local names already bound to runtime.protect
         self.pid_locals: set[str] = set()
+        self.fstring_quotes: list[str] = []  # quote characters of the enclosing f-strings
 
     # -- names ----------------------------------------------------------------
 
@@ -206,6 +219,15 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         self.pid_locals = ours["pseudonymous_id"] | {self.names["pseudonymous_id"]}
         return True
 
+    def visit_FormattedString(self, node: cst.FormattedString) -> bool:
+        self.fstring_quotes.append(node.quote[0])
+        return True
+
+    def leave_FormattedString(self, original_node: cst.FormattedString,
+                              updated_node: cst.FormattedString) -> cst.FormattedString:
+        self.fstring_quotes.pop()
+        return updated_node
+
     def _need(self, func: str) -> str:
         local = self.names[func]
         AddImportsVisitor.add_needed_import(self.context, RUNTIME, func, asname=None if local == func else local)
@@ -245,7 +267,7 @@ class ProtectCalls(VisitorBasedCodemodCommand):
             for category, exprs in f.known.items():
                 bucket = known.setdefault(category, [])
                 bucket.extend(e for e in exprs if e not in bucket)
-        literal = _known_literal(known)
+        literal = _known_literal(known, "".join(sorted(set(self.fstring_quotes))))
         protect = self._need("protect")
         head = f"{protect}(__gdpr_lint_callee__" + (f", known={literal})" if literal else ")")
         wrapper = cst.parse_expression(head)
@@ -308,9 +330,11 @@ def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<s
     command = ProtectCalls(CodemodContext(filename=filename), findings)
     try:
         new_module = command.transform_module(module)
+        new = new_module.bytes
     except RecursionError:
         raise FixError("too deeply nested to rewrite") from None
-    new = new_module.bytes
+    except (cst.ParserSyntaxError, cst.CSTValidationError, ValueError) as exc:
+        raise FixError(f"cannot build the rewritten code ({str(exc).splitlines()[0]}); file left unchanged") from None
     if command.applied and new != data:
         try:
             parse_text(decode(new), filename)
@@ -358,6 +382,7 @@ def plan_fixes(result, findings: Sequence[Finding]) -> FixOutcome:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    path = path.resolve() if path.is_symlink() else path  # write through a symlink, keep the link
     st = path.stat()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".gdpr-lint.tmp")
     try:
@@ -428,7 +453,7 @@ def summary(outcome: FixOutcome, remaining: list[Finding], *, diff: bool) -> str
         if not diff and len(outcome.written) < len(outcome.files):
             n = sum(len(ff.fixed) for ff in outcome.files if ff.display in outcome.written)
             s = "s" if n != 1 else ""
-        text = f"Fixed {n} finding{s} in {files} file{fs}."
+        text = f"Fixed {n} finding{s} in {files} file{fs}." if n or files else "No fixes applied."
         left = sum(1 for f in remaining if f.code in FIX_CODES and not f.fixable)
     if left:
         text += f" {left} finding{'s are' if left != 1 else ' is'} not auto-fixable" + (

@@ -1,0 +1,233 @@
+"""End to end: a small clinic app talks to a local stand-in for the OpenAI API
+through the real `openai` client, before and after `gdpr-lint check --fix`.
+
+Before the fix the recorded request bodies carry the patient's name, e-mail,
+phone and address; after it they carry none of them (names included, which
+only the `known=` hints from the analysis let the runtime find), while the
+app's own results, built from the stand-in's echoed replies, still show the
+real values (re-identification, also across streamed chunks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+pytest.importorskip("openai")
+
+CLINIC = '''
+"""Clinic assistant: reminders, call summaries and letters drafted with OpenAI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openai import OpenAI
+
+client = OpenAI()  # OPENAI_BASE_URL / OPENAI_API_KEY from the environment
+
+
+@dataclass
+class Patient:
+    patient_id: int
+    name: str
+    email: str
+    phone: str
+    address: str
+
+
+def draft_reminder(patient: Patient, note: str) -> str:
+    response = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[
+            {"role": "system", "content": "Write a short, friendly appointment reminder."},
+            {"role": "user", "content": f"Patient: {patient.name} <{patient.email}>. Note from the GP: {note}"},
+        ],
+        user=patient.email,
+    )
+    return response.choices[0].message.content
+
+
+def call_summary(patient: Patient) -> str:
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini",
+        stream=True,
+        messages=[{"role": "user", "content": f"Summarise the call with {patient.name}, phone {patient.phone}."}],
+    )
+    parts = []
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            parts.append(chunk.choices[0].delta.content)
+    return "".join(parts)
+
+
+def letter(patient: Patient) -> str:
+    response = client.responses.create(
+        model="gpt-4o-mini",
+        input=f"Write a letter to {patient.name}, {patient.address}, about the new opening hours.",
+    )
+    return response.output_text
+'''
+
+RUNNER = '''
+import importlib.util
+import json
+import sys
+
+results = []
+for i, path in enumerate(sys.argv[1:]):  # one process for both versions: `import openai` is slow
+    spec = importlib.util.spec_from_file_location(f"clinic_{i}", path)
+    clinic = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(clinic)
+    p = clinic.Patient(17, "Mette Kjærgaard", "mette.kjaergaard@example.dk", "+45 20 12 34 56",
+                       "Nørregade 12, 8000 Aarhus C")
+    results.append({
+        "reminder": clinic.draft_reminder(p, "Bring the list of current medication."),
+        "summary": clinic.call_summary(p),
+        "letter": clinic.letter(p),
+    })
+print(json.dumps(results))
+'''
+
+PERSONAL = ["Mette Kjærgaard", "Kjærgaard", "mette.kjaergaard@example.dk", "20 12 34 56", "Nørregade 12"]
+
+
+class StandIn(BaseHTTPRequestHandler):
+    """Answers chat completions (plain and streamed) and responses by echoing
+    the last user text back; records every request body."""
+
+    bodies: list[bytes] = []
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server API
+        data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        type(self).bodies.append(data)
+        body = json.loads(data)
+        if self.path.endswith("/chat/completions"):
+            text = "Echo: " + body["messages"][-1]["content"]
+            if body.get("stream"):
+                self._stream(text)
+            else:
+                self._json({
+                    "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": text}}],
+                })
+        elif self.path.endswith("/responses"):
+            text = "Echo: " + body["input"]
+            self._json({
+                "id": "resp_1", "object": "response", "created_at": 0, "model": body["model"], "status": "completed",
+                "output": [{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+                            "content": [{"type": "output_text", "text": text, "annotations": []}]}],
+                "parallel_tool_calls": False, "tool_choice": "auto", "tools": [],
+            })
+        else:
+            self.send_error(404)
+
+    def _json(self, obj) -> None:
+        out = json.dumps(obj).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def _stream(self, text: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        # Small pieces, so pseudonyms are split across chunks.
+        for i in range(0, len(text), 5):
+            chunk = {"id": "chatcmpl-2", "object": "chat.completion.chunk", "created": 0, "model": "gpt-4o-mini",
+                     "choices": [{"index": 0, "delta": {"content": text[i:i + 5]}, "finish_reason": None}]}
+            self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+        end = {"id": "chatcmpl-2", "object": "chat.completion.chunk", "created": 0, "model": "gpt-4o-mini",
+               "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        self.wfile.write(b"data: " + json.dumps(end).encode() + b"\n\ndata: [DONE]\n\n")
+        self.wfile.flush()
+
+
+@pytest.fixture
+def stand_in():
+    StandIn.bodies = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", StandIn.bodies
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _runtime_ready() -> str | None:
+    """None when the runtime imports, else the reason (it is developed in parallel)."""
+    proc = subprocess.run([sys.executable, "-c", "import gdpr_lint.runtime as r; r.protect, r.pseudonymous_id"],
+                          capture_output=True, text=True, timeout=60)
+    return None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["?"])[-1]
+
+
+def _run_apps(apps: list[Path], base_url: str) -> list[dict]:
+    env = dict(os.environ, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=base_url,
+               GDPR_LINT_KEY="3f" * 32, OPENAI_MAX_RETRIES="0")
+    proc = subprocess.run([sys.executable, "-c", RUNNER, *map(str, apps)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _sent(bodies: list[bytes]) -> str:
+    return "\n".join(json.dumps(json.loads(b), ensure_ascii=False) for b in bodies)
+
+
+def test_fixed_clinic_app_sends_no_personal_data_and_still_shows_it(tmp_path: Path, stand_in) -> None:
+    reason = _runtime_ready()
+    if reason is not None:
+        pytest.fail(f"gdpr_lint.runtime is not importable: {reason}")
+    base_url, bodies = stand_in
+    for version in ("before", "after"):
+        (tmp_path / version).mkdir()
+        (tmp_path / version / "clinic.py").write_text(textwrap.dedent(CLINIC).lstrip(), encoding="utf-8")
+    after_dir = tmp_path / "after"
+
+    proc = run_cli("check", "--fix", "clinic.py", cwd=after_dir)
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    fixed = (after_dir / "clinic.py").read_text(encoding="utf-8")
+    assert "from gdpr_lint.runtime import protect, pseudonymous_id" in fixed
+    assert "user=pseudonymous_id(patient.email)" in fixed
+    assert 'protect(client.responses.create, known={"address": [patient.address], "name": [patient.name]})(' in fixed
+    assert run_cli("check", "clinic.py", cwd=after_dir).returncode == 0
+
+    before, after = _run_apps([tmp_path / "before" / "clinic.py", after_dir / "clinic.py"], base_url)
+    assert len(bodies) == 6
+    sent_before, sent_after = _sent(bodies[:3]), _sent(bodies[3:])
+
+    # Unfixed, the app leaks every value.
+    for value in PERSONAL:
+        assert value in sent_before, value
+    assert json.loads(bodies[0])["user"] == "mette.kjaergaard@example.dk"
+    # Fixed, none of them leaves the process: names included.
+    for value in PERSONAL + ["Mette", "kjaergaard"]:
+        assert value not in sent_after, f"{value!r} still sent after --fix: {sent_after}"
+    user = json.loads(bodies[3])["user"]
+    assert user and "mette" not in user and "@" not in user
+    # The note (no personal data) still reaches the model unchanged.
+    assert "Bring the list of current medication." in sent_after
+    # Both versions show the user the same, real text: pseudonyms in the echoed
+    # replies (streamed in five-character chunks too) are re-identified.
+    assert after == before
+    assert "Mette Kjærgaard <mette.kjaergaard@example.dk>" in after["reminder"]
+    assert "Mette Kjærgaard, phone +45 20 12 34 56" in after["summary"]
+    assert "Mette Kjærgaard, Nørregade 12, 8000 Aarhus C" in after["letter"]
