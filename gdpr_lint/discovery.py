@@ -156,6 +156,19 @@ class Discovery:
             return True
         return False
 
+    def _excluded_or_parent(self, path: Path, settings: Settings) -> bool:
+        """For --force-exclude: the file or a folder above it (up to the config root) is excluded,
+        as when the folder is walked (`migrations/0001.py` with `exclude = ["migrations"]`)."""
+        if self.excluded(path, settings, False):
+            return True
+        root = settings.root or self.resolver.cwd
+        for parent in path.parents:
+            if parent == root or root not in parent.parents:
+                break
+            if self.excluded(parent, settings, True):
+                return True
+        return False
+
     def files(self, paths: list[Path]) -> tuple[list[Path], list[FileError]]:
         found: dict[Path, None] = {}
         errors: list[FileError] = []
@@ -167,7 +180,7 @@ class Discovery:
                 continue
             if not path.is_dir():  # a file, a broken link, a FIFO...: reading it reports the problem
                 settings = self.resolver.for_path(path)
-                if self.force_exclude and self.excluded(path, settings, False):
+                if self.force_exclude and self._excluded_or_parent(path, settings):
                     continue
                 found[path] = None
                 continue
