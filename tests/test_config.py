@@ -1,0 +1,234 @@
+"""Configuration: `[tool.gdpr-lint]` in pyproject.toml or gdpr-lint.toml, closest
+config wins, `extend` inherits, rule selection, per-file ignores, exclusions,
+.gitignore, skipped build/venv folders, vocabulary extension, and errors.
+"""
+
+from __future__ import annotations
+
+import json
+
+from conftest import analyse, assert_marked, findings_of, run_cli
+
+LEAK = """
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def handle(patient):
+    return client.chat.completions.create(  # expect: {codes}
+        model="gpt-4o",
+        messages=[{{"role": "user", "content": f"{{patient.full_name}}: {{patient.diagnosis}}"}}],
+    )
+"""
+
+
+def leak(codes: str = "GDPR001, GDPR002") -> str:
+    return LEAK.format(codes=codes)
+
+
+def only_error(proc, *needles):
+    text = proc.stderr.decode()
+    assert "Traceback" not in text, text
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    for n in needles:
+        assert n in lines[0], lines[0]
+    return lines[0]
+
+
+def test_select_and_ignore_in_pyproject(write):
+    root = write({
+        "pyproject.toml": '[tool.gdpr-lint]\nselect = ["GDPR00"]\nignore = ["GDPR001"]\n',
+        "clinic/handover.py": leak("GDPR002"),
+    })
+    assert_marked(root)
+
+
+def test_gdpr_lint_toml_and_closest_config_wins(write):
+    root = write({
+        "pyproject.toml": '[tool.gdpr-lint]\nignore = ["GDPR002"]\n',
+        "clinic/handover.py": leak("GDPR001"),
+        "research/gdpr-lint.toml": 'ignore = ["GDPR001"]\n',
+        "research/study.py": leak("GDPR002"),
+        "billing/pyproject.toml": '[project]\nname = "billing"\n',  # no table: not a config
+        "billing/invoices.py": leak("GDPR001"),
+    })
+    assert_marked(root)
+
+
+def test_extend_inherits_and_overrides(write):
+    root = write({
+        "pyproject.toml": '[tool.gdpr-lint]\nignore = ["GDPR002"]\nextend-exclude = ["legacy"]\n',
+        "services/clinic/gdpr-lint.toml": 'extend = "../../pyproject.toml"\nextend-ignore = ["GDPR003"]\n',
+        "services/clinic/handover.py": leak("GDPR001").replace(
+            'messages=[', 'user=patient.email,\n        messages=['),
+        "services/clinic/legacy/old.py": leak("none"),
+        "services/billing/invoice.py": leak("GDPR001").replace(
+            "# expect: GDPR001", "# expect: GDPR001, GDPR003").replace(
+            'messages=[', 'user=patient.email,\n        messages=['),
+    })
+    assert_marked(root)
+
+
+def test_per_file_ignores(write):
+    root = write({
+        "pyproject.toml": '[tool.gdpr-lint.per-file-ignores]\n"tests/*" = ["GDPR001", "GDPR002"]\n"scripts/seed.py" = ["GDPR002"]\n',
+        "tests/test_prompts.py": leak("none"),
+        "scripts/seed.py": leak("GDPR001"),
+        "clinic/handover.py": leak(),
+    })
+    assert_marked(root)
+
+
+def test_exclude_and_extend_exclude(write):
+    root = write({
+        "gdpr-lint.toml": 'extend-exclude = ["fixtures", "generated/*.py"]\n',
+        "fixtures/sample.py": leak("none"),
+        "generated/client.py": leak("none"),
+        "clinic/handover.py": leak(),
+    })
+    assert_marked(root)
+
+
+def test_exclude_replaces_the_defaults(write):
+    root = write({
+        "gdpr-lint.toml": 'exclude = ["vendor"]\n',
+        "vendor/lib.py": leak("none"),
+        "build/app.py": leak(),  # build/ is excluded only by the default list
+    })
+    assert_marked(root)
+
+
+def test_virtualenvs_build_and_site_packages_are_skipped(write):
+    root = write({
+        ".venv/lib/python3.12/site-packages/pkg/mod.py": leak("none"),
+        "venv/lib/mod.py": leak("none"),
+        "build/lib/app.py": leak("none"),
+        "dist/app.py": leak("none"),
+        "vendor/site-packages/x.py": leak("none"),
+        "node_modules/x/y.py": leak("none"),
+        "clinic/handover.py": leak(),
+    })
+    assert_marked(root)
+    assert analyse(root).files == 1
+
+
+def test_gitignore_is_respected_and_can_be_switched_off(write):
+    root = write({
+        ".gitignore": "scratch/\n*_local.py\n!keep_local.py\n",
+        "scratch/try.py": leak("none"),
+        "clinic/dev_local.py": leak("none"),
+        "clinic/keep_local.py": leak(),
+        "clinic/handover.py": leak(),
+    })
+    (root / ".git").mkdir()
+    assert_marked(root)
+    (root / "gdpr-lint.toml").write_text("respect-gitignore = false\n")
+    assert ("GDPR001", "scratch/try.py", 7) in findings_of(root)
+
+
+def test_explicit_path_and_force_exclude(write):
+    root = write({
+        "gdpr-lint.toml": 'extend-exclude = ["migrations"]\n',
+        "migrations/0001_seed.py": leak(),
+    })
+    proc = run_cli("check", "migrations/0001_seed.py", "--output-format", "json", cwd=root)
+    assert proc.returncode == 1 and len(json.loads(proc.stdout)) == 2  # named explicitly: analysed
+    proc = run_cli("check", "migrations/0001_seed.py", "--force-exclude", "--output-format", "json", cwd=root)
+    assert proc.returncode == 0 and json.loads(proc.stdout) == []
+
+
+def test_personal_data_vocabulary_extension(write):
+    root = write({
+        "pyproject.toml": '[tool.gdpr-lint.personal-data]\nnational_id = ["medlemsnummer"]\nhealth = ["plejebehov"]\n',
+        "union/members.py": """
+            from openai import OpenAI
+
+            client = OpenAI()
+
+
+            def letter(medlemsnummer, plejebehov):
+                client.responses.create(model="gpt-4o", input=f"Brev til {medlemsnummer}")  # expect: GDPR001
+                client.responses.create(model="gpt-4o", input=f"Noter: {plejebehov}")  # expect: GDPR002
+        """,
+    })
+    assert_marked(root)
+    (root / "pyproject.toml").unlink()
+    assert findings_of(root) == set()
+
+
+def test_config_option_and_isolated(write):
+    root = write({
+        "pyproject.toml": '[tool.gdpr-lint]\nignore = ["GDPR001", "GDPR002"]\n',
+        "other.toml": 'select = ["GDPR002"]\n',
+        "clinic/handover.py": leak(),
+    })
+    assert run_cli("check", cwd=root).returncode == 0
+    proc = run_cli("check", "--isolated", "--output-format", "json", cwd=root)
+    assert sorted(f["code"] for f in json.loads(proc.stdout)) == ["GDPR001", "GDPR002"]
+    proc = run_cli("check", "--config", "other.toml", "--output-format", "json", cwd=root)
+    assert [f["code"] for f in json.loads(proc.stdout)] == ["GDPR002"]
+
+
+# --- configuration errors: one line, names the file and the problem, exit 2 ----------------
+
+
+def test_unknown_key_is_named(write):
+    root = write({"pyproject.toml": '[tool.gdpr-lint]\nselcet = ["GDPR001"]\n', "clinic/handover.py": leak()})
+    proc = run_cli("check", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "pyproject.toml", "selcet")
+
+
+def test_extend_to_missing_file(write):
+    root = write({"gdpr-lint.toml": 'extend = "../shared/gdpr-lint.toml"\n', "clinic/handover.py": leak()})
+    proc = run_cli("check", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "gdpr-lint.toml", "../shared/gdpr-lint.toml", "does not exist")
+
+
+def test_extend_loop(write):
+    root = write({
+        "a/gdpr-lint.toml": 'extend = "../b/gdpr-lint.toml"\n',
+        "b/gdpr-lint.toml": 'extend = "../a/gdpr-lint.toml"\n',
+        "a/x.py": "x = 1\n",
+    })
+    proc = run_cli("check", "a", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "gdpr-lint.toml", "loops")
+
+
+def test_invalid_toml_and_bad_values(write):
+    root = write({"gdpr-lint.toml": 'select = ["GDPR001"\n', "x.py": "x = 1\n"})
+    proc = run_cli("check", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "gdpr-lint.toml")
+
+    (root / "gdpr-lint.toml").write_text('select = "GDPR001"\n')
+    proc = run_cli("check", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "gdpr-lint.toml", "select")
+
+    (root / "gdpr-lint.toml").write_text('ignore = ["GDPR777"]\n')
+    proc = run_cli("check", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "gdpr-lint.toml", "GDPR777")
+
+
+def test_missing_config_option_file(write):
+    root = write({"x.py": "x = 1\n"})
+    proc = run_cli("check", "--config", "nope.toml", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "nope.toml")
+
+
+def test_config_error_in_a_subfolder_fails_closed(write):
+    root = write({
+        "clinic/handover.py": leak(),
+        "research/gdpr-lint.toml": 'respect-gitignore = "yes"\n',
+        "research/study.py": "x = 1\n",
+    })
+    proc = run_cli("check", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "research/gdpr-lint.toml", "respect-gitignore")
