@@ -20,7 +20,7 @@ from gdpr_lint.openai_api import (
     CLIENT_CLASSES, CLIENT_PASSTHROUGH_METHODS, FOREIGN_ROOTS, RESOURCE_VARIANTS, Endpoint,
 )
 from gdpr_lint.values import (
-    EMPTY, HASHED, SANITIZED, SCALAR, Client, Cls, Const, Ext, Flag, Func, Guess, Inst, LangChain,
+    EMPTY, HASHED, SANITIZED, SCALAR, Client, Cls, Const, Ext, Flag, Func, Guess, Imported, Inst, LangChain,
     Mod, Obj, Par, Partial, Person, Protected, Res, Src, Value, join, join_all,
 )
 from gdpr_lint.vocabulary import tokenize
@@ -130,10 +130,14 @@ class Frame:
         while f is not None:
             v = f.env.get(name)
             if v is not None:
+                if v.has(Imported):
+                    v = f.env[name] = self.project.resolve_imported(v)
                 return v
             f = f.parent
         g = self.module.globals.get(name)
         if g is not None:
+            if g.has(Imported):
+                g = self.module.globals[name] = self.project.resolve_imported(g)
             return g
         if name in BUILTIN_NAMES:
             return Value(tags=frozenset({Ext("builtins." + name)}))
@@ -244,10 +248,13 @@ class Frame:
 
     def _loop(self, node, bind) -> None:
         pre = dict(self.env)
-        for _ in range(2):
+        for _ in range(2):  # a second pass carries what the first iteration added
             bind()
             body_env, _ = self.branch(node.body)
             self.merge([pre, body_env])
+            if self.env == pre:
+                break
+            pre = dict(self.env)
         if node.orelse:
             self.run_block(node.orelse)
 
@@ -306,10 +313,10 @@ class Frame:
     def s_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
-                self.env[alias.asname] = self.project.module_value(alias.name)
+                self.env[alias.asname] = Value(tags=frozenset({Imported(alias.name, None)}))
             else:
                 top = alias.name.split(".")[0]
-                self.env[top] = self.project.module_value(top)
+                self.env[top] = Value(tags=frozenset({Imported(top, None)}))
 
     def s_ImportFrom(self, node: ast.ImportFrom) -> None:
         base = self.project.resolve_relative(self.module, node.module, node.level)
@@ -317,7 +324,7 @@ class Frame:
             if alias.name == "*":
                 self.env.update(self.project.star_import(base))
                 continue
-            self.env[alias.asname or alias.name] = self.project.import_name(base, alias.name)
+            self.env[alias.asname or alias.name] = Value(tags=frozenset({Imported(base, alias.name)}))
 
     def s_FunctionDef(self, node: ast.FunctionDef) -> None:
         fi = self.project.define_function(self.module, node, self, cls=None)

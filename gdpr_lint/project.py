@@ -21,7 +21,7 @@ from gdpr_lint.model import CallSite, FileError, FlowStep, Span
 from gdpr_lint.openai_api import CLIENT_CLASSES, Endpoint, catalogue, sanitizers
 from gdpr_lint.source import SourceError, SourceFile, read_source
 from gdpr_lint.values import (
-    EMPTY, HASHED, SANITIZED, Client, Cls, Const, Ext, Flag, Func, Guess, Inst, LangChain, Mod,
+    EMPTY, HASHED, SANITIZED, Client, Cls, Const, Ext, Flag, Func, Guess, Imported, Inst, LangChain, Mod,
     Obj, Par, Person, Protected, Res, Src, Value, join,
 )
 from gdpr_lint.vocabulary import Vocabulary, tokenize
@@ -31,6 +31,7 @@ GUESS_ROOTS = frozenset({
     "vector_stores", "conversations", "fine_tuning", "batches", "uploads",
 })
 MAX_EXTRA_MODULES = 2000
+INITIALISERS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__", "__aenter__", "initialize", "initialise"})
 
 
 @dataclass
@@ -41,6 +42,7 @@ class ModuleInfo:
     globals: dict[str, Value] = field(default_factory=dict)
     state: str = "new"  # new | collecting | ready
     reported: bool = True  # findings in this file are reported
+    trigger_lines: list[int] | None = None  # lines that may hold a request (prefilter)
     _line_bytes: dict[int, bytes] = field(default_factory=dict)
 
     def segment(self, node: ast.AST) -> str:
@@ -114,6 +116,8 @@ class Project:
         self.sanitizers = sanitizers()
         self.extra_sanitizers = frozenset(extra_sanitizers)
         self.configured_sinks = {s.function: s for s in sinks}
+        # words that make a function worth analysing beyond the OpenAI spellings
+        self.extra_words: frozenset[str] = frozenset(s.function.split(".")[-1] for s in sinks)
         self.cwd = cwd
         self.roots = [r.resolve() for r in roots]
         self.modules: dict[str, ModuleInfo] = {}
@@ -231,6 +235,13 @@ class Project:
         if self.find_module(f"{base}.{name}") is not None:
             return Value(tags=frozenset({Mod(f"{base}.{name}")}))
         return EMPTY
+
+    def resolve_imported(self, value: Value) -> Value:
+        out = Value(value.taints, frozenset(t for t in value.tags if not isinstance(t, Imported)), value.fields)
+        for t in value.of(Imported):
+            resolved = self.module_value(t.base) if t.name is None else self.import_name(t.base, t.name)
+            out = join(out, resolved)
+        return out
 
     def star_import(self, base: str) -> dict[str, Value]:
         mod = self.find_module(base)
@@ -351,13 +362,23 @@ class Project:
         if ci.store_state != "new":
             return
         ci.store_state = "collecting"
-        order = sorted(ci.methods.values(), key=lambda f: (f.name != "__init__", f.node.lineno))
+        order = sorted(ci.methods.values(), key=lambda f: (f.name not in INITIALISERS, f.node.lineno))
         for fi in order:
             if fi.cls is not ci:
                 continue
             frame = Frame(self, fi.module, fi, parent=fi.closure)
             self.bind_parameters(frame, fi)
-            frame.run_block(fi.node.body)
+            if fi.name in INITIALISERS:
+                frame.run_block(fi.node.body)
+                continue
+            # elsewhere only the `self.x = ...` statements matter; evaluate just those
+            self_name = fi.param_names[0] if fi.param_names else "self"
+            for stmt in ast.walk(fi.node):
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                    if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name
+                           for t in targets):
+                        frame.stmt(stmt)
         ci.store_state = "ready"
 
     def class_attr_set(self, key: str, attr: str, value: Value) -> None:
@@ -598,9 +619,20 @@ class Project:
             frame = Frame(self, mod, env=dict(mod.globals))
             frame.run_block(mod.source.tree.body)
             self.module_hits.extend(frame.hits)
+        # Demand-driven: summarise the functions whose text can hold a request (or a call
+        # of a helper that reaches one); everything else is summarised only when called.
         for fi in list(self.functions.values()):
-            if fi.module.reported or True:
+            if fi.module.reported and self.relevant(fi):
                 self.summary(fi)
+
+    def relevant(self, fi: FunctionInfo) -> bool:
+        lines = fi.module.trigger_lines
+        if lines is None:
+            from gdpr_lint.prefilter import matching_lines
+
+            lines = fi.module.trigger_lines = matching_lines(fi.module.source.data, self.extra_words)
+        start, end = fi.node.lineno, fi.node.end_lineno or fi.node.lineno
+        return any(start <= ln <= end for ln in lines)
 
     def all_hits(self) -> list[Hit]:
         hits = list(self.module_hits)

@@ -72,6 +72,14 @@ class Mod:
 
 
 @dataclass(frozen=True)
+class Imported:
+    """A name bound by an import, resolved on first use (keeps unused imports free)."""
+
+    base: str
+    name: str | None  # None: `import base`
+
+
+@dataclass(frozen=True)
 class Client:
     flavour: str  # openai-v1 | openai-v1-async | openai-azure | openai-azure-async
     protected: bool = False

@@ -1,0 +1,55 @@
+"""A bytes-level prefilter: which files (and functions) can hold an OpenAI request.
+
+It must be a superset of what the analysis reports (tests/test_prefilter.py proves
+it on the corpus and the fixtures): a request is only recognised through one of
+these spellings, so text without any of them cannot contain a call site.
+ - the package names: openai, OpenAI (classes), litellm, langchain;
+ - the legacy module API's class names (ChatCompletion, Embedding, ...);
+ - a resource attribute of a client held elsewhere (`.chat`, `.embeddings`, ...);
+ - a LangChain request method on a model built elsewhere (`.invoke(`, ...);
+ - the names of configured wrapper sinks and of project helpers whose parameters
+   reach a request (found by the analysis, passed in as extra words).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from gdpr_lint.openai_api import catalogue
+
+
+@lru_cache(maxsize=None)
+def _base_pattern() -> str:
+    cat = catalogue()
+    roots = sorted(cat.resource_roots)
+    legacy_classes = sorted({p.split(".")[0] for p in cat.legacy})
+    lc_methods = sorted(cat.langchain_methods) + sorted(cat.langchain_bound)
+    lc_methods += ["embed_query", "aembed_query", "embed_documents", "aembed_documents"]
+    parts = [
+        r"openai", r"OpenAI", r"litellm", r"langchain",
+        r"\b(?:%s)\b" % "|".join(map(re.escape, legacy_classes)),
+        r"\.(?:%s)\b" % "|".join(map(re.escape, roots)),
+        r"\.(?:%s)\s*\(" % "|".join(map(re.escape, sorted(set(lc_methods)))),
+    ]
+    return "|".join(parts)
+
+
+@lru_cache(maxsize=64)
+def trigger(extra_words: frozenset[str] = frozenset()) -> re.Pattern[bytes]:
+    pattern = _base_pattern()
+    if extra_words:
+        pattern += "|" + r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words)))
+    return re.compile(pattern.encode())
+
+
+def may_matter(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
+    return trigger(extra_words).search(data) is not None
+
+
+def matching_lines(data: bytes, extra_words: frozenset[str] = frozenset()) -> list[int]:
+    """1-based line numbers holding a trigger (to pick the functions worth analysing)."""
+    lines = []
+    for m in trigger(extra_words).finditer(data):
+        lines.append(data.count(b"\n", 0, m.start()) + 1)
+    return lines
