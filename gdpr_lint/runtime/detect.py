@@ -141,8 +141,11 @@ def _context(text: str, start: int, pos: Any, neg: Any) -> int:
 
 
 def _accept(strength: int, ctx: int) -> bool:
-    """strength 2 = strong/medium format: rejected only by negative context;
+    """strength 3 = unambiguous format (``+45 ...``): always accepted;
+    strength 2 = strong/medium format: rejected only by negative context;
     strength 1 = weak format: needs a confirming context word."""
+    if strength >= 3:
+        return True
     if ctx < 0:
         return False
     if strength >= 2:
@@ -172,29 +175,59 @@ def _emails(text: str) -> Iterator[Span]:
 _IBAN = _lazy(r"(?<![\w])([A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30})(?![\w])")
 
 
+def _prefixes(raw: str, seps: str = " -") -> Iterator[str]:
+    """``raw`` and its prefixes cut at separators, longest first.
+
+    A greedy candidate may run into a following number ("DK50 ... 43 DK50 ..."):
+    the valid value is one of its prefixes.
+    """
+    while raw:
+        yield raw
+        cut = max(raw.rfind(c) for c in seps)
+        if cut <= 0:
+            return
+        raw = raw[:cut].rstrip(seps + ".(")
+
+
+def _candidates(rx: Any, text: str, validate: Any) -> Iterator[Tuple[int, int, Any]]:
+    """Scan with ``rx``; for each match the longest valid prefix wins and the
+    scan resumes right after it, so adjacent values are all found."""
+    pos = 0
+    while True:
+        m = rx.search(text, pos)
+        if m is None:
+            return
+        start = m.start(m.lastindex or 0) if m.lastindex else m.start()
+        raw = text[start:m.end(m.lastindex or 0)]
+        hit = None
+        for prefix in _prefixes(raw):
+            result = validate(prefix, start)
+            if result is not None:
+                hit = (start, start + len(prefix), result)
+                break
+        if hit is None:
+            pos = m.start() + 1
+            continue
+        yield hit
+        pos = hit[1]
+
+
 def _ibans(text: str) -> Iterator[Span]:
-    iban = None
-    for m in _IBAN.finditer(text):
-        if iban is None:
-            iban = _sn("iban")
-        s = m.group(1)
-        start = m.start(1)
-        # The pattern may swallow a following upper-case word: shorten at group boundaries.
-        while len(s.replace(" ", "")) >= 15:
-            compact = s.replace(" ", "")
-            if iban.is_valid(compact):
-                yield Span(start, start + len(s), "IBAN", compact, P_IBAN)
-                break
-            cut = s.rfind(" ")
-            if cut <= 0:
-                break
-            s = s[:cut]
+    iban = _sn("iban")
+
+    def valid(s: str, start: int) -> Any:
+        compact = s.replace(" ", "")
+        return compact if len(compact) >= 15 and iban.is_valid(compact) else None
+
+    for start, end, compact in _candidates(_IBAN, text, valid):
+        yield Span(start, end, "IBAN", compact, P_IBAN)
 
 
 # ---------------------------------------------------------------------------
 # payment cards
 
 _CARD = _lazy(r"(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w]|[.,-]\d)")
+_CARD_GROUPED = _lazy(r"^(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{5})$")
 _CARD_PREFIX = _lazy(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|6[05]|62|5[06-9])")
 
 
@@ -211,16 +244,19 @@ def _luhn_ok(digits: str) -> bool:
 
 
 def _cards(text: str) -> Iterator[Span]:
-    for m in _CARD.finditer(text):
-        s = m.group(0)
+    def valid(s: str, start: int) -> Any:
         digits = s.replace(" ", "").replace("-", "")
         if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits) or not _luhn_ok(digits):
-            continue
-        if len(set(digits)) < 2:
-            continue
-        ctx = _context(text, m.start(), _POS_CARD, _NEG_NUMBER)
-        if _accept(2, ctx):
-            yield Span(m.start(), m.end(), "CARD", digits, P_CARD)
+            return None
+        # 4-4-4-4 (or Amex 4-6-5) grouping with a valid Luhn digit is unambiguous;
+        # a bare digit run can be an order number.
+        grouped = bool(_CARD_GROUPED.match(s))
+        if len(set(digits)) < 2 or not _accept(3 if grouped else 2, _context(text, start, _POS_CARD, _NEG_NUMBER)):
+            return None
+        return digits
+
+    for start, end, digits in _candidates(_CARD, text, valid):
+        yield Span(start, end, "CARD", digits, P_CARD)
 
 
 # ---------------------------------------------------------------------------
@@ -367,36 +403,26 @@ _UNIT_AFTER = _lazy(r"^\s?(?:kr\b|dkk\b|eur\b|sek\b|nok\b|%|€|\$|,-)", re.IGNO
 
 
 def _phones(text: str, regions: Sequence[str]) -> Iterator[Span]:
-    pn = None
-    for m in _PHONE.finditer(text):
-        raw = m.group(0)
-        if _DATE_LIKE.match(raw) or _THOUSANDS.match(raw) or _UNIT_AFTER.match(text[m.end():m.end() + 5]):
-            continue
-        if pn is None:
-            pn = _pn()
+    pn = _pn()
+
+    def valid(raw: str, start: int) -> Any:
+        end = start + len(raw)
+        if _DATE_LIKE.match(raw) or _THOUSANDS.match(raw) or _UNIT_AFTER.match(text[end:end + 5]):
+            return None
+        if sum(c.isdigit() for c in raw) < 7:
+            return None
         international = raw.startswith("+") or raw.startswith("00")
-        # A greedy candidate may run into a following number: shorten at separators.
-        number = None
-        end = m.end()
-        while True:
-            if len(re.sub(r"\D", "", raw)) < 7:
-                break
-            number = _parse_phone(pn, raw, international, regions)
-            if number is not None:
-                break
-            cut = max(raw.rfind(" "), raw.rfind("-"))
-            if cut <= 0:
-                break
-            raw = raw[:cut].rstrip(" -.(")
-            end = m.start() + len(raw)
+        number = _parse_phone(pn, raw, international, regions)
         if number is None:
-            continue
+            return None
         separated = bool(re.search(r"[ \-]", raw)) and "." not in raw
-        strength = 2 if (international or separated) else 1
-        ctx = _context(text, m.start(), _POS_PHONE, _NEG_NUMBER)
-        if _accept(strength, ctx):
-            e164 = pn.format_number(number, pn.PhoneNumberFormat.E164)
-            yield Span(m.start(), end, "PHONE", e164, P_PHONE)
+        strength = 3 if raw.startswith("+") else 2 if (international or separated) else 1
+        if not _accept(strength, _context(text, start, _POS_PHONE, _NEG_NUMBER)):
+            return None
+        return pn.format_number(number, pn.PhoneNumberFormat.E164)
+
+    for start, end, e164 in _candidates(_PHONE, text, valid):
+        yield Span(start, end, "PHONE", e164, P_PHONE)
 
 
 def _parse_phone(pn: Any, raw: str, international: bool, regions: Sequence[str]) -> Any:
