@@ -1,0 +1,77 @@
+"""`pip install .` gives a working `gdpr-lint` from any directory: the wheel carries
+the rule data (rules/ as gdpr_lint/_rules) and the console script."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+FIXTURE = '''
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def reminder(patient):
+    return client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": f"Remind {patient.full_name} of the visit. Diagnosis: {patient.diagnosis}"}],
+    )
+'''
+
+
+def _run(*cmd, cwd=None, timeout=60):
+    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, timeout=timeout)
+    return proc
+
+
+@pytest.mark.slow
+def test_wheel_installs_a_working_command(tmp_path):
+    if not (REPO / "pyproject.toml").is_file():
+        pytest.skip("not a source checkout")
+    # Build offline when the build backend is installed (dev extra), else let pip fetch it.
+    no_iso = ["--no-build-isolation"] if importlib.util.find_spec("hatchling") else []
+    dist = tmp_path / "dist"
+    proc = _run(sys.executable, "-m", "pip", "wheel", REPO, "--no-deps", *no_iso, "-q", "-w", dist, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    [wheel] = dist.glob("gdpr_lint-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for data in ("endpoints.toml", "legacy.toml", "integrations.toml", "personal_data.toml", "sanitizers.toml"):
+        assert f"gdpr_lint/_rules/{data}" in names
+    assert not any(n.startswith("tests/") for n in names)
+
+    # A fresh virtualenv that reuses the already-installed dependencies.
+    venv = tmp_path / "venv"
+    proc = _run(sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv)
+    assert proc.returncode == 0, proc.stderr.decode()
+    bindir = venv / ("Scripts" if sys.platform == "win32" else "bin")
+    py = bindir / ("python.exe" if sys.platform == "win32" else "python")
+    proc = _run(sys.executable, "-m", "pip", "--python", py, "install", "--no-deps", "--no-index", "-q", wheel)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "clinic").mkdir(parents=True)
+    (elsewhere / "clinic" / "reminders.py").write_text(textwrap.dedent(FIXTURE).lstrip())
+
+    # The installed copy is the one that runs (not the source checkout).
+    proc = _run(py, "-c", "import gdpr_lint, gdpr_lint.ruledata as r; print(gdpr_lint.__file__); print(r.rules_dir())",
+                cwd=elsewhere)
+    pkg_file, rules = proc.stdout.decode().split()
+    assert Path(pkg_file).is_relative_to(venv) and Path(rules).name == "_rules", (pkg_file, rules)
+
+    proc = _run(py, "-m", "gdpr_lint", "--version", cwd=elsewhere)
+    assert proc.returncode == 0 and proc.stdout.decode().startswith("gdpr-lint ")
+
+    exe = bindir / ("gdpr-lint.exe" if sys.platform == "win32" else "gdpr-lint")
+    proc = _run(exe, "check", "clinic", "--output-format", "json", cwd=elsewhere)
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert sorted(f["code"] for f in json.loads(proc.stdout)) == ["GDPR001", "GDPR002"]
