@@ -848,10 +848,14 @@ class Frame:
             elif isinstance(t, Func):
                 fi = project.functions.get(t.key)
                 if fi is not None:
-                    extra = project.extra_sanitizers
-                    if extra and (f"{fi.module.name}.{fi.qualname}" in extra or fi.name in extra):
-                        # a project function configured in `sanitizers = [...]`
-                        results.append(Value(tags=frozenset({Flag(SANITIZED)})))
+                    qn = f"{fi.module.name}.{fi.qualname}"
+                    san = project.sanitizers
+                    if qn in san.content or qn in san.identity or qn in san.protect \
+                            or qn in project.extra_sanitizers or fi.name in project.extra_sanitizers:
+                        # a known sanitizer whose source is part of the analysed project (the
+                        # runtime analysed from its own repository, a vendored copy), or a project
+                        # function configured in `sanitizers = [...]`
+                        results.append(self.call_external(qn, node, args, kwargs, recv) or EMPTY)
                     else:
                         results.append(self.apply(fi, node, args, kwargs, t.bound_self))
                     handled = True
