@@ -331,3 +331,37 @@ def test_trap_sanitised_then_raw_appended(write):
             text += f"\\nEmployee: {employee.full_name}"
             return client.responses.create(model="gpt-4o", input=text)  # expect: GDPR001
     """}))
+
+
+def test_runtime_sanitizers_analysed_from_source_still_count(write):
+    """Linting a tree that contains the runtime itself (this repository, a vendored
+    copy): its pseudonymise/protect/pseudonymous_id are still sanitizers, not
+    ordinary functions whose result carries their input."""
+    assert_marked(write({
+        "gdpr_lint/__init__.py": "",
+        "gdpr_lint/runtime/__init__.py": """
+            def pseudonymise(text, *, known=None):
+                return text.replace("@", " at ")
+
+
+            def pseudonymous_id(value):
+                return "u-" + value
+
+
+            def protect(target, *, known=None):
+                return target
+        """,
+        "clinic/letters.py": """
+            from openai import OpenAI
+            from gdpr_lint.runtime import protect, pseudonymise, pseudonymous_id
+
+            client = OpenAI()
+
+
+            def letter(patient):
+                client.responses.create(model="gpt-4o", input=pseudonymise(patient.email))  # expect: none
+                client.responses.create(model="gpt-4o", input="hi", user=pseudonymous_id(patient.email))  # expect: none
+                protect(client.responses.create)(model="gpt-4o", input=patient.email)  # expect: none
+                return client.responses.create(model="gpt-4o", input=patient.email)  # expect: GDPR001
+        """,
+    }))
