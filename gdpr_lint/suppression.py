@@ -166,6 +166,12 @@ class _FileSuppressions:
         lowered = text.lower()
         # tokenizing is the slow part: skip files that cannot hold a suppression
         self.all = read_suppressions(text) if ("noqa" in lowered or "gdpr-lint" in lowered) else []
+        if self.all and self.tree is None:
+            # sources may arrive unparsed (cached runs): statement boundaries need the tree
+            try:
+                self.tree = ast.parse(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self.tree = None
         self.by_line: dict[int, list[Suppression]] = {}
         for s in self.all:
             self.by_line.setdefault(s.line, []).append(s)
