@@ -23,75 +23,51 @@ Every line gets a hash, including an empty last "line" after a final newline.
 
 from __future__ import annotations
 
-from typing import Iterator
+from array import array
 
 BLOCK_SIZE = 100
 _MOD = 37
 _MASK = (1 << 64) - 1
 _FIRST_MOD = pow(_MOD, BLOCK_SIZE, 1 << 64)
 _EOF = 65535
-_TAB, _SPACE, _LF, _CR = 9, 32, 10, 13
+_LF = 10
 
 
-def _code_units(text: str) -> Iterator[int]:
-    for ch in text:
-        cp = ord(ch)
-        if cp > 0xFFFF:  # a UTF-16 surrogate pair, as JavaScript strings hold it
-            cp -= 0x10000
-            yield 0xD800 + (cp >> 10)
-            yield 0xDC00 + (cp & 0x3FF)
-        else:
-            yield cp
+def _units(text: str) -> array:
+    """The kept UTF-16 code units, line endings normalised, then EOF and padding."""
+    norm = text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
+    units = array("H")
+    units.frombytes(norm.encode("utf-16-le", errors="surrogatepass"))
+    if units.itemsize == 2 and array("H", [1]).tobytes() != b"\x01\x00":  # big-endian host
+        units.byteswap()
+    units.append(_EOF)
+    units.extend([0] * BLOCK_SIZE)
+    return units
 
 
 def line_hashes(text: str) -> list[str]:
     """The `primaryLocationLineHash` of every line of `text`; index 0 is line 1."""
-    window = [0] * BLOCK_SIZE
-    line_at = [-1] * BLOCK_SIZE  # line number whose first kept character sits at this window slot
+    units = _units(text)
+    real = len(units) - BLOCK_SIZE  # kept characters plus the EOF marker
+    # a line starts at the first unit and after every line feed
+    starts = [0]
+    starts.extend(i + 1 for i in range(real - 1) if units[i] == _LF)
+    # rolling hash of the BLOCK_SIZE units ending at each position
+    window_end: list[int] = []
+    h = 0
+    old = [0] * BLOCK_SIZE
+    mod, first, mask = _MOD, _FIRST_MOD, _MASK
+    for i, c in enumerate(units):
+        h = (mod * h + c - first * old[i % BLOCK_SIZE]) & mask
+        old[i % BLOCK_SIZE] = c
+        window_end.append(h)
     counts: dict[str, int] = {}
-    out: dict[int, str] = {}
-    state = {"hash": 0, "index": 0, "line": 0, "line_start": True, "prev_cr": False}
-
-    def emit() -> None:
-        value = format(state["hash"], "x")
+    out = []
+    for start in starts:
+        value = format(window_end[start + BLOCK_SIZE - 1], "x")
         counts[value] = counts.get(value, 0) + 1
-        out[line_at[state["index"]]] = f"{value}:{counts[value]}"
-        line_at[state["index"]] = -1
-
-    def update(current: int) -> None:
-        i = state["index"]
-        begin = window[i]
-        window[i] = current
-        state["hash"] = (_MOD * state["hash"] + current - _FIRST_MOD * begin) & _MASK
-        state["index"] = (i + 1) % BLOCK_SIZE
-
-    def process(current: int) -> None:
-        if current in (_SPACE, _TAB) or (state["prev_cr"] and current == _LF):
-            state["prev_cr"] = False
-            return
-        if current == _CR:
-            current = _LF
-            state["prev_cr"] = True
-        else:
-            state["prev_cr"] = False
-        if line_at[state["index"]] != -1:
-            emit()
-        if state["line_start"]:
-            state["line_start"] = False
-            state["line"] += 1
-            line_at[state["index"]] = state["line"]
-        if current == _LF:
-            state["line_start"] = True
-        update(current)
-
-    for unit in _code_units(text):
-        process(unit)
-    process(_EOF)
-    for _ in range(BLOCK_SIZE):
-        if line_at[state["index"]] != -1:
-            emit()
-        update(0)
-    return [out[n] for n in sorted(out)]
+        out.append(f"{value}:{counts[value]}")
+    return out
 
 
 def line_hash(text: str, line: int) -> str | None:
