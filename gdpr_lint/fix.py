@@ -36,7 +36,7 @@ from typing import Iterable, Sequence
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import BuiltinScope, PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider
 
 from gdpr_lint.model import FileError, Finding
 from gdpr_lint.source import SourceError, decode, parse_text
@@ -48,6 +48,9 @@ FIX_CODES = CONTENT_CODES + (IDENTITY_CODE,)
 # Request parameters that take an opaque identifier: a pseudonymous id is a
 # drop-in replacement. Others (an invite's `email=`) need the real value.
 ID_PARAMS = ("user", "safety_identifier", "prompt_cache_key")
+# The order of categories in `known=` (others follow alphabetically): stable
+# output whatever order the analysis found them in.
+CATEGORY_ORDER = ("name", "email", "phone", "address", "national_id", "date_of_birth")
 ALIASES = {"protect": "gdpr_protect", "pseudonymous_id": "gdpr_pseudonymous_id"}
 
 
@@ -108,20 +111,6 @@ def _dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def _import_names(node: cst.ImportFrom) -> list[tuple[str, str]]:
-    """(imported name, local name) pairs of `from gdpr_lint.runtime import ...`."""
-    if node.relative or node.module is None or _dotted(node.module) != RUNTIME:
-        return []
-    if isinstance(node.names, cst.ImportStar):
-        return []
-    out = []
-    for alias in node.names:
-        name = _dotted(alias.name) or ""
-        local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
-        out.append((name, local))
-    return out
-
-
 def _known_literal(known: dict[str, list[str]], forbidden: str = "") -> str:
     """`{"name": [customer.name], "email": [customer.email]}` from Finding.known.
 
@@ -130,7 +119,9 @@ def _known_literal(known: dict[str, list[str]], forbidden: str = "") -> str:
     """
     quote = '"' if '"' not in forbidden else "'"
     items = []
-    for category, exprs in known.items():
+    order = sorted(known, key=lambda c: (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else len(CATEGORY_ORDER), c))
+    for category in order:
+        exprs = known[category]
         key = json.dumps(category)
         if quote == "'":
             key = "'" + key[1:-1].replace("'", "\\'") + "'"
@@ -153,13 +144,81 @@ def _known_literal(known: dict[str, list[str]], forbidden: str = "") -> str:
     return "{" + ", ".join(items) + "}" if items else ""
 
 
+def _is_single_import(stmt: cst.CSTNode) -> bool:
+    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom)))
+
+
+@dataclass
+class RuntimeNames:
+    """Under which local names the fix refers to the runtime's functions."""
+
+    use: dict[str, str]  # "protect" -> "protect" | "gdpr_protect" | an existing alias
+    bound: dict[str, set[str]]  # local names anywhere in the module bound to the runtime function
+
+
+def runtime_names(tree: ast.Module, text: str) -> RuntimeNames:
+    """Pick names that shadow nothing: reuse a module-level
+    `from gdpr_lint.runtime import protect [as X]`; else `protect` when the module
+    neither binds nor references that name anywhere (any scope); else
+    `gdpr_protect`, `gdpr_protect_2`, ..."""
+    funcs = ("protect", "pseudonymous_id")
+    bound: dict[str, set[str]] = {f: set() for f in funcs}
+    if not any(f in text for f in funcs) and "gdpr_p" not in text and "import *" not in text:
+        return RuntimeNames({f: f for f in funcs}, bound)  # nothing can clash: skip the walk
+    taken: set[str] = set()
+    star = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            taken.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            taken.add(node.name)
+        elif isinstance(node, ast.arg):
+            taken.add(node.arg)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            taken.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            taken.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            taken.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            taken.add(node.rest)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                taken.add(a.asname or a.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            ours = node.module == RUNTIME and not node.level
+            for a in node.names:
+                if a.name == "*":
+                    star = True
+                elif ours and a.name in bound:
+                    bound[a.name].add(a.asname or a.name)
+                else:
+                    taken.add(a.asname or a.name)
+    use: dict[str, str] = {}
+    for stmt in tree.body:  # module-level runtime imports, not rebound anywhere
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == RUNTIME and not stmt.level:
+            for a in stmt.names:
+                local = a.asname or a.name
+                if a.name in bound and local not in taken:
+                    use.setdefault(a.name, local)
+    for func in funcs:
+        if func in use:
+            continue
+        for cand in [func, ALIASES[func]] + [f"{ALIASES[func]}_{i}" for i in range(2, 1000)]:
+            if cand not in taken and not (star and cand == func):
+                use[func] = cand
+                break
+    return RuntimeNames(use, bound)
+
+
 class ProtectCalls(VisitorBasedCodemodCommand):
     """Wrap each flagged OpenAI request call with `gdpr_lint.runtime.protect`."""
 
     DESCRIPTION = "Route OpenAI requests that carry personal data through gdpr_lint.runtime.protect."
-    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider)
+    METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, context: CodemodContext, findings: Sequence[Finding]) -> None:
+    def __init__(self, context: CodemodContext, findings: Sequence[Finding], names: "RuntimeNames") -> None:
         super().__init__(context)
         self.by_span: dict[tuple[int, int, int, int], list[Finding]] = {}
         for f in findings:
@@ -168,56 +227,38 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         self.applied: list[Finding] = []
         self.unfixed: list[Unfixed] = []
         self.seen: set[tuple[int, int, int, int]] = set()
-        self.names: dict[str, str] = {}  # runtime function -> local name to use
-        self.protect_locals: set[str] = set()  # local names already bound to runtime.protect
-        self.pid_locals: set[str] = set()
+        self.names = names.use  # runtime function -> local name to use
+        self.protect_locals = names.bound["protect"] | {names.use["protect"]}
+        self.pid_locals = names.bound["pseudonymous_id"] | {names.use["pseudonymous_id"]}
         self.fstring_quotes: list[str] = []  # quote characters of the enclosing f-strings
 
-    # -- names ----------------------------------------------------------------
+    # -- imports --------------------------------------------------------------
 
-    def visit_Module(self, node: cst.Module) -> bool:
-        taken: set[str] = set()  # names bound or referenced anywhere, except to our runtime functions
-        ours: dict[str, set[str]] = {"protect": set(), "pseudonymous_id": set()}
-        scopes = {s for s in self.metadata[ScopeProvider].values() if s is not None}
-        for scope in scopes:
-            if isinstance(scope, BuiltinScope):
-                continue
-            for assignment in scope.assignments:
-                target = getattr(assignment, "node", None)
-                if isinstance(target, cst.ImportFrom):
-                    pairs = dict((local, name) for name, local in _import_names(target))
-                    if pairs.get(assignment.name) in ours:
-                        ours[pairs[assignment.name]].add(assignment.name)
-                        continue
-                taken.add(assignment.name)
-            for access in scope.accesses:
-                if not access.referents:
-                    taken.add(access.node.value if isinstance(access.node, cst.Name) else str(access.node))
-        star = any(isinstance(s, cst.SimpleStatementLine) and any(
-            isinstance(i, cst.ImportFrom) and isinstance(i.names, cst.ImportStar) for i in s.body) for s in node.body)
-        # Names imported at module level from the runtime, and not rebound anywhere: reuse them.
-        top: dict[str, str] = {}
-        for stmt in node.body:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, cst.ImportFrom):
-                        for name, local in _import_names(small):
-                            if name in ours and local not in taken:
-                                top.setdefault(name, local)
-        for func in ("protect", "pseudonymous_id"):
-            if func in top:
-                self.names[func] = top[func]
-                continue
-            candidates = [func, ALIASES[func]] + [f"{ALIASES[func]}_{i}" for i in range(2, 100)]
-            for cand in candidates:
-                if cand not in taken and not (star and cand == func):
-                    self.names[func] = cand
-                    break
-            else:  # pragma: no cover - a module binding 100 alias names
-                raise FixError(f"no free name to import {func} under")
-        self.protect_locals = ours["protect"] | {self.names["protect"]}
-        self.pid_locals = ours["pseudonymous_id"] | {self.names["pseudonymous_id"]}
-        return True
+    def _instantiate_and_run(self, transform, tree: cst.Module) -> cst.Module:
+        """Run AddImportsVisitor on the module's import header only.
+
+        It inserts after the docstring, `__future__` and the leading import block,
+        and touches at most the leading lines of the first statement after that
+        block, so running it on `header + stand-in for that statement` gives the
+        same result as on the whole module, without a deep copy and a
+        matcher-dispatched visit of every node (most of the time on large files).
+        """
+        if transform is not AddImportsVisitor:
+            return super()._instantiate_and_run(transform, tree)
+        body = list(tree.body)
+        k = 1 if body and isinstance(body[0], cst.SimpleStatementLine) else 0
+        while k < len(body) and _is_single_import(body[k]):
+            k += 1
+        stand_in = None
+        if k < len(body):
+            stand_in = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=body[k].leading_lines)
+        head = tree.with_changes(body=[*body[:k], *([stand_in] if stand_in is not None else [])])
+        new_head = super()._instantiate_and_run(transform, head)
+        new_body = list(new_head.body)
+        if stand_in is None:
+            return new_head
+        lines = new_body.pop().leading_lines
+        return new_head.with_changes(body=[*new_body, body[k].with_changes(leading_lines=lines), *body[k + 1:]])
 
     def visit_FormattedString(self, node: cst.FormattedString) -> bool:
         self.fstring_quotes.append(node.quote[0])
@@ -327,7 +368,12 @@ def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<s
         module = cst.parse_module(data)
     except (cst.ParserSyntaxError, RecursionError, UnicodeDecodeError, LookupError, SyntaxError) as exc:
         raise FixError(f"cannot parse for rewriting: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    command = ProtectCalls(CodemodContext(filename=filename), findings)
+    try:
+        text = decode(data)
+        tree = parse_text(text, filename)
+    except SourceError as exc:
+        raise FixError(str(exc)) from None
+    command = ProtectCalls(CodemodContext(filename=filename), findings, runtime_names(tree, text))
     try:
         new_module = command.transform_module(module)
         new = new_module.bytes

@@ -1,0 +1,596 @@
+"""`gdpr-lint check --fix` / `--diff`: the rewrite of every call shape, import
+placement, idempotence, safe writing, and the corpus."""
+
+from __future__ import annotations
+
+import ast
+import os
+import stat
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import analyse, run_cli
+
+from gdpr_lint import fix as fixmod
+from gdpr_lint.cli import main
+
+HEADER = '''\
+"""CRM assistant: drafts customer e-mails with OpenAI."""
+import openai
+from openai import AsyncOpenAI, OpenAI
+
+client = OpenAI()
+aclient = AsyncOpenAI()
+'''
+HEADER_FIXED = '''\
+"""CRM assistant: drafts customer e-mails with OpenAI."""
+import openai
+from openai import AsyncOpenAI, OpenAI
+from gdpr_lint.runtime import {names}
+
+client = OpenAI()
+aclient = AsyncOpenAI()
+'''
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def gdpr(root: Path, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run the CLI in this process (fast) from `root`; (exit code, stdout, stderr)."""
+    monkeypatch.chdir(root)
+    with pytest.raises(SystemExit) as exc:
+        main.main(list(args), prog_name="gdpr-lint")
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+# ------------------------------------------------------------------ call shapes
+
+SHAPES = {
+    "sync": (
+        '''
+        def follow_up(customer):
+            reply = client.chat.completions.create(
+                model="gpt-4o-mini",
+                # the customer's own words go in the prompt
+                messages=[{"role": "user", "content": f"Write to {customer.name} <{customer.email}>"}],
+            )
+            return reply.choices[0].message.content
+        ''',
+        '''
+        def follow_up(customer):
+            reply = protect(client.chat.completions.create, known={"name": [customer.name], "email": [customer.email]})(
+                model="gpt-4o-mini",
+                # the customer's own words go in the prompt
+                messages=[{"role": "user", "content": f"Write to {customer.name} <{customer.email}>"}],
+            )
+            return reply.choices[0].message.content
+        ''',
+    ),
+    "awaited": (
+        '''
+        async def follow_up(customer):
+            reply = await aclient.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.email}])
+            return reply.choices[0].message.content
+        ''',
+        '''
+        async def follow_up(customer):
+            reply = await protect(aclient.chat.completions.create, known={"email": [customer.email]})(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.email}])
+            return reply.choices[0].message.content
+        ''',
+    ),
+    "stream_flag": (
+        '''
+        def live_summary(customer):
+            for chunk in client.chat.completions.create(model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": customer.name}]):
+                print(chunk.choices[0].delta.content or "", end="")
+        ''',
+        '''
+        def live_summary(customer):
+            for chunk in protect(client.chat.completions.create, known={"name": [customer.name]})(model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": customer.name}]):
+                print(chunk.choices[0].delta.content or "", end="")
+        ''',
+    ),
+    "stream_manager": (
+        '''
+        def live_summary(customer):
+            with client.chat.completions.stream(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.phone}]) as stream:
+                return stream.get_final_completion()
+        ''',
+        '''
+        def live_summary(customer):
+            with protect(client.chat.completions.stream, known={"phone": [customer.phone]})(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.phone}]) as stream:
+                return stream.get_final_completion()
+        ''',
+    ),
+    "with_options": (
+        '''
+        def quick(customer):
+            return client.with_options(timeout=10).chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": customer.email}]
+            )
+        ''',
+        '''
+        def quick(customer):
+            return protect(client.with_options(timeout=10).chat.completions.create, known={"email": [customer.email]})(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": customer.email}]
+            )
+        ''',
+    ),
+    "raw_response": (
+        '''
+        def raw(customer):
+            return client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.name}])
+        ''',
+        '''
+        def raw(customer):
+            return protect(client.chat.completions.with_raw_response.create, known={"name": [customer.name]})(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.name}])
+        ''',
+    ),
+    "responses": (
+        '''
+        def letter(customer):
+            return client.responses.create(model="gpt-4o-mini", input=f"Letter to {customer.name}, {customer.address}").output_text
+        ''',
+        '''
+        def letter(customer):
+            return protect(client.responses.create, known={"name": [customer.name], "address": [customer.address]})(model="gpt-4o-mini", input=f"Letter to {customer.name}, {customer.address}").output_text
+        ''',
+    ),
+    "embeddings": (
+        '''
+        def vector(customer):
+            return client.embeddings.create(model="text-embedding-3-small", input=customer.email).data[0].embedding
+        ''',
+        '''
+        def vector(customer):
+            return protect(client.embeddings.create, known={"email": [customer.email]})(model="text-embedding-3-small", input=customer.email).data[0].embedding
+        ''',
+    ),
+    "module_client": (
+        '''
+        def module_level(customer):
+            return openai.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.name}])
+        ''',
+        '''
+        def module_level(customer):
+            return protect(openai.chat.completions.create, known={"name": [customer.name]})(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.name}])
+        ''',
+    ),
+    "helper": (
+        '''
+        def ask(prompt):
+            return client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}])
+
+
+        def welcome(customer):
+            return ask(f"Welcome {customer.name}")
+
+
+        if __name__ == "__main__":
+            print(welcome(load_customer(1)))
+        ''',
+        '''
+        def ask(prompt):
+            return protect(client.chat.completions.create)(model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}])
+
+
+        def welcome(customer):
+            return ask(f"Welcome {customer.name}")
+
+
+        if __name__ == "__main__":
+            print(welcome(load_customer(1)))
+        ''',
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_each_call_shape_is_wrapped_with_protect(shape, write, monkeypatch, capsys) -> None:
+    before, after = SHAPES[shape]
+    root = write({"crm.py": HEADER + "\n\n" + dedent(before)})
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", "crm.py")
+    assert (root / "crm.py").read_text() == HEADER_FIXED.format(names="protect") + "\n\n" + dedent(after), out + err
+    assert code == 0, out + err
+    assert "Fixed" in out and "Found 0 findings" in out
+    assert analyse(root).findings == []
+
+
+def test_identifier_is_wrapped_with_pseudonymous_id_together_with_protect(write, monkeypatch, capsys) -> None:
+    root = write({"crm.py": HEADER + "\n\n" + dedent('''
+        def follow_up(customer):
+            return client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": f"Write to {customer.name}"}],
+                user=customer.email,
+            )
+
+
+        def moderate(customer):
+            return client.responses.create(model="gpt-4o-mini", input="Is this polite?", safety_identifier=customer.username)
+        ''')})
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 0, out + err
+    assert (root / "crm.py").read_text() == HEADER_FIXED.format(names="protect, pseudonymous_id") + "\n\n" + dedent('''
+        def follow_up(customer):
+            return protect(client.chat.completions.create, known={"name": [customer.name]})(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": f"Write to {customer.name}"}],
+                user=pseudonymous_id(customer.email),
+            )
+
+
+        def moderate(customer):
+            return client.responses.create(model="gpt-4o-mini", input="Is this polite?", safety_identifier=pseudonymous_id(customer.username))
+        ''')
+    assert "Fixed 3 findings in 1 file." in out
+
+
+def test_call_already_wrapped_in_protect_is_not_wrapped_again(write, monkeypatch, capsys) -> None:
+    src = dedent('''
+        from openai import OpenAI
+
+        from gdpr_lint.runtime import protect
+
+        client = OpenAI()
+
+
+        def follow_up(customer):
+            return protect(client.chat.completions.create)(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": customer.email}],
+                user=customer.email,
+            )
+        ''')
+    root = write({"crm.py": src})
+    codes = [f.code for f in analyse(root).findings]
+    assert codes == ["GDPR003"]  # protect(...) covers the content, not user=
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 0, out + err
+    assert (root / "crm.py").read_text() == src.replace(
+        "from gdpr_lint.runtime import protect\n", "from gdpr_lint.runtime import pseudonymous_id, protect\n").replace(
+        "user=customer.email", "user=pseudonymous_id(customer.email)")
+
+
+def test_call_inside_an_fstring_gets_a_literal_that_parses(write, monkeypatch, capsys) -> None:
+    root = write({"crm.py": HEADER + "\n\n" + dedent('''
+        def show(customer):
+            print(f"Reply: {client.chat.completions.create(model='gpt-4o', messages=[{'role': 'user', 'content': customer.email}]).choices[0].message.content}")
+        ''')})
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 0, out + err
+    text = (root / "crm.py").read_text()
+    assert "{protect(client.chat.completions.create, known={'email': [customer.email]})(model='gpt-4o'" in text
+    ast.parse(text)
+
+
+# ------------------------------------------------------------------ not auto-fixable
+
+NOT_FIXABLE = {
+    "legacy": '''
+        import openai
+
+
+        def refill(patient):
+            return openai.ChatCompletion.create(model="gpt-3.5-turbo", messages=[{"role": "user", "content": patient.name}])
+        ''',
+    "langchain": '''
+        from langchain_openai import ChatOpenAI
+
+        llm = ChatOpenAI(model="gpt-4o-mini")
+
+
+        def report(offender):
+            return llm.invoke(f"Summarise the file of {offender.full_name}")
+        ''',
+    "litellm": '''
+        import litellm
+
+
+        def triage(c):
+            return litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": c["customer_email"]}])
+        ''',
+}
+
+
+@pytest.mark.parametrize("flavour", sorted(NOT_FIXABLE))
+def test_shapes_the_runtime_cannot_protect_are_left_alone_and_explained(flavour, write, monkeypatch, capsys) -> None:
+    src = dedent(NOT_FIXABLE[flavour])
+    root = write({"app.py": src})
+    assert analyse(root).findings, "the analysis reports this call"
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 1, out + err
+    assert (root / "app.py").read_text() == src
+    assert "help: " in out and "pseudonymise" in out
+    assert "No fixes applied. 1 finding is not auto-fixable (see the help: lines)." in out
+
+
+def test_identifier_in_kwargs_is_reported_with_the_reason(write, monkeypatch, capsys) -> None:
+    src = dedent('''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def follow_up(customer):
+            extra = {"user": customer.email}
+            return client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], **extra)
+        ''')
+    root = write({"crm.py": src})
+    if [f.code for f in analyse(root).findings] != ["GDPR003"]:
+        pytest.skip("the analysis does not follow user= through **kwargs")
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 1
+    assert (root / "crm.py").read_text() == src
+    assert "help: --fix could not rewrite this call: `user` is not passed as a keyword argument" in out
+    assert "1 finding is not auto-fixable" in out
+
+
+# ------------------------------------------------------------------ imports
+
+CALL = '''
+def follow_up(customer):
+    return client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.email}])
+'''
+FIXED_CALL = '''
+def follow_up(customer):
+    return {protect}(client.chat.completions.create, known={{"email": [customer.email]}})(model="gpt-4o-mini", messages=[{{"role": "user", "content": customer.email}}])
+'''
+
+IMPORTS = {
+    "docstring_and_future": (
+        '''"""Municipal case letters."""\n\nfrom __future__ import annotations\n\n# Client set up by the platform team.\nclient = __import__("openai").OpenAI()\n''',
+        '''"""Municipal case letters."""\n\nfrom __future__ import annotations\nfrom gdpr_lint.runtime import protect\n\n# Client set up by the platform team.\nclient = __import__("openai").OpenAI()\n''',
+        "protect",
+    ),
+    "after_future_and_imports": (
+        '''"""HR letters."""\nfrom __future__ import annotations\n\nimport logging  # audit trail\n\nfrom openai import OpenAI\n\nclient = OpenAI()\n''',
+        '''"""HR letters."""\nfrom __future__ import annotations\n\nimport logging  # audit trail\n\nfrom openai import OpenAI\nfrom gdpr_lint.runtime import protect\n\nclient = OpenAI()\n''',
+        "protect",
+    ),
+    "existing_runtime_import_is_extended": (
+        '''from openai import OpenAI\n\nfrom gdpr_lint.runtime import pseudonymise\n\nclient = OpenAI()\n''',
+        '''from openai import OpenAI\n\nfrom gdpr_lint.runtime import protect, pseudonymise\n\nclient = OpenAI()\n''',
+        "protect",
+    ),
+    "existing_protect_import_is_reused": (
+        '''from openai import OpenAI\n\nfrom gdpr_lint.runtime import protect\n\nclient = OpenAI()\n''',
+        '''from openai import OpenAI\n\nfrom gdpr_lint.runtime import protect\n\nclient = OpenAI()\n''',
+        "protect",
+    ),
+    "existing_alias_is_reused": (
+        '''from openai import OpenAI\n\nfrom gdpr_lint.runtime import protect as gdpr_guard\n\nclient = OpenAI()\n''',
+        '''from openai import OpenAI\n\nfrom gdpr_lint.runtime import protect as gdpr_guard\n\nclient = OpenAI()\n''',
+        "gdpr_guard",
+    ),
+    "module_function_named_protect": (
+        '''from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef protect(record):\n    """Mark a record read-only."""\n    record.locked = True\n''',
+        '''from openai import OpenAI\nfrom gdpr_lint.runtime import protect as gdpr_protect\n\nclient = OpenAI()\n\n\ndef protect(record):\n    """Mark a record read-only."""\n    record.locked = True\n''',
+        "gdpr_protect",
+    ),
+    "local_variable_named_protect": (
+        '''from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef flags(case):\n    protect = case.sensitive\n    return protect\n''',
+        '''from openai import OpenAI\nfrom gdpr_lint.runtime import protect as gdpr_protect\n\nclient = OpenAI()\n\n\ndef flags(case):\n    protect = case.sensitive\n    return protect\n''',
+        "gdpr_protect",
+    ),
+    "both_names_taken": (
+        '''from openai import OpenAI\n\nfrom shop.guards import protect, gdpr_protect\n\nclient = OpenAI()\n''',
+        '''from openai import OpenAI\n\nfrom shop.guards import protect, gdpr_protect\nfrom gdpr_lint.runtime import protect as gdpr_protect_2\n\nclient = OpenAI()\n''',
+        "gdpr_protect_2",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IMPORTS))
+def test_import_placement_and_name_clashes(case, write, monkeypatch, capsys) -> None:
+    head, fixed_head, name = IMPORTS[case]
+    root = write({"app.py": head + "\n" + CALL})
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert (root / "app.py").read_text() == fixed_head + "\n" + FIXED_CALL.format(protect=name), out + err
+    assert code == 0, out + err
+
+
+# ------------------------------------------------------------------ idempotence, --diff
+
+CLINIC = {
+    "clinic/letters.py": '''
+        """Letters to patients."""
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def reminder(patient, note):
+            reply = client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": f"Remind {patient.name} ({patient.cpr}): {patient.diagnosis}. {note}"}],
+                user=patient.email,
+            )
+            return reply.choices[0].message.content
+        ''',
+    "clinic/safe.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def opening_hours():
+            return client.responses.create(model="gpt-4o-mini", input="Write our summer opening hours.")
+        ''',
+}
+
+
+def test_second_fix_changes_nothing(write, monkeypatch, capsys) -> None:
+    root = write(CLINIC)
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 0 and "Fixed 3 findings in 1 file." in out, out + err
+    first = (root / "clinic/letters.py").read_bytes()
+    assert b'known={"name": [patient.name], "national_id": [patient.cpr], "health": [patient.diagnosis]}' in first
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 0 and "No fixes applied." in out, out + err
+    assert (root / "clinic/letters.py").read_bytes() == first
+
+
+def test_diff_prints_and_writes_nothing(write, monkeypatch, capsys) -> None:
+    root = write(CLINIC)
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+    proc = run_cli("check", "--diff", ".", cwd=root)  # the real command, as a user runs it
+    assert proc.returncode == 1, proc.stderr.decode()
+    diff = proc.stdout.decode()
+    assert diff.startswith("--- a/clinic/letters.py\n+++ b/clinic/letters.py\n")
+    assert "+from gdpr_lint.runtime import protect, pseudonymous_id\n" in diff
+    assert "-        user=patient.email,\n+        user=pseudonymous_id(patient.email),\n" in diff
+    assert "safe.py" not in diff
+    assert "Would fix 3 findings in 1 file." in proc.stderr.decode()
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
+    # Nothing to fix: no diff, exit 0.
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--diff", "clinic/safe.py")
+    assert (code, out) == (0, "")
+
+
+def test_fix_on_standard_input_prints_the_fixed_source(write, monkeypatch) -> None:
+    root = write(CLINIC)
+    data = (root / "clinic/letters.py").read_bytes()
+    proc = run_cli("check", "--fix", "--stdin-filename", "clinic/letters.py", cwd=root, input=data)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"user=pseudonymous_id(patient.email)" in proc.stdout
+    ast.parse(proc.stdout)
+    assert (root / "clinic/letters.py").read_bytes() == data  # the file itself is not touched
+
+
+# ------------------------------------------------------------------ safe writing
+
+
+def test_write_is_atomic_and_keeps_permissions(write, monkeypatch, capsys) -> None:
+    root = write(CLINIC)
+    target = root / "clinic/letters.py"
+    target.chmod(0o640)
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 0, out + err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in (root / "clinic").iterdir()) == ["letters.py", "safe.py"]  # no temporary file left
+
+
+def test_failed_replace_leaves_the_file_and_no_temporary(write, monkeypatch, capsys) -> None:
+    root = write(CLINIC)
+    original = (root / "clinic/letters.py").read_bytes()
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fixmod.os, "replace", refuse)
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 2
+    assert "gdpr-lint: error: clinic/letters.py: cannot write the fix: No space left on device" in err
+    assert (root / "clinic/letters.py").read_bytes() == original
+    assert sorted(p.name for p in (root / "clinic").iterdir()) == ["letters.py", "safe.py"]
+
+
+def test_symlinked_file_is_written_through_the_link(write, monkeypatch, capsys) -> None:
+    root = write({"shared/letters.py": CLINIC["clinic/letters.py"]})
+    (root / "app").mkdir()
+    os.symlink(root / "shared/letters.py", root / "app/letters.py")
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", "app")
+    assert code == 0, out + err
+    assert (root / "app/letters.py").is_symlink()
+    assert b"pseudonymous_id(patient.email)" in (root / "shared/letters.py").read_bytes()
+
+
+def test_unparsable_result_leaves_the_file_untouched(write, monkeypatch, capsys) -> None:
+    root = write(CLINIC)
+    original = (root / "clinic/letters.py").read_bytes()
+    real = fixmod.ProtectCalls._fix_content
+
+    def broken(self, node, findings):  # a codemod bug that produced invalid code
+        import libcst as cst
+
+        out = real(self, node, findings)
+        return out.with_changes(func=cst.Name("class"))  # renders `class(...)`
+
+    monkeypatch.setattr(fixmod.ProtectCalls, "_fix_content", broken)
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 2
+    assert "gdpr-lint: error: clinic/letters.py: the rewritten code does not parse" in err
+    assert (root / "clinic/letters.py").read_bytes() == original
+    assert "Traceback" not in err
+
+
+def test_file_changed_on_disk_after_analysis_is_left_alone(write, monkeypatch, capsys) -> None:
+    root = write(CLINIC)
+    target = root / "clinic/letters.py"
+    real = fixmod.plan_fixes
+
+    def plan_then_edit(result, findings):  # the developer saves the file while --fix runs
+        outcome = real(result, findings)
+        target.write_text(target.read_text() + "\n# edited meanwhile\n")
+        return outcome
+
+    monkeypatch.setattr(fixmod, "plan_fixes", plan_then_edit)
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 2
+    assert "gdpr-lint: error: clinic/letters.py: changed on disk since it was analysed" in err
+    assert target.read_text().endswith("# edited meanwhile\n")
+    assert "protect" not in target.read_text()
+
+
+def test_encoding_bom_and_crlf_are_kept(tmp_path: Path, monkeypatch, capsys) -> None:
+    src = dedent(CLINIC["clinic/letters.py"]).replace('"Letters to patients."', '"Breve til patienter (Århus)."')
+    (tmp_path / "letters.py").write_bytes(b"\xef\xbb\xbf" + src.replace("\n", "\r\n").encode("utf-8"))
+    code, out, err = gdpr(tmp_path, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 0, out + err
+    data = (tmp_path / "letters.py").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\n" not in data.replace(b"\r\n", b"")
+    assert "Århus" in data.decode("utf-8-sig")
+    assert b"from gdpr_lint.runtime import protect, pseudonymous_id\r\n" in data
+
+
+# ------------------------------------------------------------------ the corpus
+
+
+def _corpus_findings(root: Path) -> list:
+    result = analyse(root)
+    assert not result.errors, [str(e) for e in result.errors]
+    return [f for f in result.findings if f.code in ("GDPR001", "GDPR002", "GDPR003")]
+
+
+def test_corpus_fix(corpus_copy: Path, monkeypatch, capsys) -> None:
+    before = _corpus_findings(corpus_copy)
+    assert len(before) >= 30
+    snapshot = {p: p.read_bytes() for p in corpus_copy.rglob("*.py")}
+
+    # --diff writes nothing.
+    code, out, err = gdpr(corpus_copy, monkeypatch, capsys, "check", "--diff", ".")
+    assert code == 1 and out.startswith("--- a/")
+    assert {p: p.read_bytes() for p in corpus_copy.rglob("*.py")} == snapshot
+
+    code, out, err = gdpr(corpus_copy, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 1, out + err  # the calls the runtime cannot protect remain
+    after = _corpus_findings(corpus_copy)
+    fixable = [f for f in before if f.fixable]
+    not_fixable = [f for f in before if not f.fixable]
+    # Every auto-fixable finding is gone; what is left is exactly the shapes
+    # the runtime cannot protect, each explained.
+    assert sorted((f.code, f.path, f.callee) for f in after) == sorted((f.code, f.path, f.callee) for f in not_fixable)
+    assert all(not f.fixable and f.fix_hint for f in after)
+    assert len(after) <= 0.12 * len(before), (len(after), len(before))
+    assert f"Fixed {len(fixable)} findings in " in out
+    assert f"{len(after)} findings are not auto-fixable (see the help: lines)." in out
+    for f in after:
+        assert f.flavour in ("openai-legacy", "langchain", "litellm", "configured")
+
+    fixed = {p: p.read_bytes() for p in corpus_copy.rglob("*.py")}
+    for p, data in fixed.items():
+        ast.parse(data, filename=str(p))
+    changed = [p for p in fixed if fixed[p] != snapshot[p]]
+    assert len(changed) == len({f.path for f in fixable})
+
+    # A second --fix changes no byte.
+    code, out, err = gdpr(corpus_copy, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 1 and "No fixes applied." in out
+    assert {p: p.read_bytes() for p in corpus_copy.rglob("*.py")} == fixed
+    code, out, err = gdpr(corpus_copy, monkeypatch, capsys, "check", "--diff", ".")
+    assert (code, out) == (0, "")
