@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdpr_lint.report.ci import escape_data, escape_property
 from gdpr_lint.report.fingerprints import line_hashes
@@ -94,6 +96,54 @@ HASH_VECTORS += [
 @pytest.mark.parametrize("text,expected", HASH_VECTORS)
 def test_primary_location_line_hash_matches_codeql_action_vectors(text, expected):
     assert line_hashes(text) == expected
+
+
+def _reference_line_hashes(text: str) -> list[str]:
+    """A character-at-a-time transcription of the algorithm's description, to check
+    the faster implementation against on arbitrary input."""
+    units = list(text.encode("utf-16-le", errors="surrogatepass"))
+    units = [units[i] | units[i + 1] << 8 for i in range(0, len(units), 2)]
+    window, line_at = [0] * 100, [-1] * 100
+    h, idx, line, line_start, prev_cr = 0, 0, 0, True, False
+    counts, out = {}, {}
+
+    def emit():
+        value = format(h, "x")
+        counts[value] = counts.get(value, 0) + 1
+        out[line_at[idx]] = f"{value}:{counts[value]}"
+        line_at[idx] = -1
+
+    def feed(c):
+        nonlocal h, idx
+        begin, window[idx] = window[idx], c
+        h = (37 * h + c - pow(37, 100, 1 << 64) * begin) % (1 << 64)
+        idx = (idx + 1) % 100
+
+    for c in units + [65535]:
+        if c in (32, 9) or (prev_cr and c == 10):
+            prev_cr = False
+            continue
+        prev_cr = c == 13
+        c = 10 if c == 13 else c
+        if line_at[idx] != -1:
+            emit()
+        if line_start:
+            line_start, line = False, line + 1
+            line_at[idx] = line
+        line_start = c == 10
+        feed(c)
+    for _ in range(100):
+        if line_at[idx] != -1:
+            emit()
+        feed(0)
+    return [out[k] for k in sorted(out)]
+
+
+@given(st.lists(st.sampled_from(["a", "b", " ", "\t", "\n", "\r", "\r\n", "\u00e6", "\U0001F600", "x" * 40]),
+                max_size=40).map("".join))
+@settings(max_examples=150, deadline=None)
+def test_line_hash_agrees_with_a_character_at_a_time_reference(text):
+    assert line_hashes(text) == _reference_line_hashes(text)
 
 
 def test_line_hash_ignores_indentation_and_sees_only_100_characters_ahead():
