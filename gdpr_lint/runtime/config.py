@@ -214,9 +214,22 @@ def master_key() -> bytes:
         return _key
 
 
+_derived: Tuple[bytes, bytes, str] | None = None
+
+
+def derived_keys() -> Tuple[bytes, str]:
+    """(audit fingerprint key, public key id) for the current master key."""
+    global _derived
+    key = master_key()
+    d = _derived
+    if d is None or d[0] is not key:
+        import hmac
+
+        audit_key = hmac.digest(key, b"gdpr-lint/audit", "sha256")
+        d = _derived = (key, audit_key, hmac.digest(key, b"gdpr-lint/key-id", "sha256").hex()[:8])
+    return d[1], d[2]
+
+
 def key_id() -> str:
     """A short public identifier of the current key, for audit records."""
-    import hashlib
-    import hmac
-
-    return hmac.new(master_key(), b"gdpr-lint/key-id", hashlib.sha256).hexdigest()[:8]
+    return derived_keys()[1]

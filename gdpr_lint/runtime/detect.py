@@ -17,7 +17,9 @@ importing the runtime stays fast.
 
 from __future__ import annotations
 
+import bisect
 import re
+import threading
 import unicodedata
 from typing import Any, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
@@ -97,7 +99,9 @@ def _kw(*words: str) -> Any:
             parts.append(re.escape(w[:-1]) + r"(?!\w)")
         else:
             parts.append(re.escape(w))
-    return _lazy(r"(?<!\w)(?:" + "|".join(parts) + ")")
+    # no leading look-behind, so that the regex engine can skip ahead by first
+    # character; the word-start condition is checked in _keywords()
+    return _lazy("(?:" + "|".join(parts) + ")")
 
 
 _NEG_NUMBER = _kw(
@@ -125,16 +129,49 @@ _NEVER = _lazy(r"(?!x)x")
 _WINDOW = 40
 
 
+_tls = threading.local()
+
+
+def _lower_same_len(text: str) -> str:
+    low = text.lower()
+    if len(low) != len(text):  # a few characters lower-case to two code points
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low
+
+
+def _keywords(text: str, rx: Any) -> Tuple[List[int], List[int]]:
+    """Start and end offsets of ``rx``'s context words in ``text``, computed once
+    per text and keyword class (the cache lives for one :func:`detect` call)."""
+    cache = getattr(_tls, "ctx", None)
+    if cache is None or cache[0] is not text:
+        cache = _tls.ctx = (text, _lower_same_len(text), {})
+    found = cache[2].get(rx)
+    if found is None:
+        starts, ends = [], []
+        low = cache[1]
+        for m in rx.finditer(low):
+            i = m.start()
+            if i and _isword(low[i - 1]):
+                continue  # keywords match at a word start only
+            starts.append(i)
+            ends.append(m.end())
+        found = cache[2][rx] = (starts, ends)
+    return found
+
+
+def _nearest(text: str, start: int, rx: Any) -> int:
+    """End of the closest context word of ``rx`` inside the window before ``start``, or -1."""
+    starts, ends = _keywords(text, rx)
+    i = bisect.bisect_right(ends, start) - 1
+    if i >= 0 and starts[i] >= start - _WINDOW:
+        return ends[i]
+    return -1
+
+
 def _context(text: str, start: int, pos: Any, neg: Any) -> int:
     """+1 if the closest context word before ``start`` confirms, -1 if it rejects, 0 if none."""
-    lo = max(0, start - _WINDOW)
-    window = text[lo:start].lower()
-    best_pos = -1
-    for m in pos.finditer(window):
-        best_pos = m.end()
-    best_neg = -1
-    for m in neg.finditer(window):
-        best_neg = m.end()
+    best_pos = _nearest(text, start, pos)
+    best_neg = _nearest(text, start, neg)
     if best_pos < 0 and best_neg < 0:
         return 0
     return 1 if best_pos >= best_neg else -1
@@ -156,23 +193,32 @@ def _accept(strength: int, ctx: int) -> bool:
 # ---------------------------------------------------------------------------
 # e-mail
 
-_EMAIL = _lazy(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}(?![\w-])")
+
+
+_EMAIL_DOMAIN = _lazy(r"[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}(?![\w-])")
 
 
 def _emails(text: str) -> Iterator[Span]:
-    if "@" not in text:
-        return
-    for m in _EMAIL.finditer(text):
-        s = m.group(0)
-        if s.startswith(".") or ".." in s:
-            continue
-        yield Span(m.start(), m.end(), "EMAIL", s.casefold(), P_EMAIL)
+    # Anchored on each "@": cheaper than scanning every word for a local part.
+    at = text.find("@")
+    while at != -1:
+        i = at
+        while i > 0 and (_isword(text[i - 1]) or text[i - 1] in ".%+-"):
+            i -= 1
+        m = _EMAIL_DOMAIN.match(text, at + 1) if i < at else None
+        if m is not None:
+            s = text[i:m.end()]
+            if not (s.startswith(".") or ".." in s):
+                yield Span(i, m.end(), "EMAIL", s.casefold(), P_EMAIL)
+            at = text.find("@", m.end())
+        else:
+            at = text.find("@", at + 1)
 
 
 # ---------------------------------------------------------------------------
 # IBAN
 
-_IBAN = _lazy(r"(?<![\w])([A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30})(?![\w])")
+_IBAN = _lazy(r"([A-Z](?<!\w[A-Z])[A-Z]\d{2}(?:[ ]?[A-Z0-9]){11,30})(?![\w])")
 
 
 def _prefixes(raw: str, seps: str = " -") -> Iterator[str]:
@@ -189,19 +235,31 @@ def _prefixes(raw: str, seps: str = " -") -> Iterator[str]:
         raw = raw[:cut].rstrip(seps + ".(")
 
 
-def _candidates(rx: Any, text: str, validate: Any) -> Iterator[Tuple[int, int, Any]]:
+_STOP = object()  # returned by a validator: no shorter prefix can be valid either
+
+
+def _candidates(rx: Any, text: str, validate: Any, taken: Optional[bytearray] = None) -> Iterator[Tuple[int, int, Any]]:
     """Scan with ``rx``; for each match the longest valid prefix wins and the
-    scan resumes right after it, so adjacent values are all found."""
+    scan resumes right after it, so adjacent values are all found.  Matches
+    starting inside a value already found by a stronger detector are skipped."""
     pos = 0
     while True:
         m = rx.search(text, pos)
         if m is None:
             return
         start = m.start(m.lastindex or 0) if m.lastindex else m.start()
+        if taken is not None and taken[start]:
+            free = taken.find(0, start)  # resume after the taken value, not after this match
+            pos = len(text) if free < 0 else free
+            continue
         raw = text[start:m.end(m.lastindex or 0)]
+        if raw.endswith(")") and raw.count(")") > raw.count("("):
+            raw = raw.rstrip(")")
         hit = None
         for prefix in _prefixes(raw):
             result = validate(prefix, start)
+            if result is _STOP:
+                break
             if result is not None:
                 hit = (start, start + len(prefix), result)
                 break
@@ -217,7 +275,13 @@ def _ibans(text: str) -> Iterator[Span]:
 
     def valid(s: str, start: int) -> Any:
         compact = s.replace(" ", "")
-        return compact if len(compact) >= 15 and iban.is_valid(compact) else None
+        if len(compact) < 15:
+            return None
+        # ISO 13616 mod-97 first (cheap), then stdnum's per-country format check
+        rearranged = compact[4:] + compact[:4]
+        if int("".join(str(int(c, 36)) for c in rearranged)) % 97 != 1:
+            return None
+        return compact if iban.is_valid(compact) else None
 
     for start, end, compact in _candidates(_IBAN, text, valid):
         yield Span(start, end, "IBAN", compact, P_IBAN)
@@ -226,7 +290,7 @@ def _ibans(text: str) -> Iterator[Span]:
 # ---------------------------------------------------------------------------
 # payment cards
 
-_CARD = _lazy(r"(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w]|[.,-]\d)")
+_CARD = _lazy(r"\d(?<![\w.,\-]\d)(?:[ -]?\d){12,18}(?![\w]|[.,-]\d)")
 _CARD_GROUPED = _lazy(r"^(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{5})$")
 _CARD_PREFIX = _lazy(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|6[05]|62|5[06-9])")
 
@@ -243,7 +307,7 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _cards(text: str) -> Iterator[Span]:
+def _cards(text: str, taken: Optional[bytearray] = None) -> Iterator[Span]:
     def valid(s: str, start: int) -> Any:
         digits = s.replace(" ", "").replace("-", "")
         if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits) or not _luhn_ok(digits):
@@ -255,20 +319,20 @@ def _cards(text: str) -> Iterator[Span]:
             return None
         return digits
 
-    for start, end, digits in _candidates(_CARD, text, valid):
+    for start, end, digits in _candidates(_CARD, text, valid, taken):
         yield Span(start, end, "CARD", digits, P_CARD)
 
 
 # ---------------------------------------------------------------------------
 # national identifiers
 
-_DDMMYY_4 = _lazy(r"(?<![\w+/.-])(\d{6})([-+]?)(\d{4})(?![\w]|[-/.]\d)")
-_SE_12 = _lazy(r"(?<![\w+/.-])((?:18|19|20)\d{6})([-+]?)(\d{4})(?![\w]|[-/.]\d)")
-_NO_11 = _lazy(r"(?<![\w+/.-])(\d{6}) ?(\d{5})(?![\w]|[-/.]\d)")
-_FI = _lazy(r"(?<![\w+/.-])(\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y])(?![\w])")
-_DE_11 = _lazy(r"(?<![\w+/.-])(\d{2} ?\d{3} ?\d{3} ?\d{3})(?![\w]|[-/.]\d)")
-_NL_9 = _lazy(r"(?<![\w+/.-])(\d{4}\.?\d{2}\.?\d{3}|\d{3} \d{3} \d{3})(?![\w]|[-/.]\d)")
-_CVR_8 = _lazy(r"(?<![\w+/.-])(\d{2} ?\d{2} ?\d{2} ?\d{2})(?![\w]|[-/.]\d)")
+_DDMMYY_4 = _lazy(r"(\d(?<![\w+/.\-]\d)\d{5})([-+]?)(\d{4})(?![\w]|[-/.]\d)")
+_SE_12 = _lazy(r"([12](?<![\w+/.\-][12])[089]\d{6})([-+]?)(\d{4})(?![\w]|[-/.]\d)")
+_NO_11 = _lazy(r"(\d(?<![\w+/.\-]\d)\d{5}) ?(\d{5})(?![\w]|[-/.]\d)")
+_FI = _lazy(r"(\d(?<![\w+/.\-]\d)\d{5}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y])(?![\w])")
+_DE_11 = _lazy(r"(\d(?<![\w+/.\-]\d)\d ?\d{3} ?\d{3} ?\d{3})(?![\w]|[-/.]\d)")
+_NL_9 = _lazy(r"(\d(?<![\w+/.\-]\d)(?:\d{3}\.?\d{2}\.?\d{3}|\d{2} \d{3} \d{3}))(?![\w]|[-/.]\d)")
+_CVR_8 = _lazy(r"(\d(?<![\w+/.\-]\d)\d ?\d{2} ?\d{2} ?\d{2})(?![\w]|[-/.]\d)")
 
 
 def _cpr_mod11_ok(digits: str) -> bool:
@@ -276,9 +340,25 @@ def _cpr_mod11_ok(digits: str) -> bool:
     return sum(w * (ord(c) - 48) for w, c in zip(weights, digits)) % 11 == 0
 
 
-def _nationals(text: str) -> Iterator[Span]:
+def _nationals(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
+    cpr = se = None
+    mine: List[Tuple[int, int]] = []  # found here: a CPR also has the shape of a Finnish HETU
+
+    def free(i: int) -> bool:
+        if taken is not None and taken[i]:
+            return False
+        return not any(a <= i < b for a, b in mine)
+
+    for span in _nationals_scan(text, free, low):
+        mine.append((span.start, span.end))
+        yield span
+
+
+def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
     cpr = se = None
     for m in _DDMMYY_4.finditer(text):
+        if not free(m.start()):
+            continue
         digits = m.group(1) + m.group(3)
         sep = m.group(2)
         if cpr is None:
@@ -299,6 +379,8 @@ def _nationals(text: str) -> Iterator[Span]:
         if se_ok and _accept(strength, ctx_se):
             yield Span(m.start(), m.end(), "SE_PNR", se.compact(m.group(0)), P_NATIONAL)
     for m in _SE_12.finditer(text):
+        if not free(m.start()):
+            continue
         if se is None:
             se = _sn("se.personnummer")
         value = m.group(1) + (m.group(2) or "-") + m.group(3)
@@ -308,6 +390,8 @@ def _nationals(text: str) -> Iterator[Span]:
                 yield Span(m.start(), m.end(), "SE_PNR", se.compact(value), P_NATIONAL)
     no = None
     for m in _NO_11.finditer(text):
+        if not free(m.start()):
+            continue
         if no is None:
             no = _sn("no.fodselsnummer")
         digits = m.group(1) + m.group(2)
@@ -318,14 +402,23 @@ def _nationals(text: str) -> Iterator[Span]:
                 yield Span(m.start(), m.end(), "NO_FNR", digits, P_NATIONAL)
     fi = None
     for m in _FI.finditer(text):
+        if not free(m.start()):
+            continue
         if fi is None:
             fi = _sn("fi.hetu")
         if _valid(fi, m.group(1)):
             ctx = _context(text, m.start(), _POS_FI, _NEG_NUMBER)
             if _accept(2, ctx):
                 yield Span(m.start(), m.end(), "FI_HETU", m.group(1).upper(), P_NATIONAL)
+    if low is None:
+        low = text.lower()
+    # German and Dutch numbers are weak formats that need a context word: skip
+    # the scans when no such word occurs anywhere in the text.
     de = None
-    for m in _DE_11.finditer(text):
+    de_possible = bool(_POS_DE.search(low))
+    for m in (_DE_11.finditer(text) if de_possible else ()):
+        if not free(m.start()):
+            continue
         digits = m.group(1).replace(" ", "")
         if _context(text, m.start(), _POS_DE, _NEG_NUMBER) <= 0:
             continue
@@ -334,7 +427,9 @@ def _nationals(text: str) -> Iterator[Span]:
         if _valid(de, digits):
             yield Span(m.start(), m.end(), "DE_TAXID", digits, P_NATIONAL)
     nl = None
-    for m in _NL_9.finditer(text):
+    for m in (_NL_9.finditer(text) if _POS_NL.search(low) else ()):
+        if not free(m.start()):
+            continue
         digits = re.sub(r"\D", "", m.group(1))
         if _context(text, m.start(), _POS_NL, _NEG_NUMBER) <= 0:
             continue
@@ -344,9 +439,13 @@ def _nationals(text: str) -> Iterator[Span]:
             yield Span(m.start(), m.end(), "NL_BSN", digits, P_NATIONAL)
 
 
-def _cvrs(text: str) -> Iterator[Span]:
+def _cvrs(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
+    if not _POS_CVR.search(text.lower() if low is None else low):
+        return  # a weak format: only found after a context word
     cvr = None
     for m in _CVR_8.finditer(text):
+        if taken is not None and taken[m.start()]:
+            continue
         if _context(text, m.start(), _POS_CVR, _NEG_NUMBER) <= 0:
             continue
         digits = m.group(1).replace(" ", "")
@@ -366,16 +465,21 @@ def _valid(module: Any, value: str) -> bool:
 # ---------------------------------------------------------------------------
 # IP addresses
 
-_IPV4 = _lazy(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
-_IPV6 = _lazy(r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})(?![\w:])")
+_IPV4 = _lazy(r"\d(?<![\w.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\w]|\.\d)")
+_IPV6 = _lazy(r"[0-9A-Fa-f](?<![\w:.][0-9A-Fa-f])[0-9A-Fa-f]{0,3}:(?:[0-9A-Fa-f]{1,4}:){0,6}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})(?![\w:])")
 
 
 def _ips(text: str) -> Iterator[Span]:
-    if "." not in text and ":" not in text:
+    scans = []
+    if text.count(".") >= 3:
+        scans.append(_IPV4)
+    if text.count(":") >= 2:
+        scans.append(_IPV6)
+    if not scans:
         return
     import ipaddress
 
-    for rx in (_IPV4, _IPV6):
+    for rx in scans:
         for m in rx.finditer(text):
             s = m.group(0)
             try:
@@ -394,7 +498,7 @@ def _ips(text: str) -> Iterator[Span]:
 # ---------------------------------------------------------------------------
 # phone numbers
 
-_PHONE = _lazy(r"(?<![\w+/.,-])(?:\+|00)?\d(?:[ \-.]?\(?\d\)?){5,14}(?![\w]|[.,/-]\d)")
+_PHONE = _lazy(r"(?:\+(?<![\w+/.,\-]\+)\d|\d(?<![\w+/.,\-]\d))(?:[ \-.]?\(?\d\)?){5,16}(?![\w]|[.,/-]\d)")
 _DATE_LIKE = _lazy(
     r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d{1,2}:\d{2})$"
 )
@@ -402,27 +506,58 @@ _THOUSANDS = _lazy(r"^\d{1,3}(?:[.,]\d{3})+$")
 _UNIT_AFTER = _lazy(r"^\s?(?:kr\b|dkk\b|eur\b|sek\b|nok\b|%|€|\$|,-)", re.IGNORECASE)
 
 
-def _phones(text: str, regions: Sequence[str]) -> Iterator[Span]:
+def _phones(text: str, regions: Sequence[str], taken: Optional[bytearray] = None) -> Iterator[Span]:
     pn = _pn()
+    fast = _fast_region(regions[0])
+    contexts: dict[int, int] = {}
 
     def valid(raw: str, start: int) -> Any:
         end = start + len(raw)
         if _DATE_LIKE.match(raw) or _THOUSANDS.match(raw) or _UNIT_AFTER.match(text[end:end + 5]):
             return None
-        if sum(c.isdigit() for c in raw) < 7:
+        digits = _NONDIGITS.sub("", raw)
+        if len(digits) < 7:
             return None
-        international = raw.startswith("+") or raw.startswith("00")
+        plus = raw.startswith("+")
+        international = plus or raw.startswith("00")
+        separated = ("-" in raw or " " in raw) and "." not in raw
+        strength = 3 if plus else 2 if (international or separated) else 1
+        ctx = contexts.get(start)
+        if ctx is None:
+            ctx = contexts[start] = _context(text, start, _POS_PHONE, _NEG_NUMBER)
+        if not _accept(strength, ctx):  # context first: it is cheap, parsing is not
+            return _STOP  # shorter prefixes have the same context and no stronger format
+        if international:
+            full = digits[2:] if not plus else digits
+            cc, rx, national_prefix = fast
+            if full.startswith(cc) and rx.fullmatch(full[len(cc):]):
+                return "+" + full
+        elif fast[2] is None and not digits.startswith("0"):
+            cc, rx, _ = fast
+            return "+" + cc + digits if rx.fullmatch(digits) else None
         number = _parse_phone(pn, raw, international, regions)
-        if number is None:
-            return None
-        separated = bool(re.search(r"[ \-]", raw)) and "." not in raw
-        strength = 3 if raw.startswith("+") else 2 if (international or separated) else 1
-        if not _accept(strength, _context(text, start, _POS_PHONE, _NEG_NUMBER)):
-            return None
-        return pn.format_number(number, pn.PhoneNumberFormat.E164)
+        return None if number is None else pn.format_number(number, pn.PhoneNumberFormat.E164)
 
-    for start, end, e164 in _candidates(_PHONE, text, valid):
+    for start, end, e164 in _candidates(_PHONE, text, valid, taken):
         yield Span(start, end, "PHONE", e164, P_PHONE)
+
+
+_fast_regions: dict[str, Tuple[str, Any, Optional[str]]] = {}
+
+
+def _fast_region(region: str) -> Tuple[str, Any, Optional[str]]:
+    """Country code, valid-number pattern and trunk prefix of the default
+    region, taken from phonenumbers' metadata: validates the common case
+    without a full parse."""
+    fast = _fast_regions.get(region)
+    if fast is None:
+        md = _pn().PhoneMetadata.metadata_for_region(region)
+        descs = (md.fixed_line, md.mobile, md.toll_free, md.premium_rate, md.shared_cost, md.voip,
+                 md.personal_number, md.pager, md.uan, md.voicemail)
+        patterns = [d.national_number_pattern for d in descs if d is not None and d.national_number_pattern]
+        fast = (str(md.country_code), re.compile("(?:" + "|".join(patterns) + ")"), md.national_prefix)
+        _fast_regions[region] = fast
+    return fast
 
 
 def _parse_phone(pn: Any, raw: str, international: bool, regions: Sequence[str]) -> Any:
@@ -446,7 +581,8 @@ def _parse_phone(pn: Any, raw: str, international: bool, regions: Sequence[str])
 
 def canonical(entity_type: str, value: str) -> str:
     """Canonical form of ``value`` for ``entity_type`` (the pseudonym is keyed on it)."""
-    value = unicodedata.normalize("NFC", value)
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value)
     if entity_type == "EMAIL":
         return value.strip().casefold()
     if entity_type == "PHONE":
@@ -508,13 +644,25 @@ _CATEGORY_TYPES = {
 _NAME_PARTICLES = frozenset(
     {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "af", "til", "zu", "bin", "al", "el", "and", "og"}
 )
-_DIGIT_SEP = r"[\s\-./()]?"
 
 
 _TRANSLIT = str.maketrans({"æ": "ae", "Æ": "AE", "ø": "oe", "Ø": "OE", "å": "aa", "Å": "AA", "ß": "ss"})
 
 
+_category_cache: dict[str, str] = {}
+
+
 def entity_type_for_category(category: str) -> str:
+    """The entity type (an ASCII label) for a ``known`` category name."""
+    label = _category_cache.get(category) if isinstance(category, str) else None
+    if label is None:
+        label = _entity_type_for_category(category)
+        if isinstance(category, str) and len(_category_cache) < 1024:
+            _category_cache[category] = label
+    return label
+
+
+def _entity_type_for_category(category: str) -> str:
     key = re.sub(r"[^a-z0-9]+", "_", str(category).strip().lower()).strip("_")
     if key in _CATEGORY_TYPES:
         return _CATEGORY_TYPES[key]
@@ -558,35 +706,56 @@ def _iter_values(value: Any) -> Iterator[str]:
         yield text
 
 
+class _Entry(NamedTuple):
+    """One known value, compiled for matching without regular expressions."""
+
+    pieces: Tuple[str, ...]  # matched in order, separated by ``seps``
+    seps: str
+    min_sep: int
+    max_sep: int
+    fold: bool  # case-insensitive
+    left: str  # boundary before: "" none, "w" word, "e" e-mail, "d" number
+    right: str  # boundary after: "" none, "w" word, "g" name (genitive allowed), "e" e-mail, "d" number
+    digits: str  # digit-only form, to skip texts that cannot contain it ("" = not numeric)
+    country: str  # phone country code that may precede the number
+    type: str
+    canonical: str
+
+
+_WS = " \t\r\n\u00a0\u2009\u202f"
+_DIGIT_SEPS = " -./()\u00a0"
+
+
+def _isword(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
 class KnownValues:
-    """Values known to be personal at a call site, compiled into one matcher."""
+    """Values known to be personal at a call site.
 
-    __slots__ = ("entries", "_regex")
+    Matching is case-insensitive (values of four characters or more),
+    whitespace-flexible, and format-flexible for numbers (``40 12 34 56`` =
+    ``+45 40123456``); names also match their parts ("Holm" after "Anders
+    Holm") and genitive forms ("Holms").  Building a matcher compiles nothing,
+    so a fresh one per request is cheap.
+    """
 
-    def __init__(self, known: Mapping[str, Any] | None = None, *, _entries: Sequence[Tuple[str, str, str]] = ()) -> None:
-        entries: dict[str, Tuple[str, str]] = {}  # pattern -> (type, canonical)
-        for pattern, etype, canon in _entries:
-            entries.setdefault(pattern, (etype, canon))
+    __slots__ = ("entries",)
+
+    def __init__(self, known: Mapping[str, Any] | None = None, *, _entries: Sequence[_Entry] = ()) -> None:
+        entries: dict[_Entry, None] = dict.fromkeys(_entries)
         if known:
             if not isinstance(known, Mapping):
                 raise TypeError("known must map a category (e.g. 'name', 'email') to a value or values")
             for category, value in known.items():
                 etype = entity_type_for_category(category)
                 for text in _iter_values(value):
-                    for pattern, t, canon in _patterns_for(etype, text):
-                        entries.setdefault(pattern, (t, canon))
-        self.entries: List[Tuple[str, str, str]] = [(p, t, c) for p, (t, c) in entries.items()]
-        if self.entries:
-            # longest value first: "Anders Holm" before "Anders"
-            ordered = sorted(range(len(self.entries)), key=lambda i: -len(self.entries[i][2]))
-            self._regex: Optional[re.Pattern[str]] = re.compile(
-                "|".join(f"(?P<k{i}>{self.entries[i][0]})" for i in ordered)
-            )
-        else:
-            self._regex = None
+                    for entry in _entries_for(etype, text):
+                        entries.setdefault(entry)
+        self.entries: List[_Entry] = list(entries)
 
     def __bool__(self) -> bool:
-        return self._regex is not None
+        return bool(self.entries)
 
     def merged(self, other: "KnownValues") -> "KnownValues":
         if not other:
@@ -596,79 +765,141 @@ class KnownValues:
         return KnownValues(None, _entries=[*self.entries, *other.entries])
 
     def find(self, text: str) -> List[Span]:
-        rx = self._regex
-        if rx is None:
+        if not self.entries:
             return []
-        out = []
-        for m in rx.finditer(text):
-            group = m.lastgroup
-            if group is None:
-                continue
-            _, etype, canon = self.entries[int(group[1:])]
-            out.append(Span(m.start(), m.end(), etype, canon, P_KNOWN))
+        low = _lower_same_len(text)
+        digits: Optional[str] = None
+        out: List[Span] = []
+        for e in self.entries:
+            if e.digits:
+                if digits is None:
+                    digits = _NONDIGITS.sub("", text)
+                if e.digits not in digits:
+                    continue
+            hay = low if e.fold else text
+            first = e.pieces[0]
+            i = hay.find(first)
+            while i != -1:
+                span = _match_entry(text, hay, i, e)
+                if span is not None:
+                    out.append(Span(span[0], span[1], e.type, e.canonical, P_KNOWN))
+                    i = hay.find(first, span[1])
+                else:
+                    i = hay.find(first, i + 1)
         return out
 
 
-def _patterns_for(etype: str, text: str) -> List[Tuple[str, str, str]]:
-    text = unicodedata.normalize("NFC", text)
+_NONDIGITS = _lazy(r"\D+")
+
+
+def _match_entry(text: str, hay: str, i: int, e: _Entry) -> Optional[Tuple[int, int]]:
+    n = len(hay)
+    j = i + len(e.pieces[0])
+    for piece in e.pieces[1:]:
+        k = j
+        while k < n and k - j < e.max_sep and hay[k] in e.seps:
+            k += 1
+        if k - j < e.min_sep or not hay.startswith(piece, k):
+            return None
+        j = k + len(piece)
+    start, end = i, j
+    if e.left == "w":
+        if start > 0 and _isword(text[start - 1]):
+            return None
+    elif e.left == "e":
+        if start > 0 and (_isword(text[start - 1]) or text[start - 1] in ".%+-"):
+            return None
+    elif e.left == "d":
+        start = _absorb_prefix(text, start, e.country)
+        if start > 0 and (_isword(text[start - 1]) or text[start - 1] == "+"):
+            return None
+    if end < len(text):
+        c = text[end]
+        if e.right in ("w", "d") and _isword(c):
+            return None
+        if e.right == "e" and (_isword(c) or c == "-"):
+            return None
+        if e.right == "g" and _isword(c):
+            # Danish/English genitive: "Holms" still contains the name "Holm"
+            nxt = text[end + 1:end + 2]
+            if not (c == "s" and not (nxt and _isword(nxt))):
+                return None
+    return start, end
+
+
+def _absorb_prefix(text: str, start: int, country: str) -> int:
+    """Extend a number match to the left over a trunk ``0`` / ``(0)``, a
+    ``+45`` / ``0045`` country code, or a century (``19``/``20``) before a
+    Swedish personnummer."""
+    k = start
+    if k >= 1 and text[k - 1] == "0" and (k == 1 or not text[k - 2].isdigit()) and country:
+        return k - 1  # national trunk prefix written without separator: 070-123 45 67
+    while k > 0 and text[k - 1] in _DIGIT_SEPS:
+        k -= 1
+    if k >= 3 and text[k - 3:k] == "(0)":
+        k -= 3
+        while k > 0 and text[k - 1] in _DIGIT_SEPS:
+            k -= 1
+    if country:
+        for prefix in ("+" + country, "00" + country):
+            if k - len(prefix) >= 0 and text.startswith(prefix, k - len(prefix)):
+                return k - len(prefix)
+        return start
+    if start >= 2 and text[start - 2:start] in ("19", "20") and (start == 2 or not text[start - 3].isdigit()):
+        return start - 2
+    return start
+
+
+def _entries_for(etype: str, text: str) -> List[_Entry]:
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     if len(text) < 2:
         return []
     if etype == "NATIONAL_ID":
         etype = _national_type(text)
     if etype == "EMAIL":
-        return [(r"(?<![\w.%+-])(?i:" + re.escape(text) + r")(?![\w-])", "EMAIL", text.casefold())]
+        return [_Entry((text.lower(),), "", 0, 0, True, "e", "e", "", "", "EMAIL", text.casefold())]
     if etype == "PHONE":
         e164 = _phone_e164(text)
         if e164:
             num = _pn().parse(e164, None)
             nsn = str(_pn().national_significant_number(num))
-            cc = str(num.country_code)
-            body = _DIGIT_SEP.join(nsn)
-            pattern = rf"(?<![\w+])(?:(?:\+|00){cc}[\s\-.]?(?:\(0\))?[\s\-.]?)?(?:\(?0\)?[\s\-.]?)?{body}(?!\d)"
-            return [(pattern, "PHONE", e164)]
-    digits = re.sub(r"\D", "", text)
+            return [_Entry(tuple(nsn), _DIGIT_SEPS, 0, 2, False, "d", "d", nsn, str(num.country_code), "PHONE", e164)]
+    digits = _NONDIGITS.sub("", text)
     if etype in ("CPR", "CVR", "CARD", "NO_FNR", "DE_TAXID", "NL_BSN", "SE_PNR") and len(digits) >= 6:
         canon = canonical(etype, text)
         if etype == "SE_PNR" and len(digits) == 12:
             digits = digits[2:]
-        pattern = r"(?<![\w])(?:\d\d)?" if etype == "SE_PNR" else r"(?<![\w])"
-        pattern += _DIGIT_SEP.join(digits[:6]) + r"[\s\-+.]?" + _DIGIT_SEP.join(digits[6:]) + r"(?!\w)"
-        return [(pattern, etype, canon)]
+        return [_Entry(tuple(digits), _DIGIT_SEPS + "+", 0, 2, False, "d", "d", digits, "", etype, canon)]
     if etype == "IBAN":
-        compact = re.sub(r"\s", "", text)
-        return [(r"(?<!\w)(?i:" + r"\s?".join(re.escape(c) for c in compact) + r")(?!\w)", "IBAN", compact.upper())]
-    out = [(_literal(text, etype), etype, canonical(etype, text))]
+        compact = re.sub(r"\s", "", text).upper()
+        return [_Entry(tuple(compact.lower()), " ", 0, 1, True, "w", "w", "", "", "IBAN", compact)]
+    out = [_literal_entry(text, etype)]
     if etype == "NAME":
         words = text.split()
         if len(words) > 1:
             for w in words:
                 w = w.strip(".,")
                 if len(w) >= 3 and w.lower() not in _NAME_PARTICLES and w[:1].isupper():
-                    out.append((_literal(w, "NAME"), "NAME", canonical("NAME", w)))
+                    out.append(_literal_entry(w, "NAME"))
     elif etype == "ADDRESS":
         parts = [p.strip() for p in re.split(r"[,\n;]+", text) if p.strip()]
         if len(parts) > 1:
             for p in parts:
                 if len(p) >= 6 and len(p.split()) >= 2:
-                    out.append((_literal(p, "ADDRESS"), "ADDRESS", canonical("ADDRESS", p)))
+                    out.append(_literal_entry(p, "ADDRESS"))
     return out
 
 
-def _literal(text: str, etype: str) -> str:
-    words = re.split(r"[\s,]+" if etype == "ADDRESS" else r"\s+", text.strip())
-    joiner = r"[\s,]+" if etype == "ADDRESS" else r"\s+"
-    body = joiner.join(re.escape(w) for w in words if w)
-    if len(text) >= 4:
-        body = "(?i:" + body + ")"
-    start = r"(?<!\w)" if text[:1].isalnum() or text[:1] == "_" else ""
-    if not (text[-1:].isalnum() or text[-1:] == "_"):
-        end = ""
-    elif etype == "NAME":
-        # Danish/English genitive: "Holms", "Holm's" still contain the name.
-        end = r"(?=s?(?!\w)|['\u2019]s)"
-    else:
-        end = r"(?!\w)"
-    return start + body + end
+def _literal_entry(text: str, etype: str) -> _Entry:
+    address = etype == "ADDRESS"
+    words = [w for w in re.split(r"[\s,]+", text.strip()) if w] if address else text.split()
+    fold = len(text) >= 4
+    pieces = tuple(w.lower() for w in words) if fold else tuple(words)
+    left = "w" if _isword(text[:1]) else ""
+    right = ("g" if etype == "NAME" else "w") if _isword(text[-1:]) else ""
+    seps = _WS + ("," if address else "")
+    return _Entry(pieces, seps, 1, 10_000, fold, left, right, "", "", etype, canonical(etype, text))
 
 
 # ---------------------------------------------------------------------------
@@ -678,17 +909,23 @@ def resolve(spans: Iterable[Span]) -> List[Span]:
     """Drop overlapping spans: longer first (an e-mail address beats the name
     inside it), then higher priority, then earlier."""
     chosen: List[Span] = []
-    for s in sorted(spans, key=lambda s: (-(s.end - s.start), s.priority, s.start)):
+    starts: List[int] = []  # chosen spans sorted by start (they never overlap)
+    for s in sorted(spans, key=lambda s: (s.start - s.end, s.priority, s.start)):
         if s.end <= s.start:
             continue
-        if any(s.start < c.end and c.start < s.end for c in chosen):
-            continue
-        chosen.append(s)
-    chosen.sort(key=lambda s: s.start)
+        i = bisect.bisect_left(starts, s.start)
+        if i < len(chosen) and chosen[i].start < s.end:
+            continue  # overlaps the next chosen span
+        if i > 0 and chosen[i - 1].end > s.start:
+            continue  # overlaps the previous one
+        starts.insert(i, s.start)
+        chosen.insert(i, s)
     return chosen
 
 
-_HAS_DIGIT = _lazy(r"\d")
+# Every numeric detector needs six digits with at most single separators
+# between them (IPv4 is handled on its own).
+_DIGITS6 = _lazy(r"\d(?:[ \-./+()]?\d){5}")
 
 
 def detect(text: str, settings: Settings, known: KnownValues | None = None) -> List[Span]:
@@ -696,18 +933,32 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
     spans: List[Span] = []
     if known:
         spans.extend(known.find(text))
-    spans.extend(_emails(text))
-    if _HAS_DIGIT.search(text):
-        spans.extend(_ibans(text))
-        spans.extend(_cards(text))
-        spans.extend(_nationals(text))
-        spans.extend(_cvrs(text))
+    emails = list(_emails(text))
+    if _DIGITS6.search(text):
+        # Stronger detectors run first; weaker ones skip what they found.
+        taken = bytearray(len(text) + 1)
+
+        def take(found: Iterable[Span]) -> None:
+            for sp in found:
+                spans.append(sp)
+                taken[sp.start:sp.end] = b"\x01" * (sp.end - sp.start)
+
+        take(emails)
+        take(list(_ibans(text)))
+        take(list(_cards(text, taken)))
+        low = text.lower()
+        take(list(_nationals(text, taken, low)))
+        take(list(_cvrs(text, taken, low)))
+        take(list(_ips(text)))
+        spans.extend(_phones(text, settings.phone_regions, taken))
+    else:
+        spans.extend(emails)
         spans.extend(_ips(text))
-        spans.extend(_phones(text, settings.phone_regions))
     for detector in settings.detectors:
         for start, end, etype in detector(text):
             label = entity_type_for_category(etype)
             spans.append(Span(int(start), int(end), label, canonical(label, text[start:end]), P_CUSTOM))
+    _tls.ctx = None  # do not keep the text around
     if len(spans) < 2:
         return spans
     return resolve(spans)

@@ -15,7 +15,6 @@ type || canonical value).  Irreversibly redacted values become
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import hmac
 import re
 import threading
@@ -62,7 +61,7 @@ def _json_escape(value: str) -> str:
 
 def _derive(master: bytes, label: bytes, *parts: str) -> bytes:
     msg = label + b"".join(b"\x00" + p.encode("utf-8") for p in parts)
-    return hmac.new(master, msg, hashlib.sha256).digest()
+    return hmac.digest(master, msg, "sha256")
 
 
 class Conversation:
@@ -99,9 +98,9 @@ class Conversation:
         self.tenant = str(tenant) if tenant is not None else ""
         master = config.master_key()
         self._key = bytearray(_derive(master, b"gdpr-lint/conversation", self.tenant, self.id))
-        self._audit_key = _derive(master, b"gdpr-lint/audit")
-        self._key_id = config.key_id()
-        self.fingerprint = hmac.new(self._audit_key, b"conv\x00" + self.tenant.encode() + b"\x00" + self.id.encode(), hashlib.sha256).hexdigest()[:12]
+        self._key_bytes = bytes(self._key)
+        self._audit_key, self._key_id = config.derived_keys()
+        self._fingerprint: Optional[str] = None
         if policy:
             for etype, action in policy.items():
                 if action not in config.ACTIONS:
@@ -129,10 +128,20 @@ class Conversation:
         with self._lock:
             for i in range(len(self._key)):
                 self._key[i] = 0
+            self._key_bytes = b""
             self._by_token.clear()
             self._by_key.clear()
             self._redacted.clear()
             self._closed = True
+
+    @property
+    def fingerprint(self) -> str:
+        """A keyed identifier of this conversation for audit records (never the id)."""
+        fp = self._fingerprint
+        if fp is None:
+            msg = b"conv\x00" + self.tenant.encode() + b"\x00" + self.id.encode()
+            fp = self._fingerprint = hmac.digest(self._audit_key, msg, "sha256").hex()[:12]
+        return fp
 
     @property
     def closed(self) -> bool:
@@ -171,7 +180,7 @@ class Conversation:
             tok = self._by_key.get(key)
             if tok is not None:
                 return tok
-            digest = hmac.new(bytes(self._key), etype.encode() + b"\x00" + canon.encode("utf-8"), hashlib.sha256).hexdigest()
+            digest = hmac.digest(self._key_bytes, etype.encode() + b"\x00" + canon.encode("utf-8"), "sha256").hex()
             for n in (8, 12, 16):
                 tok = f"[[{etype}_{digest[:n]}]]"
                 if tok not in self._by_token:
@@ -183,7 +192,7 @@ class Conversation:
             return tok
 
     def redaction_for(self, etype: str, canon: str) -> str:
-        digest = hmac.new(bytes(self._key), b"redact\x00" + etype.encode() + b"\x00" + canon.encode("utf-8"), hashlib.sha256).digest()
+        digest = hmac.digest(self._key_bytes, b"redact\x00" + etype.encode() + b"\x00" + canon.encode("utf-8"), "sha256")
         with self._lock:
             self._check_open()
             table = self._redacted.setdefault(etype, {})
@@ -193,7 +202,7 @@ class Conversation:
         return f"[[{etype}_REDACTED_{n}]]"
 
     def fingerprint_of(self, etype: str, canon: str) -> str:
-        return hmac.new(self._audit_key, etype.encode() + b"\x00" + canon.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+        return hmac.digest(self._audit_key, etype.encode() + b"\x00" + canon.encode("utf-8"), "sha256").hex()[:16]
 
     # -- text --------------------------------------------------------------
 

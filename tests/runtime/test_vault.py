@@ -207,4 +207,7 @@ def test_import_is_light_and_fast() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == "[]", out
-    assert float(out[1]) < 0.1
+    # about 12 ms with bytecode caches and 35 ms compiling from source on an idle
+    # machine; the bound leaves room for a loaded CI runner while still catching
+    # an accidental import of openai, httpx or libcst (hundreds of ms).
+    assert float(out[1]) < 0.25
