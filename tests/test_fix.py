@@ -594,3 +594,30 @@ def test_corpus_fix(corpus_copy: Path, monkeypatch, capsys) -> None:
     assert {p: p.read_bytes() for p in corpus_copy.rglob("*.py")} == fixed
     code, out, err = gdpr(corpus_copy, monkeypatch, capsys, "check", "--diff", ".")
     assert (code, out) == (0, "")
+
+
+@pytest.mark.parametrize("source", [
+    '"""Letters."""\n# set up below\nclient = make_client()\n',
+    '#!/usr/bin/env python\n# Copyright the clinic\n\nimport os\n# the client\nclass Letters:\n    pass\n',
+    'import os\n',
+    '"""Only a docstring."""\n',
+    'x = 1\ny = 2\n',
+    '"""HR."""\nfrom __future__ import annotations\nimport os\n\n\n# helpers\ndef f():\n    pass\n',
+    'from gdpr_lint.runtime import pseudonymise\nimport os\nx = 1\n',
+])
+def test_import_added_on_the_header_matches_libcst_on_the_whole_module(source) -> None:
+    """ProtectCalls runs AddImportsVisitor on the import header only (speed);
+    the result must be what LibCST gives on the whole module."""
+    import libcst as cst
+    from libcst.codemod import CodemodCommand, CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    module = cst.parse_module(source)
+    outs = []
+    for run in (fixmod.ProtectCalls._instantiate_and_run, CodemodCommand._instantiate_and_run):
+        context = CodemodContext()
+        command = fixmod.ProtectCalls(context, [], fixmod.runtime_names(ast.parse(source), source))
+        AddImportsVisitor.add_needed_import(context, "gdpr_lint.runtime", "protect")
+        outs.append(run(command, AddImportsVisitor, module).code)
+    assert outs[0] == outs[1]
+    assert "from gdpr_lint.runtime import protect" in outs[0]
