@@ -90,15 +90,55 @@ def main() -> None:
     """Find personal data that reaches OpenAI requests, and fix it."""
 
 
+def _no_cache(ctx, param, value):
+    if value:
+        from gdpr_lint import engine
+
+        engine.RUN_DEFAULTS["use_cache"] = False
+    return value
+
+
+def _jobs(ctx, param, value):
+    if value is not None:
+        from gdpr_lint import engine
+
+        engine.RUN_DEFAULTS["jobs"] = value
+    return value
+
+
+def _progress_line(done: int, total: int) -> None:
+    """A progress line on a terminal, for runs longer than a second (never under -q or in pipes)."""
+    import time
+
+    now = time.monotonic()
+    state = _progress_line.__dict__
+    state.setdefault("start", now)
+    if now - state["start"] < 1.0 or now - state.get("last", 0) < 0.1 and done < total:
+        return
+    state["last"] = now
+    click.echo(f"\r\x1b[Kgdpr-lint: analysed {done}/{total} files", err=True, nl=done >= total)
+
+
+def _quiet(ctx, param, value):
+    from gdpr_lint import engine
+
+    engine.RUN_DEFAULTS["progress"] = None if value or not sys.stderr.isatty() else _progress_line
+    return value
+
+
 def common_options(f):
     for opt in reversed([
+        click.option("--no-cache", is_flag=True, expose_value=False, callback=_no_cache,
+                     help="Do not read or write the result cache (.gdpr_lint_cache/)."),
+        click.option("--jobs", "-j", type=click.IntRange(1, 64), expose_value=False, callback=_jobs,
+                     help="Worker processes for large runs (default: CPU count)."),
         click.option("--config", type=click.Path(dir_okay=False), help="Use this config file (pyproject.toml or gdpr-lint.toml)."),
         click.option("--isolated", is_flag=True, help="Ignore all configuration files."),
         click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated)."),
         click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable."),
         click.option("--extend-select", multiple=True, help="Rule codes to enable in addition to the configured ones."),
         click.option("--force-exclude", is_flag=True, help="Apply exclusions also to paths given explicitly (for pre-commit)."),
-        click.option("-q", "--quiet", is_flag=True, help="Print only findings and errors."),
+        click.option("-q", "--quiet", is_flag=True, callback=_quiet, help="Print only findings and errors."),
         click.option("-v", "--verbose", is_flag=True, help="Print what is being analysed."),
     ]):
         f = opt(f)

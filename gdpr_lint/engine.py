@@ -6,17 +6,25 @@ Everything a command needs comes back in one RunResult; the CLI only renders it.
 from __future__ import annotations
 
 import fnmatch
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from gdpr_lint.config import ConfigResolver, Settings
 from gdpr_lint.discovery import Discovery, display_path
-from gdpr_lint.findings import build_findings
+from gdpr_lint.cache import CACHE_DIR_NAME, Cache
 from gdpr_lint.model import CallSite, FileError, Finding, Span
-from gdpr_lint.project import Project
-from gdpr_lint.source import SourceError, SourceFile, read_source
+from gdpr_lint.prefilter import may_matter
+from gdpr_lint.source import SourceError, SourceFile, read_bytes, read_source, text_source
+from gdpr_lint.units import UnitContext, UnitResult, merge_findings, run_units, sha256
 from gdpr_lint.suppression import apply_suppressions
 from gdpr_lint.vocabulary import Vocabulary, default_vocabulary
+
+
+# Set by command-line options that apply to every command (--no-cache, --jobs, progress).
+RUN_DEFAULTS: dict[str, Any] = {"use_cache": True, "jobs": None, "progress": None}
 
 
 @dataclass
@@ -28,6 +36,8 @@ class RunResult:
     sources: dict[str, SourceFile] = field(default_factory=dict)  # display path -> source
     settings: dict[str, Settings] = field(default_factory=dict)  # display path -> settings
     suppressed: list[Finding] = field(default_factory=list)
+    units: int = 0  # analysis units run or taken from the cache
+    cache: Any = None
 
 
 def _vocabulary(settings: list[Settings]) -> Vocabulary:
@@ -68,45 +78,123 @@ def _code_reported(settings_by_display: dict, sources: dict, path: str, code: st
 
 
 def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False,
-                  stdin: tuple[str, bytes] | None = None) -> RunResult:
+                  stdin: tuple[str, bytes] | None = None, use_cache: bool | None = None,
+                  jobs: int | None = None, progress: Callable[[int, int], None] | None = None) -> RunResult:
+    use_cache = RUN_DEFAULTS["use_cache"] if use_cache is None else use_cache
+    jobs = jobs or RUN_DEFAULTS["jobs"] or _default_jobs()
+    progress = progress or RUN_DEFAULTS["progress"]
     result = RunResult()
     cwd = resolver.cwd
     discovery = Discovery(resolver, force_exclude=force_exclude)
     files, errors = discovery.files(paths) if paths else ([], [])
     result.errors.extend(errors)
+
+    # read: every input file's bytes, decoded (undecodable files are reported here)
+    inputs: dict[Path, tuple[str, bytes]] = {}
     settings_by_file: dict[Path, Settings] = {}
-    sources: list[SourceFile] = []
-    inputs: list[tuple[Path, bytes | None]] = [(f, None) for f in files]
+    pending: list[tuple[Path, bytes | None]] = [(f, None) for f in files]
     if stdin is not None:
-        inputs.append((Path(stdin[0]).absolute(), stdin[1]))
-    for path, data in inputs:
+        pending.append((Path(stdin[0]).absolute(), stdin[1]))
+    for path, data in pending:
         display = display_path(path, cwd)
         settings_by_file[path] = resolver.for_path(path)
         try:
-            sources.append(read_source(path, display, data))
+            data = read_bytes(path) if data is None else data
+            src = text_source(path, display, data)
         except SourceError as exc:
             result.errors.append(FileError(display, str(exc)))
-    result.files = len(inputs)
+            continue
+        inputs[path] = (display, data)
+        result.sources[display] = src
+        result.settings[display] = settings_by_file[path]
+    result.files = len(pending)
+
     all_settings = list({id(s): s for s in settings_by_file.values()}.values())
     vocab = _vocabulary(all_settings)
     roots = sorted({s.root for s in all_settings if s.root} | {cwd})
     for s in all_settings:
         for extra in s.src:
             roots.append(((s.root or cwd) / extra).resolve())
-    sanitizers = tuple(x for s in all_settings for x in s.sanitizers)
     sinks = tuple(x for s in all_settings for x in s.sinks)
-    project = Project(vocab, roots=list(roots), cwd=cwd, extra_sanitizers=sanitizers, sinks=sinks)
-    for src in sources:
-        project.add_source(src)
-    try:
-        project.analyse()
-    except RecursionError:
-        result.errors.append(FileError(", ".join(s.display for s in sources[:3]) or ".", "analysis exceeded the nesting limit"))
-    result.errors.extend(project.errors)
-    by_display = {s.display: s for s in sources}
-    result.sources = by_display
-    result.settings = {s.display: settings_by_file[s.path] for s in sources}
-    findings = build_findings(project, vocab)
+    ctx = UnitContext(vocab=vocab, roots=list(roots), cwd=cwd, inputs=inputs,
+                      reported={d for d, _ in inputs.values()},
+                      sanitizers=tuple(x for s in all_settings for x in s.sanitizers), sinks=sinks)
+    sink_words = frozenset(x.function.split(".")[-1] for x in sinks)
+    settings_fp = "|".join(sorted({s.fingerprint() for s in all_settings}))
+    cache = Cache(_cache_dir(all_settings, cwd) if use_cache else None)
+    result.cache = cache
+    hashes: dict[str, str | None] = {}
+
+    def current_hash(path: str) -> str | None:
+        if path not in hashes:
+            hit = inputs.get(Path(path))
+            if hit is not None:
+                hashes[path] = sha256(hit[1])
+            else:
+                try:
+                    hashes[path] = sha256(Path(path).read_bytes())
+                except OSError:
+                    hashes[path] = None
+        return hashes[path]
+
+    # analyse: units are the files that may hold a request, then, round by round, the
+    # files that call a helper whose parameters reach one (demand-driven)
+    seeds = {p for p, (_, data) in inputs.items() if may_matter(data, sink_words)}
+    latest: dict[Path, UnitResult] = {}
+    words_used: dict[Path, frozenset[str]] = {}
+    helpers: set[str] = set()
+    done = 0
+    for _round in range(8):
+        helper_words = _words_in_files(inputs, helpers)
+        todo: list[tuple[Path, frozenset[str]]] = []
+        for p in inputs:
+            words = helper_words.get(p, frozenset())
+            if p not in seeds and not words:
+                continue
+            if p in words_used and words <= words_used[p]:
+                continue
+            todo.append((p, words))
+        if not todo:
+            break
+        fresh: list[tuple[Path, frozenset[str], str]] = []
+        for p, words in todo:
+            words_used[p] = words
+            key = cache.key(p, current_hash(str(p)) or "", settings_fp, words)
+            cached = cache.get(key, current_hash)
+            if cached is not None:
+                latest[p] = cached
+                helpers |= cached.helpers
+                done += 1
+            else:
+                fresh.append((p, words, key))
+        total = len(seeds) + len(fresh)
+
+        def on_done(r: UnitResult) -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(done, max(total, done))
+
+        keys = {p: key for p, _, key in fresh}
+        for r in run_units(ctx, [(p, w) for p, w, _ in fresh], jobs or _default_jobs(), on_done):
+            p = _entry_path(inputs, r.entry)
+            latest[p] = r
+            helpers |= r.helpers
+            cache.put(keys[p], r)
+    result.units = len(latest)
+    # Files that cannot hold or feed a request are not analysed, but they are still parsed:
+    # a file that does not parse fails the run (fail closed). Verdicts are cached by content.
+    result.errors.extend(check_syntax({p: v for p, v in inputs.items() if p not in latest}, cache, jobs))
+
+    findings = merge_findings((r.findings for r in latest.values()), vocab)
+    seen_sites: dict[tuple, CallSite] = {}
+    for r in latest.values():
+        for site in r.sites:
+            seen_sites.setdefault((site.path, site.span.line, site.span.column), site)
+        result.errors.extend(r.errors)
+    result.sites = sorted(seen_sites.values(), key=lambda s: (s.path, s.span.line, s.span.column))
+    result.errors = sorted({(e.path, e.message): e for e in result.errors}.values(), key=lambda e: (e.path, e.message))
+    by_display = result.sources
     kept = []
     for f in findings:
         settings = result.settings.get(f.path)
@@ -121,7 +209,79 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
     result.findings, result.suppressed, stale = apply_suppressions(
         kept, by_display, lambda path, code: _code_reported(result.settings, by_display, path, code))
     result.findings = sorted(result.findings + stale, key=Finding.sort_key)
-    result.sites = sorted((si.site for si in project.sites.values() if si.module.reported),
-                          key=lambda s: (s.path, s.span.line, s.span.column))
-    result.errors.sort(key=lambda e: e.path)
     return result
+
+
+def check_syntax(files: dict[Path, tuple[str, bytes]], cache: Cache, jobs: int) -> list[FileError]:
+    verdicts = cache.syntax_verdicts()
+    todo = []
+    errors = []
+    for path, (display, data) in files.items():
+        digest = sha256(data)
+        verdict = verdicts.get(digest)
+        if verdict is None:
+            todo.append((path, display, data, digest))
+        elif verdict:
+            errors.append(FileError(display, verdict))
+    if todo:
+        for (path, display, data, digest), message in zip(todo, syntax_messages(todo, jobs)):
+            verdicts[digest] = message
+            if message:
+                errors.append(FileError(display, message))
+        cache.save_syntax_verdicts(verdicts)
+    return errors
+
+
+def _syntax_message(item) -> str:
+    path, display, data, _ = item
+    try:
+        read_source(path, display, data)
+        return ""
+    except SourceError as exc:
+        return str(exc)
+
+
+def syntax_messages(items: list, jobs: int) -> list[str]:
+    """'' for a file that parses, else the reason; in worker processes for many files."""
+    if jobs <= 1 or len(items) < 400 or os.name != "posix":
+        return [_syntax_message(i) for i in items]
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        return list(pool.map(_syntax_message, items, chunksize=64))
+
+
+def _words_in_files(inputs: dict[Path, tuple[str, bytes]], words: set[str]) -> dict[Path, frozenset[str]]:
+    """For each input file, the helper names it mentions (a caller may feed them data)."""
+    if not words:
+        return {}
+    pattern = re.compile(rb"\b(" + b"|".join(re.escape(w.encode()) for w in sorted(words)) + rb")\b")
+    out = {}
+    for p, (_, data) in inputs.items():
+        found = frozenset(m.decode() for m in pattern.findall(data))
+        if found:
+            out[p] = found
+    return out
+
+
+def _entry_path(inputs: dict[Path, tuple[str, bytes]], display: str) -> Path:
+    for p, (d, _) in inputs.items():
+        if d == display:
+            return p
+    raise KeyError(display)
+
+
+def _default_jobs() -> int:
+    env = os.environ.get("GDPR_LINT_JOBS")
+    if env and env.isdigit():
+        return max(1, int(env))
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _cache_dir(settings: list[Settings], cwd: Path) -> Path:
+    env = os.environ.get("GDPR_LINT_CACHE_DIR")
+    if env:
+        return Path(env)
+    roots = [s.root for s in settings if s.root and s.path is not None]
+    return (min(roots, key=lambda r: len(r.parts)) if roots else cwd) / CACHE_DIR_NAME

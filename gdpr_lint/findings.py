@@ -30,11 +30,15 @@ def _max_conf(values) -> str:
     return max(values, key=lambda c: _CONF_RANK[c], default="low")
 
 
-def build_findings(project: Project, vocab: Vocabulary) -> list[Finding]:
+def build_findings(project: Project, vocab: Vocabulary, reported: set[str] | None = None,
+                   hits: list[Hit] | None = None) -> list[Finding]:
+    """Findings at the request calls in `reported` files (default: the project's own)."""
     grouped: dict[tuple[str, str], dict] = defaultdict(dict)
-    for hit in project.all_hits():
+    for hit in (project.all_hits() if hits is None else hits):
         info = project.sites.get(hit.site)
-        if info is None or not info.module.reported:
+        if info is None:
+            continue
+        if (info.site.path not in reported) if reported is not None else not info.module.reported:
             continue
         cat = vocab.categories.get(hit.label.category)
         if cat is None:
@@ -49,19 +53,21 @@ def build_findings(project: Project, vocab: Vocabulary) -> list[Finding]:
             code = "GDPR003"
         labels = grouped[(hit.site, code)]
         key = (hit.label.expr, hit.label.category, hit.label.origin)
-        if key not in labels or len(hit.label.path) < len(labels[key][0].path):
-            labels[key] = (hit.label, hit)
+        rank = (len(hit.label.path), [(st.path, st.line, st.column, st.note) for st in hit.label.path], hit.param)
+        if key not in labels or rank < labels[key][2]:
+            labels[key] = (hit.label, hit, rank)
     findings = []
     for (site_key, code), labels in grouped.items():
         info = project.sites[site_key]
-        findings.append(_finding(info, code, [v for v in labels.values()], vocab))
+        findings.append(_finding(info, code, [(lab, hit) for lab, hit, _ in labels.values()], vocab))
     findings.sort(key=Finding.sort_key)
     return findings
 
 
 def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: Vocabulary) -> Finding:
     site = info.site
-    labelled.sort(key=lambda lh: (-_CONF_RANK[lh[0].confidence], lh[0].origin.line, lh[0].expr))
+    labelled.sort(key=lambda lh: (-_CONF_RANK[lh[0].confidence], lh[0].origin.path, lh[0].origin.line,
+                                  lh[0].origin.column, lh[0].expr, lh[0].category))
     data = []
     categories = []
     for lab, _ in labelled:
@@ -74,20 +80,8 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
     confidence = _min_conf(site.confidence, _max_conf(lab.confidence for lab, _ in labelled))
     first, first_hit = labelled[0]
     flow = [first.origin, *first.path]
-    shown = ", ".join(data[:4]) + (f" and {len(data) - 4} more" if len(data) > 4 else "")
-    if code == "GDPR001":
-        message = f"Personal data reaches {site.endpoint} without redaction: {shown}"
-        severity = "high" if any(c in ("national_id", "bank", "record") for c in categories) else "medium"
-    elif code == "GDPR002":
-        kinds = ", ".join(dict.fromkeys(vocab.categories[c].label for c in categories))
-        message = f"Special-category data ({kinds}) reaches {site.endpoint} without redaction: {shown}"
-        severity = "high"
-    else:
-        params = ", ".join(sorted({h.param for _, h in labelled}))
-        message = f"Raw identifier sent as {params}= to {site.endpoint}: {shown}; send gdpr_lint.runtime.pseudonymous_id(...) or a keyed hash"
-        severity = "medium"
-    if len(labelled) > 1:
-        message += f" (path shown for {first.expr})"
+    params = sorted({h.param for _, h in labelled})
+    message, severity = describe(code, site.endpoint, data, categories, params, vocab)
     fixable = site.flavour in FIXABLE_FLAVOURS or (code == "GDPR003" and site.flavour not in ("langchain",))
     known: dict[str, list[str]] = {}
     if code != "GDPR003":
@@ -96,7 +90,6 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
                 known.setdefault(lab.category, [])
                 if lab.known not in known[lab.category]:
                     known[lab.category].append(lab.known)
-    params = sorted({h.param for _, h in labelled})
     return Finding(
         code=code, path=site.path, span=site.span, message=message, severity=severity,
         confidence=confidence, data=data, categories=categories, flow=flow, endpoint=site.endpoint,
@@ -104,6 +97,26 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
         fix_hint="" if fixable else NOT_AUTOFIXABLE.get(site.flavour, "Redact the data before the call."),
         known=known, statement_lines=site.statement_lines, params=params,
     )
+
+
+def describe(code: str, endpoint: str, data: list[str], categories: list[str], params: list[str],
+             vocab: Vocabulary) -> tuple[str, str]:
+    """The message and severity of a finding from what reaches the call."""
+    shown = ", ".join(data[:4]) + (f" and {len(data) - 4} more" if len(data) > 4 else "")
+    if code == "GDPR001":
+        message = f"Personal data reaches {endpoint} without redaction: {shown}"
+        severity = "high" if any(c in ("national_id", "bank", "record") for c in categories) else "medium"
+    elif code == "GDPR002":
+        kinds = ", ".join(dict.fromkeys(vocab.categories[c].label for c in categories if c in vocab.categories))
+        message = f"Special-category data ({kinds}) reaches {endpoint} without redaction: {shown}"
+        severity = "high"
+    else:
+        message = (f"Raw identifier sent as {', '.join(p + '=' for p in params)} to {endpoint}: {shown}; "
+                   "send gdpr_lint.runtime.pseudonymous_id(...) or a keyed hash")
+        severity = "medium"
+    if len(data) > 1:  # the flow shows the path of the first datum
+        message += f" (path shown for {data[0].rsplit(' (', 1)[0]})"
+    return message, severity
 
 
 def filter_levels(findings: list[Finding], severity: str, confidence: str) -> list[Finding]:

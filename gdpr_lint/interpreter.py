@@ -84,6 +84,7 @@ class Summary:
     sinks: list[ParamSink] = field(default_factory=list)
     mutations: dict[int, Value] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
+    deps: frozenset = frozenset()  # ("m", module) / ("f", function) / ("e", module) it read
 
 
 def strip_params(v: Value) -> Value:

@@ -42,7 +42,10 @@ class ModuleInfo:
     globals: dict[str, Value] = field(default_factory=dict)
     state: str = "new"  # new | collecting | ready
     reported: bool = True  # findings in this file are reported
-    trigger_lines: list[int] | None = None  # lines that may hold a request (prefilter)
+    trigger_lines: dict | None = None  # extra words -> lines that may hold a request (prefilter)
+    deps: frozenset = frozenset()  # what evaluating the module's globals read (see Project.touch)
+    report_hits: list | None = None  # hits of the module-level code, once analysed as an entry
+    report_deps: frozenset = frozenset()
     _line_bytes: dict[int, bytes] = field(default_factory=dict)
 
     def segment(self, node: ast.AST) -> str:
@@ -89,6 +92,7 @@ class ClassInfo:
     person: bool = False
     field_categories: dict[str, str] = field(default_factory=dict)
     store_state: str = "new"
+    deps: frozenset = frozenset()
 
 
 @dataclass
@@ -110,7 +114,8 @@ FIELD_TYPE_CATEGORIES = {
 class Project:
     def __init__(self, vocab: Vocabulary, *, roots: list[Path], cwd: Path,
                  extra_sanitizers: tuple[str, ...] = (), sinks: tuple = (),
-                 load_module: Callable[[Path], SourceFile] | None = None) -> None:
+                 input_bytes: Callable[[Path], bytes | None] | None = None,
+                 parse_cache: dict | None = None) -> None:
         self.vocab = vocab
         self.catalogue = catalogue()
         self.sanitizers = sanitizers()
@@ -130,7 +135,36 @@ class Project:
         self.module_hits: list[Hit] = []
         self.errors: list[FileError] = []
         self._missing: set[str] = set()
+        self.load_errors: dict[str, FileError] = {}
+        self.missing_paths: set[Path] = set()  # where an imported module was looked for and not found
         self._extra_loaded = 0
+        # Dependency recording: what each summary / module evaluation read, so that a
+        # unit's result names every file it depends on (for the cache).
+        self._rec: list[set] = []
+        self.input_bytes = input_bytes or (lambda path: None)
+        self.parse_cache = parse_cache if parse_cache is not None else {}
+
+    # ------------------------------------------------------------------ dependencies
+
+    def touch(self, item: tuple) -> None:
+        if self._rec:
+            self._rec[-1].add(item)
+
+    def touch_all(self, items) -> None:
+        if self._rec and items:
+            self._rec[-1].update(items)
+
+    def recording(self):
+        rec: set = set()
+        self._rec.append(rec)
+        return rec
+
+    def stop_recording(self, rec: set) -> frozenset:
+        popped = self._rec.pop()
+        assert popped is rec
+        out = frozenset(rec)
+        self.touch_all(out)
+        return out
 
     # ------------------------------------------------------------------ modules
 
@@ -147,6 +181,10 @@ class Project:
         return ".".join(parts) or path.parent.name, package
 
     def add_source(self, source: SourceFile, reported: bool = True) -> ModuleInfo:
+        known = self.by_path.get(source.path.resolve())
+        if known is not None and known.source.data == source.data:
+            known.reported = known.reported or reported
+            return known
         name, package = self.module_name_for(source.path)
         existing = self.modules.get(name)
         if existing is not None and existing.source.path != source.path:
@@ -160,42 +198,68 @@ class Project:
     def find_module(self, name: str) -> ModuleInfo | None:
         mod = self.modules.get(name)
         if mod is not None or name in self._missing:
+            if mod is None and name in self.load_errors:
+                self.touch(("e", name))
             return mod
         rel = name.replace(".", os.sep)
         for root in list(self.roots):
             for candidate in (root / (rel + ".py"), root / rel / "__init__.py"):
-                if candidate.is_file():
-                    if self._extra_loaded >= MAX_EXTRA_MODULES:
-                        return None
-                    self._extra_loaded += 1
-                    from gdpr_lint.discovery import display_path
-
-                    display = display_path(candidate, self.cwd)
-                    try:
-                        src = read_source(candidate.resolve(), display)
-                    except SourceError as exc:
-                        self.errors.append(FileError(display, f"imported module could not be analysed: {exc}"))
-                        self._missing.add(name)
-                        return None
-                    existing = self.by_path.get(candidate.resolve())
-                    if existing is not None:
-                        return existing
-                    mod = ModuleInfo(name=name, source=src, package=candidate.name == "__init__.py", reported=False)
-                    self.modules[name] = mod
-                    self.by_path[candidate.resolve()] = mod
-                    return mod
+                if not candidate.is_file():
+                    self.missing_paths.add(candidate)
+                    continue
+                if self._extra_loaded >= MAX_EXTRA_MODULES:
+                    return None
+                self._extra_loaded += 1
+                resolved = candidate.resolve()
+                existing = self.by_path.get(resolved)
+                if existing is not None:
+                    return existing
+                mod = self._load(resolved, name)
+                if mod is None:
+                    self._missing.add(name)
+                return mod
         self._missing.add(name)
         return None
+
+    def _load(self, path: Path, name: str) -> ModuleInfo | None:
+        from gdpr_lint.discovery import display_path
+
+        display = display_path(path, self.cwd)
+        data = self.input_bytes(path)
+        src = self.parse_cache.get(path)
+        if src is None or (data is not None and src.data is not data):
+            try:
+                src = read_source(path, display, data)
+            except SourceError as exc:
+                err = FileError(display, str(exc) if data is not None else f"imported module could not be analysed: {exc}")
+                self.errors.append(err)
+                self.load_errors[name] = err
+                self.touch(("e", name))
+                return None
+            self.parse_cache[path] = src
+        mod = ModuleInfo(name=name, source=src, package=path.name == "__init__.py", reported=False)
+        self.modules[name] = mod
+        self.by_path[path] = mod
+        return mod
 
     def ensure_globals(self, mod: ModuleInfo) -> dict[str, Value]:
         if mod.state == "new":
             mod.state = "collecting"
-            frame = Frame(self, mod, env=mod.globals)
-            frame.run_block(mod.source.tree.body)
+            rec = self.recording()
+            rec.add(("m", mod.name))
+            try:
+                frame = Frame(self, mod, env=mod.globals)
+                frame.run_block(mod.source.tree.body)
+            finally:
+                mod.deps = self.stop_recording(rec)
             mod.state = "ready"
             # summaries computed while globals were incomplete are provisional
             for key in [k for k in self.summaries if self.functions[k].module is mod]:
                 del self.summaries[key]
+        elif mod.state == "ready":
+            self.touch_all(mod.deps)
+        else:
+            self.touch(("m", mod.name))
         return mod.globals
 
     def module_value(self, dotted: str) -> Value:
@@ -359,9 +423,20 @@ class Project:
 
     def ensure_class_store(self, ci: ClassInfo) -> None:
         """Collect `self.x = ...` from every method before any method reads `self.x`."""
+        if ci.store_state == "ready":
+            self.touch_all(ci.deps)
         if ci.store_state != "new":
             return
         ci.store_state = "collecting"
+        rec = self.recording()
+        rec.add(("m", ci.module.name))
+        try:
+            self._collect_class_store(ci)
+        finally:
+            ci.deps = self.stop_recording(rec)
+        ci.store_state = "ready"
+
+    def _collect_class_store(self, ci: ClassInfo) -> None:
         order = sorted(ci.methods.values(), key=lambda f: (f.name not in INITIALISERS, f.node.lineno))
         for fi in order:
             if fi.cls is not ci:
@@ -379,7 +454,6 @@ class Project:
                     if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name
                            for t in targets):
                         frame.stmt(stmt)
-        ci.store_state = "ready"
 
     def class_attr_set(self, key: str, attr: str, value: Value) -> None:
         ci = self.classes.get(key)
@@ -414,11 +488,14 @@ class Project:
     def summary(self, fi: FunctionInfo) -> Summary:
         s = self.summaries.get(fi.key)
         if s is not None:
+            self.touch_all(s.deps)
             return s
         if fi.key in self.in_progress:
             # recursion: assume every parameter may flow to the result
             return Summary(ret=Value(frozenset(Par(i, n) for i, n in enumerate(fi.param_names))))
         self.in_progress.add(fi.key)
+        rec = self.recording()
+        rec.update({("m", fi.module.name), ("f", fi.key)})
         try:
             if fi.cls is not None:
                 self.ensure_class_store(fi.cls)
@@ -428,6 +505,8 @@ class Project:
             s = Summary(ret=frame.ret, sinks=frame.sinks, mutations=frame.mutations, hits=frame.hits)
         finally:
             self.in_progress.discard(fi.key)
+            deps = self.stop_recording(rec)
+        s.deps = deps
         self.summaries[fi.key] = s
         return s
 
@@ -611,28 +690,62 @@ class Project:
     # ------------------------------------------------------------------ driver
 
     def analyse(self) -> None:
-        for mod in list(self.modules.values()):
-            self.ensure_globals(mod)
-        for mod in list(self.modules.values()):
-            if not mod.reported:
-                continue
-            frame = Frame(self, mod, env=dict(mod.globals))
-            frame.run_block(mod.source.tree.body)
-            self.module_hits.extend(frame.hits)
-        # Demand-driven: summarise the functions whose text can hold a request (or a call
-        # of a helper that reaches one); everything else is summarised only when called.
-        for fi in list(self.functions.values()):
-            if fi.module.reported and self.relevant(fi):
-                self.summary(fi)
+        """Analyse every reported module as an entry (single-project use, e.g. tests)."""
+        for mod in [m for m in self.modules.values() if m.reported]:
+            hits, _, _ = self.analyse_entry(mod, frozenset())
+            self.module_hits.extend(h for h in hits if h not in self.module_hits)
 
-    def relevant(self, fi: FunctionInfo) -> bool:
-        lines = fi.module.trigger_lines
+    def analyse_entry(self, mod: ModuleInfo, words: frozenset[str]) -> tuple[list[Hit], frozenset, set[str]]:
+        """Analyse one entry module: its module-level code and, demand-driven, the functions
+        whose text can hold a request or a call of a helper that reaches one.
+        Returns (hits, what was read, helper names found)."""
+        rec = self.recording()
+        try:
+            self.ensure_globals(mod)
+            if mod.report_hits is None:
+                inner = self.recording()
+                frame = Frame(self, mod, env=dict(mod.globals))
+                frame.run_block(mod.source.tree.body)
+                mod.report_hits = frame.hits
+                mod.report_deps = self.stop_recording(inner)
+            else:
+                self.touch_all(mod.report_deps)
+            words = frozenset(words) | self.extra_words
+            analysed: set[str] = set()
+            for _ in range(6):  # until no new helper makes more callers relevant
+                for fi in [f for f in self.functions.values() if f.module is mod]:
+                    if fi.key not in analysed and self.relevant(fi, words):
+                        analysed.add(fi.key)
+                        self.summary(fi)
+                found = {self.functions[k[1]].name for k in rec if k[0] == "f" and self.summaries.get(k[1]) is not None
+                         and self.summaries[k[1]].sinks}
+                if found <= words:
+                    break
+                words = words | found
+        finally:
+            deps = self.stop_recording(rec)
+        hits = list(mod.report_hits)
+        for kind, key in deps:
+            if kind == "f" and key in self.summaries:
+                hits.extend(self.summaries[key].hits)
+        helpers = {self.functions[k].name for kind, k in deps if kind == "f" and k in self.summaries and self.summaries[k].sinks}
+        return hits, deps, helpers
+
+    def relevant(self, fi: FunctionInfo, words: frozenset[str]) -> bool:
+        cache = fi.module.trigger_lines
+        if cache is None:
+            cache = fi.module.trigger_lines = {}
+        lines = cache.get(words)
         if lines is None:
             from gdpr_lint.prefilter import matching_lines
 
-            lines = fi.module.trigger_lines = matching_lines(fi.module.source.data, self.extra_words)
+            lines = cache[words] = matching_lines(fi.module.source.data, words)
         start, end = fi.node.lineno, fi.node.end_lineno or fi.node.lineno
         return any(start <= ln <= end for ln in lines)
+
+    def sink_helpers(self) -> set[str]:
+        """Names of functions whose parameters reach a request: their callers matter too."""
+        return {self.functions[k].name for k, s in self.summaries.items() if s.sinks}
 
     def all_hits(self) -> list[Hit]:
         hits = list(self.module_hits)

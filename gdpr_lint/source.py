@@ -29,7 +29,7 @@ class SourceFile:
     display: str  # path as shown in reports
     text: str
     data: bytes
-    tree: ast.Module
+    tree: ast.Module | None  # None until parsed
     lines: list[str] = field(default_factory=list)
 
     def column(self, lineno: int, byte_offset: int) -> int:
@@ -85,28 +85,39 @@ def parse_text(text: str, filename: str) -> ast.Module:
         raise SourceError(f"cannot parse: {exc}") from None
 
 
-def read_source(path: Path, display: str, data: bytes | None = None) -> SourceFile:
-    if data is None:
-        try:
-            st = path.stat()
-            if stat.S_ISDIR(st.st_mode):
-                raise SourceError("is a directory")
-            if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
-                raise SourceError("not a regular file")
-            size = st.st_size
-            if size > MAX_FILE_BYTES:
-                raise SourceError(f"file too large to analyse ({size} bytes; limit {MAX_FILE_BYTES})")
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise SourceError("file disappeared before it could be read") from None
-        except IsADirectoryError:
-            raise SourceError("is a directory") from None
-        except PermissionError:
-            raise SourceError("permission denied") from None
-        except OSError as exc:
-            raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    elif len(data) > MAX_FILE_BYTES:
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or SourceError with the reason it cannot be read."""
+    try:
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise SourceError("is a directory")
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+            raise SourceError("not a regular file")
+        size = st.st_size
+        if size > MAX_FILE_BYTES:
+            raise SourceError(f"file too large to analyse ({size} bytes; limit {MAX_FILE_BYTES})")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError("file disappeared before it could be read") from None
+    except IsADirectoryError:
+        raise SourceError("is a directory") from None
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+
+
+def text_source(path: Path, display: str, data: bytes) -> SourceFile:
+    """Decoded but not parsed (for reports and suppression comments); SourceError if undecodable."""
+    if len(data) > MAX_FILE_BYTES:
         raise SourceError(f"file too large to analyse ({len(data)} bytes; limit {MAX_FILE_BYTES})")
     text = decode(data)
-    tree = parse_text(text, display)
-    return SourceFile(path=path, display=display, text=text, data=data, tree=tree, lines=text.splitlines())
+    return SourceFile(path=path, display=display, text=text, data=data, tree=None, lines=text.splitlines())
+
+
+def read_source(path: Path, display: str, data: bytes | None = None) -> SourceFile:
+    if data is None:
+        data = read_bytes(path)
+    src = text_source(path, display, data)
+    src.tree = parse_text(src.text, display)
+    return src

@@ -20,6 +20,7 @@ _CAMEL = re.compile(r"(?<=[a-zæøåäöüß0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-
 _SPLIT = re.compile(r"[^0-9a-zæøåäöüßéèêàáâçñíóúôëïœ]+")
 
 
+@lru_cache(maxsize=65536)
 def tokenize(identifier: str) -> tuple[str, ...]:
     """`customerEmail` -> ('customer', 'email'); `cpr_nummer` -> ('cpr', 'nummer')."""
     text = _CAMEL.sub(" ", identifier)
@@ -45,6 +46,7 @@ class Match:
 
 class Vocabulary:
     def __init__(self, data: dict, extra: dict | None = None) -> None:
+        self._memo: dict = {}
         self.categories: dict[str, Category] = {}
         self._terms: dict[tuple[str, ...], str] = {}
         self._ambiguous: dict[tuple[str, ...], str] = {}
@@ -83,6 +85,7 @@ class Vocabulary:
 
     def extend(self, extra: dict) -> None:
         """Add project vocabulary: {category: [terms]} (from [tool.gdpr-lint.personal-data])."""
+        self._memo = {}
         for key, terms in extra.items():
             if key not in self.categories:
                 self.categories[key] = Category(key, key.replace("_", " "), False, False, True)
@@ -119,6 +122,16 @@ class Vocabulary:
         `owner` are the tokens of the object it belongs to (for `customer.name`:
         ('customer',)); `owner_kind` may be given when known from a type.
         """
+        key = (identifier, tuple(owner), owner_kind)
+        hit = self._memo.get(key, self)
+        if hit is not self:
+            return hit
+        result = self._classify(identifier, tuple(owner), owner_kind)
+        if len(self._memo) < 200000:
+            self._memo[key] = result
+        return result
+
+    def _classify(self, identifier, owner: tuple[str, ...], owner_kind: str | None) -> Match | None:
         toks = identifier if isinstance(identifier, tuple) else tokenize(identifier)
         while len(toks) > 1 and toks[-1] in self.neutral_suffixes:
             toks = toks[:-1]

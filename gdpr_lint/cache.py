@@ -1,0 +1,129 @@
+"""Result cache: one entry per analysis unit, in `.gdpr_lint_cache/` (which ignores
+itself in git). The key is the entry file's content hash, the tool version, the
+rule data, the settings and the helper names the unit was analysed with; the entry
+also records the hash of every file the unit read (and where it looked for modules
+that did not exist), and is used only while all of them are unchanged. So editing
+an imported prompt builder invalidates the files that import it. Content hashes,
+not modification times: CI checkouts have fresh mtimes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from gdpr_lint import __version__
+from gdpr_lint.ruledata import rules_dir
+
+CACHE_DIR_NAME = ".gdpr_lint_cache"
+FORMAT = 1
+
+
+@lru_cache(maxsize=None)
+def rules_fingerprint() -> str:
+    h = hashlib.sha256()
+    base = rules_dir()
+    for p in sorted(base.rglob("*.toml")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    # the analysis code itself: a development checkout changes without a version bump
+    pkg = Path(__file__).resolve().parent
+    for p in sorted(pkg.glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+class Cache:
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.directory is not None
+
+    def key(self, entry: Path, entry_hash: str, settings_fp: str, words: frozenset[str]) -> str:
+        h = hashlib.sha256()
+        for part in (str(FORMAT), __version__, rules_fingerprint(), settings_fp, str(entry), entry_hash,
+                     ",".join(sorted(words))):
+            h.update(part.encode())
+            h.update(b"\0")
+        return h.hexdigest()
+
+    def get(self, key: str, current_hash: Callable[[str], str | None]):
+        if self.directory is None:
+            return None
+        path = self.directory / key[:2] / key
+        try:
+            with open(path, "rb") as fh:
+                stored = pickle.load(fh)
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except Exception:  # noqa: BLE001 - a corrupt entry is a miss, never an error
+            self.misses += 1
+            return None
+        for dep, digest in stored.deps.items():
+            if digest == "missing":
+                if os.path.exists(dep):
+                    self.misses += 1
+                    return None
+            elif current_hash(dep) != digest:
+                self.misses += 1
+                return None
+        self.hits += 1
+        return stored
+
+    def put(self, key: str, result) -> None:
+        if self.directory is None:
+            return
+        target_dir = self.directory / key[:2]
+        try:
+            self._ensure_root()
+            target_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target_dir, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target_dir / key)
+        except OSError:
+            return  # a read-only checkout still gets its answer, just not cached
+
+    def syntax_verdicts(self) -> dict[str, str]:
+        """content hash -> '' (parses) or the reason it does not; one file for all."""
+        if self.directory is None:
+            return {}
+        try:
+            with open(self.directory / "syntax.pickle", "rb") as fh:
+                stored = pickle.load(fh)
+            if isinstance(stored, dict) and stored.get("version") == (FORMAT, __version__):
+                return dict(stored["verdicts"])
+        except Exception:  # noqa: BLE001 - missing or corrupt: start afresh
+            pass
+        return {}
+
+    def save_syntax_verdicts(self, verdicts: dict[str, str]) -> None:
+        if self.directory is None:
+            return
+        try:
+            self._ensure_root()
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump({"version": (FORMAT, __version__), "verdicts": verdicts}, fh)
+            os.replace(tmp, self.directory / "syntax.pickle")
+        except OSError:
+            return
+
+    def _ensure_root(self) -> None:
+        assert self.directory is not None
+        if not self.directory.is_dir():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            (self.directory / ".gitignore").write_text("# created by gdpr-lint\n*\n", encoding="utf-8")
+            (self.directory / "CACHEDIR.TAG").write_text(
+                "Signature: 8a477f597d28d172789f06886806bc55\n# gdpr-lint result cache\n", encoding="utf-8")

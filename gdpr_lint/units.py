@@ -1,0 +1,235 @@
+"""Analysis units: the analysis of one entry file (a file that can hold a request,
+or a caller of a helper that reaches one) together with whatever it imports.
+
+A unit is the grain of caching (its result is valid while every file it read is
+unchanged) and of parallelism (units run in a pool of worker processes; a worker
+that crashes or a unit that runs over its time limit is reported against its
+file and the run fails closed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterable
+
+from gdpr_lint.findings import build_findings
+from gdpr_lint.model import CallSite, FileError, Finding
+from gdpr_lint.project import Project
+from gdpr_lint.source import SourceError, SourceFile, read_source
+from gdpr_lint.vocabulary import Vocabulary
+
+UNIT_TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
+POOL_MIN_UNITS = 24  # below this a process pool costs more than it saves
+
+
+@dataclass
+class UnitResult:
+    entry: str  # display path of the entry file
+    findings: list[Finding] = field(default_factory=list)
+    sites: list[CallSite] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    helpers: set[str] = field(default_factory=set)  # functions whose parameters reach a request
+    deps: dict[str, str] = field(default_factory=dict)  # absolute path -> sha256 of what was read
+
+
+@dataclass
+class UnitContext:
+    """What every unit of one run shares (inherited by forked workers)."""
+
+    vocab: Vocabulary
+    roots: list[Path]
+    cwd: Path
+    inputs: dict[Path, tuple[str, bytes]]  # absolute path -> (display, bytes) of every input file
+    reported: set[str]  # display paths whose findings are reported
+    sanitizers: tuple[str, ...] = ()
+    sinks: tuple = ()
+    extra_words: frozenset[str] = frozenset()
+    parsed: dict[Path, SourceFile] = field(default_factory=dict)  # per-process parse cache
+    project: Project | None = None  # per-process shared project (created in the worker)
+
+
+class UnitTimeout(Exception):
+    pass
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _on_alarm(signum, frame):  # pragma: no cover - exercised through the time-limit test
+    raise UnitTimeout()
+
+
+def analyse_unit(ctx: UnitContext, entry: Path, words: frozenset[str] = frozenset()) -> UnitResult:
+    display, data = ctx.inputs[entry]
+    result = UnitResult(entry=display)
+    use_alarm = hasattr(signal, "setitimer") and _main_thread()
+    if use_alarm:
+        old = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, UNIT_TIME_LIMIT)
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 20000))
+    try:
+        _run(ctx, entry, display, data, result, words)
+    except UnitTimeout:
+        result.findings, result.sites = [], []
+        result.errors.append(FileError(display, f"analysis stopped after the {UNIT_TIME_LIMIT:g} s time limit"))
+    except RecursionError:
+        result.findings, result.sites = [], []
+        result.errors.append(FileError(display, "too deeply nested to analyse"))
+    except MemoryError:
+        result.findings, result.sites = [], []
+        result.errors.append(FileError(display, "ran out of memory during analysis"))
+    finally:
+        sys.setrecursionlimit(old_limit)
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+    return result
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _parse(ctx: UnitContext, path: Path, display: str, data: bytes) -> SourceFile:
+    cached = ctx.parsed.get(path)
+    if cached is not None and cached.data is data:
+        return cached
+    src = read_source(path, display, data)
+    ctx.parsed[path] = src
+    return src
+
+
+def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitResult,
+         words: frozenset[str]) -> None:
+    try:
+        src = _parse(ctx, entry, display, data)
+    except SourceError as exc:
+        result.errors.append(FileError(display, str(exc)))
+        result.deps[str(entry)] = sha256(data)
+        return
+
+    project = ctx.project
+    if project is None:
+        # one project per process: modules, classes and summaries are shared by its units
+        def load(path: Path) -> bytes | None:
+            hit = ctx.inputs.get(path)
+            return hit[1] if hit else None
+
+        project = ctx.project = Project(ctx.vocab, roots=list(ctx.roots), cwd=ctx.cwd,
+                                        extra_sanitizers=ctx.sanitizers, sinks=ctx.sinks,
+                                        input_bytes=load, parse_cache=ctx.parsed)
+    mod = project.add_source(src)
+    hits, deps, helpers = project.analyse_entry(mod, ctx.extra_words | words)
+    modules = {name for kind, name in deps if kind == "m"}
+    result.deps[str(entry)] = sha256(data)
+    for name in modules:
+        m = project.modules.get(name)
+        if m is not None:
+            result.deps[str(m.source.path)] = sha256(m.source.data)
+    result.deps.update({str(p): "missing" for p in project.missing_paths})
+    result.errors.extend(project.load_errors[name] for kind, name in deps if kind == "e" and name in project.load_errors)
+    result.findings = build_findings(project, ctx.vocab, reported=ctx.reported, hits=hits)
+    site_keys = {h.site for h in hits}
+    result.sites = [si.site for key, si in project.sites.items()
+                    if si.site.path in ctx.reported and (si.module is mod or key in site_keys)]
+    result.helpers = helpers
+
+
+# ---------------------------------------------------------------------- running many units
+
+_POOL_CTX: UnitContext | None = None
+
+
+def _worker(entry: Path, words: frozenset[str]) -> UnitResult:
+    assert _POOL_CTX is not None
+    return analyse_unit(_POOL_CTX, entry, words)
+
+
+def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs: int,
+              on_done: Callable[[UnitResult], None] | None = None) -> list[UnitResult]:
+    """Analyse units, in a pool of `jobs` processes when there are enough of them."""
+    results: list[UnitResult] = []
+
+    def done(r: UnitResult) -> None:
+        results.append(r)
+        if on_done is not None:
+            on_done(r)
+
+    if jobs <= 1 or len(entries) < POOL_MIN_UNITS or sys.platform == "win32":
+        for e, words in entries:
+            done(analyse_unit(ctx, e, words))
+        return results
+    global _POOL_CTX
+    _POOL_CTX = ctx
+    pending = list(entries)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+            futures = {pool.submit(_worker, e, w): (e, w) for e, w in pending}
+            for fut in as_completed(futures):
+                try:
+                    done(fut.result())
+                    pending.remove(futures[fut])
+                except BrokenProcessPool:
+                    break
+    except BrokenProcessPool:
+        pass
+    # A worker died (native crash, out of memory, killed): run what is left one unit
+    # per process, so the culprit is named and every other unit is still analysed.
+    done_entries = {r.entry for r in results}
+    for e, w in pending:
+        if ctx.inputs[e][0] in done_entries:
+            continue
+        done(_isolated(ctx, e, w))
+    _POOL_CTX = None
+    return results
+
+
+def _isolated(ctx: UnitContext, entry: Path, words: frozenset[str]) -> UnitResult:
+    global _POOL_CTX
+    _POOL_CTX = ctx
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+            return pool.submit(_worker, entry, words).result()
+    except BrokenProcessPool:
+        display = ctx.inputs[entry][0]
+        return UnitResult(entry=display, errors=[FileError(display, "the analysis process crashed on this file")])
+
+
+def merge_findings(groups: Iterable[list[Finding]], vocab: Vocabulary) -> list[Finding]:
+    """One finding per (call, code): the data found by every unit, the first path kept."""
+    from gdpr_lint.findings import describe
+
+    merged: dict[tuple, Finding] = {}
+    for findings in groups:
+        for f in findings:
+            key = (f.path, f.span.line, f.span.column, f.code)
+            have = merged.get(key)
+            if have is None:
+                merged[key] = f
+                continue
+            added = [d for d in f.data if d not in have.data]
+            if not added:
+                continue
+            have.data.extend(added)
+            have.categories.extend(c for c in f.categories if c not in have.categories)
+            have.params = sorted(set(have.params) | set(f.params))
+            for cat, exprs in f.known.items():
+                have.known.setdefault(cat, []).extend(x for x in exprs if x not in have.known.get(cat, []))
+            ranks = {"low": 0, "medium": 1, "high": 2}
+            if ranks[f.confidence] > ranks[have.confidence]:
+                have.confidence = f.confidence
+            have.message, have.severity = describe(have.code, have.endpoint, have.data, have.categories,
+                                                   have.params, vocab)
+    return sorted(merged.values(), key=Finding.sort_key)
