@@ -1040,11 +1040,12 @@ class Frame:
             return [lab.extend(step, *par.path) for lab in arg.taints]
 
         ret_taints = set()
+        here = self.step(node, f"returned by the call of `{name}()`")
         for lab in summ.ret.taints:
             if isinstance(lab, Par):
                 ret_taints.update(arg_labels(lab.index, lab))
             else:
-                ret_taints.add(lab)
+                ret_taints.add(lab.extend(here))
         for ps in summ.sinks:
             for lab in arg_labels(ps.par.index, ps.par):
                 if isinstance(lab, Src):
