@@ -484,6 +484,10 @@ def explain_remaining(outcome: FixOutcome, remaining: list[Finding]) -> list[Fin
         if reason is not None:
             f.fixable = False
             f.fix_hint = f"--fix could not rewrite this call: {reason}."
+        else:  # rewritten, yet still reported: never claim a second --fix would help
+            f.fixable = False
+            f.fix_hint = ("--fix rewrote this call but the analysis still finds personal data reaching it; "
+                          "redact it by hand (gdpr_lint.runtime.pseudonymise) and please report this.")
     return remaining
 
 

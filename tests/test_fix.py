@@ -621,3 +621,20 @@ def test_import_added_on_the_header_matches_libcst_on_the_whole_module(source) -
         outs.append(run(command, AddImportsVisitor, module).code)
     assert outs[0] == outs[1]
     assert "from gdpr_lint.runtime import protect" in outs[0]
+
+
+def test_findings_left_after_a_fix_are_never_called_fixable() -> None:
+    from gdpr_lint.model import Finding, Span
+
+    def finding(callee: str, code: str = "GDPR001") -> Finding:
+        return Finding(code, "crm.py", Span(3, 5, 3, 40), "m", "medium", "high", function="follow_up",
+                       callee=callee, fixable=True)
+
+    kwargs_user = finding("client.chat.completions.create", "GDPR003")
+    outcome = fixmod.FixOutcome(unfixed=[fixmod.Unfixed(kwargs_user, "`user` comes in **kwargs")], written=["crm.py"])
+    still = finding("protect(client.chat.completions.create)")
+    left = fixmod.explain_remaining(outcome, [finding("client.chat.completions.create", "GDPR003"), still])
+    assert [f.fixable for f in left] == [False, False]
+    assert left[0].fix_hint == "--fix could not rewrite this call: `user` comes in **kwargs."
+    assert left[1].fix_hint.startswith("--fix rewrote this call but the analysis still finds personal data")
+    assert fixmod.summary(outcome, left, diff=False) == "No fixes applied. 2 findings are not auto-fixable (see the help: lines)."
