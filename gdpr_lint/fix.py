@@ -492,22 +492,19 @@ def explain_remaining(outcome: FixOutcome, remaining: list[Finding]) -> list[Fin
 
 
 def summary(outcome: FixOutcome, remaining: list[Finding], *, diff: bool) -> str:
-    n = len(outcome.fixed) if not diff else sum(len(ff.fixed) for ff in outcome.files)
-    files = len(outcome.written) if not diff else len(outcome.files)
-    s = "s" if n != 1 else ""
-    fs = "s" if files != 1 else ""
+    """`Fixed 3 findings in 2 files. 1 finding is not auto-fixable (see the help: lines).`"""
+    done = outcome.files if diff else [ff for ff in outcome.files if ff.display in outcome.written]
+    n = sum(len(ff.fixed) for ff in done)
+    where = f"{n} finding{'s' if n != 1 else ''} in {len(done)} file{'s' if len(done) != 1 else ''}"
     if diff:
-        text = f"Would fix {n} finding{s} in {files} file{fs}."
+        text = f"Would fix {where}."
         left = len(outcome.not_fixable) + len(outcome.unfixed)
     else:
-        if not diff and len(outcome.written) < len(outcome.files):
-            n = sum(len(ff.fixed) for ff in outcome.files if ff.display in outcome.written)
-            s = "s" if n != 1 else ""
-        text = f"Fixed {n} finding{s} in {files} file{fs}." if n or files else "No fixes applied."
+        text = f"Fixed {where}." if done else "No fixes applied."
         left = sum(1 for f in remaining if f.code in FIX_CODES and not f.fixable)
     if left:
         text += f" {left} finding{'s are' if left != 1 else ' is'} not auto-fixable" + (
-            " (see the help: lines)." if not diff else ".")
+            "." if diff else " (see the help: lines).")
     return text
 
 
