@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,9 +21,10 @@ from gdpr_lint.openai_api import (
     CLIENT_CLASSES, CLIENT_PASSTHROUGH_METHODS, FOREIGN_ROOTS, RESOURCE_VARIANTS, Endpoint,
 )
 from gdpr_lint.values import (
-    EMPTY, HASHED, SANITIZED, SCALAR, Client, Cls, Const, Ext, Flag, Func, Guess, Imported, Inst, LangChain,
-    Mod, Obj, Par, Partial, Person, Protected, Res, Src, Value, join, join_all,
+    EMPTY, HASHED, SANITIZED, SCALAR, Client, Cls, Const, Env, Ext, Flag, Func, Guess, Imported, Inst, LangChain,
+    Mod, Obj, Par, Partial, Person, Protected, Red, Res, Src, Value, join, join_all, redacted,
 )
+from gdpr_lint.model import ClientConfig
 from gdpr_lint.vocabulary import tokenize
 
 if TYPE_CHECKING:
@@ -56,6 +58,14 @@ MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "append
 ORM_ROW_METHODS = {"get", "first", "last", "all", "filter", "exclude", "order_by", "select_related",
                    "prefetch_related", "only", "defer", "distinct", "earliest", "latest", "using",
                    "get_object_or_404"}
+ROW_METHODS = {"fetchone", "fetchall", "fetchmany", "first", "one", "one_or_none", "all", "scalar", "scalars",
+               "scalar_one", "scalar_one_or_none", "mappings", "get", "filter", "filter_by", "where", "order_by",
+               "limit", "execute", "iterrows", "itertuples", "head", "tail", "sample", "to_dict", "records"}
+_SQL_SELECT = re.compile(r"\s*select\s+(?:distinct\s+)?(.+?)\s+from\s+([\w.\"`\[\]]+)", re.I | re.S)
+# Client constructor arguments that say where requests go (data residency).
+CLIENT_SETTINGS = ("base_url", "azure_endpoint", "data_residency", "websocket_base_url")
+DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's default (unless OPENAI_BASE_URL is set)
+ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop"}
 PASS_METHODS_KEEP_TAGS = {"copy", "strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "encode", "decode", "hexdigest", "digest", "text"}
 
 
@@ -68,6 +78,7 @@ class Hit:
     param: str
     label: Src
     scope: str  # the function in which the call sits
+    via: str = ""  # the sanitizer the data passed (protected flow, not a finding); "" when raw
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class ParamSink:
     kind: str
     param: str
     par: Par
+    via: str = ""
 
 
 @dataclass
@@ -89,9 +101,9 @@ class Summary:
 
 def strip_params(v: Value) -> Value:
     """Drop symbolic parameter labels (when a value leaves its function's context)."""
-    if not any(isinstance(t, Par) for t in v.taints):
+    if not any(isinstance(t, Par) or isinstance(t, Red) and isinstance(t.inner, Par) for t in v.taints):
         return v
-    return Value(frozenset(t for t in v.taints if isinstance(t, Src)), v.tags,
+    return Value(frozenset(t for t in v.taints if isinstance(t, Src) or isinstance(t, Red) and isinstance(t.inner, Src)), v.tags,
                  tuple((k, strip_params(x)) for k, x in v.fields) if v.fields else v.fields)
 
 
@@ -151,6 +163,54 @@ class Frame:
         return Src(expr=expr, category=category, confidence=confidence,
                    origin=self.step(node, note or f"`{expr}` ({label})"),
                    scope=self.scope, known=expr if known and self.comprehension_depth == 0 else None)
+
+    def emit(self, site: str, kind: str, param: str, lab, scope: str, via: str = "") -> None:
+        """Data reaching a request parameter: a hit for concrete data, a summary sink for a
+        parameter of this function. Redacted data (`via` a sanitizer) is a protected flow."""
+        if isinstance(lab, Red):
+            via, lab = lab.via, lab.inner
+        if isinstance(lab, Src):
+            self.hits.append(Hit(site, kind, param, lab, scope, via))
+        else:
+            self.sinks.append(ParamSink(site, kind, param, lab, via))
+
+    def client_config(self, node: ast.Call, kwargs, flavour: str,
+                      base: "tuple[ClientConfig, ...] | None" = None) -> "tuple[ClientConfig, ...] | None":
+        """Where a client built (or re-optioned with with_options) here sends requests."""
+        where = f"{self.src.display}:{node.lineno}"
+        out: list[ClientConfig] = []
+
+        def setting(name: str, v: Value) -> None:
+            if name not in CLIENT_SETTINGS:
+                return
+            envs = v.of(Env)
+            consts = v.of(Const)
+            if envs:
+                out.extend(ClientConfig(name, "environment", e.var, where) for e in envs)
+            elif consts:
+                out.extend(ClientConfig(name, "constant", s, where) for s in sorted(consts[0].strings))
+            else:
+                out.append(ClientConfig(name, "unknown", "", where))
+
+        for k, v, _ in kwargs:
+            if k is not None:
+                setting(k, v)
+            elif v.fields is not None:
+                for fk, fv in v.fields:
+                    setting(fk, fv)
+            else:
+                out.append(ClientConfig("", "unknown", "", where))  # **options we cannot see into
+        given = {c.setting for c in out}
+        if base is not None:
+            out = [c for c in base if c.setting not in given] + out
+        elif flavour == "<with_options>":
+            return tuple(out) if out else None
+        elif not given & {"base_url", "azure_endpoint", "data_residency", ""}:
+            if flavour.startswith("openai-azure"):
+                out.insert(0, ClientConfig("azure_endpoint", "environment", "AZURE_OPENAI_ENDPOINT", where))
+            else:
+                out.insert(0, ClientConfig("base_url", "default", DEFAULT_BASE_URL, where))
+        return tuple(dict.fromkeys(out))
 
     # ------------------------------------------------------------------ statements
 
@@ -623,6 +683,8 @@ class Frame:
 
     def key_evidence(self, key: str, v: Value, node: ast.AST) -> Value:
         """`{"email": x}`: the key says what x is when nothing else does."""
+        if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.JoinedStr)):
+            return v  # a literal or a nested structure (a JSON schema) is not the data itself
         v = self.materialise(v, node) if v.has(Person) else v
         if v.srcs() or v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const):
             return v
@@ -735,15 +797,15 @@ class Frame:
             if isinstance(t, Client):
                 api = True
                 if attr in CLIENT_PASSTHROUGH_METHODS:
-                    tags.add(Res(t.flavour, ("<" + attr + ">",), t.protected))
+                    tags.add(Res(t.flavour, ("<" + attr + ">",), t.protected, config=t.config))
                 else:
-                    tags.add(Res(t.flavour, (attr,), t.protected))
+                    tags.add(Res(t.flavour, (attr,), t.protected, config=t.config))
             elif isinstance(t, Res):
                 api = True
                 if attr in RESOURCE_VARIANTS:
-                    tags.add(Res(t.flavour, t.path, t.protected, t.confidence, t.variants + (attr,)))
+                    tags.add(Res(t.flavour, t.path, t.protected, t.confidence, t.variants + (attr,), t.config))
                 else:
-                    tags.add(Res(t.flavour, t.path + (attr,), t.protected, t.confidence, t.variants))
+                    tags.add(Res(t.flavour, t.path + (attr,), t.protected, t.confidence, t.variants, t.config))
             elif isinstance(t, Guess):
                 api = True
                 path = t.path + (attr,)
@@ -790,6 +852,10 @@ class Frame:
             tags.add(Guess((attr,), root))
         flags = {t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)}
         member = self.classify_member(recv, node.value, attr, node)
+        if recv.fields is not None and recv.has(Obj):
+            fv = recv.field(attr)  # an instance built with known constructor arguments
+            if fv is not None:
+                return Value(fv.taints | member.taints, fv.tags | frozenset(member.tags), fv.fields)
         taints = recv.taints | member.taints
         return Value(taints, frozenset(tags | flags | set(member.tags)))
 
@@ -797,6 +863,8 @@ class Frame:
         recv = self.eval(node.value)
         key = node.slice
         keyv = self.eval(key)
+        if Ext("os.environ") in recv.tags and isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return Value(tags=frozenset({Env(key.value)}))
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
             fv = recv.field(key.value)
             if fv is not None:
@@ -866,7 +934,10 @@ class Frame:
                     results.append(self.instantiate(ci, node, args, kwargs))
                     handled = True
             elif isinstance(t, Res) and t.path and t.path[-1].startswith("<"):
-                results.append(Value(tags=frozenset({Client(t.flavour, t.protected)})))  # with_options(...)
+                cfg = t.config if t.config is None else self.client_config(node, kwargs, t.flavour, t.config)
+                if t.config is None and t.path == ("<with_options>",):
+                    cfg = self.client_config(node, kwargs, "<with_options>")
+                results.append(Value(tags=frozenset({Client(t.flavour, t.protected, cfg)})))  # with_options(...)
                 handled = True
             elif isinstance(t, LangChain) and t.method == "<bound>":
                 results.append(Value(tags=frozenset({LangChain(t.kind, t.qualname, None, t.protected)})))
@@ -880,8 +951,41 @@ class Frame:
         # An unknown callable or a method on data: the result carries the inputs.
         return self.generic_call(node, recv, args, kwargs)
 
+    def sql_value(self, node: ast.Call) -> Value:
+        """`execute("SELECT email, name FROM customers")`: the rows hold what the query selects."""
+        if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+            return EMPTY
+        m = _SQL_SELECT.match(node.args[0].value)
+        if m is None:
+            return EMPTY
+        columns, table = m.group(1), m.group(2).split(".")[-1].strip('"`[]')
+        table_toks = tokenize(table)
+        person_table = self.vocab.owner_kind(table_toks) == "person"
+        out = EMPTY
+        for col in columns.split(","):
+            col = re.split(r"\s+as\s+|\s+", col.strip(), flags=re.I)[-1].split(".")[-1].strip('"`[]')
+            if col == "*":
+                if person_table:
+                    out = out.with_tags(Person(table))
+                continue
+            cm = self.vocab.classify(col, table_toks, "person" if person_table else None)
+            if cm is not None and cm.category.content:
+                out = Value(out.taints | {self.source(node.args[0], f"{table}.{col}", cm.category.key, cm.confidence,
+                                                      note=f"column `{table}.{col}` selected by SQL ({cm.category.label})",
+                                                      known=False)}, out.tags)
+        return out
+
     def generic_call(self, node: ast.Call, recv: Value | None, args: list[Value], kwargs) -> Value:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        sql = self.sql_value(node) if node.args else EMPTY
+        if sql != EMPTY:
+            if method in ("execute", "executemany") and isinstance(node.func.value, ast.Name):
+                # cursor.execute(sql); cursor.fetchall() - the cursor now yields those rows
+                old = self.lookup(node.func.value.id)
+                self.env[node.func.value.id] = Value(old.taints | sql.taints, old.tags | sql.tags)
+            return sql
+        if method in ROW_METHODS and recv is not None and (recv.has(Person) or recv.has(Obj)):
+            return Value(recv.taints, frozenset(t for t in recv.tags if isinstance(t, (Person, Obj))))
         if method is not None and recv is not None:
             if method in MUTATORS:
                 added = join_all([a for a in args] + [v for _, v, _ in kwargs])
@@ -967,19 +1071,21 @@ class Frame:
         project = self.project
         san = project.sanitizers
         if q in CLIENT_CLASSES:
-            return Value(tags=frozenset({Client(CLIENT_CLASSES[q])}))
+            return Value(tags=frozenset({Client(CLIENT_CLASSES[q], config=self.client_config(node, kwargs, CLIENT_CLASSES[q]))}))
+        if q in ENV_READERS and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            return Value(tags=frozenset({Env(node.args[0].value)}))
         if q in san.protect:
             inner = args[0] if args else EMPTY
             return project.protect_value(inner)
         if q in san.content or q in project.extra_sanitizers or q.split(".")[-1] in project.extra_sanitizers:
-            return Value(tags=frozenset({Flag(SANITIZED)}))
+            return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(SANITIZED)}))
         if "#" in q:
             cls, method = q.split("#", 1)
             if (cls, method) in san.content_methods:
-                return Value(tags=frozenset({Flag(SANITIZED)}))
+                return Value(self.redacted_inputs(f"{cls}.{method}", node, args, kwargs), frozenset({Flag(SANITIZED)}))
             return None
         if q in san.identity:
-            return Value(tags=frozenset({Flag(HASHED)}))
+            return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(HASHED)}))
         if q in project.catalogue.langchain_models:
             return Value(tags=frozenset({LangChain(project.catalogue.langchain_models[q], q)}))
         if q.startswith("langchain") and any(v.has(LangChain) for v in args + [kv for _, kv, _ in kwargs]):
@@ -1018,12 +1124,27 @@ class Frame:
                          frozenset({Inst(q)}))
         return None
 
+    def redacted_inputs(self, via: str, node: ast.Call, args: list[Value], kwargs) -> frozenset:
+        """What a sanitizer was given, marked as redacted by it (`known=` only names values)."""
+        vals = [self.materialise(a, n) for a, n in zip(args, node.args)]
+        vals += [self.materialise(v, n) for k, v, n in kwargs if k != "known"]
+        return redacted(join_all(vals).taints, via)
+
     def instantiate(self, ci: "ClassInfo", node: ast.Call, args, kwargs) -> Value:
         self_value = Value(tags=frozenset({Obj(ci.key)} | ({Person(self.text(node.func))} if ci.person else set())))
         init = self.project.class_method(ci, "__init__")
         if init is not None:
             self.apply(init, node, args, kwargs, self_value)
-        return self_value
+            return self_value
+        # generated constructor (dataclass, attrs, Pydantic, NamedTuple): arguments become fields
+        fields: dict[str, Value] = {}
+        for name, value in zip(ci.field_order, args):
+            fields[name] = value
+        for k, v, _ in kwargs:
+            if k is not None:
+                fields[k] = v
+        taints = join_all(v.plain() for v in list(fields.values()) + [v for k, v, _ in kwargs if k is None]).taints
+        return Value(taints, self_value.tags, tuple(fields.items()) if fields else None)
 
     def apply(self, fi: "FunctionInfo", node: ast.Call, args: list[Value], kwargs, bound_self: Value | None) -> Value:
         """Apply a project function's summary at this call."""
@@ -1039,31 +1160,36 @@ class Frame:
             step = self.step(node, f"passed to `{name}()` as `{fi.param_names[i]}`")
             return [lab.extend(step, *par.path) for lab in arg.taints]
 
+        def substitute(lab) -> list:
+            if isinstance(lab, Par):
+                return arg_labels(lab.index, lab)
+            if isinstance(lab, Red) and isinstance(lab.inner, Par):
+                return list(redacted(arg_labels(lab.inner.index, lab.inner), lab.via))
+            return [lab]
+
         ret_taints = set()
         here = self.step(node, f"returned by the call of `{name}()`")
         for lab in summ.ret.taints:
-            if isinstance(lab, Par):
-                ret_taints.update(arg_labels(lab.index, lab))
+            if isinstance(lab, Par) or isinstance(lab, Red) and isinstance(lab.inner, Par):
+                ret_taints.update(substitute(lab))
             else:
                 ret_taints.add(lab.extend(here))
         for ps in summ.sinks:
             for lab in arg_labels(ps.par.index, ps.par):
-                if isinstance(lab, Src):
-                    self.hits.append(Hit(ps.site, ps.kind, ps.param, lab, project.sites[ps.site].function_key))
-                else:
-                    self.sinks.append(ParamSink(ps.site, ps.kind, ps.param, lab))
+                self.emit(ps.site, ps.kind, ps.param, lab, project.sites[ps.site].function_key, ps.via)
         for i, added in summ.mutations.items():
             if i < len(node.args) and (i - (1 if bound_self is not None and fi.is_method else 0)) >= 0:
                 pos = i - (1 if bound_self is not None and fi.is_method else 0)
                 if pos < len(node.args):
                     sub = set()
                     for lab in added.taints:
-                        sub.update(arg_labels(lab.index, lab) if isinstance(lab, Par) else [lab])
+                        sub.update(substitute(lab))
                     self.update_target(node.args[pos], Value(frozenset(sub)), node)
         tags = set(summ.ret.tags)
         if bound_self is not None and fi.name == "__init__":
             tags = set()
-        return Value(frozenset(ret_taints), frozenset(tags), summ.ret.fields if not summ.ret.pars() else None)
+        symbolic = summ.ret.pars() or any(isinstance(t, Red) and isinstance(t.inner, Par) for t in summ.ret.taints)
+        return Value(frozenset(ret_taints), frozenset(tags), summ.ret.fields if not symbolic else None)
 
     # ------------------------------------------------------------------ annotations
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from gdpr_lint.interpreter import Frame, Hit, ParamSink, Summary, endpoint_params, strip_params
-from gdpr_lint.model import CallSite, FileError, FlowStep, Span
+from gdpr_lint.model import CallSite, ClientConfig, FileError, FlowStep, Span
 from gdpr_lint.openai_api import CLIENT_CLASSES, Endpoint, catalogue, sanitizers
 from gdpr_lint.source import SourceError, SourceFile, read_source
 from gdpr_lint.values import (
@@ -31,6 +31,21 @@ GUESS_ROOTS = frozenset({
     "vector_stores", "conversations", "fine_tuning", "batches", "uploads",
 })
 MAX_EXTRA_MODULES = 2000
+PROTECT = "gdpr_lint.runtime.protect"
+
+
+def store_argument(node: ast.Call) -> str:
+    """The request's store= argument: "true" / "false" when literal, "dynamic" otherwise, "" when absent."""
+    for kw in node.keywords:
+        if kw.arg == "store":
+            if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, bool):
+                return "true" if kw.value.value else "false"
+            return "dynamic"
+        if kw.arg is None and isinstance(kw.value, ast.Dict):
+            for k in kw.value.keys:
+                if isinstance(k, ast.Constant) and k.value == "store":
+                    return "dynamic"
+    return ""
 INITIALISERS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__", "__aenter__", "initialize", "initialise"})
 
 
@@ -93,6 +108,7 @@ class ClassInfo:
     field_categories: dict[str, str] = field(default_factory=dict)
     store_state: str = "new"
     deps: frozenset = frozenset()
+    field_order: list[str] = field(default_factory=list)  # declared fields (dataclass / model constructors)
 
 
 @dataclass
@@ -369,6 +385,7 @@ class Project:
                         ci.attrs[t.id] = v
                         if isinstance(stmt.value, ast.Call):
                             fields.append((t.id, stmt.value.func))
+        ci.field_order = [f for f, ann in fields if ann is not None and not isinstance(ann, ast.Call)]
         # A class whose fields are personal is a person record (dataclass, Pydantic, ORM model).
         kind = "person" if ci.person else None
         for fname, ann in fields:
@@ -556,7 +573,7 @@ class Project:
         tags: set = set()
         for t in inner.tags:
             if isinstance(t, Client):
-                tags.add(Client(t.flavour, True))
+                tags.add(Client(t.flavour, True, t.config))
             elif isinstance(t, Res):
                 tags.add(Protected(t))
             elif isinstance(t, Guess):
@@ -620,23 +637,32 @@ class Project:
         if found is None:
             return None
         endpoint_name, flavour, ep, protected, confidence = found
-        site_key = self.record_site(frame, node, endpoint_name, flavour, protected, confidence, ep)
+        site_key = self.record_site(frame, node, endpoint_name, flavour, protected, confidence, ep,
+                                    client=self.client_of(fval, kwargs))
         for pname, value, vnode in self.request_arguments(ep, node, args, kwargs, flavour):
             kind = None
             if pname in ep.identity:
                 kind = "identity"
-            elif (pname in ep.content or "*" in ep.content or pname == "**") and not protected:
+            elif pname in ep.content or "*" in ep.content or pname == "**":
                 kind = "content"
             if kind is None:
                 continue
+            # protect(...) pseudonymises the content: a protected flow, not a finding
+            via = PROTECT if protected and kind == "content" else ""
             value = frame.materialise(value, vnode) if kind == "content" else value
             sink_step = frame.step(vnode, f"sent as `{pname}` to {endpoint_name}")
             for lab in value.taints:
-                if isinstance(lab, Src):
-                    frame.hits.append(Hit(site_key, kind, pname, lab.extend(sink_step), frame.scope))
-                else:
-                    frame.sinks.append(ParamSink(site_key, kind, pname, lab.extend(sink_step)))
+                frame.emit(site_key, kind, pname, lab.extend(sink_step), frame.scope, via)
         return Value(tags=frozenset({Inst("openai.response")}))
+
+    def client_of(self, fval: Value, kwargs) -> tuple[ClientConfig, ...]:
+        """The configuration of the client(s) a request goes through; unknown when not resolved."""
+        configs = [t.config for t in fval.tags if isinstance(t, Res)]
+        configs += [t.inner.config for t in fval.tags if isinstance(t, Protected) and isinstance(t.inner, Res)]
+        out = [c for cfg in configs if cfg for c in cfg]
+        if not configs or any(cfg is None for cfg in configs):
+            out.append(ClientConfig("", "unknown"))
+        return tuple(dict.fromkeys(out))
 
     def request_arguments(self, ep: Endpoint, node: ast.Call, args, kwargs, flavour: str):
         if flavour == "langchain":
@@ -662,7 +688,7 @@ class Project:
         return None
 
     def record_site(self, frame: Frame, node: ast.Call, endpoint: str, flavour: str, protected: bool,
-                    confidence: str, ep: Endpoint) -> str:
+                    confidence: str, ep: Endpoint, client: tuple[ClientConfig, ...] = ()) -> str:
         src = frame.src
         key = f"{src.display}:{node.lineno}:{node.col_offset}"
         if key not in self.sites:
@@ -680,11 +706,12 @@ class Project:
             site = CallSite(path=src.display, span=span, endpoint=endpoint, flavour=flavour,
                             confidence=confidence, protected=protected,
                             function=frame.func.qualname if frame.func else "", text=callee,
-                            statement_lines=lines)
+                            statement_lines=lines, client=client, store=store_argument(node))
             self.sites[key] = SiteInfo(site, frame.module, frame.scope, ep, node)
         else:
             existing = self.sites[key].site
             existing.protected = existing.protected and protected
+            existing.client = tuple(dict.fromkeys(existing.client + client))
         return key
 
     # ------------------------------------------------------------------ driver

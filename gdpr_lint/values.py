@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from gdpr_lint.model import FlowStep
+from gdpr_lint.model import ClientConfig, FlowStep
 
 MAX_PATH = 24
 
@@ -44,7 +44,28 @@ class Par:
         return replace(self, path=(self.path + steps)[-MAX_PATH:])
 
 
-Label = Src | Par
+@dataclass(frozen=True)
+class Red:
+    """Personal data that was redacted (or hashed) on its way: `inner` passed through `via`,
+    a sanitizer's qualified name. Not a leak; kept so the data map can list protected flows."""
+
+    inner: "Src | Par"
+    via: str
+
+    @property
+    def path(self) -> tuple[FlowStep, ...]:
+        return self.inner.path
+
+    def extend(self, *steps: FlowStep) -> "Red":
+        return Red(self.inner.extend(*steps), self.via)
+
+
+def redacted(labels: Iterable, via: str) -> frozenset:
+    """The labels of a sanitizer's inputs, marked as redacted by `via` (already redacted ones stay)."""
+    return frozenset(lab if isinstance(lab, Red) else Red(lab, via) for lab in labels)
+
+
+Label = Src | Par | Red
 
 
 # --- object tags --------------------------------------------------------------------
@@ -83,6 +104,15 @@ class Imported:
 class Client:
     flavour: str  # openai-v1 | openai-v1-async | openai-azure | openai-azure-async
     protected: bool = False
+    # where the client sends requests (base_url, azure_endpoint, ...); None: not known here
+    config: "tuple[ClientConfig, ...] | None" = None
+
+
+@dataclass(frozen=True)
+class Env:
+    """The value is read from this environment variable (os.environ / os.getenv)."""
+
+    var: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +124,7 @@ class Res:
     protected: bool = False
     confidence: str = "high"
     variants: tuple[str, ...] = ()  # with_raw_response / with_streaming_response
+    config: "tuple[ClientConfig, ...] | None" = None  # of the client it was reached from
 
 
 @dataclass(frozen=True)

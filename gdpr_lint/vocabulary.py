@@ -28,6 +28,14 @@ def tokenize(identifier: str) -> tuple[str, ...]:
     return tuple(t for t in _SPLIT.split(text) if t)
 
 
+# Container words: with a person word before them they name a record about a person.
+RECORD_HEADS = frozenset({
+    "row", "rows", "record", "records", "data", "info", "details", "obj", "dict", "entry", "entries",
+    "doc", "docs", "document", "json", "payload", "instance", "object", "df", "dataframe", "frame",
+    "list", "dump", "export", "csv", "file", "profile", "profiles", "dto", "item", "items",
+})
+
+
 @dataclass(frozen=True)
 class Category:
     key: str
@@ -107,6 +115,8 @@ class Vocabulary:
             return "person"
         if head in self.non_person_owners:
             return "thing"
+        if head in RECORD_HEADS and any(t in self.person_owners for t in toks[:-1]):
+            return "person"  # customer_row, patient_record, user_data
         return None
 
     # --- identifiers ----------------------------------------------------------------

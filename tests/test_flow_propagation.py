@@ -406,7 +406,6 @@ def test_generator_yields_and_closures(write):
     assert_marked(root)
 
 
-@pytest.mark.xfail(strict=True, reason="dataclass instances built without __init__ do not carry their constructor arguments")
 def test_dataclass_constructor_arguments(write):
     root = write({"crm/drafts.py": """
         from dataclasses import dataclass

@@ -328,7 +328,6 @@ def test_whole_records_serialised(write):
     assert_marked(root)
 
 
-@pytest.mark.xfail(strict=True, reason="SQL text is not read: SELECT * FROM customers does not make its rows personal")
 def test_rows_of_a_person_table_are_records(write):
     root = write({"crm/report.py": '''
         import json
@@ -347,7 +346,6 @@ def test_rows_of_a_person_table_are_records(write):
     assert_marked(root)
 
 
-@pytest.mark.xfail(strict=True, reason="owner_kind looks only at the head token: customer_row is not a person record")
 def test_person_modifier_on_a_container_name(write):
     root = write({"crm/report.py": chat_app("customer_row", "json.dumps(customer_row)", "GDPR001")
                   .replace("from openai", "import json\nfrom openai")})
