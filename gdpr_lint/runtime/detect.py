@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import threading
 import unicodedata
 from typing import Any, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
@@ -99,8 +98,7 @@ def _kw(*words: str) -> Any:
             parts.append(re.escape(w[:-1]) + r"(?!\w)")
         else:
             parts.append(re.escape(w))
-    # no leading look-behind, so that the regex engine can skip ahead by first
-    # character; the word-start condition is checked in _keywords()
+    # no leading look-behind; the word-start condition is checked in _last_keyword()
     return _lazy("(?:" + "|".join(parts) + ")")
 
 
@@ -129,9 +127,6 @@ _NEVER = _lazy(r"(?!x)x")
 _WINDOW = 40
 
 
-_tls = threading.local()
-
-
 def _lower_same_len(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):  # a few characters lower-case to two code points
@@ -139,39 +134,24 @@ def _lower_same_len(text: str) -> str:
     return low
 
 
-def _keywords(text: str, rx: Any) -> Tuple[List[int], List[int]]:
-    """Start and end offsets of ``rx``'s context words in ``text``, computed once
-    per text and keyword class (the cache lives for one :func:`detect` call)."""
-    cache = getattr(_tls, "ctx", None)
-    if cache is None or cache[0] is not text:
-        cache = _tls.ctx = (text, _lower_same_len(text), {})
-    found = cache[2].get(rx)
-    if found is None:
-        starts, ends = [], []
-        low = cache[1]
-        for m in rx.finditer(low):
-            i = m.start()
-            if i and _isword(low[i - 1]):
-                continue  # keywords match at a word start only
-            starts.append(i)
-            ends.append(m.end())
-        found = cache[2][rx] = (starts, ends)
-    return found
-
-
-def _nearest(text: str, start: int, rx: Any) -> int:
-    """End of the closest context word of ``rx`` inside the window before ``start``, or -1."""
-    starts, ends = _keywords(text, rx)
-    i = bisect.bisect_right(ends, start) - 1
-    if i >= 0 and starts[i] >= start - _WINDOW:
-        return ends[i]
-    return -1
+def _last_keyword(text: str, lo: int, window: str, rx: Any) -> int:
+    """End (in ``window``) of the last context word of ``rx`` starting a word, or -1."""
+    best = -1
+    for m in rx.finditer(window):
+        i = m.start()
+        before = window[i - 1] if i else (text[lo - 1] if lo else "")
+        if before and (before.isalnum() or before == "_"):
+            continue  # keywords match at a word start only
+        best = m.end()
+    return best
 
 
 def _context(text: str, start: int, pos: Any, neg: Any) -> int:
     """+1 if the closest context word before ``start`` confirms, -1 if it rejects, 0 if none."""
-    best_pos = _nearest(text, start, pos)
-    best_neg = _nearest(text, start, neg)
+    lo = max(0, start - _WINDOW)
+    window = _lower_same_len(text[lo:start])
+    best_pos = _last_keyword(text, lo, window, pos)
+    best_neg = _last_keyword(text, lo, window, neg)
     if best_pos < 0 and best_neg < 0:
         return 0
     return 1 if best_pos >= best_neg else -1
@@ -270,6 +250,26 @@ def _candidates(rx: Any, text: str, validate: Any, taken: Optional[bytearray] = 
         pos = hit[1]
 
 
+_iban_shapes: dict[Tuple[str, str], bool] = {}
+_national_iban_checks: dict[str, bool] = {}
+
+
+def _has_national_iban_check(country: str) -> bool:
+    """Does python-stdnum check a national check digit inside this country's IBANs?"""
+    found = _national_iban_checks.get(country)
+    if found is None:
+        import importlib.util
+
+        try:
+            found = importlib.util.find_spec(f"stdnum.{country.lower()}.iban") is not None
+        except (ImportError, ValueError):
+            found = False
+        _national_iban_checks[country] = found
+    return found
+_SHAPE = _lazy(r"\d")
+_LETTERS = _lazy(r"[A-Z]")
+
+
 def _ibans(text: str) -> Iterator[Span]:
     iban = _sn("iban")
 
@@ -277,11 +277,19 @@ def _ibans(text: str) -> Iterator[Span]:
         compact = s.replace(" ", "")
         if len(compact) < 15:
             return None
-        # ISO 13616 mod-97 first (cheap), then stdnum's per-country format check
+        # ISO 13616 mod-97 first (cheap), then stdnum's per-country format check.
         rearranged = compact[4:] + compact[:4]
         if int("".join(str(int(c, 36)) for c in rearranged)) % 97 != 1:
             return None
-        return compact if iban.is_valid(compact) else None
+        # The format check depends only on the country and the shape of the
+        # account part (digits / letters), not on the digits themselves.
+        shape = (compact[:2], _SHAPE.sub("9", _LETTERS.sub("A", compact[4:])))
+        ok = _iban_shapes.get(shape)
+        if ok is None:
+            ok = bool(iban.is_valid(compact))
+            if len(_iban_shapes) < 512 and not _has_national_iban_check(shape[0]):
+                _iban_shapes[shape] = ok
+        return compact if ok else None
 
     for start, end, compact in _candidates(_IBAN, text, valid):
         yield Span(start, end, "IBAN", compact, P_IBAN)
@@ -335,6 +343,11 @@ _NL_9 = _lazy(r"(\d(?<![\w+/.\-]\d)(?:\d{3}\.?\d{2}\.?\d{3}|\d{2} \d{3} \d{3}))(
 _CVR_8 = _lazy(r"(\d(?<![\w+/.\-]\d)\d ?\d{2} ?\d{2} ?\d{2})(?![\w]|[-/.]\d)")
 
 
+def _day_month_ok(digits: str) -> bool:
+    """Cheap pre-check of a DDMMYY date before python-stdnum's full check."""
+    return 1 <= int(digits[0:2]) <= 31 and 1 <= int(digits[2:4]) <= 12
+
+
 def _cpr_mod11_ok(digits: str) -> bool:
     weights = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
     return sum(w * (ord(c) - 48) for w, c in zip(weights, digits)) % 11 == 0
@@ -364,20 +377,23 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
         if cpr is None:
             cpr = _sn("dk.cpr")
             se = _sn("se.personnummer")
-        dk_ok = sep != "+" and _valid(cpr, digits)
-        se_ok = _valid(se, m.group(1) + (sep or "-") + m.group(3))
-        if not (dk_ok or se_ok):
-            continue
+        strength = 2 if sep else 1
         ctx_dk = _context(text, m.start(), _POS_CPR, _NEG_NUMBER)
         ctx_se = _context(text, m.start(), _POS_SE, _NEG_NUMBER)
-        strength = 2 if sep else 1
-        # Denmark first: a value valid as both is a CPR unless Swedish context says otherwise.
-        if dk_ok and not (se_ok and ctx_se > 0 and ctx_dk <= 0 and "cpr" not in text[max(0, m.start() - _WINDOW):m.start()].lower()):
+        if ctx_dk < 0 and ctx_se < 0:
+            continue  # "faktura 070761-4285": rejected whatever it is
+        dk_ok = sep != "+" and _day_month_ok(digits) and _valid(cpr, digits)
+        # Denmark first: a value valid as both is a CPR unless Swedish context says
+        # otherwise, so the Swedish check only runs when it can change the outcome.
+        if dk_ok and not (ctx_se > 0 and ctx_dk <= 0):
             if _accept(strength, ctx_dk):
                 yield Span(m.start(), m.end(), "CPR", digits, P_NATIONAL)
             continue
-        if se_ok and _accept(strength, ctx_se):
-            yield Span(m.start(), m.end(), "SE_PNR", se.compact(m.group(0)), P_NATIONAL)
+        se_value = m.group(1) + (sep or "-") + m.group(3)
+        if _valid(se, se_value) and _accept(strength, ctx_se):
+            yield Span(m.start(), m.end(), "SE_PNR", se.compact(se_value), P_NATIONAL)
+        elif dk_ok and _accept(strength, ctx_dk):
+            yield Span(m.start(), m.end(), "CPR", digits, P_NATIONAL)
     for m in _SE_12.finditer(text):
         if not free(m.start()):
             continue
@@ -958,7 +974,6 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
         for start, end, etype in detector(text):
             label = entity_type_for_category(etype)
             spans.append(Span(int(start), int(end), label, canonical(label, text[start:end]), P_CUSTOM))
-    _tls.ctx = None  # do not keep the text around
     if len(spans) < 2:
         return spans
     return resolve(spans)

@@ -111,7 +111,8 @@ class _RequestPseudonymiser:
     def __init__(self, ctx: _CallContext) -> None:
         self.ctx = ctx
         self.conv = ctx.conversation
-        self.findings: List[Finding] = []
+        # keyed fingerprints are only computed when the audit log is on
+        self.findings: Optional[List[Finding]] = [] if audit.enabled() else None
         self.json_mode = False
 
     def text(self, s: str) -> str:
@@ -170,8 +171,9 @@ class _RequestPseudonymiser:
         spans = detect(s, config.settings(), self.ctx.known)
         if not spans:
             return s
-        for sp in spans:
-            self.findings.append(Finding(sp.type, "pseudonymous_id", self.conv.fingerprint_of(sp.type, sp.canonical)))
+        if self.findings is not None:
+            for sp in spans:
+                self.findings.append(Finding(sp.type, "pseudonymous_id", self.conv.fingerprint_of(sp.type, sp.canonical)))
         return pseudonymous_id(s, tenant=self.conv.tenant or None)
 
     def walk(self, node: Any, key: Optional[str] = None) -> Any:
@@ -264,7 +266,7 @@ class _Protection:
                 json_mode = _json_mode(decoded)
                 p = _RequestPseudonymiser(ctx)
                 new_obj = p.walk(decoded)
-                findings = p.findings
+                findings = p.findings or []
                 new_body = json.dumps(new_obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
                 headers = _strip(request.headers, "content-length")
                 new_request = self.mod.Request(
