@@ -444,3 +444,25 @@ def test_custom_detector_and_policy(client: Any, api: Any) -> None:
 def test_protect_rejects_other_targets() -> None:
     with pytest.raises(TypeError):
         protect(print)
+
+
+def test_known_values_may_be_none_or_non_strings(client: Any, api: Any) -> None:
+    import datetime
+
+    known = {"name": None, "email": EMAIL, "member_no": 48213, "birth_date": datetime.date(1961, 7, 7), "phones": [PHONE, None]}
+    reply = protect(client.chat.completions.create, known=known)(
+        model="m", messages=user(f"Medlem 48213, født 1961-07-07, {EMAIL}, {PHONE}")
+    )
+    assert reply.choices[0].message.content == f"Medlem 48213, født 1961-07-07, {EMAIL}, {PHONE}"
+    body = api.bodies()[-1]
+    assert "48213" not in body and "1961-07-07" not in body
+    assert_no_personal(api.bodies())
+
+
+def test_identifier_fields_get_pseudonymous_ids(client: Any, api: Any) -> None:
+    protect(client.chat.completions.create)(model="m", messages=user("hej"), user=EMAIL, safety_identifier="tenant-42")
+    body = api.last_json()
+    assert body["user"] == pseudonymous_id(EMAIL)  # personal: replaced by the keyed id
+    assert body["safety_identifier"] == "tenant-42"  # not personal: left alone
+    protect(client.chat.completions.create)(model="m", messages=user("hej"), user=pseudonymous_id(EMAIL))
+    assert api.last_json()["user"] == pseudonymous_id(EMAIL)  # already pseudonymous: unchanged
