@@ -21,14 +21,11 @@ Importing this package is cheap: the OpenAI adapter, ``phonenumbers`` and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional, TypeVar
+from typing import Any, Mapping, Optional, TypeVar
 
 from .config import ENV_KEY, Action, Detector, configure
 from .errors import ConfigurationError, PseudonymisationError
 from .vault import Conversation, current_conversation, pseudonymous_id
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 __all__ = [
     "protect",

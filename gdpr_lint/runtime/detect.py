@@ -22,7 +22,7 @@ import re
 import unicodedata
 from typing import Any, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from .config import Detector, Settings
+from .config import Settings
 
 __all__ = ["Span", "detect", "KnownValues", "canonical", "entity_type_for_category", "resolve"]
 
@@ -348,13 +348,7 @@ def _day_month_ok(digits: str) -> bool:
     return 1 <= int(digits[0:2]) <= 31 and 1 <= int(digits[2:4]) <= 12
 
 
-def _cpr_mod11_ok(digits: str) -> bool:
-    weights = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
-    return sum(w * (ord(c) - 48) for w, c in zip(weights, digits)) % 11 == 0
-
-
 def _nationals(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
-    cpr = se = None
     mine: List[Tuple[int, int]] = []  # found here: a CPR also has the shape of a Finnish HETU
 
     def free(i: int) -> bool:
@@ -368,7 +362,8 @@ def _nationals(text: str, taken: Optional[bytearray] = None, low: Optional[str] 
 
 
 def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
-    cpr = se = None
+    cpr: Any = None
+    se: Any = None
     for m in _DDMMYY_4.finditer(text):
         if not free(m.start()):
             continue
@@ -612,7 +607,7 @@ def canonical(entity_type: str, value: str) -> str:
         return value.strip().upper()
     if entity_type == "SE_PNR":
         try:
-            return _sn("se.personnummer").compact(value)
+            return str(_sn("se.personnummer").compact(value))
         except Exception:
             return re.sub(r"\D", "", value)
     if entity_type == "IP":
@@ -633,7 +628,7 @@ def _phone_e164(value: str, region: str = "DK") -> Optional[str]:
         return None
     if not pn.is_possible_number(num):
         return None
-    return pn.format_number(num, pn.PhoneNumberFormat.E164)
+    return str(pn.format_number(num, pn.PhoneNumberFormat.E164))
 
 
 # ---------------------------------------------------------------------------

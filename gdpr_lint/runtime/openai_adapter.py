@@ -348,7 +348,7 @@ class _Protection:
 
 
 def _make_sync(mod: Any) -> Tuple[type, type, type]:
-    class SSEStream(mod.SyncByteStream):  # type: ignore[misc, name-defined]
+    class SSEStream(mod.SyncByteStream):  # type: ignore[misc]
         def __init__(self, prot: _Protection, request: Any, response: Any, ctx: _CallContext, json_mode: bool) -> None:
             self._prot, self._request, self._response, self._ctx = prot, request, response, ctx
             self._rw = prot.sse_rewriter(request, ctx, json_mode)
@@ -367,7 +367,7 @@ def _make_sync(mod: Any) -> Tuple[type, type, type]:
         def close(self) -> None:
             self._response.close()
 
-    class RawStream(mod.SyncByteStream):  # type: ignore[misc, name-defined]
+    class RawStream(mod.SyncByteStream):  # type: ignore[misc]
         def __init__(self, response: Any) -> None:
             self._response = response
 
@@ -377,7 +377,7 @@ def _make_sync(mod: Any) -> Tuple[type, type, type]:
         def close(self) -> None:
             self._response.close()
 
-    class Transport(mod.BaseTransport):  # type: ignore[misc, name-defined]
+    class Transport(mod.BaseTransport):  # type: ignore[misc]
         def __init__(self, prot: _Protection) -> None:
             self.prot = prot
 
@@ -407,7 +407,7 @@ def _make_sync(mod: Any) -> Tuple[type, type, type]:
 
 
 def _make_async(mod: Any) -> Tuple[type, type, type]:
-    class SSEStream(mod.AsyncByteStream):  # type: ignore[misc, name-defined]
+    class SSEStream(mod.AsyncByteStream):  # type: ignore[misc]
         def __init__(self, prot: _Protection, request: Any, response: Any, ctx: _CallContext, json_mode: bool) -> None:
             self._prot, self._request, self._response, self._ctx = prot, request, response, ctx
             self._rw = prot.sse_rewriter(request, ctx, json_mode)
@@ -426,7 +426,7 @@ def _make_async(mod: Any) -> Tuple[type, type, type]:
         async def aclose(self) -> None:
             await self._response.aclose()
 
-    class RawStream(mod.AsyncByteStream):  # type: ignore[misc, name-defined]
+    class RawStream(mod.AsyncByteStream):  # type: ignore[misc]
         def __init__(self, response: Any) -> None:
             self._response = response
 
@@ -437,7 +437,7 @@ def _make_async(mod: Any) -> Tuple[type, type, type]:
         async def aclose(self) -> None:
             await self._response.aclose()
 
-    class Transport(mod.AsyncBaseTransport):  # type: ignore[misc, name-defined]
+    class Transport(mod.AsyncBaseTransport):  # type: ignore[misc]
         def __init__(self, prot: _Protection) -> None:
             self.prot = prot
 
@@ -570,7 +570,7 @@ def protect(
 
     if inspect.iscoroutinefunction(target):
 
-        @functools.wraps(target)  # type: ignore[arg-type]
+        @functools.wraps(target)
         async def protected_async(*args: Any, **kwargs: Any) -> Any:
             method = bind(audit.call_site(1))
             try:

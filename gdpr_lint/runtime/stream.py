@@ -123,10 +123,10 @@ class _Handler:
     def __init__(self, conv: Conversation, json_mode: bool) -> None:
         self.conv = conv
         self.json_mode = json_mode
-        self.buffers: Dict[tuple, TokenStream] = {}
+        self.buffers: Dict[Tuple[Any, ...], TokenStream] = {}
         self.count = 0
 
-    def stream_for(self, key: tuple, escape: bool) -> TokenStream:
+    def stream_for(self, key: Tuple[Any, ...], escape: bool) -> TokenStream:
         ts = self.buffers.get(key)
         if ts is None:
             ts = self.buffers[key] = TokenStream(_reid_fn(self.conv, escape))
@@ -147,7 +147,7 @@ class _Handler:
         return self.count + sum(ts.count for ts in self.buffers.values())
 
 
-def _set_path(target: dict, path: tuple, rest: str) -> None:
+def _set_path(target: Dict[str, Any], path: Tuple[Any, ...], rest: str) -> None:
     node: Any = target
     for i, step in enumerate(path[:-1]):
         nxt = path[i + 1]
@@ -184,7 +184,7 @@ class ChatHandler(_Handler):
         super().__init__(conv, json_mode)
         self.template: Dict[str, Any] = {}
 
-    def _walk(self, node: dict, path: tuple) -> None:
+    def _walk(self, node: Dict[str, Any], path: Tuple[Any, ...]) -> None:
         for k, v in list(node.items()):
             if k in _STRUCTURAL:
                 continue
@@ -199,7 +199,7 @@ class ChatHandler(_Handler):
                         idx = item.get("index", pos)
                         self._walk(item, path + (k, ("i", idx)))
 
-    def _flush_choice(self, idx: Any, payload: dict) -> None:
+    def _flush_choice(self, idx: Any, payload: Dict[str, Any]) -> None:
         for key, ts in self.buffers.items():
             if key[0] == idx and ts.pending:
                 _set_path(payload, key[1:], ts.flush())
@@ -238,13 +238,13 @@ class ResponsesHandler(_Handler):
 
     def __init__(self, conv: Conversation, json_mode: bool) -> None:
         super().__init__(conv, json_mode)
-        self.last: Dict[tuple, dict] = {}
+        self.last: Dict[Tuple[Any, ...], Dict[str, Any]] = {}
 
     @staticmethod
-    def _key(obj: dict, base: str) -> tuple:
+    def _key(obj: Dict[str, Any], base: str) -> Tuple[Any, ...]:
         return (base, obj.get("item_id"), obj.get("output_index"), obj.get("content_index"), obj.get("summary_index"))
 
-    def _synthetic(self, key: tuple) -> dict:
+    def _synthetic(self, key: Tuple[Any, ...]) -> Dict[str, Any]:
         ev = copy.copy(self.last[key])
         ev["delta"] = self.buffers[key].flush()
         if "logprobs" in ev:
@@ -254,18 +254,18 @@ class ResponsesHandler(_Handler):
         return ev
 
     @staticmethod
-    def _closes(obj: dict, key: tuple) -> bool:
+    def _closes(obj: Dict[str, Any], key: Tuple[Any, ...]) -> bool:
         t = obj.get("type")
         if t in _TERMINAL:
             return True
         base, item_id, output_index, content_index, summary_index = key
         if t == base + ".done":
-            return (obj.get("item_id"), obj.get("output_index"), obj.get("content_index"), obj.get("summary_index")) == (
-                item_id, output_index, content_index, summary_index)
+            return bool((obj.get("item_id"), obj.get("output_index"), obj.get("content_index"), obj.get("summary_index")) == (
+                item_id, output_index, content_index, summary_index))
         if t == "response.output_item.done":
-            return obj.get("output_index") == output_index
+            return bool(obj.get("output_index") == output_index)
         if t in ("response.content_part.done", "response.reasoning_summary_part.done"):
-            return obj.get("output_index") == output_index and obj.get("item_id", item_id) == item_id
+            return bool(obj.get("output_index") == output_index and obj.get("item_id", item_id) == item_id)
         return False
 
     def event(self, obj: Any) -> List[Any]:
