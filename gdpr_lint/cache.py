@@ -53,7 +53,7 @@ class Cache:
         h = hashlib.sha256()
         for part in (str(FORMAT), __version__, rules_fingerprint(), settings_fp, str(entry), entry_hash,
                      ",".join(sorted(words))):
-            h.update(part.encode())
+            h.update(part.encode("utf-8", "surrogateescape"))  # file names need not be UTF-8
             h.update(b"\0")
         return h.hexdigest()
 

@@ -24,7 +24,23 @@ def display_path(path: Path, cwd: Path) -> str:
         rel = str(path)
     if rel.startswith(".." + os.sep) or rel == "..":
         rel = str(path)
-    return rel.replace(os.sep, "/")
+    return printable_path(rel.replace(os.sep, "/"))
+
+
+def printable_path(text: str) -> str:
+    """A name that is not valid UTF-8 (or holds control characters) is shown escaped,
+    so reports stay printable and one line per file: b"bad\xffname.py" -> bad\xffname.py."""
+    if text.isprintable():  # also False for the surrogates that stand for undecodable bytes
+        return text
+    return "".join(_escape_char(c) for c in text)
+
+
+def _escape_char(c: str) -> str:
+    if "\udc80" <= c <= "\udcff":  # an undecodable byte kept by the file system encoding
+        return f"\\x{ord(c) - 0xDC00:02x}"
+    if c.isprintable():
+        return c
+    return c.encode("unicode_escape").decode("ascii")
 
 
 def _glob_to_regex(pattern: str) -> re.Pattern[str]:

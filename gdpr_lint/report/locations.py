@@ -43,7 +43,9 @@ def root_relative(display: str, context) -> str | None:
             rel = path.resolve().relative_to(root)
         except ValueError:
             return None
-    return rel.as_posix()
+    from gdpr_lint.discovery import printable_path
+
+    return printable_path(rel.as_posix())
 
 
 def ci_path(display: str, context) -> str:
