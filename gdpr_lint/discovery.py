@@ -6,6 +6,7 @@ build folders and site-packages, honour `exclude` / `extend-exclude` and
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -239,7 +240,17 @@ class Discovery:
                     if self.excluded(path, settings, False):
                         continue
                     if entry.is_symlink() and not os.path.exists(entry.path):
-                        errors.append(FileError(display_path(path, cwd), "broken symbolic link"))
+                        errors.append(FileError(display_path(path, cwd), _dangling(entry.path)))
                         continue
                     found[path] = None
             stack.extend(reversed(subdirs))
+
+
+def _dangling(link: str) -> str:
+    """Why a symbolic link leads nowhere: a loop, or a missing target."""
+    try:
+        os.stat(link)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"

@@ -9,6 +9,7 @@ where code is rewritten (--fix).
 from __future__ import annotations
 
 import ast
+import errno
 import io
 import stat
 import tokenize
@@ -79,8 +80,10 @@ def parse_text(text: str, filename: str) -> ast.Module:
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "") if exc.lineno else ""
         msg = exc.msg if hasattr(exc, "msg") else str(exc)
         raise SourceError(f"syntax error{' at ' + where if where else ''}: {msg}") from None
-    except (RecursionError, MemoryError):
+    except RecursionError:
         raise SourceError("too deeply nested to parse") from None
+    except MemoryError:
+        raise SourceError("ran out of memory while parsing") from None
     except ValueError as exc:
         raise SourceError(f"cannot parse: {exc}") from None
 
@@ -104,6 +107,8 @@ def read_bytes(path: Path) -> bytes:
     except PermissionError:
         raise SourceError("permission denied") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SourceError("symbolic link loop") from None
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
 
 
