@@ -374,10 +374,11 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
             se = _sn("se.personnummer")
         strength = 2 if sep else 1
         ctx_dk = _context(text, m.start(), _POS_CPR, _NEG_NUMBER)
-        ctx_se = _context(text, m.start(), _POS_SE, _NEG_NUMBER)
+        dk_ok = sep != "+" and _day_month_ok(digits) and _valid(cpr, digits)
+        # a valid CPR after "cpr" is Danish; otherwise Swedish context may decide
+        ctx_se = -1 if (dk_ok and ctx_dk > 0) else _context(text, m.start(), _POS_SE, _NEG_NUMBER)
         if ctx_dk < 0 and ctx_se < 0:
             continue  # "faktura 070761-4285": rejected whatever it is
-        dk_ok = sep != "+" and _day_month_ok(digits) and _valid(cpr, digits)
         # Denmark first: a value valid as both is a CPR unless Swedish context says
         # otherwise, so the Swedish check only runs when it can change the outcome.
         if dk_ok and not (ctx_se > 0 and ctx_dk <= 0):
@@ -936,7 +937,7 @@ def resolve(spans: Iterable[Span]) -> List[Span]:
 
 # Every numeric detector needs six digits with at most single separators
 # between them (IPv4 is handled on its own).
-_DIGITS6 = _lazy(r"\d(?:[ \-./+()]?\d){5}")
+_DIGIT_RUNS = _lazy(r"\d(?:[ \-./+()]?\d){5,}")
 
 
 def detect(text: str, settings: Settings, known: KnownValues | None = None) -> List[Span]:
@@ -945,7 +946,14 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
     if known:
         spans.extend(known.find(text))
     emails = list(_emails(text))
-    if _DIGITS6.search(text):
+    # The longest run of digits (with single separators) decides which numeric
+    # detectors can match at all: cards need 13 digits, national ids 9, phones 7.
+    longest = 0
+    for run in _DIGIT_RUNS.finditer(text):
+        n = len(_NONDIGITS.sub("", run.group(0)))
+        if n > longest:
+            longest = n
+    if longest >= 6:
         # Stronger detectors run first; weaker ones skip what they found.
         taken = bytearray(len(text) + 1)
 
@@ -956,12 +964,16 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
 
         take(emails)
         take(list(_ibans(text)))
-        take(list(_cards(text, taken)))
+        if longest >= 13:
+            take(list(_cards(text, taken)))
         low = text.lower()
-        take(list(_nationals(text, taken, low)))
-        take(list(_cvrs(text, taken, low)))
+        if longest >= 9:
+            take(list(_nationals(text, taken, low)))
+        if longest >= 8:
+            take(list(_cvrs(text, taken, low)))
         take(list(_ips(text)))
-        spans.extend(_phones(text, settings.phone_regions, taken))
+        if longest >= 7:
+            spans.extend(_phones(text, settings.phone_regions, taken))
     else:
         spans.extend(emails)
         spans.extend(_ips(text))

@@ -254,6 +254,15 @@ class _Protection:
         start = time.perf_counter()
         json_mode = False
         try:
+            if ctx.known:
+                from urllib.parse import unquote_plus
+
+                hits = ctx.known.find(unquote_plus(str(request.url)))
+                if hits:
+                    raise PseudonymisationError(
+                        f"a known personal value ({hits[0].type}) appears in the URL of {endpoint}, "
+                        "which cannot be pseudonymised; nothing was sent"
+                    )
             ctype = request.headers.get("content-type", "")
             if not body:
                 new_request = request

@@ -466,3 +466,10 @@ def test_identifier_fields_get_pseudonymous_ids(client: Any, api: Any) -> None:
     assert body["safety_identifier"] == "tenant-42"  # not personal: left alone
     protect(client.chat.completions.create)(model="m", messages=user("hej"), user=pseudonymous_id(EMAIL))
     assert api.last_json()["user"] == pseudonymous_id(EMAIL)  # already pseudonymous: unchanged
+
+
+def test_known_value_in_the_url_blocks(client: Any, api: Any) -> None:
+    with pytest.raises(PseudonymisationError, match="URL"):
+        protect(client.chat.completions.list, known={"email": EMAIL})(metadata={"customer": EMAIL})
+    assert api.bodies() == []
+    assert protect(client.chat.completions.list, known={"email": EMAIL})(limit=1) is not None
