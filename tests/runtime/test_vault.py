@@ -198,16 +198,12 @@ def test_random_key_warns_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len([w for w in caught if "random per-process key" in str(w.message)]) == 1
 
 
-def test_import_is_light_and_fast() -> None:
+def test_import_is_light() -> None:
+    # What keeps the import fast is what it does not pull in; the time itself is
+    # measured in benchmarks/, never asserted in a test.
     code = (
-        "import sys, time; t = time.perf_counter(); import gdpr_lint.runtime; "
-        "dt = time.perf_counter() - t; "
-        "bad = [m for m in ('libcst', 'click', 'openai', 'httpx', 'httpx2', 'phonenumbers', 'stdnum') if m in sys.modules]; "
-        "print(bad, dt)"
+        "import sys; import gdpr_lint.runtime; "
+        "print([m for m in ('libcst', 'click', 'openai', 'httpx', 'phonenumbers', 'stdnum') if m in sys.modules])"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out[0] == "[]", out
-    # about 12 ms with bytecode caches and 35 ms compiling from source on an idle
-    # machine; the bound leaves room for a loaded CI runner while still catching
-    # an accidental import of openai, httpx or libcst (hundreds of ms).
-    assert float(out[1]) < 0.25
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", out
