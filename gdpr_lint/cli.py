@@ -98,6 +98,14 @@ def _no_cache(ctx, param, value):
     return value
 
 
+def _no_prefilter(ctx, param, value):
+    if value:
+        from gdpr_lint import engine
+
+        engine.RUN_DEFAULTS["exhaustive"] = True
+    return value
+
+
 def _jobs(ctx, param, value):
     if value is not None:
         from gdpr_lint import engine
@@ -130,6 +138,8 @@ def common_options(f):
     for opt in reversed([
         click.option("--no-cache", is_flag=True, expose_value=False, callback=_no_cache,
                      help="Do not read or write the result cache (.gdpr_lint_cache/)."),
+        click.option("--no-prefilter", is_flag=True, expose_value=False, callback=_no_prefilter, hidden=True,
+                     help="Debugging: analyse every file and every function (no prefilter, no cache)."),
         click.option("--jobs", "-j", type=click.IntRange(1, 64), expose_value=False, callback=_jobs,
                      help="Worker processes for large runs (default: CPU count)."),
         click.option("--config", type=click.Path(dir_okay=False), help="Use this config file (pyproject.toml or gdpr-lint.toml)."),

@@ -23,8 +23,9 @@ from gdpr_lint.suppression import apply_suppressions
 from gdpr_lint.vocabulary import Vocabulary, default_vocabulary
 
 
-# Set by command-line options that apply to every command (--no-cache, --jobs, progress).
-RUN_DEFAULTS: dict[str, Any] = {"use_cache": True, "jobs": None, "progress": None}
+# Set by command-line options that apply to every command (--no-cache, --jobs, progress,
+# the hidden debugging flag --no-prefilter).
+RUN_DEFAULTS: dict[str, Any] = {"use_cache": True, "jobs": None, "progress": None, "exhaustive": False}
 
 
 @dataclass
@@ -79,8 +80,13 @@ def _code_reported(settings_by_display: dict, sources: dict, path: str, code: st
 
 def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False,
                   stdin: tuple[str, bytes] | None = None, use_cache: bool | None = None,
-                  jobs: int | None = None, progress: Callable[[int, int], None] | None = None) -> RunResult:
-    use_cache = RUN_DEFAULTS["use_cache"] if use_cache is None else use_cache
+                  jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
+                  exhaustive: bool | None = None) -> RunResult:
+    """`exhaustive`: no prefilter and no relevance selection: every file is an analysis
+    unit and every function in it is analysed (slow; for debugging and for the tests that
+    prove the fast path loses no finding). Exhaustive runs neither read nor write the cache."""
+    exhaustive = RUN_DEFAULTS.get("exhaustive", False) if exhaustive is None else exhaustive
+    use_cache = (RUN_DEFAULTS["use_cache"] if use_cache is None else use_cache) and not exhaustive
     jobs = jobs or RUN_DEFAULTS["jobs"] or _default_jobs()
     progress = progress or RUN_DEFAULTS["progress"]
     result = RunResult()
@@ -118,7 +124,8 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
     sinks = tuple(x for s in all_settings for x in s.sinks)
     ctx = UnitContext(vocab=vocab, roots=list(roots), cwd=cwd, inputs=inputs,
                       reported={d for d, _ in inputs.values()},
-                      sanitizers=tuple(x for s in all_settings for x in s.sanitizers), sinks=sinks)
+                      sanitizers=tuple(x for s in all_settings for x in s.sanitizers), sinks=sinks,
+                      exhaustive=exhaustive)
     sink_words = frozenset(x.function.split(".")[-1] for x in sinks)
     settings_fp = "|".join(sorted({s.fingerprint() for s in all_settings}))
     cache = Cache(_cache_dir(all_settings, cwd) if use_cache else None)
@@ -139,12 +146,14 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
 
     # analyse: units are the files that may hold a request, then, round by round, the
     # files that call a helper whose parameters reach one (demand-driven)
-    seeds = {p for p, (_, data) in inputs.items() if may_matter(data, sink_words)}
+    seeds = set(inputs) if exhaustive else {p for p, (_, data) in inputs.items() if may_matter(data, sink_words)}
     latest: dict[Path, UnitResult] = {}
     words_used: dict[Path, frozenset[str]] = {}
     helpers: set[str] = set()
     done = 0
     for _round in range(8):
+        if exhaustive and _round:
+            break  # every file was a unit with every function analysed: helper words add nothing
         helper_words = _words_in_files(inputs, helpers)
         todo: list[tuple[Path, frozenset[str]]] = []
         for p in inputs:

@@ -722,9 +722,11 @@ class Project:
             hits, _, _ = self.analyse_entry(mod, frozenset())
             self.module_hits.extend(h for h in hits if h not in self.module_hits)
 
-    def analyse_entry(self, mod: ModuleInfo, words: frozenset[str]) -> tuple[list[Hit], frozenset, set[str]]:
+    def analyse_entry(self, mod: ModuleInfo, words: frozenset[str],
+                      exhaustive: bool = False) -> tuple[list[Hit], frozenset, set[str]]:
         """Analyse one entry module: its module-level code and, demand-driven, the functions
-        whose text can hold a request or a call of a helper that reaches one.
+        whose text can hold a request or a call of a helper that reaches one (every function
+        when `exhaustive`).
         Returns (hits, what was read, helper names found)."""
         rec = self.recording()
         try:
@@ -741,7 +743,7 @@ class Project:
             analysed: set[str] = set()
             for _ in range(6):  # until no new helper makes more callers relevant
                 for fi in [f for f in self.functions.values() if f.module is mod]:
-                    if fi.key not in analysed and self.relevant(fi, words):
+                    if fi.key not in analysed and (exhaustive or self.relevant(fi, words)):
                         analysed.add(fi.key)
                         self.summary(fi)
                 found = {self.functions[k[1]].name for k in rec if k[0] == "f" and self.summaries.get(k[1]) is not None

@@ -52,6 +52,7 @@ class UnitContext:
     sanitizers: tuple[str, ...] = ()
     sinks: tuple = ()
     extra_words: frozenset[str] = frozenset()
+    exhaustive: bool = False  # analyse every function, not only those the prefilter selects
     parsed: dict[Path, SourceFile] = field(default_factory=dict)  # per-process parse cache
     project: Project | None = None  # per-process shared project (created in the worker)
 
@@ -131,7 +132,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
                                         extra_sanitizers=ctx.sanitizers, sinks=ctx.sinks,
                                         input_bytes=load, parse_cache=ctx.parsed)
     mod = project.add_source(src)
-    hits, deps, helpers = project.analyse_entry(mod, ctx.extra_words | words)
+    hits, deps, helpers = project.analyse_entry(mod, ctx.extra_words | words, exhaustive=ctx.exhaustive)
     modules = {name for kind, name in deps if kind == "m"}
     result.deps[str(entry)] = sha256(data)
     for name in modules:

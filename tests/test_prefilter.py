@@ -1,0 +1,176 @@
+"""The fast path loses nothing: the bytes prefilter (which files become analysis
+units) and the demand-driven selection of functions (which functions are analysed)
+must report exactly what an exhaustive run reports, where every file is a unit and
+every function is analysed (`analyse_paths(..., exhaustive=True)`, the hidden
+`--no-prefilter` flag).
+
+Checked on the shared corpus, the example clinic app, every rule's VALID/INVALID
+example and a CRM project whose personal data reaches the request through files
+that never mention OpenAI.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from gdpr_lint.config import ConfigResolver
+from gdpr_lint.engine import analyse_paths
+from gdpr_lint.prefilter import may_matter
+from gdpr_lint.rules import ALL_RULES
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+CRM = {
+    # the client and the only mention of OpenAI
+    "crm/llm.py": '''
+        from openai import OpenAI
+
+        _client = OpenAI()
+
+
+        def complete(prompt: str) -> str:
+            reply = _client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": prompt}],
+            )
+            return reply.choices[0].message.content
+        ''',
+    # a prompt builder: no OpenAI spelling at all
+    "crm/prompts.py": '''
+        def follow_up_prompt(customer, order) -> str:
+            return (
+                f"Write a follow-up to {customer.full_name} <{customer.email}> "
+                f"about order {order.number}, delivered to {customer.address}."
+            )
+
+
+        def product_prompt(product) -> str:
+            return f"Describe {product.title} in two sentences."
+        ''',
+    # a view: calls the helper, never names the client
+    "crm/views.py": '''
+        from crm.llm import complete
+        from crm.prompts import follow_up_prompt, product_prompt
+
+
+        def follow_up(request, customer, order):
+            text = follow_up_prompt(customer, order)
+            return complete(text)
+
+
+        def describe(request, product):
+            return complete(product_prompt(product))
+        ''',
+    "crm/__init__.py": "",
+}
+
+
+def _run(root: Path, exhaustive: bool):
+    return analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1, exhaustive=exhaustive)
+
+
+def _view(result) -> tuple[set, set, list]:
+    findings = {(f.code, f.path, f.span.line, f.span.column, tuple(sorted(f.data)), f.confidence)
+                for f in result.findings}
+    sites = {(s.path, s.span.line, s.span.column) for s in result.sites}
+    return findings, sites, sorted(str(e) for e in result.errors)
+
+
+def _assert_nothing_lost(root: Path) -> tuple[set, set]:
+    fast_findings, fast_sites, fast_errors = _view(_run(root, exhaustive=False))
+    full_findings, full_sites, full_errors = _view(_run(root, exhaustive=True))
+    assert full_findings - fast_findings == set(), "findings lost by the prefilter / relevance selection"
+    assert fast_findings == full_findings
+    assert full_sites - fast_sites == set(), "call sites lost by the prefilter / relevance selection"
+    assert fast_errors == full_errors
+    return full_findings, full_sites
+
+
+def _assert_call_site_files_pass_prefilter(root: Path) -> int:
+    result = _run(root, exhaustive=True)
+    files = {s.path for s in result.sites}
+    for display in files:
+        data = result.sources[display].data
+        assert may_matter(data), f"{display} holds a request but the prefilter would skip it"
+    return len(files)
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def rule_examples(tmp_path: Path) -> Path:
+    root = tmp_path / "rule_examples"
+    files = {}
+    for rule in ALL_RULES:
+        for kind, sources in (("valid", rule.valid), ("invalid", rule.invalid)):
+            for i, src in enumerate(sources):
+                files[f"{rule.code.lower()}_{kind}_{i}.py"] = src
+    return _write(root, files)
+
+
+def test_corpus_exhaustive_run_finds_nothing_more(corpus_copy: Path) -> None:
+    findings, sites = _assert_nothing_lost(corpus_copy)
+    assert len(findings) > 20 and len(sites) > 40  # the corpus is full of requests
+
+
+def test_example_app_exhaustive_run_finds_nothing_more(tmp_path: Path) -> None:
+    root = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, root)
+    findings, _ = _assert_nothing_lost(root)
+    assert findings
+
+
+def test_rule_examples_exhaustive_run_finds_nothing_more(rule_examples: Path) -> None:
+    findings, _ = _assert_nothing_lost(rule_examples)
+    assert {code for code, *_ in findings} >= {"GDPR001", "GDPR002", "GDPR003"}
+
+
+def test_cross_file_crm_flow_is_found_without_the_word_openai(tmp_path: Path) -> None:
+    root = _write(tmp_path / "shop", CRM)
+    assert not may_matter((root / "crm/prompts.py").read_bytes())
+    assert not may_matter((root / "crm/views.py").read_bytes())
+    findings, _ = _assert_nothing_lost(root)
+    leaked = {d for code, path, *_rest in findings if code == "GDPR001" for d in _rest[2]}
+    assert any("customer.email" in d for d in leaked), findings
+    assert any("customer.address" in d for d in leaked), findings
+    assert not any("product" in d for d in leaked), findings
+
+
+def test_every_file_with_a_call_site_passes_the_prefilter(corpus_copy: Path, rule_examples: Path,
+                                                          tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    counted = 0
+    for root in (corpus_copy, tmp_path / "examples", rule_examples, _write(tmp_path / "shop", CRM)):
+        counted += _assert_call_site_files_pass_prefilter(root)
+    assert counted > 60
+
+
+def test_prefilter_skips_code_without_any_request_spelling() -> None:
+    # the superset must still be useful: ordinary code is not a unit
+    payroll = b"def net_pay(employee):\n    return employee.salary * 0.62\n"
+    assert not may_matter(payroll)
+    assert may_matter(b"import openai\n")
+    assert may_matter(b"reply = llm.invoke(prompt)\n")
+    assert may_matter(b"r = self.client.chat.completions.create(messages=m)\n")
+    assert may_matter(b"notify(customer)\n", frozenset({"notify"}))
+    assert not may_matter(b"notify_all(customers)\n", frozenset({"notify"}))
+
+
+def test_cli_no_prefilter_flag_reports_the_same(tmp_path: Path) -> None:
+    root = _write(tmp_path / "shop", CRM)
+    fast = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=root)
+    full = run_cli("check", "--no-prefilter", "--output-format", "json", ".", cwd=root)
+    assert fast.returncode == full.returncode == 1, (fast.stderr, full.stderr)
+    assert fast.stdout == full.stdout
+    assert not (root / ".gdpr_lint_cache").exists()  # exhaustive runs do not touch the cache
