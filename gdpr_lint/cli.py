@@ -156,7 +156,7 @@ def common_options(f):
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @common_options
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="full", show_default=True)
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the report to this file.")
@@ -248,7 +248,7 @@ def _load_baseline(baseline_file: str | None):
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @common_options
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), required=True,
               help="Write the baseline to this file (JSON).")
@@ -279,7 +279,7 @@ def baseline(paths, config, isolated, select, ignore, extend_select, force_exclu
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @common_options
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False))
