@@ -189,7 +189,8 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
             p = _entry_path(inputs, r.entry)
             latest[p] = r
             helpers |= r.helpers
-            cache.put(keys[p], r)
+            if not r.transient:  # a time limit, crash or internal error is reported again next run
+                cache.put(keys[p], r)
     result.units = len(latest)
     # Files that cannot hold or feed a request are not analysed, but they are still parsed:
     # a file that does not parse fails the run (fail closed). Verdicts are cached by content.

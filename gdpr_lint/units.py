@@ -38,6 +38,7 @@ class UnitResult:
     errors: list[FileError] = field(default_factory=list)
     helpers: set[str] = field(default_factory=set)  # functions whose parameters reach a request
     deps: dict[str, str] = field(default_factory=dict)  # absolute path -> sha256 of what was read
+    transient: bool = False  # stopped by a limit or a crash: reported, but not cached as the file's answer
 
 
 @dataclass
@@ -81,19 +82,30 @@ def analyse_unit(ctx: UnitContext, entry: Path, words: frozenset[str] = frozense
     try:
         _run(ctx, entry, display, data, result, words)
     except UnitTimeout:
-        result.findings, result.sites = [], []
+        result.findings, result.sites, result.transient = [], [], True
         result.errors.append(FileError(display, f"analysis stopped after the {UNIT_TIME_LIMIT:g} s time limit"))
     except RecursionError:
         result.findings, result.sites = [], []
         result.errors.append(FileError(display, "too deeply nested to analyse"))
     except MemoryError:
-        result.findings, result.sites = [], []
+        result.findings, result.sites, result.transient = [], [], True
         result.errors.append(FileError(display, "ran out of memory during analysis"))
+    except Exception as exc:  # noqa: BLE001 - a bug on one file fails that file (closed), not the run
+        if os.environ.get("GDPR_LINT_DEBUG"):
+            raise
+        result.findings, result.sites, result.transient = [], [], True
+        result.errors.append(FileError(display, f"internal error during analysis: {type(exc).__name__}: "
+                                                f"{str(exc).splitlines()[0] if str(exc) else ''} (please report this)"))
+    else:
+        return result
     finally:
         sys.setrecursionlimit(old_limit)
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
+    # stopped half-way: the process's shared project may hold half-built summaries that
+    # would be wrong for the next unit, so the next unit starts a fresh one
+    ctx.project = None
     return result
 
 
@@ -205,7 +217,8 @@ def _isolated(ctx: UnitContext, entry: Path, words: frozenset[str]) -> UnitResul
             return pool.submit(_worker, entry, words).result()
     except BrokenProcessPool:
         display = ctx.inputs[entry][0]
-        return UnitResult(entry=display, errors=[FileError(display, "the analysis process crashed on this file")])
+        return UnitResult(entry=display, errors=[FileError(display, "the analysis process crashed on this file")],
+                          transient=True)
 
 
 def merge_findings(groups: Iterable[list[Finding]], vocab: Vocabulary) -> list[Finding]:
