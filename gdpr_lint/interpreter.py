@@ -51,7 +51,7 @@ SERIALISERS = {
 SERIALISER_METHODS = {
     "model_dump_json", "model_dump", "dict", "json", "to_dict", "to_json", "to_csv", "to_string",
     "to_markdown", "to_html", "to_records", "to_xml", "to_yaml", "as_dict", "_asdict", "asdict",
-    "serialize", "serialise", "__str__", "__repr__", "dump", "dumps", "values_list", "get_full_name",
+    "serialize", "serialise", "__str__", "__repr__", "dump", "dumps", "values_list",
 }
 MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "write", "writelines", "__setitem__"}
 # ORM query methods: `Member.objects.get(pk=1)` / `.filter(...)` give rows of the model.
@@ -61,6 +61,9 @@ ORM_ROW_METHODS = {"get", "first", "last", "all", "filter", "exclude", "order_by
 ROW_METHODS = {"fetchone", "fetchall", "fetchmany", "first", "one", "one_or_none", "all", "scalar", "scalars",
                "scalar_one", "scalar_one_or_none", "mappings", "get", "filter", "filter_by", "where", "order_by",
                "limit", "execute", "iterrows", "itertuples", "head", "tail", "sample", "to_dict", "records"}
+FILE_READERS = {"open", "read_csv", "read_json", "read_excel", "read_parquet", "read_table", "Path", "read_text",
+                "read_bytes", "load", "loadtxt", "DictReader"}
+_DATA_FILE = re.compile(r"([\w-]+)\.(?:csv|tsv|jsonl?|ndjson|xlsx?|parquet|txt|xml|pdf|docx?)\b", re.I)
 _SQL_SELECT = re.compile(r"\s*select\s+(?:distinct\s+)?(.+?)\s+from\s+([\w.\"`\[\]]+)", re.I | re.S)
 # Client constructor arguments that say where requests go (data residency).
 CLIENT_SETTINGS = ("base_url", "azure_endpoint", "data_residency", "websocket_base_url")
@@ -851,6 +854,8 @@ class Frame:
             root = self.text(node.value)
             tags.add(Guess((attr,), root))
         flags = {t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)}
+        if attr in ("__dict__", "__slots__", "_data", "_asdict"):
+            flags |= {t for t in recv.tags if isinstance(t, (Person, Obj))}
         member = self.classify_member(recv, node.value, attr, node)
         if recv.fields is not None and recv.has(Obj):
             fv = recv.field(attr)  # an instance built with known constructor arguments
@@ -975,8 +980,27 @@ class Frame:
                                                       known=False)}, out.tags)
         return out
 
+    def file_value(self, node: ast.Call) -> Value:
+        """`open("patients.csv")`, `pd.read_csv("customer_export.csv")`: a file of personal records."""
+        arg = node.args[0]
+        if not isinstance(arg, ast.Constant) or not isinstance(arg.value, str):
+            return EMPTY
+        m = _DATA_FILE.search(arg.value)
+        if m is None:
+            return EMPTY
+        toks = tokenize(m.group(1))
+        if self.vocab.owner_kind(toks) != "person" and not any(t in self.vocab.person_owners for t in toks):
+            return EMPTY
+        name = m.group(0)
+        return Value(frozenset({self.source(arg, name, "record", "medium", known=False,
+                                            note=f"file `{name}` (records about people)")}))
+
     def generic_call(self, node: ast.Call, recv: Value | None, args: list[Value], kwargs) -> Value:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if node.args and (method or getattr(node.func, "id", "")) in FILE_READERS:
+            data_file = self.file_value(node)
+            if data_file != EMPTY:
+                return data_file
         sql = self.sql_value(node) if node.args else EMPTY
         if sql != EMPTY:
             if method in ("execute", "executemany") and isinstance(node.func.value, ast.Name):
@@ -1004,6 +1028,11 @@ class Frame:
                 return join_all([Value(recv.taints), member] + args[1:])
             if method in SERIALISER_METHODS:
                 return self.materialise(recv, node.func.value).plain()
+            if method.startswith(("get_", "get")) and not node.args and (recv.has(Person) or recv.has(Obj)):
+                # a getter on a record: customer.get_full_name(), user.getEmail()
+                member = self.classify_member(recv, node.func.value, method[4:] if method.startswith("get_") else method[3:], node)
+                if member.taints:
+                    return Value(recv.taints | member.taints)
             if method == "join":
                 return join_all([recv.plain()] + [self.materialise(a, n) for a, n in zip(args, node.args)]).plain()
             if method in ("items", "values", "keys"):

@@ -1,0 +1,86 @@
+"""Application shapes seen in real code: a wrapper class around the client used from
+other modules, Django's request.user, records dumped with __dict__, training files
+uploaded by name."""
+
+from __future__ import annotations
+
+from tests.conftest import check_json
+
+LLM = '''
+from openai import OpenAI
+
+
+class LLM:
+    def __init__(self, model: str = "gpt-4o-mini"):
+        self.client = OpenAI()
+        self.model = model
+
+    def ask(self, prompt: str, system: str = "You are helpful.") -> str:
+        resp = self.client.chat.completions.create(
+            model=self.model,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": prompt}],
+        )
+        return resp.choices[0].message.content
+
+
+llm = LLM()
+'''
+
+
+def test_wrapper_class_fed_from_other_modules(write):
+    root = write({
+        "app/__init__.py": "",
+        "app/llm.py": LLM,
+        "app/views.py": '''
+            from .llm import llm
+
+
+            def welcome(request):
+                user = request.user
+                return llm.ask(f"Write a welcome note for {user.get_full_name()} ({user.email})")
+
+
+            def faq(request):
+                return llm.ask("What are your opening hours?")
+        ''',
+        "app/tasks.py": '''
+            import json
+
+            from app.llm import LLM
+
+
+            def nightly(customers):
+                bot = LLM(model="gpt-4o")
+                for c in customers:
+                    bot.ask("Summarise this account:\\n" + json.dumps(c.__dict__, default=str))
+        ''',
+    })
+    findings = check_json(root)
+    assert [(f["code"], f["path"], f["line"]) for f in findings] == [("GDPR001", "app/llm.py", 10)]
+    data = findings[0]["data"]
+    assert "user.email (email)" in data
+    assert "user.get_full_name() (name)" in data
+    assert "c.__dict__ (whole personal record)" in data
+    # the path of the first datum runs through the caller in another module
+    paths = {step["path"] for step in findings[0]["flow"]}
+    assert "app/llm.py" in paths and len(paths) == 2
+
+
+def test_training_file_named_after_people_is_personal(write):
+    root = write({"ml/finetune.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def upload_training_data():
+            with open("exports/customer_tickets.jsonl", "rb") as fh:
+                return client.files.create(file=fh, purpose="fine-tune")
+
+
+        def upload_handbook():
+            return client.files.create(file=open("handbook.pdf", "rb"), purpose="assistants")
+    '''})
+    findings = check_json(root)
+    assert [(f["code"], f["line"]) for f in findings] == [("GDPR001", 8)]
+    assert findings[0]["data"] == ["customer_tickets.jsonl (whole personal record)"]
