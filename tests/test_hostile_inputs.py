@@ -1,0 +1,409 @@
+"""Hostile inputs: every file gets an answer, through the installed CLI.
+
+A privacy gate that crashes, hangs or silently skips a file says "clean" when it
+does not know. Each input below is either analysed (its findings reported) or
+named on exactly one error line with its reason; the run goes on for every other
+file and exits 2; nothing prints a traceback.
+
+The crash-isolation tests at the end run the pipeline in-process and make a
+worker die for real (SIGKILL from inside the analysis of one file).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import _cli, run_cli
+
+LEAKY = textwrap.dedent('''\
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def follow_up(customer):
+        return client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": f"Write to {customer.email} about the renewal"}],
+        )
+''')
+
+
+def _errors(proc: subprocess.CompletedProcess) -> dict[str, str]:
+    """{path: reason} from the `gdpr-lint: error: PATH: REASON` lines; each line exactly once."""
+    err = proc.stderr.decode("utf-8")
+    assert "Traceback" not in err, err
+    out: dict[str, str] = {}
+    for line in err.splitlines():
+        if not line.startswith("gdpr-lint: error: "):
+            continue
+        path, _, reason = line[len("gdpr-lint: error: "):].partition(": ")
+        assert path not in out, f"{path} reported twice:\n{err}"
+        out[path] = reason
+    return out
+
+
+def _hostile_tree(root: Path, *, big: bool = True) -> dict[str, str | None]:
+    """Write the hostile files; return {display path: expected reason, or None if analysed with a finding}."""
+    expect: dict[str, str | None] = {}
+
+    def put(name: str, data: bytes, reason: str | None) -> None:
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+        expect[name] = reason
+
+    leaky = LEAKY.encode()
+    put("crm/followup.py", leaky, None)
+    put("kunder med mellemrum/opfølgning æøå.py", leaky, None)
+    put("crm/syntax_error.py", b"def renew(customer:\n    pass\n", "syntax error at line 1")
+    put("crm/bom.py", b"\xef\xbb\xbf" + leaky, None)
+    put("crm/latin1.py", b"# -*- coding: latin-1 -*-\n# Kunde: J\xf8rgen S\xf8rensen\n" + leaky, None)
+    put("crm/undecodable.py", b"greeting = 'K\xe6re kunde'\n", "cannot decode as utf-8")
+    put("crm/bad_cookie.py", b"# -*- coding: klingon -*-\nx = 1\n", "encoding")
+    put("crm/nul.py", b"x = 1\x00\n", "NUL bytes")
+    put("crm/empty.py", b"", "")
+    put("crm/only_comment.py", b"# nothing here\n", "")
+    # a 5 MB generated module (protobuf style) with a request at the end
+    if big:
+        blob = b"DESCRIPTOR = b'" + b"\\x00" * 1_250_000 + b"'\n\n"
+        put("crm/generated_pb2.py", blob + leaky, None)
+        assert (root / "crm/generated_pb2.py").stat().st_size > 5_000_000
+        # over the 10 MB size limit: reported without reading it
+        with open(root / "crm/huge_fixture.py", "wb") as fh:
+            fh.write(b"DATA = '")
+            fh.seek(11 * 1024 * 1024)
+            fh.write(b"'\n")
+        expect["crm/huge_fixture.py"] = "file too large"
+    put("crm/parens.py", b"x = " + b"(" * 10_000 + b"1" + b")" * 10_000 + b"\n", "too many nested parentheses")
+    deep = "from openai import OpenAI\nclient = OpenAI()\n"
+    for i in range(98):  # just under the tokenizer's 100 indentation levels
+        deep += "    " * i + f"def level{i}(customer):\n"
+    deep += "    " * 98 + "return client.chat.completions.create(model='m', messages=customer.email)\n"
+    put("crm/deep_functions.py", deep.encode(), None)
+    too_deep = "".join("    " * i + f"def level{i}():\n" for i in range(120)) + "    " * 120 + "pass\n"
+    put("crm/too_deep_functions.py", too_deep.encode(), "too many levels of indentation")
+    put("crm/long_sum.py", ("def total(customer):\n    return " + " + ".join(["customer.email"] * 30_000)
+                            + "\n").encode(), "too deeply nested")
+    # links: a folder loop, a file loop, a dangling link
+    (root / "crm" / "loop").mkdir()
+    os.symlink("..", root / "crm" / "loop" / "up")
+    os.symlink("ping.py", root / "crm" / "pong.py")
+    os.symlink("pong.py", root / "crm" / "ping.py")
+    expect["crm/ping.py"] = expect["crm/pong.py"] = "symbolic link loop"
+    os.symlink("deleted.py", root / "crm" / "dangling.py")
+    expect["crm/dangling.py"] = "broken symbolic link"
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(root / "crm" / "pipe.py")
+        expect["crm/pipe.py"] = "not a regular file"
+    if sys.platform != "darwin":  # macOS file systems refuse names that are not UTF-8
+        (root / "crm").joinpath(os.fsdecode(b"kunde_\xff.py")).write_bytes(leaky)
+        expect["crm/kunde_\\xff.py"] = None
+    return expect
+
+
+def _on_disk(root: Path, display: str) -> Path:
+    """The file behind a display path (names that are not UTF-8 are shown escaped)."""
+    return root / os.fsdecode(display.encode("ascii", "backslashreplace").decode("unicode_escape").encode("latin-1")) \
+        if "\\x" in display else root / display
+
+
+def test_every_hostile_file_is_analysed_or_named_once(tmp_path):
+    expect = _hostile_tree(tmp_path)
+    proc = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr.decode()
+    errors = _errors(proc)
+    findings = json.loads(proc.stdout)
+    found = {f["path"] for f in findings}
+    for path, reason in expect.items():
+        if reason is None:
+            assert path in found, (path, proc.stderr.decode())
+            assert path not in errors
+        elif reason == "":
+            assert path not in errors and path not in found
+        else:
+            assert reason in errors.get(path, ""), (path, errors)
+    # the folder loop is walked once: nothing under crm/loop/up/ is reported
+    assert not [p for p in [*errors, *found] if "loop/up" in p]
+    # nothing else is reported
+    assert set(errors) == {p for p, r in expect.items() if r}
+    assert found == {p for p, r in expect.items() if r is None}
+    # positions survive a BOM and a coding cookie (code-point columns, lines of the file)
+    span = {f["path"]: (f["line"], f["column"], f["end_line"], f["end_column"]) for f in findings}
+    assert span["crm/bom.py"] == span["crm/followup.py"]
+    line, col, end_line, end_col = span["crm/followup.py"]
+    assert span["crm/latin1.py"] == (line + 2, col, end_line + 2, end_col)
+    # the human summary counts them
+    proc = run_cli("check", "--no-cache", ".", cwd=tmp_path)
+    n_bad = sum(1 for r in expect.values() if r)
+    assert f"{n_bad} files could not be analysed" in proc.stdout.decode()
+    assert proc.returncode == 2
+
+
+def test_hostile_tree_through_fix_and_every_format(tmp_path):
+    expect = _hostile_tree(tmp_path, big=False)
+    before = {p: (tmp_path / p).read_bytes() for p, r in expect.items()
+              if r is not None and not (tmp_path / p).is_symlink()
+              and not p.endswith("pipe.py")}
+    for fmt in ("sarif", "github", "junit"):
+        proc = run_cli("check", "--output-format", fmt, ".", cwd=tmp_path)
+        assert proc.returncode == 2, (fmt, proc.stderr.decode())
+        _errors(proc)
+    proc = run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert proc.returncode == 2
+    _errors(proc)
+    # the analysable leaky files were fixed (and still parse); the unanalysable ones are untouched
+    for p, reason in expect.items():
+        if reason is None:
+            text = _on_disk(tmp_path, p).read_bytes()
+            assert b"protect(" in text, p
+            compile(text, p, "exec")
+    assert {p: (tmp_path / p).read_bytes() for p in before} == before
+    # a second fix run changes nothing more
+    fixed = {p: _on_disk(tmp_path, p).read_bytes() for p, r in expect.items() if r is None}
+    run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert {p: _on_disk(tmp_path, p).read_bytes() for p in fixed} == fixed
+
+
+def test_stdin_hostile_bytes(tmp_path):
+    for data, reason in [(b"x = '\xff'\n", "cannot decode"), (b"x = 1\x00\n", "NUL bytes"),
+                         (b"def f(:\n", "syntax error"), (b"", None)]:
+        proc = run_cli("check", "--stdin-filename", "crm/piped.py", cwd=tmp_path, input=data)
+        errors = _errors(proc)
+        if reason is None:
+            assert proc.returncode == 0 and not errors
+        else:
+            assert proc.returncode == 2 and reason in errors["crm/piped.py"]
+
+
+def _without_dac_override() -> list[str] | None:
+    """A command prefix under which permission bits apply (root ignores them)."""
+    if not hasattr(os, "geteuid"):
+        return None
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    probe = subprocess.run([setpriv, "--bounding-set=-dac_override,-dac_read_search",
+                            "--inh-caps=-dac_override,-dac_read_search", "true"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
+
+
+def test_unreadable_file_and_folder(tmp_path):
+    prefix = _without_dac_override()
+    if prefix is None:
+        pytest.skip("cannot run without permission override here")
+    (tmp_path / "hr").mkdir()
+    (tmp_path / "hr" / "onboarding.py").write_text(LEAKY)
+    (tmp_path / "hr" / "salaries.py").write_text(LEAKY)
+    (tmp_path / "hr" / "payroll").mkdir()
+    (tmp_path / "hr" / "payroll" / "export.py").write_text(LEAKY)
+    (tmp_path / "hr" / "salaries.py").chmod(0)
+    (tmp_path / "hr" / "payroll").chmod(0)
+    try:
+        for args in (["."], ["hr/onboarding.py", "hr/salaries.py", "hr/payroll"]):
+            proc = subprocess.run([*prefix, *_cli(), "check", "--no-cache", "--output-format", "json", *args],
+                                  cwd=tmp_path, capture_output=True, timeout=120)
+            assert proc.returncode == 2, proc.stderr.decode()
+            errors = _errors(proc)
+            assert errors["hr/salaries.py"] == "permission denied"
+            assert errors["hr/payroll"].startswith("cannot list folder: Permission denied") or \
+                errors["hr/payroll"].startswith("cannot access folder")
+            assert [f["path"] for f in json.loads(proc.stdout)] == ["hr/onboarding.py"]
+    finally:
+        (tmp_path / "hr" / "salaries.py").chmod(0o644)
+        (tmp_path / "hr" / "payroll").chmod(0o755)
+
+
+def test_time_limit_is_reported_not_silent(tmp_path):
+    """A file whose analysis runs over the per-unit time limit is named; the others are analysed."""
+    chain = "from openai import OpenAI\nclient = OpenAI()\n" + "".join(
+        f"def step{i}(c):\n    return step{i + 1}(c)\n" for i in range(3000)
+    ) + "def step3000(c):\n    return client.chat.completions.create(model='m', messages=c.email)\n"
+    (tmp_path / "chain.py").write_text(chain)
+    (tmp_path / "followup.py").write_text(LEAKY)
+    env = {**os.environ, "GDPR_LINT_UNIT_TIMEOUT": "0.2"}
+    proc = subprocess.run([*_cli(), "check", "--no-cache", "--output-format", "json", "."], cwd=tmp_path,
+                          capture_output=True, timeout=120, env=env)
+    assert proc.returncode == 2
+    assert "analysis stopped after the 0.2 s time limit" in _errors(proc)["chain.py"]
+    assert [f["path"] for f in json.loads(proc.stdout)] == ["followup.py"]
+
+
+# ------------------------------------------------------------------ in-process: races and crashes
+
+
+def _resolver(root: Path):
+    from gdpr_lint.config import ConfigResolver
+
+    return ConfigResolver(cwd=root)
+
+
+def test_file_deleted_between_discovery_and_reading(tmp_path, monkeypatch):
+    from gdpr_lint import discovery
+    from gdpr_lint.engine import analyse_paths
+
+    (tmp_path / "intake.py").write_text(LEAKY)
+    (tmp_path / "triage.py").write_text(LEAKY)
+    real = discovery.Discovery.files
+
+    def files_then_delete(self, paths):
+        found, errors = real(self, paths)
+        (tmp_path / "triage.py").unlink()  # another process removes it mid-run
+        return found, errors
+
+    monkeypatch.setattr(discovery.Discovery, "files", files_then_delete)
+    result = analyse_paths([tmp_path], _resolver(tmp_path), use_cache=False, jobs=1)
+    assert [(e.path, e.message) for e in result.errors] == [("triage.py", "file disappeared before it could be read")]
+    assert [f.path for f in result.findings] == ["intake.py"]
+
+
+def test_imported_helper_deleted_mid_run_is_not_a_crash(tmp_path, monkeypatch):
+    """The entry file imports a prompt builder outside the inputs; it vanishes before it is read."""
+    from gdpr_lint import discovery
+    from gdpr_lint.engine import analyse_paths
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "prompts.py").write_text("def build(patient):\n    return f'Summarise {patient.diagnosis}'\n")
+    (tmp_path / "app" / "ask.py").write_text(textwrap.dedent('''\
+        from openai import OpenAI
+        from app.prompts import build
+
+        client = OpenAI()
+
+
+        def summary(patient):
+            return client.responses.create(model="gpt-4o", input=build(patient))
+    '''))
+    real = discovery.Discovery.files
+
+    def only_ask(self, paths):
+        found, errors = real(self, paths)
+        (tmp_path / "app" / "prompts.py").unlink()
+        return [p for p in found if p.name == "ask.py"], errors
+
+    monkeypatch.setattr(discovery.Discovery, "files", only_ask)
+    result = analyse_paths([tmp_path / "app"], _resolver(tmp_path), use_cache=False, jobs=1)
+    assert not [e for e in result.errors if "internal" in e.message]
+    assert result.files == 1
+
+
+def _clinic_tree(root: Path, n: int) -> list[str]:
+    names = []
+    for i in range(n):
+        name = f"clinic/letters_{i:02d}.py"
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(LEAKY.replace("follow_up", f"letter_{i}"))
+        names.append(name)
+    return names
+
+
+def _die_on(monkeypatch, culprit: str, how):
+    """Make the analysis of `culprit` misbehave, in this process and in forked workers."""
+    from gdpr_lint import units
+
+    real = units._run
+
+    def patched(ctx, entry, display, data, result, words):
+        if display == culprit:
+            how()
+        return real(ctx, entry, display, data, result, words)
+
+    monkeypatch.setattr(units, "_run", patched)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork-based pool")
+def test_worker_killed_by_the_kernel_is_contained(tmp_path, monkeypatch):
+    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.units import POOL_MIN_UNITS
+
+    names = _clinic_tree(tmp_path, POOL_MIN_UNITS + 6)
+    culprit = names[7]
+    _die_on(monkeypatch, culprit, lambda: os.kill(os.getpid(), signal.SIGKILL))
+    result = analyse_paths([tmp_path], _resolver(tmp_path), use_cache=False, jobs=2)
+    assert [(e.path, e.message) for e in result.errors] == [(culprit, "the analysis process crashed on this file")]
+    assert sorted(f.path for f in result.findings) == sorted(n for n in names if n != culprit)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork-based pool")
+def test_native_crash_in_worker_is_contained(tmp_path, monkeypatch):
+    """A segfault-like death (os._exit without cleanup) is contained the same way."""
+    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.units import POOL_MIN_UNITS
+
+    names = _clinic_tree(tmp_path, POOL_MIN_UNITS + 2)
+    culprits = {names[0], names[-1]}
+    from gdpr_lint import units
+
+    real = units._run
+
+    def patched(ctx, entry, display, data, result, words):
+        if display in culprits:
+            faulthandler.disable()  # no fault report from the dying worker, just the death
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(ctx, entry, display, data, result, words)
+
+    monkeypatch.setattr(units, "_run", patched)
+    result = analyse_paths([tmp_path], _resolver(tmp_path), use_cache=False, jobs=2)
+    assert {(e.path, e.message) for e in result.errors} == {
+        (c, "the analysis process crashed on this file") for c in culprits}
+    assert sorted(f.path for f in result.findings) == sorted(n for n in names if n not in culprits)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_internal_error_on_one_file_is_contained_and_not_cached(tmp_path, monkeypatch, jobs):
+    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.units import POOL_MIN_UNITS
+
+    monkeypatch.setenv("GDPR_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GDPR_LINT_DEBUG", raising=False)
+    names = _clinic_tree(tmp_path / "src", POOL_MIN_UNITS + 1)
+    culprit = "src/" + names[3]
+
+    def boom():
+        raise KeyError("summary")
+
+    _die_on(monkeypatch, culprit, boom)
+    result = analyse_paths([tmp_path / "src"], _resolver(tmp_path), use_cache=True, jobs=jobs)
+    assert len(result.errors) == 1 and result.errors[0].path == culprit
+    assert result.errors[0].message.startswith("internal error during analysis: KeyError")
+    assert len(result.findings) == len(names) - 1
+    # the failure is not remembered as the file's answer: once the bug is gone, the file is analysed
+    monkeypatch.undo()
+    monkeypatch.setenv("GDPR_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    result = analyse_paths([tmp_path / "src"], _resolver(tmp_path), use_cache=True, jobs=jobs)
+    assert not result.errors
+    assert len(result.findings) == len(names)
+
+
+def test_time_limit_in_process_then_fresh_project(tmp_path, monkeypatch):
+    """A unit stopped by the time limit is reported; the units after it still get full answers."""
+    from gdpr_lint import units
+    from gdpr_lint.engine import analyse_paths
+
+    names = _clinic_tree(tmp_path, 3)
+    monkeypatch.setattr(units, "UNIT_TIME_LIMIT", 0.2)
+
+    def spin():
+        while True:
+            pass
+
+    _die_on(monkeypatch, names[1], spin)
+    result = analyse_paths([tmp_path], _resolver(tmp_path), use_cache=False, jobs=1)
+    assert [(e.path, e.message) for e in result.errors] == [(names[1], "analysis stopped after the 0.2 s time limit")]
+    assert sorted(f.path for f in result.findings) == [names[0], names[2]]
