@@ -15,7 +15,9 @@ from typing import Any, Callable
 from gdpr_lint.config import ConfigResolver, Settings
 from gdpr_lint.discovery import Discovery, display_path
 from gdpr_lint.cache import CACHE_DIR_NAME, Cache
+from gdpr_lint.dataflows import merge_flows
 from gdpr_lint.model import CallSite, FileError, Finding, Span
+from gdpr_lint.residency import residency_findings
 from gdpr_lint.prefilter import may_matter
 from gdpr_lint.source import SourceError, SourceFile, read_bytes, read_source, text_source
 from gdpr_lint.units import UnitContext, UnitResult, merge_findings, run_units, sha256
@@ -38,6 +40,7 @@ class RunResult:
     settings: dict[str, Settings] = field(default_factory=dict)  # display path -> settings
     suppressed: list[Finding] = field(default_factory=list)
     units: int = 0  # analysis units run or taken from the cache
+    flows: list = field(default_factory=list)  # DataFlows (gdpr_lint/dataflows.py), raw and protected
     cache: Any = None
 
 
@@ -204,6 +207,9 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
         result.errors.extend(r.errors)
     result.sites = sorted(seen_sites.values(), key=lambda s: (s.path, s.span.line, s.span.column))
     result.errors = sorted({(e.path, e.message): e for e in result.errors}.values(), key=lambda e: (e.path, e.message))
+    result.flows = merge_flows(r.flows for r in latest.values())
+    findings = sorted(findings + residency_findings(result.sites, result.flows, vocab, result.settings),
+                      key=Finding.sort_key)  # GDPR010 (opt-in)
     by_display = result.sources
     kept = []
     for f in findings:

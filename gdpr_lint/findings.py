@@ -41,7 +41,7 @@ def build_findings(project: Project, vocab: Vocabulary, reported: set[str] | Non
         if (info.site.path not in reported) if reported is not None else not info.module.reported:
             continue
         cat = vocab.categories.get(hit.label.category)
-        if cat is None:
+        if cat is None or hit.via:  # redacted on its way (listed by `gdpr-lint map`, not a finding)
             continue
         if hit.kind == "content":
             if not cat.content:

@@ -33,6 +33,19 @@ class FlowStep:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class ClientConfig:
+    """One fact about where an OpenAI client sends its requests, as the code states it."""
+
+    setting: str  # base_url | azure_endpoint | data_residency | websocket_base_url | "" (not known)
+    kind: str  # constant | environment | default | unknown
+    value: str = ""  # the literal, the environment variable, or the SDK default URL
+    where: str = ""  # "path:line" of the client's construction
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class CallSite:
     """An OpenAI request call expression found in the code."""
@@ -46,6 +59,8 @@ class CallSite:
     function: str = ""  # enclosing function's qualified name ("" at module level)
     text: str = ""  # the callee expression as written, e.g. "client.chat.completions.create"
     statement_lines: tuple[int, int] = (0, 0)  # first and last line of the enclosing statement
+    client: tuple[ClientConfig, ...] = ()  # the receiving client's configuration (data residency)
+    store: str = ""  # the call's store= argument: "true" | "false" | "dynamic" | "" (not given)
 
     def to_dict(self) -> dict[str, Any]:
         return {

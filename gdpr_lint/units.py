@@ -20,6 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable
 
+from gdpr_lint.dataflows import build_flows
 from gdpr_lint.findings import build_findings
 from gdpr_lint.model import CallSite, FileError, Finding
 from gdpr_lint.project import Project
@@ -37,6 +38,7 @@ class UnitResult:
     sites: list[CallSite] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     helpers: set[str] = field(default_factory=set)  # functions whose parameters reach a request
+    flows: list = field(default_factory=list)  # DataFlows: every datum reaching a request, raw or protected
     deps: dict[str, str] = field(default_factory=dict)  # absolute path -> sha256 of what was read
     transient: bool = False  # stopped by a limit or a crash: reported, but not cached as the file's answer
 
@@ -154,6 +156,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
     result.deps.update({str(p): "missing" for p in project.missing_paths})
     result.errors.extend(project.load_errors[name] for kind, name in deps if kind == "e" and name in project.load_errors)
     result.findings = build_findings(project, ctx.vocab, reported=ctx.reported, hits=hits)
+    result.flows = build_flows(project, ctx.vocab, ctx.reported, hits)
     site_keys = {h.site for h in hits}
     result.sites = [si.site for key, si in project.sites.items()
                     if si.site.path in ctx.reported and (si.module is mod or key in site_keys)]
