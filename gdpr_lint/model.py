@@ -135,6 +135,8 @@ class Finding:
             "function": self.function,
             "fixable": self.fixable,
             "params": list(self.params),
+            "callee": self.callee,
+            "known": {k: list(v) for k, v in self.known.items()},
         }
         if self.fix_hint:
             out["fix_hint"] = self.fix_hint
