@@ -52,6 +52,8 @@ class Settings:
     sinks: tuple[Sink, ...] = ()
     eu_base_urls: tuple[str, ...] = ()
     src: tuple[str, ...] = ()
+    # extra vocabulary files (`extend-rules`), validated: ((file, ((category, spec), ...)), ...)
+    extend_rules: tuple[tuple[str, tuple[tuple[str, "RuleCategory"], ...]], ...] = ()
 
     def enabled_codes(self) -> frozenset[str]:
         return frozenset(c for c in self.select if c not in self.ignore)
@@ -59,14 +61,151 @@ class Settings:
     def fingerprint(self) -> str:
         """A stable text of everything that changes analysis results (for the cache)."""
         return repr((self.select, self.ignore, self.per_file_ignores, self.personal_data,
-                     self.sanitizers, self.sinks, self.eu_base_urls, self.src))
+                     self.sanitizers, self.sinks, self.eu_base_urls, self.src, self.extend_rules))
 
 
 _KEYS = {
     "extend", "select", "ignore", "extend-select", "extend-ignore", "per-file-ignores", "exclude",
     "extend-exclude", "respect-gitignore", "personal-data", "sanitizers", "sinks", "eu-base-urls",
-    "src",
+    "src", "extend-rules",
 }
+
+
+@dataclass(frozen=True)
+class RuleCategory:
+    """One `[categories.KEY]` table of a personal-data vocabulary file (rules/personal_data.toml format)."""
+
+    label: str | None = None
+    special: bool | None = None
+    direct_identifier: bool | None = None
+    content: bool | None = None
+    terms: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+    contextual: tuple[tuple[str, tuple[str, ...], str | None], ...] = ()  # (term, owners, category)
+
+    def as_toml_table(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: getattr(self, k) for k in ("label", "special", "direct_identifier", "content")
+                               if getattr(self, k) is not None}
+        out["terms"] = list(self.terms)
+        out["ambiguous"] = list(self.ambiguous)
+        out["contextual"] = [{"term": t, "owners": list(o), **({"category": c} if c else {})}
+                             for t, o, c in self.contextual]
+        return out
+
+
+_CATEGORY_KEYS = {"label", "special", "direct_identifier", "content", "terms", "ambiguous", "contextual"}
+
+
+def parse_rule_categories(data: Any, where: str) -> tuple[tuple[str, RuleCategory], ...]:
+    """Validate a personal-data vocabulary file: only `[categories.KEY]` tables with the keys
+    of rules/personal_data.toml. `where` names the file in error messages."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a TOML document")
+    unknown = set(data) - {"categories"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected [categories.NAME] tables)")
+    cats = data.get("categories", {})
+    if not isinstance(cats, dict):
+        raise ConfigError(f"{where}: categories: expected tables [categories.NAME]")
+    out = []
+    for key, spec in cats.items():
+        at = f"{where}: categories.{key}"
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{at}: expected a table")
+        bad = set(spec) - _CATEGORY_KEYS
+        if bad:
+            raise ConfigError(f"{at}: unknown key {sorted(bad)[0]!r}")
+        if "label" in spec and not isinstance(spec["label"], str):
+            raise ConfigError(f"{at}.label: expected a string")
+        for flag in ("special", "direct_identifier", "content"):
+            if flag in spec and not isinstance(spec[flag], bool):
+                raise ConfigError(f"{at}.{flag}: expected true or false")
+        terms = _strings(spec.get("terms", []), f"{at}.terms")
+        ambiguous = _strings(spec.get("ambiguous", []), f"{at}.ambiguous")
+        for name, words in (("terms", terms), ("ambiguous", ambiguous)):
+            for w in words:
+                if not w.strip():
+                    raise ConfigError(f"{at}.{name}: empty term")
+        contextual = []
+        raw = spec.get("contextual", [])
+        if not isinstance(raw, list):
+            raise ConfigError(f"{at}.contextual: expected a list of {{ term = ..., owners = [...] }}")
+        for i, item in enumerate(raw):
+            ci = f"{at}.contextual[{i}]"
+            if not isinstance(item, dict):
+                raise ConfigError(f"{ci}: expected {{ term = ..., owners = [...] }}")
+            bad = set(item) - {"term", "owners", "category"}
+            if bad:
+                raise ConfigError(f"{ci}: unknown key {sorted(bad)[0]!r}")
+            if not isinstance(item.get("term"), str) or not item["term"].strip():
+                raise ConfigError(f"{ci}.term: expected a non-empty string")
+            owners = _strings(item.get("owners"), f"{ci}.owners")
+            if "category" in item and not isinstance(item["category"], str):
+                raise ConfigError(f"{ci}.category: expected a category name")
+            contextual.append((item["term"], owners, item.get("category")))
+        out.append((key, RuleCategory(spec.get("label"), spec.get("special"), spec.get("direct_identifier"),
+                                      spec.get("content"), terms, ambiguous, tuple(contextual))))
+    known = {k for k, _ in out}
+    for key, cat in out:
+        for term, _, target in cat.contextual:
+            if target is not None and target not in known and target not in _builtin_categories():
+                raise ConfigError(f"{where}: categories.{key}.contextual: {term!r} names unknown category {target!r}")
+    return tuple(out)
+
+
+def _builtin_categories() -> set[str]:
+    return set(_builtin_category_specs())
+
+
+def _extend_rules(value: Any, where: str, base: Path) -> tuple:
+    files = _strings(value, where)
+    out = []
+    for i, name in enumerate(files):
+        target = (base / os.path.expanduser(name)).resolve()
+        at = f"{where}[{i}]"
+        if not target.is_file():
+            raise ConfigError(f"{at}: {name} does not exist or is not a file")
+        try:
+            data = load_toml(target)
+        except RuleDataError as exc:
+            raise ConfigError(f"{at}: {exc}") from None
+        cats = parse_rule_categories(data, f"{at}: {target}")
+        builtin = _builtin_category_specs()
+        for key, cat in cats:
+            for flag in ("special", "direct_identifier", "content"):
+                have = bool(builtin[key].get(flag, flag == "content")) if key in builtin else None
+                if have is not None and getattr(cat, flag) is not None and getattr(cat, flag) != have:
+                    raise ConfigError(f"{at}: {target}: categories.{key}.{flag}: cannot change a built-in "
+                                      f"category (add a new category instead)")
+        out.append((str(target), cats))
+    return tuple(out)
+
+
+def _builtin_category_specs() -> dict[str, dict]:
+    from gdpr_lint.ruledata import load_rule_file
+
+    return load_rule_file("personal_data.toml").get("categories", {})
+
+
+def merged_vocabulary_data(groups) -> dict:
+    """rules/personal_data.toml with the `extend-rules` categories added: terms of a
+    known category are appended to it, new categories are added with their flags."""
+    import copy
+
+    from gdpr_lint.ruledata import load_rule_file
+
+    data = copy.deepcopy(load_rule_file("personal_data.toml"))
+    cats = data.setdefault("categories", {})
+    for group in groups:
+        for key, cat in group:
+            table = cat.as_toml_table()
+            have = cats.get(key)
+            if have is None:
+                cats[key] = table
+                continue
+            for name in ("terms", "ambiguous", "contextual"):
+                have[name] = list(have.get(name, [])) + table[name]
+    return data
 
 
 def _codes(value: Any, where: str) -> tuple[str, ...]:
@@ -169,6 +308,10 @@ def apply_table(base: Settings, table: dict[str, Any], name: str, path: Path | N
         s = replace(s, eu_base_urls=_strings(table["eu-base-urls"], f"{name}: eu-base-urls"))
     if "src" in table:
         s = replace(s, src=_strings(table["src"], f"{name}: src"))
+    if "extend-rules" in table:
+        base_dir = path.parent if path is not None else Path.cwd()
+        s = replace(s, extend_rules=s.extend_rules + _extend_rules(table["extend-rules"], f"{name}: extend-rules",
+                                                                   base_dir))
     if "sinks" in table:
         sinks = []
         raw = table["sinks"]

@@ -49,11 +49,17 @@ def _vocabulary(settings: list[Settings]) -> Vocabulary:
     for s in settings:
         for cat, terms in s.personal_data:
             extra.setdefault(cat, []).extend(terms)
-    if not extra:
+    rule_files = {f: cats for s in settings for f, cats in s.extend_rules}  # `extend-rules`, each file once
+    if not extra and not rule_files:
         return default_vocabulary()
-    base = default_vocabulary()
-    vocab = Vocabulary.__new__(Vocabulary)
-    vocab.__dict__.update({k: (dict(v) if isinstance(v, dict) else v) for k, v in base.__dict__.items()})
+    if rule_files:
+        from gdpr_lint.config import merged_vocabulary_data
+
+        vocab = Vocabulary(merged_vocabulary_data(rule_files.values()))
+    else:
+        base = default_vocabulary()
+        vocab = Vocabulary.__new__(Vocabulary)
+        vocab.__dict__.update({k: (dict(v) if isinstance(v, dict) else v) for k, v in base.__dict__.items()})
     vocab.extend(extra)
     return vocab
 

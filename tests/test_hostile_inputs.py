@@ -407,3 +407,129 @@ def test_time_limit_in_process_then_fresh_project(tmp_path, monkeypatch):
     result = analyse_paths([tmp_path], _resolver(tmp_path), use_cache=False, jobs=1)
     assert [(e.path, e.message) for e in result.errors] == [(names[1], "analysis stopped after the 0.2 s time limit")]
     assert sorted(f.path for f in result.findings) == [names[0], names[2]]
+
+
+# ------------------------------------------------------------------ bad configuration
+
+
+BAD_CONFIGS = [
+    ('select = "GDPR001"', "select: expected a list of rule codes"),
+    ('select = ["GDPR001", "GDPR999"]', "select: unknown rule code or prefix 'GDPR999'"),
+    ('ignore = [1]', "ignore: expected a list of rule codes"),
+    ('respect-gitignore = "yes"', "respect-gitignore: expected true or false"),
+    ('exclude = "migrations"', "exclude: expected a list of strings"),
+    ('per-file-ignores = ["tests/*"]', "per-file-ignores: expected a table"),
+    ('per-file-ignores = { "tests/*" = ["NOPE1"] }', "per-file-ignores.tests/*: unknown rule code"),
+    ('sinks = [{ function = 3 }]', "sinks[0]: function: expected a string"),
+    ('extend = "../shared/gdpr.toml"', "extend: ../shared/gdpr.toml does not exist"),
+    ('extend-rules = "vocab.toml"', "extend-rules: expected a list of strings"),
+    ('extend-rules = ["missing.toml"]', "extend-rules[0]: missing.toml does not exist"),
+    ('[tool.gdpr-lint.personal-data]\nname = "fornavn"', "personal-data.name: expected a list of strings"),
+]
+
+BAD_RULE_FILES = [
+    ('[categories.benefits\nterms = ["x"]', "malformed TOML"),
+    ('[benefits]\nterms = ["x"]', "unknown key 'benefits'"),
+    ('[categories.benefits]\nterms = "kontanthjælp"', "categories.benefits.terms: expected a list of strings"),
+    ('[categories.benefits]\nspecial = "yes"', "categories.benefits.special: expected true or false"),
+    ('[categories.benefits]\nsynonyms = ["x"]', "categories.benefits: unknown key 'synonyms'"),
+    ('[categories.benefits]\nterms = [""]', "categories.benefits.terms: empty term"),
+    ('[categories.benefits]\ncontextual = [{ term = "case", owners = "citizen" }]',
+     "categories.benefits.contextual[0].owners: expected a list of strings"),
+    ('[categories.benefits]\ncontextual = [{ term = "case", owners = ["citizen"], category = "nope" }]',
+     "names unknown category 'nope'"),
+    ('[categories.health]\nspecial = false', "categories.health.special: cannot change a built-in category"),
+]
+
+
+def _pyproject(root: Path, body: str) -> None:
+    if not body.startswith("["):
+        body = "[tool.gdpr-lint]\n" + body
+    (root / "pyproject.toml").write_text(body + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("body, message", BAD_CONFIGS)
+def test_bad_configuration_names_file_and_key(tmp_path, body, message):
+    from gdpr_lint.config import ConfigError, ConfigResolver
+
+    _pyproject(tmp_path, body)
+    with pytest.raises(ConfigError) as exc:
+        ConfigResolver(cwd=tmp_path).for_path(tmp_path / "app.py")
+    text = str(exc.value)
+    assert text.startswith(str((tmp_path / "pyproject.toml").resolve()) + ": "), text
+    assert message in text
+    assert "\n" not in text
+
+
+@pytest.mark.parametrize("rules, message", BAD_RULE_FILES)
+def test_malformed_extend_rules_file_names_file_and_key(tmp_path, rules, message):
+    from gdpr_lint.config import ConfigError, ConfigResolver
+
+    (tmp_path / "vocab").mkdir()
+    (tmp_path / "vocab" / "kommune.toml").write_text(rules + "\n", encoding="utf-8")
+    _pyproject(tmp_path, 'extend-rules = ["vocab/kommune.toml"]')
+    with pytest.raises(ConfigError) as exc:
+        ConfigResolver(cwd=tmp_path).for_path(tmp_path / "app.py")
+    text = str(exc.value)
+    assert "pyproject.toml: extend-rules[0]: " in text and "kommune.toml" in text, text
+    assert message in text, text
+    assert "\n" not in text
+
+
+def test_bad_configuration_through_the_cli_is_one_line_exit_2(tmp_path):
+    (tmp_path / "vocab.toml").write_text('[categories.benefits]\nterms = "kontanthjælp"\n', encoding="utf-8")
+    _pyproject(tmp_path, 'extend-rules = ["vocab.toml"]')
+    (tmp_path / "app.py").write_text(LEAKY)
+    proc = run_cli("check", ".", cwd=tmp_path)
+    assert proc.returncode == 2
+    err = proc.stderr.decode().strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "pyproject.toml: extend-rules[0]: " in err and "categories.benefits.terms" in err
+    # an unreadable extend target: a folder where a file is expected
+    (tmp_path / "shared.toml").mkdir()
+    _pyproject(tmp_path, 'extend = "shared.toml"')
+    proc = run_cli("check", ".", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "pyproject.toml: extend: shared.toml does not exist or is not a file" in proc.stderr.decode()
+
+
+MUNICIPALITY = textwrap.dedent('''\
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def draft_reply(citizen):
+        return client.responses.create(
+            model="gpt-4o",
+            input=f"Draft a reply about {citizen.kontanthjaelp_sag} and {citizen.misbrugsbehandling}",
+        )
+''')
+
+
+def test_extend_rules_adds_categories_and_terms(tmp_path):
+    """A municipality's own vocabulary: social-benefit cases (new category) and a Danish
+    health term added to the built-in special category."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "kommune.toml").write_text(textwrap.dedent('''\
+        [categories.social_benefits]
+        label = "social benefit case"
+        terms = ["kontanthjaelp sag", "boligstoette"]
+
+        [categories.health]
+        terms = ["misbrugsbehandling"]
+    '''), encoding="utf-8")
+    (tmp_path / "sag.py").write_text(MUNICIPALITY, encoding="utf-8")
+    proc = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode()  # the built-in vocabulary knows neither
+    _pyproject(tmp_path, 'extend-rules = ["rules/kommune.toml"]')
+    proc = run_cli("check", "--output-format", "json", ".", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr.decode()
+    by_code = {f["code"]: f for f in json.loads(proc.stdout)}
+    assert "citizen.kontanthjaelp_sag (social benefit case)" in by_code["GDPR001"]["data"]
+    assert "social_benefits" in by_code["GDPR001"]["categories"]
+    assert "health" in by_code["GDPR002"]["categories"]
+    # the vocabulary file is part of the cache key: removing a term changes the answer
+    (tmp_path / "rules" / "kommune.toml").write_text('[categories.social_benefits]\nterms = ["boligstoette"]\n')
+    proc = run_cli("check", "--output-format", "json", ".", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout.decode()
