@@ -134,27 +134,30 @@ def _lower_same_len(text: str) -> str:
     return low
 
 
-def _last_keyword(text: str, lo: int, window: str, rx: Any) -> int:
-    """End (in ``window``) of the last context word of ``rx`` starting a word, or -1."""
-    best = -1
-    for m in rx.finditer(window):
-        i = m.start()
-        before = window[i - 1] if i else (text[lo - 1] if lo else "")
-        if before and (before.isalnum() or before == "_"):
-            continue  # keywords match at a word start only
-        best = m.end()
-    return best
+_pairs: dict[Tuple[int, int], Any] = {}
+
+
+def _pair(pos: Any, neg: Any) -> Any:
+    """One regex for a confirming and a rejecting keyword class (one scan, not two)."""
+    key = (id(pos), id(neg))
+    rx = _pairs.get(key)
+    if rx is None:
+        rx = _pairs[key] = _lazy(f"(?P<p>{pos._pattern})|(?P<n>{neg._pattern})")
+    return rx
 
 
 def _context(text: str, start: int, pos: Any, neg: Any) -> int:
     """+1 if the closest context word before ``start`` confirms, -1 if it rejects, 0 if none."""
     lo = max(0, start - _WINDOW)
     window = _lower_same_len(text[lo:start])
-    best_pos = _last_keyword(text, lo, window, pos)
-    best_neg = _last_keyword(text, lo, window, neg)
-    if best_pos < 0 and best_neg < 0:
-        return 0
-    return 1 if best_pos >= best_neg else -1
+    last = 0
+    for m in _pair(pos, neg).finditer(window):
+        i = m.start()
+        before = window[i - 1] if i else (text[lo - 1] if lo else "")
+        if before and (before.isalnum() or before == "_"):
+            continue  # keywords match at a word start only
+        last = 1 if m.lastgroup == "p" else -1
+    return last
 
 
 def _accept(strength: int, ctx: int) -> bool:
