@@ -19,7 +19,7 @@ import hmac
 import re
 import threading
 import time
-from typing import Any, List, Mapping, NamedTuple, Optional
+from typing import Any, List, Mapping, NamedTuple, Optional, Tuple
 
 from . import audit, config
 from .config import Action
@@ -42,6 +42,11 @@ MAX_TOKEN_LEN = 2 + MAX_TYPE_LEN + max(1 + 16, len("_REDACTED_") + 9) + 2
 
 _current: contextvars.ContextVar[Optional["Conversation"]] = contextvars.ContextVar(
     "gdpr_lint_conversation", default=None
+)
+
+
+_entered: contextvars.ContextVar[Tuple[contextvars.Token[Optional["Conversation"]], ...]] = contextvars.ContextVar(
+    "gdpr_lint_entered", default=()
 )
 
 
@@ -143,16 +148,19 @@ class Conversation:
         self._redacted: dict[str, dict[bytes, int]] = {}
         self._lock = threading.Lock()
         self._closed = False
-        self._cv_tokens: List[contextvars.Token[Optional[Conversation]]] = []
 
     # -- scope -------------------------------------------------------------
 
     def __enter__(self) -> "Conversation":
-        self._cv_tokens.append(_current.set(self))
+        # The reset tokens live in the context too, so one conversation may be
+        # entered concurrently by several threads or asyncio tasks.
+        _entered.set(_entered.get() + (_current.set(self),))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _current.reset(self._cv_tokens.pop())
+        stack = _entered.get()
+        _entered.set(stack[:-1])
+        _current.reset(stack[-1])
 
     def close(self) -> None:
         """Destroy this conversation's key and mapping (pseudonyms become irreversible)."""

@@ -207,3 +207,26 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]", out
+
+
+def test_one_conversation_entered_by_concurrent_tasks() -> None:
+    import asyncio
+
+    from gdpr_lint.runtime import current_conversation
+
+    conv = Conversation()
+
+    async def task(i: int) -> str:
+        with conv:
+            await asyncio.sleep(0.001 * (i % 3))
+            assert current_conversation() is conv
+            out = pseudonymise(f"user{i}@example.dk")
+            await asyncio.sleep(0)
+        assert current_conversation() is not conv
+        return out
+
+    async def main() -> list[str]:
+        return await asyncio.gather(*[task(i) for i in range(10)])
+
+    outs = asyncio.run(main())
+    assert [conv.reidentify(o) for o in outs] == [f"user{i}@example.dk" for i in range(10)]
