@@ -1,5 +1,5 @@
 """Command line, in Ruff's shape: `gdpr-lint check [PATHS]`, `gdpr-lint calls`,
-`gdpr-lint rule CODE`.
+`gdpr-lint map`, `gdpr-lint rule CODE`.
 
 Exit codes: 0 nothing to report; 1 findings remain; 2 usage or configuration
 error, internal error, or a file that could not be analysed (fail closed).
@@ -304,6 +304,37 @@ def calls(paths, config, isolated, select, ignore, extend_select, force_exclude,
             text += f"{len(result.sites)} OpenAI call site{'s' if len(result.sites) != 1 else ''} in {result.files} files.\n"
     _write(text, output_file)
     _report_errors(result.errors)
+    sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
+
+
+@main.command(name="map")
+@click.argument("paths", nargs=-1, type=click.Path())
+@common_options
+@click.option("--output-format", type=click.Choice(["markdown", "json", "html"]), default="markdown", show_default=True)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the map to this file.")
+def map_command(paths, config, isolated, select, ignore, extend_select, force_exclude, quiet, verbose,
+                output_format, output_file) -> None:
+    """Map the personal data PATHS (default: .) send to OpenAI: per endpoint and call site,
+    protected or not, data residency and storage (for Art. 30 records and DPIAs).
+    Exit 0, or 2 when a file could not be analysed: the map is an inventory, not a gate."""
+    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.inventory import build_inventory
+
+    resolver = _resolver(config, isolated, select, ignore, extend_select)
+    result = analyse_paths([Path(p) for p in (paths or (".",))], resolver, force_exclude=force_exclude)
+    inventory = build_inventory(result)
+    if output_format == "json":
+        from gdpr_lint.report.map_json import render_map_json as render_map
+    elif output_format == "html":
+        from gdpr_lint.report.map_html import render_map_html as render_map
+    else:
+        from gdpr_lint.report.map_markdown import render_map_markdown as render_map
+    _write(render_map(inventory), output_file)
+    _report_errors(result.errors)
+    if output_file and not quiet:
+        t = inventory["totals"]
+        click.echo(f"Wrote the data map of {t['call_sites']} OpenAI call site{'s' if t['call_sites'] != 1 else ''} "
+                   f"({t['with_personal_data']} sending personal data) to {output_file}.", err=True)
     sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
 
 

@@ -85,8 +85,8 @@ def describe_config(c: ClientConfig) -> str:
     if c.kind == "environment":
         return f"{c.setting} from environment ({c.value})"
     if c.kind == "default":
-        return f"SDK default {c.value} (no base_url)"
-    return "unknown (client not resolved)" if not c.setting else f"{c.setting} unknown (computed at run time)"
+        return f"no base_url: SDK default {c.value}"
+    return "client configuration not visible" if not c.setting else f"{c.setting} computed at run time"
 
 
 def config_verdict(c: ClientConfig, extra_eu: tuple[str, ...] = ()) -> Verdict:
@@ -111,7 +111,7 @@ def site_verdict(configs: tuple[ClientConfig, ...], endpoint: str = "", extra_eu
             continue
         groups.setdefault(c.where, []).append(config_verdict(c, extra_eu))
     if not groups:
-        return Verdict(None, "low", "unknown (client not resolved)")
+        return Verdict(None, "low", "client configuration not visible")
     per_client: list[Verdict] = []
     for verdicts in groups.values():
         text = "; ".join(v.text for v in verdicts)
