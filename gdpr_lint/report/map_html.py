@@ -49,6 +49,20 @@ def _yn(v, yes: str, no: str, unknown: str = "unknown") -> str:
     return f'<span class="tag {cls}">{_e(yes if v is True else no if v is False else unknown)}</span>'
 
 
+def _plain_label(cat: dict) -> str:
+    """"health data (Art. 9)": the label with its article once."""
+    if not cat["special"]:
+        return cat["label"]
+    return cat["label"] if cat["article"] in cat["label"] else f'{cat["label"]} ({cat["article"]})'
+
+
+def _label(cat: dict) -> str:
+    if not cat["special"]:
+        return _e(cat["label"])
+    base = cat["label"].replace(f' ({cat["article"]})', "")
+    return f'{_e(base)} <span class="tag art">{_e(cat["article"])}</span>'
+
+
 def _eu(v) -> str:
     cls = "prot" if v is True else "raw" if v is False else "unk"
     return f'<span class="tag {cls}">{"EU" if v is True else "not EU" if v is False else "unknown"}</span>'
@@ -88,8 +102,7 @@ def render_map_html(inv: dict) -> str:
             a(f'<th scope="col"><code>{_e(e["endpoint"])}</code></th>')
         a("</tr></thead><tbody>")
         for key, c in cats.items():
-            art = f' <span class="tag art">{_e(c["article"])}</span>' if c["special"] else ""
-            a(f'<tr class="{"special" if c["special"] else "ordinary"}"><th scope="row">{_e(c["label"])}{art}</th>')
+            a(f'<tr class="{"special" if c["special"] else "ordinary"}"><th scope="row">{_label(c)}</th>')
             for e in eps:
                 counts = e["categories"].get(key)
                 if not counts:
@@ -124,7 +137,7 @@ def render_map_html(inv: dict) -> str:
           f'<span class="tag {badge}">{_e(s["status"])}</span></h3>')
         a('<dl class="facts">')
         if s["special_categories"]:
-            tags = "".join(f'<span class="tag art">{_e(cats[c]["label"])} ({_e(cats[c]["article"])})</span>'
+            tags = "".join(f'<span class="tag art">{_e(_plain_label(cats[c]))}</span>'
                            for c in s["special_categories"] if c in cats)
             a(f"<dt>Special categories</dt><dd>{tags}</dd>")
         a(f'<dt>Data residency</dt><dd>{_eu(s["residency"]["eu"])} {_e(s["residency"]["summary"])}</dd>')
@@ -136,11 +149,12 @@ def render_map_html(inv: dict) -> str:
         for f in s["flows"]:
             cat = cats.get(f["category"])
             special = f' <span class="tag art">{_e(cat["article"])}</span>' if cat and cat["special"] else ""
+            label = cat["label"].replace(f' ({cat["article"]})', "") if cat and cat["special"] else f["label"]
             prot = (f'<span class="tag prot">protected by {_e(f["protection"])}</span>' if f["protected"]
                     else '<span class="tag raw">unprotected</span>')
             if f["suppressed"]:
                 prot += ' <span class="tag unk">finding suppressed</span>'
-            a(f'<div class="flow"><code>{_e(f["data"])}</code> &middot; {_e(f["label"])}{special} '
+            a(f'<div class="flow"><code>{_e(f["data"])}</code> &middot; {_e(label)}{special} '
               f'&rarr; <code>{_e(f["param"])}</code> {prot}<ol>')
             for st in f["path"]:
                 a(f'<li><code>{_e(st["path"])}:{st["line"]}</code> {_e(st["note"])}</li>')

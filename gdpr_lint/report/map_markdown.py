@@ -13,7 +13,8 @@ def _code(text: str) -> str:
 
 def _cat_name(cat: dict) -> str:
     if cat["special"]:
-        return f"**{_esc(cat['label'])}** ({cat['article']})"
+        art = "" if cat["article"] in cat["label"] else f" ({cat['article']})"
+        return f"**{_esc(cat['label'])}**{art}"
     return _esc(cat["label"])
 
 
@@ -76,7 +77,7 @@ def render_map_markdown(inv: dict) -> str:
         out.append("")
         special = [cats[c] for c in s["special_categories"] if c in cats]
         if special:
-            out.append("- Special categories: " + ", ".join(f"**{_esc(c['label'])}** ({c['article']})" for c in special))
+            out.append("- Special categories: " + ", ".join(_cat_name(c) for c in special))
         out.append(f"- Data residency: {_yes_no(s['residency']['eu'], 'EU', '**not EU**', 'unknown')} "
                    f"({_esc(s['residency']['summary'])})")
         out.append(f"- Storage: {_esc(s['storage']['reason'])}")

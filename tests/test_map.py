@@ -1,0 +1,388 @@
+"""`gdpr-lint map`: the inventory of personal data sent to OpenAI (per endpoint and call
+site, protected or not, data residency, storage), its Markdown / JSON / HTML outputs,
+and the opt-in rule GDPR010 for clients not pinned to EU data residency."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import analyse, run_cli
+
+# A municipality's case-handling service: clients configured in one module, requests in another.
+KOMMUNE = {
+    "kommune/__init__.py": "",
+    "kommune/settings.py": """
+        import os
+
+        EU_ENDPOINT = "https://eu.api.openai.com/v1"
+        GATEWAY_URL = os.environ.get("LLM_GATEWAY_URL")
+    """,
+    "kommune/llm.py": """
+        from openai import AzureOpenAI, OpenAI
+
+        from gdpr_lint.runtime import protect
+
+        from .settings import EU_ENDPOINT, GATEWAY_URL
+
+        eu_client = OpenAI(base_url=EU_ENDPOINT)
+        gateway = OpenAI(base_url=GATEWAY_URL)
+        default_client = OpenAI()
+        azure_sweden = AzureOpenAI(azure_endpoint="https://swedencentral.api.cognitive.microsoft.com/", api_version="2024-06-01")
+        azure_resource = AzureOpenAI(azure_endpoint="https://kommune-ai.openai.azure.com/", api_version="2024-06-01")
+        safe_client = protect(OpenAI(base_url=EU_ENDPOINT))
+
+
+        def ask_safely(text):
+            \"\"\"Every caller's text is pseudonymised before it leaves the municipality.\"\"\"
+            from gdpr_lint.runtime import pseudonymise
+
+            return eu_client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": pseudonymise(text)}])
+    """,
+    "kommune/cases.py": """
+        import hashlib
+
+        from gdpr_lint.runtime import pseudonymise
+
+        from .llm import ask_safely, azure_resource, azure_sweden, default_client, eu_client, gateway, safe_client
+
+
+        def summarise_case(citizen):
+            return eu_client.chat.completions.create(
+                model="gpt-4o",
+                messages=[{"role": "user", "content": f"CPR {citizen.cpr}. Diagnosis: {citizen.diagnosis}"}],
+                store=True,
+            )
+
+
+        def draft_letter(citizen):
+            return default_client.responses.create(model="gpt-4o", input=f"Write to {citizen.name}, {citizen.address}")
+
+
+        def embed_case(citizen):
+            return gateway.embeddings.create(model="text-embedding-3-small",
+                                             input=pseudonymise(f"{citizen.name}: {citizen.diagnosis}"))
+
+
+        def triage(citizen):
+            return safe_client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": f"Triage: {citizen.diagnosis}"}])
+
+
+        def reply_in_swedish(citizen, question):
+            return azure_sweden.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": f"Svar til {citizen.name}: {question}"}],
+                user=hashlib.sha256(citizen.email.encode()).hexdigest(),
+            )
+
+
+        def confirm_email(citizen):
+            return azure_resource.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": f"Confirm the address {citizen.email}"}])
+
+
+        def screening(citizen):
+            return ask_safely(f"Record: {citizen.criminal_record}")
+
+
+        def opening_hours():
+            return default_client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "When is the town hall open?"}])
+    """,
+}
+CASES = "kommune/cases.py"
+
+
+def _inventory(root, *args):
+    from gdpr_lint.inventory import build_inventory
+
+    result = analyse(root)
+    assert not result.errors, [str(e) for e in result.errors]
+    return build_inventory(result)
+
+
+@pytest.fixture
+def kommune(write):
+    return write(KOMMUNE)
+
+
+@pytest.fixture
+def inv(kommune):
+    return {(s["path"], s["line"]): s for s in _inventory(kommune)["call_sites"]}
+
+
+def _flows(site):
+    return {(f["data"], f["category"], f["protection"]) for f in site["flows"]}
+
+
+def test_unprotected_flows_with_special_categories_and_store_true(inv):
+    s = inv[(CASES, 9)]
+    assert s["endpoint"] == "chat.completions.create" and s["function"] == "summarise_case"
+    assert s["status"] == "unprotected"
+    assert _flows(s) == {("citizen.cpr", "national_id", None), ("citizen.diagnosis", "health", None)}
+    assert s["special_categories"] == ["health"]
+    assert s["findings"] == ["GDPR001", "GDPR002"]
+    assert s["storage"] == {"may_store": True, "reason": "store=True on the call", "store_argument": "true"}
+    assert s["residency"]["eu"] is True
+    assert s["residency"]["client"][0]["kind"] == "constant"
+    assert s["residency"]["client"][0]["value"] == "https://eu.api.openai.com/v1"
+    assert s["residency"]["client"][0]["where"] == "kommune/llm.py:7"
+
+
+def test_protected_flows_name_their_sanitizer(inv):
+    # pseudonymise() around the text
+    s = inv[(CASES, 21)]
+    assert s["status"] == "protected" and s["findings"] == []
+    assert _flows(s) == {("citizen.name", "name", "gdpr_lint.runtime.pseudonymise"),
+                         ("citizen.diagnosis", "health", "gdpr_lint.runtime.pseudonymise")}
+    # a client wrapped in protect(...)
+    s = inv[(CASES, 26)]
+    assert s["status"] == "protected"
+    assert _flows(s) == {("citizen.diagnosis", "health", "gdpr_lint.runtime.protect")}
+    # a helper in another module pseudonymises what its callers pass: the flow starts at the caller
+    s = inv[("kommune/llm.py", 19)]
+    assert _flows(s) == {("citizen.criminal_record", "criminal", "gdpr_lint.runtime.pseudonymise")}
+    assert s["special_categories"] == ["criminal"]
+    assert s["flows"][0]["path"][0]["path"] == CASES
+
+
+def test_partly_protected_raw_content_beside_a_hashed_user_id(inv):
+    s = inv[(CASES, 31)]
+    assert s["status"] == "partly protected"
+    assert _flows(s) == {("citizen.name", "name", None), ("citizen.email", "email", "hashlib.sha256")}
+    assert {f["param"] for f in s["flows"]} == {"messages", "user"}
+    assert s["findings"] == ["GDPR001"]
+
+
+def test_data_residency_variants(inv):
+    def res(line, path=CASES):
+        return inv[(path, line)]["residency"]
+
+    assert res(17)["eu"] is False and res(17)["client"][0]["kind"] == "default"
+    assert res(21)["eu"] is None
+    assert res(21)["client"][0] == {"setting": "base_url", "kind": "environment", "value": "LLM_GATEWAY_URL",
+                                    "where": "kommune/llm.py:8",
+                                    "description": "base_url from environment (LLM_GATEWAY_URL)"}
+    assert res(26)["eu"] is True  # protect(OpenAI(base_url=EU)) keeps the client's configuration
+    assert res(31)["eu"] is True and "swedencentral" in res(31)["summary"]
+    assert res(38)["eu"] is None and "region not visible" in res(38)["summary"]
+
+
+def test_storage_defaults_by_endpoint(inv):
+    assert inv[(CASES, 17)]["storage"]["may_store"] is True  # Responses API stores unless store=False
+    assert inv[(CASES, 21)]["storage"]["may_store"] is False  # embeddings
+    assert inv[(CASES, 47)]["storage"] == {"may_store": False, "reason": "not stored unless store=True",
+                                           "store_argument": None}
+    assert inv[(CASES, 47)]["status"] == "no personal data"
+
+
+def test_protected_flows_are_not_findings(kommune):
+    result = analyse(kommune)
+    assert {(f.code, f.line) for f in result.findings if f.path == CASES} == {
+        ("GDPR001", 9), ("GDPR002", 9), ("GDPR001", 17), ("GDPR001", 31), ("GDPR001", 38)}
+    assert not [f for f in result.findings if f.path == "kommune/llm.py"]
+
+
+def test_gdpr010_is_opt_in_and_follows_the_residency_policy(kommune):
+    proc = run_cli("check", ".", "--no-cache", "--output-format", "json", cwd=kommune)
+    assert not [f for f in json.loads(proc.stdout) if f["code"] == "GDPR010"]
+    proc = run_cli("check", ".", "--no-cache", "--output-format", "json", "--extend-select", "GDPR010", cwd=kommune)
+    assert proc.returncode == 1, proc.stderr.decode()
+    got = {(f["path"], f["line"], f["confidence"]) for f in json.loads(proc.stdout) if f["code"] == "GDPR010"}
+    # default client: high; environment and an Azure resource without a visible region: low;
+    # EU base_url, protect(EU client), the Swedish Azure region and the EU helper: not reported;
+    # the call without personal data: not reported
+    assert got == {(CASES, 17, "high"), (CASES, 21, "low"), (CASES, 38, "low")}
+    f = next(f for f in json.loads(proc.stdout) if f["code"] == "GDPR010" and f["line"] == 17)
+    assert f["flow"][0]["path"] == "kommune/llm.py" and f["flow"][0]["line"] == 9
+    assert "citizen.name (name)" in f["data"]
+
+
+def test_gdpr010_from_config_with_eu_base_urls(write):
+    root = write({
+        "pyproject.toml": """
+            [tool.gdpr-lint]
+            extend-select = ["GDPR010"]
+            eu-base-urls = ["https://llm-gateway.bank.example.eu/v1"]
+        """,
+        "bank/advice.py": """
+            from openai import OpenAI
+
+            gateway = OpenAI(base_url="https://llm-gateway.bank.example.eu/v1")
+            us_proxy = OpenAI(base_url="https://llm-proxy.bank.example.com/v1")
+            eu_project = OpenAI(data_residency="eu")
+
+
+            def advise(customer):
+                return gateway.chat.completions.create(
+                    model="gpt-4o", messages=[{"role": "user", "content": f"Advise {customer.name}"}])
+
+
+            def advise_abroad(customer):
+                return us_proxy.with_options(timeout=20).chat.completions.create(
+                    model="gpt-4o", messages=[{"role": "user", "content": f"Advise {customer.name}"}])
+
+
+            def advise_eu(customer):
+                return eu_project.chat.completions.create(
+                    model="gpt-4o", messages=[{"role": "user", "content": f"Advise {customer.name}"}])
+
+
+            def advise_eu_options(customer):
+                return us_proxy.with_options(base_url="https://eu.api.openai.com/v1").chat.completions.create(
+                    model="gpt-4o", messages=[{"role": "user", "content": f"Advise {customer.name}"}])
+        """,
+    })
+    proc = run_cli("check", ".", "--no-cache", "--output-format", "json", cwd=root)
+    got = {(f["line"], f["confidence"]) for f in json.loads(proc.stdout) if f["code"] == "GDPR010"}
+    # a gateway that is not a known EU endpoint is reported with medium confidence
+    assert got == {(14, "medium")}
+
+
+def test_residency_policy_for_literals():
+    from gdpr_lint.residency import url_verdict
+
+    assert url_verdict("https://eu.api.openai.com/v1/")[0] is True
+    assert url_verdict("https://api.openai.com/v1")[:2] == (False, "high")
+    assert url_verdict("https://westeurope.api.cognitive.microsoft.com/")[0] is True
+    assert url_verdict("https://eastus2.api.cognitive.microsoft.com/")[:2] == (False, "high")
+    assert url_verdict("https://contoso.openai.azure.com/")[:2] == (None, "low")
+    assert url_verdict("https://ai.internal.example/v1")[:2] == (False, "medium")
+    assert url_verdict("https://ai.internal.example/v1", ("https://*.internal.example/*",))[0] is True
+
+
+def test_markdown_output(kommune):
+    proc = run_cli("map", ".", "--no-cache", cwd=kommune)
+    assert proc.returncode == 0, proc.stderr.decode()  # an inventory, not a gate: findings do not fail it
+    md = proc.stdout.decode()
+    lines = md.splitlines()
+    assert lines[0] == "# Personal data sent to OpenAI"
+    header = next(line for line in lines if line.startswith("| Category |"))
+    assert header == "| Category | `chat.completions.create` | `embeddings.create` | `responses.create` |"
+    assert "| **health data** (Art. 9) | 1 unprotected, 1 protected | 1 protected | – |" in lines
+    assert "| **criminal convictions and offences (Art. 10)** | 1 protected | – | – |" in lines
+    assert "| postal address | – | – | 1 unprotected |" in lines
+    assert "| `responses.create` | 1 | 1 | yes | no |" in lines
+    assert "### `kommune/cases.py:9` `chat.completions.create` in `summarise_case`: unprotected" in lines
+    assert "| `citizen.email` | email | `user` | `hashlib.sha256` | kommune/cases.py:33 |" in lines
+    assert "| `kommune/cases.py` | 7 | 6 | 4 |" in lines
+
+
+def test_json_output_schema(kommune, tmp_path):
+    out = tmp_path / "map.json"
+    proc = run_cli("map", ".", "--no-cache", "--output-format", "json", "-o", str(out), cwd=kommune)
+    assert proc.returncode == 0, proc.stderr.decode()
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "gdpr-lint-map/1"
+    assert set(doc) == {"schema", "tool", "files_analysed", "errors", "totals", "categories", "endpoints",
+                        "files", "call_sites"}
+    assert doc["totals"] == {"call_sites": 8, "with_personal_data": 7, "unprotected": 4, "protected_only": 3,
+                             "with_special_categories": 4, "unprotected_flows": 6, "protected_flows": 5}
+    assert {"key": "criminal", "label": "criminal convictions and offences (Art. 10)", "special": True,
+            "article": "Art. 10"} in doc["categories"]
+    site = doc["call_sites"][0]
+    assert set(site) == {"id", "path", "line", "column", "end_line", "end_column", "endpoint", "flavour",
+                         "confidence", "function", "callee", "status", "categories", "special_categories",
+                         "residency", "storage", "findings", "flows"}
+    assert set(site["residency"]) == {"eu", "summary", "client"}
+    assert set(site["storage"]) == {"may_store", "reason", "store_argument"}
+    assert set(site["flows"][0]) == {"category", "label", "special", "data", "param", "kind", "protected",
+                                     "protection", "suppressed", "confidence", "path"}
+    assert set(site["flows"][0]["path"][0]) == {"path", "line", "column", "note"}
+    ep = next(e for e in doc["endpoints"] if e["endpoint"] == "embeddings.create")
+    assert ep == {"endpoint": "embeddings.create", "call_sites": 1, "sites_with_personal_data": 1,
+                  "categories": {"health": {"unprotected": 0, "protected": 1},
+                                 "name": {"unprotected": 0, "protected": 1}},
+                  "may_store": False, "eu": None}
+    assert {f["path"] for f in doc["files"]} == {"kommune/cases.py", "kommune/llm.py"}
+
+
+class _Structure(HTMLParser):
+    VOID = {"meta", "br", "hr", "img", "input", "link"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors, self.tags = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+
+def test_html_output_is_self_contained_and_well_formed(kommune, tmp_path):
+    out = tmp_path / "map.html"
+    proc = run_cli("map", ".", "--no-cache", "--output-format", "html", "-o", str(out), cwd=kommune)
+    assert proc.returncode == 0, proc.stderr.decode()
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    parser = _Structure()
+    parser.feed(page)
+    assert parser.errors == [] and parser.stack == []
+    tags = [t for t, _ in parser.tags]
+    assert "script" not in tags and "link" not in tags and "img" not in tags and "iframe" not in tags
+    assert "http://" not in page.split("<body>")[0] and "url(" not in page
+    assert not [a for _, a in parser.tags if str(a.get("href", "")).startswith("http") or "src" in a]
+    # the matrix highlights special categories; every call site has a card with its data path
+    assert page.count('<tr class="special">') == 2
+    assert page.count('<article class="card') == 8
+    assert 'id="kommune/cases.py:31:12"' in page
+    assert "protected by gdpr_lint.runtime.protect" in page
+
+
+def test_html_escapes_code_text(write, tmp_path):
+    root = write({"crm/notes.py": """
+        from openai import OpenAI
+        client = OpenAI(base_url="https://eu.api.openai.com/v1?<b>x</b>")
+
+        def note(customer):
+            return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": customer.email}])
+    """})
+    proc = run_cli("map", ".", "--no-cache", "--output-format", "html", cwd=root)
+    page = proc.stdout.decode()
+    assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+def test_map_exits_2_when_a_file_cannot_be_analysed(write):
+    root = write({
+        "crm/broken.py": "def f(:\n",
+        "crm/ok.py": """
+            from openai import OpenAI
+            client = OpenAI()
+
+            def ask(customer):
+                return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": customer.email}])
+        """,
+    })
+    proc = run_cli("map", ".", "--no-cache", cwd=root)
+    assert proc.returncode == 2
+    assert "crm/broken.py" in proc.stderr.decode()
+    md = proc.stdout.decode()
+    assert "**Incomplete:**" in md and "`crm/broken.py`" in md
+    assert "| email | 1 unprotected |" in md
+
+
+def test_suppressed_findings_stay_on_the_map_and_ignored_rules_leave_it(write):
+    root = write({"hr/review.py": """
+        from openai import OpenAI
+        client = OpenAI()
+
+        def review(employee):
+            return client.chat.completions.create(  # noqa: GDPR002 - DPIA 2024-07, Art. 9(2)(b)
+                model="gpt-4o", messages=[{"role": "user", "content": f"{employee.name}: {employee.diagnosis}"}])
+    """})
+    site = _inventory(root)["call_sites"][0]
+    by_cat = {f["category"]: f for f in site["flows"]}
+    assert by_cat["health"]["suppressed"] is True and by_cat["name"]["suppressed"] is False
+    proc = run_cli("map", ".", "--no-cache", "--output-format", "json", "--ignore", "GDPR001", cwd=root)
+    doc = json.loads(proc.stdout)
+    assert [f["category"] for f in doc["call_sites"][0]["flows"]] == ["health"]
