@@ -140,6 +140,8 @@ def bench_corpus(corpus: Path, work: Path, runs: int, semgrep: str | None, manif
                 err = out.with_suffix(".err").read_text(encoding="utf-8", errors="replace")[-2000:]
                 raise SystemExit(f"{name} on {corpus.name} exited {m['rc']}:\n{err}")
             samples[name].append(m)
+            with open(work / "samples.jsonl", "a", encoding="utf-8") as log:  # partial results survive an interrupt
+                log.write(json.dumps({"corpus": corpus.name, "tool": name, **m}) + "\n")
             if name in ("semgrep", "gdpr cold", "gdpr warm"):
                 summaries[name] = findings_summary(name, out, corpus, manifest, corpus.name == "openai_heavy")
     result = {}
