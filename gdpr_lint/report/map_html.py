@@ -30,7 +30,8 @@ th{background:#f0f2f5;font-weight:600;font-size:13px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:14px}
 .card{background:#fff;border:1px solid #dde1e6;border-left:6px solid #98a2b3;border-radius:8px;padding:12px 16px}
 .card.unprotected,.card.partly{border-left-color:#d92d20}.card.protected{border-left-color:#17b26a}
-.card h3{font-size:15px;margin:0 0 6px;word-break:break-all}
+.card h3{font-size:15px;margin:0 0 6px;overflow-wrap:anywhere}
+.card h3 .loc{display:block;margin-bottom:3px}
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;font-size:13px;margin:6px 0 8px}
 .facts dt{color:#5b6472}.facts dd{margin:0}
 .flow{border-top:1px solid #eceef1;padding:6px 0;font-size:13px}
@@ -61,6 +62,14 @@ def _label(cat: dict) -> str:
         return _e(cat["label"])
     base = cat["label"].replace(f' ({cat["article"]})', "")
     return f'{_e(base)} <span class="tag art">{_e(cat["article"])}</span>'
+
+
+def _note(note: str) -> str:
+    """A flow step's note, with its `code` spans as <code>."""
+    parts = _e(note).split("`")
+    if len(parts) % 2 == 0:  # unbalanced backticks: show as written
+        return _e(note)
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def _eu(v) -> str:
@@ -133,8 +142,8 @@ def render_map_html(inv: dict) -> str:
         badge = {"unprotected": "raw", "partly": "raw", "protected": "prot"}.get(status_cls, "unk")
         a(f'<article class="card {status_cls}" id="{_e(s["id"])}">')
         func = f' in <code>{_e(s["function"])}</code>' if s["function"] else ""
-        a(f'<h3><code>{_e(s["path"])}:{s["line"]}</code> <code>{_e(s["endpoint"])}</code>{func} '
-          f'<span class="tag {badge}">{_e(s["status"])}</span></h3>')
+        a(f'<h3><span class="loc"><code>{_e(s["path"])}:{s["line"]}</code></span><code>{_e(s["endpoint"])}</code>'
+          f'{func} <span class="tag {badge}">{_e(s["status"])}</span></h3>')
         a('<dl class="facts">')
         if s["special_categories"]:
             tags = "".join(f'<span class="tag art">{_e(_plain_label(cats[c]))}</span>'
@@ -157,7 +166,7 @@ def render_map_html(inv: dict) -> str:
             a(f'<div class="flow"><code>{_e(f["data"])}</code> &middot; {_e(label)}{special} '
               f'&rarr; <code>{_e(f["param"])}</code> {prot}<ol>')
             for st in f["path"]:
-                a(f'<li><code>{_e(st["path"])}:{st["line"]}</code> {_e(st["note"])}</li>')
+                a(f'<li><code>{_e(st["path"])}:{st["line"]}</code> {_note(st["note"])}</li>')
             a("</ol></div>")
         if not s["flows"]:
             a('<p class="empty">No personal data found in this request.</p>')
