@@ -470,15 +470,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: the `openai` package is not installed (pip install openai)", file=sys.stderr)
         return 2
 
-    version, endpoints = build_catalogue(openai)
-    generated = render(version, endpoints)
     output: Path = args.output
     shown = _display(output)
+    if args.check and not output.exists():
+        print(f"{shown}: missing; run `python -m gdpr_lint.catalogue`", file=sys.stderr)
+        return 1
+
+    version, endpoints = build_catalogue(openai)
+    generated = render(version, endpoints)
 
     if args.check:
-        if not output.exists():
-            print(f"{shown}: missing; run `python -m gdpr_lint.catalogue`", file=sys.stderr)
-            return 1
         diff = first_difference(output.read_text(encoding="utf-8"), generated)
         if diff is not None:
             print(
