@@ -64,8 +64,27 @@ def _report_errors(errors) -> None:
         click.echo(f"gdpr-lint: error: {e.path}: {e.message}", err=True)
 
 
+def _on_sigterm(main_pid: int):
+    """SIGTERM stops the run like Ctrl-C, so cleanup runs (--fix removes its temporary
+    file; a file being written stays old or new). Forked workers keep the default."""
+    import signal
+
+    def handler(signum, frame):
+        if os.getpid() != main_pid:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise KeyboardInterrupt
+
+    return handler
+
+
 class _Group(click.Group):
     def invoke(self, ctx):
+        import signal
+
+        if hasattr(signal, "SIGTERM") and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_sigterm(os.getpid()))
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):

@@ -26,6 +26,7 @@ import ast
 import difflib
 import json
 import os
+import signal
 import stat
 import sys
 import tempfile
@@ -430,6 +431,18 @@ def plan_fixes(result, findings: Sequence[Finding]) -> FixOutcome:
 def _write_atomic(path: Path, data: bytes) -> None:
     path = path.resolve() if path.is_symlink() else path  # write through a symlink, keep the link
     st = path.stat()
+    # Ctrl-C / SIGTERM wait until this file is replaced or cleaned up: an interrupt right
+    # after mkstemp would otherwise leave the temporary file behind
+    blocked = {s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)) if s is not None}
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, blocked) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        _write_replace(path, data, st)
+    finally:
+        if old_mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+
+def _write_replace(path: Path, data: bytes, st: os.stat_result) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".gdpr-lint.tmp")
     try:
         with os.fdopen(fd, "wb") as fh:

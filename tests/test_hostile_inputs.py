@@ -533,3 +533,70 @@ def test_extend_rules_adds_categories_and_terms(tmp_path):
     (tmp_path / "rules" / "kommune.toml").write_text('[categories.social_benefits]\nterms = ["boligstoette"]\n')
     proc = run_cli("check", "--output-format", "json", ".", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout.decode()
+
+
+# ------------------------------------------------------------------ --fix interrupted
+
+
+def _letters_tree(root: Path, n: int) -> dict[str, bytes]:
+    files = {}
+    for i in range(n):
+        name = f"crm/m{i % 3}/letters_{i:03d}.py"
+        text = LEAKY.replace("follow_up", f"letter_{i}").replace("the renewal", f"order {i}")
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+        files[name] = text.encode()
+    return files
+
+
+def _fixed_versions(root: Path, originals: dict[str, bytes]) -> dict[str, bytes]:
+    """What --fix writes for each file, computed in-process without writing."""
+    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.fix import plan_fixes
+
+    result = analyse_paths([root], _resolver(root), use_cache=False, jobs=1)
+    outcome = plan_fixes(result, result.findings)
+    fixed = {ff.display: ff.new for ff in outcome.files}
+    assert set(fixed) == set(originals)
+    return fixed
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_fix_interrupted_mid_write_leaves_every_file_old_or_new(tmp_path, sig):
+    originals = _letters_tree(tmp_path, 12)
+    fixed = _fixed_versions(tmp_path, originals)
+    inodes = {name: (tmp_path / name).stat().st_ino for name in originals}
+    proc = subprocess.Popen([*_cli(), "check", "--fix", "--no-cache", "-j", "1", "-q", "."], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # wait until the first file has been replaced, then interrupt the writing
+    deadline = 120
+    import time
+
+    start = time.monotonic()
+    while proc.poll() is None and time.monotonic() - start < deadline:
+        if any((tmp_path / n).stat().st_ino != ino for n, ino in inodes.items()):
+            proc.send_signal(sig)
+            break
+        time.sleep(0.001)
+    out, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err, err.decode()
+    old = new = 0
+    for name, original in originals.items():
+        data = (tmp_path / name).read_bytes()
+        assert data in (original, fixed[name]), name
+        compile(data, name, "exec")
+        old += data == original
+        new += data == fixed[name]
+    assert new >= 1  # the signal arrived while writing
+    leftovers = [p.name for p in tmp_path.rglob("*") if p.name.endswith(".gdpr-lint.tmp")]
+    assert leftovers == []
+    if proc.returncode not in (0, 1):  # interrupted before the end (not merely after the last write)
+        assert proc.returncode == 130, (proc.returncode, err.decode())
+        assert b"gdpr-lint: interrupted" in err
+    # a second run finishes the job and fixes exactly the files left old
+    proc = subprocess.run([*_cli(), "check", "--fix", "--no-cache", "-q", "."], cwd=tmp_path, capture_output=True,
+                          timeout=120)
+    assert {n: (tmp_path / n).read_bytes() for n in originals} == fixed
