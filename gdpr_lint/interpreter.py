@@ -54,13 +54,15 @@ SERIALISER_METHODS = {
     "serialize", "serialise", "__str__", "__repr__", "dump", "dumps", "values_list",
 }
 MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "write", "writelines", "__setitem__"}
-# ORM query methods: `Member.objects.get(pk=1)` / `.filter(...)` give rows of the model.
-ORM_ROW_METHODS = {"get", "first", "last", "all", "filter", "exclude", "order_by", "select_related",
-                   "prefetch_related", "only", "defer", "distinct", "earliest", "latest", "using",
-                   "get_object_or_404"}
-ROW_METHODS = {"fetchone", "fetchall", "fetchmany", "first", "one", "one_or_none", "all", "scalar", "scalars",
-               "scalar_one", "scalar_one_or_none", "mappings", "get", "filter", "filter_by", "where", "order_by",
-               "limit", "execute", "iterrows", "itertuples", "head", "tail", "sample", "to_dict", "records"}
+RENDERERS = {"render", "render_to_string", "render_template", "render_template_string", "format_prompt",
+             "format_messages", "invoke_template"}
+# Query and cursor methods that give rows of what they query (`Member.objects.get(pk=1)`,
+# `cursor.fetchall()`, `session.scalars(...).one()`, `df.head()`).
+ROW_METHODS = {"fetchone", "fetchall", "fetchmany", "first", "last", "one", "one_or_none", "all", "scalar", "scalars",
+               "scalar_one", "scalar_one_or_none", "mappings", "get", "filter", "filter_by", "exclude", "where",
+               "order_by", "select_related", "prefetch_related", "only", "defer", "distinct", "earliest", "latest",
+               "using", "get_object_or_404", "limit", "execute", "iterrows", "itertuples", "head", "tail", "sample",
+               "to_dict", "records"}
 FILE_READERS = {"open", "read_csv", "read_json", "read_excel", "read_parquet", "read_table", "Path", "read_text",
                 "read_bytes", "load", "loadtxt", "DictReader"}
 _DATA_FILE = re.compile(r"([\w-]+)\.(?:csv|tsv|jsonl?|ndjson|xlsx?|parquet|txt|xml|pdf|docx?)\b", re.I)
@@ -546,13 +548,31 @@ class Frame:
     def interpolate(self, v: Value, node: ast.AST, text_before: str) -> Value:
         """A value written into text: records become text, and the label before it is evidence."""
         v = self.materialise(v, node)
-        if not v.srcs() and text_before and not (v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const)):
+        if not v.srcs() and text_before and not (v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const)) \
+                and not self.named_not_personal(node):
             m = self.vocab.classify_label(text_before)
             if m is not None:
                 src = self.source(node, self.text(node), m.category.key, "medium",
                                   note=f"`{self.text(node)}` labelled {m.term!r} in the prompt ({m.category.label})")
                 v = Value(v.taints | {src}, v.tags, v.fields)
         return v.plain()
+
+    def named_not_personal(self, node: ast.AST) -> bool:
+        """`product_name`, `company.address`, `row["file_name"]`: the name itself rules it out."""
+        owner: tuple[str, ...] = ()
+        if isinstance(node, ast.Name):
+            ident = node.id
+        elif isinstance(node, ast.Attribute):
+            ident = node.attr
+            if isinstance(node.value, (ast.Name, ast.Attribute)):
+                owner = tokenize(node.value.id if isinstance(node.value, ast.Name) else node.value.attr)
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            ident = node.slice.value
+        else:
+            return False
+        toks = tokenize(ident)
+        return any(t in self.vocab.non_personal_modifiers for t in toks[:-1]) or \
+            self.vocab.owner_kind(toks) == "thing" or self.vocab.owner_kind(owner) == "thing"
 
     def materialise(self, v: Value, node: ast.AST) -> Value:
         """str()/json.dumps() of a whole person record: all of it becomes text."""
@@ -769,7 +789,8 @@ class Frame:
             kind = self.vocab.owner_kind(own)
         return toks + own, kind
 
-    def classify_member(self, recv: Value, owner_node: ast.AST, name: str, node: ast.AST) -> Value:
+    def classify_member(self, recv: Value, owner_node: ast.AST, name: str, node: ast.AST,
+                        shown: str | None = None) -> Value:
         """`customer.email`, `row["email"]`: what the member holds, given its owner."""
         if recv.flag(SANITIZED) or recv.flag(HASHED):
             return EMPTY
@@ -780,12 +801,12 @@ class Frame:
             ci = self.project.classes.get(o.cls)
             if ci is not None and name in ci.field_categories:
                 cat = ci.field_categories[name]
-                expr = self.text(node)
+                expr = shown or self.text(node)
                 return Value(frozenset({self.source(node, expr, cat, "high")}))
         m = self.vocab.classify(name, owner, kind)
         out = EMPTY
         if m is not None:
-            expr = self.text(node)
+            expr = shown or self.text(node)
             out = Value(frozenset({self.source(node, expr, m.category.key, m.confidence)}))
         name_toks = tokenize(name)
         # `offender.criminal_record` holds one datum (classified above), not a whole person.
@@ -877,10 +898,10 @@ class Frame:
             member = self.classify_member(recv, node.value, key.value, node)
             tags = {t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)}
             return Value(recv.taints | member.taints, frozenset(tags | set(member.tags)))
-        if keyv.has(Const) and isinstance(key, (ast.List, ast.Tuple)):
+        if keyv.has(Const) and (isinstance(key, (ast.List, ast.Tuple, ast.Name))):
             out = Value(recv.taints)
             for k in keyv.of(Const)[0].strings:
-                out = join(out, self.classify_member(recv, node.value, k, node))
+                out = join(out, self.classify_member(recv, node.value, k, node, f"{self.text(node.value)}[{k!r}]"))
             return out
         if recv.fields is not None:
             return self.element(recv)
@@ -1008,6 +1029,11 @@ class Frame:
                 old = self.lookup(node.func.value.id)
                 self.env[node.func.value.id] = Value(old.taints | sql.taints, old.tags | sql.tags)
             return sql
+        fname = method or getattr(node.func, "id", "")
+        if fname in RENDERERS and (method is None or recv is None):
+            rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
+            rendered += [self.materialise(v, n) for _, v, n in kwargs]
+            return join_all(r.plain() for r in rendered)
         if method in ROW_METHODS and recv is not None and (recv.has(Person) or recv.has(Obj)):
             return Value(recv.taints, frozenset(t for t in recv.tags if isinstance(t, (Person, Obj))))
         if method is not None and recv is not None:
@@ -1018,6 +1044,11 @@ class Frame:
                 return EMPTY
             if method in ("format", "format_map", "substitute", "safe_substitute"):
                 return self.format_call(node, recv, args, kwargs)
+            if method in RENDERERS:
+                # a template rendered with a person record writes (some of) its fields
+                rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
+                rendered += [self.materialise(v, n) for _, v, n in kwargs]
+                return join_all([recv.plain()] + [r.plain() for r in rendered])
             if method in ("get", "pop", "setdefault") and node.args and isinstance(node.args[0], ast.Constant) \
                     and isinstance(node.args[0].value, str):
                 key = node.args[0].value
@@ -1038,8 +1069,6 @@ class Frame:
             if method in ("items", "values", "keys"):
                 fields_taint = join_all(v for _, v in recv.fields) if recv.fields else EMPTY
                 return Value(recv.taints | fields_taint.taints, frozenset(t for t in recv.tags if isinstance(t, (Person, Obj))))
-            if method in ORM_ROW_METHODS and recv.has(Obj):
-                return Value(recv.taints, frozenset(t for t in recv.tags if isinstance(t, (Obj, Person))))
             keep = frozenset(t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)) \
                 if method in PASS_METHODS_KEEP_TAGS or not any(a.taints for a in args) else frozenset()
             if method in ("count", "index", "find", "startswith", "endswith", "isdigit", "__len__"):
@@ -1133,7 +1162,7 @@ class Frame:
             if name.has(Const):
                 out = Value(obj.taints)
                 for s in name.of(Const)[0].strings:
-                    out = join(out, self.classify_member(obj, node.args[0], s, node))
+                    out = join(out, self.classify_member(obj, node.args[0], s, node, f"{self.text(node.args[0])}.{s}"))
                 return out
             return self.materialise(obj, node.args[0]).plain()
         if q == "string.Template" and args:

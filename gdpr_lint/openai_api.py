@@ -103,10 +103,16 @@ class Catalogue:
         self.other_model_prefixes = tuple(p.lower() for p in models.get("other_prefixes", []))
 
     def endpoint(self, path: tuple[str, ...]) -> Endpoint | None:
-        return self.endpoints.get(".".join(p for p in path if p not in RESOURCE_VARIANTS))
+        key = ".".join(p for p in path if p not in RESOURCE_VARIANTS)
+        hit = self.endpoints.get(key)
+        if hit is None and key.startswith("beta."):
+            # resources that left beta in later SDKs (beta.vector_stores -> vector_stores)
+            hit = self.endpoints.get(key[5:])
+        return hit
 
     def is_resource_prefix(self, path: tuple[str, ...]) -> bool:
-        return ".".join(p for p in path if p not in RESOURCE_VARIANTS) in self.resource_prefixes
+        key = ".".join(p for p in path if p not in RESOURCE_VARIANTS)
+        return key in self.resource_prefixes or (key.startswith("beta.") and key[5:] in self.resource_prefixes)
 
     def model_is_openai(self, model: str) -> bool | None:
         """True for OpenAI model names, False for other providers', None if unclear."""

@@ -84,3 +84,56 @@ def test_training_file_named_after_people_is_personal(write):
     findings = check_json(root)
     assert [(f["code"], f["line"]) for f in findings] == [("GDPR001", 8)]
     assert findings[0]["data"] == ["customer_tickets.jsonl (whole personal record)"]
+
+
+def test_templates_rendered_with_records_and_constant_field_lists(write):
+    root = write({"crm/drafts.py": '''
+        from flask import render_template
+        from jinja2 import Template
+        from openai import OpenAI
+
+        client = OpenAI()
+        PROMPT = Template("Write to {{ customer.name }} about order {{ order.id }}")
+        CONTACT_FIELDS = ["email", "phone"]
+
+
+        def confirmation(customer, order):
+            text = PROMPT.render(customer=customer, order=order)
+            return client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": text}])
+
+
+        def summary(patient):
+            return client.responses.create(model="gpt-4o", input=render_template("summary.txt", patient=patient))
+
+
+        def contact_line(row):
+            parts = [row[f] for f in CONTACT_FIELDS]
+            return client.responses.create(model="gpt-4o-mini", input=" / ".join(parts))
+
+
+        def product_blurb(product_name, company):
+            # labels alone do not make a product or company personal
+            return client.responses.create(model="gpt-4o-mini", input=f"Name: {product_name}\\nAddress: {company.address}")
+    '''})
+    findings = check_json(root)
+    got = {(f["line"], f["code"]): f["data"] for f in findings}
+    assert set(got) == {(12, "GDPR001"), (16, "GDPR001"), (21, "GDPR001")}
+    assert got[(12, "GDPR001")] == ["customer (whole personal record)"]
+    assert got[(16, "GDPR001")] == ["patient (whole personal record)"]
+    assert got[(21, "GDPR001")] == ["row['email'] (email)", "row['phone'] (phone)"]
+
+
+def test_resources_that_left_beta_are_still_requests(write):
+    root = write({"kb/index.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def index_customers(vector_store_id):
+            return client.beta.vector_stores.files.upload_and_poll(
+                vector_store_id=vector_store_id, file=open("customers.csv", "rb"))
+    '''})
+    findings = check_json(root)
+    assert [(f["code"], f["line"], f["endpoint"]) for f in findings] == [
+        ("GDPR001", 7, "vector_stores.files.upload_and_poll")]
