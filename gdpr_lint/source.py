@@ -82,8 +82,8 @@ def parse_text(text: str, filename: str) -> ast.Module:
         raise SourceError(f"syntax error{' at ' + where if where else ''}: {msg}") from None
     except RecursionError:
         raise SourceError("too deeply nested to parse") from None
-    except MemoryError:
-        raise SourceError("ran out of memory while parsing") from None
+    except MemoryError:  # also how CPython's parser reports its own stack overflowing on deep nesting
+        raise SourceError("too deeply nested to parse (or out of memory)") from None
     except ValueError as exc:
         raise SourceError(f"cannot parse: {exc}") from None
 
