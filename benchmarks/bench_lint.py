@@ -191,7 +191,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, help="where corpora, caches and outputs go (default: a temp dir)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--semgrep", default=os.environ.get("SEMGREP") or shutil.which("semgrep"))
-    ap.add_argument("--limit", type=int, help="only the first N standard-library files (quick runs)")
+    ap.add_argument("--limit", type=int, help="an evenly spread sample of N standard-library files (quick runs)")
     ap.add_argument("--corpus", choices=["openai_heavy", "no_openai"], action="append",
                     help="only this corpus (repeatable; default both)")
     ap.add_argument("--json", action="store_true", help="print the raw figures as JSON")

@@ -155,7 +155,10 @@ def template_for(rel: str) -> str:
 
 def generate(workdir: Path, stdlib: Path | None = None, limit: int | None = None) -> dict:
     stdlib = stdlib or Path(sysconfig.get_paths()["stdlib"])
-    files = stdlib_files(stdlib)[:limit] if limit else stdlib_files(stdlib)
+    files = stdlib_files(stdlib)
+    if limit and limit < len(files):  # an evenly spread sample, not just the first folders
+        step = len(files) / limit
+        files = [files[int(i * step)] for i in range(limit)]
     heavy, plain = workdir / "openai_heavy", workdir / "no_openai"
     for d in (heavy, plain):
         if d.exists():
@@ -185,7 +188,7 @@ def generate(workdir: Path, stdlib: Path | None = None, limit: int | None = None
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("workdir", type=Path)
-    ap.add_argument("--limit", type=int, help="only the first N standard-library files (quick runs)")
+    ap.add_argument("--limit", type=int, help="an evenly spread sample of N standard-library files (quick runs)")
     args = ap.parse_args()
     m = generate(args.workdir, limit=args.limit)
     print(f"{m['count']} files, {m['lines']} lines of standard library code -> {args.workdir}")
