@@ -138,26 +138,30 @@ _pairs: dict[Tuple[int, int], Any] = {}
 
 
 def _pair(pos: Any, neg: Any) -> Any:
-    """One regex for a confirming and a rejecting keyword class (one scan, not two)."""
+    """One regex for a confirming and a rejecting keyword class (one scan, not
+    two); keywords match at a word start only."""
     key = (id(pos), id(neg))
     rx = _pairs.get(key)
     if rx is None:
-        rx = _pairs[key] = _lazy(f"(?P<p>{pos._pattern})|(?P<n>{neg._pattern})")
+        rx = _pairs[key] = _lazy(f"(?<!\\w)(?:(?P<p>{pos._pattern})|(?P<n>{neg._pattern}))")
     return rx
 
 
-def _context(text: str, start: int, pos: Any, neg: Any) -> int:
-    """+1 if the closest context word before ``start`` confirms, -1 if it rejects, 0 if none."""
-    lo = max(0, start - _WINDOW)
-    window = _lower_same_len(text[lo:start])
-    last = 0
-    for m in _pair(pos, neg).finditer(window):
-        i = m.start()
-        before = window[i - 1] if i else (text[lo - 1] if lo else "")
-        if before and (before.isalnum() or before == "_"):
-            continue  # keywords match at a word start only
-        last = 1 if m.lastgroup == "p" else -1
-    return last
+def _context(text: str, start: int, pos: Any, neg: Any, low: Optional[str] = None) -> int:
+    """+1 if the closest context word before ``start`` confirms, -1 if it rejects, 0 if none.
+
+    ``low`` is ``_lower_same_len(text)`` when the caller has it (one lower-casing
+    per text instead of one per candidate)."""
+    lo = start - _WINDOW if start > _WINDOW else 0
+    if low is None:
+        base = lo - 1 if lo else 0  # one more character: is the window's first word a word start?
+        low = _lower_same_len(text[base:start])
+        lo -= base
+        start -= base
+    last = None
+    for m in _pair(pos, neg).finditer(low, lo, start):
+        last = m.lastgroup
+    return 0 if last is None else 1 if last == "p" else -1
 
 
 def _accept(strength: int, ctx: int) -> bool:
@@ -306,7 +310,13 @@ _CARD_GROUPED = _lazy(r"^(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([
 _CARD_PREFIX = _lazy(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|6[05]|62|5[06-9])")
 
 
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
 def _luhn_ok(digits: str) -> bool:
+    if digits.isascii():
+        doubled = _LUHN_DOUBLED
+        return (sum(map(int, digits[-1::-2])) + sum([doubled[d] for d in map(int, digits[-2::-2])])) % 10 == 0
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -318,7 +328,7 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _cards(text: str, taken: Optional[bytearray] = None) -> Iterator[Span]:
+def _cards(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
     def valid(s: str, start: int) -> Any:
         digits = s.replace(" ", "").replace("-", "")
         if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits) or not _luhn_ok(digits):
@@ -326,7 +336,7 @@ def _cards(text: str, taken: Optional[bytearray] = None) -> Iterator[Span]:
         # 4-4-4-4 (or Amex 4-6-5) grouping with a valid Luhn digit is unambiguous;
         # a bare digit run can be an order number.
         grouped = bool(_CARD_GROUPED.match(s))
-        if len(set(digits)) < 2 or not _accept(3 if grouped else 2, _context(text, start, _POS_CARD, _NEG_NUMBER)):
+        if len(set(digits)) < 2 or not _accept(3 if grouped else 2, _context(text, start, _POS_CARD, _NEG_NUMBER, low)):
             return None
         return digits
 
@@ -351,6 +361,36 @@ def _day_month_ok(digits: str) -> bool:
     return 1 <= int(digits[0:2]) <= 31 and 1 <= int(digits[2:4]) <= 12
 
 
+_today: List[Any] = [0.0, None]  # [refresh after (monotonic seconds), datetime.date]
+
+
+def _cpr_ok(digits: str) -> bool:
+    """``stdnum.dk.cpr.is_valid`` for ten ASCII digits, without its string
+    cleaning and exception machinery: a real date (century from the seventh
+    digit), not in the future."""
+    if not (len(digits) == 10 and digits.isascii() and digits.isdigit()):
+        return _valid(_sn("dk.cpr"), digits)  # stdnum maps full-width digits etc.
+    import datetime
+    import time
+
+    day, month, year, c = int(digits[0:2]), int(digits[2:4]), int(digits[4:6]), digits[6]
+    if c in "5678" and year >= 58:
+        year += 1800
+    elif c in "0123" or (c in "49" and year >= 37):
+        year += 1900
+    else:
+        year += 2000
+    try:
+        born = datetime.date(year, month, day)
+    except ValueError:
+        return False
+    now = time.monotonic()
+    if now > _today[0]:
+        _today[1] = datetime.date.today()
+        _today[0] = now + 10.0
+    return born <= _today[1]
+
+
 def _nationals(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
     mine: List[Tuple[int, int]] = []  # found here: a CPR also has the shape of a Finnish HETU
 
@@ -365,21 +405,21 @@ def _nationals(text: str, taken: Optional[bytearray] = None, low: Optional[str] 
 
 
 def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
-    cpr: Any = None
+    if low is None:
+        low = _lower_same_len(text)
     se: Any = None
     for m in _DDMMYY_4.finditer(text):
         if not free(m.start()):
             continue
         digits = m.group(1) + m.group(3)
         sep = m.group(2)
-        if cpr is None:
-            cpr = _sn("dk.cpr")
+        if se is None:
             se = _sn("se.personnummer")
         strength = 2 if sep else 1
-        ctx_dk = _context(text, m.start(), _POS_CPR, _NEG_NUMBER)
-        dk_ok = sep != "+" and _day_month_ok(digits) and _valid(cpr, digits)
+        ctx_dk = _context(text, m.start(), _POS_CPR, _NEG_NUMBER, low)
+        dk_ok = sep != "+" and _day_month_ok(digits) and _cpr_ok(digits)
         # a valid CPR after "cpr" is Danish; otherwise Swedish context may decide
-        ctx_se = -1 if (dk_ok and ctx_dk > 0) else _context(text, m.start(), _POS_SE, _NEG_NUMBER)
+        ctx_se = -1 if (dk_ok and ctx_dk > 0) else _context(text, m.start(), _POS_SE, _NEG_NUMBER, low)
         if ctx_dk < 0 and ctx_se < 0:
             continue  # "faktura 070761-4285": rejected whatever it is
         # Denmark first: a value valid as both is a CPR unless Swedish context says
@@ -400,7 +440,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
             se = _sn("se.personnummer")
         value = m.group(1) + (m.group(2) or "-") + m.group(3)
         if _valid(se, value):
-            ctx = _context(text, m.start(), _POS_SE, _NEG_NUMBER)
+            ctx = _context(text, m.start(), _POS_SE, _NEG_NUMBER, low)
             if _accept(2 if m.group(2) else 1, ctx):
                 yield Span(m.start(), m.end(), "SE_PNR", se.compact(value), P_NATIONAL)
     no = None
@@ -411,7 +451,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
             no = _sn("no.fodselsnummer")
         digits = m.group(1) + m.group(2)
         if _valid(no, digits):
-            ctx = _context(text, m.start(), _POS_NO, _NEG_NUMBER)
+            ctx = _context(text, m.start(), _POS_NO, _NEG_NUMBER, low)
             # two check digits plus a date: a medium-strength format
             if _accept(2, ctx):
                 yield Span(m.start(), m.end(), "NO_FNR", digits, P_NATIONAL)
@@ -422,11 +462,9 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
         if fi is None:
             fi = _sn("fi.hetu")
         if _valid(fi, m.group(1)):
-            ctx = _context(text, m.start(), _POS_FI, _NEG_NUMBER)
+            ctx = _context(text, m.start(), _POS_FI, _NEG_NUMBER, low)
             if _accept(2, ctx):
                 yield Span(m.start(), m.end(), "FI_HETU", m.group(1).upper(), P_NATIONAL)
-    if low is None:
-        low = text.lower()
     # German and Dutch numbers are weak formats that need a context word: skip
     # the scans when no such word occurs anywhere in the text.
     de = None
@@ -435,7 +473,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
         if not free(m.start()):
             continue
         digits = m.group(1).replace(" ", "")
-        if _context(text, m.start(), _POS_DE, _NEG_NUMBER) <= 0:
+        if _context(text, m.start(), _POS_DE, _NEG_NUMBER, low) <= 0:
             continue
         if de is None:
             de = _sn("de.idnr")
@@ -446,7 +484,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
         if not free(m.start()):
             continue
         digits = re.sub(r"\D", "", m.group(1))
-        if _context(text, m.start(), _POS_NL, _NEG_NUMBER) <= 0:
+        if _context(text, m.start(), _POS_NL, _NEG_NUMBER, low) <= 0:
             continue
         if nl is None:
             nl = _sn("nl.bsn")
@@ -455,13 +493,15 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
 
 
 def _cvrs(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
-    if not _POS_CVR.search(text.lower() if low is None else low):
+    if low is None:
+        low = _lower_same_len(text)
+    if not _POS_CVR.search(low):
         return  # a weak format: only found after a context word
     cvr = None
     for m in _CVR_8.finditer(text):
         if taken is not None and taken[m.start()]:
             continue
-        if _context(text, m.start(), _POS_CVR, _NEG_NUMBER) <= 0:
+        if _context(text, m.start(), _POS_CVR, _NEG_NUMBER, low) <= 0:
             continue
         digits = m.group(1).replace(" ", "")
         if cvr is None:
@@ -484,7 +524,7 @@ _IPV4 = _lazy(r"\d(?<![\w.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = _lazy(r"[0-9A-Fa-f](?<![\w:.][0-9A-Fa-f])[0-9A-Fa-f]{0,3}:(?:[0-9A-Fa-f]{1,4}:){0,6}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})(?![\w:])")
 
 
-def _ips(text: str) -> Iterator[Span]:
+def _ips(text: str, low: Optional[str] = None) -> Iterator[Span]:
     scans = []
     if text.count(".") >= 3:
         scans.append(_IPV4)
@@ -492,22 +532,42 @@ def _ips(text: str) -> Iterator[Span]:
         scans.append(_IPV6)
     if not scans:
         return
-    import ipaddress
-
     for rx in scans:
         for m in rx.finditer(text):
             s = m.group(0)
-            try:
-                ip = ipaddress.ip_address(s)
-            except ValueError:
+            canon = _ipv4(s) if rx is _IPV4 else _ipv6(s)
+            if canon is None:
                 continue
-            if ip.is_loopback or ip.is_unspecified or ip.is_multicast:
+            if _context(text, m.start(), _NEVER, _NEG_IP, low) < 0 or text[max(0, m.start() - 1):m.start()] in ("v", "V"):
                 continue
-            if ip.version == 6 and s.count(":") < 2:
-                continue
-            if _context(text, m.start(), _NEVER, _NEG_IP) < 0 or text[max(0, m.start() - 1):m.start()] in ("v", "V"):
-                continue
-            yield Span(m.start(), m.end(), "IP", ip.compressed, P_IP)
+            yield Span(m.start(), m.end(), "IP", canon, P_IP)
+
+
+def _ipv4(s: str) -> Optional[str]:
+    """``s`` if it is an IPv4 address that is not loopback, unspecified or
+    multicast (what ``ipaddress`` accepts: four decimal octets, no leading zeros)."""
+    parts = s.split(".")
+    if len(parts) != 4 or not s.isascii():
+        return None
+    for p in parts:
+        if not p.isdigit() or len(p) > 3 or (len(p) > 1 and p[0] == "0") or int(p) > 255:
+            return None
+    first = int(parts[0])
+    if first == 127 or 224 <= first <= 239 or s == "0.0.0.0":
+        return None
+    return s
+
+
+def _ipv6(s: str) -> Optional[str]:
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(s)
+    except ValueError:
+        return None
+    if ip.is_loopback or ip.is_unspecified or ip.is_multicast or (ip.version == 6 and s.count(":") < 2):
+        return None
+    return ip.compressed
 
 
 # ---------------------------------------------------------------------------
@@ -521,7 +581,7 @@ _THOUSANDS = _lazy(r"^\d{1,3}(?:[.,]\d{3})+$")
 _UNIT_AFTER = _lazy(r"^\s?(?:kr\b|dkk\b|eur\b|sek\b|nok\b|%|€|\$|,-)", re.IGNORECASE)
 
 
-def _phones(text: str, regions: Sequence[str], taken: Optional[bytearray] = None) -> Iterator[Span]:
+def _phones(text: str, regions: Sequence[str], taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
     pn = _pn()
     fast = _fast_region(regions[0])
     contexts: dict[int, int] = {}
@@ -537,11 +597,12 @@ def _phones(text: str, regions: Sequence[str], taken: Optional[bytearray] = None
         international = plus or raw.startswith("00")
         separated = ("-" in raw or " " in raw) and "." not in raw
         strength = 3 if plus else 2 if (international or separated) else 1
-        ctx = contexts.get(start)
-        if ctx is None:
-            ctx = contexts[start] = _context(text, start, _POS_PHONE, _NEG_NUMBER)
-        if not _accept(strength, ctx):  # context first: it is cheap, parsing is not
-            return _STOP  # shorter prefixes have the same context and no stronger format
+        if strength < 3:  # "+45 ..." needs no context
+            ctx = contexts.get(start)
+            if ctx is None:
+                ctx = contexts[start] = _context(text, start, _POS_PHONE, _NEG_NUMBER, low)
+            if not _accept(strength, ctx):  # context first: it is cheap, parsing is not
+                return _STOP  # shorter prefixes have the same context and no stronger format
         if international:
             full = digits[2:] if not plus else digits
             cc, rx, national_prefix = fast
@@ -779,10 +840,11 @@ class KnownValues:
             return other
         return KnownValues(None, _entries=[*self.entries, *other.entries])
 
-    def find(self, text: str) -> List[Span]:
+    def find(self, text: str, low: Optional[str] = None) -> List[Span]:
         if not self.entries:
             return []
-        low = _lower_same_len(text)
+        if low is None:
+            low = _lower_same_len(text)
         digits: Optional[str] = None
         out: List[Span] = []
         for e in self.entries:
@@ -946,9 +1008,10 @@ _DIGIT_RUNS = _lazy(r"\d(?:[ \-./+()]?\d){5,}")
 def detect(text: str, settings: Settings, known: KnownValues | None = None) -> List[Span]:
     """All personal data found in ``text``, non-overlapping, in order."""
     spans: List[Span] = []
+    low = _lower_same_len(text)  # context words and known values: lower-cased once
     if known:
-        spans.extend(known.find(text))
-    emails = list(_emails(text))
+        spans.extend(known.find(text, low))
+    emails = list(_emails(text)) if "@" in text else []
     # The longest run of digits (with single separators) decides which numeric
     # detectors can match at all: cards need 13 digits, national ids 9, phones 7.
     longest = 0
@@ -968,18 +1031,17 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
         take(emails)
         take(list(_ibans(text)))
         if longest >= 13:
-            take(list(_cards(text, taken)))
-        low = text.lower()
+            take(list(_cards(text, taken, low)))
         if longest >= 9:
             take(list(_nationals(text, taken, low)))
         if longest >= 8:
             take(list(_cvrs(text, taken, low)))
-        take(list(_ips(text)))
+        take(list(_ips(text, low)))
         if longest >= 7:
-            spans.extend(_phones(text, settings.phone_regions, taken))
+            spans.extend(_phones(text, settings.phone_regions, taken, low))
     else:
         spans.extend(emails)
-        spans.extend(_ips(text))
+        spans.extend(_ips(text, low))
     for detector in settings.detectors:
         for start, end, etype in detector(text):
             label = entity_type_for_category(etype)
