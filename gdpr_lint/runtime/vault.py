@@ -64,6 +64,10 @@ def _json_escape(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+
+
 class _FastHMAC:
     """HMAC-SHA-256 with the keyed inner and outer states computed once.
 
@@ -79,8 +83,8 @@ class _FastHMAC:
         if len(key) > 64:
             key = hashlib.sha256(key).digest()
         key = key.ljust(64, b"\x00")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        self._inner = hashlib.sha256(key.translate(_IPAD))
+        self._outer = hashlib.sha256(key.translate(_OPAD))
 
     def digest(self, msg: bytes) -> bytes:
         inner = self._inner.copy()
@@ -95,9 +99,22 @@ class _FastHMAC:
         self._inner = self._outer = hashlib.sha256()
 
 
+_macs: dict[str, Tuple[bytes, _FastHMAC]] = {}
+
+
+def _keyed(purpose: str, key: bytes) -> _FastHMAC:
+    """The HMAC state for the current master or audit key (rebuilt when
+    ``configure(key=...)`` replaces the key)."""
+    cached = _macs.get(purpose)
+    if cached is None or cached[0] is not key:
+        cached = _macs[purpose] = (key, _FastHMAC(key))
+    return cached[1]
+
+
 def _derive(master: bytes, label: bytes, *parts: str) -> bytes:
+    """HMAC-SHA-256(master, label || 0 || part || 0 || part ...)."""
     msg = label + b"".join(b"\x00" + p.encode("utf-8") for p in parts)
-    return hmac.digest(master, msg, "sha256")
+    return _keyed("master", master).digest(msg)
 
 
 class Conversation:
@@ -241,7 +258,7 @@ class Conversation:
         return f"[[{etype}_REDACTED_{n}]]"
 
     def fingerprint_of(self, etype: str, canon: str) -> str:
-        return hmac.digest(self._audit_key, etype.encode() + b"\x00" + canon.encode("utf-8"), "sha256").hex()[:16]
+        return _keyed("audit", self._audit_key).digest(etype.encode() + b"\x00" + canon.encode("utf-8")).hex()[:16]
 
     # -- text --------------------------------------------------------------
 
