@@ -58,7 +58,9 @@ def protect(
     ``.parse``, ``.stream``, ``client.responses.create``, ``client.embeddings.create``,
     ``client.chat.completions.with_raw_response.create`` ... on ``OpenAI``,
     ``AsyncOpenAI``, ``AzureOpenAI`` or the module-level ``openai`` client -- or a
-    whole client, whose request methods are then all protected.  The result is
+    whole client, whose request methods are then all protected; or a LiteLLM
+    function (``litellm.completion``, ``acompletion``, ``text_completion``,
+    ``embedding``, ``responses`` and their async forms).  The result is
     called exactly like the original and returns the same types, with pseudonyms
     in the request and the real values in the reply (streams included).
 
@@ -72,6 +74,11 @@ def protect(
     Fails closed: if pseudonymisation fails, nothing is sent and
     :class:`PseudonymisationError` is raised.
     """
+    module = getattr(target, "__module__", None) or ""
+    if module == "litellm" or module.startswith("litellm."):  # litellm.completion, ... (never imported here)
+        from .litellm_adapter import protect as _protect_litellm
+
+        return _protect_litellm(target, known=known, conversation=conversation, policy=policy)
     from .openai_adapter import protect as _protect
 
     return _protect(target, known=known, conversation=conversation, policy=policy)
