@@ -54,7 +54,7 @@ class _CompletionsHandler(Handler):
 
         def events() -> Iterator[str]:
             for i, piece in enumerate(pieces):
-                last = i == len(pieces) - 1
+                last = i == len(pieces) - 1 and not self.headers.get("x-test-no-finish")
                 choice = {"index": 0, "text": piece, "finish_reason": "stop" if last else None, "logprobs": None}
                 yield "data: " + json.dumps({**base, "choices": [choice]}) + "\n\n"
             yield "data: [DONE]\n\n"
@@ -265,6 +265,31 @@ def test_text_completion(litellm: Any, api: _Server, provider: Dict, split: Any)
                         extra_headers={"x-test-split": split}, **provider)
         assert "".join(c.choices[0].text or "" for c in stream if c.choices) == prompt
     assert_no_personal(api.bodies())
+
+
+@pytest.mark.parametrize("finish", [True, False])
+def test_held_back_text_is_flushed_at_the_end(litellm: Any, api: _Server, provider: Dict, finish: bool) -> None:
+    """A reply that ends in what could still be a pseudonym: held back, then released
+    with the finishing chunk, or in an extra chunk when the stream just stops."""
+    conv = Conversation(id="ticket-9")
+    token = conv.pseudonymise(NAME, known={"name": NAME})
+    headers = {"x-test-split": "all", "x-test-reply": f"Dear {token} [[NAME_"}
+    if finish:
+        stream = protect(litellm.completion, conversation=conv)(
+            model="openai/gpt-4o-mini", messages=user("Hej"), stream=True, extra_headers=headers, **provider)
+        chunks = list(stream)
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert chunks[-1].choices[0].delta.content == "[[NAME_"
+        assert chunks[-1].choices[0].finish_reason == "stop"
+    else:
+        prompt = f"Dear {token} [[NAME_"
+        headers = {"x-test-split": "all", "x-test-no-finish": "1"}
+        stream = protect(litellm.text_completion, conversation=conv)(
+            model="openai/gpt-3.5-turbo-instruct", prompt=prompt, stream=True, extra_headers=headers, **provider)
+        chunks = list(stream)
+        text = "".join(c.choices[0].text or "" for c in chunks if c.choices)
+        assert chunks[-1].choices[0].text == "[[NAME_"
+    assert text == f"Dear {NAME} [[NAME_"
 
 
 def test_embedding_and_aembedding(litellm: Any, api: _Server, provider: Dict) -> None:
