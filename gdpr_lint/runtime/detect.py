@@ -1012,6 +1012,16 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
     if known:
         spans.extend(known.find(text, low))
     emails = list(_emails(text)) if "@" in text else []
+    if emails:
+        # Words inside e-mail addresses are not context words: "v" in
+        # "a.v@example.dk" is no version marker, "ordre@shop.dk" no order number.
+        parts, pos = [], 0
+        for e in emails:
+            parts.append(low[pos:e.start])
+            parts.append(" " * (e.end - e.start))
+            pos = e.end
+        parts.append(low[pos:])
+        low = "".join(parts)
     # The longest run of digits (with single separators) decides which numeric
     # detectors can match at all: cards need 13 digits, national ids 9, phones 7.
     longest = 0
