@@ -8,14 +8,14 @@ from collections import defaultdict
 
 from gdpr_lint.interpreter import Hit
 from gdpr_lint.model import Finding, level_at_least
-from gdpr_lint.project import Project, SiteInfo
+from gdpr_lint.project import LITELLM_PROTECTABLE, Project, SiteInfo
 from gdpr_lint.values import Src
 from gdpr_lint.vocabulary import Vocabulary
 
 NOT_AUTOFIXABLE = {
     "openai-legacy": "Legacy openai<1.0 call: migrate to the v1 client, then run --fix (or wrap the text with gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply).",
     "langchain": "LangChain call: pass the text through gdpr_lint.runtime.pseudonymise(...) before invoking the model and reidentify(...) the reply.",
-    "litellm": "LiteLLM call: pseudonymise the message contents with gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply.",
+    "litellm": "LiteLLM call the runtime cannot protect (images, audio): pseudonymise the text with gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply.",
     "configured": "Call to a configured wrapper: protect the OpenAI call inside the wrapper, or pseudonymise the arguments.",
 }
 FIXABLE_FLAVOURS = {"openai-v1", "openai-v1-async", "openai-azure", "openai-azure-async", "openai-module"}
@@ -82,7 +82,8 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
     flow = [first.origin, *first.path]
     params = sorted({h.param for _, h in labelled})
     message, severity = describe(code, site.endpoint, data, categories, params, vocab)
-    fixable = site.flavour in FIXABLE_FLAVOURS or (code == "GDPR003" and site.flavour not in ("langchain",))
+    fixable = (site.flavour in FIXABLE_FLAVOURS or (code == "GDPR003" and site.flavour not in ("langchain",))
+               or (site.flavour == "litellm" and site.endpoint in LITELLM_PROTECTABLE))
     known: dict[str, list[str]] = {}
     if code != "GDPR003":
         for lab, hit in labelled:

@@ -32,6 +32,10 @@ GUESS_ROOTS = frozenset({
 })
 MAX_EXTRA_MODULES = 2000
 PROTECT = "gdpr_lint.runtime.protect"
+# LiteLLM functions that gdpr_lint.runtime.protect() accepts (gdpr_lint/runtime/litellm_adapter.py)
+LITELLM_PROTECTABLE = frozenset(f"litellm.{f}" for f in (
+    "completion", "acompletion", "text_completion", "atext_completion", "embedding", "aembedding",
+    "responses", "aresponses"))
 
 
 def store_argument(node: ast.Call) -> str:
@@ -580,6 +584,8 @@ class Project:
                 tags.add(Protected(Res("openai-v1", t.path, True, "medium")))
             elif isinstance(t, Ext) and t.qualname.startswith("openai."):
                 tags.add(Protected(Res("openai-module", tuple(t.qualname.split(".")[1:]), True)))
+            elif isinstance(t, Ext) and t.qualname in LITELLM_PROTECTABLE:  # protect(litellm.completion)
+                tags.add(Protected(t))
             elif isinstance(t, LangChain):
                 tags.add(LangChain(t.kind, t.qualname, t.method, True))
             elif isinstance(t, Inst) and t.qualname in CLIENT_CLASSES:
@@ -592,7 +598,9 @@ class Project:
         """If this call sends a request to OpenAI: record the call site and the data it sends."""
         found: tuple[str, str, Endpoint, bool, str] | None = None  # endpoint name, flavour, ep, protected, confidence
         for t in fval.tags:
-            if isinstance(t, Protected):
+            if isinstance(t, Protected) and isinstance(t.inner, Ext):  # protect(litellm.completion)(...)
+                found = self._litellm_call(node, t.inner.qualname, True) or found
+            elif isinstance(t, Protected):
                 ep = self.catalogue.endpoint(t.inner.path) if isinstance(t.inner, Res) else None
                 if ep is not None:
                     found = (ep.path, t.inner.flavour, ep, True, t.inner.confidence)
@@ -621,13 +629,10 @@ class Project:
                     cls = t.qualname.split(".")[-1]
                     found = (f"{cls}.{t.method}", "langchain", ep, t.protected, "high")
             elif isinstance(t, Ext) and t.qualname in self.catalogue.litellm_functions:
-                ep = self.catalogue.litellm_functions[t.qualname]
-                model = self._model_arg(node, ep)
-                verdict = self.catalogue.model_is_openai(model) if model is not None else None
-                if verdict is False:
+                lit = self._litellm_call(node, t.qualname, False)
+                if lit is None:
                     continue
-                conf = "high" if verdict else "low"
-                found = (t.qualname, "litellm", ep, False, conf)
+                found = lit
             if found is None and isinstance(t, (Ext, Func)) and self.configured_sinks:
                 qual = t.qualname if isinstance(t, Ext) else self.functions[t.key].module.name + "." + self.functions[t.key].qualname
                 for name, sink in self.configured_sinks.items():
@@ -676,6 +681,17 @@ class Project:
             return [(k or "**", v, vnode) for k, v, vnode in kwargs] + [
                 (f"arg{i}", a, an) for i, (a, an) in enumerate(zip(args, node.args))]
         return endpoint_params(ep, node, args, kwargs)
+
+    def _litellm_call(self, node: ast.Call, qualname: str, protected: bool) -> tuple[str, str, Endpoint, bool, str] | None:
+        """A LiteLLM request (None when its literal model is not an OpenAI model)."""
+        ep = self.catalogue.litellm_functions.get(qualname)
+        if ep is None:
+            return None
+        model = self._model_arg(node, ep)
+        verdict = self.catalogue.model_is_openai(model) if model is not None else None
+        if verdict is False:
+            return None
+        return (qualname, "litellm", ep, protected, "high" if verdict else "low")
 
     def _model_arg(self, node: ast.Call, ep: Endpoint) -> str | None:
         for kw in node.keywords:

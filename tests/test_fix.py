@@ -287,12 +287,12 @@ NOT_FIXABLE = {
         def report(offender):
             return llm.invoke(f"Summarise the file of {offender.full_name}")
         ''',
-    "litellm": '''
+    "litellm_images": '''
         import litellm
 
 
-        def triage(c):
-            return litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": c["customer_email"]}])
+        def portrait(member):
+            return litellm.image_generation(prompt=f"A birthday card for {member.full_name}", model="dall-e-3")
         ''',
 }
 
@@ -307,6 +307,113 @@ def test_shapes_the_runtime_cannot_protect_are_left_alone_and_explained(flavour,
     assert (root / "app.py").read_text() == src
     assert "help: " in out and "pseudonymise" in out
     assert "No fixes applied. 1 finding is not auto-fixable (see the help: lines)." in out
+
+
+# LiteLLM: the function itself is wrapped, whichever way it was imported.
+LITELLM_SHAPES = {
+    "module": (
+        '''
+        import litellm
+
+
+        def triage(complaint):
+            return litellm.completion(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": f"Triage the complaint from {complaint.customer_name}: {complaint.text}"}],
+            )
+        ''',
+        '''
+        import litellm
+        from gdpr_lint.runtime import protect
+
+
+        def triage(complaint):
+            return protect(litellm.completion, known={"name": [complaint.customer_name]})(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": f"Triage the complaint from {complaint.customer_name}: {complaint.text}"}],
+            )
+        ''',
+    ),
+    "from_import": (
+        '''
+        from litellm import completion, embedding
+
+
+        def summarise(patient):
+            return completion(model="openai/gpt-4o", messages=[{"role": "user", "content": f"Summarise for {patient.email}"}])
+
+
+        def index(patient):
+            return embedding(model="openai/text-embedding-3-small", input=[patient.name])
+        ''',
+        '''
+        from litellm import completion, embedding
+        from gdpr_lint.runtime import protect
+
+
+        def summarise(patient):
+            return protect(completion, known={"email": [patient.email]})(model="openai/gpt-4o", messages=[{"role": "user", "content": f"Summarise for {patient.email}"}])
+
+
+        def index(patient):
+            return protect(embedding, known={"name": [patient.name]})(model="openai/text-embedding-3-small", input=[patient.name])
+        ''',
+    ),
+    "awaited": (
+        '''
+        import litellm
+
+
+        async def advise(customer):
+            reply = await litellm.acompletion(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.phone}], user=customer.email)
+            return reply.choices[0].message.content
+
+
+        async def explain(customer):
+            return await litellm.aresponses(model="gpt-4o-mini", input=f"Explain the loan offer to {customer.name}")
+        ''',
+        '''
+        import litellm
+        from gdpr_lint.runtime import protect, pseudonymous_id
+
+
+        async def advise(customer):
+            reply = await protect(litellm.acompletion, known={"phone": [customer.phone]})(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.phone}], user=pseudonymous_id(customer.email))
+            return reply.choices[0].message.content
+
+
+        async def explain(customer):
+            return await protect(litellm.aresponses, known={"name": [customer.name]})(model="gpt-4o-mini", input=f"Explain the loan offer to {customer.name}")
+        ''',
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(LITELLM_SHAPES))
+def test_litellm_calls_are_wrapped_with_protect(shape, write, monkeypatch, capsys) -> None:
+    before, after = LITELLM_SHAPES[shape]
+    root = write({"support.py": dedent(before)})
+    assert all(f.fixable and f.flavour == "litellm" for f in analyse(root).findings)
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", "support.py")
+    assert (root / "support.py").read_text() == dedent(after), out + err
+    assert code == 0, out + err
+    assert analyse(root).findings == []  # protect(<litellm function>) is a protected call site
+    # and the protected call is still seen, as a protected LiteLLM request
+    sites = analyse(root).sites
+    assert sites and all(s.protected and s.flavour == "litellm" for s in sites)
+
+
+def test_litellm_call_with_a_non_openai_model_is_not_touched(write, monkeypatch, capsys) -> None:
+    src = dedent('''
+        import litellm
+
+
+        def triage(c):
+            return litellm.completion(model="anthropic/claude-3-5-sonnet", messages=[{"role": "user", "content": c.email}])
+        ''')
+    root = write({"support.py": src})
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", "support.py")
+    assert code == 0 and (root / "support.py").read_text() == src
 
 
 def test_identifier_in_kwargs_is_reported_with_the_reason(write, monkeypatch, capsys) -> None:
@@ -576,11 +683,12 @@ def test_corpus_fix(corpus_copy: Path, monkeypatch, capsys) -> None:
     # the runtime cannot protect, each explained.
     assert sorted((f.code, f.path, f.callee) for f in after) == sorted((f.code, f.path, f.callee) for f in not_fixable)
     assert all(not f.fixable and f.fix_hint for f in after)
-    assert len(after) <= 0.12 * len(before), (len(after), len(before))
+    assert len(after) <= 0.10 * len(before), (len(after), len(before))  # issue 5: at most 10% left
     assert f"Fixed {len(fixable)} findings in " in out
     assert f"{len(after)} findings are not auto-fixable (see the help: lines)." in out
     for f in after:
         assert f.flavour in ("openai-legacy", "langchain", "litellm", "configured")
+    assert not [f for f in after if f.flavour == "litellm"], "LiteLLM calls with OpenAI models are fixed"
 
     fixed = {p: p.read_bytes() for p in corpus_copy.rglob("*.py")}
     for p, data in fixed.items():
