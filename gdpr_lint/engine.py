@@ -169,8 +169,13 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
             words = helper_words.get(p, frozenset())
             if p not in seeds and not words:
                 continue
-            if p in words_used and words <= words_used[p]:
-                continue
+            if p in words_used:
+                # a unit already followed the helpers it found itself (its own, and those
+                # of the modules it imports); re-run only for helpers found elsewhere
+                handled = words_used[p] | (latest[p].helpers if p in latest else frozenset())
+                if words <= handled:
+                    continue
+                words = words - (latest[p].helpers if p in latest else frozenset()) | words_used[p]
             todo.append((p, words))
         if not todo:
             break

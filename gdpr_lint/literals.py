@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 _EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64})@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})\b")
 _ROLE_MAILBOXES = {
@@ -42,10 +43,14 @@ def _iban_ok(iban: str) -> bool:
     return int(digits) % 97 == 1
 
 
-def find_personal_literals(text: str) -> list[tuple[str, str]]:
-    """[(category, matched text)] for personal data written in a string literal."""
-    if len(text) < 6 or len(text) > 20000:
-        return []
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=8192)
+def find_personal_literals(text: str) -> tuple[tuple[str, str], ...]:
+    """((category, matched text), ...) for personal data written in a string literal."""
+    if len(text) < 6 or len(text) > 20000 or ("@" not in text and _DIGIT.search(text) is None):
+        return ()
     out: list[tuple[str, str]] = []
     if "@" in text:
         for m in _EMAIL.finditer(text):
@@ -53,7 +58,7 @@ def find_personal_literals(text: str) -> list[tuple[str, str]]:
             if local in _ROLE_MAILBOXES or domain.endswith(_EXAMPLE_DOMAINS) or domain.split(".")[-1] in {"local", "internal"}:
                 continue
             out.append(("email", m.group(0)))
-    if any(ch.isdigit() for ch in text):
+    if _DIGIT.search(text) is not None:
         for m in _CPR.finditer(text):
             dd, mm, yy, dash, _ = m.groups()
             if not _valid_cpr_date(dd, mm, yy):
@@ -63,4 +68,4 @@ def find_personal_literals(text: str) -> list[tuple[str, str]]:
         for m in _IBAN.finditer(text):
             if _iban_ok(m.group(1)):
                 out.append(("bank", m.group(1)))
-    return out
+    return tuple(out)

@@ -4,7 +4,6 @@ It must be a superset of what the analysis reports (tests/test_prefilter.py prov
 it on the corpus and the fixtures): a request is only recognised through one of
 these spellings, so text without any of them cannot contain a call site.
  - the package names: openai, OpenAI (classes), litellm, langchain;
- - the legacy module API's class names (ChatCompletion, Embedding, ...);
  - a resource attribute of a client held elsewhere (`.chat`, `.embeddings`, ...);
  - a LangChain request method on a model built elsewhere (`.invoke(`, ...);
  - the names of configured wrapper sinks and of project helpers whose parameters
@@ -23,12 +22,13 @@ from gdpr_lint.openai_api import catalogue
 def _base_pattern() -> str:
     cat = catalogue()
     roots = sorted(cat.resource_roots)
-    legacy_classes = sorted({p.split(".")[0] for p in cat.legacy})
-    lc_methods = sorted(cat.langchain_methods) + sorted(cat.langchain_bound)
+    # LangChain request methods on a model built elsewhere (`.bind_tools(...)` etc. send
+    # nothing themselves; the request is the `.invoke(` that follows). The legacy 0.x API
+    # is always reached through the `openai` module, which the first words catch.
+    lc_methods = sorted(cat.langchain_methods)
     lc_methods += ["embed_query", "aembed_query", "embed_documents", "aembed_documents"]
     parts = [
         r"openai", r"OpenAI", r"litellm", r"langchain",
-        r"\b(?:%s)\b" % "|".join(map(re.escape, legacy_classes)),
         r"\.(?:%s)\b" % "|".join(map(re.escape, roots)),
         r"\.(?:%s)\s*\(" % "|".join(map(re.escape, sorted(set(lc_methods)))),
     ]
