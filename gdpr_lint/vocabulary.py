@@ -76,7 +76,9 @@ class Vocabulary:
                     (ctx.get("category", key), frozenset(t for o in ctx["owners"] for t in tokenize(o)))
                 )
         context = data["context"]
-        self.person_owners = frozenset(t for w in context["person_owners"] for t in [tokenize(w)[-1]] if tokenize(w))
+        # single words match an owner's head; phrases ("account holder") its last tokens
+        self.person_owners = frozenset(tokenize(w)[0] for w in context["person_owners"] if len(tokenize(w)) == 1)
+        self.person_owner_phrases = frozenset(tokenize(w) for w in context["person_owners"] if len(tokenize(w)) > 1)
         self.non_person_owners = frozenset(tokenize(w)[-1] for w in context["non_person_owners"] if tokenize(w))
         self.animal_owners = frozenset(tokenize(w)[-1] for w in context["animal_owners"] if tokenize(w))
         self.non_personal_modifiers = frozenset(
@@ -111,7 +113,7 @@ class Vocabulary:
         head = toks[-1]
         if head in self.animal_owners:
             return "animal"
-        if head in self.person_owners:
+        if head in self.person_owners or any(toks[-len(p):] == p for p in self.person_owner_phrases):
             return "person"
         if head in self.non_person_owners:
             return "thing"
