@@ -942,12 +942,13 @@ def _entries_for(etype: str, text: str) -> List[_Entry]:
             num = _pn().parse(e164, None)
             nsn = str(_pn().national_significant_number(num))
             return [_Entry(tuple(nsn), _DIGIT_SEPS, 0, 2, False, "d", "d", nsn, str(num.country_code), "PHONE", e164)]
-    digits = _NONDIGITS.sub("", text)
-    if etype in ("CPR", "CVR", "CARD", "NO_FNR", "DE_TAXID", "NL_BSN", "SE_PNR") and len(digits) >= 6:
-        canon = canonical(etype, text)
-        if etype == "SE_PNR" and len(digits) == 12:
-            digits = digits[2:]
-        return [_Entry(tuple(digits), _DIGIT_SEPS + "+", 0, 2, False, "d", "d", digits, "", etype, canon)]
+    if etype in _NUMERIC_ID_TYPES:
+        digits = _NONDIGITS.sub("", text)
+        if len(digits) >= 6:
+            canon = canonical(etype, text)
+            if etype == "SE_PNR" and len(digits) == 12:
+                digits = digits[2:]
+            return [_Entry(tuple(digits), _DIGIT_SEPS + "+", 0, 2, False, "d", "d", digits, "", etype, canon)]
     if etype == "IBAN":
         compact = re.sub(r"\s", "", text).upper()
         return [_Entry(tuple(compact.lower()), " ", 0, 1, True, "w", "w", "", "", "IBAN", compact)]
@@ -960,7 +961,7 @@ def _entries_for(etype: str, text: str) -> List[_Entry]:
                 if len(w) >= 3 and w.lower() not in _NAME_PARTICLES and w[:1].isupper():
                     out.append(_literal_entry(w, "NAME"))
     elif etype == "ADDRESS":
-        parts = [p.strip() for p in re.split(r"[,\n;]+", text) if p.strip()]
+        parts = [p.strip() for p in _ADDRESS_PARTS.split(text) if p.strip()]
         if len(parts) > 1:
             for p in parts:
                 if len(p) >= 6 and len(p.split()) >= 2:
@@ -968,15 +969,27 @@ def _entries_for(etype: str, text: str) -> List[_Entry]:
     return out
 
 
+_NUMERIC_ID_TYPES = frozenset(("CPR", "CVR", "CARD", "NO_FNR", "DE_TAXID", "NL_BSN", "SE_PNR"))
+_ADDRESS_PARTS = _lazy(r"[,\n;]+")
+_ADDRESS_WORDS = _lazy(r"[\s,]+")
+
+
 def _literal_entry(text: str, etype: str) -> _Entry:
+    # text is NFC already (see _entries_for)
     address = etype == "ADDRESS"
-    words = [w for w in re.split(r"[\s,]+", text.strip()) if w] if address else text.split()
     fold = len(text) >= 4
-    pieces = tuple(w.lower() for w in words) if fold else tuple(words)
-    left = "w" if _isword(text[:1]) else ""
-    right = ("g" if etype == "NAME" else "w") if _isword(text[-1:]) else ""
+    words = text.lower() if fold else text  # lower-casing never adds or removes separators
+    if address:
+        pieces = tuple([w for w in _ADDRESS_WORDS.split(words.strip()) if w])
+    else:
+        pieces = tuple(words.split())
+    first, last = text[:1], text[-1:]
+    left = "w" if first and (first.isalnum() or first == "_") else ""
+    right = ("g" if etype == "NAME" else "w") if last and (last.isalnum() or last == "_") else ""
     seps = _WS + ("," if address else "")
-    return _Entry(pieces, seps, 1, 10_000, fold, left, right, "", "", etype, canonical(etype, text))
+    # canonical() of a name or address, without its per-type dispatch
+    canon = " ".join(text.split()).casefold() if etype in ("NAME", "ADDRESS") else canonical(etype, text)
+    return _Entry(pieces, seps, 1, 10_000, fold, left, right, "", "", etype, canon)
 
 
 # ---------------------------------------------------------------------------
