@@ -80,7 +80,7 @@ class _LazyRe:
 
     def __getattr__(self, name: str) -> Any:
         compiled = re.compile(self._pattern, self._flags)
-        for method in ("finditer", "match", "search", "fullmatch", "sub", "findall"):
+        for method in ("finditer", "match", "search", "fullmatch", "sub", "findall", "split"):
             setattr(self, method, getattr(compiled, method))
         return getattr(compiled, name)
 
@@ -483,7 +483,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
     for m in (_NL_9.finditer(text) if _POS_NL.search(low) else ()):
         if not free(m.start()):
             continue
-        digits = re.sub(r"\D", "", m.group(1))
+        digits = _NONDIGITS.sub("", m.group(1))
         if _context(text, m.start(), _POS_NL, _NEG_NUMBER, low) <= 0:
             continue
         if nl is None:
@@ -639,7 +639,7 @@ def _fast_region(region: str) -> Tuple[str, Any, Optional[str]]:
 def _parse_phone(pn: Any, raw: str, international: bool, regions: Sequence[str]) -> Any:
     try:
         if international:
-            digits = re.sub(r"\D", "", raw)
+            digits = _NONDIGITS.sub("", raw)
             number = pn.parse("+" + digits[2:] if raw.startswith("00") else raw, None)
             return number if pn.is_valid_number(number) else None
         candidates = regions if raw.startswith("0") else regions[:1]
@@ -663,18 +663,18 @@ def canonical(entity_type: str, value: str) -> str:
         return value.strip().casefold()
     if entity_type == "PHONE":
         e164 = _phone_e164(value)
-        return e164 if e164 else re.sub(r"\D", "", value)
+        return e164 if e164 else _NONDIGITS.sub("", value)
     if entity_type in ("CPR", "CVR", "CARD", "NO_FNR", "DE_TAXID", "NL_BSN"):
-        return re.sub(r"\D", "", value)
+        return _NONDIGITS.sub("", value)
     if entity_type == "IBAN":
-        return re.sub(r"\s", "", value).upper()
+        return _SPACES.sub("", value).upper()
     if entity_type == "FI_HETU":
         return value.strip().upper()
     if entity_type == "SE_PNR":
         try:
             return str(_sn("se.personnummer").compact(value))
         except Exception:
-            return re.sub(r"\D", "", value)
+            return _NONDIGITS.sub("", value)
     if entity_type == "IP":
         import ipaddress
 
@@ -752,7 +752,7 @@ def _entity_type_for_category(category: str) -> str:
 
 
 def _national_type(value: str) -> str:
-    digits = re.sub(r"\D", "", value)
+    digits = _NONDIGITS.sub("", value)
     checks = (("dk.cpr", "CPR", digits), ("no.fodselsnummer", "NO_FNR", digits), ("fi.hetu", "FI_HETU", value),
               ("se.personnummer", "SE_PNR", value), ("nl.bsn", "NL_BSN", digits), ("de.idnr", "DE_TAXID", digits))
     for module, etype, v in checks:
@@ -867,6 +867,7 @@ class KnownValues:
 
 
 _NONDIGITS = _lazy(r"\D+")
+_SPACES = _lazy(r"\s+")
 
 
 def _match_entry(text: str, hay: str, i: int, e: _Entry) -> Optional[Tuple[int, int]]:
@@ -950,7 +951,7 @@ def _entries_for(etype: str, text: str) -> List[_Entry]:
                 digits = digits[2:]
             return [_Entry(tuple(digits), _DIGIT_SEPS + "+", 0, 2, False, "d", "d", digits, "", etype, canon)]
     if etype == "IBAN":
-        compact = re.sub(r"\s", "", text).upper()
+        compact = _SPACES.sub("", text).upper()
         return [_Entry(tuple(compact.lower()), " ", 0, 1, True, "w", "w", "", "", "IBAN", compact)]
     out = [_literal_entry(text, etype)]
     if etype == "NAME":
