@@ -153,6 +153,8 @@ class Frame:
                 return v
             f = f.parent
         g = self.module.globals.get(name)
+        if g is None and self.module.state != "ready":
+            g = self.project.global_value(self.module, name)
         if g is not None:
             if g.has(Imported):
                 g = self.module.globals[name] = self.project.resolve_imported(g)

@@ -65,6 +65,9 @@ class ModuleInfo:
     deps: frozenset = frozenset()  # what evaluating the module's globals read (see Project.touch)
     report_hits: list | None = None  # hits of the module-level code, once analysed as an entry
     report_deps: frozenset = frozenset()
+    binders: dict[str, list[int]] | None = None  # name -> top-level statements that bind it
+    evaluated: set[int] = field(default_factory=set)  # top-level statements run (lazy globals)
+    functions: list = field(default_factory=list)  # FunctionInfo defined in this module
     _line_bytes: dict[int, bytes] = field(default_factory=dict)
 
     def segment(self, node: ast.AST) -> str:
@@ -282,6 +285,33 @@ class Project:
             self.touch(("m", mod.name))
         return mod.globals
 
+    def global_value(self, mod: ModuleInfo, name: str) -> Value | None:
+        """One global of a module, evaluating only the top-level statements that bind it.
+
+        Imported modules are evaluated this way (an import of one helper should not run
+        the whole module); entry modules are evaluated in full by ensure_globals."""
+        if mod.state == "ready":
+            self.touch_all(mod.deps)
+            return mod.globals.get(name)
+        self.touch(("m", mod.name))
+        if mod.state == "collecting":
+            return mod.globals.get(name)
+        if mod.binders is None:
+            mod.binders = _top_level_binders(mod.source.tree)
+        pending = [i for i in mod.binders.get(name, mod.binders.get("*", ())) if i not in mod.evaluated]
+        if pending:
+            rec = self.recording()
+            try:
+                frame = Frame(self, mod, env=mod.globals)
+                body = mod.source.tree.body
+                for i in pending:
+                    mod.evaluated.add(i)
+                    frame.stmt(body[i])
+            finally:
+                mod.deps = mod.deps | self.stop_recording(rec)
+        self.touch_all(mod.deps)
+        return mod.globals.get(name)
+
     def module_value(self, dotted: str) -> Value:
         if self.find_module(dotted) is not None:
             return Value(tags=frozenset({Mod(dotted)}))
@@ -291,9 +321,9 @@ class Project:
         mod = self.find_module(modname)
         if mod is None:
             return Value(tags=frozenset({Ext(f"{modname}.{attr}")}))
-        g = self.ensure_globals(mod)
-        if attr in g:
-            return g[attr]
+        value = self.global_value(mod, attr)
+        if value is not None:
+            return value
         if self.find_module(f"{modname}.{attr}") is not None:
             return Value(tags=frozenset({Mod(f"{modname}.{attr}")}))
         return EMPTY
@@ -313,9 +343,9 @@ class Project:
             if base and self.find_module(f"{base}.{name}") is not None:
                 return Value(tags=frozenset({Mod(f"{base}.{name}")}))
             return Value(tags=frozenset({Ext(f"{base}.{name}" if base else name)}))
-        g = self.ensure_globals(mod)
-        if name in g:
-            return g[name]
+        value = self.global_value(mod, name)
+        if value is not None:
+            return value
         if self.find_module(f"{base}.{name}") is not None:
             return Value(tags=frozenset({Mod(f"{base}.{name}")}))
         return EMPTY
@@ -354,6 +384,7 @@ class Project:
         is_method = cls is not None and "staticmethod" not in decorators
         fi = FunctionInfo(key, mod, qualname, node, cls, frame if frame.func is not None else None, params, is_method)
         self.functions[key] = fi
+        mod.functions.append(fi)
         return fi
 
     def define_class(self, mod: ModuleInfo, node: ast.ClassDef, frame: Frame) -> ClassInfo:
@@ -758,7 +789,7 @@ class Project:
             words = frozenset(words) | self.extra_words
             analysed: set[str] = set()
             for _ in range(6):  # until no new helper makes more callers relevant
-                for fi in [f for f in self.functions.values() if f.module is mod]:
+                for fi in list(mod.functions):
                     if fi.key not in analysed and (exhaustive or self.relevant(fi, words)):
                         analysed.add(fi.key)
                         self.summary(fi)
@@ -797,3 +828,37 @@ class Project:
         for s in self.summaries.values():
             hits.extend(s.hits)
         return hits
+
+
+def _top_level_binders(tree: ast.Module) -> dict[str, list[int]]:
+    """For each name a module binds at top level, the indexes of the statements binding it
+    (a compound statement counts for every name bound inside it, nested defs excepted)."""
+    out: dict[str, list[int]] = {}
+
+    def names(node: ast.AST):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                yield (alias.asname or alias.name).split(".")[0] if alias.name != "*" else "*"
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            yield node.id
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.Lambda, ast.expr_context)):
+                continue
+            yield from names(child)
+
+    for i, stmt in enumerate(tree.body):
+        for name in set(names(stmt)):
+            out.setdefault(name, []).append(i)
+    # a star import may bind anything: run it for every name
+    for i in out.pop("*", []):
+        for lst in out.values():
+            lst.append(i)
+        out.setdefault("*", []).append(i)
+    for lst in out.values():
+        lst.sort()
+    return out
