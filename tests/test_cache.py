@@ -1,0 +1,101 @@
+"""The result cache: content-keyed, self-ignoring, never stale when a module a
+file depends on changes, and skipped entirely with --no-cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tests.conftest import run_cli
+
+PROMPTS_CLEAN = '''
+def follow_up_prompt(customer):
+    return f"Write a follow-up about order {customer.last_order_id}."
+'''
+PROMPTS_LEAKING = '''
+def follow_up_prompt(customer):
+    return f"Write a follow-up to {customer.name} <{customer.email}> about order {customer.last_order_id}."
+'''
+VIEWS = '''
+from openai import OpenAI
+
+from crm.prompts import follow_up_prompt
+
+client = OpenAI()
+
+
+def draft(customer):
+    return client.responses.create(model="gpt-4o-mini", input=follow_up_prompt(customer))
+'''
+
+
+def _check(root: Path, *args: str) -> list[dict]:
+    proc = run_cli("check", ".", "--output-format", "json", *args, cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    return json.loads(proc.stdout)
+
+
+def _entries(root: Path) -> set[Path]:
+    cache = root / ".gdpr_lint_cache"
+    return {p for p in cache.rglob("*") if p.is_file() and p.name not in (".gitignore", "CACHEDIR.TAG")}
+
+
+def test_editing_an_imported_prompt_builder_changes_the_cached_result(write):
+    root = write({"crm/__init__.py": "", "crm/prompts.py": PROMPTS_CLEAN, "crm/views.py": VIEWS})
+    assert _check(root) == []
+    assert _entries(root), "the first run fills the cache"
+    # the file that imports the builder is unchanged; only the builder changes
+    (root / "crm/prompts.py").write_text(PROMPTS_LEAKING, encoding="utf-8")
+    findings = _check(root)
+    assert [(f["code"], f["path"]) for f in findings] == [("GDPR001", "crm/views.py")]
+    assert set(findings[0]["data"]) == {"customer.name (name)", "customer.email (email)"}
+    # and back again: the cached clean answer is valid once more
+    (root / "crm/prompts.py").write_text(PROMPTS_CLEAN, encoding="utf-8")
+    assert _check(root) == []
+
+
+def test_a_warm_run_answers_from_the_cache_with_the_same_findings(write):
+    root = write({"crm/__init__.py": "", "crm/prompts.py": PROMPTS_LEAKING, "crm/views.py": VIEWS})
+    cold = _check(root)
+    entries = _entries(root)
+    mtimes = {p: p.stat().st_mtime_ns for p in entries}
+    warm = _check(root)
+    assert warm == cold and cold
+    # nothing was rewritten: the answer came from the stored entries
+    assert {p: p.stat().st_mtime_ns for p in _entries(root)} == mtimes
+
+
+def test_cache_folder_ignores_itself_and_no_cache_writes_nothing(write):
+    root = write({"crm/__init__.py": "", "crm/prompts.py": PROMPTS_LEAKING, "crm/views.py": VIEWS})
+    assert _check(root, "--no-cache")
+    assert not (root / ".gdpr_lint_cache").exists()
+    _check(root)
+    gitignore = root / ".gdpr_lint_cache" / ".gitignore"
+    assert gitignore.read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def test_a_corrupt_cache_entry_is_a_miss_not_an_error(write):
+    root = write({"crm/__init__.py": "", "crm/prompts.py": PROMPTS_LEAKING, "crm/views.py": VIEWS})
+    cold = _check(root)
+    for p in _entries(root):
+        p.write_bytes(b"not a pickle")
+    assert _check(root) == cold
+
+
+def test_a_module_created_later_is_noticed(write):
+    # views imports a module that does not exist yet: the cached answer must not
+    # survive its creation
+    root = write({"crm/__init__.py": "", "crm/views.py": VIEWS})
+    assert _check(root) == []
+    (root / "crm/prompts.py").write_text(PROMPTS_LEAKING, encoding="utf-8")
+    assert [f["code"] for f in _check(root)] == ["GDPR001"]
+
+
+def test_settings_are_part_of_the_key(write):
+    root = write({"crm/__init__.py": "", "crm/prompts.py": PROMPTS_LEAKING, "crm/views.py": VIEWS})
+    assert _check(root)
+    (root / "pyproject.toml").write_text('[tool.gdpr-lint]\nignore = ["GDPR001"]\n', encoding="utf-8")
+    assert _check(root) == []
+    os.remove(root / "pyproject.toml")
+    assert _check(root)
