@@ -391,6 +391,51 @@ def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<s
     return new, command.applied, command.unfixed
 
 
+REWRITE_TIME_LIMIT = float(os.environ.get("GDPR_LINT_REWRITE_TIMEOUT", "60"))
+
+
+def _rewrite_child(conn, data: bytes, findings, filename: str) -> None:
+    try:
+        conn.send(("ok", rewrite_source(data, findings, filename)))
+    except FixError as exc:
+        conn.send(("error", str(exc)))
+    except BaseException as exc:  # noqa: BLE001 - reported against the file by the parent
+        conn.send(("error", f"internal error while rewriting: {type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def rewrite_contained(data: bytes, findings: Sequence[Finding], filename: str):
+    """rewrite_source in a forked child: LibCST's native parser can crash or run for
+    minutes on pathological input; that must cost this file, not the run."""
+    if os.name != "posix":
+        return rewrite_source(data, findings, filename)
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_rewrite_child, args=(child, data, list(findings), filename), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(REWRITE_TIME_LIMIT):
+            proc.kill()
+            raise FixError(f"rewrite stopped after the {REWRITE_TIME_LIMIT:g} s time limit; file left unchanged")
+        try:
+            status, payload = parent.recv()
+        except EOFError:
+            proc.join(5)
+            raise FixError(f"the rewrite process crashed on this file (exit {proc.exitcode}); file left unchanged") from None
+    finally:
+        parent.close()
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+    if status == "error":
+        raise FixError(payload)
+    return payload
+
+
 # --------------------------------------------------------------------------- driver
 
 
@@ -417,7 +462,7 @@ def plan_fixes(result, findings: Sequence[Finding]) -> FixOutcome:
             outcome.errors.append(FileError(display, "source not available for fixing"))
             continue
         try:
-            new, applied, unfixed = rewrite_source(src.data, by_file[display], display)
+            new, applied, unfixed = rewrite_contained(src.data, by_file[display], display)
         except FixError as exc:
             outcome.errors.append(FileError(display, str(exc)))
             continue

@@ -746,3 +746,36 @@ def test_findings_left_after_a_fix_are_never_called_fixable() -> None:
     assert left[0].fix_hint == "--fix could not rewrite this call: `user` comes in **kwargs."
     assert left[1].fix_hint.startswith("--fix rewrote this call but the analysis still finds personal data")
     assert fixmod.summary(outcome, left, diff=False) == "No fixes applied. 2 findings are not auto-fixable (see the help: lines)."
+
+
+def test_a_crashing_rewrite_is_contained_to_its_file(tmp_path, monkeypatch):
+    """LibCST's native parser runs in a child process per file: a crash there names
+    the file and leaves it untouched, and the other files are still fixed."""
+    import os
+    import signal
+
+    from gdpr_lint import fix as fixmod
+
+    real = fixmod.rewrite_source
+
+    def crashing(data, findings, filename="<string>"):
+        if filename.endswith("crash.py"):
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel would on a native crash or OOM
+        return real(data, findings, filename)
+
+    monkeypatch.setattr(fixmod, "rewrite_source", crashing)
+    leak = (
+        "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+        "def draft(customer):\n"
+        "    return client.responses.create(model=\"gpt-4o-mini\", input=f\"Hi {customer.email}\")\n"
+    )
+    for name in ("crash.py", "fine.py"):
+        (tmp_path / name).write_text(leak, encoding="utf-8")
+    from gdpr_lint.config import ConfigResolver
+    from gdpr_lint.engine import analyse_paths
+
+    result = analyse_paths([tmp_path], ConfigResolver(isolated=True, cwd=tmp_path), use_cache=False)
+    outcome = fixmod.plan_fixes(result, result.findings)
+    assert [e.path for e in outcome.errors] == ["crash.py"]
+    assert "crashed" in outcome.errors[0].message
+    assert [f.path.name for f in outcome.files] == ["fine.py"]
