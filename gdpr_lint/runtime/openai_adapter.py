@@ -364,11 +364,17 @@ def _make_sync(mod: Any) -> Tuple[type, type, type]:
 
         def __iter__(self) -> Any:
             start = time.perf_counter()
-            for chunk in self._response.iter_bytes():
-                out = self._rw.feed(chunk)
-                if out:
-                    yield out
-            tail = self._rw.close()
+            try:
+                for chunk in self._response.iter_bytes():
+                    out = self._rw.feed(chunk)
+                    if out:
+                        yield out
+                tail = self._rw.close()
+            except BaseException:
+                # the upstream dropped or re-identification failed: release the
+                # connection before the error reaches the caller
+                self._response.close()
+                raise
             if tail:
                 yield tail
             self._prot._audit_response(self._ctx, self._request, self._rw.handler.total(), start)
@@ -423,11 +429,15 @@ def _make_async(mod: Any) -> Tuple[type, type, type]:
 
         async def __aiter__(self) -> Any:
             start = time.perf_counter()
-            async for chunk in self._response.aiter_bytes():
-                out = self._rw.feed(chunk)
-                if out:
-                    yield out
-            tail = self._rw.close()
+            try:
+                async for chunk in self._response.aiter_bytes():
+                    out = self._rw.feed(chunk)
+                    if out:
+                        yield out
+                tail = self._rw.close()
+            except BaseException:
+                await self._response.aclose()
+                raise
             if tail:
                 yield tail
             self._prot._audit_response(self._ctx, self._request, self._rw.handler.total(), start)
