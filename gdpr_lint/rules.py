@@ -163,7 +163,9 @@ GDPR010 = Rule(
     description=(
         "For teams that must keep processing in the EU: an OpenAI client that sends personal "
         "data is created without an EU `base_url` (such as https://eu.api.openai.com/v1) or an "
-        "EU Azure endpoint. Off by default; enable with `extend-select = [\"GDPR010\"]`."
+        "EU Azure endpoint. Off by default; enable with `extend-select = [\"GDPR010\"]` and list "
+        "your own EU gateways in `eu-base-urls`. The policy (what counts as EU, and the confidence "
+        "for endpoints whose region cannot be seen) is in docs/map.md."
     ),
     severity="low",
     security_severity="3.0",
