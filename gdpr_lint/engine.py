@@ -19,7 +19,7 @@ from gdpr_lint.dataflows import merge_flows
 from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.residency import residency_findings
 from gdpr_lint.prefilter import may_matter
-from gdpr_lint.source import SourceError, SourceFile, read_bytes, read_source, text_source
+from gdpr_lint.source import SourceError, SourceFile, read_bytes, text_source, verify_syntax
 from gdpr_lint.units import UnitContext, UnitResult, merge_findings, run_units, sha256
 from gdpr_lint.suppression import apply_suppressions
 from gdpr_lint.vocabulary import Vocabulary, default_vocabulary
@@ -262,7 +262,7 @@ def check_syntax(files: dict[Path, tuple[str, bytes]], cache: Cache, jobs: int) 
 def _syntax_message(item) -> str:
     path, display, data, _ = item
     try:
-        read_source(path, display, data)
+        verify_syntax(text_source(path, display, data).text, display)
         return ""
     except SourceError as exc:
         return str(exc)
@@ -270,7 +270,7 @@ def _syntax_message(item) -> str:
 
 def syntax_messages(items: list, jobs: int) -> list[str]:
     """'' for a file that parses, else the reason; in worker processes for many files."""
-    if jobs <= 1 or len(items) < 400 or os.name != "posix":
+    if jobs <= 1 or len(items) < 64 or os.name != "posix":
         return [_syntax_message(i) for i in items]
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context

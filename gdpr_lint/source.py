@@ -70,11 +70,25 @@ def decode(data: bytes) -> str:
 
 
 def parse_text(text: str, filename: str) -> ast.Module:
+    return _parse(text, filename, tree=True)
+
+
+def verify_syntax(text: str, filename: str) -> None:
+    """SourceError if the text is not valid Python. Compiling without building the
+    Python AST objects is faster than ast.parse, and it also rejects what only the
+    compiler checks (`return` outside a function, `nonlocal` at module level)."""
+    _parse(text, filename, tree=False)
+
+
+def _parse(text: str, filename: str, *, tree: bool):
     if "\x00" in text:
         raise SourceError("file contains NUL bytes")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes is not ours to report
+            if not tree:
+                compile(text, filename, "exec", dont_inherit=True)
+                return None
             return ast.parse(text, filename=filename, type_comments=False)
     except SyntaxError as exc:
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "") if exc.lineno else ""
