@@ -39,7 +39,6 @@ from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple, T
 
 from . import audit, config
 from .config import Action
-from .detect import KnownValues
 from .errors import PseudonymisationError
 from .openai_adapter import ID_KEYS, _Binding, _CallContext, _json_mode, _RequestPseudonymiser
 from .stream import _STRUCTURAL, ResponsesHandler, TokenStream, _reid_fn, escape_for
@@ -579,11 +578,7 @@ def protect(
     conversation: Optional[Conversation] = None,
     policy: Optional[Mapping[str, Action]] = None,
 ) -> T:
-    binding = _Binding(KnownValues(known), conversation, dict(policy) if policy else None)
-    if policy:
-        for etype, action in policy.items():
-            if action not in config.ACTIONS:
-                raise ValueError(f"unknown policy action {action!r} for {etype!r}")
+    binding = _Binding.from_arguments(known, conversation, policy)
     inner = getattr(target, _ATTR, None)
     if inner is not None:  # protecting a protected function: pseudonymise once, with both bindings
         target, base = inner

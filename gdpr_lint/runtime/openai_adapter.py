@@ -73,6 +73,15 @@ class _Binding:
     conversation: Optional[Conversation] = None
     policy: Optional[Mapping[str, Action]] = None
 
+    @classmethod
+    def from_arguments(cls, known: Optional[Mapping[str, Any]], conversation: Optional[Conversation],
+                       policy: Optional[Mapping[str, Action]]) -> "_Binding":
+        """The binding of a protect(...) call, with its policy checked."""
+        for etype, action in (policy or {}).items():
+            if action not in config.ACTIONS:
+                raise ValueError(f"unknown policy action {action!r} for {etype!r}")
+        return cls(KnownValues(known), conversation, dict(policy) if policy else None)
+
     def merged_over(self, base: Optional["_Binding"]) -> "_Binding":
         if base is None:
             return self
@@ -566,11 +575,7 @@ def protect(
     conversation: Optional[Conversation] = None,
     policy: Optional[Mapping[str, Action]] = None,
 ) -> T:
-    binding = _Binding(KnownValues(known), conversation, dict(policy) if policy else None)
-    if policy:
-        for etype, action in policy.items():
-            if action not in config.ACTIONS:
-                raise ValueError(f"unknown policy action {action!r} for {etype!r}")
+    binding = _Binding.from_arguments(known, conversation, policy)
 
     if _is_client(target):
         merged = binding.merged_over(_existing_binding(target))
