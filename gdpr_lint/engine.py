@@ -199,8 +199,9 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
                 progress(done, max(total, done))
 
         keys = {p: key for p, _, key in fresh}
+        entry_by_display = {inputs[p][0]: p for p, _, _ in fresh}
         for r in run_units(ctx, [(p, w) for p, w, _ in fresh], jobs or _default_jobs(), on_done):
-            p = _entry_path(inputs, r.entry)
+            p = entry_by_display[r.entry]
             latest[p] = r
             helpers |= r.helpers
             if not r.transient:  # a time limit, crash or internal error is reported again next run
@@ -290,13 +291,6 @@ def _words_in_files(inputs: dict[Path, tuple[str, bytes]], words: set[str]) -> d
         if found:
             out[p] = found
     return out
-
-
-def _entry_path(inputs: dict[Path, tuple[str, bytes]], display: str) -> Path:
-    for p, (d, _) in inputs.items():
-        if d == display:
-            return p
-    raise KeyError(display)
 
 
 def _default_jobs() -> int:

@@ -499,12 +499,8 @@ class Frame:
 
     def note_mutation(self, name: str, value: Value) -> None:
         idx = self.param_index.get(name)
-        if idx is not None and name not in self.rebound:
+        if idx is not None:
             self.mutations[idx] = join(self.mutations.get(idx, EMPTY), value.plain())
-
-    @property
-    def rebound(self) -> set[str]:
-        return set()
 
     # ------------------------------------------------------------------ expressions
 
@@ -1103,10 +1099,8 @@ class Frame:
         for i, (a, anode) in enumerate(zip(args, node.args)):
             lit = before.get(str(i), "") or (fields[i][1] if i < len(fields) and fields[i][0] == "" else "")
             out.append(self.interpolate(a, anode, lit))
-        spread = False
         for k, v, vnode in kwargs:
             if k is None:
-                spread = True
                 out.append(v.plain())
                 if v.fields is None and not v.srcs():
                     # **mapping we cannot see into: the template's field names say what it holds
@@ -1124,7 +1118,6 @@ class Frame:
             if not v.srcs():
                 v = self.key_evidence(k, v, vnode)
             out.append(v)
-        del spread
         return join_all(out).plain()
 
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
