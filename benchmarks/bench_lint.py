@@ -28,6 +28,7 @@ pass its executable with --semgrep or put it on PATH); without it its rows are s
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -65,6 +66,9 @@ def snapshot_cli(work: Path) -> list[str]:
         shutil.copytree(rules, snap / "rules")
     launcher = snap / "gdpr_lint_launcher.py"
     launcher.write_text("import sys\nfrom gdpr_lint.cli import main\n\nsys.exit(main())\n", encoding="utf-8")
+    # byte-compile as `pip install` does: without it every run would compile the package
+    # from source (and never cache it where PYTHONDONTWRITEBYTECODE is set)
+    compileall.compile_dir(str(snap / "gdpr_lint"), quiet=1)
     return [sys.executable, str(launcher)]
 
 

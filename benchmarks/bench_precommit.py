@@ -92,7 +92,7 @@ def main() -> None:
         "hook, no cache": (hook, True, (1,)),
         "hook, warm cache": (hook, False, (1,)),
     }
-    measure(hook, repo, env, work / "precommit-prime.out")  # byte-compile the package once
+    measure(hook, repo, env, work / "precommit-prime.out")  # warm the file system cache
     samples: dict[str, list[dict]] = {k: [] for k in confs}
     for _ in range(args.runs):
         for name, (cmd, cold, ok) in confs.items():
