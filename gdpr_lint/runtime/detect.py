@@ -122,6 +122,9 @@ _POS_NL = _kw("bsn", "burgerservicenummer", "sofinummer", "sofi")
 _POS_CVR = _kw("cvr", "se-nr", "se nr", "virksomhedsnummer")
 _POS_CARD = _kw("kort", "card", "visa", "mastercard", "dankort", "kreditkort", "betalingskort", "amex", "maestro")
 _NEG_IP = _kw("version", "ver$", "v$", "release", "build")
+# Any context word of a weak format (German and Dutch ids, CVR): one scan
+# decides whether those detectors can find anything at all.
+_WEAK_IDS = _lazy("(?:" + "|".join(kw._pattern[3:-1] for kw in (_POS_DE, _POS_NL, _POS_CVR)) + ")")  # one flat alternation: a fast scan
 
 _NEVER = _lazy(r"(?!x)x")
 _WINDOW = 40
@@ -391,7 +394,7 @@ def _cpr_ok(digits: str) -> bool:
     return born <= _today[1]
 
 
-def _nationals(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
+def _nationals(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None, weak: bool = True) -> Iterator[Span]:
     mine: List[Tuple[int, int]] = []  # found here: a CPR also has the shape of a Finnish HETU
 
     def free(i: int) -> bool:
@@ -399,16 +402,36 @@ def _nationals(text: str, taken: Optional[bytearray] = None, low: Optional[str] 
             return False
         return not any(a <= i < b for a, b in mine)
 
-    for span in _nationals_scan(text, free, low):
+    for span in _nationals_scan(text, free, low, weak):
         mine.append((span.start, span.end))
         yield span
 
 
-def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
+# Where a DDMMYY-4, Swedish, Norwegian or Finnish number can start: six digits
+# not preceded by a word character, "+", "/", "." or "-" (the look-behind all
+# four patterns share).  One scan finds them; the patterns are then tried at
+# those positions only.
+_ID_START = _lazy(r"\d(?<![\w+/.\-]\d)\d{5}")
+
+
+def _matches_at(rx: Any, text: str, starts: Sequence[int]) -> Iterator[Any]:
+    """``rx.finditer(text)`` for a pattern that can only match at one of
+    ``starts`` (ascending): the same non-overlapping matches, left to right."""
+    end = 0
+    for p in starts:
+        if p >= end:
+            m = rx.match(text, p)
+            if m is not None:
+                yield m
+                end = m.end()
+
+
+def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True) -> Iterator[Span]:
     if low is None:
         low = _lower_same_len(text)
+    starts = [m.start() for m in _ID_START.finditer(text)]
     se: Any = None
-    for m in _DDMMYY_4.finditer(text):
+    for m in _matches_at(_DDMMYY_4, text, starts):
         if not free(m.start()):
             continue
         digits = m.group(1) + m.group(3)
@@ -433,7 +456,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
             yield Span(m.start(), m.end(), "SE_PNR", se.compact(se_value), P_NATIONAL)
         elif dk_ok and _accept(strength, ctx_dk):
             yield Span(m.start(), m.end(), "CPR", digits, P_NATIONAL)
-    for m in _SE_12.finditer(text):
+    for m in _matches_at(_SE_12, text, starts):
         if not free(m.start()):
             continue
         if se is None:
@@ -444,7 +467,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
             if _accept(2 if m.group(2) else 1, ctx):
                 yield Span(m.start(), m.end(), "SE_PNR", se.compact(value), P_NATIONAL)
     no = None
-    for m in _NO_11.finditer(text):
+    for m in _matches_at(_NO_11, text, starts):
         if not free(m.start()):
             continue
         if no is None:
@@ -456,7 +479,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
             if _accept(2, ctx):
                 yield Span(m.start(), m.end(), "NO_FNR", digits, P_NATIONAL)
     fi = None
-    for m in _FI.finditer(text):
+    for m in _matches_at(_FI, text, starts):
         if not free(m.start()):
             continue
         if fi is None:
@@ -466,9 +489,10 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
             if _accept(2, ctx):
                 yield Span(m.start(), m.end(), "FI_HETU", m.group(1).upper(), P_NATIONAL)
     # German and Dutch numbers are weak formats that need a context word: skip
-    # the scans when no such word occurs anywhere in the text.
+    # the scans when no such word occurs anywhere in the text (``weak`` False:
+    # the caller found no context word of any weak format).
     de = None
-    de_possible = bool(_POS_DE.search(low))
+    de_possible = weak and bool(_POS_DE.search(low))
     for m in (_DE_11.finditer(text) if de_possible else ()):
         if not free(m.start()):
             continue
@@ -480,7 +504,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
         if _valid(de, digits):
             yield Span(m.start(), m.end(), "DE_TAXID", digits, P_NATIONAL)
     nl = None
-    for m in (_NL_9.finditer(text) if _POS_NL.search(low) else ()):
+    for m in (_NL_9.finditer(text) if weak and _POS_NL.search(low) else ()):
         if not free(m.start()):
             continue
         digits = _NONDIGITS.sub("", m.group(1))
@@ -492,10 +516,10 @@ def _nationals_scan(text: str, free: Any, low: Optional[str]) -> Iterator[Span]:
             yield Span(m.start(), m.end(), "NL_BSN", digits, P_NATIONAL)
 
 
-def _cvrs(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
+def _cvrs(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None, weak: bool = True) -> Iterator[Span]:
     if low is None:
         low = _lower_same_len(text)
-    if not _POS_CVR.search(low):
+    if not (weak and _POS_CVR.search(low)):
         return  # a weak format: only found after a context word
     cvr = None
     for m in _CVR_8.finditer(text):
@@ -1056,9 +1080,10 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
         take(list(_ibans(text)))
         if longest >= 13:
             take(list(_cards(text, taken, low)))
+        weak = _WEAK_IDS.search(low) is not None
         if longest >= 9:
-            take(list(_nationals(text, taken, low)))
-        if longest >= 8:
+            take(list(_nationals(text, taken, low, weak)))
+        if longest >= 8 and weak:
             take(list(_cvrs(text, taken, low)))
         take(list(_ips(text, low)))
         if longest >= 7:
