@@ -19,7 +19,8 @@ from gdpr_lint.dataflows import merge_flows
 from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.residency import residency_findings
 from gdpr_lint.prefilter import may_matter
-from gdpr_lint.source import SourceError, SourceFile, read_bytes, text_source, verify_syntax
+from gdpr_lint.source import SourceError, SourceFile, read_bytes, text_source
+from gdpr_lint.syntax_check import SyntaxCheck
 from gdpr_lint.units import UnitContext, UnitResult, merge_findings, run_units, sha256
 from gdpr_lint.suppression import apply_suppressions
 from gdpr_lint.vocabulary import Vocabulary, default_vocabulary
@@ -153,9 +154,53 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
                     hashes[path] = None
         return hashes[path]
 
-    # analyse: units are the files that may hold a request, then, round by round, the
-    # files that call a helper whose parameters reach one (demand-driven)
+    # analyse: the files that may hold a request, and what they lead to (_analyse_units)
     seeds = set(inputs) if exhaustive else {p for p, (_, data) in inputs.items() if may_matter(data, sink_words)}
+    # Files that cannot hold or feed a request are not analysed, but they are still
+    # compiled: a file that does not parse fails the run (fail closed). The check starts
+    # now, in child processes, and works while the analysis runs.
+    syntax = SyntaxCheck({p: v for p, v in inputs.items() if p not in seeds}, cache, jobs)
+    try:
+        latest = _analyse_units(ctx, inputs, seeds, cache, settings_fp, current_hash, jobs, progress, exhaustive)
+    except BaseException:
+        syntax.close()
+        raise
+    result.units = len(latest)
+    result.errors.extend(syntax.errors(set(latest)))
+    findings = merge_findings((r.findings for r in latest.values()), vocab)
+    seen_sites: dict[tuple, CallSite] = {}
+    for r in latest.values():
+        for site in r.sites:
+            seen_sites.setdefault((site.path, site.span.line, site.span.column), site)
+        result.errors.extend(r.errors)
+    result.sites = sorted(seen_sites.values(), key=lambda s: (s.path, s.span.line, s.span.column))
+    result.errors = sorted({(e.path, e.message): e for e in result.errors}.values(), key=lambda e: (e.path, e.message))
+    result.flows = merge_flows(r.flows for r in latest.values())
+    findings = sorted(findings + residency_findings(result.sites, result.flows, vocab, result.settings),
+                      key=Finding.sort_key)  # GDPR010 (opt-in)
+    by_display = result.sources
+    kept = []
+    for f in findings:
+        settings = result.settings.get(f.path)
+        if settings is None:
+            continue
+        if f.code not in settings.enabled_codes():
+            continue
+        if per_file_ignored(f, settings, by_display[f.path].path):
+            continue
+        kept.append(f)
+    result.findings = kept
+    result.findings, result.suppressed, stale = apply_suppressions(
+        kept, by_display, lambda path, code: _code_reported(result.settings, by_display, path, code))
+    result.findings = sorted(result.findings + stale, key=Finding.sort_key)
+    return result
+
+
+def _analyse_units(ctx: UnitContext, inputs: dict, seeds: set[Path], cache: Cache, settings_fp: str,
+                   current_hash: Callable[[str], str | None], jobs: int,
+                   progress: Callable[[int, int], None] | None, exhaustive: bool) -> dict[Path, UnitResult]:
+    """Units are the files that may hold a request, then, round by round, the files that
+    call a helper whose parameters reach one (demand-driven). Returns the result per file."""
     latest: dict[Path, UnitResult] = {}
     words_used: dict[Path, frozenset[str]] = {}
     helpers: set[str] = set()
@@ -206,78 +251,7 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
             helpers |= r.helpers
             if not r.transient:  # a time limit, crash or internal error is reported again next run
                 cache.put(keys[p], r)
-    result.units = len(latest)
-    # Files that cannot hold or feed a request are not analysed, but they are still parsed:
-    # a file that does not parse fails the run (fail closed). Verdicts are cached by content.
-    result.errors.extend(check_syntax({p: v for p, v in inputs.items() if p not in latest}, cache, jobs))
-
-    findings = merge_findings((r.findings for r in latest.values()), vocab)
-    seen_sites: dict[tuple, CallSite] = {}
-    for r in latest.values():
-        for site in r.sites:
-            seen_sites.setdefault((site.path, site.span.line, site.span.column), site)
-        result.errors.extend(r.errors)
-    result.sites = sorted(seen_sites.values(), key=lambda s: (s.path, s.span.line, s.span.column))
-    result.errors = sorted({(e.path, e.message): e for e in result.errors}.values(), key=lambda e: (e.path, e.message))
-    result.flows = merge_flows(r.flows for r in latest.values())
-    findings = sorted(findings + residency_findings(result.sites, result.flows, vocab, result.settings),
-                      key=Finding.sort_key)  # GDPR010 (opt-in)
-    by_display = result.sources
-    kept = []
-    for f in findings:
-        settings = result.settings.get(f.path)
-        if settings is None:
-            continue
-        if f.code not in settings.enabled_codes():
-            continue
-        if per_file_ignored(f, settings, by_display[f.path].path):
-            continue
-        kept.append(f)
-    result.findings = kept
-    result.findings, result.suppressed, stale = apply_suppressions(
-        kept, by_display, lambda path, code: _code_reported(result.settings, by_display, path, code))
-    result.findings = sorted(result.findings + stale, key=Finding.sort_key)
-    return result
-
-
-def check_syntax(files: dict[Path, tuple[str, bytes]], cache: Cache, jobs: int) -> list[FileError]:
-    verdicts = cache.syntax_verdicts()
-    todo = []
-    errors = []
-    for path, (display, data) in files.items():
-        digest = sha256(data)
-        verdict = verdicts.get(digest)
-        if verdict is None:
-            todo.append((path, display, data, digest))
-        elif verdict:
-            errors.append(FileError(display, verdict))
-    if todo:
-        for (path, display, data, digest), message in zip(todo, syntax_messages(todo, jobs)):
-            verdicts[digest] = message
-            if message:
-                errors.append(FileError(display, message))
-        cache.save_syntax_verdicts(verdicts)
-    return errors
-
-
-def _syntax_message(item) -> str:
-    path, display, data, _ = item
-    try:
-        verify_syntax(text_source(path, display, data).text, display)
-        return ""
-    except SourceError as exc:
-        return str(exc)
-
-
-def syntax_messages(items: list, jobs: int) -> list[str]:
-    """'' for a file that parses, else the reason; in worker processes for many files."""
-    if jobs <= 1 or len(items) < 64 or os.name != "posix":
-        return [_syntax_message(i) for i in items]
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-        return list(pool.map(_syntax_message, items, chunksize=64))
+    return latest
 
 
 def _words_in_files(inputs: dict[Path, tuple[str, bytes]], words: set[str]) -> dict[Path, frozenset[str]]:
