@@ -8,6 +8,8 @@ these spellings, so text without any of them cannot contain a call site.
  - a LangChain request method on a model built elsewhere (`.invoke(`, ...);
  - the names of configured wrapper sinks and of project helpers whose parameters
    reach a request (found by the analysis, passed in as extra words).
+The second and third only matter when something else brings in an OpenAI object:
+`origin_trigger` is what can.
 """
 
 from __future__ import annotations
@@ -41,6 +43,28 @@ def trigger(extra_words: frozenset[str] = frozenset()) -> re.Pattern[bytes]:
     if extra_words:
         pattern += "|" + r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words)))
     return re.compile(pattern.encode())
+
+
+# Resource roots under which a call on an object of unknown origin is taken for a request
+# (`client.chat.completions.create(...)` with `client` a parameter). The other roots
+# (`.files`, `.models`, ...) and the LangChain methods (`.invoke(`) only make a request
+# on an object that is known to be a client or a model.
+GUESS_ROOTS = frozenset({
+    "chat", "embeddings", "responses", "completions", "beta", "audio", "moderations", "images",
+    "vector_stores", "conversations", "fine_tuning", "batches", "uploads",
+})
+
+
+@lru_cache(maxsize=64)
+def origin_trigger(extra_words: frozenset[str] = frozenset()) -> re.Pattern[bytes]:
+    """The spellings that can bring a request into being by themselves: the package names,
+    the guessable resource roots, and configured sinks / helper names. A file holding only
+    the other triggers (`.files`, `.invoke(`) can only matter if a module it can reach
+    holds one of these (Project.may_reach_request)."""
+    parts = [r"openai", r"OpenAI", r"litellm", r"langchain", r"\.(?:%s)\b" % "|".join(sorted(GUESS_ROOTS))]
+    if extra_words:
+        parts.append(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words))))
+    return re.compile("|".join(parts).encode())
 
 
 def may_matter(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:

@@ -19,6 +19,7 @@ from typing import Callable
 from gdpr_lint.interpreter import Frame, Hit, ParamSink, Summary, endpoint_params, strip_params
 from gdpr_lint.model import CallSite, ClientConfig, FileError, FlowStep, Span
 from gdpr_lint.openai_api import CLIENT_CLASSES, Endpoint, catalogue, sanitizers
+from gdpr_lint.prefilter import GUESS_ROOTS
 from gdpr_lint.source import SourceError, SourceFile, read_source
 from gdpr_lint.values import (
     EMPTY, HASHED, SANITIZED, Client, Cls, Const, Ext, Flag, Func, Guess, Imported, Inst, LangChain, Mod,
@@ -26,10 +27,6 @@ from gdpr_lint.values import (
 )
 from gdpr_lint.vocabulary import Vocabulary, tokenize
 
-GUESS_ROOTS = frozenset({
-    "chat", "embeddings", "responses", "completions", "beta", "audio", "moderations", "images",
-    "vector_stores", "conversations", "fine_tuning", "batches", "uploads",
-})
 MAX_EXTRA_MODULES = 2000
 PROTECT = "gdpr_lint.runtime.protect"
 # LiteLLM functions that gdpr_lint.runtime.protect() accepts (gdpr_lint/runtime/litellm_adapter.py)
@@ -160,6 +157,7 @@ class Project:
         self._missing: set[str] = set()
         self.load_errors: dict[str, FileError] = {}
         self.missing_paths: set[Path] = set()  # where an imported module was looked for and not found
+        self._located: dict[str, Path | None] = {}
         self._extra_loaded = 0
         # Dependency recording: what each summary / module evaluation read, so that a
         # unit's result names every file it depends on (for the cache).
@@ -224,25 +222,38 @@ class Project:
             if mod is None and name in self.load_errors:
                 self.touch(("e", name))
             return mod
+        resolved = self.locate_module(name)
+        if resolved is None:
+            self._missing.add(name)
+            return None
+        if self._extra_loaded >= MAX_EXTRA_MODULES:
+            return None
+        self._extra_loaded += 1
+        existing = self.by_path.get(resolved)
+        if existing is not None:
+            return existing
+        mod = self._load(resolved, name)
+        if mod is None:
+            self._missing.add(name)
+        return mod
+
+    def locate_module(self, name: str) -> Path | None:
+        """The file of module `name` under the project's roots (first root wins)."""
+        hit = self._located.get(name, False)
+        if hit is not False:
+            return hit
         rel = name.replace(".", os.sep)
+        found = None
         for root in list(self.roots):
             for candidate in (root / (rel + ".py"), root / rel / "__init__.py"):
-                if not candidate.is_file():
-                    self.missing_paths.add(candidate)
-                    continue
-                if self._extra_loaded >= MAX_EXTRA_MODULES:
-                    return None
-                self._extra_loaded += 1
-                resolved = candidate.resolve()
-                existing = self.by_path.get(resolved)
-                if existing is not None:
-                    return existing
-                mod = self._load(resolved, name)
-                if mod is None:
-                    self._missing.add(name)
-                return mod
-        self._missing.add(name)
-        return None
+                if candidate.is_file():
+                    found = candidate.resolve()
+                    break
+                self.missing_paths.add(candidate)
+            if found is not None:
+                break
+        self._located[name] = found
+        return found
 
     def _load(self, path: Path, name: str) -> ModuleInfo | None:
         from gdpr_lint.discovery import display_path
@@ -329,13 +340,7 @@ class Project:
         return EMPTY
 
     def resolve_relative(self, mod: ModuleInfo, name: str | None, level: int) -> str:
-        if level == 0:
-            return name or ""
-        parts = mod.name.split("@")[0].split(".")
-        base = parts if mod.package else parts[:-1]
-        if level > 1:
-            base = base[: len(base) - (level - 1)]
-        return ".".join(base + ([name] if name else []))
+        return resolve_relative(mod.name, mod.package, name, level)
 
     def import_name(self, base: str, name: str) -> Value:
         mod = self.find_module(base) if base else None
@@ -352,9 +357,18 @@ class Project:
 
     def resolve_imported(self, value: Value) -> Value:
         out = Value(value.taints, frozenset(t for t in value.tags if not isinstance(t, Imported)), value.fields)
-        for t in value.of(Imported):
+        seen: set = set()
+        pending = list(value.of(Imported))
+        while pending:
+            t = pending.pop()
+            if t in seen or len(seen) > 32:
+                continue
+            seen.add(t)
             resolved = self.module_value(t.base) if t.name is None else self.import_name(t.base, t.name)
-            out = join(out, resolved)
+            # a re-export (`from .llm import model` in a services module) is itself an import
+            pending.extend(resolved.of(Imported))
+            out = join(out, Value(resolved.taints, frozenset(x for x in resolved.tags if not isinstance(x, Imported)),
+                                  resolved.fields))
         return out
 
     def star_import(self, base: str) -> dict[str, Value]:
@@ -828,6 +842,17 @@ class Project:
         for s in self.summaries.values():
             hits.extend(s.hits)
         return hits
+
+
+def resolve_relative(modname: str, package: bool, name: str | None, level: int) -> str:
+    """The absolute name of `from <level dots><name> import ...` in module `modname`."""
+    if level == 0:
+        return name or ""
+    parts = modname.split("@")[0].split(".")
+    base = parts if package else parts[:-1]
+    if level > 1:
+        base = base[: len(base) - (level - 1)]
+    return ".".join(base + ([name] if name else []))
 
 
 def _top_level_binders(tree: ast.Module) -> dict[str, list[int]]:

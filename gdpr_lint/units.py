@@ -24,6 +24,7 @@ from gdpr_lint.dataflows import build_flows
 from gdpr_lint.findings import build_findings
 from gdpr_lint.model import CallSite, FileError, Finding
 from gdpr_lint.project import Project
+from gdpr_lint.reach import may_reach_request
 from gdpr_lint.source import SourceError, SourceFile, read_source
 from gdpr_lint.vocabulary import Vocabulary
 
@@ -146,9 +147,19 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
                                         extra_sanitizers=ctx.sanitizers, sinks=ctx.sinks,
                                         input_bytes=load, parse_cache=ctx.parsed)
     mod = project.add_source(src)
+    result.deps[str(entry)] = sha256(data)
+    if not ctx.exhaustive:
+        reach, looked_at = may_reach_request(project, mod, ctx.extra_words | words)
+        if not reach:
+            # its `.files` / `.invoke(` belong to some other library: nothing to analyse.
+            # The answer holds until one of the modules it can reach changes (or appears).
+            for path in looked_at:
+                data_of = ctx.inputs.get(path)
+                result.deps[str(path)] = sha256(data_of[1] if data_of else path.read_bytes())
+            result.deps.update({str(p): "missing" for p in project.missing_paths})
+            return
     hits, deps, helpers = project.analyse_entry(mod, ctx.extra_words | words, exhaustive=ctx.exhaustive)
     modules = {name for kind, name in deps if kind == "m"}
-    result.deps[str(entry)] = sha256(data)
     for name in modules:
         m = project.modules.get(name)
         if m is not None:

@@ -1,0 +1,182 @@
+"""Can an entry file reach an OpenAI object at all? Decided from bytes, without parsing.
+
+The prefilter selects files by spellings; some of them (`.files`, `.models`, `.invoke(`,
+`.stream(`) are common in code that has nothing to do with OpenAI (Django's
+`from .models import`, tkinter's `.invoke(`), and they only make a request on an object
+that is known to be a client or a LangChain model. Such an object is only ever made
+where one of the origin spellings is (prefilter.origin_trigger): the package names, a
+guessable resource root, a configured sink or helper. So a file whose only triggers are
+receiver words, and none of whose reachable modules (through its imports, transitively)
+holds an origin spelling, cannot hold a request the analysis would find, and analysing
+it is skipped.
+
+Imports are found by regular expressions over the bytes that match every import
+statement and more (imports in strings and comments only add modules to look at), and
+an attribute chain on an imported name (`import app` ... `app.llm.client`) adds the
+submodules it can name. Unsure (a module too many, one that cannot be read) means: analyse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gdpr_lint.prefilter import origin_trigger
+
+if TYPE_CHECKING:
+    from gdpr_lint.project import ModuleInfo, Project
+
+MAX_REACH_MODULES = 300  # beyond this, give up and analyse
+
+_ID = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
+_SP = rb"(?:[ \t\f]|\\\r?\n)"  # blanks and line continuations inside a statement
+_DOTTED = _ID + rb"(?:" + _SP + rb"*\." + _SP + rb"*" + _ID + rb")*"
+# The patterns start with a literal (much faster to scan for than `\b`); the character
+# before a match is checked by hand. `from <dots><module> import <names>`: the names run
+# to the end of the logical line, or to the closing parenthesis.
+_FROM = re.compile(
+    rb"from" + _SP + rb"+((?:\." + _SP + rb"*)*)(" + _DOTTED + rb")?" + _SP + rb"*import" + _SP + rb"*"
+    rb"(\([^)]*\)|(?:[^\n\\;#]|\\\r?\n)*)")
+_IMPORT = re.compile(rb"import" + _SP + rb"+((?:[^\n\\;#]|\\\r?\n)*)")
+_ALIAS = re.compile(rb"(" + _DOTTED + rb")(?:" + _SP + rb"+as" + _SP + rb"+(" + _ID + rb"))?")
+_CHAIN = rb"((?:\s*\.\s*" + _ID + rb")+)"
+_BLANKS = re.compile(rb"\s|\\")
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") | frozenset(range(0x80, 0x100))
+
+
+def _clean(dotted: bytes) -> str:
+    return _BLANKS.sub(b"", dotted).decode("utf-8", "replace")
+
+
+def _starts_word(data: bytes, i: int) -> bool:
+    return i == 0 or data[i - 1] not in _WORD
+
+
+def imported_names(data: bytes, modname: str, package: bool) -> tuple[list[str], dict[str, str]]:
+    """(dotted names the module imports, with their parent packages; local name -> the
+    dotted name it binds). A superset of what the import statements say."""
+    from gdpr_lint.project import resolve_relative
+
+    names: list[str] = []
+    bound: dict[str, str] = {}
+    spans = []
+    for m in _FROM.finditer(data):
+        if not _starts_word(data, m.start()):
+            continue
+        spans.append(m.span())
+        level = m.group(1).count(b".")
+        base = resolve_relative(modname, package, _clean(m.group(2)) if m.group(2) else None, level)
+        if base:
+            names.append(base)
+        for a in _ALIAS.finditer(m.group(3)):
+            name = _clean(a.group(1))
+            if name in ("as", "import"):
+                continue
+            dotted = f"{base}.{name}" if base else name
+            names.append(dotted)
+            bound[_clean(a.group(2)) if a.group(2) else name] = dotted
+    for m in _IMPORT.finditer(data):
+        if not _starts_word(data, m.start()) or any(s <= m.start() < e for s, e in spans):
+            continue  # part of a word, or the `import` of a from-import
+        for a in _ALIAS.finditer(m.group(1)):
+            name = _clean(a.group(1))
+            if name == "as":
+                continue
+            names.append(name)
+            if a.group(2):
+                bound[_clean(a.group(2))] = name
+            else:
+                top = name.split(".")[0]
+                bound[top] = top
+    return _with_parents(names), bound
+
+
+def chained_names(data: bytes, local: str, dotted: str) -> list[str]:
+    """The submodules an attribute chain on `local` (bound to package `dotted`) can name:
+    `import app` ... `app.llm.client` -> app.llm, app.llm.client."""
+    out = []
+    for m in re.finditer(re.escape(local.encode()) + _CHAIN, data):
+        if _starts_word(data, m.start()) and (m.start() == 0 or data[m.start() - 1] != ord(".")):
+            out.append(dotted + _clean(m.group(1)))
+    return _with_parents(out)
+
+
+def _with_parents(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for dotted in dict.fromkeys(names):
+        parts = [p for p in dotted.split(".") if p]
+        out.extend(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return list(dict.fromkeys(out))
+
+
+def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]) -> tuple[bool, list[Path]]:
+    """(False, files looked at) when neither `mod` nor any module it can reach holds an
+    origin spelling: the answer holds while those files do not change (and the modules
+    that were looked for and not found do not appear: project.missing_paths).
+    (True, []) when one does, or when unsure."""
+    pattern = origin_trigger(frozenset(words) | project.extra_words)
+    if pattern.search(mod.source.data):
+        return True, []
+    looked_at = [mod.source.path]
+    seen = {mod.name}
+    is_package_by_name: dict[str, bool] = {mod.name: mod.package}  # the modules found
+    todo = [(mod.name, mod.package, mod.source.data)]
+    while todo:
+        modname, package, text = todo.pop()
+        names, bound = imported_names(text, modname, package)
+        pending = deque(sorted(names, key=_depth))
+        chained: set[str] = set()
+        while pending:
+            # parents first: a submodule is only looked for inside a package that exists
+            while pending:
+                name = pending.popleft()
+                if name in seen:
+                    continue
+                parent = name.rpartition(".")[0]
+                if parent and not is_package_by_name.get(parent, False):
+                    continue
+                seen.add(name)
+                if len(seen) > MAX_REACH_MODULES:
+                    return True, []
+                found = _module_bytes(project, name)
+                if found is None:
+                    continue
+                path, is_package, data = found
+                if data is None:
+                    return True, []  # cannot be read: cannot say what it holds
+                if pattern.search(data):
+                    return True, []
+                is_package_by_name[name] = is_package
+                looked_at.append(path)
+                todo.append((name, is_package, data))
+            # attribute chains on the names bound to packages (only those have submodules)
+            more: list[str] = []
+            for local, target in bound.items():
+                if local not in chained and is_package_by_name.get(target, False):
+                    chained.add(local)
+                    more.extend(n for n in chained_names(text, local, target) if n not in seen)
+            pending.extend(sorted(more, key=_depth))
+    return False, looked_at
+
+
+def _depth(name: str) -> int:
+    return name.count(".")
+
+
+def _module_bytes(project: Project, name: str) -> tuple[Path, bool, bytes | None] | None:
+    """(file, is a package, bytes or None if unreadable) of module `name`; None if absent."""
+    known = project.modules.get(name)
+    if known is not None:
+        return known.source.path, known.package, known.source.data
+    path = project.locate_module(name)
+    if path is None:
+        return None
+    data = project.input_bytes(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = None
+    return path, path.name == "__init__.py", data

@@ -1,0 +1,175 @@
+"""Files whose only request spellings are receiver words (`.files`, `.models`,
+`.invoke(`) are analysed only when a module they can reach could make an OpenAI client
+or a LangChain model (gdpr_lint/reach.py). Skipping the others must lose nothing: every
+way a view can get hold of the model is checked against an exhaustive run, and the
+cache must notice when a reachable module starts making a model.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gdpr_lint.config import ConfigResolver
+from gdpr_lint.engine import analyse_paths
+from gdpr_lint.prefilter import may_matter, origin_trigger
+from gdpr_lint.project import Project
+from gdpr_lint.reach import imported_names, may_reach_request
+from gdpr_lint.source import read_source
+from gdpr_lint.vocabulary import default_vocabulary
+
+LLM_SETUP = '''
+    from langchain_openai import ChatOpenAI
+
+    llm = ChatOpenAI(model="gpt-4o-mini")
+    '''
+
+# A support view that sends a customer's e-mail through the model, reached six ways.
+# None of these files spells OpenAI, LangChain or a guessable resource: only `.invoke(`.
+HOW_THE_VIEW_GETS_THE_MODEL = {
+    "from-import": ("from support.llm_setup import llm", "llm"),
+    "import-as": ("import support.llm_setup as setup", "setup.llm"),
+    "package-attribute": ("import support.llm_setup\nimport support", "support.llm_setup.llm"),
+    "from-package-import-module": ("from support import llm_setup", "llm_setup.llm"),
+    "relative": ("from .llm_setup import llm", "llm"),
+    "through-a-service": ("from support.services import model", "model"),
+}
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def _support_app(root: Path, import_line: str, model_expr: str) -> Path:
+    return _write(root, {
+        "support/__init__.py": "",
+        "support/llm_setup.py": LLM_SETUP,
+        "support/services.py": "from support.llm_setup import llm as model\n",
+        "support/views.py": f'''
+            {import_line.replace(chr(10), chr(10) + " " * 12)}
+
+
+            def draft_reply(ticket):
+                customer = ticket.customer
+                prompt = f"Write to {{customer.email}} about ticket {{ticket.number}}."
+                return {model_expr}.invoke(prompt).content
+            ''',
+    })
+
+
+def _findings(root: Path, *, exhaustive: bool, use_cache: bool = False) -> set:
+    result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=use_cache, jobs=1, exhaustive=exhaustive)
+    assert not result.errors, result.errors
+    return {(f.code, f.path, f.span.line, tuple(sorted(f.data))) for f in result.findings}
+
+
+@pytest.mark.parametrize("how", sorted(HOW_THE_VIEW_GETS_THE_MODEL))
+def test_model_reached_through_imports_is_still_analysed(tmp_path: Path, how: str) -> None:
+    import_line, model_expr = HOW_THE_VIEW_GETS_THE_MODEL[how]
+    root = _support_app(tmp_path / how, import_line, model_expr)
+    views = (root / "support/views.py").read_bytes()
+    assert may_matter(views) and not origin_trigger().search(views)  # receiver words only
+    fast = _findings(root, exhaustive=False)
+    assert fast == _findings(root, exhaustive=True)
+    assert any(path == "support/views.py" and any("customer.email" in d for d in data)
+               for _code, path, _line, data in fast), fast
+
+
+def _project(root: Path) -> Project:
+    return Project(default_vocabulary(), roots=[root], cwd=root)
+
+
+def _entry(project: Project, path: Path):
+    return project.add_source(read_source(path, path.name, path.read_bytes()))
+
+
+def test_unrelated_receiver_words_are_not_analysed(tmp_path: Path) -> None:
+    # Django: `from .models import`, `request.files`; a Tk dialog: `.invoke(`
+    root = _write(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/models.py": '''
+            class Customer:
+                def __init__(self, name, email):
+                    self.name, self.email = name, email
+            ''',
+        "shop/views.py": '''
+            from .models import Customer
+            from shop import storage
+
+
+            def upload(request):
+                for f in request.files.values():
+                    storage.save(f, owner=Customer(request.user.name, request.user.email))
+            ''',
+        "shop/storage.py": "import os\n\n\ndef save(f, owner):\n    f.save(os.path.join('uploads', owner.email))\n",
+        "dialogs.py": "import tkinter\n\n\ndef press(button: tkinter.Button) -> None:\n    button.invoke()\n",
+    })
+    project = _project(root)
+    reach, looked_at = may_reach_request(project, _entry(project, root / "shop/views.py"), frozenset())
+    assert not reach
+    assert {p.name for p in looked_at} == {"views.py", "models.py", "storage.py", "__init__.py"}
+    assert may_reach_request(project, _entry(project, root / "dialogs.py"), frozenset())[0] is False
+
+
+def test_a_reachable_origin_or_helper_word_means_analyse(tmp_path: Path) -> None:
+    root = _support_app(tmp_path, "from support.services import model", "model")
+    project = _project(root)
+    views = _entry(project, root / "support/views.py")
+    assert may_reach_request(project, views, frozenset())[0] is True
+    (root / "support/llm_setup.py").write_text("llm = None\n", encoding="utf-8")
+    project = _project(root)
+    views = _entry(project, root / "support/views.py")
+    assert may_reach_request(project, views, frozenset())[0] is False
+    # a helper found elsewhere that reaches a request (passed as a word) counts as origin
+    assert may_reach_request(project, views, frozenset({"draft_reply"}))[0] is True
+
+
+def test_cached_skip_is_undone_when_a_reachable_module_starts_making_a_model(tmp_path: Path) -> None:
+    root = _support_app(tmp_path, "from support.services import model", "model")
+    (root / "support/llm_setup.py").write_text("llm = None  # configured later\n", encoding="utf-8")
+    assert _findings(root, exhaustive=False, use_cache=True) == set()
+    (root / "support/llm_setup.py").write_text(textwrap.dedent(LLM_SETUP), encoding="utf-8")
+    after = _findings(root, exhaustive=False, use_cache=True)
+    assert after == _findings(root, exhaustive=True) != set()
+
+
+def test_cached_skip_is_undone_when_an_imported_module_appears(tmp_path: Path) -> None:
+    root = _support_app(tmp_path, "from support.services import model", "model")
+    (root / "support/services.py").write_text("from support.extra import model\n", encoding="utf-8")
+    (root / "support/llm_setup.py").unlink()
+    assert _findings(root, exhaustive=False, use_cache=True) == set()
+    (root / "support/extra.py").write_text(textwrap.dedent(LLM_SETUP).replace("llm =", "model ="), encoding="utf-8")
+    assert _findings(root, exhaustive=False, use_cache=True) != set()
+
+
+def test_imported_names_covers_every_import_form() -> None:
+    source = textwrap.dedent('''
+        import os, billing.invoices as inv
+        import crm . contacts
+        from . import forms
+        from ..core.llm import (
+            model,   # the chat model
+            embedder as emb,
+        )
+        from reports import \\
+            monthly
+        x = 1; import late.binding
+        def f():
+            from lazy.mod import thing
+        ''').encode()
+    names, bound = imported_names(source, "shop.web.views", package=False)
+    for expected in ("os", "billing", "billing.invoices", "crm.contacts", "shop.web", "shop.web.forms",
+                     "shop.core.llm", "shop.core.llm.model", "shop.core.llm.embedder", "reports",
+                     "reports.monthly", "late.binding", "lazy.mod", "lazy.mod.thing"):
+        assert expected in names, expected
+    assert bound["inv"] == "billing.invoices" and bound["emb"] == "shop.core.llm.embedder"
+    assert bound["crm"] == "crm" and bound["forms"] == "shop.web.forms"
+    # words that merely contain `import` / `from` are not imports
+    names, _ = imported_names(b"reimport_all = transfrom_x = 1\n", "m", package=False)
+    assert names == []
