@@ -211,48 +211,44 @@ def _emails(text: str) -> Iterator[Span]:
 _IBAN = _lazy(r"([A-Z](?<!\w[A-Z])[A-Z]\d{2}(?:[ ]?[A-Z0-9]){11,30})(?![\w])")
 
 
-def _prefixes(raw: str, seps: str = " -") -> Iterator[str]:
-    """``raw`` and its prefixes cut at separators, longest first.
-
-    A greedy candidate may run into a following number ("DK50 ... 43 DK50 ..."):
-    the valid value is one of its prefixes.
-    """
-    while raw:
-        yield raw
-        cut = max(raw.rfind(c) for c in seps)
-        if cut <= 0:
-            return
-        raw = raw[:cut].rstrip(seps + ".(")
-
-
 _STOP = object()  # returned by a validator: no shorter prefix can be valid either
 
 
 def _candidates(rx: Any, text: str, validate: Any, taken: Optional[bytearray] = None) -> Iterator[Tuple[int, int, Any]]:
     """Scan with ``rx``; for each match the longest valid prefix wins and the
     scan resumes right after it, so adjacent values are all found.  Matches
-    starting inside a value already found by a stronger detector are skipped."""
+    starting inside a value already found by a stronger detector are skipped.
+
+    The prefixes of a match are the match and its prefixes cut at a space or
+    a hyphen, longest first: a greedy match may run into a following number
+    ("DK50 ... 43 DK50 ..."), and the valid value is one of its prefixes."""
     pos = 0
+    search = rx.search
     while True:
-        m = rx.search(text, pos)
+        m = search(text, pos)
         if m is None:
             return
-        start = m.start(m.lastindex or 0) if m.lastindex else m.start()
+        group = m.lastindex or 0
+        start = m.start(group)
         if taken is not None and taken[start]:
             free = taken.find(0, start)  # resume after the taken value, not after this match
             pos = len(text) if free < 0 else free
             continue
-        raw = text[start:m.end(m.lastindex or 0)]
-        if raw.endswith(")") and raw.count(")") > raw.count("("):
+        raw = text[start:m.end(group)]
+        if raw[-1] == ")" and raw.count(")") > raw.count("("):
             raw = raw.rstrip(")")
         hit = None
-        for prefix in _prefixes(raw):
-            result = validate(prefix, start)
+        while raw:
+            result = validate(raw, start)
             if result is _STOP:
                 break
             if result is not None:
-                hit = (start, start + len(prefix), result)
+                hit = (start, start + len(raw), result)
                 break
+            cut = max(raw.rfind(" "), raw.rfind("-"))
+            if cut <= 0:
+                break
+            raw = raw[:cut].rstrip(" -.(")
         if hit is None:
             pos = m.start() + 1
             continue
@@ -276,6 +272,7 @@ def _has_national_iban_check(country: str) -> bool:
             found = False
         _national_iban_checks[country] = found
     return found
+_IBAN_LETTERS = {ord(c): str(int(c, 36)) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}  # A -> "10" ... Z -> "35"
 _SHAPE = _lazy(r"\d")
 _LETTERS = _lazy(r"[A-Z]")
 
@@ -286,10 +283,10 @@ def _ibans(text: str) -> Iterator[Span]:
     def valid(s: str, start: int) -> Any:
         compact = s.replace(" ", "")
         if len(compact) < 15:
-            return None
+            return _STOP  # shorter prefixes are shorter still
         # ISO 13616 mod-97 first (cheap), then stdnum's per-country format check.
         rearranged = compact[4:] + compact[:4]
-        if int("".join(str(int(c, 36)) for c in rearranged)) % 97 != 1:
+        if int(rearranged.translate(_IBAN_LETTERS)) % 97 != 1:
             return None
         # The format check depends only on the country and the shape of the
         # account part (digits / letters), not on the digits themselves.
@@ -334,7 +331,9 @@ def _luhn_ok(digits: str) -> bool:
 def _cards(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
     def valid(s: str, start: int) -> Any:
         digits = s.replace(" ", "").replace("-", "")
-        if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits) or not _luhn_ok(digits):
+        if len(digits) < 13 or not _CARD_PREFIX.match(digits):
+            return _STOP  # shorter prefixes: fewer digits, the same first digits
+        if len(digits) > 19 or not _luhn_ok(digits):
             return None
         # 4-4-4-4 (or Amex 4-6-5) grouping with a valid Luhn digit is unambiguous;
         # a bare digit run can be an order number.
@@ -602,7 +601,7 @@ _DATE_LIKE = _lazy(
     r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d{1,2}:\d{2})$"
 )
 _THOUSANDS = _lazy(r"^\d{1,3}(?:[.,]\d{3})+$")
-_UNIT_AFTER = _lazy(r"^\s?(?:kr\b|dkk\b|eur\b|sek\b|nok\b|%|€|\$|,-)", re.IGNORECASE)
+_UNIT_AFTER = _lazy(r"\s?(?:kr\b|dkk\b|eur\b|sek\b|nok\b|%|€|\$|,-)", re.IGNORECASE)  # .match(text, end, end + 5)
 
 
 def _phones(text: str, regions: Sequence[str], taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
@@ -611,11 +610,14 @@ def _phones(text: str, regions: Sequence[str], taken: Optional[bytearray] = None
     contexts: dict[int, int] = {}
 
     def valid(raw: str, start: int) -> Any:
-        end = start + len(raw)
-        if _DATE_LIKE.match(raw) or _THOUSANDS.match(raw) or _UNIT_AFTER.match(text[end:end + 5]):
-            return None
         digits = _NONDIGITS.sub("", raw)
         if len(digits) < 7:
+            return _STOP  # shorter prefixes have fewer digits still
+        end = start + len(raw)
+        # (a date or a thousands-separated amount has a "." or "-" in it)
+        if ("." in raw or "-" in raw) and (_DATE_LIKE.match(raw) or _THOUSANDS.match(raw)):
+            return None
+        if _UNIT_AFTER.match(text, end, end + 5):
             return None
         plus = raw.startswith("+")
         international = plus or raw.startswith("00")
@@ -1063,10 +1065,11 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
     # The longest run of digits (with single separators) decides which numeric
     # detectors can match at all: cards need 13 digits, national ids 9, phones 7.
     longest = 0
-    for run in _DIGIT_RUNS.finditer(text):
-        n = len(_NONDIGITS.sub("", run.group(0)))
-        if n > longest:
-            longest = n
+    for run in _DIGIT_RUNS.findall(text):
+        if len(run) > longest:  # (a run has at most len(run) digits)
+            n = len(run) if run.isdigit() else len(_NONDIGITS.sub("", run))
+            if n > longest:
+                longest = n
     if longest >= 6:
         # Stronger detectors run first; weaker ones skip what they found.
         taken = bytearray(len(text) + 1)
