@@ -153,6 +153,9 @@ class Frame:
                 return v
             f = f.parent
         g = self.module.globals.get(name)
+        if self.module.state == "collecting" and self.func is not None \
+                and not self.project.final_global(self.module, name):
+            self.project.touch(("p", self.module.name))  # this summary is provisional
         if g is None and self.module.state != "ready":
             g = self.project.global_value(self.module, name)
         if g is not None:

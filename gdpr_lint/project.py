@@ -28,6 +28,8 @@ from gdpr_lint.values import (
 from gdpr_lint.vocabulary import Vocabulary, tokenize
 
 MAX_EXTRA_MODULES = 2000
+# top-level statements whose binding is final once run (if the name is bound nowhere else)
+FINAL_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 PROTECT = "gdpr_lint.runtime.protect"
 # LiteLLM functions that gdpr_lint.runtime.protect() accepts (gdpr_lint/runtime/litellm_adapter.py)
 LITELLM_PROTECTABLE = frozenset(f"litellm.{f}" for f in (
@@ -63,6 +65,7 @@ class ModuleInfo:
     report_hits: list | None = None  # hits of the module-level code, once analysed as an entry
     report_deps: frozenset = frozenset()
     binders: dict[str, list[int]] | None = None  # name -> top-level statements that bind it
+    collect_index: int = 0  # the top-level statement being run by ensure_globals
     evaluated: set[int] = field(default_factory=set)  # top-level statements run (lazy globals)
     functions: list = field(default_factory=list)  # FunctionInfo defined in this module
     _line_bytes: dict[int, bytes] = field(default_factory=dict)
@@ -283,18 +286,36 @@ class Project:
             rec.add(("m", mod.name))
             try:
                 frame = Frame(self, mod, env=mod.globals)
-                frame.run_block(mod.source.tree.body)
+                for i, stmt in enumerate(mod.source.tree.body):
+                    mod.collect_index = i
+                    if frame.stmt(stmt):
+                        break
             finally:
                 mod.deps = self.stop_recording(rec)
             mod.state = "ready"
-            # summaries computed while globals were incomplete are provisional
-            for key in [k for k in self.summaries if self.functions[k].module is mod]:
+            # summaries that read a global of this module that could still change are
+            # provisional (Frame.lookup marks them); the others hold and are kept
+            marker = ("p", mod.name)
+            for key in [k for k, s in self.summaries.items() if marker in s.deps]:
                 del self.summaries[key]
         elif mod.state == "ready":
             self.touch_all(mod.deps)
         else:
             self.touch(("m", mod.name))
         return mod.globals
+
+    def final_global(self, mod: ModuleInfo, name: str) -> bool:
+        """While `mod`'s globals are being collected: whether global `name` already has
+        the value it will keep (bound once, by a def, class or import that has run), or
+        is never bound at top level (a builtin, or missing for good)."""
+        if mod.binders is None:
+            mod.binders = _top_level_binders(mod.source.tree)
+        where = mod.binders.get(name, mod.binders.get("*", ()))
+        if not where:
+            return True
+        if len(where) != 1 or where[0] >= mod.collect_index:
+            return False
+        return isinstance(mod.source.tree.body[where[0]], FINAL_BINDERS)
 
     def global_value(self, mod: ModuleInfo, name: str) -> Value | None:
         """One global of a module, evaluating only the top-level statements that bind it.

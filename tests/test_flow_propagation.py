@@ -426,3 +426,41 @@ def test_dataclass_constructor_arguments(write):
             return client.responses.create(model="gpt-4o-mini", input=d.to)  # expect: GDPR001
     """})
     assert_marked(root)
+
+
+def test_global_rebound_after_a_call_at_import_time_is_seen_by_later_calls(write):
+    # `ask` runs once while the module is still loading (CONTEXT is a constant then);
+    # every later caller sends the rebound CONTEXT, with the customer in it. What the
+    # import-time call worked out about `ask` must not stand for the later calls.
+    root = write({
+        "helpdesk/__init__.py": "",
+        "helpdesk/crm.py": """
+            def load_customer():
+                return None
+        """,
+        "helpdesk/assistant.py": """
+            from openai import OpenAI
+
+            from helpdesk.crm import load_customer
+
+            client = OpenAI()
+            CUSTOMER = load_customer()
+            CONTEXT = "No customer selected."
+
+
+            def ask(question: str) -> str:
+                reply = client.chat.completions.create(  # expect: GDPR001
+                    model="gpt-4o-mini",
+                    messages=[
+                        {"role": "system", "content": CONTEXT},
+                        {"role": "user", "content": question},
+                    ],
+                )
+                return reply.choices[0].message.content
+
+
+            ask("Warm up: say hello.")
+            CONTEXT = f"You are helping {CUSTOMER.name} <{CUSTOMER.email}>."
+        """,
+    })
+    assert_marked(root)
