@@ -184,6 +184,19 @@ def _worker(entry: Path, words: frozenset[str]) -> UnitResult:
     return analyse_unit(_POOL_CTX, entry, words)
 
 
+def _worker_chunk(chunk: list[tuple[Path, frozenset[str]]]) -> list[UnitResult]:
+    return [_worker(e, w) for e, w in chunk]
+
+
+def _chunks(entries: list, jobs: int) -> list[list]:
+    """Neighbouring files (same package, same imports) in one chunk, so that one worker's
+    shared project parses and summarises what they have in common once; chunks small
+    enough (four per worker at least) to keep the workers evenly busy."""
+    ordered = sorted(entries, key=lambda e: str(e[0]))
+    size = max(1, min(16, -(-len(ordered) // (jobs * 4))))
+    return [ordered[i:i + size] for i in range(0, len(ordered), size)]
+
+
 def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs: int,
               on_done: Callable[[UnitResult], None] | None = None) -> list[UnitResult]:
     """Analyse units, in a pool of `jobs` processes when there are enough of them."""
@@ -203,11 +216,13 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
     pending = list(entries)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-            futures = {pool.submit(_worker, e, w): (e, w) for e, w in pending}
+            futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in _chunks(pending, jobs)}
             for fut in as_completed(futures):
                 try:
-                    done(fut.result())
-                    pending.remove(futures[fut])
+                    for r in fut.result():
+                        done(r)
+                    for item in futures[fut]:
+                        pending.remove(item)
                 except BrokenProcessPool:
                     break
     except BrokenProcessPool:
