@@ -13,10 +13,7 @@ import hashlib
 import os
 import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -211,6 +208,11 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
         for e, words in entries:
             done(analyse_unit(ctx, e, words))
         return results
+    # imported here: a run with few units (a pre-commit hook) never pays for them
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
     global _POOL_CTX
     _POOL_CTX = ctx
     pending = list(entries)
@@ -239,6 +241,10 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
 
 
 def _isolated(ctx: UnitContext, entry: Path, words: frozenset[str]) -> UnitResult:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
     global _POOL_CTX
     _POOL_CTX = ctx
     try:
