@@ -66,7 +66,12 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_alarm_fired = False
+
+
 def _on_alarm(signum, frame):  # pragma: no cover - exercised through the time-limit test
+    global _alarm_fired
+    _alarm_fired = True
     raise UnitTimeout()
 
 
@@ -79,8 +84,17 @@ def analyse_unit(ctx: UnitContext, entry: Path, words: frozenset[str] = frozense
         signal.setitimer(signal.ITIMER_REAL, UNIT_TIME_LIMIT)
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 20000))
+    global _alarm_fired
+    _alarm_fired = False
     try:
-        _run(ctx, entry, display, data, result, words)
+        try:
+            _run(ctx, entry, display, data, result, words)
+        except Exception as exc:
+            # the alarm can go off inside a `finally` that is unwinding; whatever that
+            # raises instead is still the time limit
+            if _alarm_fired and not isinstance(exc, UnitTimeout):
+                raise UnitTimeout() from exc
+            raise
     except UnitTimeout:
         result.findings, result.sites, result.transient = [], [], True
         result.errors.append(FileError(display, f"analysis stopped after the {UNIT_TIME_LIMIT:g} s time limit"))
