@@ -42,6 +42,9 @@ class Span(NamedTuple):
     priority: int = P_CUSTOM
 
 
+_span = tuple.__new__  # _span(Span, (start, end, type, canonical, priority)): Span(...) without its Python-level __new__
+
+
 # ---------------------------------------------------------------------------
 # lazy third-party modules
 
@@ -98,8 +101,10 @@ def _kw(*words: str) -> Any:
             parts.append(re.escape(w[:-1]) + r"(?!\w)")
         else:
             parts.append(re.escape(w))
-    # no leading look-behind; the word-start condition is checked in _last_keyword()
-    return _lazy("(?:" + "|".join(parts) + ")")
+    # no leading look-behind; the word-start condition is checked in _context()
+    rx = _lazy("(?:" + "|".join(parts) + ")")
+    rx.words = tuple(w.rstrip("$") for w in words)  # for plain substring pre-checks
+    return rx
 
 
 _NEG_NUMBER = _kw(
@@ -122,9 +127,17 @@ _POS_NL = _kw("bsn", "burgerservicenummer", "sofinummer", "sofi")
 _POS_CVR = _kw("cvr", "se-nr", "se nr", "virksomhedsnummer")
 _POS_CARD = _kw("kort", "card", "visa", "mastercard", "dankort", "kreditkort", "betalingskort", "amex", "maestro")
 _NEG_IP = _kw("version", "ver$", "v$", "release", "build")
-# Any context word of a weak format (German and Dutch ids, CVR): one scan
-# decides whether those detectors can find anything at all.
-_WEAK_IDS = _lazy("(?:" + "|".join(kw._pattern[3:-1] for kw in (_POS_DE, _POS_NL, _POS_CVR)) + ")")  # one flat alternation: a fast scan
+# Any context word of a weak format (German and Dutch ids, CVR) in the text?
+# If none, those detectors cannot find anything.  Plain substring tests, a
+# superset of the keyword patterns (the detectors check the exact pattern).
+_WEAK_ID_WORDS = _POS_DE.words + _POS_NL.words + _POS_CVR.words
+
+
+def _weak_id_words(low: str) -> bool:
+    for w in _WEAK_ID_WORDS:
+        if w in low:
+            return True
+    return False
 
 _NEVER = _lazy(r"(?!x)x")
 _WINDOW = 40
@@ -188,19 +201,36 @@ def _accept(strength: int, ctx: int) -> bool:
 _EMAIL_DOMAIN = _lazy(r"[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}(?![\w-])")
 
 
+_LOCAL_REVERSED = _lazy(r"[\w.%+\-]*")  # a local part, matched on the reversed text before the "@"
+
+
+def _local_start(text: str, at: int) -> int:
+    """Where the local part ending at ``at`` starts: the characters before it
+    are word characters or ``.%+-``."""
+    lo = at - 64 if at > 64 else 0
+    i = at - _LOCAL_REVERSED.match(text[lo:at][::-1]).end()
+    if i == lo:  # it may go on further left
+        while i > 0 and (_isword(text[i - 1]) or text[i - 1] in ".%+-"):
+            i -= 1
+    return i
+
+
 def _emails(text: str) -> Iterator[Span]:
     # Anchored on each "@": cheaper than scanning every word for a local part.
     at = text.find("@")
     while at != -1:
-        i = at
-        while i > 0 and (_isword(text[i - 1]) or text[i - 1] in ".%+-"):
-            i -= 1
-        m = _EMAIL_DOMAIN.match(text, at + 1) if i < at else None
+        m = None
+        if at:
+            c = text[at - 1]
+            if c.isalnum() or c == "_" or c in ".%+-":  # a local part before the "@"
+                m = _EMAIL_DOMAIN.match(text, at + 1)
         if m is not None:
-            s = text[i:m.end()]
-            if not (s.startswith(".") or ".." in s):
-                yield Span(i, m.end(), "EMAIL", s.casefold(), P_EMAIL)
-            at = text.find("@", m.end())
+            i = _local_start(text, at)
+            end = m.end()
+            s = text[i:end]
+            if not (s[0] == "." or ".." in s):
+                yield _span(Span, (i, end, "EMAIL", s.casefold(), P_EMAIL))
+            at = text.find("@", end)
         else:
             at = text.find("@", at + 1)
 
@@ -214,46 +244,53 @@ _IBAN = _lazy(r"([A-Z](?<!\w[A-Z])[A-Z]\d{2}(?:[ ]?[A-Z0-9]){11,30})(?![\w])")
 _STOP = object()  # returned by a validator: no shorter prefix can be valid either
 
 
-def _candidates(rx: Any, text: str, validate: Any, taken: Optional[bytearray] = None) -> Iterator[Tuple[int, int, Any]]:
+def _candidates(
+    rx: Any, text: str, validate: Any, taken: Optional[bytearray] = None, regions: Optional[Sequence[Tuple[int, int]]] = None
+) -> Iterator[Tuple[int, int, Any]]:
     """Scan with ``rx``; for each match the longest valid prefix wins and the
     scan resumes right after it, so adjacent values are all found.  Matches
     starting inside a value already found by a stronger detector are skipped.
 
     The prefixes of a match are the match and its prefixes cut at a space or
     a hyphen, longest first: a greedy match may run into a following number
-    ("DK50 ... 43 DK50 ..."), and the valid value is one of its prefixes."""
+    ("DK50 ... 43 DK50 ..."), and the valid value is one of its prefixes.
+
+    ``regions``: ascending ``(start, end)`` ranges that contain every match of
+    ``rx`` (see :func:`_number_regions`); only they are scanned.  A match ends
+    at most at its region's end, and ``rx`` looks at most two characters
+    beyond a match."""
     pos = 0
     search = rx.search
-    while True:
-        m = search(text, pos)
-        if m is None:
-            return
-        group = m.lastindex or 0
-        start = m.start(group)
-        if taken is not None and taken[start]:
-            free = taken.find(0, start)  # resume after the taken value, not after this match
-            pos = len(text) if free < 0 else free
-            continue
-        raw = text[start:m.end(group)]
-        if raw[-1] == ")" and raw.count(")") > raw.count("("):
-            raw = raw.rstrip(")")
-        hit = None
-        while raw:
-            result = validate(raw, start)
-            if result is _STOP:
+    for lo, hi in regions if regions is not None else ((0, len(text)),):
+        if pos < lo:
+            pos = lo
+        endpos = hi + 2
+        while True:
+            m = search(text, pos, endpos)
+            if m is None:
                 break
-            if result is not None:
-                hit = (start, start + len(raw), result)
-                break
-            cut = max(raw.rfind(" "), raw.rfind("-"))
-            if cut <= 0:
-                break
-            raw = raw[:cut].rstrip(" -.(")
-        if hit is None:
-            pos = m.start() + 1
-            continue
-        yield hit
-        pos = hit[1]
+            group = m.lastindex or 0
+            start = m.start(group)
+            if taken is not None and taken[start]:
+                free = taken.find(0, start)  # resume after the taken value, not after this match
+                pos = len(text) if free < 0 else free
+                continue
+            raw = text[start:m.end(group)]
+            if raw[-1] == ")" and raw.count(")") > raw.count("("):
+                raw = raw.rstrip(")")
+            pos = m.start() + 1  # unless a prefix is valid
+            while raw:
+                result = validate(raw, start)
+                if result is _STOP:
+                    break
+                if result is not None:
+                    pos = start + len(raw)
+                    yield start, pos, result
+                    break
+                cut = max(raw.rfind(" "), raw.rfind("-"))
+                if cut <= 0:
+                    break
+                raw = raw[:cut].rstrip(" -.(")
 
 
 _iban_shapes: dict[Tuple[str, str], bool] = {}
@@ -328,7 +365,9 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _cards(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
+def _cards(
+    text: str, taken: Optional[bytearray] = None, low: Optional[str] = None, regions: Optional[Sequence[Tuple[int, int]]] = None
+) -> Iterator[Span]:
     def valid(s: str, start: int) -> Any:
         digits = s.replace(" ", "").replace("-", "")
         if len(digits) < 13 or not _CARD_PREFIX.match(digits):
@@ -342,7 +381,7 @@ def _cards(text: str, taken: Optional[bytearray] = None, low: Optional[str] = No
             return None
         return digits
 
-    for start, end, digits in _candidates(_CARD, text, valid, taken):
+    for start, end, digits in _candidates(_CARD, text, valid, taken, regions):
         yield Span(start, end, "CARD", digits, P_CARD)
 
 
@@ -393,7 +432,9 @@ def _cpr_ok(digits: str) -> bool:
     return born <= _today[1]
 
 
-def _nationals(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None, weak: bool = True) -> Iterator[Span]:
+def _nationals(
+    text: str, taken: Optional[bytearray] = None, low: Optional[str] = None, weak: bool = True, starts: Optional[List[int]] = None
+) -> Iterator[Span]:
     mine: List[Tuple[int, int]] = []  # found here: a CPR also has the shape of a Finnish HETU
 
     def free(i: int) -> bool:
@@ -401,7 +442,7 @@ def _nationals(text: str, taken: Optional[bytearray] = None, low: Optional[str] 
             return False
         return not any(a <= i < b for a, b in mine)
 
-    for span in _nationals_scan(text, free, low, weak):
+    for span in _nationals_scan(text, free, low, weak, starts):
         mine.append((span.start, span.end))
         yield span
 
@@ -425,10 +466,11 @@ def _matches_at(rx: Any, text: str, starts: Sequence[int]) -> Iterator[Any]:
                 end = m.end()
 
 
-def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True) -> Iterator[Span]:
+def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True, starts: Optional[List[int]] = None) -> Iterator[Span]:
     if low is None:
         low = _lower_same_len(text)
-    starts = [m.start() for m in _ID_START.finditer(text)]
+    if starts is None:
+        starts = [m.start() for m in _ID_START.finditer(text)]
     se: Any = None
     for m in _matches_at(_DDMMYY_4, text, starts):
         if not free(m.start()):
@@ -547,16 +589,43 @@ _IPV4 = _lazy(r"\d(?<![\w.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = _lazy(r"[0-9A-Fa-f](?<![\w:.][0-9A-Fa-f])[0-9A-Fa-f]{0,3}:(?:[0-9A-Fa-f]{1,4}:){0,6}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})(?![\w:])")
 
 
+# Any IPv4 address has this after its first octet, any IPv6 address this
+# somewhere (two colons with at most four hex digits between them).
+_IPV4_GATE = _lazy(r"\.\d{1,3}\.\d{1,3}\.\d")
+_IPV6_GATE = _lazy(r":[0-9A-Fa-f]{0,4}:")
+
+
+def _ipv4_matches(text: str) -> Iterator[Any]:
+    """``_IPV4.finditer(text)``, tried only at the (at most three) positions
+    before each :data:`_IPV4_GATE` match: a match starting at or after ``pos``
+    has its first "." at or after the first gate match from ``pos``."""
+    pos = 0
+    match = _IPV4.match
+    while True:
+        g = _IPV4_GATE.search(text, pos)
+        if g is None:
+            return
+        dot = g.start()
+        for p in range(max(pos, dot - 3), dot):
+            m = match(text, p)
+            if m is not None:
+                yield m
+                pos = m.end()
+                break
+        else:
+            pos = dot + 1
+
+
 def _ips(text: str, low: Optional[str] = None) -> Iterator[Span]:
     scans = []
     if text.count(".") >= 3:
         scans.append(_IPV4)
-    if text.count(":") >= 2:
+    if text.count(":") >= 2 and _IPV6_GATE.search(text):
         scans.append(_IPV6)
     if not scans:
         return
     for rx in scans:
-        for m in rx.finditer(text):
+        for m in _ipv4_matches(text) if rx is _IPV4 else rx.finditer(text):
             s = m.group(0)
             canon = _ipv4(s) if rx is _IPV4 else _ipv6(s)
             if canon is None:
@@ -604,7 +673,13 @@ _THOUSANDS = _lazy(r"^\d{1,3}(?:[.,]\d{3})+$")
 _UNIT_AFTER = _lazy(r"\s?(?:kr\b|dkk\b|eur\b|sek\b|nok\b|%|€|\$|,-)", re.IGNORECASE)  # .match(text, end, end + 5)
 
 
-def _phones(text: str, regions: Sequence[str], taken: Optional[bytearray] = None, low: Optional[str] = None) -> Iterator[Span]:
+def _phones(
+    text: str,
+    regions: Sequence[str],
+    taken: Optional[bytearray] = None,
+    low: Optional[str] = None,
+    where: Optional[Sequence[Tuple[int, int]]] = None,
+) -> Iterator[Span]:
     pn = _pn()
     fast = _fast_region(regions[0])
     contexts: dict[int, int] = {}
@@ -640,7 +715,7 @@ def _phones(text: str, regions: Sequence[str], taken: Optional[bytearray] = None
         number = _parse_phone(pn, raw, international, regions)
         return None if number is None else pn.format_number(number, pn.PhoneNumberFormat.E164)
 
-    for start, end, e164 in _candidates(_PHONE, text, valid, taken):
+    for start, end, e164 in _candidates(_PHONE, text, valid, taken, where):
         yield Span(start, end, "PHONE", e164, P_PHONE)
 
 
@@ -832,6 +907,9 @@ def _isword(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
+_WORD_RIGHT = ("w", "g")
+
+
 class KnownValues:
     """Values known to be personal at a call site.
 
@@ -873,22 +951,53 @@ class KnownValues:
             low = _lower_same_len(text)
         digits: Optional[str] = None
         out: List[Span] = []
+        n = len(text)
         for e in self.entries:
-            if e.digits:
+            pieces, seps, min_sep, max_sep, fold, left, right, e_digits, _, etype, canon = e
+            if e_digits:
                 if digits is None:
                     digits = _NONDIGITS.sub("", text)
-                if e.digits not in digits:
+                if e_digits not in digits:
                     continue
-            hay = low if e.fold else text
-            first = e.pieces[0]
+            hay = low if fold else text
+            first = pieces[0]
             i = hay.find(first)
+            if i == -1:
+                continue
+            if left != "w" or right not in _WORD_RIGHT:
+                while i != -1:
+                    span = _match_entry(text, hay, i, e)
+                    if span is not None:
+                        out.append(_span(Span, (span[0], span[1], etype, canon, P_KNOWN)))
+                        i = hay.find(first, span[1])
+                    else:
+                        i = hay.find(first, i + 1)
+                continue
+            # _match_entry() inlined for a value that starts and ends with a word
+            # character (names, addresses, IBANs: most known values)
+            rest = pieces[1:]
             while i != -1:
-                span = _match_entry(text, hay, i, e)
-                if span is not None:
-                    out.append(Span(span[0], span[1], e.type, e.canonical, P_KNOWN))
-                    i = hay.find(first, span[1])
-                else:
+                j = i + len(first)
+                for piece in rest:
+                    k = j
+                    while k < n and k - j < max_sep and hay[k] in seps:
+                        k += 1
+                    if k - j < min_sep or not hay.startswith(piece, k):
+                        j = -1
+                        break
+                    j = k + len(piece)
+                if j == -1 or (i and (text[i - 1].isalnum() or text[i - 1] == "_")):
                     i = hay.find(first, i + 1)
+                    continue
+                if j < n:
+                    c = text[j]
+                    if c.isalnum() or c == "_":
+                        # Danish/English genitive: "Holms" still contains the name "Holm"
+                        if not (right == "g" and c == "s" and not (j + 1 < n and (text[j + 1].isalnum() or text[j + 1] == "_"))):
+                            i = hay.find(first, i + 1)
+                            continue
+                out.append(_span(Span, (i, j, etype, canon, P_KNOWN)))
+                i = hay.find(first, j)
         return out
 
 
@@ -1043,6 +1152,34 @@ def resolve(spans: Iterable[Span]) -> List[Span]:
 # Every numeric detector needs six digits with at most single separators
 # between them (IPv4 is handled on its own).
 _DIGIT_RUNS = _lazy(r"\d(?:[ \-./+()]?\d){5,}")
+# A number region: a "+" or a digit, then digits and the separators numbers are
+# written with (as many as there are), six digits or more (five after a "+").
+# Every match of the card, phone and id patterns and every digit run lies in
+# one region: one scan finds where numbers are, the detectors scan only there.
+_NUMBER_REGION = _lazy(r"[+\d](?:[ \-./+()]*\d){5}[\d \-./+()]*")
+
+
+def _number_regions(text: str) -> Tuple[List[Tuple[int, int, int]], int]:
+    """``([(start, end, digits in its longest run)], digits in the longest run)``:
+    the number regions of ``text``; a run is a :data:`_DIGIT_RUNS` match."""
+    regions = []
+    longest = 0
+    for m in _NUMBER_REGION.finditer(text):
+        region = m.group()
+        lo, hi = m.span()
+        if region.isdigit():
+            run = len(region)
+        else:
+            run = 0
+            for r in _DIGIT_RUNS.findall(text, lo, hi):
+                if len(r) > run:  # (a run has at most len(r) digits)
+                    n = len(r) if r.isdigit() else len(_NONDIGITS.sub("", r))
+                    if n > run:
+                        run = n
+        if run > longest:
+            longest = run
+        regions.append((lo, hi, run))
+    return regions, longest
 
 
 def detect(text: str, settings: Settings, known: KnownValues | None = None) -> List[Span]:
@@ -1064,12 +1201,7 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
         low = "".join(parts)
     # The longest run of digits (with single separators) decides which numeric
     # detectors can match at all: cards need 13 digits, national ids 9, phones 7.
-    longest = 0
-    for run in _DIGIT_RUNS.findall(text):
-        if len(run) > longest:  # (a run has at most len(run) digits)
-            n = len(run) if run.isdigit() else len(_NONDIGITS.sub("", run))
-            if n > longest:
-                longest = n
+    regions, longest = _number_regions(text)
     if longest >= 6:
         # Stronger detectors run first; weaker ones skip what they found.
         taken = bytearray(len(text) + 1)
@@ -1082,15 +1214,17 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
         take(emails)
         take(list(_ibans(text)))
         if longest >= 13:
-            take(list(_cards(text, taken, low)))
-        weak = _WEAK_IDS.search(low) is not None
-        if longest >= 9:
-            take(list(_nationals(text, taken, low, weak)))
+            take(list(_cards(text, taken, low, [(lo, hi) for lo, hi, run in regions if run >= 13])))
+        weak = _weak_id_words(low)
+        # where a Danish, Swedish, Norwegian or Finnish id can start
+        starts = [m.start() for lo, hi, run in regions if run >= 6 for m in _ID_START.finditer(text, lo, hi)]
+        if starts or (weak and longest >= 9):
+            take(list(_nationals(text, taken, low, weak and longest >= 9, starts)))
         if longest >= 8 and weak:
             take(list(_cvrs(text, taken, low)))
         take(list(_ips(text, low)))
         if longest >= 7:
-            spans.extend(_phones(text, settings.phone_regions, taken, low))
+            spans.extend(_phones(text, settings.phone_regions, taken, low, [(lo, hi) for lo, hi, _ in regions]))
     else:
         spans.extend(emails)
         spans.extend(_ips(text, low))

@@ -1,9 +1,11 @@
 """The detector's shortcuts find exactly what the full checks find.
 
 Pre-filters (no "@": no e-mail scan; digit-run length gates for cards, national
-ids and phones), the single lower-casing per text for context words, the CPR
-date check and IPv4 check without library overhead, and the precomputed HMAC
-states must not lose or change a detection or a pseudonym.
+ids and phones), number regions (the card, phone and id patterns are scanned
+only where one scan found digits), the IPv4 and IPv6 gates, the single
+lower-casing per text for context words, the CPR date check and IPv4 check
+without library overhead, and the precomputed HMAC states must not lose or
+change a detection or a pseudonym.
 """
 
 from __future__ import annotations
@@ -13,11 +15,31 @@ import ipaddress
 import random
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from stdnum.dk import cpr as stdnum_cpr
 
 from gdpr_lint.runtime import Conversation, config, configure
 from gdpr_lint.runtime.config import Settings
-from gdpr_lint.runtime.detect import _cpr_ok, _ipv4, _WINDOW, detect
+from gdpr_lint.runtime.detect import (
+    _CARD,
+    _DIGIT_RUNS,
+    _ID_START,
+    _IPV4,
+    _IPV6,
+    _IPV6_GATE,
+    _NONDIGITS,
+    _PHONE,
+    _STOP,
+    _WINDOW,
+    _candidates,
+    _cpr_ok,
+    _ipv4,
+    _ipv4_matches,
+    _ipv6,
+    _number_regions,
+    detect,
+)
 
 S = Settings()
 
@@ -40,6 +62,12 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Amex 3782 822463 10005", [("CARD", "3782 822463 10005")]),
         ("Login fra 85.12.3.4", [("IP", "85.12.3.4")]),
         ("Personnummer 19811228-9874", [("SE_PNR", "19811228-9874")]),
+        # born 2000 or later: a century letter, so the longest digit run has six digits
+        ("Henkilötunnus 150710A123V", [("FI_HETU", "150710A123V")]),
+        ("Potilas, hetu: 241203B456M.", [("FI_HETU", "241203B456M")]),
+        # a bracketed trunk prefix or country code breaks the digit run
+        ("Ring +44 (0)20 7946 0958", [("PHONE", "+44 (0)20 7946 0958")]),
+        ("Login fra 10.0.0.7 og 85.12.3.4.", [("IP", "10.0.0.7"), ("IP", "85.12.3.4")]),
         # no "@" in the text: the e-mail scan is skipped, and nothing else breaks
         ("Skriv til anders.holm (at) example.dk", []),
         ("Svar til anders.holm@example.dk", [("EMAIL", "anders.holm@example.dk")]),
@@ -105,3 +133,47 @@ def test_pseudonyms_and_fingerprints_are_the_documented_hmacs() -> None:
     configure(key=master)
     assert Conversation("chat-17", tenant="kommune-aarhus").pseudonymise("Mail: anders.holm@example.dk") == first
     assert config.master_key() == master
+
+
+# Texts made of what numbers are written with, and a few letters and words.
+number_text = st.lists(
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=1, max_size=12),
+        st.sampled_from([" ", "-", ".", "/", "+", "(", ")", ",", ":", "\n", "A", "T", "x", "é", "٣", "DK", "tlf ", "cpr "]),
+        st.lists(st.integers(min_value=0, max_value=999).map(str), min_size=3, max_size=5).map(".".join),  # IPv4-like
+    ),
+    max_size=30,
+).map("".join)
+PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(number_text)
+def test_every_number_match_lies_in_a_number_region(text: str) -> None:
+    regions, longest = _number_regions(text)
+    assert regions == sorted(regions)
+    for rx in (_CARD, _PHONE, _ID_START, _DIGIT_RUNS):
+        for p in range(len(text)):
+            m = rx.match(text, p)  # wherever a scan could try it
+            if m is not None:
+                assert any(lo <= m.start() and m.end() <= hi for lo, hi, _ in regions), (rx.pattern, m)
+    runs = [len(_NONDIGITS.sub("", r)) for r in _DIGIT_RUNS.findall(text)]
+    assert longest == max(runs, default=0)
+
+
+@PROPERTY
+@given(number_text)
+@example("Tlf 40123456,7 og 4571 1234 5678 9115,1")  # a region ends where a match's look-ahead still looks
+@example("123456+7 (+45) 12 34 56 78,9")
+@example("fra 123.45.67.89 og 1.2.3.4.5 og 10.0.0.7")
+def test_scans_limited_to_number_regions_find_what_full_scans_find(text: str) -> None:
+    regions = [(lo, hi) for lo, hi, _ in _number_regions(text)[0]]
+
+    def validate(raw: str, start: int) -> object:  # accepts some prefixes, stops at others
+        return raw if sum(map(ord, raw)) % 3 == 0 else None if len(raw) % 4 else _STOP
+
+    for rx in (_CARD, _PHONE):
+        assert list(_candidates(rx, text, validate, None, regions)) == list(_candidates(rx, text, validate))
+    assert [m.span() for m in _ipv4_matches(text)] == [m.span() for m in _IPV4.finditer(text)]
+    if _IPV6_GATE.search(text) is None:  # then the IPv6 scan is skipped
+        assert [_ipv6(m.group()) for m in _IPV6.finditer(text) if _ipv6(m.group())] == []
