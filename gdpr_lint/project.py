@@ -159,8 +159,8 @@ class Project:
         self.errors: list[FileError] = []
         self._missing: set[str] = set()
         self.load_errors: dict[str, FileError] = {}
-        self.missing_paths: set[Path] = set()  # where an imported module was looked for and not found
-        self._located: dict[str, Path | None] = {}
+        self._located: dict[str, Path | None] = {}  # module name -> its file
+        self._probed: dict[str, list[Path]] = {}  # module name -> where it was looked for in vain
         self._extra_loaded = 0
         # Dependency recording: what each summary / module evaluation read, so that a
         # unit's result names every file it depends on (for the cache).
@@ -224,6 +224,8 @@ class Project:
         if mod is not None or name in self._missing:
             if mod is None and name in self.load_errors:
                 self.touch(("e", name))
+            if name in self._probed:
+                self.locate_module(name)  # records where it was looked for
             return mod
         resolved = self.locate_module(name)
         if resolved is None:
@@ -241,22 +243,31 @@ class Project:
         return mod
 
     def locate_module(self, name: str) -> Path | None:
-        """The file of module `name` under the project's roots (first root wins)."""
+        """The file of module `name` under the project's roots (first root wins). The
+        places looked at in vain are a dependency of whoever asked (if a file appears
+        there, the answer changes): recorded as ("x", name), see missing_paths_of."""
         hit = self._located.get(name, False)
-        if hit is not False:
-            return hit
-        rel = name.replace(".", os.sep)
-        found = None
-        for root in list(self.roots):
-            for candidate in (root / (rel + ".py"), root / rel / "__init__.py"):
-                if candidate.is_file():
-                    found = candidate.resolve()
+        if hit is False:
+            rel = name.replace(".", os.sep)
+            hit = None
+            probed = []
+            for root in list(self.roots):
+                for candidate in (root / (rel + ".py"), root / rel / "__init__.py"):
+                    if candidate.is_file():
+                        hit = candidate.resolve()
+                        break
+                    probed.append(candidate)
+                if hit is not None:
                     break
-                self.missing_paths.add(candidate)
-            if found is not None:
-                break
-        self._located[name] = found
-        return found
+            self._located[name] = hit
+            self._probed[name] = probed
+        if self._probed[name]:
+            self.touch(("x", name))
+        return hit
+
+    def missing_paths_of(self, deps) -> set[Path]:
+        """The paths looked at in vain by what recorded `deps`."""
+        return {p for kind, name in deps if kind == "x" for p in self._probed.get(name, ())}
 
     def _load(self, path: Path, name: str) -> ModuleInfo | None:
         from gdpr_lint.discovery import display_path

@@ -114,7 +114,7 @@ def _with_parents(names: list[str]) -> list[str]:
 def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]) -> tuple[bool, list[Path]]:
     """(False, files looked at) when neither `mod` nor any module it can reach holds an
     origin spelling: the answer holds while those files do not change (and the modules
-    that were looked for and not found do not appear: project.missing_paths).
+    that were looked for and not found do not appear: project.missing_paths_of).
     (True, []) when one does, or when unsure."""
     pattern = origin_trigger(frozenset(words) | project.extra_words)
     if pattern.search(mod.source.data):

@@ -160,14 +160,18 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
     mod = project.add_source(src)
     result.deps[str(entry)] = sha256(data)
     if not ctx.exhaustive:
-        reach, looked_at = may_reach_request(project, mod, ctx.extra_words | words)
+        rec = project.recording()
+        try:
+            reach, looked_at = may_reach_request(project, mod, ctx.extra_words | words)
+        finally:
+            probed = project.stop_recording(rec)
         if not reach:
             # its `.files` / `.invoke(` belong to some other library: nothing to analyse.
             # The answer holds until one of the modules it can reach changes (or appears).
             for path in looked_at:
                 data_of = ctx.inputs.get(path)
                 result.deps[str(path)] = sha256(data_of[1] if data_of else path.read_bytes())
-            result.deps.update({str(p): "missing" for p in project.missing_paths})
+            result.deps.update({str(p): "missing" for p in project.missing_paths_of(probed)})
             return
     hits, deps, helpers = project.analyse_entry(mod, ctx.extra_words | words, exhaustive=ctx.exhaustive)
     modules = {name for kind, name in deps if kind == "m"}
@@ -175,7 +179,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
         m = project.modules.get(name)
         if m is not None:
             result.deps[str(m.source.path)] = sha256(m.source.data)
-    result.deps.update({str(p): "missing" for p in project.missing_paths})
+    result.deps.update({str(p): "missing" for p in project.missing_paths_of(deps)})
     result.errors.extend(project.load_errors[name] for kind, name in deps if kind == "e" and name in project.load_errors)
     result.findings = build_findings(project, ctx.vocab, reported=ctx.reported, hits=hits)
     result.flows = build_flows(project, ctx.vocab, ctx.reported, hits)

@@ -99,3 +99,29 @@ def test_settings_are_part_of_the_key(write):
     assert _check(root) == []
     os.remove(root / "pyproject.toml")
     assert _check(root)
+
+
+def test_a_unit_lists_only_the_missing_modules_it_looked_for(tmp_path):
+    # Units share one project per process; each cache entry must name the places where
+    # *its* imports were looked for in vain, not every miss of the process so far
+    # (on a large package that grew every entry to thousands of paths).
+    from gdpr_lint.units import UnitContext, analyse_unit
+    from gdpr_lint.vocabulary import default_vocabulary
+
+    sources = {
+        "billing.py": "from openai import OpenAI\nimport stripe_sdk\n\nclient = OpenAI()\npayments = stripe_sdk.Client()\n",
+        "support.py": "from openai import OpenAI\nimport zendesk_sdk\n\nclient = OpenAI()\ntickets = zendesk_sdk.Client()\n",
+    }
+    inputs = {}
+    for name, text in sources.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        inputs[tmp_path / name] = (name, text.encode())
+    ctx = UnitContext(vocab=default_vocabulary(), roots=[tmp_path], cwd=tmp_path, inputs=inputs,
+                      reported=set(sources))
+    billing = analyse_unit(ctx, tmp_path / "billing.py")
+    support = analyse_unit(ctx, tmp_path / "support.py")
+    assert ctx.project is not None  # the same project served both
+    missing = {name: {Path(p).name for p, h in r.deps.items() if h == "missing"}
+               for name, r in (("billing", billing), ("support", support))}
+    assert "stripe_sdk.py" in missing["billing"] and "zendesk_sdk.py" not in missing["billing"]
+    assert "zendesk_sdk.py" in missing["support"] and "stripe_sdk.py" not in missing["support"]
