@@ -159,13 +159,19 @@ def _enclosing_function(tree: ast.Module | None, line: int) -> str:
 
 
 class _FileSuppressions:
-    def __init__(self, src) -> None:
+    def __init__(self, src, has_findings: bool = True) -> None:
         self.src = src
         self.tree = getattr(src, "tree", None)
         text = src.text if src is not None else ""
         lowered = text.lower()
-        # tokenizing is the slow part: skip files that cannot hold a suppression
-        self.all = read_suppressions(text) if ("noqa" in lowered or "gdpr-lint" in lowered) else []
+        # tokenizing is the slow part: skip files that cannot hold a suppression that
+        # matters. Without findings only a stale one would: it names a GDPR code or is
+        # a gdpr-lint directive (a blanket `# noqa` is never stale).
+        if has_findings:
+            relevant = "noqa" in lowered or "gdpr-lint" in lowered
+        else:
+            relevant = "gdpr" in lowered
+        self.all = read_suppressions(text) if relevant else []
         if self.all and self.tree is None:
             # sources may arrive unparsed (cached runs): statement boundaries need the tree
             try:
@@ -211,9 +217,9 @@ def apply_suppressions(findings: list[Finding], sources: dict, reportable: Calla
     `reportable(path, code)` says whether `code` is enabled for the file at `path`."""
     files: dict[str, _FileSuppressions] = {}
 
-    def for_file(path: str) -> _FileSuppressions:
+    def for_file(path: str, has_findings: bool = True) -> _FileSuppressions:
         if path not in files:
-            files[path] = _FileSuppressions(sources.get(path))
+            files[path] = _FileSuppressions(sources.get(path), has_findings)
         return files[path]
 
     kept: list[Finding] = []
@@ -232,7 +238,7 @@ def apply_suppressions(findings: list[Finding], sources: dict, reportable: Calla
             kept.append(f)
 
     for path in sources:
-        for_file(path)
+        for_file(path, has_findings=False)
     stale: list[Finding] = []
     for path, fs in files.items():
         if not reportable(path, GDPR100.code):
