@@ -900,6 +900,8 @@ class _Entry(NamedTuple):
 
 
 _WS = " \t\r\n\u00a0\u2009\u202f"
+_WS_COMMA = _WS + ","
+_new_entry = tuple.__new__  # _new_entry(_Entry, (...)): _Entry(...) without its Python-level __new__
 _DIGIT_SEPS = " -./()\u00a0"
 
 
@@ -929,7 +931,12 @@ class KnownValues:
                 raise TypeError("known must map a category (e.g. 'name', 'email') to a value or values")
             for category, value in known.items():
                 etype = entity_type_for_category(category)
-                for text in _iter_values(value):
+                if type(value) is str:  # the common case, without the generator
+                    value = value.strip()
+                    texts: Iterable[str] = (value,) if value else ()
+                else:
+                    texts = _iter_values(value)
+                for text in texts:
                     for entry in _entries_for(etype, text):
                         entries.setdefault(entry)
         self.entries: List[_Entry] = list(entries)
@@ -1097,7 +1104,7 @@ def _entries_for(etype: str, text: str) -> List[_Entry]:
                 if len(w) >= 3 and w.lower() not in _NAME_PARTICLES and w[:1].isupper():
                     out.append(_literal_entry(w, "NAME"))
     elif etype == "ADDRESS":
-        parts = [p.strip() for p in _ADDRESS_PARTS.split(text) if p.strip()]
+        parts = [p for p in (p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",")) if p]  # split at [,\n;]
         if len(parts) > 1:
             for p in parts:
                 if len(p) >= 6 and len(p.split()) >= 2:
@@ -1106,26 +1113,31 @@ def _entries_for(etype: str, text: str) -> List[_Entry]:
 
 
 _NUMERIC_ID_TYPES = frozenset(("CPR", "CVR", "CARD", "NO_FNR", "DE_TAXID", "NL_BSN", "SE_PNR"))
-_ADDRESS_PARTS = _lazy(r"[,\n;]+")
-_ADDRESS_WORDS = _lazy(r"[\s,]+")
 
 
 def _literal_entry(text: str, etype: str) -> _Entry:
     # text is NFC already (see _entries_for)
-    address = etype == "ADDRESS"
     fold = len(text) >= 4
     words = text.lower() if fold else text  # lower-casing never adds or removes separators
-    if address:
-        pieces = tuple([w for w in _ADDRESS_WORDS.split(words.strip()) if w])
-    else:
+    first, last = text[0], text[-1]
+    left = "w" if first.isalnum() or first == "_" else ""
+    if etype == "NAME":
         pieces = tuple(words.split())
-    first, last = text[:1], text[-1:]
-    left = "w" if first and (first.isalnum() or first == "_") else ""
-    right = ("g" if etype == "NAME" else "w") if last and (last.isalnum() or last == "_") else ""
-    seps = _WS + ("," if address else "")
-    # canonical() of a name or address, without its per-type dispatch
-    canon = " ".join(text.split()).casefold() if etype in ("NAME", "ADDRESS") else canonical(etype, text)
-    return _Entry(pieces, seps, 1, 10_000, fold, left, right, "", "", etype, canon)
+        right = "g" if last.isalnum() or last == "_" else ""
+        seps = _WS
+        # canonical() of a name, without its per-type dispatch
+        canon = " ".join(text.split()).casefold()
+    else:
+        if etype == "ADDRESS":
+            pieces = tuple(words.replace(",", " ").split())  # split at whitespace and commas
+            seps = _WS_COMMA
+            canon = " ".join(text.split()).casefold()
+        else:
+            pieces = tuple(words.split())
+            seps = _WS
+            canon = canonical(etype, text)
+        right = "w" if last.isalnum() or last == "_" else ""
+    return _new_entry(_Entry, (pieces, seps, 1, 10_000, fold, left, right, "", "", etype, canon))
 
 
 # ---------------------------------------------------------------------------

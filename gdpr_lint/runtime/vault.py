@@ -15,7 +15,9 @@ type || canonical value).  Irreversibly redacted values become
 from __future__ import annotations
 
 import contextvars
+import hashlib  # (already imported by hmac)
 import hmac
+import os
 import re
 import threading
 import time
@@ -78,8 +80,6 @@ class _FastHMAC:
     __slots__ = ("_inner", "_outer")
 
     def __init__(self, key: bytes) -> None:
-        import hashlib
-
         if len(key) > 64:
             key = hashlib.sha256(key).digest()
         key = key.ljust(64, b"\x00")
@@ -94,8 +94,6 @@ class _FastHMAC:
         return outer.digest()
 
     def clear(self) -> None:
-        import hashlib
-
         self._inner = self._outer = hashlib.sha256()
 
 
@@ -113,8 +111,11 @@ def _keyed(purpose: str, key: bytes) -> _FastHMAC:
 
 def _derive(master: bytes, label: bytes, *parts: str) -> bytes:
     """HMAC-SHA-256(master, label || 0 || part || 0 || part ...)."""
-    msg = label + b"".join(b"\x00" + p.encode("utf-8") for p in parts)
+    msg = label + b"".join([b"\x00" + p.encode("utf-8") for p in parts])
     return _keyed("master", master).digest(msg)
+
+
+_NO_KNOWN = KnownValues()  # shared: a KnownValues is never changed after it is built
 
 
 class Conversation:
@@ -144,22 +145,25 @@ class Conversation:
         known: Optional[Mapping[str, Any]] = None,
     ) -> None:
         if id is None:
-            import secrets
-
-            id = secrets.token_hex(16)
+            id = os.urandom(16).hex()  # secrets.token_hex(16)
         self.id = str(id)
         self.tenant = str(tenant) if tenant is not None else ""
         master = config.master_key()
-        self._key = bytearray(_derive(master, b"gdpr-lint/conversation", self.tenant, self.id))
-        self._mac = _FastHMAC(bytes(self._key))
+        key = _derive(master, b"gdpr-lint/conversation", self.tenant, self.id)
+        self._key = bytearray(key)
+        self._mac = _FastHMAC(key)
         self._audit_key, self._key_id = config.derived_keys()
         self._fingerprint: Optional[str] = None
         if policy:
             for etype, action in policy.items():
                 if action not in config.ACTIONS:
                     raise PseudonymisationError(f"unknown policy action {action!r} for {etype!r}")
-        self._policy = {str(k).upper(): v for k, v in (policy or {}).items()}
-        self._known = KnownValues(known)
+            self._policy = {str(k).upper(): v for k, v in policy.items()}
+        else:
+            self._policy = {}
+        # the configured policy with this conversation's over it, per settings snapshot
+        self._policy_cache: Tuple[Any, Mapping[str, Action]] = (None, {})
+        self._known = KnownValues(known) if known else _NO_KNOWN
         self._by_token: dict[str, str] = {}
         self._by_key: dict[tuple[str, str], str] = {}
         self._redacted: dict[str, dict[bytes, int]] = {}
@@ -220,6 +224,16 @@ class Conversation:
             policy.update({str(k).upper(): v for k, v in override.items()})
         return policy
 
+    def _settings_policy(self, settings: Any) -> Mapping[str, Action]:
+        """``effective_policy()`` for ``settings``, computed once per settings
+        snapshot (read only)."""
+        cached = self._policy_cache
+        if cached[0] is not settings:
+            policy = dict(settings.policy)
+            policy.update(self._policy)
+            cached = self._policy_cache = (settings, policy)
+        return cached[1]
+
     # -- tokens ------------------------------------------------------------
 
     def _check_open(self) -> None:
@@ -232,11 +246,17 @@ class Conversation:
         if tok is not None:
             return tok
         with self._lock:
-            self._check_open()
+            if self._closed:
+                self._check_open()
             tok = self._by_key.get(key)
             if tok is not None:
                 return tok
-            digest = self._mac.digest(etype.encode() + b"\x00" + canon.encode("utf-8")).hex()
+            mac = self._mac  # _FastHMAC.digest(), inlined
+            inner = mac._inner.copy()
+            inner.update(etype.encode() + b"\x00" + canon.encode("utf-8"))
+            outer = mac._outer.copy()
+            outer.update(inner.digest())
+            digest = outer.hexdigest()
             for n in (8, 12, 16):
                 tok = f"[[{etype}_{digest[:n]}]]"
                 if tok not in self._by_token:
@@ -276,34 +296,37 @@ class Conversation:
         ``known`` is added to the conversation's own known values, unless
         ``complete`` says it already includes them (see :meth:`known_with`).
         """
-        self._check_open()
+        if self._closed:
+            self._check_open()
         if not text:
             return text
         k = known if complete and known is not None else (self._known.merged(known) if known else self._known)
+        settings = config.settings()
         try:
-            spans = detect(text, config.settings(), k)
+            spans = detect(text, settings, k)
         except PseudonymisationError:
             raise
         except Exception as exc:
             raise PseudonymisationError(f"personal-data detection failed ({type(exc).__name__}); nothing was sent") from exc
         if not spans:
             return text
-        pol = policy if policy is not None else self.effective_policy()
+        pol = policy if policy is not None else self._settings_policy(settings)
+        by_key = self._by_key
         out: List[str] = []
         pos = 0
-        for s in spans:
-            action = pol.get(s.type, "pseudonymise")
+        for start, end, etype, canon, _ in spans:
+            action = pol.get(etype, "pseudonymise")
             if action == "keep":
                 continue
             if action == "redact":
-                token = self.redaction_for(s.type, s.canonical)
+                token = self.redaction_for(etype, canon)
             else:
-                token = self.token_for(s.type, s.canonical, text[s.start:s.end])
-            out.append(text[pos:s.start])
+                token = by_key.get((etype, canon)) or self.token_for(etype, canon, text[start:end])
+            out.append(text[pos:start])
             out.append(token)
-            pos = s.end
+            pos = end
             if findings is not None:
-                findings.append(Finding(s.type, action, self.fingerprint_of(s.type, s.canonical)))
+                findings.append(Finding(etype, action, self.fingerprint_of(etype, canon)))
         out.append(text[pos:])
         return "".join(out)
 
