@@ -138,14 +138,17 @@ class _Child:
         results: dict[int, str] = {}
         started: tuple[int, float] | None = None  # the file being compiled, since when
         failed: tuple[int, str] | None = None
+        last_read = time.monotonic()
         while True:
-            timeout = None if started is None else max(0.0, started[1] + TIME_LIMIT - time.monotonic())
+            # a child that filled the pipe waits for this reader: its clock restarts at each read
+            timeout = None if started is None else max(0.0, max(started[1], last_read) + TIME_LIMIT - time.monotonic())
             ready, _, _ = select.select([self.fd], [], [], timeout)
             if not ready:  # no progress within the time limit: kill it, name the file
                 failed = (started[0], f"compiling stopped after the {TIME_LIMIT:g} s time limit")
                 self._stop()
                 break
             chunk = os.read(self.fd, 65536)
+            last_read = time.monotonic()
             if not chunk:
                 break
             self.buffer += chunk
