@@ -156,7 +156,7 @@ class Frame:
         if self.module.state == "collecting" and self.func is not None \
                 and not self.project.final_global(self.module, name):
             self.project.touch(("p", self.module.name))  # this summary is provisional
-        if g is None and self.module.state != "ready":
+        if g is None and (self.module.state != "ready" or self.module.deferred):
             g = self.project.global_value(self.module, name)
         if g is not None:
             if g.has(Imported):

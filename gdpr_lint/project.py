@@ -66,6 +66,7 @@ class ModuleInfo:
     report_deps: frozenset = frozenset()
     binders: dict[str, list[int]] | None = None  # name -> top-level statements that bind it
     collect_index: int = 0  # the top-level statement being run by ensure_globals
+    deferred: set[int] = field(default_factory=set)  # top-level statements left for later (ensure_globals)
     evaluated: set[int] = field(default_factory=set)  # top-level statements run (lazy globals)
     functions: list = field(default_factory=list)  # FunctionInfo defined in this module
     _line_bytes: dict[int, bytes] = field(default_factory=dict)
@@ -290,14 +291,24 @@ class Project:
         self.by_path[path] = mod
         return mod
 
-    def ensure_globals(self, mod: ModuleInfo) -> dict[str, Value]:
+    def ensure_globals(self, mod: ModuleInfo, defer_words: frozenset[str] | None = None) -> dict[str, Value]:
+        """Run a module's top-level code in order. With `defer_words` (an entry module,
+        not exhaustive), the closing `main()` calls and `if __name__ == "__main__":`
+        blocks that cannot hold a request (no trigger line, see analyse_entry) are left
+        for later: run when a function reads a global they bind (global_value), or for
+        their requests once a helper they call turns out to reach one."""
         if mod.state == "new":
             mod.state = "collecting"
+            if defer_words is not None:
+                mod.deferred = _deferrable(mod.source.tree.body, self.trigger_lines(mod, defer_words))
+                mod.evaluated -= mod.deferred
             rec = self.recording()
             rec.add(("m", mod.name))
             try:
                 frame = Frame(self, mod, env=mod.globals)
                 for i, stmt in enumerate(mod.source.tree.body):
+                    if i in mod.deferred:
+                        continue
                     mod.collect_index = i
                     if frame.stmt(stmt):
                         break
@@ -333,7 +344,7 @@ class Project:
 
         Imported modules are evaluated this way (an import of one helper should not run
         the whole module); entry modules are evaluated in full by ensure_globals."""
-        if mod.state == "ready":
+        if mod.state == "ready" and not mod.deferred:
             self.touch_all(mod.deps)
             return mod.globals.get(name)
         self.touch(("m", mod.name))
@@ -341,7 +352,8 @@ class Project:
             return mod.globals.get(name)
         if mod.binders is None:
             mod.binders = _top_level_binders(mod.source.tree)
-        pending = [i for i in mod.binders.get(name, mod.binders.get("*", ())) if i not in mod.evaluated]
+        pending = [i for i in mod.binders.get(name, mod.binders.get("*", ()))
+                   if i not in mod.evaluated and (mod.state != "ready" or i in mod.deferred)]
         if pending:
             rec = self.recording()
             try:
@@ -822,17 +834,18 @@ class Project:
         when `exhaustive`).
         Returns (hits, what was read, helper names found)."""
         rec = self.recording()
+        words = frozenset(words) | self.extra_words
         try:
-            self.ensure_globals(mod)
+            self.ensure_globals(mod, defer_words=None if exhaustive else words)
+            body = mod.source.tree.body
             if mod.report_hits is None:
                 inner = self.recording()
                 frame = Frame(self, mod, env=dict(mod.globals))
-                frame.run_block(mod.source.tree.body)
+                frame.run_block([st for i, st in enumerate(body) if i not in mod.deferred])
                 mod.report_hits = frame.hits
                 mod.report_deps = self.stop_recording(inner)
             else:
                 self.touch_all(mod.report_deps)
-            words = frozenset(words) | self.extra_words
             analysed: set[str] = set()
             for _ in range(6):  # until no new helper makes more callers relevant
                 for fi in list(mod.functions):
@@ -844,26 +857,39 @@ class Project:
                 if found <= words:
                     break
                 words = words | found
+            tail_hits = []
+            if mod.deferred:
+                # deferred code, where it calls what turned out to reach a request
+                lines = self.trigger_lines(mod, words)
+                now = [st for i, st in enumerate(body) if i in mod.deferred and _spans_any(st, lines)]
+                if now:
+                    frame = Frame(self, mod, env=dict(mod.globals))
+                    for st in now:
+                        frame.stmt(st)
+                    tail_hits = frame.hits
         finally:
             deps = self.stop_recording(rec)
-        hits = list(mod.report_hits)
+        hits = list(mod.report_hits) + tail_hits
         for kind, key in deps:
             if kind == "f" and key in self.summaries:
                 hits.extend(self.summaries[key].hits)
         helpers = {self.functions[k].name for kind, k in deps if kind == "f" and k in self.summaries and self.summaries[k].sinks}
         return hits, deps, helpers
 
-    def relevant(self, fi: FunctionInfo, words: frozenset[str]) -> bool:
-        cache = fi.module.trigger_lines
+    def trigger_lines(self, mod: ModuleInfo, words: frozenset[str]) -> list[int]:
+        """Lines of `mod` that may hold a request or a call of a helper named in `words`."""
+        cache = mod.trigger_lines
         if cache is None:
-            cache = fi.module.trigger_lines = {}
+            cache = mod.trigger_lines = {}
         lines = cache.get(words)
         if lines is None:
             from gdpr_lint.prefilter import matching_lines
 
-            lines = cache[words] = matching_lines(fi.module.source.data, words)
-        start, end = fi.node.lineno, fi.node.end_lineno or fi.node.lineno
-        return any(start <= ln <= end for ln in lines)
+            lines = cache[words] = matching_lines(mod.source.data, words)
+        return lines
+
+    def relevant(self, fi: FunctionInfo, words: frozenset[str]) -> bool:
+        return _spans_any(fi.node, self.trigger_lines(fi.module, words))
 
     def sink_helpers(self) -> set[str]:
         """Names of functions whose parameters reach a request: their callers matter too."""
@@ -874,6 +900,35 @@ class Project:
         for s in self.summaries.values():
             hits.extend(s.hits)
         return hits
+
+
+def _spans_any(node: ast.AST, lines: list[int]) -> bool:
+    start = node.lineno
+    end = node.end_lineno or start
+    return any(start <= ln <= end for ln in lines)
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    """`if __name__ == "__main__":` (either way round)."""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare) or len(node.test.comparators) != 1:
+        return False
+    sides = [node.test.left, node.test.comparators[0]]
+    return isinstance(node.test.ops[0], ast.Eq) \
+        and any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides) \
+        and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides)
+
+
+def _deferrable(body: list[ast.stmt], trigger_lines: list[int]) -> set[int]:
+    """Top-level statements of an entry module that only run it as a script, without a
+    trigger line: every `if __name__ == "__main__":` block, and the closing run of bare
+    calls (`main()`, `unittest.main()`)."""
+    out = {i for i, st in enumerate(body) if _is_main_guard(st) and not _spans_any(st, trigger_lines)}
+    i = len(body)
+    while i > 0 and (i - 1 in out or isinstance(body[i - 1], ast.Expr) and isinstance(body[i - 1].value, ast.Call)
+                     and not _spans_any(body[i - 1], trigger_lines)):
+        i -= 1
+        out.add(i)
+    return out
 
 
 def resolve_relative(modname: str, package: bool, name: str | None, level: int) -> str:

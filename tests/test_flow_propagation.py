@@ -464,3 +464,67 @@ def test_global_rebound_after_a_call_at_import_time_is_seen_by_later_calls(write
         """,
     })
     assert_marked(root)
+
+
+def test_script_entry_point_calling_a_helper_is_analysed(write):
+    # The `if __name__ == "__main__":` block names no OpenAI API; it only calls a helper
+    # that turns out to send its argument. Its analysis is deferred, then done.
+    root = write({
+        "clinic/__init__.py": "",
+        "clinic/records.py": """
+            def load_patient(patient_id):
+                return None
+        """,
+        "clinic/summarise.py": """
+            import sys
+
+            from openai import OpenAI
+
+            from clinic.records import load_patient
+
+            client = OpenAI()
+
+
+            def summarise(note: str) -> str:
+                result = client.responses.create(model="gpt-4o-mini", input=note)  # expect: GDPR001, GDPR002
+                return result.output_text
+
+
+            if __name__ == "__main__":
+                patient = load_patient(sys.argv[1])
+                print(summarise(f"{patient.name}: {patient.diagnosis}"))
+        """,
+    })
+    assert_marked(root)
+
+
+def test_global_bound_in_a_script_block_is_still_seen_by_functions(write):
+    root = write({
+        "sales/__init__.py": "",
+        "sales/crm.py": """
+            def current_customer():
+                return None
+        """,
+        "sales/mailer.py": """
+            from openai import OpenAI
+
+            from sales.crm import current_customer
+
+            client = OpenAI()
+
+
+            def draft() -> str:
+                reply = client.chat.completions.create(  # expect: GDPR001
+                    model="gpt-4o-mini",
+                    messages=[{"role": "user", "content": "Write a renewal e-mail. " + SIGNATURE}],
+                )
+                return reply.choices[0].message.content
+
+
+            if __name__ == "__main__":
+                customer = current_customer()
+                SIGNATURE = f"Sign it for {customer.full_name}, {customer.phone}."
+                draft()
+        """,
+    })
+    assert_marked(root)
