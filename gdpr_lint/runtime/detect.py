@@ -685,7 +685,7 @@ def _phones(
     contexts: dict[int, int] = {}
 
     def valid(raw: str, start: int) -> Any:
-        digits = _NONDIGITS.sub("", raw)
+        digits = raw if raw.isdigit() else _NONDIGITS.sub("", raw)
         if len(digits) < 7:
             return _STOP  # shorter prefixes have fewer digits still
         end = start + len(raw)
@@ -704,13 +704,20 @@ def _phones(
                 ctx = contexts[start] = _context(text, start, _POS_PHONE, _NEG_NUMBER, low)
             if not _accept(strength, ctx):  # context first: it is cheap, parsing is not
                 return _STOP  # shorter prefixes have the same context and no stronger format
-        if international:
+        # The default region's patterns decide ASCII digits; phonenumbers maps
+        # other digits ("４０ １２ ...") to ASCII first.
+        if not digits.isascii():
+            pass
+        elif international:
             full = digits[2:] if not plus else digits
-            cc, rx, national_prefix = fast
-            if full.startswith(cc) and rx.fullmatch(full[len(cc):]):
-                return "+" + full
+            cc, rx, national_prefix, exact = fast
+            if full.startswith(cc):
+                if rx.fullmatch(full[len(cc):]):
+                    return "+" + full
+                if exact:  # phonenumbers would find no valid number either
+                    return None
         elif fast[2] is None and not digits.startswith("0"):
-            cc, rx, _ = fast
+            cc, rx, _, _ = fast
             return "+" + cc + digits if rx.fullmatch(digits) else None
         number = _parse_phone(pn, raw, international, regions)
         return None if number is None else pn.format_number(number, pn.PhoneNumberFormat.E164)
@@ -719,20 +726,26 @@ def _phones(
         yield Span(start, end, "PHONE", e164, P_PHONE)
 
 
-_fast_regions: dict[str, Tuple[str, Any, Optional[str]]] = {}
+_fast_regions: dict[str, Tuple[str, Any, Optional[str], bool]] = {}
 
 
-def _fast_region(region: str) -> Tuple[str, Any, Optional[str]]:
+def _fast_region(region: str) -> Tuple[str, Any, Optional[str], bool]:
     """Country code, valid-number pattern and trunk prefix of the default
     region, taken from phonenumbers' metadata: validates the common case
-    without a full parse."""
+    without a full parse.  The last item says whether a number with this
+    country code that does not match the pattern is invalid for phonenumbers
+    too: true when the code belongs to this region only and phonenumbers strips
+    no national prefix from what follows it (Denmark: yes; Sweden: "+46 (0)8
+    ..." loses its "0")."""
     fast = _fast_regions.get(region)
     if fast is None:
-        md = _pn().PhoneMetadata.metadata_for_region(region)
+        pn = _pn()
+        md = pn.PhoneMetadata.metadata_for_region(region)
         descs = (md.fixed_line, md.mobile, md.toll_free, md.premium_rate, md.shared_cost, md.voip,
                  md.personal_number, md.pager, md.uan, md.voicemail)
         patterns = [d.national_number_pattern for d in descs if d is not None and d.national_number_pattern]
-        fast = (str(md.country_code), re.compile("(?:" + "|".join(patterns) + ")"), md.national_prefix)
+        exact = len(pn.COUNTRY_CODE_TO_REGION_CODE.get(md.country_code, ())) == 1 and not md.national_prefix_for_parsing
+        fast = (str(md.country_code), re.compile("(?:" + "|".join(patterns) + ")"), md.national_prefix, exact)
         _fast_regions[region] = fast
     return fast
 
@@ -960,17 +973,17 @@ class KnownValues:
         out: List[Span] = []
         n = len(text)
         for e in self.entries:
+            hay = low if e[4] else text  # e.fold
+            first = e[0][0]  # e.pieces[0]
+            i = hay.find(first)
+            if i == -1:  # most values of a request are not in most of its texts
+                continue
             pieces, seps, min_sep, max_sep, fold, left, right, e_digits, _, etype, canon = e
             if e_digits:
                 if digits is None:
                     digits = _NONDIGITS.sub("", text)
                 if e_digits not in digits:
                     continue
-            hay = low if fold else text
-            first = pieces[0]
-            i = hay.find(first)
-            if i == -1:
-                continue
             if left != "w" or right not in _WORD_RIGHT:
                 while i != -1:
                     span = _match_entry(text, hay, i, e)
@@ -1171,14 +1184,23 @@ _DIGIT_RUNS = _lazy(r"\d(?:[ \-./+()]?\d){5,}")
 _NUMBER_REGION = _lazy(r"[+\d](?:[ \-./+()]*\d){5}[\d \-./+()]*")
 
 
-def _number_regions(text: str) -> Tuple[List[Tuple[int, int, int]], int]:
-    """``([(start, end, digits in its longest run)], digits in the longest run)``:
-    the number regions of ``text``; a run is a :data:`_DIGIT_RUNS` match."""
+def _number_regions(text: str) -> Tuple[List[Tuple[int, int]], int]:
+    """``([(start, end)], longest)``: the number regions of ``text``, and the
+    number of digits in its longest digit run (a :data:`_DIGIT_RUNS` match).
+
+    ``longest`` is exact below 7 (the phone detector needs 7); from 7 on it
+    may be more than that (the length of a region): the detectors that need 8,
+    9 or 13 digits cannot match a shorter run anyway."""
     regions = []
     longest = 0
     for m in _NUMBER_REGION.finditer(text):
+        lo, hi = span = m.span()
+        regions.append(span)
+        if longest >= 7:
+            if hi - lo > longest:  # (a region has fewer digits than characters)
+                longest = hi - lo
+            continue
         region = m.group()
-        lo, hi = m.span()
         if region.isdigit():
             run = len(region)
         else:
@@ -1190,7 +1212,8 @@ def _number_regions(text: str) -> Tuple[List[Tuple[int, int, int]], int]:
                         run = n
         if run > longest:
             longest = run
-        regions.append((lo, hi, run))
+            if longest >= 7:
+                longest = max(hi - lo for lo, hi in regions)
     return regions, longest
 
 
@@ -1226,17 +1249,17 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
         take(emails)
         take(list(_ibans(text)))
         if longest >= 13:
-            take(list(_cards(text, taken, low, [(lo, hi) for lo, hi, run in regions if run >= 13])))
+            take(list(_cards(text, taken, low, [(lo, hi) for lo, hi in regions if hi - lo >= 13])))
         weak = _weak_id_words(low)
         # where a Danish, Swedish, Norwegian or Finnish id can start
-        starts = [m.start() for lo, hi, run in regions if run >= 6 for m in _ID_START.finditer(text, lo, hi)]
+        starts = [m.start() for lo, hi in regions for m in _ID_START.finditer(text, lo, hi)]
         if starts or (weak and longest >= 9):
             take(list(_nationals(text, taken, low, weak and longest >= 9, starts)))
         if longest >= 8 and weak:
             take(list(_cvrs(text, taken, low)))
         take(list(_ips(text, low)))
         if longest >= 7:
-            spans.extend(_phones(text, settings.phone_regions, taken, low, [(lo, hi) for lo, hi, _ in regions]))
+            spans.extend(_phones(text, settings.phone_regions, taken, low, regions))
     else:
         spans.extend(emails)
         spans.extend(_ips(text, low))

@@ -46,6 +46,15 @@ def test_detects(text: str, expected: list[tuple[str, str]]) -> None:
     assert found(text) == expected
 
 
+def test_phone_numbers_in_full_width_digits_are_the_same_phone_numbers() -> None:
+    # typed with an East Asian input method: phonenumbers reads them as ASCII digits
+    assert found("Tlf. ４０１２３４５６") == [("PHONE", "４０１２３４５６")]
+    assert found("Ring +45 ４０ １２ ３４ ５６ i dag") == [("PHONE", "+45 ４０ １２ ３４ ５６")]
+    canon = {s.canonical for t in ("Tlf. ４０１２３４５６", "tlf. 4０123456", "Tlf. 40 12 34 56", "Ring +45 ４０ １２ ３４ ５６")
+             for s in detect(t, S)}
+    assert canon == {"+4540123456"}  # one person, one pseudonym
+
+
 @pytest.mark.parametrize(
     "text",
     [

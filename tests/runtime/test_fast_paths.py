@@ -34,6 +34,8 @@ from gdpr_lint.runtime.detect import (
     _WINDOW,
     _candidates,
     _cpr_ok,
+    _fast_region,
+    _fast_regions,
     _ipv4,
     _ipv4_matches,
     _ipv6,
@@ -104,6 +106,24 @@ def test_cpr_date_check_agrees_with_python_stdnum() -> None:
         assert _cpr_ok(value) == stdnum_cpr.is_valid(value), value
 
 
+def test_numbers_with_the_default_country_code_that_fail_its_patterns_need_no_full_parse(monkeypatch) -> None:
+    # "+45 ..." not matching Denmark's number patterns is invalid for phonenumbers
+    # too, so no full parse; not so for Sweden, where "+46 (0)8 ..." loses its "0"
+    assert _fast_region("DK")[3] is True
+    assert _fast_region("SE")[3] is False and _fast_region("NO")[3] is False
+    rnd = random.Random(4545)
+    texts = []
+    for _ in range(400):
+        digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(6, 11)))
+        body = "".join(c + rnd.choice(["", "", " ", "-", ".", ") ", " ("]) for c in digits)
+        texts.append(rnd.choice(["Ring ", "Tlf. ", "Kontakt: "]) + rnd.choice(["+45 ", "+45", "0045 ", "+45 (0) "]) + body)
+    with_shortcut = [found(t) for t in texts]
+    fast = _fast_region("DK")
+    monkeypatch.setitem(_fast_regions, "DK", (*fast[:3], False))  # every such number through phonenumbers
+    assert [found(t) for t in texts] == with_shortcut
+    assert 50 < sum(bool(f) for f in with_shortcut) < 350  # valid and invalid numbers both
+
+
 def test_ipv4_check_agrees_with_ipaddress() -> None:
     cases = ["192.168.1.20", "85.12.3.4", "255.255.255.255", "0.1.2.3", "127.0.0.1", "127.255.0.9", "0.0.0.0",
              "224.0.0.1", "239.1.1.1", "240.0.0.1", "010.1.1.1", "1.2.3.04", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1..2.3"]
@@ -156,9 +176,10 @@ def test_every_number_match_lies_in_a_number_region(text: str) -> None:
         for p in range(len(text)):
             m = rx.match(text, p)  # wherever a scan could try it
             if m is not None:
-                assert any(lo <= m.start() and m.end() <= hi for lo, hi, _ in regions), (rx.pattern, m)
+                assert any(lo <= m.start() and m.end() <= hi for lo, hi in regions), (rx.pattern, m)
     runs = [len(_NONDIGITS.sub("", r)) for r in _DIGIT_RUNS.findall(text)]
-    assert longest == max(runs, default=0)
+    # exact where the gates need it (below 7 digits), an upper bound above
+    assert longest == max(runs, default=0) if longest < 7 else longest >= max(runs, default=0)
 
 
 @PROPERTY
@@ -167,7 +188,7 @@ def test_every_number_match_lies_in_a_number_region(text: str) -> None:
 @example("123456+7 (+45) 12 34 56 78,9")
 @example("fra 123.45.67.89 og 1.2.3.4.5 og 10.0.0.7")
 def test_scans_limited_to_number_regions_find_what_full_scans_find(text: str) -> None:
-    regions = [(lo, hi) for lo, hi, _ in _number_regions(text)[0]]
+    regions = _number_regions(text)[0]
 
     def validate(raw: str, start: int) -> object:  # accepts some prefixes, stops at others
         return raw if sum(map(ord, raw)) % 3 == 0 else None if len(raw) % 4 else _STOP
