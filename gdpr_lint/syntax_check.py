@@ -27,6 +27,7 @@ from gdpr_lint.units import sha256
 # Same bound as an analysis unit's: a file that takes longer to compile is reported.
 TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
 MIN_FILES_PER_CHILD = 32  # below this a fork costs more than it saves
+BIG_FILE_BYTES = 1_000_000  # a file this large is compiled in a child even in a small run
 
 _START, _DONE = 0, 1
 _HEADER = struct.Struct("<BId I")  # record kind, file index, monotonic time, message length
@@ -58,8 +59,10 @@ class SyntaxCheck:
             else:
                 self._known[path] = (display, verdict)
         self._children: list[_Child] = []
-        children = min(jobs, len(self._todo) // MIN_FILES_PER_CHILD)
-        if children >= 2 and hasattr(os, "fork"):
+        children = min(jobs, len(self._todo) // MIN_FILES_PER_CHILD) if jobs > 1 else 0
+        if not children and any(len(item[2]) > BIG_FILE_BYTES for item in self._todo):
+            children = 1  # a parse that might hang runs where it can be stopped
+        if children and hasattr(os, "fork"):
             for part in _balanced(self._todo, children):
                 self._children.append(_Child.start(part))
             self._todo = []

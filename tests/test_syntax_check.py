@@ -149,3 +149,18 @@ def test_whole_run_reports_a_broken_file_among_many_without_openai(tmp_path: Pat
     assert [(e.path, e.message.split(":")[0]) for e in result.errors] == [
         ("billing/report_99.py", "syntax error at line 14, column 18")]
     assert result.units == 0 and result.findings == []
+
+
+def test_a_small_run_with_a_huge_file_still_has_a_time_limit(tmp_path: Path, monkeypatch) -> None:
+    # too few files for a pool, but one is large enough that its parse could run away
+    # (a generated 5 MB literal): it is compiled in a child that can be stopped
+    root = tmp_path / "repo"
+    _billing_repo(root, count=3)
+    inputs = _inputs(root)
+    monkeypatch.setattr(syntax_check, "BIG_FILE_BYTES", 200)
+    monkeypatch.setattr(syntax_check, "TIME_LIMIT", 1.0)
+    monkeypatch.setattr(syntax_check, "syntax_message", _sabotaged("report_01.py", lambda: time.sleep(600)))
+    check = SyntaxCheck(inputs, Cache(None), jobs=1)
+    assert len(check._children) == 1
+    errors = {e.path: e.message for e in check.errors(analysed=set())}
+    assert errors == {"billing/report_01.py": "compiling stopped after the 1 s time limit"}
