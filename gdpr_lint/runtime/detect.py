@@ -255,17 +255,19 @@ def _candidates(
     a hyphen, longest first: a greedy match may run into a following number
     ("DK50 ... 43 DK50 ..."), and the valid value is one of its prefixes.
 
-    ``regions``: ascending ``(start, end)`` ranges that contain every match of
-    ``rx`` (see :func:`_number_regions`); only they are scanned.  A match ends
-    at most at its region's end, and ``rx`` looks at most two characters
-    beyond a match."""
+    ``regions``: ascending ``(start, end)`` ranges where every match of ``rx``
+    starts (see :func:`_number_regions`); only they are scanned.  A match ends
+    at most one character after its region (a phone number's ")"), and ``rx``
+    looks at most two characters beyond a match."""
     pos = 0
     search = rx.search
     for lo, hi in regions if regions is not None else ((0, len(text)),):
         if pos < lo:
             pos = lo
-        endpos = hi + 2
-        while True:
+        if taken is not None and taken.find(0, pos, hi) == -1:
+            continue  # (every match would start inside a value already found)
+        endpos = hi + 3
+        while pos < hi:
             m = search(text, pos, endpos)
             if m is None:
                 break
@@ -1178,10 +1180,11 @@ def resolve(spans: Iterable[Span]) -> List[Span]:
 # between them (IPv4 is handled on its own).
 _DIGIT_RUNS = _lazy(r"\d(?:[ \-./+()]?\d){5,}")
 # A number region: a "+" or a digit, then digits and the separators numbers are
-# written with (as many as there are), six digits or more (five after a "+").
-# Every match of the card, phone and id patterns and every digit run lies in
-# one region: one scan finds where numbers are, the detectors scan only there.
-_NUMBER_REGION = _lazy(r"[+\d](?:[ \-./+()]*\d){5}[\d \-./+()]*")
+# written with (as many as there are), up to the last digit; six digits or
+# more (five after a "+").  Every match of the card and id patterns and every
+# digit run lies in one region, a phone number too but for a ")" after its
+# last digit: one scan finds where numbers are, the detectors scan only there.
+_NUMBER_REGION = _lazy(r"[+\d](?:[ \-./+()]*\d){5}(?:[ \-./+()]*\d)*")
 
 
 def _number_regions(text: str) -> Tuple[List[Tuple[int, int]], int]:
