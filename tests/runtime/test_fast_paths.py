@@ -21,6 +21,7 @@ from stdnum.dk import cpr as stdnum_cpr
 
 from gdpr_lint.runtime import Conversation, config, configure
 from gdpr_lint.runtime.config import Settings
+from gdpr_lint.runtime import detect as detect_module
 from gdpr_lint.runtime.detect import (
     _CARD,
     _DIGIT_RUNS,
@@ -33,6 +34,7 @@ from gdpr_lint.runtime.detect import (
     _STOP,
     _WINDOW,
     _candidates,
+    _context,
     _cpr_ok,
     _fast_region,
     _fast_regions,
@@ -200,3 +202,31 @@ def test_scans_limited_to_number_regions_find_what_full_scans_find(text: str) ->
     assert [m.span() for m in _ipv4_matches(text)] == [m.span() for m in _IPV4.finditer(text)]
     if _IPV6_GATE.search(text) is None:  # then the IPv6 scan is skipped
         assert [_ipv6(m.group()) for m in _IPV6.finditer(text) if _ipv6(m.group())] == []
+
+
+KEYWORD_CLASSES = [("_POS_PHONE", "_NEG_NUMBER"), ("_POS_CPR", "_NEG_NUMBER"), ("_POS_CARD", "_NEG_NUMBER"), ("_POS_SE", "_NEG_NUMBER"),
+                   ("_POS_NO", "_NEG_NUMBER"), ("_POS_FI", "_NEG_NUMBER"), ("_POS_DE", "_NEG_NUMBER"), ("_POS_NL", "_NEG_NUMBER"),
+                   ("_POS_CVR", "_NEG_NUMBER"), ("_NEVER", "_NEG_IP")]
+
+
+def test_context_words_are_found_as_one_alternation_of_both_classes_finds_them() -> None:
+    # _context() scans a rearranged regex; this is the plain one it stands for
+    import re
+
+    words = ["tlf", "telefon", "tel", "tel.", "ring", "sag", "sager", "sagsnr", "customer no", "customer number", "number is",
+             "nummer er", "kort", "visa", "cpr", "ref", "reference", "order", "ordre", "faktura", "v", "ver", "version", "po",
+             "tax id", "steuer", "bsn", "cvr", "se nr", "personnummer", "fnr", "hetu", "kr", "total", "item", "itemx", "xsag"]
+    rnd = random.Random(11)
+    for pos_name, neg_name in KEYWORD_CLASSES:
+        pos, neg = getattr(detect_module, pos_name), getattr(detect_module, neg_name)
+        plain = re.compile(f"(?<!\\w)(?:(?P<p>{pos._pattern})|(?P<n>{neg._pattern}))")
+        for _ in range(1500):
+            low = "".join(rnd.choice(words) + rnd.choice([" ", "  ", ":", ".", "-", "", "/", "\n", "x", "9"]) for _ in range(rnd.randint(1, 12)))
+            start = rnd.randint(0, len(low))
+            lo = max(0, start - _WINDOW)
+            last = None
+            for m in plain.finditer(low, lo, start):
+                last = m.lastgroup
+            expected = 0 if last is None else 1 if last == "p" else -1
+            assert _context(low, start, pos, neg, low) == expected, (pos_name, low, start)
+            assert _context(low, start, pos, neg) == expected, (pos_name, low, start)  # lower-casing a window of its own
