@@ -289,16 +289,15 @@ def _candidates(
             m = search(text, pos, endpos)
             if m is None:
                 break
-            group = m.lastindex or 0
-            start = m.start(group)
+            start = m.start()  # (a group of rx, if any, is the whole match)
             if taken is not None and taken[start]:
                 free = taken.find(0, start)  # resume after the taken value, not after this match
                 pos = len(text) if free < 0 else free
                 continue
-            raw = text[start:m.end(group)]
+            raw = m.group()
             if raw[-1] == ")" and raw.count(")") > raw.count("("):
                 raw = raw.rstrip(")")
-            pos = m.start() + 1  # unless a prefix is valid
+            pos = start + 1  # unless a prefix is valid
             while raw:
                 result = validate(raw, start)
                 if result is _STOP:
@@ -960,7 +959,7 @@ class KnownValues:
     def __init__(self, known: Mapping[str, Any] | None = None, *, _entries: Sequence[_Entry] = ()) -> None:
         entries: dict[_Entry, None] = dict.fromkeys(_entries)
         if known:
-            if not isinstance(known, Mapping):
+            if type(known) is not dict and not isinstance(known, Mapping):
                 raise TypeError("known must map a category (e.g. 'name', 'email') to a value or values")
             for category, value in known.items():
                 etype = entity_type_for_category(category)
@@ -1108,6 +1107,8 @@ def _entries_for(etype: str, text: str) -> List[_Entry]:
         text = unicodedata.normalize("NFC", text)
     if len(text) < 2:
         return []
+    if etype == "NAME":
+        return _name_entries(text)
     if etype == "NATIONAL_ID":
         etype = _national_type(text)
     if etype == "EMAIL":
@@ -1129,19 +1130,39 @@ def _entries_for(etype: str, text: str) -> List[_Entry]:
         compact = _SPACES.sub("", text).upper()
         return [_Entry(tuple(compact.lower()), " ", 0, 1, True, "w", "w", "", "", "IBAN", compact)]
     out = [_literal_entry(text, etype)]
-    if etype == "NAME":
-        words = text.split()
-        if len(words) > 1:
-            for w in words:
-                w = w.strip(".,")
-                if len(w) >= 3 and w.lower() not in _NAME_PARTICLES and w[:1].isupper():
-                    out.append(_literal_entry(w, "NAME"))
-    elif etype == "ADDRESS":
+    if etype == "ADDRESS":
         parts = [p for p in (p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",")) if p]  # split at [,\n;]
         if len(parts) > 1:
             for p in parts:
                 if len(p) >= 6 and len(p.split()) >= 2:
                     out.append(_literal_entry(p, "ADDRESS"))
+    return out
+
+
+def _name_entries(text: str) -> List[_Entry]:
+    """``_literal_entry(text, "NAME")`` and one for each part of a name of
+    several words that is not a particle ("Holm" in "Anders Holm")."""
+    words = text.split()
+    fold = len(text) >= 4
+    first, last = text[0], text[-1]
+    out = [_new_entry(_Entry, (
+        tuple((text.lower() if fold else text).split()), _WS, 1, 10_000, fold,
+        "w" if first.isalnum() or first == "_" else "", "g" if last.isalnum() or last == "_" else "",
+        "", "", "NAME", " ".join(words).casefold(),
+    ))]
+    if len(words) > 1:
+        for w in words:
+            w = w.strip(".,")
+            if len(w) >= 3:
+                lw = w.lower()
+                if lw not in _NAME_PARTICLES and w[0].isupper():
+                    fold = len(w) >= 4  # (a part has no white space: one piece)
+                    first, last = w[0], w[-1]
+                    out.append(_new_entry(_Entry, (
+                        (lw if fold else w,), _WS, 1, 10_000, fold,
+                        "w" if first.isalnum() or first == "_" else "", "g" if last.isalnum() or last == "_" else "",
+                        "", "", "NAME", w.casefold(),
+                    )))
     return out
 
 
@@ -1181,17 +1202,23 @@ def resolve(spans: Iterable[Span]) -> List[Span]:
     inside it), then higher priority, then earlier."""
     chosen: List[Span] = []
     starts: List[int] = []  # chosen spans sorted by start (they never overlap)
-    for s in sorted(spans, key=lambda s: (s.start - s.end, s.priority, s.start)):
-        if s.end <= s.start:
+    bisect_left = bisect.bisect_left
+    for s in sorted(spans, key=_resolve_order):
+        start, end = s[0], s[1]
+        if end <= start:
             continue
-        i = bisect.bisect_left(starts, s.start)
-        if i < len(chosen) and chosen[i].start < s.end:
+        i = bisect_left(starts, start)
+        if i < len(chosen) and chosen[i][0] < end:
             continue  # overlaps the next chosen span
-        if i > 0 and chosen[i - 1].end > s.start:
+        if i and chosen[i - 1][1] > start:
             continue  # overlaps the previous one
-        starts.insert(i, s.start)
+        starts.insert(i, start)
         chosen.insert(i, s)
     return chosen
+
+
+def _resolve_order(s: Span) -> Tuple[int, int, int]:
+    return s[0] - s[1], s[4], s[0]  # longer, then higher priority, then earlier
 
 
 # Every numeric detector needs six digits with at most single separators
@@ -1265,12 +1292,12 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
         def take(found: Iterable[Span]) -> None:
             for sp in found:
                 spans.append(sp)
-                taken[sp.start:sp.end] = b"\x01" * (sp.end - sp.start)
+                taken[sp[0]:sp[1]] = b"\x01" * (sp[1] - sp[0])
 
         take(emails)
-        take(list(_ibans(text)))
+        take(_ibans(text))
         if longest >= 13:
-            take(list(_cards(text, taken, low, [(lo, hi) for lo, hi in regions if hi - lo >= 13])))
+            take(list(_cards(text, taken, low, [r for r in regions if r[1] - r[0] >= 13])))
         weak = _weak_id_words(low)
         # where a Danish, Swedish, Norwegian or Finnish id can start
         starts = [m.start() for lo, hi in regions for m in _ID_START.finditer(text, lo, hi)]
