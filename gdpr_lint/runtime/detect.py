@@ -473,12 +473,19 @@ def _nationals(
 _ID_START = _lazy(r"\d(?<![\w+/.\-]\d)\d{5}")
 
 
-def _matches_at(rx: Any, text: str, starts: Sequence[int]) -> Iterator[Any]:
+def _matches_at(rx: Any, text: str, starts: Sequence[int], at: int = 0, chars: str = "", digit: bool = True) -> Iterator[Any]:
     """``rx.finditer(text)`` for a pattern that can only match at one of
-    ``starts`` (ascending): the same non-overlapping matches, left to right."""
+    ``starts`` (ascending): the same non-overlapping matches, left to right.
+
+    ``at``, ``chars``, ``digit``: a match has one of ``chars`` (or a digit, if
+    ``digit``) ``at`` characters after its start; other starts are skipped."""
     end = 0
     for p in starts:
         if p >= end:
+            if at:
+                c = text[p + at:p + at + 1]
+                if not c or not (c in chars or (digit and c.isdecimal())):
+                    continue
             m = rx.match(text, p)
             if m is not None:
                 yield m
@@ -491,7 +498,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
     if starts is None:
         starts = [m.start() for m in _ID_START.finditer(text)]
     se: Any = None
-    for m in _matches_at(_DDMMYY_4, text, starts):
+    for m in _matches_at(_DDMMYY_4, text, starts, 6, "-+"):
         if not free(m.start()):
             continue
         digits = m.group(1) + m.group(3)
@@ -516,7 +523,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
             yield Span(m.start(), m.end(), "SE_PNR", se.compact(se_value), P_NATIONAL)
         elif dk_ok and _accept(strength, ctx_dk):
             yield Span(m.start(), m.end(), "CPR", digits, P_NATIONAL)
-    for m in _matches_at(_SE_12, text, starts):
+    for m in _matches_at(_SE_12, text, starts, 1, "089", False):
         if not free(m.start()):
             continue
         if se is None:
@@ -527,7 +534,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
             if _accept(2 if m.group(2) else 1, ctx):
                 yield Span(m.start(), m.end(), "SE_PNR", se.compact(value), P_NATIONAL)
     no = None
-    for m in _matches_at(_NO_11, text, starts):
+    for m in _matches_at(_NO_11, text, starts, 6, " "):
         if not free(m.start()):
             continue
         if no is None:
@@ -539,7 +546,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
             if _accept(2, ctx):
                 yield Span(m.start(), m.end(), "NO_FNR", digits, P_NATIONAL)
     fi = None
-    for m in _matches_at(_FI, text, starts):
+    for m in _matches_at(_FI, text, starts, 6, "-+ABCDEFUVWXY", False):
         if not free(m.start()):
             continue
         if fi is None:
@@ -704,7 +711,8 @@ def _phones(
     contexts: dict[int, int] = {}
 
     def valid(raw: str, start: int) -> Any:
-        digits = raw if raw.isdigit() else _NONDIGITS.sub("", raw)
+        # (the pattern's other characters are "+ -.()")
+        digits = raw if raw.isdigit() else raw.replace(" ", "").replace("-", "").replace(".", "").replace("(", "").replace(")", "").replace("+", "")
         if len(digits) < 7:
             return _STOP  # shorter prefixes have fewer digits still
         end = start + len(raw)
@@ -1255,7 +1263,7 @@ def _number_regions(text: str) -> Tuple[List[Tuple[int, int]], int]:
             run = 0
             for r in _DIGIT_RUNS.findall(text, lo, hi):
                 if len(r) > run:  # (a run has at most len(r) digits)
-                    n = len(r) if r.isdigit() else len(_NONDIGITS.sub("", r))
+                    n = len(r) - sum(map(r.count, " -./+()"))  # (digits and single separators)
                     if n > run:
                         run = n
         if run > longest:
