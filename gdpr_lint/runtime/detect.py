@@ -355,7 +355,7 @@ def _ibans(text: str) -> Iterator[Span]:
         return compact if ok else None
 
     for start, end, compact in _candidates(_IBAN, text, valid):
-        yield Span(start, end, "IBAN", compact, P_IBAN)
+        yield _span(Span, (start, end, "IBAN", compact, P_IBAN))
 
 
 # ---------------------------------------------------------------------------
@@ -401,7 +401,7 @@ def _cards(
         return digits
 
     for start, end, digits in _candidates(_CARD, text, valid, taken, regions):
-        yield Span(start, end, "CARD", digits, P_CARD)
+        yield _span(Span, (start, end, "CARD", digits, P_CARD))
 
 
 # ---------------------------------------------------------------------------
@@ -516,13 +516,13 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
         # otherwise, so the Swedish check only runs when it can change the outcome.
         if dk_ok and not (ctx_se > 0 and ctx_dk <= 0):
             if _accept(strength, ctx_dk):
-                yield Span(m.start(), m.end(), "CPR", digits, P_NATIONAL)
+                yield _span(Span, (m.start(), m.end(), "CPR", digits, P_NATIONAL))
             continue
         se_value = m.group(1) + (sep or "-") + m.group(3)
         if _valid(se, se_value) and _accept(strength, ctx_se):
-            yield Span(m.start(), m.end(), "SE_PNR", se.compact(se_value), P_NATIONAL)
+            yield _span(Span, (m.start(), m.end(), "SE_PNR", se.compact(se_value), P_NATIONAL))
         elif dk_ok and _accept(strength, ctx_dk):
-            yield Span(m.start(), m.end(), "CPR", digits, P_NATIONAL)
+            yield _span(Span, (m.start(), m.end(), "CPR", digits, P_NATIONAL))
     for m in _matches_at(_SE_12, text, starts, 1, "089", False):
         if not free(m.start()):
             continue
@@ -532,7 +532,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
         if _valid(se, value):
             ctx = _context(text, m.start(), _POS_SE, _NEG_NUMBER, low)
             if _accept(2 if m.group(2) else 1, ctx):
-                yield Span(m.start(), m.end(), "SE_PNR", se.compact(value), P_NATIONAL)
+                yield _span(Span, (m.start(), m.end(), "SE_PNR", se.compact(value), P_NATIONAL))
     no = None
     for m in _matches_at(_NO_11, text, starts, 6, " "):
         if not free(m.start()):
@@ -544,7 +544,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
             ctx = _context(text, m.start(), _POS_NO, _NEG_NUMBER, low)
             # two check digits plus a date: a medium-strength format
             if _accept(2, ctx):
-                yield Span(m.start(), m.end(), "NO_FNR", digits, P_NATIONAL)
+                yield _span(Span, (m.start(), m.end(), "NO_FNR", digits, P_NATIONAL))
     fi = None
     for m in _matches_at(_FI, text, starts, 6, "-+ABCDEFUVWXY", False):
         if not free(m.start()):
@@ -554,7 +554,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
         if _valid(fi, m.group(1)):
             ctx = _context(text, m.start(), _POS_FI, _NEG_NUMBER, low)
             if _accept(2, ctx):
-                yield Span(m.start(), m.end(), "FI_HETU", m.group(1).upper(), P_NATIONAL)
+                yield _span(Span, (m.start(), m.end(), "FI_HETU", m.group(1).upper(), P_NATIONAL))
     # German and Dutch numbers are weak formats that need a context word: skip
     # the scans when no such word occurs anywhere in the text (``weak`` False:
     # the caller found no context word of any weak format).
@@ -569,7 +569,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
         if de is None:
             de = _sn("de.idnr")
         if _valid(de, digits):
-            yield Span(m.start(), m.end(), "DE_TAXID", digits, P_NATIONAL)
+            yield _span(Span, (m.start(), m.end(), "DE_TAXID", digits, P_NATIONAL))
     nl = None
     for m in (_NL_9.finditer(text) if weak and _POS_NL.search(low) else ()):
         if not free(m.start()):
@@ -580,7 +580,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
         if nl is None:
             nl = _sn("nl.bsn")
         if _valid(nl, digits):
-            yield Span(m.start(), m.end(), "NL_BSN", digits, P_NATIONAL)
+            yield _span(Span, (m.start(), m.end(), "NL_BSN", digits, P_NATIONAL))
 
 
 def _cvrs(text: str, taken: Optional[bytearray] = None, low: Optional[str] = None, weak: bool = True) -> Iterator[Span]:
@@ -598,7 +598,7 @@ def _cvrs(text: str, taken: Optional[bytearray] = None, low: Optional[str] = Non
         if cvr is None:
             cvr = _sn("dk.cvr")
         if _valid(cvr, digits):
-            yield Span(m.start(), m.end(), "CVR", digits, P_CVR)
+            yield _span(Span, (m.start(), m.end(), "CVR", digits, P_CVR))
 
 
 def _valid(module: Any, value: str) -> bool:
@@ -658,7 +658,7 @@ def _ips(text: str, low: Optional[str] = None) -> Iterator[Span]:
                 continue
             if _context(text, m.start(), _NEVER, _NEG_IP, low) < 0 or text[max(0, m.start() - 1):m.start()] in ("v", "V"):
                 continue
-            yield Span(m.start(), m.end(), "IP", canon, P_IP)
+            yield _span(Span, (m.start(), m.end(), "IP", canon, P_IP))
 
 
 def _ipv4(s: str) -> Optional[str]:
@@ -750,7 +750,7 @@ def _phones(
         return None if number is None else pn.format_number(number, pn.PhoneNumberFormat.E164)
 
     for start, end, e164 in _candidates(_PHONE, text, valid, taken, where):
-        yield Span(start, end, "PHONE", e164, P_PHONE)
+        yield _span(Span, (start, end, "PHONE", e164, P_PHONE))
 
 
 _fast_regions: dict[str, Tuple[str, Any, Optional[str], bool]] = {}
@@ -1277,7 +1277,7 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
     """All personal data found in ``text``, non-overlapping, in order."""
     spans: List[Span] = []
     low = _lower_same_len(text)  # context words and known values: lower-cased once
-    if known:
+    if known is not None and known.entries:
         spans.extend(known.find(text, low))
     emails = list(_emails(text)) if "@" in text else []
     if emails:

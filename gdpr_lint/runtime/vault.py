@@ -245,6 +245,11 @@ class Conversation:
         tok = self._by_key.get(key)
         if tok is not None:
             return tok
+        return self._new_token(key, etype, canon, surface)
+
+    def _new_token(self, key: Tuple[str, str], etype: str, canon: str, surface: str) -> str:
+        """The pseudonym of ``(etype, canon)`` == ``key``, issued now unless
+        another thread just did."""
         with self._lock:
             if self._closed:
                 self._check_open()
@@ -300,7 +305,14 @@ class Conversation:
             self._check_open()
         if not text:
             return text
-        k = known if complete and known is not None else (self._known.merged(known) if known else self._known)
+        if complete and known is not None:
+            k = known
+        elif known is None:
+            k = self._known
+        elif self._known is _NO_KNOWN:
+            k = known  # (what merged() gives)
+        else:
+            k = self._known.merged(known) if known else self._known
         settings = config.settings()
         try:
             spans = detect(text, settings, k)
@@ -321,7 +333,8 @@ class Conversation:
             if action == "redact":
                 token = self.redaction_for(etype, canon)
             else:
-                token = by_key.get((etype, canon)) or self.token_for(etype, canon, text[start:end])
+                key = (etype, canon)
+                token = by_key.get(key) or self._new_token(key, etype, canon, text[start:end])
             out.append(text[pos:start])
             out.append(token)
             pos = end
