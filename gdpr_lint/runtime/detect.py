@@ -263,7 +263,12 @@ _STOP = object()  # returned by a validator: no shorter prefix can be valid eith
 
 
 def _candidates(
-    rx: Any, text: str, validate: Any, taken: Optional[bytearray] = None, regions: Optional[Sequence[Tuple[int, int]]] = None
+    rx: Any,
+    text: str,
+    validate: Any,
+    taken: Optional[bytearray] = None,
+    regions: Optional[Sequence[Tuple[int, int]]] = None,
+    lead: str = "",
 ) -> Iterator[Tuple[int, int, Any]]:
     """Scan with ``rx``; for each match the longest valid prefix wins and the
     scan resumes right after it, so adjacent values are all found.  Matches
@@ -276,7 +281,9 @@ def _candidates(
     ``regions``: ascending ``(start, end)`` ranges where every match of ``rx``
     starts (see :func:`_number_regions`); only they are scanned.  A match ends
     at most one character after its region (a phone number's ")"), and ``rx``
-    looks at most two characters beyond a match."""
+    looks at most two characters beyond a match.  ``lead``: the characters a
+    number region can have right before a match that does not start the region
+    (the scan of a region stops when none is left)."""
     pos = 0
     search = rx.search
     for lo, hi in regions if regions is not None else ((0, len(text)),):
@@ -286,6 +293,12 @@ def _candidates(
             continue  # (every match would start inside a value already found)
         endpos = hi + 3
         while pos < hi:
+            if lead and pos > lo:
+                for c in lead:
+                    if text.find(c, pos - 1, hi - 1) != -1:
+                        break
+                else:
+                    break  # no match can start in the rest of this region
             m = search(text, pos, endpos)
             if m is None:
                 break
@@ -329,8 +342,8 @@ def _has_national_iban_check(country: str) -> bool:
         _national_iban_checks[country] = found
     return found
 _IBAN_LETTERS = {ord(c): str(int(c, 36)) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}  # A -> "10" ... Z -> "35"
-_SHAPE = _lazy(r"\d")
-_LETTERS = _lazy(r"[A-Z]")
+# the shape of an account part ([A-Z0-9] only): digits -> "9", letters -> "A"
+_SHAPE = str.maketrans("0123456789BCDEFGHIJKLMNOPQRSTUVWXYZ", "9" * 10 + "A" * 25)
 
 
 def _ibans(text: str) -> Iterator[Span]:
@@ -346,7 +359,7 @@ def _ibans(text: str) -> Iterator[Span]:
             return None
         # The format check depends only on the country and the shape of the
         # account part (digits / letters), not on the digits themselves.
-        shape = (compact[:2], _SHAPE.sub("9", _LETTERS.sub("A", compact[4:])))
+        shape = (compact[:2], compact[4:].translate(_SHAPE))
         ok = _iban_shapes.get(shape)
         if ok is None:
             ok = bool(iban.is_valid(compact))
@@ -362,6 +375,7 @@ def _ibans(text: str) -> Iterator[Span]:
 # payment cards
 
 _CARD = _lazy(r"\d(?<![\w.,\-]\d)(?:[ -]?\d){12,18}(?![\w]|[.,-]\d)")
+_CARD_LEAD = " /+()"  # what can come before a card number inside a number region
 _CARD_GROUPED = _lazy(r"^(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{5})$")
 _CARD_PREFIX = _lazy(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|6[05]|62|5[06-9])")
 
@@ -400,7 +414,7 @@ def _cards(
             return None
         return digits
 
-    for start, end, digits in _candidates(_CARD, text, valid, taken, regions):
+    for start, end, digits in _candidates(_CARD, text, valid, taken, regions, _CARD_LEAD):
         yield _span(Span, (start, end, "CARD", digits, P_CARD))
 
 
@@ -453,17 +467,17 @@ def _cpr_ok(digits: str) -> bool:
 
 def _nationals(
     text: str, taken: Optional[bytearray] = None, low: Optional[str] = None, weak: bool = True, starts: Optional[List[int]] = None
-) -> Iterator[Span]:
-    mine: List[Tuple[int, int]] = []  # found here: a CPR also has the shape of a Finnish HETU
+) -> List[Span]:
+    found: List[Span] = []  # a CPR also has the shape of a Finnish HETU: one value, one span
 
     def free(i: int) -> bool:
         if taken is not None and taken[i]:
             return False
-        return not any(a <= i < b for a, b in mine)
+        return not any(s[0] <= i < s[1] for s in found)
 
     for span in _nationals_scan(text, free, low, weak, starts):
-        mine.append((span.start, span.end))
-        yield span
+        found.append(span)  # before the scan goes on: free() sees it
+    return found
 
 
 # Where a DDMMYY-4, Swedish, Norwegian or Finnish number can start: six digits
@@ -691,6 +705,7 @@ def _ipv6(s: str) -> Optional[str]:
 # ---------------------------------------------------------------------------
 # phone numbers
 
+_PHONE_LEAD = " ()"  # what can come before a phone number inside a number region
 _PHONE = _lazy(r"(?:\+(?<![\w+/.,\-]\+)\d|\d(?<![\w+/.,\-]\d))(?:[ \-.]?\(?\d\)?){5,16}(?![\w]|[.,/-]\d)")
 _DATE_LIKE = _lazy(
     r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d{1,2}:\d{2})$"
@@ -749,7 +764,7 @@ def _phones(
         number = _parse_phone(pn, raw, international, regions)
         return None if number is None else pn.format_number(number, pn.PhoneNumberFormat.E164)
 
-    for start, end, e164 in _candidates(_PHONE, text, valid, taken, where):
+    for start, end, e164 in _candidates(_PHONE, text, valid, taken, where, _PHONE_LEAD):
         yield _span(Span, (start, end, "PHONE", e164, P_PHONE))
 
 
@@ -1310,7 +1325,7 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
         # where a Danish, Swedish, Norwegian or Finnish id can start
         starts = [m.start() for lo, hi in regions for m in _ID_START.finditer(text, lo, hi)]
         if starts or (weak and longest >= 9):
-            take(list(_nationals(text, taken, low, weak and longest >= 9, starts)))
+            take(_nationals(text, taken, low, weak and longest >= 9, starts))
         if longest >= 8 and weak:
             take(list(_cvrs(text, taken, low)))
         take(list(_ips(text, low)))

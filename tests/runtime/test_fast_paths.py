@@ -24,6 +24,7 @@ from gdpr_lint.runtime.config import Settings
 from gdpr_lint.runtime import detect as detect_module
 from gdpr_lint.runtime.detect import (
     _CARD,
+    _CARD_LEAD,
     _DIGIT_RUNS,
     _ID_START,
     _IPV4,
@@ -31,6 +32,7 @@ from gdpr_lint.runtime.detect import (
     _IPV6_GATE,
     _NONDIGITS,
     _PHONE,
+    _PHONE_LEAD,
     _STOP,
     _WINDOW,
     _candidates,
@@ -191,14 +193,21 @@ def test_every_number_match_lies_in_a_number_region(text: str) -> None:
 @example("Tlf 40123456,7 og 4571 1234 5678 9115,1")  # a region ends where a match's look-ahead still looks
 @example("123456+7 (+45) 12 34 56 78,9 (40 12 34 56) (45 67 89 01)-2")
 @example("fra 123.45.67.89 og 1.2.3.4.5 og 10.0.0.7")
+@example("(12)40123456 og 5)123456 og 1/4571234567890123 og 7+4571234567890123 og 9(4571234567890123")  # after a failed candidate
+@example("12345678901234/4571234567890123 og 12345678901234+4571234567890123 og 12345678901234(4571234567890123")
+@example("12345678901234)4571234567890123 og 12345678901234 4571234567890123")
 def test_scans_limited_to_number_regions_find_what_full_scans_find(text: str) -> None:
     regions = _number_regions(text)[0]
 
     def validate(raw: str, start: int) -> object:  # accepts some prefixes, stops at others
         return raw if sum(map(ord, raw)) % 3 == 0 else None if len(raw) % 4 else _STOP
 
-    for rx in (_CARD, _PHONE):
-        assert list(_candidates(rx, text, validate, None, regions)) == list(_candidates(rx, text, validate))
+    def of_length(n: int) -> object:  # rejects longer candidates: the scan goes on inside them
+        return lambda raw, start: raw if len(raw) == n else None
+
+    for rx, lead in ((_CARD, _CARD_LEAD), (_PHONE, _PHONE_LEAD)):
+        for valid in (validate, of_length(8), of_length(16)):
+            assert list(_candidates(rx, text, valid, None, regions, lead)) == list(_candidates(rx, text, valid))
     assert [m.span() for m in _ipv4_matches(text)] == [m.span() for m in _IPV4.finditer(text)]
     if _IPV6_GATE.search(text) is None:  # then the IPv6 scan is skipped
         assert [_ipv6(m.group()) for m in _IPV6.finditer(text) if _ipv6(m.group())] == []
