@@ -485,6 +485,7 @@ def _nationals(
 # four patterns share).  One scan finds them; the patterns are then tried at
 # those positions only.
 _ID_START = _lazy(r"\d(?<![\w+/.\-]\d)\d{5}")
+_FI_LETTERS = "ABCDEFUVWXY"  # the letters of _FI's century sign
 
 
 def _matches_at(rx: Any, text: str, starts: Sequence[int], at: int = 0, chars: str = "", digit: bool = True) -> Iterator[Any]:
@@ -734,7 +735,11 @@ def _phones(
         # (a date or a thousands-separated amount has a "." or "-" in it)
         if ("." in raw or "-" in raw) and (_DATE_LIKE.match(raw) or _THOUSANDS.match(raw)):
             return None
-        if _UNIT_AFTER.match(text, end, end + 5):
+        c = text[end:end + 1]
+        if c.isspace():
+            c = text[end + 1:end + 2]
+        # (after one optional space: an ASCII character other than these starts no unit)
+        if c and (c in "kKdDeEsSnN%$," or not c.isascii()) and _UNIT_AFTER.match(text, end, end + 5):
             return None
         plus = raw.startswith("+")
         international = plus or raw.startswith("00")
@@ -1322,8 +1327,15 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
         if longest >= 13:
             take(list(_cards(text, taken, low, [r for r in regions if r[1] - r[0] >= 13])))
         weak = _weak_id_words(low)
-        # where a Danish, Swedish, Norwegian or Finnish id can start
-        starts = [m.start() for lo, hi in regions for m in _ID_START.finditer(text, lo, hi)]
+        # Where a Danish, Swedish, Norwegian or Finnish id can start: in a region
+        # of ten characters or more (six digits, a separator, three or four
+        # digits), or of six or more that a Finnish century letter ends.
+        starts = [
+            m.start()
+            for lo, hi in regions
+            if hi - lo >= 10 or (hi - lo >= 6 and text[hi:hi + 1] in _FI_LETTERS)
+            for m in _ID_START.finditer(text, lo, hi)
+        ]
         if starts or (weak and longest >= 9):
             take(_nationals(text, taken, low, weak and longest >= 9, starts))
         if longest >= 8 and weak:

@@ -83,6 +83,16 @@ def test_prefilters_keep_separated_numbers(text: str, expected: list[tuple[str, 
     assert found(text) == expected
 
 
+@pytest.mark.parametrize(
+    "after, is_phone",
+    [(" kr", False), (" DKK", False), ("%", False), (" €", False), ("\u00a0kr.", False), (",-", False), ("\tnok", False),
+     (" \u212ar", False), (" \u017fek", False),  # Kelvin sign and long s: the same letters to a case-insensitive regex
+     (" eller", True), (" krone", True), ("  kr", True), (" og", True), (".", True)],
+)
+def test_an_amount_unit_after_a_number_makes_it_no_phone_number(after: str, is_phone: bool) -> None:
+    assert found("Tlf. 40123456" + after) == ([("PHONE", "40123456")] if is_phone else [])
+
+
 def test_words_inside_email_addresses_are_not_context_words() -> None:
     # "v" in "j.v@..." is not a version marker, "ordre@" / "faktura@" are mailboxes, not order numbers
     assert found("Login af j.v@firma.dk fra 85.12.3.4") == [("EMAIL", "j.v@firma.dk"), ("IP", "85.12.3.4")]
