@@ -982,9 +982,10 @@ class KnownValues:
     so a fresh one per request is cheap.
     """
 
-    __slots__ = ("entries",)
+    __slots__ = ("entries", "_index")
 
     def __init__(self, known: Mapping[str, Any] | None = None, *, _entries: Sequence[_Entry] = ()) -> None:
+        self._index: Any = None  # see _present()
         entries: dict[_Entry, None] = dict.fromkeys(_entries)
         if known:
             if type(known) is not dict and not isinstance(known, Mapping):
@@ -1011,6 +1012,23 @@ class KnownValues:
             return other
         return KnownValues(None, _entries=[*self.entries, *other.entries])
 
+    def _present(self, text: str, low: str) -> List[_Entry]:
+        """The entries whose first piece occurs in ``text`` (in their order):
+        one search per distinct first piece, for the many values of a request."""
+        entries = self.entries
+        index = self._index
+        if index is None or index[0] is not entries or index[1] != len(entries):
+            by_first: dict[Tuple[bool, str], List[int]] = {}
+            for i, e in enumerate(entries):
+                by_first.setdefault((e[4], e[0][0]), []).append(i)
+            index = self._index = (entries, len(entries), list(by_first.items()))
+        present: List[int] = []
+        for (fold, first), indices in index[2]:
+            if (low if fold else text).find(first) != -1:
+                present.extend(indices)
+        present.sort()
+        return [entries[i] for i in present]
+
     def find(self, text: str, low: Optional[str] = None) -> List[Span]:
         if not self.entries:
             return []
@@ -1019,7 +1037,7 @@ class KnownValues:
         digits: Optional[str] = None
         out: List[Span] = []
         n = len(text)
-        for e in self.entries:
+        for e in self.entries if len(self.entries) < 16 else self._present(text, low):
             hay = low if e[4] else text  # e.fold
             first = e[0][0]  # e.pieces[0]
             i = hay.find(first)

@@ -21,6 +21,7 @@ from stdnum.dk import cpr as stdnum_cpr
 
 from gdpr_lint.runtime import Conversation, config, configure
 from gdpr_lint.runtime.config import Settings
+from gdpr_lint.runtime.detect import KnownValues
 from gdpr_lint.runtime import detect as detect_module
 from gdpr_lint.runtime.detect import (
     _CARD,
@@ -249,3 +250,30 @@ def test_context_words_are_found_as_one_alternation_of_both_classes_finds_them()
             expected = 0 if last is None else 1 if last == "p" else -1
             assert _context(low, start, pos, neg, low) == expected, (pos_name, low, start)
             assert _context(low, start, pos, neg) == expected, (pos_name, low, start)  # lower-casing a window of its own
+
+
+def test_the_many_known_values_of_a_request_are_found_as_one_by_one() -> None:
+    # a payroll batch: many employees' known values, each message mentions a few;
+    # with many values only those whose first word occurs are matched
+    names = ["Anders Holm", "Birgitte Nielsen", "Søren Kierkegaard", "Mette Frederiksen", "Jens Ole Hansen", "Ida Holm",
+             "Line Jensen", "Peter Sørensen", "Ole Hansen", "Freja Christensen", "Anders Jensen"]
+    known = KnownValues({
+        "name": names,
+        "address": ["Nørregade 12, 8000 Aarhus C", "Algade 117, 9000 Aalborg", "Strandvejen 128, 5000 Odense C"],
+        "email": ["anders.holm@kommune.dk", "IDA.HOLM@kommune.dk"],
+        "phone": ["+45 40 12 34 56", "21 43 65 87"],
+        "cpr": "070761-4285",
+    })
+    assert len(known.entries) >= 16
+    texts = [
+        "Lønseddel for Anders Holm (cpr 070761-4285), Nørregade 12, 8000 Aarhus C. Kopi til anders.holm@kommune.dk.",
+        "Ida Holms ferie er godkendt af Ole Hansen; Jens Ole Hansen har ringet fra 40123456.",
+        "Mette og Freja: mødet flyttes. Tlf. 21 43 65 87, Algade 117.",
+        "Ingen personer nævnt her.",
+        "HOLM, Anders -- IDA.HOLM@KOMMUNE.DK -- Søren Kierkegaards gade",
+        "Anders Holm og Anders Jensen deler kontor med Line Jensen.",  # values sharing a first word
+    ]
+    for text in texts:
+        one_by_one = [span for e in known.entries for span in KnownValues(None, _entries=[e]).find(text)]
+        assert known.find(text) == one_by_one
+    assert [s.type for s in known.find(texts[0])].count("NAME") >= 2
