@@ -151,10 +151,10 @@ def _lower_same_len(text: str) -> str:
     return low
 
 
-_pairs: dict[Tuple[int, int], Tuple[Any, List[int]]] = {}
+_pairs: dict[Tuple[int, int], Tuple[Any, List[int], Tuple[str, ...]]] = {}
 
 
-def _pair(pos: Any, neg: Any) -> Tuple[Any, List[int]]:
+def _pair(pos: Any, neg: Any) -> Tuple[Any, List[int], Tuple[str, ...]]:
     """One regex for a confirming and a rejecting keyword class (one scan, not
     two), and the class (+1 / -1) of each of its groups; keywords match at a
     word start only.
@@ -163,7 +163,9 @@ def _pair(pos: Any, neg: Any) -> Tuple[Any, List[int]]:
     speed: the keywords grouped by their first letter (in their order, so the
     same keyword wins at any position), the word-start check after that letter
     (so the scan skips other characters quickly), and an empty group at the
-    end of each keyword telling which one matched."""
+    end of each keyword telling which one matched.  Third: a few strings one of
+    which every keyword contains, if there are only a few (else empty): a
+    window without any of them holds no keyword."""
     key = (id(pos), id(neg))
     pair = _pairs.get(key)
     if pair is None:
@@ -176,7 +178,9 @@ def _pair(pos: Any, neg: Any) -> Tuple[Any, List[int]]:
         for first, rests in by_first.items():
             branches.append(f"{first}(?<!\\w{first})(?:" + "|".join(rest + "()" for rest, _ in rests) + ")")
             classes.extend(cls for _, cls in rests)
-        pair = _pairs[key] = (re.compile("|".join(branches)), classes)
+        words = [*getattr(pos, "words", ()), *neg.words]
+        needles = tuple(sorted({w for w in words if not any(v != w and v in w for v in words)}))
+        pair = _pairs[key] = (re.compile("|".join(branches)), classes, needles if len(needles) <= 4 else ())
     return pair
 
 
@@ -191,7 +195,14 @@ def _context(text: str, start: int, pos: Any, neg: Any, low: Optional[str] = Non
         low = _lower_same_len(text[base:start])
         lo -= base
         start -= base
-    rx, classes = _pair(pos, neg)
+    rx, classes, needles = _pair(pos, neg)
+    if needles:
+        window = low[lo:start]
+        for needle in needles:
+            if needle in window:
+                break
+        else:
+            return 0
     last = 0
     for m in rx.finditer(low, lo, start):
         last = m.lastindex

@@ -262,20 +262,24 @@ class Conversation:
             outer = mac._outer.copy()
             outer.update(inner.digest())
             digest = outer.hexdigest()
-            for n in (8, 12, 16):
-                tok = f"[[{etype}_{digest[:n]}]]"
-                if tok not in self._by_token:
-                    break
-            else:  # pragma: no cover - needs a 64-bit HMAC collision
-                raise PseudonymisationError("pseudonym collision")
-            self._by_token[tok] = surface
+            by_token = self._by_token
+            tok = f"[[{etype}_{digest[:8]}]]"
+            if tok in by_token:  # a 32-bit collision: twelve, then sixteen hex digits
+                for n in (12, 16):
+                    tok = f"[[{etype}_{digest[:n]}]]"
+                    if tok not in by_token:
+                        break
+                else:  # pragma: no cover - needs a 64-bit HMAC collision
+                    raise PseudonymisationError("pseudonym collision")
+            by_token[tok] = surface
             self._by_key[key] = tok
             return tok
 
     def redaction_for(self, etype: str, canon: str) -> str:
         digest = self._mac.digest(b"redact\x00" + etype.encode() + b"\x00" + canon.encode("utf-8"))
         with self._lock:
-            self._check_open()
+            if self._closed:
+                self._check_open()
             table = self._redacted.setdefault(etype, {})
             n = table.get(digest)
             if n is None:
