@@ -237,7 +237,7 @@ def _local_start(text: str, at: int) -> int:
     """Where the local part ending at ``at`` starts: the characters before it
     are word characters or ``.%+-``."""
     lo = at - 64 if at > 64 else 0
-    i = at - _LOCAL_REVERSED.match(text[lo:at][::-1]).end()
+    i: int = at - _LOCAL_REVERSED.match(text[lo:at][::-1]).end()
     if i == lo:  # it may go on further left
         while i > 0 and (_isword(text[i - 1]) or text[i - 1] in ".%+-"):
             i -= 1

@@ -229,7 +229,7 @@ KEYWORD_CLASSES = [("_POS_PHONE", "_NEG_NUMBER"), ("_POS_CPR", "_NEG_NUMBER"), (
                    ("_POS_CVR", "_NEG_NUMBER"), ("_NEVER", "_NEG_IP")]
 
 
-def test_context_words_are_found_as_one_alternation_of_both_classes_finds_them() -> None:
+def test_context_words_are_found_as_the_plain_alternation_finds_them() -> None:
     # _context() scans a rearranged regex; this is the plain one it stands for
     import re
 
