@@ -151,7 +151,7 @@ def _lower_same_len(text: str) -> str:
     return low
 
 
-_pairs: dict[Tuple[int, int], Tuple[Any, List[int], Tuple[str, ...]]] = {}
+_pairs: dict[Any, dict[Any, Tuple[Any, List[int], Tuple[str, ...]]]] = {}  # pos -> neg -> pair
 
 
 def _pair(pos: Any, neg: Any) -> Tuple[Any, List[int], Tuple[str, ...]]:
@@ -166,8 +166,8 @@ def _pair(pos: Any, neg: Any) -> Tuple[Any, List[int], Tuple[str, ...]]:
     end of each keyword telling which one matched.  Third: a few strings one of
     which every keyword contains, if there are only a few (else empty): a
     window without any of them holds no keyword."""
-    key = (id(pos), id(neg))
-    pair = _pairs.get(key)
+    by_neg = _pairs.get(pos)
+    pair = by_neg.get(neg) if by_neg is not None else None
     if pair is None:
         by_first: dict[str, List[Tuple[str, int]]] = {}
         for alts, cls in ((getattr(pos, "alts", ()), 1), (neg.alts, -1)):
@@ -180,7 +180,7 @@ def _pair(pos: Any, neg: Any) -> Tuple[Any, List[int], Tuple[str, ...]]:
             classes.extend(cls for _, cls in rests)
         words = [*getattr(pos, "words", ()), *neg.words]
         needles = tuple(sorted({w for w in words if not any(v != w and v in w for v in words)}))
-        pair = _pairs[key] = (re.compile("|".join(branches)), classes, needles if len(needles) <= 4 else ())
+        pair = _pairs.setdefault(pos, {})[neg] = (re.compile("|".join(branches)), classes, needles if len(needles) <= 4 else ())
     return pair
 
 
@@ -420,8 +420,10 @@ def _cards(
             return None
         # 4-4-4-4 (or Amex 4-6-5) grouping with a valid Luhn digit is unambiguous;
         # a bare digit run can be an order number.
-        grouped = bool(_CARD_GROUPED.match(s))
-        if len(set(digits)) < 2 or not _accept(3 if grouped else 2, _context(text, start, _POS_CARD, _NEG_NUMBER, low)):
+        if len(set(digits)) < 2:
+            return None
+        # (a grouped card is accepted whatever its context says)
+        if not _CARD_GROUPED.match(s) and _context(text, start, _POS_CARD, _NEG_NUMBER, low) < 0:
             return None
         return digits
 
@@ -1354,7 +1356,8 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
         take(emails)
         take(_ibans(text))
         if longest >= 13:
-            take(list(_cards(text, taken, low, [r for r in regions if r[1] - r[0] >= 13])))
+            # (a region has at most as many digits as characters that are no space)
+            take(list(_cards(text, taken, low, [r for r in regions if r[1] - r[0] - text.count(" ", r[0], r[1]) >= 13])))
         weak = _weak_id_words(low)
         # Where a Danish, Swedish, Norwegian or Finnish id can start: in a region
         # of ten characters or more (six digits, a separator, three or four

@@ -194,6 +194,8 @@ def test_every_number_match_lies_in_a_number_region(text: str) -> None:
             m = rx.match(text, p)  # wherever a scan could try it
             if m is not None:
                 assert any(lo <= m.start() and m.end() <= hi + after for lo, hi in regions), (rx.pattern, m)
+                if rx is _CARD:  # cards are looked for in regions of 13 characters other than spaces
+                    assert any(lo <= m.start() < hi and hi - lo - text.count(" ", lo, hi) >= 13 for lo, hi in regions)
     runs = [len(_NONDIGITS.sub("", r)) for r in _DIGIT_RUNS.findall(text)]
     # exact where the gates need it (below 7 digits), an upper bound above
     assert longest == max(runs, default=0) if longest < 7 else longest >= max(runs, default=0)
