@@ -388,7 +388,12 @@ def _ibans(text: str) -> Iterator[Span]:
 _CARD = _lazy(r"\d(?<![\w.,\-]\d)(?:[ -]?\d){12,18}(?![\w]|[.,-]\d)")
 _CARD_LEAD = " /+()"  # what can come before a card number inside a number region
 _CARD_GROUPED = _lazy(r"^(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{5})$")
-_CARD_PREFIX = _lazy(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|6[05]|62|5[06-9])")
+# Card number prefixes (Visa 4, Mastercard 51-55 and 22-27, Amex 34/37, Diners
+# 30/36/38, Discover 60/62/65, Maestro 50/56-59): a card number starts with "4"
+# or with one of these two digits.
+_CARD_PREFIXES = frozenset(
+    [f"5{d}" for d in "0123456789"] + [f"2{d}" for d in "234567"] + [f"3{d}" for d in "04678"] + ["60", "62", "65"]
+)
 
 
 _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
@@ -414,7 +419,7 @@ def _cards(
 ) -> Iterator[Span]:
     def valid(s: str, start: int) -> Any:
         digits = s.replace(" ", "").replace("-", "")
-        if len(digits) < 13 or not _CARD_PREFIX.match(digits):
+        if len(digits) < 13 or not (digits[0] == "4" or digits[:2] in _CARD_PREFIXES):
             return _STOP  # shorter prefixes: fewer digits, the same first digits
         if len(digits) > 19 or not _luhn_ok(digits):
             return None

@@ -26,6 +26,7 @@ from gdpr_lint.runtime import detect as detect_module
 from gdpr_lint.runtime.detect import (
     _CARD,
     _CARD_LEAD,
+    _CARD_PREFIXES,
     _DIGIT_RUNS,
     _ID_START,
     _IPV4,
@@ -137,6 +138,16 @@ def test_numbers_with_the_default_country_code_that_fail_its_patterns_need_no_fu
     monkeypatch.setitem(_fast_regions, "DK", (*fast[:3], False))  # every such number through phonenumbers
     assert [found(t) for t in texts] == with_shortcut
     assert 50 < sum(bool(f) for f in with_shortcut) < 350  # valid and invalid numbers both
+
+
+def test_card_prefixes_are_the_issuer_ranges() -> None:
+    import re
+
+    issuers = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|6[05]|62|5[06-9])")  # Visa, Mastercard, Amex, Diners, Discover, Maestro
+    for first in "0123456789":
+        for second in "0123456789٣":
+            digits = first + second + "12345678901"
+            assert (digits[0] == "4" or digits[:2] in _CARD_PREFIXES) == bool(issuers.match(digits)), digits
 
 
 def test_ipv4_check_agrees_with_ipaddress() -> None:
