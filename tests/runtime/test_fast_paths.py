@@ -44,6 +44,7 @@ from gdpr_lint.runtime.detect import (
     _fast_regions,
     _ipv4,
     _ipv4_matches,
+    _luhn_ok,
     _ipv6,
     _number_regions,
     detect,
@@ -138,6 +139,16 @@ def test_numbers_with_the_default_country_code_that_fail_its_patterns_need_no_fu
     monkeypatch.setitem(_fast_regions, "DK", (*fast[:3], False))  # every such number through phonenumbers
     assert [found(t) for t in texts] == with_shortcut
     assert 50 < sum(bool(f) for f in with_shortcut) < 350  # valid and invalid numbers both
+
+
+def test_luhn_check_agrees_with_python_stdnum() -> None:
+    from stdnum import luhn
+
+    rnd = random.Random(1954)
+    numbers = ["4571123456789115", "5200000000000007", "378282246310005", "0", "00", "18"]
+    numbers += ["".join(rnd.choice("0123456789") for _ in range(rnd.randint(1, 19))) for _ in range(3000)]
+    for number in numbers:
+        assert _luhn_ok(number) == luhn.is_valid(number), number
 
 
 def test_card_prefixes_are_the_issuer_ranges() -> None:
