@@ -1295,7 +1295,7 @@ _DIGIT_RUNS = _lazy(r"\d(?:[ \-./+()]?\d){5,}")
 # more (five after a "+").  Every match of the card and id patterns and every
 # digit run lies in one region, a phone number too but for a ")" after its
 # last digit: one scan finds where numbers are, the detectors scan only there.
-_NUMBER_REGION = _lazy(r"[+\d](?:[ \-./+()]*\d){5}(?:[ \-./+()]*\d)*")
+_NUMBER_REGION = _lazy(r"[+\d](?:[ \-./+()]*\d){5}(?:[\d \-./+()]*\d)?")
 
 
 def _number_regions(text: str) -> Tuple[List[Tuple[int, int]], int]:
