@@ -508,6 +508,14 @@ _ID_START = _lazy(r"\d(?<![\w+/.\-]\d)\d{5}")
 _FI_LETTERS = "ABCDEFUVWXY"  # the letters of _FI's century sign
 
 
+def _id_region(text: str, lo: int, hi: int) -> bool:
+    """Can a Danish, Swedish, Norwegian or Finnish id start in this number
+    region?  Only in one of ten characters or more (six digits, a separator,
+    three or four digits) or of six or more that a Finnish century letter
+    ends, with six digits in a row (so a part without spaces of six or more)."""
+    return (hi - lo >= 10 or (hi - lo >= 6 and text[hi:hi + 1] in _FI_LETTERS)) and max(map(len, text[lo:hi].split())) >= 6
+
+
 def _matches_at(rx: Any, text: str, starts: Sequence[int], at: int = 0, chars: str = "", digit: bool = True) -> Iterator[Any]:
     """``rx.finditer(text)`` for a pattern that can only match at one of
     ``starts`` (ascending): the same non-overlapping matches, left to right.
@@ -1366,15 +1374,11 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
             # (a region has at most as many digits as characters that are no space)
             take(list(_cards(text, taken, low, [r for r in regions if r[1] - r[0] - text.count(" ", r[0], r[1]) >= 13])))
         weak = _weak_id_words(low)
-        # Where a Danish, Swedish, Norwegian or Finnish id can start: in a region
-        # of ten characters or more (six digits, a separator, three or four
-        # digits), or of six or more that a Finnish century letter ends.
-        starts = [
-            m.start()
-            for lo, hi in regions
-            if hi - lo >= 10 or (hi - lo >= 6 and text[hi:hi + 1] in _FI_LETTERS)
-            for m in _ID_START.finditer(text, lo, hi)
-        ]
+        # where a Danish, Swedish, Norwegian or Finnish id can start
+        starts = []
+        for lo, hi in regions:
+            if _id_region(text, lo, hi):
+                starts.extend([m.start() for m in _ID_START.finditer(text, lo, hi)])
         if starts or (weak and longest >= 9):
             take(_nationals(text, taken, low, weak and longest >= 9, starts))
         if longest >= 8 and weak:

@@ -27,6 +27,10 @@ from gdpr_lint.runtime.detect import (
     _CARD,
     _CARD_LEAD,
     _CARD_PREFIXES,
+    _DDMMYY_4,
+    _FI,
+    _NO_11,
+    _SE_12,
     _DIGIT_RUNS,
     _ID_START,
     _IPV4,
@@ -42,6 +46,7 @@ from gdpr_lint.runtime.detect import (
     _cpr_ok,
     _fast_region,
     _fast_regions,
+    _id_region,
     _ipv4,
     _ipv4_matches,
     _luhn_ok,
@@ -206,7 +211,7 @@ PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 
 @PROPERTY
 @given(number_text)
-@example("tlf (40 12 34 56) og 5+123456 og 123456+7")
+@example("tlf (40 12 34 56) og 5+123456 og 123456+7 og 150710A123V, 12 070761-4285 og 19811228-9874 og 131052-308T")
 def test_every_number_match_lies_in_a_number_region(text: str) -> None:
     regions, longest = _number_regions(text)
     assert regions == sorted(regions)
@@ -218,6 +223,10 @@ def test_every_number_match_lies_in_a_number_region(text: str) -> None:
                 assert any(lo <= m.start() and m.end() <= hi + after for lo, hi in regions), (rx.pattern, m)
                 if rx is _CARD:  # cards are looked for in regions of 13 characters other than spaces
                     assert any(lo <= m.start() < hi and hi - lo - text.count(" ", lo, hi) >= 13 for lo, hi in regions)
+    for rx in (_DDMMYY_4, _SE_12, _NO_11, _FI):  # national ids are looked for in some regions only
+        for p in range(len(text)):
+            if rx.match(text, p):
+                assert any(lo <= p < hi and _id_region(text, lo, hi) for lo, hi in regions), (rx.pattern, p)
     runs = [len(_NONDIGITS.sub("", r)) for r in _DIGIT_RUNS.findall(text)]
     # exact where the gates need it (below 7 digits), an upper bound above
     assert longest == max(runs, default=0) if longest < 7 else longest >= max(runs, default=0)
