@@ -42,7 +42,10 @@ def test_round_trip_and_no_value_left() -> None:
 
 
 def test_tokens_are_typed_ascii_and_carry_nothing_of_the_value() -> None:
-    conv = Conversation()
+    # A fixed conversation (and the tests' fixed key): with a random one the hex
+    # digits of a token contain one of the digit fragments below by chance in
+    # about one run in a thousand.
+    conv = Conversation("tokens-carry-nothing")
     out = conv.pseudonymise(f"{EMAIL} {PHONE} {IBAN}", known={"name": NAME})
     tokens = TOKEN_RE.findall(out)
     assert [t for t, _ in tokens] == ["EMAIL", "PHONE", "IBAN"]
