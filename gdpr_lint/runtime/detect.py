@@ -151,34 +151,33 @@ def _lower_same_len(text: str) -> str:
     return low
 
 
-_pairs: dict[Any, dict[Any, Tuple[Any, List[int], Tuple[str, ...]]]] = {}  # pos -> neg -> pair
+_pairs: dict[Any, dict[Any, Tuple[Any, dict[str, int], Tuple[str, ...]]]] = {}  # pos -> neg -> pair
 
 
-def _pair(pos: Any, neg: Any) -> Tuple[Any, List[int], Tuple[str, ...]]:
+def _pair(pos: Any, neg: Any) -> Tuple[Any, dict[str, int], Tuple[str, ...]]:
     """One regex for a confirming and a rejecting keyword class (one scan, not
-    two), and the class (+1 / -1) of each of its groups; keywords match at a
-    word start only.
+    two), and the class (+1 / -1) of each keyword it matches; keywords match
+    at a word start only.
 
     It is ``(?<!\\w)(?:(?P<p>p1|p2|...)|(?P<n>n1|n2|...))`` rearranged for
     speed: the keywords grouped by their first letter (in their order, so the
-    same keyword wins at any position), the word-start check after that letter
-    (so the scan skips other characters quickly), and an empty group at the
-    end of each keyword telling which one matched.  Third: a few strings one of
-    which every keyword contains, if there are only a few (else empty): a
-    window without any of them holds no keyword."""
+    same keyword wins at any position) and the word-start check after that
+    letter (so the scan skips other characters quickly); the matched text
+    tells the class (a keyword is in one class only).  Third: a few strings
+    one of which every keyword contains, if there are only a few (else empty):
+    a window without any of them holds no keyword."""
     by_neg = _pairs.get(pos)
     pair = by_neg.get(neg) if by_neg is not None else None
     if pair is None:
-        by_first: dict[str, List[Tuple[str, int]]] = {}
-        for alts, cls in ((getattr(pos, "alts", ()), 1), (neg.alts, -1)):
-            for alt in alts:
-                by_first.setdefault(alt[0], []).append((alt[1:], cls))  # (keywords start with a letter)
-        classes = [0]
-        branches = []
-        for first, rests in by_first.items():
-            branches.append(f"{first}(?<!\\w{first})(?:" + "|".join(rest + "()" for rest, _ in rests) + ")")
-            classes.extend(cls for _, cls in rests)
-        words = [*getattr(pos, "words", ()), *neg.words]
+        by_first: dict[str, List[str]] = {}
+        classes: dict[str, int] = {}
+        for kw, cls in ((pos, 1), (neg, -1)):
+            for alt, word in zip(getattr(kw, "alts", ()), getattr(kw, "words", ())):
+                by_first.setdefault(alt[0], []).append(alt[1:])  # (keywords start with a letter)
+                if classes.setdefault(word, cls) != cls:
+                    raise ValueError(f"context word {word!r} both confirms and rejects")
+        branches = [f"{first}(?<!\\w{first})(?:" + "|".join(rests) + ")" for first, rests in by_first.items()]
+        words = list(classes)
         needles = tuple(sorted({w for w in words if not any(v != w and v in w for v in words)}))
         pair = _pairs.setdefault(pos, {})[neg] = (re.compile("|".join(branches)), classes, needles if len(needles) <= 4 else ())
     return pair
@@ -203,10 +202,10 @@ def _context(text: str, start: int, pos: Any, neg: Any, low: Optional[str] = Non
                 break
         else:
             return 0
-    last = 0
-    for m in rx.finditer(low, lo, start):
-        last = m.lastindex
-    return classes[last]
+    last = None
+    for last in rx.finditer(low, lo, start):
+        pass
+    return 0 if last is None else classes[last.group()]
 
 
 def _accept(strength: int, ctx: int) -> bool:
