@@ -21,6 +21,7 @@ import os
 import re
 import threading
 import time
+from types import MappingProxyType
 from typing import Any, List, Mapping, NamedTuple, Optional, Tuple
 
 from . import audit, config
@@ -116,6 +117,9 @@ def _derive(master: bytes, label: bytes, *parts: str) -> bytes:
 
 
 _NO_KNOWN = KnownValues()  # shared: a KnownValues is never changed after it is built
+# shared by conversations without a policy of their own (never changed)
+_NO_POLICY: Mapping[str, Action] = MappingProxyType({})
+_NO_POLICY_CACHE: Tuple[Any, Mapping[str, Action]] = (None, _NO_POLICY)
 
 
 class Conversation:
@@ -158,14 +162,16 @@ class Conversation:
             for etype, action in policy.items():
                 if action not in config.ACTIONS:
                     raise PseudonymisationError(f"unknown policy action {action!r} for {etype!r}")
-            self._policy = {str(k).upper(): v for k, v in policy.items()}
+            self._policy: Mapping[str, Action] = {str(k).upper(): v for k, v in policy.items()}
         else:
-            self._policy = {}
+            self._policy = _NO_POLICY
         # the configured policy with this conversation's over it, per settings snapshot
-        self._policy_cache: Tuple[Any, Mapping[str, Action]] = (None, {})
+        self._policy_cache: Tuple[Any, Mapping[str, Action]] = _NO_POLICY_CACHE
         self._known = KnownValues(known) if known else _NO_KNOWN
         self._by_token: dict[str, str] = {}
-        self._by_key: dict[tuple[str, str], str] = {}
+        # (type, canonical value) -> pseudonym, keyed by type + "\0" + value: a
+        # string key (no tuple for the garbage collector to track per value)
+        self._by_key: dict[str, str] = {}
         self._redacted: dict[str, dict[bytes, int]] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -241,13 +247,15 @@ class Conversation:
             raise PseudonymisationError("this conversation was closed; its key is destroyed")
 
     def token_for(self, etype: str, canon: str, surface: str) -> str:
-        key = (etype, canon)
+        if "\0" in etype:  # (it separates the type from the value in the key)
+            raise PseudonymisationError(f"invalid entity type {etype!r}")
+        key = etype + "\0" + canon
         tok = self._by_key.get(key)
         if tok is not None:
             return tok
         return self._new_token(key, etype, canon, surface)
 
-    def _new_token(self, key: Tuple[str, str], etype: str, canon: str, surface: str) -> str:
+    def _new_token(self, key: str, etype: str, canon: str, surface: str) -> str:
         """The pseudonym of ``(etype, canon)`` == ``key``, issued now unless
         another thread just did."""
         with self._lock:
@@ -337,7 +345,7 @@ class Conversation:
             if action == "redact":
                 token = self.redaction_for(etype, canon)
             else:
-                key = (etype, canon)
+                key = etype + "\0" + canon
                 token = by_key.get(key) or self._new_token(key, etype, canon, text[start:end])
             out.append(text[pos:start])
             out.append(token)

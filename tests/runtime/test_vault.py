@@ -55,6 +55,16 @@ def test_tokens_are_typed_ascii_and_carry_nothing_of_the_value() -> None:
             assert fragment not in token.lower()
 
 
+def test_one_pseudonym_per_type_and_value() -> None:
+    conv = Conversation("hr-2024")
+    a = conv.token_for("NAME", "holm", "Holm")
+    assert conv.token_for("NAME", "holm", "HOLM") == a  # the first surface is kept for re-identification
+    assert conv.token_for("ADDRESS", "holm", "Holm") != a
+    assert conv.reidentify(a) == "Holm"
+    with pytest.raises(PseudonymisationError):
+        conv.token_for("NAME\0X", "holm", "Holm")  # a type cannot contain the separator of the lookup key
+
+
 def test_deterministic_within_conversation_and_canonicalised() -> None:
     conv = Conversation()
     a = conv.pseudonymise("cpr 070761-4285, tlf +45 40 12 34 56, Anders.Holm@Example.dk")
