@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from time import monotonic as _monotonic
 from typing import Any, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .config import Settings
@@ -454,7 +455,7 @@ def _day_month_ok(digits: str) -> bool:
     return 1 <= int(digits[0:2]) <= 31 and 1 <= int(digits[2:4]) <= 12
 
 
-_today: List[Any] = [0.0, None]  # [refresh after (monotonic seconds), datetime.date]
+_today: List[Any] = [0.0, None, None]  # [refresh after (monotonic seconds), today, the datetime.date class]
 
 
 def _cpr_ok(digits: str) -> bool:
@@ -463,9 +464,11 @@ def _cpr_ok(digits: str) -> bool:
     digit), not in the future."""
     if not (len(digits) == 10 and digits.isascii() and digits.isdigit()):
         return _valid(_sn("dk.cpr"), digits)  # stdnum maps full-width digits etc.
-    import datetime
-    import time
+    date = _today[2]
+    if date is None:
+        import datetime
 
+        date = _today[2] = datetime.date
     day, month, year, c = int(digits[0:2]), int(digits[2:4]), int(digits[4:6]), digits[6]
     if c in "5678" and year >= 58:
         year += 1800
@@ -474,12 +477,12 @@ def _cpr_ok(digits: str) -> bool:
     else:
         year += 2000
     try:
-        born = datetime.date(year, month, day)
+        born = date(year, month, day)
     except ValueError:
         return False
-    now = time.monotonic()
+    now = _monotonic()
     if now > _today[0]:
-        _today[1] = datetime.date.today()
+        _today[1] = date.today()
         _today[0] = now + 10.0
     return born <= _today[1]
 
@@ -492,7 +495,10 @@ def _nationals(
     def free(i: int) -> bool:
         if taken is not None and taken[i]:
             return False
-        return not any(s[0] <= i < s[1] for s in found)
+        for s in found:
+            if s[0] <= i < s[1]:
+                return False
+        return True
 
     for span in _nationals_scan(text, free, low, weak, starts):
         found.append(span)  # before the scan goes on: free() sees it
