@@ -25,18 +25,19 @@ def run_cli(*args: str, cwd: Path, input: bytes | None = None) -> subprocess.Com
     return subprocess.run([*_cli(), *args], cwd=cwd, capture_output=True, input=input, timeout=120)
 
 
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write {"app/views.py": "...source..."} under root, sources dedented; returns root."""
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def write(tmp_path: Path):
     """write({"app/views.py": "...source..."}) -> tmp_path, with dedented sources."""
-
-    def _write(files: dict[str, str]) -> Path:
-        for name, text in files.items():
-            p = tmp_path / name
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-        return tmp_path
-
-    return _write
+    return lambda files: write_files(tmp_path, files)
 
 
 def check_json(root: Path, *args: str) -> list[dict]:

@@ -12,12 +12,11 @@ that never mention OpenAI.
 from __future__ import annotations
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, write_files
 from gdpr_lint.config import ConfigResolver
 from gdpr_lint.engine import analyse_paths
 from gdpr_lint.prefilter import may_matter
@@ -100,14 +99,6 @@ def _assert_call_site_files_pass_prefilter(root: Path) -> int:
     return len(files)
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        p = root / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return root
-
-
 @pytest.fixture
 def rule_examples(tmp_path: Path) -> Path:
     root = tmp_path / "rule_examples"
@@ -116,7 +107,7 @@ def rule_examples(tmp_path: Path) -> Path:
         for kind, sources in (("valid", rule.valid), ("invalid", rule.invalid)):
             for i, src in enumerate(sources):
                 files[f"{rule.code.lower()}_{kind}_{i}.py"] = src
-    return _write(root, files)
+    return write_files(root, files)
 
 
 def test_corpus_exhaustive_run_finds_nothing_more(corpus_copy: Path) -> None:
@@ -137,7 +128,7 @@ def test_rule_examples_exhaustive_run_finds_nothing_more(rule_examples: Path) ->
 
 
 def test_cross_file_crm_flow_is_found_without_the_word_openai(tmp_path: Path) -> None:
-    root = _write(tmp_path / "shop", CRM)
+    root = write_files(tmp_path / "shop", CRM)
     assert not may_matter((root / "crm/prompts.py").read_bytes())
     assert not may_matter((root / "crm/views.py").read_bytes())
     findings, _ = _assert_nothing_lost(root)
@@ -151,7 +142,7 @@ def test_every_file_with_a_call_site_passes_the_prefilter(corpus_copy: Path, rul
                                                           tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     counted = 0
-    for root in (corpus_copy, tmp_path / "examples", rule_examples, _write(tmp_path / "shop", CRM)):
+    for root in (corpus_copy, tmp_path / "examples", rule_examples, write_files(tmp_path / "shop", CRM)):
         counted += _assert_call_site_files_pass_prefilter(root)
     assert counted > 60
 
@@ -168,7 +159,7 @@ def test_prefilter_skips_code_without_any_request_spelling() -> None:
 
 
 def test_cli_no_prefilter_flag_reports_the_same(tmp_path: Path) -> None:
-    root = _write(tmp_path / "shop", CRM)
+    root = write_files(tmp_path / "shop", CRM)
     fast = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=root)
     full = run_cli("check", "--no-prefilter", "--output-format", "json", ".", cwd=root)
     assert fast.returncode == full.returncode == 1, (fast.stderr, full.stderr)

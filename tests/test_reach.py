@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write_files
 from gdpr_lint.config import ConfigResolver
 from gdpr_lint.engine import analyse_paths
 from gdpr_lint.prefilter import may_matter, origin_trigger
@@ -38,16 +39,8 @@ HOW_THE_VIEW_GETS_THE_MODEL = {
 }
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        p = root / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return root
-
-
 def _support_app(root: Path, import_line: str, model_expr: str) -> Path:
-    return _write(root, {
+    return write_files(root, {
         "support/__init__.py": "",
         "support/llm_setup.py": LLM_SETUP,
         "support/services.py": "from support.llm_setup import llm as model\n",
@@ -91,7 +84,7 @@ def _entry(project: Project, path: Path):
 
 def test_unrelated_receiver_words_are_not_analysed(tmp_path: Path) -> None:
     # Django: `from .models import`, `request.files`; a Tk dialog: `.invoke(`
-    root = _write(tmp_path, {
+    root = write_files(tmp_path, {
         "shop/__init__.py": "",
         "shop/models.py": '''
             class Customer:
@@ -113,7 +106,7 @@ def test_unrelated_receiver_words_are_not_analysed(tmp_path: Path) -> None:
     project = _project(root)
     reach, looked_at = may_reach_request(project, _entry(project, root / "shop/views.py"), frozenset())
     assert not reach
-    assert {p.name for p in looked_at} == {"views.py", "models.py", "storage.py", "__init__.py"}
+    assert {p.name for p, _ in looked_at} == {"views.py", "models.py", "storage.py", "__init__.py"}
     assert may_reach_request(project, _entry(project, root / "dialogs.py"), frozenset())[0] is False
 
 
