@@ -111,15 +111,16 @@ def _with_parents(names: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]) -> tuple[bool, list[Path]]:
-    """(False, files looked at) when neither `mod` nor any module it can reach holds an
+def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
+                      ) -> tuple[bool, list[tuple[Path, bytes]]]:
+    """(False, files looked at, with their bytes) when neither `mod` nor any module it can reach holds an
     origin spelling: the answer holds while those files do not change (and the modules
     that were looked for and not found do not appear: project.missing_paths_of).
     (True, []) when one does, or when unsure."""
     pattern = origin_trigger(frozenset(words) | project.extra_words)
     if pattern.search(mod.source.data):
         return True, []
-    looked_at = [mod.source.path]
+    looked_at = [(mod.source.path, mod.source.data)]
     seen = {mod.name}
     is_package_by_name: dict[str, bool] = {mod.name: mod.package}  # the modules found
     todo = [(mod.name, mod.package, mod.source.data)]
@@ -149,7 +150,7 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]) 
                 if pattern.search(data):
                     return True, []
                 is_package_by_name[name] = is_package
-                looked_at.append(path)
+                looked_at.append((path, data))
                 todo.append((name, is_package, data))
             # attribute chains on the names bound to packages (only those have submodules)
             more: list[str] = []

@@ -168,9 +168,8 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
         if not reach:
             # its `.files` / `.invoke(` belong to some other library: nothing to analyse.
             # The answer holds until one of the modules it can reach changes (or appears).
-            for path in looked_at:
-                data_of = ctx.inputs.get(path)
-                result.deps[str(path)] = sha256(data_of[1] if data_of else path.read_bytes())
+            for path, text in looked_at:
+                result.deps[str(path)] = sha256(text)
             result.deps.update({str(p): "missing" for p in project.missing_paths_of(probed)})
             return
     hits, deps, helpers = project.analyse_entry(mod, ctx.extra_words | words, exhaustive=ctx.exhaustive)
