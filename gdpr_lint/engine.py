@@ -155,13 +155,14 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
         return hashes[path]
 
     # analyse: the files that may hold a request, and what they lead to (_analyse_units)
-    seeds = set(inputs) if exhaustive else {p for p, (_, data) in inputs.items() if may_matter(data, sink_words)}
+    views = {p: result.sources[display].search_view for p, (display, _) in inputs.items()}
+    seeds = set(inputs) if exhaustive else {p for p, view in views.items() if may_matter(view, sink_words)}
     # Files that cannot hold or feed a request are not analysed, but they are still
     # compiled: a file that does not parse fails the run (fail closed). The check starts
     # now, in child processes, and works while the analysis runs.
     syntax = SyntaxCheck({p: v for p, v in inputs.items() if p not in seeds}, cache, jobs)
     try:
-        latest = _analyse_units(ctx, inputs, seeds, cache, settings_fp, current_hash, jobs, progress, exhaustive)
+        latest = _analyse_units(ctx, inputs, views, seeds, cache, settings_fp, current_hash, jobs, progress, exhaustive)
     except BaseException:
         syntax.close()
         raise
@@ -196,7 +197,7 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
     return result
 
 
-def _analyse_units(ctx: UnitContext, inputs: dict, seeds: set[Path], cache: Cache, settings_fp: str,
+def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], seeds: set[Path], cache: Cache, settings_fp: str,
                    current_hash: Callable[[str], str | None], jobs: int,
                    progress: Callable[[int, int], None] | None, exhaustive: bool) -> dict[Path, UnitResult]:
     """Units are the files that may hold a request, then, round by round, the files that
@@ -208,7 +209,7 @@ def _analyse_units(ctx: UnitContext, inputs: dict, seeds: set[Path], cache: Cach
     for _round in range(8):
         if exhaustive and _round:
             break  # every file was a unit with every function analysed: helper words add nothing
-        helper_words = _words_in_files(inputs, helpers)
+        helper_words = _words_in_files(views, helpers)
         todo: list[tuple[Path, frozenset[str]]] = []
         for p in inputs:
             words = helper_words.get(p, frozenset())
@@ -254,13 +255,13 @@ def _analyse_units(ctx: UnitContext, inputs: dict, seeds: set[Path], cache: Cach
     return latest
 
 
-def _words_in_files(inputs: dict[Path, tuple[str, bytes]], words: set[str]) -> dict[Path, frozenset[str]]:
-    """For each input file, the helper names it mentions (a caller may feed them data)."""
+def _words_in_files(views: dict[Path, bytes], words: set[str]) -> dict[Path, frozenset[str]]:
+    """For each input file (its search view), the helper names it mentions (a caller may feed them data)."""
     if not words:
         return {}
     pattern = re.compile(rb"\b(" + b"|".join(re.escape(w.encode()) for w in sorted(words)) + rb")\b")
     out = {}
-    for p, (_, data) in inputs.items():
+    for p, data in views.items():
         found = frozenset(m.decode() for m in pattern.findall(data))
         if found:
             out[p] = found

@@ -885,7 +885,7 @@ class Project:
         if lines is None:
             from gdpr_lint.prefilter import matching_lines
 
-            lines = cache[words] = matching_lines(mod.source.data, words)
+            lines = cache[words] = matching_lines(mod.source.search_view, words)
         return lines
 
     def relevant(self, fi: FunctionInfo, words: frozenset[str]) -> bool:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gdpr_lint.prefilter import origin_trigger
+from gdpr_lint.source import search_view
 
 if TYPE_CHECKING:
     from gdpr_lint.project import ModuleInfo, Project
@@ -118,12 +119,12 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
     that were looked for and not found do not appear: project.missing_paths_of).
     (True, []) when one does, or when unsure."""
     pattern = origin_trigger(frozenset(words) | project.extra_words)
-    if pattern.search(mod.source.data):
+    if pattern.search(mod.source.search_view):
         return True, []
     looked_at = [(mod.source.path, mod.source.data)]
     seen = {mod.name}
     is_package_by_name: dict[str, bool] = {mod.name: mod.package}  # the modules found
-    todo = [(mod.name, mod.package, mod.source.data)]
+    todo = [(mod.name, mod.package, mod.source.search_view)]  # searched as search_view
     while todo:
         modname, package, text = todo.pop()
         names, bound = imported_names(text, modname, package)
@@ -147,11 +148,12 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
                 path, is_package, data = found
                 if data is None:
                     return True, []  # cannot be read: cannot say what it holds
-                if pattern.search(data):
+                view = search_view(data)
+                if pattern.search(view):
                     return True, []
                 is_package_by_name[name] = is_package
                 looked_at.append((path, data))
-                todo.append((name, is_package, data))
+                todo.append((name, is_package, view))
             # attribute chains on the names bound to packages (only those have submodules)
             more: list[str] = []
             for local, target in bound.items():

@@ -13,6 +13,7 @@ import errno
 import io
 import stat
 import tokenize
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,14 @@ class SourceFile:
     data: bytes
     tree: ast.Module | None  # None until parsed
     lines: list[str] = field(default_factory=list)
+    _search_view: bytes | None = field(default=None, repr=False)
+
+    @property
+    def search_view(self) -> bytes:
+        """What byte-level searches look at (see `search_view`)."""
+        if self._search_view is None:
+            self._search_view = search_view(self.data, self.text)
+        return self._search_view
 
     def column(self, lineno: int, byte_offset: int) -> int:
         """Convert ast's UTF-8 byte column to a 1-based code-point column."""
@@ -67,6 +76,31 @@ def decode(data: bytes) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
+
+
+def search_view(data: bytes, text: str | None = None) -> bytes:
+    """The bytes that byte-level searches (prefilter, reach, helper names) look at.
+
+    Python reads identifiers in NFKC form and honours any coding cookie, so
+    `import ｏｐｅｎａｉ` (full-width letters) and `import +AG8-penai` (UTF-7) both
+    import openai. For a file that is not plain ASCII, or that declares an encoding,
+    the searches see its decoded text, NFKC-normalised, as UTF-8 (lines keep their
+    numbers). Plain ASCII without a declaration, the common case, is returned as is.
+    """
+    if data.isascii() and b"coding" not in data[:_end_of_line_2(data)]:
+        return data
+    if text is None:
+        try:
+            text = decode(data)
+        except SourceError:
+            return data  # reported by whoever reads it as source
+    return unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
+
+
+def _end_of_line_2(data: bytes) -> int:
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    return len(data) if second < 0 else second
 
 
 def parse_text(text: str, filename: str) -> ast.Module:

@@ -147,6 +147,49 @@ def test_every_file_with_a_call_site_passes_the_prefilter(corpus_copy: Path, rul
     assert counted > 60
 
 
+def _fullwidth(word: str) -> str:
+    """The word in full-width letters: Python reads identifiers in NFKC form, so it is the same name."""
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalpha() else c for c in word)
+
+
+def _utf7_letters(text: str, letters: str) -> str:
+    """`text` with `letters` spelled as UTF-7 shift sequences (`o` -> `+AG8-`)."""
+    import base64
+
+    return "".join("+" + base64.b64encode(c.encode("utf-16-be")).decode().rstrip("=") + "-"
+                   if c in letters else c for c in text)
+
+
+def test_request_spelled_in_other_unicode_forms_is_not_lost(tmp_path: Path) -> None:
+    # Python normalises identifiers (NFKC) and honours coding cookies, so these files import
+    # openai and call it although no byte of them spells "openai", "embeddings" or the helper
+    fw = _fullwidth
+    files = {
+        "crm/__init__.py": "",
+        "crm/fullwidth.py": (
+            f"from {fw('openai')} import {fw('OpenAI')}\n\n{fw('client')} = {fw('OpenAI')}()\n\n\n"
+            f"def {fw('notify')}(customer):\n"
+            f"    return {fw('client')}.{fw('embeddings')}.{fw('create')}(model='text-embedding-3-small', "
+            f"input=customer.email)\n"),
+        "crm/views.py": f"from crm.llm import {fw('complete')}\n\n\ndef follow_up(customer):\n"
+                        f"    return {fw('complete')}(customer.phone)\n",
+        "crm/llm.py": "from openai import OpenAI\n\n\ndef complete(prompt):\n"
+                      "    return OpenAI().chat.completions.create(model='m', messages=[{'role': 'user', 'content': prompt}])\n",
+    }
+    root = write_files(tmp_path / "shop", files)
+    utf7 = "# -*- coding: utf-7 -*-\n" + _utf7_letters(
+        "import openai\n\n\ndef renew(customer):\n"
+        "    return openai.OpenAI().embeddings.create(model='m', input=customer.cpr_nummer)\n", "oe")
+    (root / "crm" / "utf7.py").write_bytes(utf7.encode("ascii"))
+    for name in ("fullwidth.py", "utf7.py", "views.py"):
+        data = (root / "crm" / name).read_bytes()
+        assert b"openai" not in data and b"embeddings" not in data and b"complete" not in data
+    findings, _ = _assert_nothing_lost(root)
+    leaked = {(path, d.split(" (")[0]) for code, path, *_rest in findings if code == "GDPR001" for d in _rest[2]}
+    assert leaked == {("crm/fullwidth.py", "customer.email"), ("crm/utf7.py", "customer.cpr_nummer"),
+                      ("crm/llm.py", "customer.phone")}  # the last one through crm/views.py
+
+
 def test_prefilter_skips_code_without_any_request_spelling() -> None:
     # the superset must still be useful: ordinary code is not a unit
     payroll = b"def net_pay(employee):\n    return employee.salary * 0.62\n"
