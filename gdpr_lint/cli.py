@@ -43,6 +43,8 @@ def _resolver(config: str | None, isolated: bool, select, ignore, extend_select)
         overrides["ignore"] = _split_codes(ignore)
     if extend_select:
         overrides["extend-select"] = _split_codes(extend_select)
+    if _SYNTAX_CHECK:
+        overrides["syntax-check"] = _SYNTAX_CHECK[-1]
     try:
         return ConfigResolver(config_file=Path(config) if config else None, isolated=isolated, overrides=overrides)
     except ConfigError as exc:
@@ -117,6 +119,15 @@ def _no_cache(ctx, param, value):
     return value
 
 
+_SYNTAX_CHECK: list[str] = []  # --syntax-check, applied to the settings of every file
+
+
+def _syntax_check(ctx, param, value):
+    if value:
+        _SYNTAX_CHECK.append(value)
+    return value
+
+
 def _no_prefilter(ctx, param, value):
     if value:
         from gdpr_lint import engine
@@ -159,6 +170,10 @@ def common_options(f):
                      help="Do not read or write the result cache (.gdpr_lint_cache/)."),
         click.option("--no-prefilter", is_flag=True, expose_value=False, callback=_no_prefilter, hidden=True,
                      help="Debugging: analyse every file and every function (no prefilter, no cache)."),
+        click.option("--syntax-check", type=click.Choice(["needed", "all"]), expose_value=False,
+                     callback=_syntax_check,
+                     help="Which files must parse: 'needed' (default: those that may hold or feed a request) "
+                          "or 'all' (every file; any syntax error fails the run)."),
         click.option("--jobs", "-j", type=click.IntRange(1, 64), expose_value=False, callback=_jobs,
                      help="Worker processes for large runs (default: CPU count)."),
         click.option("--config", type=click.Path(dir_okay=False), help="Use this config file (pyproject.toml or gdpr-lint.toml)."),

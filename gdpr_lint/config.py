@@ -47,6 +47,9 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
+    # "needed": only files that may hold or feed a request are parsed (a syntax error in
+    # one of them fails the run); "all": every file is compiled, so any syntax error fails it
+    syntax_check: str = "needed"
     personal_data: tuple[tuple[str, tuple[str, ...]], ...] = ()
     sanitizers: tuple[str, ...] = ()
     sinks: tuple[Sink, ...] = ()
@@ -67,8 +70,9 @@ class Settings:
 _KEYS = {
     "extend", "select", "ignore", "extend-select", "extend-ignore", "per-file-ignores", "exclude",
     "extend-exclude", "respect-gitignore", "personal-data", "sanitizers", "sinks", "eu-base-urls",
-    "src", "extend-rules",
+    "src", "extend-rules", "syntax-check",
 }
+SYNTAX_CHECK_MODES = ("needed", "all")
 
 
 @dataclass(frozen=True)
@@ -295,6 +299,10 @@ def apply_table(base: Settings, table: dict[str, Any], name: str, path: Path | N
         if not isinstance(table["respect-gitignore"], bool):
             raise ConfigError(f"{name}: respect-gitignore: expected true or false")
         s = replace(s, respect_gitignore=table["respect-gitignore"])
+    if "syntax-check" in table:
+        if table["syntax-check"] not in SYNTAX_CHECK_MODES:
+            raise ConfigError(f"{name}: syntax-check: expected \"needed\" or \"all\", got {table['syntax-check']!r}")
+        s = replace(s, syntax_check=table["syntax-check"])
     if "personal-data" in table:
         pd = table["personal-data"]
         if not isinstance(pd, dict):

@@ -157,10 +157,12 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
     # analyse: the files that may hold a request, and what they lead to (_analyse_units)
     views = {p: result.sources[display].search_view for p, (display, _) in inputs.items()}
     seeds = set(inputs) if exhaustive else {p for p, view in views.items() if may_matter(view, sink_words)}
-    # Files that cannot hold or feed a request are not analysed, but they are still
-    # compiled: a file that does not parse fails the run (fail closed). The check starts
-    # now, in child processes, and works while the analysis runs.
-    syntax = SyntaxCheck({p: v for p, v in inputs.items() if p not in seeds}, cache, jobs)
+    # Files whose bytes cannot hold or feed a request are not parsed: no finding can come
+    # from them, and a file that does not compile cannot be imported into one that can.
+    # Under `syntax-check = "all"` they are compiled all the same, so a syntax error
+    # anywhere fails the run; that check runs in child processes while the analysis runs.
+    syntax = SyntaxCheck({p: v for p, v in inputs.items()
+                          if p not in seeds and settings_by_file[p].syntax_check == "all"}, cache, jobs)
     try:
         latest = _analyse_units(ctx, inputs, views, seeds, cache, settings_fp, current_hash, jobs, progress, exhaustive)
     except BaseException:

@@ -165,6 +165,8 @@ def text_source(path: Path, display: str, data: bytes) -> SourceFile:
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(f"file too large to analyse ({len(data)} bytes; limit {MAX_FILE_BYTES})")
     text = decode(data)
+    if "\x00" in text:  # Python refuses such source outright: no need to parse it to know
+        raise SourceError("file contains NUL bytes")
     return SourceFile(path=path, display=display, text=text, data=data, tree=None, lines=text.splitlines())
 
 

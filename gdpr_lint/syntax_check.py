@@ -1,13 +1,13 @@
-"""The fail-closed syntax pass for the files the analysis does not need.
+"""`syntax-check = "all"`: compile the files the analysis does not need.
 
-A file that cannot hold or feed a request is never analysed, but it is still compiled:
-a file that does not parse fails the run. On many files the check runs in forked
-child processes that start before the analysis and work while it runs, so on code
-without OpenAI use the run costs about one parse of the repository spread over the
-cores. Each child reports file by file through a pipe, so a parser that crashes or
-hangs on one file (native code no signal can interrupt) is named, killed after the
-time limit, and the rest of its files are checked by a fresh child.
-Verdicts are cached by content hash.
+A file that cannot hold or feed a request is never analysed; by default it is not
+parsed either. Under "all" it is still compiled, so a file that does not parse
+fails the run. On many files the check runs in forked child processes that start
+before the analysis and work while it runs, so on code without OpenAI use the run
+costs about one parse of the repository spread over the cores. Each child reports
+file by file through a pipe, so a parser that crashes or hangs on one file (native
+code no signal can interrupt) is named, killed after the time limit, and the rest
+of its files are checked by a fresh child. Verdicts are cached by content hash.
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def test_missing_or_malformed_baseline_is_a_one_line_error(write):
 
 
 def test_baseline_refuses_to_record_a_partial_run(write):
-    root = write({"billing/dunning.py": NOTIFY, "billing/broken.py": "def f(:\n"})
+    root = write({"billing/dunning.py": NOTIFY, "billing/broken.py": "import openai\n\ndef f(:\n"})
     proc = run_cli("baseline", ".", "-o", "baseline.json", cwd=root)
     assert proc.returncode == 2
     assert "billing/broken.py" in proc.stderr.decode() and "baseline not written" in proc.stderr.decode()

@@ -413,7 +413,7 @@ def test_calls_command_empty_project(write):
 
 def test_calls_command_syntax_error_still_lists_other_files(write):
     root = write({
-        "app/broken.py": "def f(:\n",
+        "app/broken.py": "from openai import OpenAI\n\ndef f(:\n",
         "app/ok.py": "import openai\nopenai.embeddings.create(model='m', input='x')\n",
     })
     proc = run_cli("calls", "--output-format", "json", cwd=root)

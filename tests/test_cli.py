@@ -195,8 +195,56 @@ def _assert_one_bad_file(root, name, problem, *, args=(".",)):
 
 
 def test_syntax_error(write):
-    root = _with_leaky_neighbour(write, {"crm/broken.py": "def f(:\n    pass\n"})
-    _assert_one_bad_file(root, "crm/broken.py", "syntax error at line 1")
+    # a file that may send a request must parse, or the run fails
+    root = _with_leaky_neighbour(write, {"crm/broken.py": "import openai\n\ndef f(:\n    pass\n"})
+    _assert_one_bad_file(root, "crm/broken.py", "syntax error at line 3")
+
+
+def test_syntax_error_in_a_module_a_request_file_imports(write):
+    root = _with_leaky_neighbour(write, {
+        "crm/__init__.py": "",
+        "crm/prompts.py": "def renewal(customer):\n    return f'Dear {customer.name'\n",
+        "crm/renewals.py": "from openai import OpenAI\nfrom crm.prompts import renewal\n\n\n"
+                           "def send(customer):\n    return OpenAI().responses.create(model='m', input=renewal(customer))\n",
+    })
+    proc = run_cli("check", "--output-format", "json", ".", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "crm/prompts.py", "syntax error at line 2")
+
+
+BROKEN_BUT_UNRELATED = {
+    "tools/py2_release.py": "print 'releasing'\n",  # a Python 2 script kept in the repository
+    "crm/half_written.py": "def net_pay(employee:\n    return employee.salary\n",
+}
+
+
+def test_syntax_error_in_a_file_that_cannot_reach_a_request(write):
+    # no request spelling, not imported by a file with one: no finding can come from it, so by
+    # default it is not parsed (`syntax-check = "needed"`) and the verdict is the neighbour's
+    root = _with_leaky_neighbour(write, BROKEN_BUT_UNRELATED)
+    proc = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=root)
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert proc.stderr == b""
+    assert [f["path"] for f in json.loads(proc.stdout)] == ["crm/followup.py"]
+    # `--syntax-check all` (or the config key) compiles every file: each is reported, exit 2
+    for args, cfg in ((["--syntax-check", "all"], None), ([], '[tool.gdpr-lint]\nsyntax-check = "all"\n')):
+        if cfg:
+            (root / "pyproject.toml").write_text(cfg)
+        proc = run_cli("check", "--no-cache", *args, ".", cwd=root)
+        assert proc.returncode == 2, proc.stderr.decode()
+        err = proc.stderr.decode().splitlines()
+        assert sorted(line.split(": ")[2] for line in err) == ["crm/half_written.py", "tools/py2_release.py"], err
+        assert "2 files could not be analysed" in proc.stdout.decode()
+    # and the command line wins over the config, as for every other key
+    proc = run_cli("check", "--no-cache", "--syntax-check", "needed", ".", cwd=root)
+    assert proc.returncode == 1 and proc.stderr == b""
+
+
+def test_syntax_check_config_value_is_validated(write):
+    root = write({"pyproject.toml": '[tool.gdpr-lint]\nsyntax-check = "some"\n', "crm/followup.py": LEAKY})
+    proc = run_cli("check", ".", cwd=root)
+    assert proc.returncode == 2
+    assert 'syntax-check: expected "needed" or "all"' in proc.stderr.decode()
 
 
 def test_undecodable_bytes(write):
@@ -250,7 +298,7 @@ def test_broken_symlink(write):
 def test_calls_command_exit_codes(write):
     root = write({"crm/followup.py": LEAKY})
     assert run_cli("calls", cwd=root).returncode == 0  # an inventory, not a gate
-    (root / "crm" / "broken.py").write_text("class :\n")
+    (root / "crm" / "broken.py").write_text("import openai\nclass :\n")
     proc = run_cli("calls", cwd=root)
     assert proc.returncode == 2
     only_error(proc, "crm/broken.py", "syntax error")

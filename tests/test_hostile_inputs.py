@@ -53,9 +53,14 @@ def _errors(proc: subprocess.CompletedProcess) -> dict[str, str]:
     return out
 
 
-def _hostile_tree(root: Path, *, big: bool = True) -> dict[str, str | None]:
-    """Write the hostile files; return {display path: expected reason, or None if analysed with a finding}."""
+def _hostile_tree(root: Path, *, big: bool = True, related: bool = True) -> dict[str, str | None]:
+    """Write the hostile files; return {display path: expected reason, or None if analysed with a finding}.
+
+    The files that only the parser can refuse start with `import openai` when `related`
+    (they may send a request, so they must parse); without it they are reported only
+    under `--syntax-check all` (see test_unrelated_hostile_files_*)."""
     expect: dict[str, str | None] = {}
+    head = b"import openai\n" if related else b""
 
     def put(name: str, data: bytes, reason: str | None) -> None:
         p = root / name
@@ -66,7 +71,7 @@ def _hostile_tree(root: Path, *, big: bool = True) -> dict[str, str | None]:
     leaky = LEAKY.encode()
     put("crm/followup.py", leaky, None)
     put("kunder med mellemrum/opfølgning æøå.py", leaky, None)
-    put("crm/syntax_error.py", b"def renew(customer:\n    pass\n", "syntax error at line 1")
+    put("crm/syntax_error.py", head + b"def renew(customer:\n    pass\n", "syntax error at line")
     put("crm/bom.py", b"\xef\xbb\xbf" + leaky, None)
     put("crm/latin1.py", b"# -*- coding: latin-1 -*-\n# Kunde: J\xf8rgen S\xf8rensen\n" + leaky, None)
     put("crm/undecodable.py", b"greeting = 'K\xe6re kunde'\n", "cannot decode as utf-8")
@@ -85,16 +90,19 @@ def _hostile_tree(root: Path, *, big: bool = True) -> dict[str, str | None]:
             fh.seek(11 * 1024 * 1024)
             fh.write(b"'\n")
         expect["crm/huge_fixture.py"] = "file too large"
-    put("crm/parens.py", b"x = " + b"(" * 10_000 + b"1" + b")" * 10_000 + b"\n", "too many nested parentheses")
+    put("crm/parens.py", head + b"x = " + b"(" * 10_000 + b"1" + b")" * 10_000 + b"\n", "too many nested parentheses")
     deep = "from openai import OpenAI\nclient = OpenAI()\n"
     for i in range(98):  # just under the tokenizer's 100 indentation levels
         deep += "    " * i + f"def level{i}(customer):\n"
     deep += "    " * 98 + "return client.chat.completions.create(model='m', messages=customer.email)\n"
     put("crm/deep_functions.py", deep.encode(), None)
-    too_deep = "".join("    " * i + f"def level{i}():\n" for i in range(120)) + "    " * 120 + "pass\n"
-    put("crm/too_deep_functions.py", too_deep.encode(), "too many levels of indentation")
-    put("crm/long_sum.py", ("def total(customer):\n    return " + " + ".join(["customer.email"] * 30_000)
-                            + "\n").encode(), "too deeply nested")
+    # (not named like deep_functions.py's helpers, which would make it a possible caller)
+    too_deep = "".join("    " * i + f"def nest{i}():\n" for i in range(120)) + "    " * 120 + "pass\n"
+    put("crm/too_deep_functions.py", head + too_deep.encode(), "too many levels of indentation")
+    total = " + ".join(["customer.email"] * 30_000)
+    put("crm/long_sum.py", (f"import openai\n\ndef total(customer):\n    return openai.embeddings.create(model='m', "
+                            f"input={total})\n" if related else f"def total(customer):\n    return {total}\n").encode(),
+        "too deeply nested")
     # links: a folder loop, a file loop, a dangling link
     (root / "crm" / "loop").mkdir()
     os.symlink("..", root / "crm" / "loop" / "up")
@@ -118,9 +126,12 @@ def _on_disk(root: Path, display: str) -> Path:
         if "\\x" in display else root / display
 
 
-def test_every_hostile_file_is_analysed_or_named_once(tmp_path):
-    expect = _hostile_tree(tmp_path)
-    proc = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
+@pytest.mark.parametrize("related, syntax_check", [(True, "needed"), (False, "all")],
+                         ids=["request-files", "syntax-check-all"])
+def test_every_hostile_file_is_analysed_or_named_once(tmp_path, related, syntax_check):
+    expect = _hostile_tree(tmp_path, related=related)
+    proc = run_cli("check", "--no-cache", "--syntax-check", syntax_check, "--output-format", "json", ".",
+                   cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr.decode()
     errors = _errors(proc)
     findings = json.loads(proc.stdout)
@@ -144,10 +155,21 @@ def test_every_hostile_file_is_analysed_or_named_once(tmp_path):
     line, col, end_line, end_col = span["crm/followup.py"]
     assert span["crm/latin1.py"] == (line + 2, col, end_line + 2, end_col)
     # the human summary counts them
-    proc = run_cli("check", "--no-cache", ".", cwd=tmp_path)
+    proc = run_cli("check", "--no-cache", "--syntax-check", syntax_check, ".", cwd=tmp_path)
     n_bad = sum(1 for r in expect.values() if r)
     assert f"{n_bad} files could not be analysed" in proc.stdout.decode()
     assert proc.returncode == 2
+
+
+def test_unrelated_hostile_files_are_read_but_not_parsed_by_default(tmp_path):
+    # without a request spelling, the parser-level hostile files cannot hold or feed a
+    # request: by default they are not parsed; what the read refuses is still reported
+    expect = _hostile_tree(tmp_path, big=False, related=False)
+    parse_only = {"crm/syntax_error.py", "crm/parens.py", "crm/too_deep_functions.py", "crm/long_sum.py"}
+    proc = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert set(_errors(proc)) == {p for p, r in expect.items() if r and p not in parse_only}
+    assert {f["path"] for f in json.loads(proc.stdout)} == {p for p, r in expect.items() if r is None}
 
 
 def test_hostile_tree_through_fix_and_every_format(tmp_path):
@@ -177,7 +199,7 @@ def test_hostile_tree_through_fix_and_every_format(tmp_path):
 
 def test_stdin_hostile_bytes(tmp_path):
     for data, reason in [(b"x = '\xff'\n", "cannot decode"), (b"x = 1\x00\n", "NUL bytes"),
-                         (b"def f(:\n", "syntax error"), (b"", None)]:
+                         (b"import openai\ndef f(:\n", "syntax error"), (b"", None)]:
         proc = run_cli("check", "--stdin-filename", "crm/piped.py", cwd=tmp_path, input=data)
         errors = _errors(proc)
         if reason is None:

@@ -354,7 +354,7 @@ def test_html_escapes_code_text(write, tmp_path):
 
 def test_map_exits_2_when_a_file_cannot_be_analysed(write):
     root = write({
-        "crm/broken.py": "def f(:\n",
+        "crm/broken.py": "import openai\n\ndef f(:\n",
         "crm/ok.py": """
             from openai import OpenAI
             client = OpenAI()

@@ -244,7 +244,7 @@ def test_sarif_uris_are_relative_to_the_repository_root_and_suppressions_are_lis
 
 
 def test_sarif_reports_files_that_could_not_be_analysed(write):
-    root = write({**CLINIC, "crm/broken.py": "def follow_up(customer:\n    pass\n"})
+    root = write({**CLINIC, "crm/broken.py": "import openai\n\ndef follow_up(customer:\n    pass\n"})
     log, proc = _sarif(root)
     assert proc.returncode == 2
     _validate(log)

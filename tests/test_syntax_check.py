@@ -145,10 +145,14 @@ def test_whole_run_reports_a_broken_file_among_many_without_openai(tmp_path: Pat
     root = tmp_path / "repo"
     _billing_repo(root, count=120)
     _break(root, 99)
-    result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=2)
+    strict = ConfigResolver(cwd=root, overrides={"syntax-check": "all"})
+    result = analyse_paths([root], strict, use_cache=False, jobs=2)
     assert [(e.path, e.message.split(":")[0]) for e in result.errors] == [
         ("billing/report_99.py", "syntax error at line 14, column 18")]
     assert result.units == 0 and result.findings == []
+    # by default none of these files is parsed: none can hold or feed a request
+    result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=2)
+    assert result.errors == [] and result.units == 0 and result.findings == []
 
 
 def test_a_small_run_with_a_huge_file_still_has_a_time_limit(tmp_path: Path, monkeypatch) -> None:
