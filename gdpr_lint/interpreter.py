@@ -20,6 +20,7 @@ from gdpr_lint.model import FlowStep
 from gdpr_lint.openai_api import (
     CLIENT_CLASSES, CLIENT_PASSTHROUGH_METHODS, FOREIGN_ROOTS, RESOURCE_VARIANTS, Endpoint,
 )
+from gdpr_lint.prefilter import GUESS_ROOTS
 from gdpr_lint.values import (
     EMPTY, HASHED, SANITIZED, SCALAR, Client, Cls, Const, Env, Ext, Flag, Func, Guess, Imported, Inst, LangChain,
     Mod, Obj, Par, Partial, Person, Protected, Red, Res, Src, Value, join, join_all, redacted,
@@ -874,7 +875,12 @@ class Frame:
                         tags.add(Obj(t.key))  # Model.objects -> rows of Model
         if not api and not recv.has(Person) and attr in self.project.catalogue.resource_roots:
             root = self.text(node.value)
-            tags.add(Guess((attr,), root))
+            # `chat.completions` on a parameter named `chat` is the chat resource, not the
+            # legacy completions one (which takes no `messages`)
+            named = root.rsplit(".", 1)[-1]
+            path = (named, attr) if named in GUESS_ROOTS and self.project.catalogue.is_resource_prefix(
+                (named, attr)) else (attr,)
+            tags.add(Guess(path, root))
         flags = {t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)}
         if attr in ("__dict__", "__slots__", "_data", "_asdict"):
             flags |= {t for t in recv.tags if isinstance(t, (Person, Obj))}

@@ -67,8 +67,67 @@ def origin_trigger(extra_words: frozenset[str] = frozenset()) -> re.Pattern[byte
     return re.compile("|".join(parts).encode())
 
 
+@lru_cache(maxsize=64)
+def seed_trigger(extra_words: frozenset[str]) -> re.Pattern[bytes]:
+    """`trigger` without the guessable roots (those are judged use by use: `_guess_in_use`,
+    then `reach.guess_root_in_use` on the parsed file)."""
+    cat = catalogue()
+    other_roots = sorted(cat.resource_roots - GUESS_ROOTS)
+    lc_methods = sorted(set(cat.langchain_methods) | {"embed_query", "aembed_query", "embed_documents",
+                                                        "aembed_documents"})
+    parts = [r"openai", r"OpenAI", r"litellm", r"langchain",
+             r"\.(?:%s)\b" % "|".join(map(re.escape, other_roots)),
+             r"\.(?:%s)\s*\(" % "|".join(map(re.escape, lc_methods))]
+    if extra_words:
+        parts.append(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words))))
+    return re.compile("|".join(parts).encode())
+
+
+# One use of a guessable root, with what follows it on the same line: a subscript, an
+# assignment to it, or an attribute. The analysis only guesses a request from `.chat`,
+# `.responses`... on an object of unknown origin when the value itself is used (passed,
+# stored, returned, called on): `x.responses[code]` keeps nothing of it, `x.responses = {}`
+# makes none, and `x.completions.append(...)` is not a path under the root, so those
+# spellings alone (http.server's response table, idlelib's completion list) are not seeds.
+_GUESS_USE = re.compile(
+    rb"\.(" + b"|".join(sorted(r.encode() for r in GUESS_ROOTS)) + rb")\b"
+    rb"[ \t]*(\[|=(?!=)|(?:[-+*/%&|^@]|//|>>|<<|\*\*)=|\.[ \t]*([A-Za-z_]\w*))?")
+
+
+@lru_cache(maxsize=None)
+def continues(root: str, name: str) -> bool:
+    """Whether `.root.name` can be part of a request (the analysis's own test)."""
+    from gdpr_lint.openai_api import RESOURCE_VARIANTS
+
+    cat = catalogue()
+    return (name in RESOURCE_VARIANTS or cat.is_resource_prefix((root, name))
+            or cat.endpoint((root, name)) is not None)
+
+
+# `if key in self.responses:` tests membership and keeps nothing (a `for` header iterates it)
+_MEMBERSHIP_BEFORE = re.compile(rb"\bin[ \t]+[A-Za-z_][\w.]*\Z")
+_COLON_AFTER = re.compile(rb"[ \t]*:(?!=)")
+_FOR_HEADER = re.compile(rb"[ \t]*(?:async[ \t]+)?for\b")
+
+
+def _guess_in_use(data: bytes) -> bool:
+    for m in _GUESS_USE.finditer(data):
+        after, name = m.group(2), m.group(3)
+        if after is None:
+            if _COLON_AFTER.match(data, m.end()):
+                line_start = data.rfind(b"\n", 0, m.start()) + 1
+                if (_MEMBERSHIP_BEFORE.search(data, line_start, m.start())
+                        and not _FOR_HEADER.match(data, line_start)):
+                    continue
+            return True  # a value use: passed, stored, returned, iterated...
+        if name is not None and continues(m.group(1).decode(), name.decode()):
+            return True
+    return False
+
+
 def may_matter(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
-    return trigger(extra_words).search(data) is not None
+    """Whether the file can hold a request (or call a helper that sends one): a seed of the analysis."""
+    return seed_trigger(extra_words).search(data) is not None or _guess_in_use(data)
 
 
 def matching_lines(data: bytes, extra_words: frozenset[str] = frozenset()) -> list[int]:

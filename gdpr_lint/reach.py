@@ -10,6 +10,11 @@ receiver words, and none of whose reachable modules (through its imports, transi
 holds an origin spelling, cannot hold a request the analysis would find, and analysing
 it is skipped.
 
+A file whose only triggers are guessable roots (`.chat`, `.responses`) gets one more
+test once parsed (`guess_root_in_use`): those attributes must be used where a request
+can follow. `self.responses[code]`, `key in self.completions`, `x.images.append(...)`
+and a mention in a docstring cannot lead to one.
+
 Imports are found by regular expressions over the bytes that match every import
 statement and more (imports in strings and comments only add modules to look at), and
 an attribute chain on an imported name (`import app` ... `app.llm.client`) adds the
@@ -18,12 +23,13 @@ submodules it can name. Unsure (a module too many, one that cannot be read) mean
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gdpr_lint.prefilter import origin_trigger
+from gdpr_lint.prefilter import GUESS_ROOTS, continues, origin_trigger, seed_trigger
 from gdpr_lint.source import search_view
 
 if TYPE_CHECKING:
@@ -162,6 +168,34 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
                     more.extend(n for n in chained_names(text, local, target) if n not in seen)
             pending.extend(sorted(more, key=_depth))
     return False, looked_at
+
+
+def only_guess_roots(view: bytes, words: frozenset[str]) -> bool:
+    """Whether the file is a seed only for its guessable roots (no package name, receiver word,
+    sink or helper name)."""
+    return seed_trigger(words).search(view) is None
+
+
+def guess_root_in_use(tree: ast.Module) -> bool:
+    """Whether some `.chat` / `.responses` / ... attribute is read where a request can follow.
+    The interpreter keeps nothing of it through a subscript (`x.responses[code]`) or a
+    comparison (`code in x.responses`), nor through an attribute that is no path under the
+    root (`x.completions.append`); a store makes no value at all. Every other read counts."""
+    dead: set[int] = set()
+    reads: list[ast.Attribute] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.ctx, ast.Load) and node.attr in GUESS_ROOTS:
+                reads.append(node)
+            inner = node.value
+            if isinstance(inner, ast.Attribute) and inner.attr in GUESS_ROOTS and not continues(inner.attr, node.attr):
+                dead.add(id(inner))
+        elif isinstance(node, ast.Subscript):
+            dead.add(id(node.value))
+        elif isinstance(node, ast.Compare):
+            dead.add(id(node.left))
+            dead.update(id(c) for c in node.comparators)
+    return any(id(n) not in dead for n in reads)
 
 
 def _depth(name: str) -> int:

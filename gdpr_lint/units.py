@@ -21,7 +21,7 @@ from gdpr_lint.dataflows import build_flows
 from gdpr_lint.findings import build_findings
 from gdpr_lint.model import CallSite, FileError, Finding
 from gdpr_lint.project import Project
-from gdpr_lint.reach import may_reach_request
+from gdpr_lint.reach import guess_root_in_use, may_reach_request, only_guess_roots
 from gdpr_lint.source import SourceError, SourceFile, read_source
 from gdpr_lint.vocabulary import Vocabulary
 
@@ -159,6 +159,9 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
                                         input_bytes=load, parse_cache=ctx.parsed)
     mod = project.add_source(src)
     result.deps[str(entry)] = sha256(data)
+    if not ctx.exhaustive and only_guess_roots(src.search_view, ctx.extra_words | words) \
+            and not guess_root_in_use(src.tree):
+        return  # `self.responses[code]`: the words, not a request (the answer rests on this file alone)
     if not ctx.exhaustive:
         rec = project.recording()
         try:

@@ -201,6 +201,104 @@ def test_prefilter_skips_code_without_any_request_spelling() -> None:
     assert not may_matter(b"notify_all(customers)\n", frozenset({"notify"}))
 
 
+GUESSED_CLIENTS = {
+    # requests on clients of unknown origin (parameters), through every use of a root
+    "support/replies.py": '''
+        def reply(client, ticket):
+            api = client.responses
+            return api.create(model="gpt-4o-mini", input=f"Answer {ticket.customer_email}")
+
+
+        def summarise(client, patient):
+            return send(client.chat, patient)
+
+
+        def send(chat, patient):
+            return chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": patient.diagnosis}])
+
+
+        def embed(client, customer):
+            return client.embeddings.with_raw_response.create(model="m", input=customer.full_name)
+        ''',
+    # the same words as plain attributes of other objects: no request can come from them
+    "web/handler.py": '''
+        class Handler:
+            responses = {200: ("OK", "Request fulfilled")}
+
+            def __init__(self):
+                self.completions = []
+                self.images = {}
+
+            def message(self, code):
+                if code in self.responses:
+                    return self.responses[code][0]
+                self.completions.append(code)
+                self.images[code] = None
+                return ""
+        ''',
+    # a seed by its bytes (the docstring's mention is a value use as far as bytes can tell);
+    # once parsed, no read of `.responses` can lead to a request
+    "web/rpc.py": '''
+        class Client:
+            def __init__(self):
+                self.responses = {}
+
+            def wait(self, seq):
+                """Poll until a reply for `seq` is in
+                self.responses and return it."""
+                while seq not in self.responses:
+                    pass
+                reply = self.responses[seq]
+                del self.responses[seq]
+                return reply
+        ''',
+}
+
+
+def test_guess_root_in_use_after_parsing() -> None:
+    import ast
+
+    from gdpr_lint.reach import guess_root_in_use
+
+    used = ["r = client.responses", "helper(self.chat)", "c.chat.completions.create(messages=m)",
+            "x.responses.with_raw_response.create()", "for r in self.responses: pass", "f(x.images or y)",
+            "n = len(self.images)"]
+    unused = ["self.responses[code] = x", "self.responses = {}", "self.responses += [1]", "del self.responses[k]",
+              "self.completions.append(x)", "ok = code in self.responses", "n = self.images > 2 < x.chat",
+              "'a docstring naming self.responses'"]
+    for text in used:
+        assert guess_root_in_use(ast.parse(text)), text
+    for text in unused:
+        assert not guess_root_in_use(ast.parse(text)), text
+
+
+def test_guessable_roots_are_seeds_only_where_the_value_is_used() -> None:
+    for spelling in (b"r = client.responses\n", b"helper(self.chat)\n", b"x = c.chat.completions\n",
+                     b"x.responses.with_raw_response.create()\n", b"x.beta.vector_stores.create()\n",
+                     b"x.responses . create()\n", b"x.responses.\\\n  create()\n", b"(x.responses\n  .create())\n",
+                     b"for r in self.responses:\n", b"if y in f(x).responses:\n", b"d = {x.responses: 1}\n"):
+        assert may_matter(spelling), spelling
+    for spelling in (b"self.responses[code] = x\n", b"self.responses = {}\n", b"self.responses += [1]\n",
+                     b"self.completions.append(x)\n", b"if code in self.responses:\n",
+                     b"    while seq not in self.responses:\n"):
+        assert not may_matter(spelling), spelling
+
+
+def test_guessed_clients_are_found_and_plain_attributes_are_not_seeds(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "app", GUESSED_CLIENTS)
+    assert may_matter((root / "support/replies.py").read_bytes())
+    assert not may_matter((root / "web/handler.py").read_bytes())
+    assert may_matter((root / "web/rpc.py").read_bytes())
+    findings, sites = _assert_nothing_lost(root)
+    fast = _run(root, exhaustive=False)
+    assert fast.units == 2  # the two seeds; web/rpc.py is parsed, not analysed
+    assert {(path, line) for path, line, _ in sites} == {("support/replies.py", 3), ("support/replies.py", 11),
+                                                         ("support/replies.py", 16)}
+    assert {d.split(" (")[0] for code, path, *_rest in findings for d in _rest[2]} == {
+        "ticket.customer_email", "patient.diagnosis", "customer.full_name"}
+
+
 def test_cli_no_prefilter_flag_reports_the_same(tmp_path: Path) -> None:
     root = write_files(tmp_path / "shop", CRM)
     fast = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=root)
