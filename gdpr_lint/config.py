@@ -365,6 +365,7 @@ class ConfigResolver:
         self.cwd = (cwd or Path.cwd()).resolve()
         self.overrides = overrides or {}
         self._by_dir: dict[Path, Settings] = {}
+        self._by_given_dir: dict[Path, Settings] = {}  # folder as given -> its settings
         self.fixed: Settings | None = None
         if isolated:
             self.fixed = self._override(replace(Settings(), root=self.cwd))
@@ -381,7 +382,10 @@ class ConfigResolver:
         if self.fixed is not None:
             return self.fixed
         directory = path if path.is_dir() else path.parent
-        return self._for_dir(directory.resolve())
+        hit = self._by_given_dir.get(directory)
+        if hit is None:  # resolving costs a system call per path component: once per folder
+            hit = self._by_given_dir[directory] = self._for_dir(directory.resolve())
+        return hit
 
     def _for_dir(self, directory: Path) -> Settings:
         hit = self._by_dir.get(directory)

@@ -11,6 +11,7 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from gdpr_lint.config import ConfigResolver, Settings
@@ -123,18 +124,27 @@ class GitIgnore:
 
 
 def _matches_any(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
-    name = path.name
-    try:
-        rel = path.relative_to(root).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    for pat in patterns:
-        if "/" in pat.rstrip("/"):
-            if fnmatch.fnmatch(rel, pat.rstrip("/")) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*"):
-                return True
-        elif fnmatch.fnmatch(name, pat.rstrip("/")):
-            return True
-    return False
+    """Whether an `exclude` pattern matches: one without '/' the name, one with '/' the path
+    relative to the config's folder (or anything below it)."""
+    by_name, by_path = _exclude_matchers(patterns)
+    if by_name is not None and by_name.match(os.path.normcase(path.name)):
+        return True
+    if by_path is None:
+        return False
+    text, base = str(path), str(root).rstrip(os.sep) + os.sep
+    rel = text[len(base):] if text.startswith(base) else ("." if text == str(root) else text)
+    return by_path.match(os.path.normcase(rel.replace(os.sep, "/"))) is not None
+
+
+@lru_cache(maxsize=64)
+def _exclude_matchers(patterns: tuple[str, ...]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The patterns as two regular expressions (fnmatch semantics), compiled once per run."""
+    names = [os.path.normcase(p.rstrip("/")) for p in patterns if "/" not in p.rstrip("/")]
+    paths = [os.path.normcase(p.rstrip("/")) for p in patterns if "/" in p.rstrip("/")]
+    by_name = re.compile("|".join(fnmatch.translate(p) for p in names)) if names else None
+    by_path = re.compile("|".join(fnmatch.translate(p) + "|" + fnmatch.translate(p + "/*") for p in paths)) \
+        if paths else None
+    return by_name, by_path
 
 
 class Discovery:
@@ -142,6 +152,7 @@ class Discovery:
         self.resolver = resolver
         self.force_exclude = force_exclude
         self._gitignores: dict[Path, GitIgnore | None] = {}
+        self._chains: dict[Path, tuple[GitIgnore, ...]] = {}
 
     def _gitignore(self, directory: Path) -> GitIgnore | None:
         if directory not in self._gitignores:
@@ -153,16 +164,22 @@ class Discovery:
             self._gitignores[directory] = GitIgnore(directory, lines) if lines is not None else None
         return self._gitignores[directory]
 
+    def _gitignores_above(self, directory: Path) -> tuple[GitIgnore, ...]:
+        """The .gitignore files of `directory` and every folder above it, outermost first."""
+        hit = self._chains.get(directory)
+        if hit is None:
+            parent = directory.parent
+            outer = self._gitignores_above(parent) if parent != directory else ()
+            own = self._gitignore(directory)
+            hit = self._chains[directory] = outer + (own,) if own is not None else outer
+        return hit
+
     def _git_ignored(self, path: Path, is_dir: bool) -> bool:
         verdict = None
-        for parent in reversed(path.parents):
-            gi = self._gitignore(parent)
-            if gi is not None:
-                v = gi.match(path, is_dir)
-                if v is not None:
-                    verdict = v
-            if (parent / ".git").exists():
-                verdict = verdict if verdict is not None else None
+        for gi in self._gitignores_above(path.parent):
+            v = gi.match(path, is_dir)
+            if v is not None:
+                verdict = v
         return bool(verdict)
 
     def excluded(self, path: Path, settings: Settings, is_dir: bool) -> bool:

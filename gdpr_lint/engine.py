@@ -170,6 +170,10 @@ def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude:
         raise
     result.units = len(latest)
     result.errors.extend(syntax.errors(set(latest)))
+    # seeds answered from bytes (reach.py) were not parsed either
+    unparsed = {p: inputs[p] for p, r in latest.items() if not r.parsed and settings_by_file[p].syntax_check == "all"}
+    if unparsed:
+        result.errors.extend(SyntaxCheck(unparsed, cache, jobs).errors(set()))
     findings = merge_findings((r.findings for r in latest.values()), vocab)
     seen_sites: dict[tuple, CallSite] = {}
     for r in latest.values():

@@ -20,6 +20,11 @@ from functools import lru_cache
 from gdpr_lint.openai_api import catalogue
 
 
+# An attribute dot: Python allows blanks, line continuations and (inside brackets) line
+# breaks and comments between the dot and the name (`client. chat`, `(llm  # model\n.invoke(`)
+_DOT = r"\.(?:\s|\\|#[^\n]*+)*+"
+
+
 @lru_cache(maxsize=None)
 def _base_pattern() -> str:
     cat = catalogue()
@@ -31,8 +36,8 @@ def _base_pattern() -> str:
     lc_methods += ["embed_query", "aembed_query", "embed_documents", "aembed_documents"]
     parts = [
         r"openai", r"OpenAI", r"litellm", r"langchain",
-        r"\.(?:%s)\b" % "|".join(map(re.escape, roots)),
-        r"\.(?:%s)\s*\(" % "|".join(map(re.escape, sorted(set(lc_methods)))),
+        _DOT + r"(?:%s)\b" % "|".join(map(re.escape, roots)),
+        _DOT + r"(?:%s)\s*\(" % "|".join(map(re.escape, sorted(set(lc_methods)))),
     ]
     return "|".join(parts)
 
@@ -61,26 +66,38 @@ def origin_trigger(extra_words: frozenset[str] = frozenset()) -> re.Pattern[byte
     the guessable resource roots, and configured sinks / helper names. A file holding only
     the other triggers (`.files`, `.invoke(`) can only matter if a module it can reach
     holds one of these (Project.may_reach_request)."""
-    parts = [r"openai", r"OpenAI", r"litellm", r"langchain", r"\.(?:%s)\b" % "|".join(sorted(GUESS_ROOTS))]
+    parts = [r"openai", r"OpenAI", r"litellm", r"langchain", _DOT + r"(?:%s)\b" % "|".join(sorted(GUESS_ROOTS))]
     if extra_words:
         parts.append(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words))))
     return re.compile("|".join(parts).encode())
 
 
-@lru_cache(maxsize=64)
-def seed_trigger(extra_words: frozenset[str]) -> re.Pattern[bytes]:
-    """`trigger` without the guessable roots (those are judged use by use: `_guess_in_use`,
-    then `reach.guess_root_in_use` on the parsed file)."""
+PACKAGE_WORDS = (b"openai", b"OpenAI", b"litellm", b"langchain")
+
+
+@lru_cache(maxsize=None)
+def _receiver_spellings() -> re.Pattern[bytes]:
+    """The resource roots that are not guessed and the LangChain request methods (`.files`,
+    `.invoke(`): one pattern that starts with a dot, which the regex engine scans for fast."""
     cat = catalogue()
     other_roots = sorted(cat.resource_roots - GUESS_ROOTS)
     lc_methods = sorted(set(cat.langchain_methods) | {"embed_query", "aembed_query", "embed_documents",
                                                         "aembed_documents"})
-    parts = [r"openai", r"OpenAI", r"litellm", r"langchain",
-             r"\.(?:%s)\b" % "|".join(map(re.escape, other_roots)),
-             r"\.(?:%s)\s*\(" % "|".join(map(re.escape, lc_methods))]
-    if extra_words:
-        parts.append(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words))))
-    return re.compile("|".join(parts).encode())
+    return re.compile((_DOT + r"(?:(?:%s)\b|(?:%s)\s*\()" % (
+        "|".join(map(re.escape, other_roots)), "|".join(map(re.escape, lc_methods)))).encode())
+
+
+@lru_cache(maxsize=64)
+def _word_spellings(extra_words: frozenset[str]) -> re.Pattern[bytes]:
+    return re.compile((r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words)))).encode())
+
+
+def has_seed_spelling(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
+    """`trigger` without the guessable roots (those are judged use by use: `_guess_in_use`,
+    then `reach.guess_root_in_use` on the parsed file). Package names are looked for as
+    plain substrings: four `in` tests are several times faster than one alternation."""
+    return (any(w in data for w in PACKAGE_WORDS) or _receiver_spellings().search(data) is not None
+            or bool(extra_words) and _word_spellings(extra_words).search(data) is not None)
 
 
 # One use of a guessable root, with what follows it on the same line: a subscript, an
@@ -90,7 +107,7 @@ def seed_trigger(extra_words: frozenset[str]) -> re.Pattern[bytes]:
 # makes none, and `x.completions.append(...)` is not a path under the root, so those
 # spellings alone (http.server's response table, idlelib's completion list) are not seeds.
 _GUESS_USE = re.compile(
-    rb"\.(" + b"|".join(sorted(r.encode() for r in GUESS_ROOTS)) + rb")\b"
+    _DOT.encode() + rb"(" + b"|".join(sorted(r.encode() for r in GUESS_ROOTS)) + rb")\b"
     rb"[ \t]*(\[|=(?!=)|(?:[-+*/%&|^@]|//|>>|<<|\*\*)=|\.[ \t]*([A-Za-z_]\w*))?")
 
 
@@ -110,7 +127,8 @@ _COLON_AFTER = re.compile(rb"[ \t]*:(?!=)")
 _FOR_HEADER = re.compile(rb"[ \t]*(?:async[ \t]+)?for\b")
 
 
-def _guess_in_use(data: bytes) -> bool:
+def _guesses_in_use(data: bytes):
+    """The matches of `_GUESS_USE` whose value may be used (an iterator)."""
     for m in _GUESS_USE.finditer(data):
         after, name = m.group(2), m.group(3)
         if after is None:
@@ -119,15 +137,23 @@ def _guess_in_use(data: bytes) -> bool:
                 if (_MEMBERSHIP_BEFORE.search(data, line_start, m.start())
                         and not _FOR_HEADER.match(data, line_start)):
                     continue
-            return True  # a value use: passed, stored, returned, iterated...
-        if name is not None and continues(m.group(1).decode(), name.decode()):
-            return True
-    return False
+            yield m  # a value use: passed, stored, returned, iterated...
+        elif name is not None and continues(m.group(1).decode(), name.decode()):
+            yield m
+
+
+def _guess_in_use(data: bytes) -> bool:
+    return next(_guesses_in_use(data), None) is not None
+
+
+def guess_use_lines(data: bytes) -> set[int]:
+    """1-based lines of the guessable roots whose value may be used (`reach.guess_root_in_use`)."""
+    return {data.count(b"\n", 0, m.start(1)) + 1 for m in _guesses_in_use(data)}
 
 
 def may_matter(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
     """Whether the file can hold a request (or call a helper that sends one): a seed of the analysis."""
-    return seed_trigger(extra_words).search(data) is not None or _guess_in_use(data)
+    return has_seed_spelling(data, extra_words) or _guess_in_use(data)
 
 
 def matching_lines(data: bytes, extra_words: frozenset[str] = frozenset()) -> list[int]:

@@ -220,6 +220,11 @@ class Project:
         self.by_path[source.path.resolve()] = mod
         return mod
 
+    def module_stub(self, source: SourceFile) -> ModuleInfo:
+        """The module of a decoded, unparsed file, not added to the project (for reach.py)."""
+        name, package = self.module_name_for(source.path)
+        return ModuleInfo(name=name, source=source, package=package)
+
     def find_module(self, name: str) -> ModuleInfo | None:
         mod = self.modules.get(name)
         if mod is not None or name in self._missing:

@@ -29,7 +29,7 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gdpr_lint.prefilter import GUESS_ROOTS, continues, origin_trigger, seed_trigger
+from gdpr_lint.prefilter import GUESS_ROOTS, continues, guess_use_lines, has_seed_spelling, origin_trigger
 from gdpr_lint.source import search_view
 
 if TYPE_CHECKING:
@@ -173,17 +173,29 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
 def only_guess_roots(view: bytes, words: frozenset[str]) -> bool:
     """Whether the file is a seed only for its guessable roots (no package name, receiver word,
     sink or helper name)."""
-    return seed_trigger(words).search(view) is None
+    return not has_seed_spelling(view, words)
 
 
-def guess_root_in_use(tree: ast.Module) -> bool:
+def guess_root_in_use(tree: ast.Module, view: bytes) -> bool:
     """Whether some `.chat` / `.responses` / ... attribute is read where a request can follow.
     The interpreter keeps nothing of it through a subscript (`x.responses[code]`) or a
     comparison (`code in x.responses`), nor through an attribute that is no path under the
-    root (`x.completions.append`); a store makes no value at all. Every other read counts."""
+    root (`x.completions.append`); a store makes no value at all. Every other read counts.
+    Only the statements on the lines the bytes could not rule out are looked at."""
+    lines = guess_use_lines(view)
+    if not lines:
+        return False
+    nodes: list[ast.AST] = []
+    todo: list[ast.AST] = [tree]
+    while todo:
+        for child in ast.iter_child_nodes(todo.pop()):
+            if not isinstance(child, ast.stmt):
+                nodes.extend(ast.walk(child))  # the statement's own expressions
+            elif any(child.lineno <= line <= (child.end_lineno or child.lineno) for line in lines):
+                todo.append(child)
     dead: set[int] = set()
     reads: list[ast.Attribute] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Attribute):
             if isinstance(node.ctx, ast.Load) and node.attr in GUESS_ROOTS:
                 reads.append(node)

@@ -32,8 +32,15 @@ class SourceFile:
     text: str
     data: bytes
     tree: ast.Module | None  # None until parsed
-    lines: list[str] = field(default_factory=list)
+    _lines: list[str] | None = field(default=None, repr=False)
     _search_view: bytes | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        """The text's lines (split on first use: most files are never shown or looked into)."""
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
 
     @property
     def search_view(self) -> bytes:
@@ -167,7 +174,7 @@ def text_source(path: Path, display: str, data: bytes) -> SourceFile:
     text = decode(data)
     if "\x00" in text:  # Python refuses such source outright: no need to parse it to know
         raise SourceError("file contains NUL bytes")
-    return SourceFile(path=path, display=display, text=text, data=data, tree=None, lines=text.splitlines())
+    return SourceFile(path=path, display=display, text=text, data=data, tree=None)
 
 
 def read_source(path: Path, display: str, data: bytes | None = None) -> SourceFile:

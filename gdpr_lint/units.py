@@ -20,9 +20,10 @@ from typing import Callable, Iterable
 from gdpr_lint.dataflows import build_flows
 from gdpr_lint.findings import build_findings
 from gdpr_lint.model import CallSite, FileError, Finding
+from gdpr_lint.prefilter import origin_trigger
 from gdpr_lint.project import Project
 from gdpr_lint.reach import guess_root_in_use, may_reach_request, only_guess_roots
-from gdpr_lint.source import SourceError, SourceFile, read_source
+from gdpr_lint.source import SourceError, SourceFile, read_source, text_source
 from gdpr_lint.vocabulary import Vocabulary
 
 UNIT_TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
@@ -39,6 +40,7 @@ class UnitResult:
     flows: list = field(default_factory=list)  # DataFlows: every datum reaching a request, raw or protected
     deps: dict[str, str] = field(default_factory=dict)  # absolute path -> sha256 of what was read
     transient: bool = False  # stopped by a limit or a crash: reported, but not cached as the file's answer
+    parsed: bool = True  # False: answered from bytes (reach.py); under syntax-check = "all" it is compiled
 
 
 @dataclass
@@ -140,13 +142,7 @@ def _parse(ctx: UnitContext, path: Path, display: str, data: bytes) -> SourceFil
 
 def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitResult,
          words: frozenset[str]) -> None:
-    try:
-        src = _parse(ctx, entry, display, data)
-    except SourceError as exc:
-        result.errors.append(FileError(display, str(exc)))
-        result.deps[str(entry)] = sha256(data)
-        return
-
+    result.deps[str(entry)] = sha256(data)
     project = ctx.project
     if project is None:
         # one project per process: modules, classes and summaries are shared by its units
@@ -157,25 +153,19 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
         project = ctx.project = Project(ctx.vocab, roots=list(ctx.roots), cwd=ctx.cwd,
                                         extra_sanitizers=ctx.sanitizers, sinks=ctx.sinks,
                                         input_bytes=load, parse_cache=ctx.parsed)
+    words = ctx.extra_words | words
+    if not ctx.exhaustive and _unreachable_before_parsing(project, entry, display, data, result, words):
+        return
+    try:
+        src = _parse(ctx, entry, display, data)
+    except SourceError as exc:
+        result.errors.append(FileError(display, str(exc)))
+        return
     mod = project.add_source(src)
-    result.deps[str(entry)] = sha256(data)
-    if not ctx.exhaustive and only_guess_roots(src.search_view, ctx.extra_words | words) \
-            and not guess_root_in_use(src.tree):
+    if not ctx.exhaustive and only_guess_roots(src.search_view, words) \
+            and not guess_root_in_use(src.tree, src.search_view):
         return  # `self.responses[code]`: the words, not a request (the answer rests on this file alone)
-    if not ctx.exhaustive:
-        rec = project.recording()
-        try:
-            reach, looked_at = may_reach_request(project, mod, ctx.extra_words | words)
-        finally:
-            probed = project.stop_recording(rec)
-        if not reach:
-            # its `.files` / `.invoke(` belong to some other library: nothing to analyse.
-            # The answer holds until one of the modules it can reach changes (or appears).
-            for path, text in looked_at:
-                result.deps[str(path)] = sha256(text)
-            result.deps.update({str(p): "missing" for p in project.missing_paths_of(probed)})
-            return
-    hits, deps, helpers = project.analyse_entry(mod, ctx.extra_words | words, exhaustive=ctx.exhaustive)
+    hits, deps, helpers = project.analyse_entry(mod, words, exhaustive=ctx.exhaustive)
     modules = {name for kind, name in deps if kind == "m"}
     for name in modules:
         m = project.modules.get(name)
@@ -189,6 +179,32 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
     result.sites = [si.site for key, si in project.sites.items()
                     if si.site.path in ctx.reported and (si.module is mod or key in site_keys)]
     result.helpers = helpers
+
+
+def _unreachable_before_parsing(project: Project, entry: Path, display: str, data: bytes, result: UnitResult,
+                                words: frozenset[str]) -> bool:
+    """A file whose only request spellings are receiver words (`.files`, `.invoke(`) and from
+    which no module holding an origin spelling can be reached (reach.py) is answered from
+    bytes: nothing to analyse, and it is not even parsed. The answer holds until one of the
+    modules looked at changes (or a module looked for appears)."""
+    try:
+        unparsed = text_source(entry, display, data)
+    except SourceError:
+        return False  # the parse reports it
+    if origin_trigger(words).search(unparsed.search_view):
+        return False
+    rec = project.recording()
+    try:
+        reach, looked_at = may_reach_request(project, project.module_stub(unparsed), words)
+    finally:
+        probed = project.stop_recording(rec)
+    if reach:
+        return False
+    for path, text in looked_at:
+        result.deps[str(path)] = sha256(text)
+    result.deps.update({str(p): "missing" for p in project.missing_paths_of(probed)})
+    result.parsed = False
+    return True
 
 
 # ---------------------------------------------------------------------- running many units

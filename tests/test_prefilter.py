@@ -256,6 +256,32 @@ GUESSED_CLIENTS = {
 }
 
 
+def test_attribute_dots_with_blanks_comments_and_continuations(tmp_path: Path) -> None:
+    # Python allows blanks, line continuations and, inside brackets, comments and line
+    # breaks between a dot and the attribute name
+    root = write_files(tmp_path / "app", {"crm/__init__.py": "", "crm/spaced.py": '''
+        from crm.clients import client, files_client
+
+
+        def follow_up(customer):
+            return (client
+                    .  # the chat resource
+                    chat. completions .create(model="m", messages=[{"role": "user", "content": customer.email}]))
+
+
+        def upload(customer):
+            return files_client.\\
+                files.create(file=customer.cv_document, purpose="assistants")
+        ''', "crm/clients.py": "from openai import OpenAI\n\nclient = files_client = OpenAI()\n"})
+    text = (root / "crm/spaced.py").read_bytes()
+    assert b".chat" not in text and b".files" not in text and b".completions" not in text
+    assert may_matter(text)
+    findings, sites = _assert_nothing_lost(root)
+    assert {(path, line) for path, line, _ in sites} == {("crm/spaced.py", 5), ("crm/spaced.py", 11)}
+    assert any(path == "crm/spaced.py" and any("customer.email" in d for d in data)
+               for code, path, line, col, data, conf in findings), findings
+
+
 def test_guess_root_in_use_after_parsing() -> None:
     import ast
 
@@ -268,9 +294,13 @@ def test_guess_root_in_use_after_parsing() -> None:
               "self.completions.append(x)", "ok = code in self.responses", "n = self.images > 2 < x.chat",
               "'a docstring naming self.responses'"]
     for text in used:
-        assert guess_root_in_use(ast.parse(text)), text
+        assert guess_root_in_use(ast.parse(text), text.encode()), text
     for text in unused:
-        assert not guess_root_in_use(ast.parse(text)), text
+        assert not guess_root_in_use(ast.parse(text), text.encode()), text
+    # what the bytes rule out is not looked at again; a use on another line is found
+    nested = "class C:\n    def f(self, k):\n        return k in self.images\n\n    def g(self):\n        return send(\n            self.images)\n"
+    assert guess_root_in_use(ast.parse(nested), nested.encode())
+    assert not guess_root_in_use(ast.parse(nested.replace("send(", "len(x) > (")), nested.encode())
 
 
 def test_guessable_roots_are_seeds_only_where_the_value_is_used() -> None:

@@ -110,6 +110,30 @@ def test_unrelated_receiver_words_are_not_analysed(tmp_path: Path) -> None:
     assert may_reach_request(project, _entry(project, root / "dialogs.py"), frozenset())[0] is False
 
 
+def test_answered_from_bytes_without_parsing(tmp_path: Path) -> None:
+    # the Tk dialog is decided before it is parsed: a syntax error in it only counts when
+    # every file must parse (syntax-check = "all")
+    root = write_files(tmp_path, {
+        "dialogs.py": "import tkinter\n\n\ndef press(button: tkinter.Button) -> None:\n    button.invoke(\n",
+        "crm/followup.py": '''
+            from openai import OpenAI
+
+
+            def follow_up(customer):
+                return OpenAI().responses.create(model="gpt-4o-mini", input=customer.email)
+            ''',
+    })
+    assert may_matter((root / "dialogs.py").read_bytes())
+    result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1)
+    assert result.units == 2 and result.errors == []
+    assert [f.path for f in result.findings] == ["crm/followup.py"]
+    strict = ConfigResolver(cwd=root, overrides={"syntax-check": "all"})
+    for use_cache in (True, False, True):  # the verdict survives the cache, both ways
+        result = analyse_paths([root], strict, use_cache=use_cache, jobs=1)
+        assert [(e.path, e.message.split(":")[0]) for e in result.errors] == [("dialogs.py", "syntax error at line 5, column 18")]
+        assert [f.path for f in result.findings] == ["crm/followup.py"]
+
+
 def test_a_reachable_origin_or_helper_word_means_analyse(tmp_path: Path) -> None:
     root = _support_app(tmp_path, "from support.services import model", "model")
     project = _project(root)
