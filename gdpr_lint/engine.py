@@ -6,6 +6,7 @@ Everything a command needs comes back in one RunResult; the CLI only renders it.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import os
 import re
 from dataclasses import dataclass, field
@@ -88,13 +89,29 @@ def _code_reported(settings_by_display: dict, sources: dict, path: str, code: st
     return not per_file_ignored(probe, settings, sources[path].path)
 
 
-def analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False,
-                  stdin: tuple[str, bytes] | None = None, use_cache: bool | None = None,
-                  jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
-                  exhaustive: bool | None = None) -> RunResult:
+# The analysis allocates millions of small objects (syntax trees, abstract values) and
+# frees almost none of them in cycles; with the default thresholds the cyclic garbage
+# collector walks the whole growing heap again and again: 45% of the CPU time on the
+# OpenAI-heavy benchmark, with the same peak memory when it runs a hundred times less.
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+def analyse_paths(paths: list[Path], resolver: ConfigResolver, **options: Any) -> RunResult:
     """`exhaustive`: no prefilter and no relevance selection: every file is an analysis
     unit and every function in it is analysed (slow; for debugging and for the tests that
     prove the fast path loses no finding). Exhaustive runs neither read nor write the cache."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        return _analyse_paths(paths, resolver, **options)
+    finally:
+        gc.set_threshold(*before)
+
+
+def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False,
+                   stdin: tuple[str, bytes] | None = None, use_cache: bool | None = None,
+                   jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
+                   exhaustive: bool | None = None) -> RunResult:
     exhaustive = RUN_DEFAULTS.get("exhaustive", False) if exhaustive is None else exhaustive
     use_cache = (RUN_DEFAULTS["use_cache"] if use_cache is None else use_cache) and not exhaustive
     jobs = jobs or RUN_DEFAULTS["jobs"] or _default_jobs()

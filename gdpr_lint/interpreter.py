@@ -157,7 +157,7 @@ class Frame:
         if self.module.state == "collecting" and self.func is not None \
                 and not self.project.final_global(self.module, name):
             self.project.touch(("p", self.module.name))  # this summary is provisional
-        if g is None and (self.module.state != "ready" or self.module.deferred):
+        if g is None and (self.module.state != "ready" or self.module.deferred) or name in self.module.lazy_names:
             g = self.project.global_value(self.module, name)
         if g is not None:
             if g.has(Imported):

@@ -67,6 +67,7 @@ class ModuleInfo:
     binders: dict[str, list[int]] | None = None  # name -> top-level statements that bind it
     collect_index: int = 0  # the top-level statement being run by ensure_globals
     deferred: set[int] = field(default_factory=set)  # top-level statements left for later (ensure_globals)
+    lazy_names: set[str] = field(default_factory=set)  # globals a deferred statement still has to bind
     evaluated: set[int] = field(default_factory=set)  # top-level statements run (lazy globals)
     functions: list = field(default_factory=list)  # FunctionInfo defined in this module
     _line_bytes: dict[int, bytes] = field(default_factory=dict)
@@ -305,8 +306,11 @@ class Project:
         if mod.state == "new":
             mod.state = "collecting"
             if defer_words is not None:
-                mod.deferred = _deferrable(mod.source.tree.body, self.trigger_lines(mod, defer_words))
+                if mod.binders is None:
+                    mod.binders = _top_level_binders(mod.source.tree)
+                mod.deferred = _deferrable(mod.source.tree.body, self.trigger_lines(mod, defer_words), mod.binders)
                 mod.evaluated -= mod.deferred
+                mod.lazy_names = {name for name, where in mod.binders.items() if not mod.deferred.isdisjoint(where)}
             rec = self.recording()
             rec.add(("m", mod.name))
             try:
@@ -348,17 +352,22 @@ class Project:
         """One global of a module, evaluating only the top-level statements that bind it.
 
         Imported modules are evaluated this way (an import of one helper should not run
-        the whole module); entry modules are evaluated in full by ensure_globals."""
+        the whole module); entry modules by ensure_globals, except the statements it
+        leaves for later (_deferrable), which run here when a name they bind is read."""
         if mod.state == "ready" and not mod.deferred:
             self.touch_all(mod.deps)
             return mod.globals.get(name)
         self.touch(("m", mod.name))
-        if mod.state == "collecting":
-            return mod.globals.get(name)
         if mod.binders is None:
             mod.binders = _top_level_binders(mod.source.tree)
-        pending = [i for i in mod.binders.get(name, mod.binders.get("*", ()))
-                   if i not in mod.evaluated and (mod.state != "ready" or i in mod.deferred)]
+        binders = mod.binders.get(name, mod.binders.get("*", ()))
+        if mod.state == "collecting":
+            # an entry module's definitions left for later (_deferrable) that would have run by now
+            pending = [i for i in binders if i in mod.deferred and i not in mod.evaluated and i < mod.collect_index]
+            if not pending:
+                return mod.globals.get(name)
+        else:
+            pending = [i for i in binders if i not in mod.evaluated and (mod.state != "ready" or i in mod.deferred)]
         if pending:
             rec = self.recording()
             try:
@@ -369,6 +378,8 @@ class Project:
                     frame.stmt(body[i])
             finally:
                 mod.deps = mod.deps | self.stop_recording(rec)
+        if name in mod.lazy_names and all(i in mod.evaluated for i in binders if i in mod.deferred):
+            mod.lazy_names.discard(name)
         self.touch_all(mod.deps)
         return mod.globals.get(name)
 
@@ -853,6 +864,12 @@ class Project:
                 self.touch_all(mod.report_deps)
             analysed: set[str] = set()
             for _ in range(6):  # until no new helper makes more callers relevant
+                if mod.deferred:
+                    # classes left for later whose methods may now call a helper that reaches a request
+                    lines = self.trigger_lines(mod, words)
+                    for i in sorted(mod.deferred - mod.evaluated):
+                        if isinstance(body[i], ast.ClassDef) and _spans_any(body[i], lines):
+                            self.global_value(mod, body[i].name)
                 for fi in list(mod.functions):
                     if fi.key not in analysed and (exhaustive or self.relevant(fi, words)):
                         analysed.add(fi.key)
@@ -923,17 +940,52 @@ def _is_main_guard(node: ast.stmt) -> bool:
         and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides)
 
 
-def _deferrable(body: list[ast.stmt], trigger_lines: list[int]) -> set[int]:
-    """Top-level statements of an entry module that only run it as a script, without a
-    trigger line: every `if __name__ == "__main__":` block, and the closing run of bare
-    calls (`main()`, `unittest.main()`)."""
+def _deferrable(body: list[ast.stmt], trigger_lines: list[int], binders: dict[str, list[int]]) -> set[int]:
+    """Top-level statements of an entry module, without a trigger line, that are run only
+    on demand (Project.global_value):
+    - what only runs it as a script: every `if __name__ == "__main__":` block, and the
+      closing run of bare calls (`main()`, `unittest.main()`);
+    - class definitions and assignments to plain names, when every statement binding
+      those names is deferred too (so the value read is the one the module ends with):
+      most of a module that gained one OpenAI call is classes and constants that call
+      never touches."""
     out = {i for i, st in enumerate(body) if _is_main_guard(st) and not _spans_any(st, trigger_lines)}
     i = len(body)
     while i > 0 and (i - 1 in out or isinstance(body[i - 1], ast.Expr) and isinstance(body[i - 1].value, ast.Call)
                      and not _spans_any(body[i - 1], trigger_lines)):
         i -= 1
         out.add(i)
-    return out
+    lazy = {i for i, st in enumerate(body) if i not in out and _only_binds_names(st) and not _spans_any(st, trigger_lines)}
+    bound_by: dict[int, list[str]] = {}
+    for name, where in binders.items():
+        for j in where:
+            bound_by.setdefault(j, []).append(name)
+    changed = True
+    while changed:  # a name also bound by a statement that runs in order keeps all its binders in order
+        changed = False
+        for i in sorted(lazy):
+            if any(j not in lazy and j not in out for name in bound_by.get(i, ()) for j in binders[name]):
+                lazy.discard(i)
+                changed = True
+    return out | lazy
+
+
+def _only_binds_names(st: ast.stmt) -> bool:
+    if isinstance(st, ast.ClassDef):
+        return True
+    if isinstance(st, ast.AnnAssign):
+        return st.value is not None and isinstance(st.target, ast.Name)
+    if isinstance(st, ast.Assign):
+        return all(_plain_target(t) for t in st.targets)
+    return False
+
+
+def _plain_target(t: ast.expr) -> bool:
+    if isinstance(t, ast.Name):
+        return True
+    if isinstance(t, ast.Starred):
+        return _plain_target(t.value)
+    return isinstance(t, (ast.Tuple, ast.List)) and all(_plain_target(e) for e in t.elts)
 
 
 def resolve_relative(modname: str, package: bool, name: str | None, level: int) -> str:

@@ -43,6 +43,7 @@ _DIRECTIVE = re.compile(
     rf"#\s*(?i:gdpr-lint)\s*:\s*(?P<kind>(?i:file-ignore|ignore))\s*(?:\[\s*(?P<codes>{_CODES})?[\s,]*\])?(?P<rest>.*)$"
 )
 _OWN_CODE = re.compile(r"^GDPR[0-9]+$")
+_NAMES_A_CODE = re.compile(r"gdpr[0-9]")  # on lowered text
 _REASON_PREFIX = re.compile(r"^[\s\-\u2013\u2014:;,#]*(?:(?:reason|because|justification)\s*[:=]?\s*)?", re.IGNORECASE)
 
 
@@ -166,11 +167,12 @@ class _FileSuppressions:
         lowered = text.lower()
         # tokenizing is the slow part: skip files that cannot hold a suppression that
         # matters. Without findings only a stale one would: it names a GDPR code or is
-        # a gdpr-lint directive (a blanket `# noqa` is never stale).
+        # a gdpr-lint directive (a blanket `# noqa` is never stale; `import gdpr_lint`
+        # is neither).
         if has_findings:
             relevant = "noqa" in lowered or "gdpr-lint" in lowered
         else:
-            relevant = "gdpr" in lowered
+            relevant = "gdpr-lint" in lowered or _NAMES_A_CODE.search(lowered) is not None
         self.all = read_suppressions(text) if relevant else []
         if self.all and self.tree is None:
             # sources may arrive unparsed (cached runs): statement boundaries need the tree

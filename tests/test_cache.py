@@ -109,8 +109,10 @@ def test_a_unit_lists_only_the_missing_modules_it_looked_for(tmp_path):
     from gdpr_lint.vocabulary import default_vocabulary
 
     sources = {
-        "billing.py": "from openai import OpenAI\nimport stripe_sdk\n\nclient = OpenAI()\npayments = stripe_sdk.Client()\n",
-        "support.py": "from openai import OpenAI\nimport zendesk_sdk\n\nclient = OpenAI()\ntickets = zendesk_sdk.Client()\n",
+        "billing.py": "from openai import OpenAI\nimport stripe_sdk\n\nclient = OpenAI()\n"
+                      "payments = stripe_sdk.Client(); client.models.list()\n",
+        "support.py": "from openai import OpenAI\nimport zendesk_sdk\n\nclient = OpenAI()\n"
+                      "tickets = zendesk_sdk.Client(); client.models.list()\n",
     }
     inputs = {}
     for name, text in sources.items():

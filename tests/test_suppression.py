@@ -189,6 +189,21 @@ def product_tip(product):
     assert [f.code for f in result.suppressed] == ["GDPR001"]
 
 
+def test_stale_suppression_in_a_file_without_findings(write):
+    # the file has no finding left (the text is pseudonymised); its suppressions are read
+    # because one names a code, not because it imports gdpr_lint
+    result = _run(write, '''
+from gdpr_lint.runtime import pseudonymise
+
+
+def follow_up(customer):
+    return client.chat.completions.create(  # noqa: gdpr001 reviewed in 2024
+        model="gpt-4o-mini", messages=[{"role": "user", "content": pseudonymise(customer.email)}]
+    )
+''')
+    assert [(f.code, f.line, f.data) for f in result.findings] == [("GDPR100", 10, ["GDPR001"])]
+
+
 def test_stale_suppressions_obey_select_and_ignore(write):
     root = write({"crm/follow_up.py": HEADER + '''
 def follow_up(customer):
