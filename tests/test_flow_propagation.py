@@ -528,3 +528,73 @@ def test_global_bound_in_a_script_block_is_still_seen_by_functions(write):
         """,
     })
     assert_marked(root)
+
+
+def test_classes_and_constants_of_an_entry_module_run_on_demand(write):
+    # Classes and constants without a request spelling run only when something reads
+    # them: the class whose method calls a helper that turns out to send its argument,
+    # the constant a request uses, and a constant rebound in a branch (the value sent
+    # joins both bindings); a class nothing reads is never run.
+    root = write({
+        "crm/__init__.py": "",
+        "crm/store.py": """
+            def current_customer():
+                return None
+        """,
+        "crm/mailer.py": """
+            import os
+
+            from openai import OpenAI
+
+            from crm.store import current_customer
+
+            client = OpenAI()
+            CUSTOMER = current_customer()
+            SIGNATURE = f"Kind regards, {CUSTOMER.name}"
+            CONTEXT = "No customer selected."
+            if os.environ.get("CRM_CONTEXT"):
+                CONTEXT = f"Customer: {CUSTOMER.email}"
+
+
+            def send(text: str):
+                return client.chat.completions.create(  # expect: GDPR001
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": text}])
+
+
+            def remind(note: str):
+                return client.responses.create(model="gpt-4o-mini", input=note + SIGNATURE)  # expect: GDPR001
+
+
+            def brief(question: str):
+                return client.responses.create(model="gpt-4o-mini", instructions=CONTEXT, input=question)  # expect: GDPR001
+
+
+            class Unused:
+                LIMIT = int("10")
+
+
+            class Mailer:
+                def follow_up(self, customer):
+                    return send(f"Write to {customer.phone}")
+        """,
+    })
+    assert_marked(root)
+    from gdpr_lint.config import ConfigResolver
+    from gdpr_lint.engine import analyse_paths
+
+    result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1)
+    data = {(f.line, d.split(" (")[0]) for f in result.findings for d in f.data}
+    assert (16, "customer.phone") in data  # the Mailer class was run once `send` was known to send
+    # and the deferral did happen: `Unused` was left for later and never run
+    from gdpr_lint.units import UnitContext, analyse_unit
+    from gdpr_lint.vocabulary import default_vocabulary
+
+    entry = root / "crm" / "mailer.py"
+    inputs = {p: (str(p.relative_to(root)), p.read_bytes()) for p in root.rglob("*.py")}
+    ctx = UnitContext(vocab=default_vocabulary(), roots=[root], cwd=root, inputs=inputs,
+                      reported={d for d, _ in inputs.values()})
+    analyse_unit(ctx, entry)
+    mod = ctx.project.modules["crm.mailer"]
+    index = {getattr(st, "name", None): i for i, st in enumerate(mod.source.tree.body)}
+    assert index["Unused"] in mod.deferred and index["Unused"] not in mod.evaluated
+    assert index["Mailer"] in mod.deferred and index["Mailer"] in mod.evaluated
