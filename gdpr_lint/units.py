@@ -218,15 +218,22 @@ def _worker(entry: Path, words: frozenset[str]) -> UnitResult:
 
 
 def _worker_chunk(chunk: list[tuple[Path, frozenset[str]]]) -> list[UnitResult]:
+    # A fresh project per chunk (parsed files are still shared): what a unit reports must
+    # not depend on which chunks its worker happened to analyse before (the order of the
+    # summaries in a recursive cycle shapes the flow steps), or two runs of the same
+    # code would print different paths.
+    assert _POOL_CTX is not None
+    _POOL_CTX.project = None
     return [_worker(e, w) for e, w in chunk]
 
 
-def _chunks(entries: list, jobs: int) -> list[list]:
+def _chunks(entries: list) -> list[list]:
     """Neighbouring files (same package, same imports) in one chunk, so that one worker's
-    shared project parses and summarises what they have in common once; chunks small
-    enough (four per worker at least) to keep the workers evenly busy."""
+    project parses and summarises what they have in common once; chunks small enough
+    (eight at least) to keep two to four workers evenly busy. The chunks do not depend on
+    the number of workers, so neither does the output."""
     ordered = sorted(entries, key=lambda e: str(e[0]))
-    size = max(1, min(16, -(-len(ordered) // (jobs * 4))))
+    size = max(1, min(16, -(-len(ordered) // 8)))
     return [ordered[i:i + size] for i in range(0, len(ordered), size)]
 
 
@@ -241,8 +248,10 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
             on_done(r)
 
     if jobs <= 1 or len(entries) < POOL_MIN_UNITS or sys.platform == "win32":
-        for e, words in entries:
-            done(analyse_unit(ctx, e, words))
+        for chunk in _chunks(entries):
+            ctx.project = None  # as in a pool worker (_worker_chunk): the same chunks, the same answers
+            for e, words in chunk:
+                done(analyse_unit(ctx, e, words))
         return results
     # imported here: a run with few units (a pre-commit hook) never pays for them
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -254,7 +263,7 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
     pending = list(entries)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-            futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in _chunks(pending, jobs)}
+            futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in _chunks(pending)}
             for fut in as_completed(futures):
                 try:
                     for r in fut.result():
