@@ -144,23 +144,16 @@ def _jobs(ctx, param, value):
     return value
 
 
-def _progress_line(done: int, total: int) -> None:
-    """A progress line on a terminal, for runs longer than a second (never under -q or in pipes)."""
-    import time
-
-    now = time.monotonic()
-    state = _progress_line.__dict__
-    state.setdefault("start", now)
-    if now - state["start"] < 1.0 or now - state.get("last", 0) < 0.1 and done < total:
-        return
-    state["last"] = now
-    click.echo(f"\r\x1b[Kgdpr-lint: analysed {done}/{total} files", err=True, nl=done >= total)
-
-
 def _quiet(ctx, param, value):
     from gdpr_lint import engine
 
-    engine.RUN_DEFAULTS["progress"] = None if value or not sys.stderr.isatty() else _progress_line
+    if value or not sys.stderr.isatty():
+        engine.RUN_DEFAULTS["progress"] = None
+    else:
+        from gdpr_lint.progress import ProgressLine, progress_after
+
+        engine.RUN_DEFAULTS["progress"] = ProgressLine(lambda text: click.echo(text, err=True, nl=False),
+                                                       after=progress_after())
     return value
 
 

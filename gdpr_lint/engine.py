@@ -185,6 +185,9 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     except BaseException:
         syntax.close()
         raise
+    finally:
+        if hasattr(progress, "finish"):
+            progress.finish()  # a progress line on the terminal is wiped before anything is reported
     result.units = len(latest)
     result.errors.extend(syntax.errors(set(latest)))
     # seeds answered from bytes (reach.py) were not parsed either
@@ -228,7 +231,7 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
     latest: dict[Path, UnitResult] = {}
     words_used: dict[Path, frozenset[str]] = {}
     helpers: set[str] = set()
-    done = 0
+    done = total = 0  # unit runs finished / planned so far (a later round may add runs)
     for _round in range(8):
         if exhaustive and _round:
             break  # every file was a unit with every function analysed: helper words add nothing
@@ -248,6 +251,7 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
             todo.append((p, words))
         if not todo:
             break
+        total += len(todo)
         fresh: list[tuple[Path, frozenset[str], str]] = []
         for p, words in todo:
             words_used[p] = words
@@ -259,13 +263,12 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
                 done += 1
             else:
                 fresh.append((p, words, key))
-        total = len(seeds) + len(fresh)
 
         def on_done(r: UnitResult) -> None:
             nonlocal done
             done += 1
             if progress is not None:
-                progress(done, max(total, done))
+                progress(done, total)
 
         keys = {p: key for p, _, key in fresh}
         entry_by_display = {inputs[p][0]: p for p, _, _ in fresh}
