@@ -23,7 +23,7 @@ from gdpr_lint.model import CallSite, FileError, Finding
 from gdpr_lint.prefilter import origin_trigger
 from gdpr_lint.project import Project
 from gdpr_lint.reach import guess_root_in_use, may_reach_request, only_guess_roots
-from gdpr_lint.source import SourceError, SourceFile, read_source, text_source
+from gdpr_lint.source import SourceError, SourceFile, parse_text, text_source
 from gdpr_lint.vocabulary import Vocabulary
 
 UNIT_TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
@@ -131,12 +131,18 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _parse(ctx: UnitContext, path: Path, display: str, data: bytes) -> SourceFile:
+def _decoded(ctx: UnitContext, path: Path, display: str, data: bytes) -> SourceFile:
+    """The entry's source: decoded, and parsed already if this process has parsed it."""
     cached = ctx.parsed.get(path)
     if cached is not None and cached.data is data:
         return cached
-    src = read_source(path, display, data)
-    ctx.parsed[path] = src
+    return text_source(path, display, data)
+
+
+def _parsed(ctx: UnitContext, src: SourceFile) -> SourceFile:
+    if src.tree is None:
+        src.tree = parse_text(src.text, src.display)
+        ctx.parsed[src.path] = src
     return src
 
 
@@ -154,10 +160,11 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
                                         extra_sanitizers=ctx.sanitizers, sinks=ctx.sinks,
                                         input_bytes=load, parse_cache=ctx.parsed)
     words = ctx.extra_words | words
-    if not ctx.exhaustive and _unreachable_before_parsing(project, entry, display, data, result, words):
-        return
     try:
-        src = _parse(ctx, entry, display, data)
+        src = _decoded(ctx, entry, display, data)
+        if not ctx.exhaustive and src.tree is None and _unreachable_before_parsing(project, src, result, words):
+            return
+        src = _parsed(ctx, src)
     except SourceError as exc:
         result.errors.append(FileError(display, str(exc)))
         return
@@ -181,16 +188,12 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
     result.helpers = helpers
 
 
-def _unreachable_before_parsing(project: Project, entry: Path, display: str, data: bytes, result: UnitResult,
+def _unreachable_before_parsing(project: Project, unparsed: SourceFile, result: UnitResult,
                                 words: frozenset[str]) -> bool:
     """A file whose only request spellings are receiver words (`.files`, `.invoke(`) and from
     which no module holding an origin spelling can be reached (reach.py) is answered from
     bytes: nothing to analyse, and it is not even parsed. The answer holds until one of the
     modules looked at changes (or a module looked for appears)."""
-    try:
-        unparsed = text_source(entry, display, data)
-    except SourceError:
-        return False  # the parse reports it
     if origin_trigger(words).search(unparsed.search_view):
         return False
     rec = project.recording()
