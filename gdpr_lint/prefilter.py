@@ -25,29 +25,35 @@ from gdpr_lint.openai_api import catalogue
 _DOT = r"\.(?:\s|\\|#[^\n]*+)*+"
 
 
+PACKAGE_WORDS = (b"openai", b"OpenAI", b"litellm", b"langchain")
+_PACKAGES = "|".join(w.decode() for w in PACKAGE_WORDS)
+
+
 @lru_cache(maxsize=None)
-def _base_pattern() -> str:
-    cat = catalogue()
-    roots = sorted(cat.resource_roots)
-    # LangChain request methods on a model built elsewhere (`.bind_tools(...)` etc. send
-    # nothing themselves; the request is the `.invoke(` that follows). The legacy 0.x API
-    # is always reached through the `openai` module, which the first words catch.
-    lc_methods = sorted(cat.langchain_methods)
-    lc_methods += ["embed_query", "aembed_query", "embed_documents", "aembed_documents"]
-    parts = [
-        r"openai", r"OpenAI", r"litellm", r"langchain",
-        _DOT + r"(?:%s)\b" % "|".join(map(re.escape, roots)),
-        _DOT + r"(?:%s)\s*\(" % "|".join(map(re.escape, sorted(set(lc_methods)))),
-    ]
-    return "|".join(parts)
+def _langchain_request_methods() -> str:
+    """LangChain request methods on a model built elsewhere, as a regex alternation
+    (`.bind_tools(...)` etc. send nothing themselves; the request is the `.invoke(` that
+    follows). The legacy 0.x API is always reached through the `openai` module, which the
+    package words catch."""
+    methods = set(catalogue().langchain_methods) | {"embed_query", "aembed_query", "embed_documents",
+                                                     "aembed_documents"}
+    return "|".join(map(re.escape, sorted(methods)))
+
+
+def _roots(roots) -> str:
+    return _DOT + r"(?:%s)\b" % "|".join(map(re.escape, sorted(roots)))
+
+
+def _words(extra_words: frozenset[str]) -> str:
+    return r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words)))
 
 
 @lru_cache(maxsize=64)
 def trigger(extra_words: frozenset[str] = frozenset()) -> re.Pattern[bytes]:
-    pattern = _base_pattern()
+    parts = [_PACKAGES, _roots(catalogue().resource_roots), _DOT + r"(?:%s)\s*\(" % _langchain_request_methods()]
     if extra_words:
-        pattern += "|" + r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words)))
-    return re.compile(pattern.encode())
+        parts.append(_words(extra_words))
+    return re.compile("|".join(parts).encode())
 
 
 # Resource roots under which a call on an object of unknown origin is taken for a request
@@ -66,30 +72,23 @@ def origin_trigger(extra_words: frozenset[str] = frozenset()) -> re.Pattern[byte
     the guessable resource roots, and configured sinks / helper names. A file holding only
     the other triggers (`.files`, `.invoke(`) can only matter if a module it can reach
     holds one of these (Project.may_reach_request)."""
-    parts = [r"openai", r"OpenAI", r"litellm", r"langchain", _DOT + r"(?:%s)\b" % "|".join(sorted(GUESS_ROOTS))]
+    parts = [_PACKAGES, _roots(GUESS_ROOTS)]
     if extra_words:
-        parts.append(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words))))
+        parts.append(_words(extra_words))
     return re.compile("|".join(parts).encode())
-
-
-PACKAGE_WORDS = (b"openai", b"OpenAI", b"litellm", b"langchain")
 
 
 @lru_cache(maxsize=None)
 def _receiver_spellings() -> re.Pattern[bytes]:
     """The resource roots that are not guessed and the LangChain request methods (`.files`,
     `.invoke(`): one pattern that starts with a dot, which the regex engine scans for fast."""
-    cat = catalogue()
-    other_roots = sorted(cat.resource_roots - GUESS_ROOTS)
-    lc_methods = sorted(set(cat.langchain_methods) | {"embed_query", "aembed_query", "embed_documents",
-                                                        "aembed_documents"})
-    return re.compile((_DOT + r"(?:(?:%s)\b|(?:%s)\s*\()" % (
-        "|".join(map(re.escape, other_roots)), "|".join(map(re.escape, lc_methods)))).encode())
+    other_roots = "|".join(map(re.escape, sorted(catalogue().resource_roots - GUESS_ROOTS)))
+    return re.compile((_DOT + r"(?:(?:%s)\b|(?:%s)\s*\()" % (other_roots, _langchain_request_methods())).encode())
 
 
 @lru_cache(maxsize=64)
 def _word_spellings(extra_words: frozenset[str]) -> re.Pattern[bytes]:
-    return re.compile((r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words)))).encode())
+    return re.compile(_words(extra_words).encode())
 
 
 def has_seed_spelling(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
