@@ -178,8 +178,10 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     # from them, and a file that does not compile cannot be imported into one that can.
     # Under `syntax-check = "all"` they are compiled all the same, so a syntax error
     # anywhere fails the run; that check runs in child processes while the analysis runs.
-    syntax = SyntaxCheck({p: v for p, v in inputs.items()
-                          if p not in seeds and settings_by_file[p].syntax_check == "all"}, cache, jobs)
+    def compile_all(p: Path) -> bool:
+        return settings_by_file[p].syntax_check == "all"
+
+    syntax = SyntaxCheck({p: v for p, v in inputs.items() if p not in seeds and compile_all(p)}, cache, jobs)
     try:
         latest = _analyse_units(ctx, inputs, views, seeds, cache, settings_fp, current_hash, jobs, progress, exhaustive)
     except BaseException:
@@ -191,7 +193,7 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     result.units = len(latest)
     result.errors.extend(syntax.errors(set(latest)))
     # seeds answered from bytes (reach.py) were not parsed either
-    unparsed = {p: inputs[p] for p, r in latest.items() if not r.parsed and settings_by_file[p].syntax_check == "all"}
+    unparsed = {p: inputs[p] for p, r in latest.items() if not r.parsed and compile_all(p)}
     if unparsed:
         result.errors.extend(SyntaxCheck(unparsed, cache, jobs).errors(set()))
     findings = merge_findings((r.findings for r in latest.values()), vocab)

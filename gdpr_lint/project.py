@@ -306,9 +306,7 @@ class Project:
         if mod.state == "new":
             mod.state = "collecting"
             if defer_words is not None:
-                if mod.binders is None:
-                    mod.binders = _top_level_binders(mod.source.tree)
-                mod.deferred = _deferrable(mod.source.tree.body, self.trigger_lines(mod, defer_words), mod.binders)
+                mod.deferred = _deferrable(mod.source.tree.body, self.trigger_lines(mod, defer_words), _binders(mod))
                 mod.evaluated -= mod.deferred
                 mod.lazy_names = {name for name, where in mod.binders.items() if not mod.deferred.isdisjoint(where)}
             rec = self.recording()
@@ -339,9 +337,8 @@ class Project:
         """While `mod`'s globals are being collected: whether global `name` already has
         the value it will keep (bound once, by a def, class or import that has run), or
         is never bound at top level (a builtin, or missing for good)."""
-        if mod.binders is None:
-            mod.binders = _top_level_binders(mod.source.tree)
-        where = mod.binders.get(name, mod.binders.get("*", ()))
+        binders = _binders(mod)
+        where = binders.get(name, binders.get("*", ()))
         if not where:
             return True
         if len(where) != 1 or where[0] >= mod.collect_index:
@@ -358,9 +355,8 @@ class Project:
             self.touch_all(mod.deps)
             return mod.globals.get(name)
         self.touch(("m", mod.name))
-        if mod.binders is None:
-            mod.binders = _top_level_binders(mod.source.tree)
-        binders = mod.binders.get(name, mod.binders.get("*", ()))
+        by_name = _binders(mod)
+        binders = by_name.get(name, by_name.get("*", ()))
         if mod.state == "collecting":
             # an entry module's definitions left for later (_deferrable) that would have run by now
             pending = [i for i in binders if i in mod.deferred and i not in mod.evaluated and i < mod.collect_index]
@@ -997,6 +993,12 @@ def resolve_relative(modname: str, package: bool, name: str | None, level: int) 
     if level > 1:
         base = base[: len(base) - (level - 1)]
     return ".".join(base + ([name] if name else []))
+
+
+def _binders(mod: ModuleInfo) -> dict[str, list[int]]:
+    if mod.binders is None:
+        mod.binders = _top_level_binders(mod.source.tree)
+    return mod.binders
 
 
 def _top_level_binders(tree: ast.Module) -> dict[str, list[int]]:

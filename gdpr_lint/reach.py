@@ -29,7 +29,7 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gdpr_lint.prefilter import GUESS_ROOTS, continues, guess_use_lines, has_seed_spelling, origin_trigger
+from gdpr_lint.prefilter import GUESS_ROOTS, continues, guess_use_lines, origin_trigger
 from gdpr_lint.source import search_view
 
 if TYPE_CHECKING:
@@ -151,10 +151,9 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
                 found = _module_bytes(project, name)
                 if found is None:
                     continue
-                path, is_package, data = found
+                path, is_package, data, view = found
                 if data is None:
                     return True, []  # cannot be read: cannot say what it holds
-                view = search_view(data)
                 if pattern.search(view):
                     return True, []
                 is_package_by_name[name] = is_package
@@ -168,12 +167,6 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
                     more.extend(n for n in chained_names(text, local, target) if n not in seen)
             pending.extend(sorted(more, key=_depth))
     return False, looked_at
-
-
-def only_guess_roots(view: bytes, words: frozenset[str]) -> bool:
-    """Whether the file is a seed only for its guessable roots (no package name, receiver word,
-    sink or helper name)."""
-    return not has_seed_spelling(view, words)
 
 
 def guess_root_in_use(tree: ast.Module, view: bytes) -> bool:
@@ -214,11 +207,11 @@ def _depth(name: str) -> int:
     return name.count(".")
 
 
-def _module_bytes(project: Project, name: str) -> tuple[Path, bool, bytes | None] | None:
-    """(file, is a package, bytes or None if unreadable) of module `name`; None if absent."""
+def _module_bytes(project: Project, name: str) -> tuple[Path, bool, bytes | None, bytes] | None:
+    """(file, is a package, bytes or None if unreadable, search view) of module `name`; None if absent."""
     known = project.modules.get(name)
     if known is not None:
-        return known.source.path, known.package, known.source.data
+        return known.source.path, known.package, known.source.data, known.source.search_view
     path = project.locate_module(name)
     if path is None:
         return None
@@ -227,5 +220,5 @@ def _module_bytes(project: Project, name: str) -> tuple[Path, bool, bytes | None
         try:
             data = path.read_bytes()
         except OSError:
-            data = None
-    return path, path.name == "__init__.py", data
+            return path, path.name == "__init__.py", None, b""
+    return path, path.name == "__init__.py", data, search_view(data)

@@ -20,9 +20,9 @@ from typing import Callable, Iterable
 from gdpr_lint.dataflows import build_flows
 from gdpr_lint.findings import build_findings
 from gdpr_lint.model import CallSite, FileError, Finding
-from gdpr_lint.prefilter import origin_trigger
+from gdpr_lint.prefilter import has_seed_spelling, origin_trigger
 from gdpr_lint.project import Project
-from gdpr_lint.reach import guess_root_in_use, may_reach_request, only_guess_roots
+from gdpr_lint.reach import guess_root_in_use, may_reach_request
 from gdpr_lint.source import SourceError, SourceFile, parse_text, text_source
 from gdpr_lint.vocabulary import Vocabulary
 
@@ -169,7 +169,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
         result.errors.append(FileError(display, str(exc)))
         return
     mod = project.add_source(src)
-    if not ctx.exhaustive and only_guess_roots(src.search_view, words) \
+    if not ctx.exhaustive and not has_seed_spelling(src.search_view, words) \
             and not guess_root_in_use(src.tree, src.search_view):
         return  # `self.responses[code]`: the words, not a request (the answer rests on this file alone)
     hits, deps, helpers = project.analyse_entry(mod, words, exhaustive=ctx.exhaustive)
@@ -221,13 +221,18 @@ def _worker(entry: Path, words: frozenset[str]) -> UnitResult:
 
 
 def _worker_chunk(chunk: list[tuple[Path, frozenset[str]]]) -> list[UnitResult]:
+    assert _POOL_CTX is not None
+    return list(_run_chunk(_POOL_CTX, chunk))
+
+
+def _run_chunk(ctx: UnitContext, chunk: list[tuple[Path, frozenset[str]]]) -> Iterable[UnitResult]:
     # A fresh project per chunk (parsed files are still shared): what a unit reports must
-    # not depend on which chunks its worker happened to analyse before (the order of the
+    # not depend on which chunks its process happened to analyse before (the order of the
     # summaries in a recursive cycle shapes the flow steps), or two runs of the same
     # code would print different paths.
-    assert _POOL_CTX is not None
-    _POOL_CTX.project = None
-    return [_worker(e, w) for e, w in chunk]
+    ctx.project = None
+    for e, words in chunk:
+        yield analyse_unit(ctx, e, words)
 
 
 def _chunks(entries: list) -> list[list]:
@@ -251,10 +256,9 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
             on_done(r)
 
     if jobs <= 1 or len(entries) < POOL_MIN_UNITS or sys.platform == "win32":
-        for chunk in _chunks(entries):
-            ctx.project = None  # as in a pool worker (_worker_chunk): the same chunks, the same answers
-            for e, words in chunk:
-                done(analyse_unit(ctx, e, words))
+        for chunk in _chunks(entries):  # the same chunks as a pool's, so the same answers
+            for r in _run_chunk(ctx, chunk):
+                done(r)
         return results
     # imported here: a run with few units (a pre-commit hook) never pays for them
     from concurrent.futures import ProcessPoolExecutor, as_completed
