@@ -65,7 +65,7 @@ def snapshot_cli(work: Path) -> list[str]:
     if rules.is_dir():
         shutil.copytree(rules, snap / "rules")
     launcher = snap / "gdpr_lint_launcher.py"
-    launcher.write_text("import sys\nfrom gdpr_lint.cli import main\n\nsys.exit(main())\n", encoding="utf-8")
+    launcher.write_text("import sys\nfrom gdpr_lint.cli.commands import main\n\nsys.exit(main())\n", encoding="utf-8")
     # byte-compile as `pip install` does: without it every run would compile the package
     # from source (and never cache it where PYTHONDONTWRITEBYTECODE is set)
     compileall.compile_dir(str(snap / "gdpr_lint"), quiet=1)

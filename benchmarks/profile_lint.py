@@ -26,7 +26,7 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--output", help="also save the raw profile here (for snakeviz/pstats)")
     args = ap.parse_args()
-    from gdpr_lint.cli import main as cli_main
+    from gdpr_lint.cli.commands import main as cli_main
 
     os.chdir(args.dir)
     prof = cProfile.Profile(time.process_time)  # CPU time: robust on a loaded machine

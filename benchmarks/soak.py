@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list-errors", action="store_true")
     args = ap.parse_args(argv)
 
-    from gdpr_lint.config import ConfigResolver
-    from gdpr_lint.engine import analyse_paths
-    from gdpr_lint.fix import plan_fixes
+    from gdpr_lint.config.settings import ConfigResolver
+    from gdpr_lint.pipeline.engine import analyse_paths
+    from gdpr_lint.fix.codemod import plan_fixes
 
     paths = args.paths or sorted({Path(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib", "platlib")})
     tracebacks: list[str] = []

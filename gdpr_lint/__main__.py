@@ -1,3 +1,3 @@
-from gdpr_lint.cli import main
+from gdpr_lint.cli.commands import main
 
 main()

@@ -49,8 +49,8 @@ def check_json(root: Path, *args: str) -> list[dict]:
 def analyse(root: Path, *paths: str):
     """Run the pipeline in-process (no interpreter start-up): for the many small
     analysis tests. CLI behaviour is tested through `run_cli`."""
-    from gdpr_lint.config import ConfigResolver
-    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.config.settings import ConfigResolver
+    from gdpr_lint.pipeline.engine import analyse_paths
 
     resolver = ConfigResolver(cwd=root)
     return analyse_paths([root / p for p in (paths or (".",))], resolver)

@@ -6,7 +6,7 @@ import json
 
 from conftest import run_cli
 
-from gdpr_lint.baseline import fingerprint
+from gdpr_lint.pipeline.baseline import fingerprint
 from gdpr_lint.model import Finding, Span
 
 NOTIFY = '''

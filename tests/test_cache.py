@@ -105,8 +105,8 @@ def test_a_unit_lists_only_the_missing_modules_it_looked_for(tmp_path):
     # Units share one project per process; each cache entry must name the places where
     # *its* imports were looked for in vain, not every miss of the process so far
     # (on a large package that grew every entry to thousands of paths).
-    from gdpr_lint.units import UnitContext, analyse_unit
-    from gdpr_lint.vocabulary import default_vocabulary
+    from gdpr_lint.pipeline.units import UnitContext, analyse_unit
+    from gdpr_lint.analysis.vocabulary import default_vocabulary
 
     sources = {
         "billing.py": "from openai import OpenAI\nimport stripe_sdk\n\nclient = OpenAI()\n"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import analyse, run_cli
 
-from gdpr_lint import fix as fixmod
-from gdpr_lint.cli import main
+from gdpr_lint.fix import codemod as fixmod
+from gdpr_lint.cli.commands import main
 
 HEADER = '''\
 """CRM assistant: drafts customer e-mails with OpenAI."""
@@ -754,7 +754,7 @@ def test_a_crashing_rewrite_is_contained_to_its_file(tmp_path, monkeypatch):
     import os
     import signal
 
-    from gdpr_lint import fix as fixmod
+    from gdpr_lint.fix import codemod as fixmod
 
     real = fixmod.rewrite_source
 
@@ -771,8 +771,8 @@ def test_a_crashing_rewrite_is_contained_to_its_file(tmp_path, monkeypatch):
     )
     for name in ("crash.py", "fine.py"):
         (tmp_path / name).write_text(leak, encoding="utf-8")
-    from gdpr_lint.config import ConfigResolver
-    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.config.settings import ConfigResolver
+    from gdpr_lint.pipeline.engine import analyse_paths
 
     result = analyse_paths([tmp_path], ConfigResolver(isolated=True, cwd=tmp_path), use_cache=False)
     outcome = fixmod.plan_fixes(result, result.findings)

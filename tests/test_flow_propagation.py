@@ -579,15 +579,15 @@ def test_classes_and_constants_of_an_entry_module_run_on_demand(write):
         """,
     })
     assert_marked(root)
-    from gdpr_lint.config import ConfigResolver
-    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.config.settings import ConfigResolver
+    from gdpr_lint.pipeline.engine import analyse_paths
 
     result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1)
     data = {(f.line, d.split(" (")[0]) for f in result.findings for d in f.data}
     assert (16, "customer.phone") in data  # the Mailer class was run once `send` was known to send
     # and the deferral did happen: `Unused` was left for later and never run
-    from gdpr_lint.units import UnitContext, analyse_unit
-    from gdpr_lint.vocabulary import default_vocabulary
+    from gdpr_lint.pipeline.units import UnitContext, analyse_unit
+    from gdpr_lint.analysis.vocabulary import default_vocabulary
 
     entry = root / "crm" / "mailer.py"
     inputs = {p: (str(p.relative_to(root)), p.read_bytes()) for p in root.rglob("*.py")}

@@ -63,14 +63,14 @@ def _parses(text: str) -> bool:
 
 
 def _analyse(root: Path):
-    from gdpr_lint.config import ConfigResolver
-    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.config.settings import ConfigResolver
+    from gdpr_lint.pipeline.engine import analyse_paths
 
     return analyse_paths([root], ConfigResolver(cwd=root, isolated=True), use_cache=False, jobs=1)
 
 
 def _check_and_fix(source: str) -> None:
-    from gdpr_lint.fix import plan_fixes, write_fixes
+    from gdpr_lint.fix.codemod import plan_fixes, write_fixes
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

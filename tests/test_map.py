@@ -97,7 +97,7 @@ CASES = "kommune/cases.py"
 
 
 def _inventory(root, *args):
-    from gdpr_lint.inventory import build_inventory
+    from gdpr_lint.report.inventory import build_inventory
 
     result = analyse(root)
     assert not result.errors, [str(e) for e in result.errors]
@@ -243,7 +243,7 @@ def test_gdpr010_from_config_with_eu_base_urls(write):
 
 
 def test_residency_policy_for_literals():
-    from gdpr_lint.residency import url_verdict
+    from gdpr_lint.checks.residency import url_verdict
 
     assert url_verdict("https://eu.api.openai.com/v1/")[0] is True
     assert url_verdict("https://api.openai.com/v1")[:2] == (False, "high")

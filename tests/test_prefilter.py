@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, write_files
-from gdpr_lint.config import ConfigResolver
-from gdpr_lint.engine import analyse_paths
-from gdpr_lint.prefilter import may_matter
-from gdpr_lint.rules import ALL_RULES
+from gdpr_lint.config.settings import ConfigResolver
+from gdpr_lint.pipeline.engine import analyse_paths
+from gdpr_lint.pipeline.prefilter import may_matter
+from gdpr_lint.checks.rules import ALL_RULES
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -285,7 +285,7 @@ def test_attribute_dots_with_blanks_comments_and_continuations(tmp_path: Path) -
 def test_guess_root_in_use_after_parsing() -> None:
     import ast
 
-    from gdpr_lint.reach import guess_root_in_use
+    from gdpr_lint.pipeline.reach import guess_root_in_use
 
     used = ["r = client.responses", "helper(self.chat)", "c.chat.completions.create(messages=m)",
             "x.responses.with_raw_response.create()", "for r in self.responses: pass", "f(x.images or y)",

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from conftest import _cli, write_files
-from gdpr_lint.progress import ProgressLine
+from gdpr_lint.pipeline.progress import ProgressLine
 
 LEAKY = """
 from openai import OpenAI

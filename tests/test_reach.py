@@ -1,6 +1,6 @@
 """Files whose only request spellings are receiver words (`.files`, `.models`,
 `.invoke(`) are analysed only when a module they can reach could make an OpenAI client
-or a LangChain model (gdpr_lint/reach.py). Skipping the others must lose nothing: every
+or a LangChain model (gdpr_lint/pipeline/reach.py). Skipping the others must lose nothing: every
 way a view can get hold of the model is checked against an exhaustive run, and the
 cache must notice when a reachable module starts making a model.
 """
@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from conftest import write_files
-from gdpr_lint.config import ConfigResolver
-from gdpr_lint.engine import analyse_paths
-from gdpr_lint.prefilter import may_matter, origin_trigger
-from gdpr_lint.project import Project
-from gdpr_lint.reach import imported_names, may_reach_request
-from gdpr_lint.source import read_source
-from gdpr_lint.vocabulary import default_vocabulary
+from gdpr_lint.config.settings import ConfigResolver
+from gdpr_lint.pipeline.engine import analyse_paths
+from gdpr_lint.pipeline.prefilter import may_matter, origin_trigger
+from gdpr_lint.analysis.program.project import Project
+from gdpr_lint.pipeline.reach import imported_names, may_reach_request
+from gdpr_lint.pipeline.source import read_source
+from gdpr_lint.analysis.vocabulary import default_vocabulary
 
 LLM_SETUP = '''
     from langchain_openai import ChatOpenAI

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from conftest import analyse
-from gdpr_lint.rules import ALL_RULES
+from gdpr_lint.checks.rules import ALL_RULES
 
 VALID = [(r.code, i, src) for r in ALL_RULES for i, src in enumerate(r.valid)]
 INVALID = [(r.code, i, src) for r in ALL_RULES for i, src in enumerate(r.invalid)]

@@ -7,7 +7,7 @@ import json
 
 from conftest import analyse, run_cli
 
-from gdpr_lint.suppression import read_suppressions
+from gdpr_lint.pipeline.suppression import read_suppressions
 
 HEADER = """
 from openai import OpenAI

@@ -1,5 +1,5 @@
 """The fail-closed syntax pass over the files the analysis does not need
-(gdpr_lint/syntax_check.py): checked in forked children while the analysis runs, file
+(gdpr_lint/pipeline/syntax_check.py): checked in forked children while the analysis runs, file
 by file, so a parser crash or hang is pinned on its file and the rest is still checked.
 """
 
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-import gdpr_lint.syntax_check as syntax_check
-from gdpr_lint.cache import Cache
-from gdpr_lint.config import ConfigResolver
-from gdpr_lint.engine import analyse_paths
-from gdpr_lint.syntax_check import SyntaxCheck
+import gdpr_lint.pipeline.syntax_check as syntax_check
+from gdpr_lint.pipeline.cache import Cache
+from gdpr_lint.config.settings import ConfigResolver
+from gdpr_lint.pipeline.engine import analyse_paths
+from gdpr_lint.pipeline.syntax_check import SyntaxCheck
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="children are forked")
 

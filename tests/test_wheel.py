@@ -63,7 +63,7 @@ def test_wheel_installs_a_working_command(tmp_path):
     (elsewhere / "clinic" / "reminders.py").write_text(textwrap.dedent(FIXTURE).lstrip())
 
     # The installed copy is the one that runs (not the source checkout).
-    proc = _run(py, "-c", "import gdpr_lint, gdpr_lint.ruledata as r; print(gdpr_lint.__file__); print(r.rules_dir())",
+    proc = _run(py, "-c", "import gdpr_lint, gdpr_lint.config.ruledata as r; print(gdpr_lint.__file__); print(r.rules_dir())",
                 cwd=elsewhere)
     pkg_file, rules = proc.stdout.decode().split()
     assert Path(pkg_file).is_relative_to(venv) and Path(rules).name == "_rules", (pkg_file, rules)

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from gdpr_lint.model import Finding
 from gdpr_lint.report import ReportContext
 from gdpr_lint.report.locations import ci_path
-from gdpr_lint.rules import RULES_BY_CODE
+from gdpr_lint.checks.rules import RULES_BY_CODE
 
 GITHUB_LEVEL = {"high": "error", "medium": "error", "low": "warning"}
 GITLAB_SEVERITY = {"high": "critical", "medium": "major", "low": "minor"}
@@ -79,7 +79,7 @@ def render_github(findings: list[Finding], context: ReportContext) -> str:
 
 
 def render_gitlab(findings: list[Finding], context: ReportContext) -> str:
-    from gdpr_lint.baseline import fingerprints_for
+    from gdpr_lint.pipeline.baseline import fingerprints_for
 
     issues = []
     ordered = sorted(findings, key=Finding.sort_key)

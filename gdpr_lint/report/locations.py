@@ -43,7 +43,7 @@ def root_relative(display: str, context) -> str | None:
             rel = path.resolve().relative_to(root)
         except ValueError:
             return None
-    from gdpr_lint.discovery import printable_path
+    from gdpr_lint.pipeline.discovery import printable_path
 
     return printable_path(rel.as_posix())
 

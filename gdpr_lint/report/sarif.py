@@ -36,7 +36,7 @@ from gdpr_lint.model import Finding
 from gdpr_lint.report import ReportContext
 from gdpr_lint.report.fingerprints import line_hashes
 from gdpr_lint.report.locations import root_relative, source_root
-from gdpr_lint.rules import ALL_RULES, Rule
+from gdpr_lint.checks.rules import ALL_RULES, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/gdpr-lint/"
@@ -120,7 +120,7 @@ def _region(line: int, column: int, end_line: int | None = None, end_column: int
 
 
 def _result(f: Finding, rule_index: dict[str, int], loc: _Locator, fingerprint: str) -> dict:
-    from gdpr_lint.baseline import FINGERPRINT_VERSION
+    from gdpr_lint.pipeline.baseline import FINGERPRINT_VERSION
 
     result: dict = {
         "ruleId": f.code,
@@ -175,7 +175,7 @@ def _result(f: Finding, rule_index: dict[str, int], loc: _Locator, fingerprint: 
 
 
 def render_sarif(findings: list[Finding], context: ReportContext) -> str:
-    from gdpr_lint.baseline import fingerprints_for
+    from gdpr_lint.pipeline.baseline import fingerprints_for
 
     rules = list(ALL_RULES)
     rule_index = {r.code: i for i, r in enumerate(rules)}

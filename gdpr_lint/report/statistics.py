@@ -9,7 +9,7 @@ from collections import Counter
 
 from gdpr_lint.model import Finding
 from gdpr_lint.report import ReportContext
-from gdpr_lint.rules import RULES_BY_CODE
+from gdpr_lint.checks.rules import RULES_BY_CODE
 
 
 def statistics(findings: list[Finding]) -> list[dict]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gdpr_lint.ruledata import RuleDataError, load_rule_file
+from gdpr_lint.config.ruledata import RuleDataError, load_rule_file
 
 CLIENT_CLASSES = {
     "openai.OpenAI": "openai-v1",

@@ -25,7 +25,7 @@ class RuleDataError(Exception):
 
 
 def rules_dir() -> Path:
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the gdpr_lint package
     for candidate in (here / "_rules", here.parent / "rules"):
         if candidate.is_dir():
             return candidate

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gdpr_lint.ruledata import RuleDataError, load_toml
-from gdpr_lint.rules import DEFAULT_SELECT, RULES_BY_CODE, expand_selector
+from gdpr_lint.config.ruledata import RuleDataError, load_toml
+from gdpr_lint.checks.rules import DEFAULT_SELECT, RULES_BY_CODE, expand_selector
 
 CONFIG_FILES = ("gdpr-lint.toml", ".gdpr-lint.toml", "pyproject.toml")
 
@@ -186,7 +186,7 @@ def _extend_rules(value: Any, where: str, base: Path) -> tuple:
 
 
 def _builtin_category_specs() -> dict[str, dict]:
-    from gdpr_lint.ruledata import load_rule_file
+    from gdpr_lint.config.ruledata import load_rule_file
 
     return load_rule_file("personal_data.toml").get("categories", {})
 
@@ -196,7 +196,7 @@ def merged_vocabulary_data(groups) -> dict:
     known category are appended to it, new categories are added with their flags."""
     import copy
 
-    from gdpr_lint.ruledata import load_rule_file
+    from gdpr_lint.config.ruledata import load_rule_file
 
     data = copy.deepcopy(load_rule_file("personal_data.toml"))
     cats = data.setdefault("categories", {})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from gdpr_lint.ruledata import load_rule_file
+from gdpr_lint.config.ruledata import load_rule_file
 
 _CAMEL = re.compile(r"(?<=[a-zæøåäöüß0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^0-9a-zæøåäöüßéèêàáâçñíóúôëïœ]+")

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from gdpr_lint.interpreter import Hit
+from gdpr_lint.analysis.frame import Hit
 from gdpr_lint.model import Finding, level_at_least
-from gdpr_lint.project import LITELLM_PROTECTABLE, Project, SiteInfo
-from gdpr_lint.values import Src
-from gdpr_lint.vocabulary import Vocabulary
+from gdpr_lint.analysis.program.project import LITELLM_PROTECTABLE, Project, SiteInfo
+from gdpr_lint.analysis.values import Src
+from gdpr_lint.analysis.vocabulary import Vocabulary
 
 NOT_AUTOFIXABLE = {
     "openai-legacy": "Legacy openai<1.0 call: migrate to the v1 client, then run --fix (or wrap the text with gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply).",

@@ -133,7 +133,7 @@ def site_verdict(configs: tuple[ClientConfig, ...], endpoint: str = "", extra_eu
 def residency_findings(sites, flows, vocab, settings_by_path: dict) -> list[Finding]:
     """GDPR010 at every request call that sends personal data (raw or protected) through a
     client that is not pinned to EU data residency."""
-    from gdpr_lint.rules import GDPR010
+    from gdpr_lint.checks.rules import GDPR010
 
     by_site: dict[tuple, list] = {}
     for f in flows:

@@ -15,21 +15,21 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gdpr_lint.literals import find_personal_literals
+from gdpr_lint.analysis.literals import find_personal_literals
 from gdpr_lint.model import FlowStep
-from gdpr_lint.openai_api import (
+from gdpr_lint.surfaces.catalogue import (
     CLIENT_CLASSES, CLIENT_PASSTHROUGH_METHODS, FOREIGN_ROOTS, RESOURCE_VARIANTS, Endpoint,
 )
-from gdpr_lint.prefilter import GUESS_ROOTS
-from gdpr_lint.values import (
+from gdpr_lint.pipeline.prefilter import GUESS_ROOTS
+from gdpr_lint.analysis.values import (
     EMPTY, HASHED, SANITIZED, SCALAR, Client, Cls, Const, Env, Ext, Flag, Func, Guess, Imported, Inst, LangChain,
     Mod, Obj, Par, Partial, Person, Protected, Red, Res, Src, Value, join, join_all, redacted,
 )
 from gdpr_lint.model import ClientConfig
-from gdpr_lint.vocabulary import tokenize
+from gdpr_lint.analysis.vocabulary import tokenize
 
 if TYPE_CHECKING:
-    from gdpr_lint.project import ClassInfo, FunctionInfo, ModuleInfo, Project
+    from gdpr_lint.analysis.program.project import ClassInfo, FunctionInfo, ModuleInfo, Project
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 

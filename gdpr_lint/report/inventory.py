@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gdpr_lint import __version__
 from gdpr_lint.model import CallSite, FlowStep
-from gdpr_lint.residency import describe_config, site_verdict
+from gdpr_lint.checks.residency import describe_config, site_verdict
 
 SCHEMA = "gdpr-lint-map/1"
 
@@ -70,7 +70,7 @@ def _step(s: FlowStep) -> dict:
 def build_inventory(result, vocab=None) -> dict:
     """The data map of a run (see docs/map.md for the schema)."""
     if vocab is None:
-        from gdpr_lint.engine import _vocabulary
+        from gdpr_lint.pipeline.engine import _vocabulary
 
         vocab = _vocabulary(list({id(s): s for s in result.settings.values()}.values()))
     reported = {(f.path, f.span.line, f.span.column, f.code): False for f in result.findings}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from gdpr_lint.openai_api import catalogue
+from gdpr_lint.surfaces.catalogue import catalogue
 
 
 # An attribute dot: Python allows blanks, line continuations and (inside brackets) line
@@ -113,7 +113,7 @@ _GUESS_USE = re.compile(
 @lru_cache(maxsize=None)
 def continues(root: str, name: str) -> bool:
     """Whether `.root.name` can be part of a request (the analysis's own test)."""
-    from gdpr_lint.openai_api import RESOURCE_VARIANTS
+    from gdpr_lint.surfaces.catalogue import RESOURCE_VARIANTS
 
     cat = catalogue()
     return (name in RESOURCE_VARIANTS or cat.is_resource_prefix((root, name))

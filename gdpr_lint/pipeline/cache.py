@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from gdpr_lint import __version__
-from gdpr_lint.ruledata import rules_dir
+from gdpr_lint.config.ruledata import rules_dir
 
 CACHE_DIR_NAME = ".gdpr_lint_cache"
 FORMAT = 1
@@ -32,9 +32,11 @@ def rules_fingerprint() -> str:
         h.update(p.name.encode())
         h.update(p.read_bytes())
     # the analysis code itself: a development checkout changes without a version bump
-    pkg = Path(__file__).resolve().parent
-    for p in sorted(pkg.glob("*.py")):
-        h.update(p.name.encode())
+    pkg = Path(__file__).resolve().parent.parent
+    for p in sorted(pkg.rglob("*.py")):
+        if "runtime" in p.relative_to(pkg).parts:
+            continue  # the runtime does not take part in the analysis
+        h.update(str(p.relative_to(pkg)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()
 

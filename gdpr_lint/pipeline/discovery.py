@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from gdpr_lint.config import ConfigResolver, Settings
+from gdpr_lint.config.settings import ConfigResolver, Settings
 from gdpr_lint.model import FileError
 
 

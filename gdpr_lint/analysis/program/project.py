@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from gdpr_lint.interpreter import Frame, Hit, ParamSink, Summary, endpoint_params, strip_params
+from gdpr_lint.analysis.frame import Frame, Hit, ParamSink, Summary, endpoint_params, strip_params
 from gdpr_lint.model import CallSite, ClientConfig, FileError, FlowStep, Span
-from gdpr_lint.openai_api import CLIENT_CLASSES, Endpoint, catalogue, sanitizers
-from gdpr_lint.prefilter import GUESS_ROOTS
-from gdpr_lint.source import SourceError, SourceFile, read_source
-from gdpr_lint.values import (
+from gdpr_lint.surfaces.catalogue import CLIENT_CLASSES, Endpoint, catalogue, sanitizers
+from gdpr_lint.pipeline.prefilter import GUESS_ROOTS
+from gdpr_lint.pipeline.source import SourceError, SourceFile, read_source
+from gdpr_lint.analysis.values import (
     EMPTY, HASHED, SANITIZED, Client, Cls, Const, Ext, Flag, Func, Guess, Imported, Inst, LangChain, Mod,
     Obj, Par, Person, Protected, Res, Src, Value, join,
 )
-from gdpr_lint.vocabulary import Vocabulary, tokenize
+from gdpr_lint.analysis.vocabulary import Vocabulary, tokenize
 
 MAX_EXTRA_MODULES = 2000
 # top-level statements whose binding is final once run (if the name is bound nowhere else)
@@ -277,7 +277,7 @@ class Project:
         return {p for kind, name in deps if kind == "x" for p in self._probed.get(name, ())}
 
     def _load(self, path: Path, name: str) -> ModuleInfo | None:
-        from gdpr_lint.discovery import display_path
+        from gdpr_lint.pipeline.discovery import display_path
 
         display = display_path(path, self.cwd)
         data = self.input_bytes(path)
@@ -901,7 +901,7 @@ class Project:
             cache = mod.trigger_lines = {}
         lines = cache.get(words)
         if lines is None:
-            from gdpr_lint.prefilter import matching_lines
+            from gdpr_lint.pipeline.prefilter import matching_lines
 
             lines = cache[words] = matching_lines(mod.source.search_view, words)
         return lines

@@ -29,11 +29,11 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gdpr_lint.prefilter import GUESS_ROOTS, continues, guess_use_lines, origin_trigger
-from gdpr_lint.source import search_view
+from gdpr_lint.pipeline.prefilter import GUESS_ROOTS, continues, guess_use_lines, origin_trigger
+from gdpr_lint.pipeline.source import search_view
 
 if TYPE_CHECKING:
-    from gdpr_lint.project import ModuleInfo, Project
+    from gdpr_lint.analysis.program.project import ModuleInfo, Project
 
 MAX_REACH_MODULES = 300  # beyond this, give up and analyse
 
@@ -64,7 +64,7 @@ def _starts_word(data: bytes, i: int) -> bool:
 def imported_names(data: bytes, modname: str, package: bool) -> tuple[list[str], dict[str, str]]:
     """(dotted names the module imports, with their parent packages; local name -> the
     dotted name it binds). A superset of what the import statements say."""
-    from gdpr_lint.project import resolve_relative
+    from gdpr_lint.analysis.program.project import resolve_relative
 
     names: list[str] = []
     bound: dict[str, str] = {}

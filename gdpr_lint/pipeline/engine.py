@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from gdpr_lint.config import ConfigResolver, Settings
-from gdpr_lint.discovery import Discovery, display_path
-from gdpr_lint.cache import CACHE_DIR_NAME, Cache
-from gdpr_lint.dataflows import merge_flows
+from gdpr_lint.config.settings import ConfigResolver, Settings
+from gdpr_lint.pipeline.discovery import Discovery, display_path
+from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
+from gdpr_lint.analysis.dataflows import merge_flows
 from gdpr_lint.model import CallSite, FileError, Finding, Span
-from gdpr_lint.residency import residency_findings
-from gdpr_lint.prefilter import may_matter
-from gdpr_lint.source import SourceError, SourceFile, read_bytes, text_source
-from gdpr_lint.syntax_check import SyntaxCheck
-from gdpr_lint.units import UnitContext, UnitResult, merge_findings, run_units, sha256
-from gdpr_lint.suppression import apply_suppressions
-from gdpr_lint.vocabulary import Vocabulary, default_vocabulary
+from gdpr_lint.checks.residency import residency_findings
+from gdpr_lint.pipeline.prefilter import may_matter
+from gdpr_lint.pipeline.source import SourceError, SourceFile, read_bytes, text_source
+from gdpr_lint.pipeline.syntax_check import SyntaxCheck
+from gdpr_lint.pipeline.units import UnitContext, UnitResult, merge_findings, run_units, sha256
+from gdpr_lint.pipeline.suppression import apply_suppressions
+from gdpr_lint.analysis.vocabulary import Vocabulary, default_vocabulary
 
 
 # Set by command-line options that apply to every command (--no-cache, --jobs, progress,
@@ -55,7 +55,7 @@ def _vocabulary(settings: list[Settings]) -> Vocabulary:
     if not extra and not rule_files:
         return default_vocabulary()
     if rule_files:
-        from gdpr_lint.config import merged_vocabulary_data
+        from gdpr_lint.config.settings import merged_vocabulary_data
 
         vocab = Vocabulary(merged_vocabulary_data(rule_files.values()))
     else:

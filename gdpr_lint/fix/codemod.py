@@ -40,7 +40,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from gdpr_lint.model import FileError, Finding
-from gdpr_lint.source import SourceError, decode, parse_text
+from gdpr_lint.pipeline.source import SourceError, decode, parse_text
 
 RUNTIME = "gdpr_lint.runtime"
 CONTENT_CODES = ("GDPR001", "GDPR002")

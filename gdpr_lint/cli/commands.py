@@ -34,7 +34,7 @@ def _split_codes(values: tuple[str, ...]) -> list[str]:
 
 
 def _resolver(config: str | None, isolated: bool, select, ignore, extend_select):
-    from gdpr_lint.config import ConfigError, ConfigResolver
+    from gdpr_lint.config.settings import ConfigError, ConfigResolver
 
     overrides = {}
     if select:
@@ -97,8 +97,8 @@ class _Group(click.Group):
         except Exception as exc:  # noqa: BLE001 - fail closed with one line, never a traceback
             if os.environ.get("GDPR_LINT_DEBUG"):
                 raise
-            from gdpr_lint.config import ConfigError
-            from gdpr_lint.ruledata import RuleDataError
+            from gdpr_lint.config.settings import ConfigError
+            from gdpr_lint.config.ruledata import RuleDataError
 
             if isinstance(exc, (ConfigError, RuleDataError)):
                 _fail(str(exc))
@@ -113,7 +113,7 @@ def main() -> None:
 
 def _no_cache(ctx, param, value):
     if value:
-        from gdpr_lint import engine
+        from gdpr_lint.pipeline import engine
 
         engine.RUN_DEFAULTS["use_cache"] = False
     return value
@@ -130,7 +130,7 @@ def _syntax_check(ctx, param, value):
 
 def _no_prefilter(ctx, param, value):
     if value:
-        from gdpr_lint import engine
+        from gdpr_lint.pipeline import engine
 
         engine.RUN_DEFAULTS["exhaustive"] = True
     return value
@@ -138,19 +138,19 @@ def _no_prefilter(ctx, param, value):
 
 def _jobs(ctx, param, value):
     if value is not None:
-        from gdpr_lint import engine
+        from gdpr_lint.pipeline import engine
 
         engine.RUN_DEFAULTS["jobs"] = value
     return value
 
 
 def _quiet(ctx, param, value):
-    from gdpr_lint import engine
+    from gdpr_lint.pipeline import engine
 
     if value or not sys.stderr.isatty():
         engine.RUN_DEFAULTS["progress"] = None
     else:
-        from gdpr_lint.progress import ProgressLine, progress_after
+        from gdpr_lint.pipeline.progress import ProgressLine, progress_after
 
         engine.RUN_DEFAULTS["progress"] = ProgressLine(lambda text: click.echo(text, err=True, nl=False),
                                                        after=progress_after())
@@ -202,8 +202,8 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
           output_format, output_file, exit_zero, severity_level, confidence_level, stdin_filename,
           fix=False, diff=False, statistics=False, baseline_file=None) -> None:
     """Report personal data reaching OpenAI requests in PATHS (default: .)."""
-    from gdpr_lint.engine import analyse_paths
-    from gdpr_lint.findings import filter_levels
+    from gdpr_lint.pipeline.engine import analyse_paths
+    from gdpr_lint.checks.findings import filter_levels
     from gdpr_lint.report import FORMATS, ReportContext, render
 
     if output_format not in FORMATS:
@@ -221,8 +221,8 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
     # --fix / --diff (gdpr_lint/fix.py): rewrite, then report what is left.
     fixing = None
     if fix or diff:
-        from gdpr_lint.discovery import display_path
-        from gdpr_lint.fix import check_fix
+        from gdpr_lint.pipeline.discovery import display_path
+        from gdpr_lint.fix.codemod import check_fix
 
         done = check_fix(
             result, findings, diff=diff, quiet=quiet, echo=click.echo,
@@ -238,7 +238,7 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
                             suppressed=result.suppressed, errors=result.errors, statistics=statistics)
     hidden = []
     if baseline_counts is not None:
-        from gdpr_lint.baseline import filter_new
+        from gdpr_lint.pipeline.baseline import filter_new
 
         findings, hidden = filter_new(findings, baseline_counts, context)
     if statistics:
@@ -266,7 +266,7 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
 def _load_baseline(baseline_file: str | None):
     if not baseline_file:
         return None
-    from gdpr_lint.baseline import BaselineError, load_baseline
+    from gdpr_lint.pipeline.baseline import BaselineError, load_baseline
 
     try:
         return load_baseline(Path(baseline_file))
@@ -282,8 +282,8 @@ def _load_baseline(baseline_file: str | None):
 def baseline(paths, config, isolated, select, ignore, extend_select, force_exclude, quiet, verbose,
              output_file) -> None:
     """Record the current findings in PATHS (default: .) so that `check --baseline` reports only new ones."""
-    from gdpr_lint.baseline import BaselineError, write_baseline
-    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.pipeline.baseline import BaselineError, write_baseline
+    from gdpr_lint.pipeline.engine import analyse_paths
     from gdpr_lint.report import ReportContext
 
     resolver = _resolver(config, isolated, select, ignore, extend_select)
@@ -315,7 +315,7 @@ def calls(paths, config, isolated, select, ignore, extend_select, force_exclude,
     """List every OpenAI request call site in PATHS (default: .)."""
     import json
 
-    from gdpr_lint.engine import analyse_paths
+    from gdpr_lint.pipeline.engine import analyse_paths
 
     resolver = _resolver(config, isolated, select, ignore, extend_select)
     result = analyse_paths([Path(p) for p in (paths or (".",))], resolver, force_exclude=force_exclude)
@@ -344,8 +344,8 @@ def map_command(paths, config, isolated, select, ignore, extend_select, force_ex
     """Map the personal data PATHS (default: .) send to OpenAI: per endpoint and call site,
     protected or not, data residency and storage (for Art. 30 records and DPIAs).
     Exit 0, or 2 when a file could not be analysed: the map is an inventory, not a gate."""
-    from gdpr_lint.engine import analyse_paths
-    from gdpr_lint.inventory import build_inventory
+    from gdpr_lint.pipeline.engine import analyse_paths
+    from gdpr_lint.report.inventory import build_inventory
 
     resolver = _resolver(config, isolated, select, ignore, extend_select)
     result = analyse_paths([Path(p) for p in (paths or (".",))], resolver, force_exclude=force_exclude)
@@ -373,7 +373,7 @@ def rule(code, show_all, output_format) -> None:
     """Explain a rule (or list them all)."""
     import json
 
-    from gdpr_lint.rules import ALL_RULES, RULES_BY_CODE
+    from gdpr_lint.checks.rules import ALL_RULES, RULES_BY_CODE
 
     if code:
         r = RULES_BY_CODE.get(code.upper())

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from gdpr_lint.model import Finding, Span
-from gdpr_lint.rules import GDPR100, RULES_BY_CODE
+from gdpr_lint.checks.rules import GDPR100, RULES_BY_CODE
 
 _CODE = r"(?:(?i:gdpr)[0-9]+|[A-Z]+[0-9]+)"
 _CODES = rf"{_CODE}(?:[\s,]+{_CODE})*"
