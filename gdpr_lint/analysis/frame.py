@@ -17,10 +17,8 @@ from typing import TYPE_CHECKING
 
 from gdpr_lint.analysis.literals import find_personal_literals
 from gdpr_lint.model import FlowStep
-from gdpr_lint.surfaces.catalogue import (
-    CLIENT_CLASSES, CLIENT_PASSTHROUGH_METHODS, FOREIGN_ROOTS, RESOURCE_VARIANTS, Endpoint,
-)
-from gdpr_lint.pipeline.prefilter import GUESS_ROOTS
+from gdpr_lint.surfaces import registry as surfaces
+from gdpr_lint.surfaces.catalogue import FOREIGN_ROOTS
 from gdpr_lint.analysis.values import (
     EMPTY, HASHED, SANITIZED, SCALAR, Client, Cls, Const, Env, Ext, Flag, Func, Guess, Imported, Inst, LangChain,
     Mod, Obj, Par, Partial, Person, Protected, Red, Res, Src, Value, join, join_all, redacted,
@@ -68,9 +66,6 @@ FILE_READERS = {"open", "read_csv", "read_json", "read_excel", "read_parquet", "
                 "read_bytes", "load", "loadtxt", "DictReader"}
 _DATA_FILE = re.compile(r"([\w-]+)\.(?:csv|tsv|jsonl?|ndjson|xlsx?|parquet|txt|xml|pdf|docx?)\b", re.I)
 _SQL_SELECT = re.compile(r"\s*select\s+(?:distinct\s+)?(.+?)\s+from\s+([\w.\"`\[\]]+)", re.I | re.S)
-# Client constructor arguments that say where requests go (data residency).
-CLIENT_SETTINGS = ("base_url", "azure_endpoint", "data_residency", "websocket_base_url")
-DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's default (unless OPENAI_BASE_URL is set)
 ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop"}
 PASS_METHODS_KEEP_TAGS = {"copy", "strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "encode", "decode", "hexdigest", "digest", "text"}
 
@@ -185,43 +180,9 @@ class Frame:
         else:
             self.sinks.append(ParamSink(site, kind, param, lab, via))
 
-    def client_config(self, node: ast.Call, kwargs, flavour: str,
-                      base: "tuple[ClientConfig, ...] | None" = None) -> "tuple[ClientConfig, ...] | None":
-        """Where a client built (or re-optioned with with_options) here sends requests."""
-        where = f"{self.src.display}:{node.lineno}"
-        out: list[ClientConfig] = []
-
-        def setting(name: str, v: Value) -> None:
-            if name not in CLIENT_SETTINGS:
-                return
-            envs = v.of(Env)
-            consts = v.of(Const)
-            if envs:
-                out.extend(ClientConfig(name, "environment", e.var, where) for e in envs)
-            elif consts:
-                out.extend(ClientConfig(name, "constant", s, where) for s in sorted(consts[0].strings))
-            else:
-                out.append(ClientConfig(name, "unknown", "", where))
-
-        for k, v, _ in kwargs:
-            if k is not None:
-                setting(k, v)
-            elif v.fields is not None:
-                for fk, fv in v.fields:
-                    setting(fk, fv)
-            else:
-                out.append(ClientConfig("", "unknown", "", where))  # **options we cannot see into
-        given = {c.setting for c in out}
-        if base is not None:
-            out = [c for c in base if c.setting not in given] + out
-        elif flavour == "<with_options>":
-            return tuple(out) if out else None
-        elif not given & {"base_url", "azure_endpoint", "data_residency", ""}:
-            if flavour.startswith("openai-azure"):
-                out.insert(0, ClientConfig("azure_endpoint", "environment", "AZURE_OPENAI_ENDPOINT", where))
-            else:
-                out.insert(0, ClientConfig("base_url", "default", DEFAULT_BASE_URL, where))
-        return tuple(dict.fromkeys(out))
+    def where(self, node: ast.AST) -> str:
+        """`path:line` of a node, as client configurations record it."""
+        return f"{self.src.display}:{getattr(node, 'lineno', 1)}"
 
     # ------------------------------------------------------------------ statements
 
@@ -820,37 +781,18 @@ class Frame:
         tags: set = set()
         api = False
         for t in recv.tags:
-            if isinstance(t, Client):
+            owned = surfaces.member(self.project, t, attr)  # a client, resource or model's member
+            if owned is not None:
                 api = True
-                if attr in CLIENT_PASSTHROUGH_METHODS:
-                    tags.add(Res(t.flavour, ("<" + attr + ">",), t.protected, config=t.config))
-                else:
-                    tags.add(Res(t.flavour, (attr,), t.protected, config=t.config))
-            elif isinstance(t, Res):
-                api = True
-                if attr in RESOURCE_VARIANTS:
-                    tags.add(Res(t.flavour, t.path, t.protected, t.confidence, t.variants + (attr,), t.config))
-                else:
-                    tags.add(Res(t.flavour, t.path + (attr,), t.protected, t.confidence, t.variants, t.config))
-            elif isinstance(t, Guess):
-                api = True
-                path = t.path + (attr,)
-                if attr in RESOURCE_VARIANTS or self.project.catalogue.is_resource_prefix(path) or self.project.catalogue.endpoint(path):
-                    tags.add(Guess(t.path if attr in RESOURCE_VARIANTS else path, t.root))
-            elif isinstance(t, Ext):
+                tags |= owned
+                if not isinstance(t, Inst):
+                    continue
+            if isinstance(t, Ext):
                 api = True
                 tags.add(Ext(t.qualname + "." + attr))
             elif isinstance(t, Inst):
                 api = True
                 tags.add(Ext(t.qualname + "#" + attr))
-                if t.qualname in CLIENT_CLASSES:
-                    tags.add(Res(CLIENT_CLASSES[t.qualname], (attr,)))
-            elif isinstance(t, LangChain):
-                api = True
-                if attr in self.project.catalogue.langchain_bound:
-                    tags.add(LangChain(t.kind, t.qualname, "<bound>", t.protected))
-                else:
-                    tags.add(LangChain(t.kind, t.qualname, attr, t.protected))
             elif isinstance(t, Mod):
                 api = True
                 g = self.project.module_attr(t.name, attr)
@@ -873,14 +815,10 @@ class Frame:
                         tags |= member.tags
                     else:
                         tags.add(Obj(t.key))  # Model.objects -> rows of Model
-        if not api and not recv.has(Person) and attr in self.project.catalogue.resource_roots:
-            root = self.text(node.value)
-            # `chat.completions` on a parameter named `chat` is the chat resource, not the
-            # legacy completions one (which takes no `messages`)
-            named = root.rsplit(".", 1)[-1]
-            path = (named, attr) if named in GUESS_ROOTS and self.project.catalogue.is_resource_prefix(
-                (named, attr)) else (attr,)
-            tags.add(Guess(path, root))
+        if not api and not recv.has(Person):
+            guess = surfaces.guess_member(self.text(node.value), attr)  # `x.chat` on an unresolved x
+            if guess is not None:
+                tags.add(guess)
         flags = {t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)}
         if attr in ("__dict__", "__slots__", "_data", "_asdict"):
             flags |= {t for t in recv.tags if isinstance(t, (Person, Obj))}
@@ -966,19 +904,15 @@ class Frame:
                 if ci is not None:
                     results.append(self.instantiate(ci, node, args, kwargs))
                     handled = True
-            elif isinstance(t, Res) and t.path and t.path[-1].startswith("<"):
-                cfg = t.config if t.config is None else self.client_config(node, kwargs, t.flavour, t.config)
-                if t.config is None and t.path == ("<with_options>",):
-                    cfg = self.client_config(node, kwargs, "<with_options>")
-                results.append(Value(tags=frozenset({Client(t.flavour, t.protected, cfg)})))  # with_options(...)
-                handled = True
-            elif isinstance(t, LangChain) and t.method == "<bound>":
-                results.append(Value(tags=frozenset({LangChain(t.kind, t.qualname, None, t.protected)})))
-                handled = True
             elif isinstance(t, Partial):
                 inner_args = t.func
                 results.append(self.call(node, inner_args, None, args, kwargs))
                 handled = True
+            else:
+                other = surfaces.call_member(self, t, node, kwargs)  # client.with_options(...), model.bind_tools(...)
+                if other is not None:
+                    results.append(other)
+                    handled = True
         if handled:
             return join_all(results)
         # An unknown callable or a method on data: the result carries the inputs.
@@ -1132,8 +1066,6 @@ class Frame:
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
         project = self.project
         san = project.sanitizers
-        if q in CLIENT_CLASSES:
-            return Value(tags=frozenset({Client(CLIENT_CLASSES[q], config=self.client_config(node, kwargs, CLIENT_CLASSES[q]))}))
         if q in ENV_READERS and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
             return Value(tags=frozenset({Env(node.args[0].value)}))
         if q in san.protect:
@@ -1148,11 +1080,9 @@ class Frame:
             return None
         if q in san.identity:
             return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(HASHED)}))
-        if q in project.catalogue.langchain_models:
-            return Value(tags=frozenset({LangChain(project.catalogue.langchain_models[q], q)}))
-        if q.startswith("langchain") and any(v.has(LangChain) for v in args + [kv for _, kv, _ in kwargs]):
-            lc = next(t for v in args + [kv for _, kv, _ in kwargs] for t in v.of(LangChain))
-            return Value(tags=frozenset({LangChain("chain", lc.qualname)}))
+        built = surfaces.construct(self, q, node, args, kwargs)  # a client or model of a surface
+        if built is not None:
+            return built
         if q == "functools.partial" and args:
             return Value(tags=frozenset({Partial(args[0], id(node))}))
         if q in SCALAR_FUNCS:
@@ -1274,10 +1204,9 @@ class Frame:
         tags: set = set()
         for t in v.tags:
             if isinstance(t, Ext):
-                if t.qualname in CLIENT_CLASSES:
-                    tags.add(Client(CLIENT_CLASSES[t.qualname]))
-                elif t.qualname in self.project.catalogue.langchain_models:
-                    tags.add(LangChain(self.project.catalogue.langchain_models[t.qualname], t.qualname))
+                typed = surfaces.annotation(self.project, t.qualname)
+                if typed is not None:
+                    tags.add(typed)
                 else:
                     last = t.qualname.split(".")[-1]
                     if self.vocab.owner_kind(tokenize(last)) == "person":
@@ -1298,21 +1227,3 @@ class Frame:
 
 def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def endpoint_params(ep: Endpoint, node: ast.Call, args: list[Value], kwargs) -> list[tuple[str, Value, ast.AST]]:
-    """(parameter name, value, node) for every argument of a request call."""
-    out = []
-    for i, (a, anode) in enumerate(zip(args, node.args)):
-        pname = ep.positional[i] if i < len(ep.positional) else f"arg{i}"
-        out.append((pname, a, anode))
-    for k, v, vnode in kwargs:
-        if k is None:
-            if v.fields is not None:
-                for fk, fv in v.fields:
-                    out.append((fk, fv, vnode))
-            else:
-                out.append(("**", v, vnode))
-        else:
-            out.append((k, v, vnode))
-    return out

@@ -8,17 +8,11 @@ from collections import defaultdict
 
 from gdpr_lint.analysis.frame import Hit
 from gdpr_lint.model import Finding, level_at_least
-from gdpr_lint.analysis.program.project import LITELLM_PROTECTABLE, Project, SiteInfo
+from gdpr_lint.analysis.program.project import Project, SiteInfo
 from gdpr_lint.analysis.values import Src
 from gdpr_lint.analysis.vocabulary import Vocabulary
+from gdpr_lint.surfaces import registry as surfaces
 
-NOT_AUTOFIXABLE = {
-    "openai-legacy": "Legacy openai<1.0 call: migrate to the v1 client, then run --fix (or wrap the text with gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply).",
-    "langchain": "LangChain call: pass the text through gdpr_lint.runtime.pseudonymise(...) before invoking the model and reidentify(...) the reply.",
-    "litellm": "LiteLLM call the runtime cannot protect (images, audio): pseudonymise the text with gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply.",
-    "configured": "Call to a configured wrapper: protect the OpenAI call inside the wrapper, or pseudonymise the arguments.",
-}
-FIXABLE_FLAVOURS = {"openai-v1", "openai-v1-async", "openai-azure", "openai-azure-async", "openai-module"}
 _CONF_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
@@ -82,8 +76,7 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
     flow = [first.origin, *first.path]
     params = sorted({h.param for _, h in labelled})
     message, severity = describe(code, site.endpoint, data, categories, params, vocab)
-    fixable = (site.flavour in FIXABLE_FLAVOURS or (code == "GDPR003" and site.flavour not in ("langchain",))
-               or (site.flavour == "litellm" and site.endpoint in LITELLM_PROTECTABLE))
+    fixable = surfaces.fixable(site.flavour, site.endpoint, code)
     known: dict[str, list[str]] = {}
     if code != "GDPR003":
         for lab, hit in labelled:
@@ -95,7 +88,7 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
         code=code, path=site.path, span=site.span, message=message, severity=severity,
         confidence=confidence, data=data, categories=categories, flow=flow, endpoint=site.endpoint,
         flavour=site.flavour, function=site.function, callee=site.text, fixable=fixable,
-        fix_hint="" if fixable else NOT_AUTOFIXABLE.get(site.flavour, "Redact the data before the call."),
+        fix_hint="" if fixable else surfaces.fix_hint(site.flavour),
         known=known, statement_lines=site.statement_lines, params=params,
     )
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from gdpr_lint.surfaces.catalogue import catalogue
+from gdpr_lint.surfaces import registry as surfaces
+from gdpr_lint.surfaces.catalogue import RESOURCE_VARIANTS, catalogue
+from gdpr_lint.surfaces.openai_v1 import GUESS_ROOTS
 
 
 # An attribute dot: Python allows blanks, line continuations and (inside brackets) line
@@ -25,19 +27,18 @@ from gdpr_lint.surfaces.catalogue import catalogue
 _DOT = r"\.(?:\s|\\|#[^\n]*+)*+"
 
 
-PACKAGE_WORDS = (b"openai", b"OpenAI", b"litellm", b"langchain")
+# The names that bring a surface's library in (each surface declares its own).
+PACKAGE_WORDS = tuple(w.encode() for w in surfaces.package_words())
 _PACKAGES = "|".join(w.decode() for w in PACKAGE_WORDS)
 
 
 @lru_cache(maxsize=None)
-def _langchain_request_methods() -> str:
-    """LangChain request methods on a model built elsewhere, as a regex alternation
+def _request_methods() -> str:
+    """Request methods on a model built elsewhere (`.invoke(`), as a regex alternation
     (`.bind_tools(...)` etc. send nothing themselves; the request is the `.invoke(` that
     follows). The legacy 0.x API is always reached through the `openai` module, which the
     package words catch."""
-    methods = set(catalogue().langchain_methods) | {"embed_query", "aembed_query", "embed_documents",
-                                                     "aembed_documents"}
-    return "|".join(map(re.escape, sorted(methods)))
+    return "|".join(map(re.escape, surfaces.request_methods()))
 
 
 def _roots(roots) -> str:
@@ -50,20 +51,10 @@ def _words(extra_words: frozenset[str]) -> str:
 
 @lru_cache(maxsize=64)
 def trigger(extra_words: frozenset[str] = frozenset()) -> re.Pattern[bytes]:
-    parts = [_PACKAGES, _roots(catalogue().resource_roots), _DOT + r"(?:%s)\s*\(" % _langchain_request_methods()]
+    parts = [_PACKAGES, _roots(catalogue().resource_roots), _DOT + r"(?:%s)\s*\(" % _request_methods()]
     if extra_words:
         parts.append(_words(extra_words))
     return re.compile("|".join(parts).encode())
-
-
-# Resource roots under which a call on an object of unknown origin is taken for a request
-# (`client.chat.completions.create(...)` with `client` a parameter). The other roots
-# (`.files`, `.models`, ...) and the LangChain methods (`.invoke(`) only make a request
-# on an object that is known to be a client or a model.
-GUESS_ROOTS = frozenset({
-    "chat", "embeddings", "responses", "completions", "beta", "audio", "moderations", "images",
-    "vector_stores", "conversations", "fine_tuning", "batches", "uploads",
-})
 
 
 @lru_cache(maxsize=64)
@@ -83,7 +74,7 @@ def _receiver_spellings() -> re.Pattern[bytes]:
     """The resource roots that are not guessed and the LangChain request methods (`.files`,
     `.invoke(`): one pattern that starts with a dot, which the regex engine scans for fast."""
     other_roots = "|".join(map(re.escape, sorted(catalogue().resource_roots - GUESS_ROOTS)))
-    return re.compile((_DOT + r"(?:(?:%s)\b|(?:%s)\s*\()" % (other_roots, _langchain_request_methods())).encode())
+    return re.compile((_DOT + r"(?:(?:%s)\b|(?:%s)\s*\()" % (other_roots, _request_methods())).encode())
 
 
 @lru_cache(maxsize=64)
@@ -113,8 +104,6 @@ _GUESS_USE = re.compile(
 @lru_cache(maxsize=None)
 def continues(root: str, name: str) -> bool:
     """Whether `.root.name` can be part of a request (the analysis's own test)."""
-    from gdpr_lint.surfaces.catalogue import RESOURCE_VARIANTS
-
     cat = catalogue()
     return (name in RESOURCE_VARIANTS or cat.is_resource_prefix((root, name))
             or cat.endpoint((root, name)) is not None)

@@ -29,7 +29,8 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gdpr_lint.pipeline.prefilter import GUESS_ROOTS, continues, guess_use_lines, origin_trigger
+from gdpr_lint.pipeline.prefilter import continues, guess_use_lines, origin_trigger
+from gdpr_lint.surfaces.openai_v1 import GUESS_ROOTS
 from gdpr_lint.pipeline.source import search_view
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
-"""What the analysis knows about the OpenAI surface, loaded from rules/:
-endpoints.toml (v1 client resources, generated from the SDK), legacy.toml (0.x
-module API), integrations.toml (LangChain, LiteLLM) and sanitizers.toml.
+"""The rule data the surfaces read, loaded from rules/: endpoints.toml (v1 client
+resources, generated from the SDK), legacy.toml (0.x module API), integrations.toml
+(LangChain, LiteLLM) and sanitizers.toml.
 """
 
 from __future__ import annotations
@@ -10,19 +10,7 @@ from functools import lru_cache
 
 from gdpr_lint.config.ruledata import RuleDataError, load_rule_file
 
-CLIENT_CLASSES = {
-    "openai.OpenAI": "openai-v1",
-    "openai.Client": "openai-v1",
-    "openai.AsyncOpenAI": "openai-v1-async",
-    "openai.AsyncClient": "openai-v1-async",
-    "openai.AzureOpenAI": "openai-azure",
-    "openai.AsyncAzureOpenAI": "openai-azure-async",
-    "openai.lib.azure.AzureOpenAI": "openai-azure",
-    "openai.lib.azure.AsyncAzureOpenAI": "openai-azure-async",
-}
-
-# Receivers that keep the client/resource they were called on.
-CLIENT_PASSTHROUGH_METHODS = {"with_options", "copy"}
+# Resource-method variants: the same request, with the raw or streamed HTTP response.
 RESOURCE_VARIANTS = {"with_raw_response", "with_streaming_response"}
 
 # Other vendors' SDKs: a call through them is never an OpenAI call.

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from gdpr_lint.analysis.frame import Frame, Hit, ParamSink, Summary, endpoint_params, strip_params
+from gdpr_lint.analysis.frame import Frame, Hit, ParamSink, Summary, strip_params
 from gdpr_lint.model import CallSite, ClientConfig, FileError, FlowStep, Span
-from gdpr_lint.surfaces.catalogue import CLIENT_CLASSES, Endpoint, catalogue, sanitizers
-from gdpr_lint.pipeline.prefilter import GUESS_ROOTS
+from gdpr_lint.surfaces import registry as surfaces
+from gdpr_lint.surfaces.catalogue import Endpoint, catalogue, sanitizers
 from gdpr_lint.pipeline.source import SourceError, SourceFile, read_source
 from gdpr_lint.analysis.values import (
     EMPTY, HASHED, SANITIZED, Client, Cls, Const, Ext, Flag, Func, Guess, Imported, Inst, LangChain, Mod,
@@ -31,10 +31,6 @@ MAX_EXTRA_MODULES = 2000
 # top-level statements whose binding is final once run (if the name is bound nowhere else)
 FINAL_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 PROTECT = "gdpr_lint.runtime.protect"
-# LiteLLM functions that gdpr_lint.runtime.protect() accepts (gdpr_lint/runtime/litellm_adapter.py)
-LITELLM_PROTECTABLE = frozenset(f"litellm.{f}" for f in (
-    "completion", "acompletion", "text_completion", "atext_completion", "embedding", "aembedding",
-    "responses", "aresponses"))
 
 
 def store_argument(node: ast.Call) -> str:
@@ -675,77 +671,21 @@ class Project:
     # ------------------------------------------------------------------ protect()
 
     def protect_value(self, inner: Value) -> Value:
-        tags: set = set()
-        for t in inner.tags:
-            if isinstance(t, Client):
-                tags.add(Client(t.flavour, True, t.config))
-            elif isinstance(t, Res):
-                tags.add(Protected(t))
-            elif isinstance(t, Guess):
-                tags.add(Protected(Res("openai-v1", t.path, True, "medium")))
-            elif isinstance(t, Ext) and t.qualname.startswith("openai."):
-                tags.add(Protected(Res("openai-module", tuple(t.qualname.split(".")[1:]), True)))
-            elif isinstance(t, Ext) and t.qualname in LITELLM_PROTECTABLE:  # protect(litellm.completion)
-                tags.add(Protected(t))
-            elif isinstance(t, LangChain):
-                tags.add(LangChain(t.kind, t.qualname, t.method, True))
-            elif isinstance(t, Inst) and t.qualname in CLIENT_CLASSES:
-                tags.add(Client(CLIENT_CLASSES[t.qualname], True))
-        return Value(tags=frozenset(tags))
+        return Value(tags=surfaces.protect(inner.tags))
 
     # ------------------------------------------------------------------ request detection
 
     def detect_request(self, frame: Frame, node: ast.Call, fval: Value, args: list[Value], kwargs) -> Value | None:
         """If this call sends a request to OpenAI: record the call site and the data it sends."""
-        found: tuple[str, str, Endpoint, bool, str] | None = None  # endpoint name, flavour, ep, protected, confidence
-        for t in fval.tags:
-            if isinstance(t, Protected) and isinstance(t.inner, Ext):  # protect(litellm.completion)(...)
-                found = self._litellm_call(node, t.inner.qualname, True) or found
-            elif isinstance(t, Protected):
-                ep = self.catalogue.endpoint(t.inner.path) if isinstance(t.inner, Res) else None
-                if ep is not None:
-                    found = (ep.path, t.inner.flavour, ep, True, t.inner.confidence)
-            elif isinstance(t, Res):
-                ep = self.catalogue.endpoint(t.path)
-                if ep is not None:
-                    found = (ep.path, t.flavour, ep, t.protected, t.confidence)
-            elif isinstance(t, Guess) and t.path[0] in GUESS_ROOTS:
-                ep = self.catalogue.endpoint(t.path)
-                if ep is not None and found is None:
-                    conf = "medium" if len([p for p in t.path if p not in ("with_raw_response", "with_streaming_response")]) >= 3 else "low"
-                    found = (ep.path, "openai-v1", ep, False, conf)
-            elif isinstance(t, Ext) and t.qualname.startswith("openai."):
-                rest = tuple(t.qualname.split(".")[1:])
-                ep = self.catalogue.endpoint(rest)
-                if ep is not None:
-                    found = (ep.path, "openai-module", ep, False, "high")
-                else:
-                    leg = self.catalogue.legacy.get(".".join(rest))
-                    if leg is not None:
-                        found = ("legacy:" + leg.path, "openai-legacy", leg, False, "high")
-            elif isinstance(t, LangChain) and t.method:
-                m = self.catalogue.langchain_methods.get(t.method)
-                if m is not None and (t.kind in m.kinds or t.kind == "chain"):
-                    ep = Endpoint(f"langchain.{t.method}", t.kind, ("input",) + m.content_keywords, (), (), ("input",), False)
-                    cls = t.qualname.split(".")[-1]
-                    found = (f"{cls}.{t.method}", "langchain", ep, t.protected, "high")
-            elif isinstance(t, Ext) and t.qualname in self.catalogue.litellm_functions:
-                lit = self._litellm_call(node, t.qualname, False)
-                if lit is None:
-                    continue
-                found = lit
-            if found is None and isinstance(t, (Ext, Func)) and self.configured_sinks:
-                qual = t.qualname if isinstance(t, Ext) else self.functions[t.key].module.name + "." + self.functions[t.key].qualname
-                for name, sink in self.configured_sinks.items():
-                    if qual == name or qual.endswith("." + name):
-                        ep = Endpoint(name, "configured", sink.content or ("*",), sink.identity, (), (), False)
-                        found = (name, "configured", ep, False, "high")
+        found = surfaces.request(self, fval.tags, node)
         if found is None:
             return None
-        endpoint_name, flavour, ep, protected, confidence = found
+        surface, request = found
+        endpoint_name, flavour, ep, protected = request.endpoint, request.flavour, request.ep, request.protected
+        confidence = request.confidence
         site_key = self.record_site(frame, node, endpoint_name, flavour, protected, confidence, ep,
                                     client=self.client_of(fval, kwargs))
-        for pname, value, vnode in self.request_arguments(ep, node, args, kwargs, flavour):
+        for pname, value, vnode in surface.arguments(request, node, args, kwargs):
             kind = None
             if pname in ep.identity:
                 kind = "identity"
@@ -769,40 +709,6 @@ class Project:
         if not configs or any(cfg is None for cfg in configs):
             out.append(ClientConfig("", "unknown"))
         return tuple(dict.fromkeys(out))
-
-    def request_arguments(self, ep: Endpoint, node: ast.Call, args, kwargs, flavour: str):
-        if flavour == "langchain":
-            out = []
-            if args:
-                out.append(("input", args[0], node.args[0]))
-            for k, v, vnode in kwargs:
-                out.append(("input" if k in ep.content else (k or "**"), v, vnode))
-            return out
-        if flavour == "configured":
-            return [(k or "**", v, vnode) for k, v, vnode in kwargs] + [
-                (f"arg{i}", a, an) for i, (a, an) in enumerate(zip(args, node.args))]
-        return endpoint_params(ep, node, args, kwargs)
-
-    def _litellm_call(self, node: ast.Call, qualname: str, protected: bool) -> tuple[str, str, Endpoint, bool, str] | None:
-        """A LiteLLM request (None when its literal model is not an OpenAI model)."""
-        ep = self.catalogue.litellm_functions.get(qualname)
-        if ep is None:
-            return None
-        model = self._model_arg(node, ep)
-        verdict = self.catalogue.model_is_openai(model) if model is not None else None
-        if verdict is False:
-            return None
-        return (qualname, "litellm", ep, protected, "high" if verdict else "low")
-
-    def _model_arg(self, node: ast.Call, ep: Endpoint) -> str | None:
-        for kw in node.keywords:
-            if kw.arg == "model" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
-                return kw.value.value
-        if "model" in ep.positional:
-            i = ep.positional.index("model")
-            if i < len(node.args) and isinstance(node.args[i], ast.Constant) and isinstance(node.args[i].value, str):
-                return node.args[i].value
-        return None
 
     def record_site(self, frame: Frame, node: ast.Call, endpoint: str, flavour: str, protected: bool,
                     confidence: str, ep: Endpoint, client: tuple[ClientConfig, ...] = ()) -> str:

@@ -1,0 +1,112 @@
+"""The registry of surfaces: every library through which code reaches OpenAI.
+
+Adding a library is writing its module in this package and adding it to SURFACES.
+The order matters only where two surfaces could claim the same object; earlier wins
+(the v1 module-level client before the 0.x module API, both `openai.*` names).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+from gdpr_lint.analysis.values import Value
+from gdpr_lint.surfaces import configured, langchain, litellm, openai_legacy, openai_v1
+from gdpr_lint.surfaces.base import Kwargs, Request, Surface
+
+if TYPE_CHECKING:
+    from gdpr_lint.analysis.context import AnalysisContext, FrameView
+
+SURFACES: tuple[Surface, ...] = (
+    openai_v1.SURFACE,
+    openai_legacy.SURFACE,
+    langchain.SURFACE,
+    litellm.SURFACE,
+    configured.SURFACE,
+)
+
+_BY_FLAVOUR = {flavour: s for s in SURFACES for flavour in s.flavours}
+
+
+def surface_for(flavour: str) -> Surface | None:
+    return _BY_FLAVOUR.get(flavour)
+
+
+def construct(frame: FrameView, qualname: str, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Value | None:
+    for s in SURFACES:
+        v = s.construct(frame, qualname, node, args, kwargs)
+        if v is not None:
+            return v
+    return None
+
+
+def member(ctx: AnalysisContext, tag: Any, attr: str) -> set | None:
+    for s in SURFACES:
+        tags = s.member(ctx, tag, attr)
+        if tags is not None:
+            return tags
+    return None
+
+
+def guess_member(root: str, attr: str) -> Any | None:
+    return openai_v1.SURFACE.guess_member(root, attr)
+
+
+def call_member(frame: FrameView, tag: Any, node: ast.Call, kwargs: Kwargs) -> Value | None:
+    for s in SURFACES:
+        v = s.call_member(frame, tag, node, kwargs)
+        if v is not None:
+            return v
+    return None
+
+
+def annotation(ctx: AnalysisContext, qualname: str) -> Any | None:
+    for s in SURFACES:
+        tag = s.annotation(ctx, qualname)
+        if tag is not None:
+            return tag
+    return None
+
+
+def protect(tags) -> frozenset:
+    """The tags of `gdpr_lint.runtime.protect(x)`: what each surface's runtime adapter covers."""
+    out = set()
+    for t in tags:
+        for s in SURFACES:
+            p = s.protect(t)
+            if p is not None:
+                out.add(p)
+                break
+    return frozenset(out)
+
+
+def request(ctx: AnalysisContext, tags, node: ast.Call) -> tuple[Surface, Request] | None:
+    """The request a call of a value with these tags sends, if any (a later tag's request
+    replaces an earlier one; fallbacks count only when nothing else did)."""
+    found: tuple[Surface, Request] | None = None
+    for t in tags:
+        for s in SURFACES:
+            r = s.request(ctx, t, node)
+            if r is not None:
+                if not r.fallback or found is None:
+                    found = (s, r)
+                break
+    return found
+
+
+def fixable(flavour: str, endpoint: str, code: str) -> bool:
+    s = surface_for(flavour)
+    return s.fixable(endpoint, code) if s is not None else code == "GDPR003"
+
+
+def fix_hint(flavour: str) -> str:
+    s = surface_for(flavour)
+    return s.fix_hint if s is not None else Surface.fix_hint
+
+
+def package_words() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(w for s in SURFACES for w in s.package_words))
+
+
+def request_methods() -> tuple[str, ...]:
+    return tuple(sorted({m for s in SURFACES for m in s.request_methods}))
