@@ -3,8 +3,10 @@ values, flow-sensitively, and records where personal data reaches an OpenAI requ
 
 Branches are interpreted separately and joined, so a redaction on one branch
 only, or a redacted copy that is not the value sent, still leaks. Calls to
-project functions apply that function's summary (see project.py), which is how
-data crosses helper functions and modules.
+project functions apply that function's summary, which is how data crosses helper
+functions and modules. Everything beyond the body being run (other modules,
+classes, summaries) the frame reaches through analysis/context.py; what a library's
+objects do (clients, models, requests) it asks the surfaces (surfaces/registry.py).
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from gdpr_lint.analysis.literals import find_personal_literals
 from gdpr_lint.model import FlowStep
@@ -23,11 +23,11 @@ from gdpr_lint.analysis.values import (
     EMPTY, HASHED, SANITIZED, SCALAR, Client, Cls, Const, Env, Ext, Flag, Func, Guess, Imported, Inst, LangChain,
     Mod, Obj, Par, Partial, Person, Protected, Red, Res, Src, Value, join, join_all, redacted,
 )
-from gdpr_lint.model import ClientConfig
 from gdpr_lint.analysis.vocabulary import tokenize
 
-if TYPE_CHECKING:
-    from gdpr_lint.analysis.program.project import ClassInfo, FunctionInfo, ModuleInfo, Project
+from gdpr_lint.analysis.context import AnalysisContext
+from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.summaries import Hit, ParamSink, strip_params
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -70,51 +70,13 @@ ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.envir
 PASS_METHODS_KEEP_TAGS = {"copy", "strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "encode", "decode", "hexdigest", "digest", "text"}
 
 
-@dataclass
-class Hit:
-    """Data reaching a request parameter: the raw material of a Finding."""
-
-    site: str
-    kind: str  # content | identity
-    param: str
-    label: Src
-    scope: str  # the function in which the call sits
-    via: str = ""  # the sanitizer the data passed (protected flow, not a finding); "" when raw
-
-
-@dataclass(frozen=True)
-class ParamSink:
-    site: str
-    kind: str
-    param: str
-    par: Par
-    via: str = ""
-
-
-@dataclass
-class Summary:
-    ret: Value = EMPTY
-    sinks: list[ParamSink] = field(default_factory=list)
-    mutations: dict[int, Value] = field(default_factory=dict)
-    hits: list[Hit] = field(default_factory=list)
-    deps: frozenset = frozenset()  # ("m", module) / ("f", function) / ("e", module) it read
-
-
-def strip_params(v: Value) -> Value:
-    """Drop symbolic parameter labels (when a value leaves its function's context)."""
-    if not any(isinstance(t, Par) or isinstance(t, Red) and isinstance(t.inner, Par) for t in v.taints):
-        return v
-    return Value(frozenset(t for t in v.taints if isinstance(t, Src) or isinstance(t, Red) and isinstance(t.inner, Src)), v.tags,
-                 tuple((k, strip_params(x)) for k, x in v.fields) if v.fields else v.fields)
-
-
 API_TAGS = (Client, Res, Guess, LangChain, Protected, Func, Cls, Mod, Partial)
 
 
 class Frame:
-    def __init__(self, project: "Project", module: "ModuleInfo", func: "FunctionInfo | None" = None,
+    def __init__(self, ctx: AnalysisContext, module: ModuleInfo, func: FunctionInfo | None = None,
                  parent: "Frame | None" = None, env: dict | None = None) -> None:
-        self.project = project
+        self.ctx = ctx
         self.module = module
         self.src = module.source
         self.func = func
@@ -126,7 +88,7 @@ class Frame:
         self.hits: list[Hit] = []
         self.comprehension_depth = 0
         self.current_stmt: ast.stmt | None = None  # the simple statement being interpreted
-        self.vocab = project.vocab
+        self.vocab = ctx.vocab
         self.scope = func.key if func else f"{module.name}:<module>"
         self.param_index = {p: i for i, p in enumerate(func.param_names)} if func else {}
 
@@ -145,18 +107,18 @@ class Frame:
             v = f.env.get(name)
             if v is not None:
                 if v.has(Imported):
-                    v = f.env[name] = self.project.resolve_imported(v)
+                    v = f.env[name] = self.ctx.resolve_imported(v)
                 return v
             f = f.parent
         g = self.module.globals.get(name)
         if self.module.state == "collecting" and self.func is not None \
-                and not self.project.final_global(self.module, name):
-            self.project.touch(("p", self.module.name))  # this summary is provisional
+                and not self.ctx.final_global(self.module, name):
+            self.ctx.touch(("p", self.module.name))  # this summary is provisional
         if g is None and (self.module.state != "ready" or self.module.deferred) or name in self.module.lazy_names:
-            g = self.project.global_value(self.module, name)
+            g = self.ctx.global_value(self.module, name)
         if g is not None:
             if g.has(Imported):
-                g = self.module.globals[name] = self.project.resolve_imported(g)
+                g = self.module.globals[name] = self.ctx.resolve_imported(g)
             return g
         if name in BUILTIN_NAMES:
             return Value(tags=frozenset({Ext("builtins." + name)}))
@@ -352,23 +314,23 @@ class Frame:
                 self.env[top] = Value(tags=frozenset({Imported(top, None)}))
 
     def s_ImportFrom(self, node: ast.ImportFrom) -> None:
-        base = self.project.resolve_relative(self.module, node.module, node.level)
+        base = self.ctx.resolve_relative(self.module, node.module, node.level)
         for alias in node.names:
             if alias.name == "*":
-                self.env.update(self.project.star_import(base))
+                self.env.update(self.ctx.star_import(base))
                 continue
             self.env[alias.asname or alias.name] = Value(tags=frozenset({Imported(base, alias.name)}))
 
     def s_FunctionDef(self, node: ast.FunctionDef) -> None:
-        fi = self.project.define_function(self.module, node, self, cls=None)
+        fi = self.ctx.define_function(self.module, node, self, cls=None)
         self.env[node.name] = Value(tags=frozenset({Func(fi.key)}))
         if self.func is not None:  # nested function: analyse now, with this frame as closure
-            self.project.summary(fi)
+            self.ctx.summary(fi)
 
     s_AsyncFunctionDef = s_FunctionDef
 
     def s_ClassDef(self, node: ast.ClassDef) -> None:
-        ci = self.project.define_class(self.module, node, self)
+        ci = self.ctx.define_class(self.module, node, self)
         self.env[node.name] = Value(tags=frozenset({Cls(ci.key)}))
 
     def s_Global(self, node) -> None:
@@ -421,7 +383,7 @@ class Frame:
     def set_attribute(self, target: ast.Attribute, value: Value) -> None:
         recv = self.eval(target.value)
         for obj in recv.of(Obj):
-            self.project.class_attr_set(obj.cls, target.attr, strip_params(value))
+            self.ctx.class_attr_set(obj.cls, target.attr, strip_params(value))
         if isinstance(target.value, ast.Name) and not recv.has(Obj):
             # attribute on a local object: the object now carries the data
             self.update_target(target.value, value.plain(), target)
@@ -456,7 +418,7 @@ class Frame:
         elif isinstance(node, ast.Attribute):
             recv = self.eval(node.value)
             for obj in recv.of(Obj):
-                self.project.class_attr_set(obj.cls, node.attr, strip_params(value))
+                self.ctx.class_attr_set(obj.cls, node.attr, strip_params(value))
             if isinstance(node.value, ast.Name):
                 self.update_target(node.value, value, where)
         elif isinstance(node, ast.Subscript):
@@ -539,7 +501,7 @@ class Frame:
 
     def materialise(self, v: Value, node: ast.AST) -> Value:
         """str()/json.dumps() of a whole person record: all of it becomes text."""
-        persons = v.of(Person) + [o for o in v.of(Obj) if self.project.class_is_person(o.cls)]
+        persons = v.of(Person) + [o for o in v.of(Obj) if self.ctx.class_is_person(o.cls)]
         if not persons or v.flag(SANITIZED):
             return v
         expr = self.text(node)
@@ -728,7 +690,7 @@ class Frame:
         kind = None
         toks: tuple[str, ...] = ()
         for o in recv.of(Obj):
-            ci = self.project.classes.get(o.cls)
+            ci = self.ctx.classes.get(o.cls)
             if ci is not None:
                 toks = tokenize(ci.name)
                 kind = "person" if ci.person else self.vocab.owner_kind(toks)
@@ -761,7 +723,7 @@ class Frame:
             return EMPTY
         owner, kind = self.owner_of(recv, owner_node)
         for o in recv.of(Obj):
-            ci = self.project.classes.get(o.cls)
+            ci = self.ctx.classes.get(o.cls)
             if ci is not None and name in ci.field_categories:
                 cat = ci.field_categories[name]
                 expr = shown or self.text(node)
@@ -781,7 +743,7 @@ class Frame:
         tags: set = set()
         api = False
         for t in recv.tags:
-            owned = surfaces.member(self.project, t, attr)  # a client, resource or model's member
+            owned = surfaces.member(self.ctx, t, attr)  # a client, resource or model's member
             if owned is not None:
                 api = True
                 tags |= owned
@@ -795,22 +757,22 @@ class Frame:
                 tags.add(Ext(t.qualname + "#" + attr))
             elif isinstance(t, Mod):
                 api = True
-                g = self.project.module_attr(t.name, attr)
+                g = self.ctx.module_attr(t.name, attr)
                 tags |= g.tags
                 recv = Value(recv.taints | g.taints, recv.tags, None)
             elif isinstance(t, Obj):
                 api = True
-                ci = self.project.classes.get(t.cls)
+                ci = self.ctx.classes.get(t.cls)
                 if ci is not None:
-                    member = self.project.class_member(ci, attr, recv)
+                    member = self.ctx.class_member(ci, attr, recv)
                     if member is not None:
                         tags |= member.tags
                         recv = Value(recv.taints | member.taints, recv.tags, None)
             elif isinstance(t, Cls):
                 api = True
-                ci = self.project.classes.get(t.key)
+                ci = self.ctx.classes.get(t.key)
                 if ci is not None:
-                    member = self.project.class_member(ci, attr, None)
+                    member = self.ctx.class_member(ci, attr, None)
                     if member is not None:
                         tags |= member.tags
                     else:
@@ -873,8 +835,8 @@ class Frame:
 
     def call(self, node: ast.Call, fval: Value, recv: Value | None, args: list[Value],
              kwargs: list[tuple[str | None, Value, ast.AST]]) -> Value:
-        project = self.project
-        site = project.detect_request(self, node, fval, args, kwargs)
+        ctx = self.ctx
+        site = ctx.detect_request(self, node, fval, args, kwargs)
         if site is not None:
             return site
         results: list[Value] = []
@@ -886,12 +848,12 @@ class Frame:
                     results.append(r)
                     handled = True
             elif isinstance(t, Func):
-                fi = project.functions.get(t.key)
+                fi = ctx.functions.get(t.key)
                 if fi is not None:
                     qn = f"{fi.module.name}.{fi.qualname}"
-                    san = project.sanitizers
+                    san = ctx.sanitizers
                     if qn in san.content or qn in san.identity or qn in san.protect \
-                            or qn in project.extra_sanitizers or fi.name in project.extra_sanitizers:
+                            or qn in ctx.extra_sanitizers or fi.name in ctx.extra_sanitizers:
                         # a known sanitizer whose source is part of the analysed project (the
                         # runtime analysed from its own repository, a vendored copy), or a project
                         # function configured in `sanitizers = [...]`
@@ -900,7 +862,7 @@ class Frame:
                         results.append(self.apply(fi, node, args, kwargs, t.bound_self))
                     handled = True
             elif isinstance(t, Cls):
-                ci = project.classes.get(t.key)
+                ci = ctx.classes.get(t.key)
                 if ci is not None:
                     results.append(self.instantiate(ci, node, args, kwargs))
                     handled = True
@@ -1064,14 +1026,14 @@ class Frame:
         return join_all(out).plain()
 
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
-        project = self.project
-        san = project.sanitizers
+        ctx = self.ctx
+        san = ctx.sanitizers
         if q in ENV_READERS and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
             return Value(tags=frozenset({Env(node.args[0].value)}))
         if q in san.protect:
             inner = args[0] if args else EMPTY
-            return project.protect_value(inner)
-        if q in san.content or q in project.extra_sanitizers or q.split(".")[-1] in project.extra_sanitizers:
+            return ctx.protect_value(inner)
+        if q in san.content or q in ctx.extra_sanitizers or q.split(".")[-1] in ctx.extra_sanitizers:
             return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(SANITIZED)}))
         if "#" in q:
             cls, method = q.split("#", 1)
@@ -1122,9 +1084,9 @@ class Frame:
         vals += [self.materialise(v, n) for k, v, n in kwargs if k != "known"]
         return redacted(join_all(vals).taints, via)
 
-    def instantiate(self, ci: "ClassInfo", node: ast.Call, args, kwargs) -> Value:
+    def instantiate(self, ci: ClassInfo, node: ast.Call, args, kwargs) -> Value:
         self_value = Value(tags=frozenset({Obj(ci.key)} | ({Person(self.text(node.func))} if ci.person else set())))
-        init = self.project.class_method(ci, "__init__")
+        init = self.ctx.class_method(ci, "__init__")
         if init is not None:
             self.apply(init, node, args, kwargs, self_value)
             return self_value
@@ -1138,11 +1100,11 @@ class Frame:
         taints = join_all(v.plain() for v in list(fields.values()) + [v for k, v, _ in kwargs if k is None]).taints
         return Value(taints, self_value.tags, tuple(fields.items()) if fields else None)
 
-    def apply(self, fi: "FunctionInfo", node: ast.Call, args: list[Value], kwargs, bound_self: Value | None) -> Value:
+    def apply(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self: Value | None) -> Value:
         """Apply a project function's summary at this call."""
-        project = self.project
-        summ = project.summary(fi)
-        mapping = project.bind_arguments(fi, node, args, kwargs, bound_self)
+        ctx = self.ctx
+        summ = ctx.summary(fi)
+        mapping = ctx.bind_arguments(fi, node, args, kwargs, bound_self)
         name = fi.qualname
 
         def arg_labels(i: int, par: Par) -> list:
@@ -1168,7 +1130,7 @@ class Frame:
                 ret_taints.add(lab.extend(here))
         for ps in summ.sinks:
             for lab in arg_labels(ps.par.index, ps.par):
-                self.emit(ps.site, ps.kind, ps.param, lab, project.sites[ps.site].function_key, ps.via)
+                self.emit(ps.site, ps.kind, ps.param, lab, ctx.sites[ps.site].function_key, ps.via)
         for i, added in summ.mutations.items():
             if i < len(node.args) and (i - (1 if bound_self is not None and fi.is_method else 0)) >= 0:
                 pos = i - (1 if bound_self is not None and fi.is_method else 0)
@@ -1204,7 +1166,7 @@ class Frame:
         tags: set = set()
         for t in v.tags:
             if isinstance(t, Ext):
-                typed = surfaces.annotation(self.project, t.qualname)
+                typed = surfaces.annotation(self.ctx, t.qualname)
                 if typed is not None:
                     tags.add(typed)
                 else:
@@ -1214,7 +1176,7 @@ class Frame:
                     tags.add(Inst(t.qualname))
             elif isinstance(t, Cls):
                 tags.add(Obj(t.key))
-                ci = self.project.classes.get(t.key)
+                ci = self.ctx.classes.get(t.key)
                 if ci is not None and ci.person:
                     tags.add(Person(ci.name))
         return Value(tags=frozenset(tags))

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from gdpr_lint.analysis.frame import Hit
+from gdpr_lint.analysis.summaries import Hit
 from gdpr_lint.model import Finding, level_at_least
-from gdpr_lint.analysis.program.project import Project, SiteInfo
+from gdpr_lint.analysis.program.project import Project
+from gdpr_lint.analysis.program.symbols import SiteInfo
 from gdpr_lint.analysis.values import Src
 from gdpr_lint.analysis.vocabulary import Vocabulary
 from gdpr_lint.surfaces import registry as surfaces

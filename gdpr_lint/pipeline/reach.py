@@ -34,7 +34,8 @@ from gdpr_lint.surfaces.openai_v1 import GUESS_ROOTS
 from gdpr_lint.pipeline.source import search_view
 
 if TYPE_CHECKING:
-    from gdpr_lint.analysis.program.project import ModuleInfo, Project
+    from gdpr_lint.analysis.program.project import Project
+    from gdpr_lint.analysis.program.symbols import ModuleInfo
 
 MAX_REACH_MODULES = 300  # beyond this, give up and analyse
 

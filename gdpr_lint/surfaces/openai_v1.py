@@ -9,7 +9,6 @@ rules/endpoints.toml (surfaces/generate.py).
 
 from __future__ import annotations
 
-import ast
 from typing import Any
 
 from gdpr_lint.analysis.values import Client, Const, Env, Ext, Guess, Inst, Protected, Res, Value

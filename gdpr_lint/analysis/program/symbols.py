@@ -1,0 +1,91 @@
+"""What the whole-program side knows of each definition: modules, functions, classes
+and request call sites. Plain records; the interpreter (analysis/frame.py) reads them
+and the program (project.py) builds them."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from gdpr_lint.analysis.values import Value
+from gdpr_lint.model import CallSite
+from gdpr_lint.pipeline.source import SourceFile
+from gdpr_lint.surfaces.catalogue import Endpoint
+
+
+@dataclass
+class ModuleInfo:
+    name: str
+    source: SourceFile
+    package: bool  # an __init__.py
+    globals: dict[str, Value] = field(default_factory=dict)
+    state: str = "new"  # new | collecting | ready
+    reported: bool = True  # findings in this file are reported
+    trigger_lines: dict | None = None  # extra words -> lines that may hold a request (prefilter)
+    deps: frozenset = frozenset()  # what evaluating the module's globals read (see Project.touch)
+    report_hits: list | None = None  # hits of the module-level code, once analysed as an entry
+    report_deps: frozenset = frozenset()
+    binders: dict[str, list[int]] | None = None  # name -> top-level statements that bind it
+    collect_index: int = 0  # the top-level statement being run by ensure_globals
+    deferred: set[int] = field(default_factory=set)  # top-level statements left for later (ensure_globals)
+    lazy_names: set[str] = field(default_factory=set)  # globals a deferred statement still has to bind
+    evaluated: set[int] = field(default_factory=set)  # top-level statements run (lazy globals)
+    functions: list = field(default_factory=list)  # FunctionInfo defined in this module
+    _line_bytes: dict[int, bytes] = field(default_factory=dict)
+
+    def segment(self, node: ast.AST) -> str:
+        lineno = getattr(node, "lineno", None)
+        end = getattr(node, "end_lineno", None)
+        if lineno is not None and lineno == end:
+            b = self._line_bytes.get(lineno)
+            if b is None:
+                b = self.source.lines[lineno - 1].encode("utf-8") if lineno <= len(self.source.lines) else b""
+                self._line_bytes[lineno] = b
+            return b[node.col_offset:node.end_col_offset].decode("utf-8", errors="replace")
+        try:
+            return ast.unparse(node)
+        except Exception:  # noqa: BLE001 - display text only
+            return "<expression>"
+
+
+@dataclass
+class FunctionInfo:
+    key: str
+    module: ModuleInfo
+    qualname: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    cls: "ClassInfo | None"
+    closure: Any  # the Frame of the enclosing function (a closure reads its variables), or None
+    param_names: list[str]
+    is_method: bool
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+@dataclass
+class ClassInfo:
+    key: str
+    module: ModuleInfo
+    qualname: str
+    name: str
+    node: ast.ClassDef
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    attrs: dict[str, Value] = field(default_factory=dict)  # class-level and self.* attributes
+    bases: list[Value] = field(default_factory=list)
+    person: bool = False
+    field_categories: dict[str, str] = field(default_factory=dict)
+    store_state: str = "new"
+    deps: frozenset = frozenset()
+    field_order: list[str] = field(default_factory=list)  # declared fields (dataclass / model constructors)
+
+
+@dataclass
+class SiteInfo:
+    site: CallSite
+    module: ModuleInfo
+    function_key: str
+    endpoint: Endpoint | None
+    node: ast.Call
