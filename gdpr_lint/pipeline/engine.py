@@ -149,11 +149,12 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
         for extra in s.src:
             roots.append(((s.root or cwd) / extra).resolve())
     sinks = tuple(x for s in all_settings for x in s.sinks)
+    sink_words = frozenset(x.function.split(".")[-1] for x in sinks)
+    # a configured wrapper's name is a request spelling in every unit (not only a seed)
     ctx = UnitContext(vocab=vocab, roots=list(roots), cwd=cwd, inputs=inputs,
                       reported={d for d, _ in inputs.values()},
                       sanitizers=tuple(x for s in all_settings for x in s.sanitizers), sinks=sinks,
-                      exhaustive=exhaustive)
-    sink_words = frozenset(x.function.split(".")[-1] for x in sinks)
+                      extra_words=sink_words, exhaustive=exhaustive)
     settings_fp = "|".join(sorted({s.fingerprint() for s in all_settings}))
     cache = Cache(_cache_dir(all_settings, cwd) if use_cache else None)
     result.cache = cache

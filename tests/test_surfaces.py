@@ -1,0 +1,195 @@
+"""Each surface on its own: what it recognises, what it does not, and what --fix can do
+with it. One leaking and one clean or look-alike case per surface, through the whole
+analysis (`analyse`), plus the registry's own decisions."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from conftest import analyse
+
+from gdpr_lint.analysis.values import Client, Ext, Guess, LangChain, Protected, Res
+from gdpr_lint.surfaces import registry
+from gdpr_lint.surfaces.base import Request
+
+
+def _sites(result):
+    return sorted((s.endpoint, s.flavour) for s in result.sites)
+
+
+def _codes(result):
+    return sorted(f.code for f in result.findings)
+
+
+CASES = {
+    # surface: (leaking source, expected (endpoint, flavour))
+    "openai_v1": ('''
+        from openai import AsyncAzureOpenAI
+        client = AsyncAzureOpenAI(azure_endpoint="https://x.openai.azure.com")
+
+        async def note(patient):
+            return await client.chat.completions.with_raw_response.create(
+                model="gpt-4o", messages=[{"role": "user", "content": patient.email}])
+        ''', ("chat.completions.create", "openai-azure-async")),
+    "openai_module": ('''
+        import openai
+
+        def embed(customer):
+            return openai.embeddings.create(model="text-embedding-3-small", input=customer.phone)
+        ''', ("embeddings.create", "openai-module")),
+    "openai_legacy": ('''
+        import openai
+
+        def reply(customer):
+            return openai.ChatCompletion.create(model="gpt-4", messages=[{"role": "user", "content": customer.email}])
+        ''', ("legacy:ChatCompletion.create", "openai-legacy")),
+    "langchain": ('''
+        from langchain_openai import ChatOpenAI
+        llm = ChatOpenAI(model="gpt-4o").bind_tools([])
+
+        def summarise(member):
+            return llm.invoke(f"Write to {member.email}")
+        ''', ("ChatOpenAI.invoke", "langchain")),
+    "litellm": ('''
+        import litellm
+
+        def triage(ticket):
+            return litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": ticket.customer_email}])
+        ''', ("litellm.completion", "litellm")),
+}
+
+
+@pytest.mark.parametrize("surface", sorted(CASES))
+def test_each_surface_lists_its_call_and_reports_the_leak(write, surface):
+    source, site = CASES[surface]
+    root = write({"app.py": source})
+    result = analyse(root)
+    assert _sites(result) == [site]
+    assert _codes(result) == ["GDPR001"]
+
+
+LOOK_ALIKES = {
+    "groq": '''
+        from groq import Groq
+        client = Groq()
+
+        def reply(customer):
+            return client.chat.completions.create(model="llama3", messages=[{"role": "user", "content": customer.email}])
+        ''',
+    "class named OpenAI": '''
+        class OpenAI:
+            def complete(self, text):
+                return text.upper()
+
+        def reply(customer):
+            return OpenAI().complete(customer.email)
+        ''',
+    "litellm with another provider's model": '''
+        import litellm
+
+        def reply(customer):
+            return litellm.completion(model="anthropic/claude-3-haiku", messages=[{"role": "user", "content": customer.email}])
+        ''',
+    "langchain model of another vendor": '''
+        from langchain_anthropic import ChatAnthropic
+        llm = ChatAnthropic(model="claude-3-haiku")
+
+        def reply(customer):
+            return llm.invoke(customer.email)
+        ''',
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOOK_ALIKES))
+def test_look_alikes_are_not_openai_calls(write, name):
+    root = write({"app.py": LOOK_ALIKES[name]})
+    result = analyse(root)
+    assert _sites(result) == [] and _codes(result) == []
+
+
+def test_a_configured_wrapper_is_a_surface(write):
+    root = write({
+        "pyproject.toml": '''
+            [tool.gdpr-lint]
+            sinks = [{function = "llm.ask", content = ["prompt"]}]
+            ''',
+        "llm.py": '''
+            def ask(prompt):
+                return prompt
+            ''',
+        "views.py": '''
+            from llm import ask
+
+            def reply(customer):
+                return ask(prompt=customer.email)
+            ''',
+    })
+    result = analyse(root)
+    assert ("llm.ask", "configured") in _sites(result)
+    assert _codes(result) == ["GDPR001"]
+
+
+# ------------------------------------------------------------------ the registry's decisions
+
+def _call(src: str) -> ast.Call:
+    node = ast.parse(src, mode="eval").body
+    assert isinstance(node, ast.Call)
+    return node
+
+
+def test_a_guess_counts_only_when_nothing_else_is_a_request():
+    node = _call("x.chat.completions.create(messages=m)")
+    guess = Guess(("chat", "completions", "create"), "x")
+    res = Res("openai-azure", ("chat", "completions", "create"))
+    for tags in ([guess, res], [res, guess]):
+        surface, request = registry.request(None, tags, node)
+        assert (surface.name, request.flavour, request.confidence) == ("openai_v1", "openai-azure", "high")
+    surface, request = registry.request(None, [guess], node)
+    assert request.fallback and request.confidence == "medium"
+
+
+def test_protect_covers_what_each_runtime_adapter_covers():
+    tags = registry.protect([Client("openai-v1"), Ext("litellm.completion"), Ext("litellm.image_generation"),
+                             LangChain("chat", "langchain_openai.ChatOpenAI", "invoke"), Ext("json.dumps")])
+    assert Client("openai-v1", True) in tags
+    assert Protected(Ext("litellm.completion")) in tags
+    assert LangChain("chat", "langchain_openai.ChatOpenAI", "invoke", True) in tags
+    assert not any(isinstance(t, Protected) and t.inner == Ext("litellm.image_generation") for t in tags)
+    assert Ext("json.dumps") not in tags and len(tags) == 3
+
+
+@pytest.mark.parametrize("flavour,endpoint,code,fixable", [
+    ("openai-v1", "chat.completions.create", "GDPR001", True),
+    ("openai-module", "embeddings.create", "GDPR002", True),
+    ("openai-legacy", "legacy:ChatCompletion.create", "GDPR001", False),
+    ("openai-legacy", "legacy:ChatCompletion.create", "GDPR003", True),
+    ("langchain", "ChatOpenAI.invoke", "GDPR001", False),
+    ("langchain", "ChatOpenAI.invoke", "GDPR003", False),
+    ("litellm", "litellm.completion", "GDPR001", True),
+    ("litellm", "litellm.image_generation", "GDPR001", False),
+    ("configured", "llm.ask", "GDPR001", False),
+])
+def test_fixability_per_surface(flavour, endpoint, code, fixable):
+    assert registry.fixable(flavour, endpoint, code) is fixable
+    if not fixable:
+        assert registry.fix_hint(flavour)
+
+
+def test_prefilter_spellings_come_from_the_surfaces():
+    from gdpr_lint.pipeline import prefilter
+
+    assert set(prefilter.PACKAGE_WORDS) == {b"openai", b"OpenAI", b"langchain", b"litellm"}
+    assert "invoke" in registry.request_methods() and "embed_documents" in registry.request_methods()
+    assert prefilter.may_matter(b"answer = llm.ainvoke(question)\n")
+    assert not prefilter.may_matter(b"answer = llm.summon(question)\n")
+
+
+def test_a_request_names_its_content_parameters():
+    node = _call("llm.invoke(text, config=c)")
+    surface, request = registry.request(None, [LangChain("chat", "langchain_openai.ChatOpenAI", "invoke")], node)
+    assert isinstance(request, Request) and request.endpoint == "ChatOpenAI.invoke"
+    from gdpr_lint.analysis.values import EMPTY
+
+    args = surface.arguments(request, node, [EMPTY], [("config", EMPTY, node.keywords[0].value)])
+    assert [a[0] for a in args] == ["input", "config"]
