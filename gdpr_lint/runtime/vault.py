@@ -414,12 +414,6 @@ class Conversation:
 
         return TOKEN_RE.sub(sub, text), count
 
-    def protect(self, target: Any, *, known: Optional[Mapping[str, Any]] = None, policy: Optional[Mapping[str, Action]] = None) -> Any:
-        """``protect(target, conversation=self, ...)``."""
-        from .openai_adapter import protect
-
-        return protect(target, known=known, conversation=self, policy=policy)
-
 
 _default_lock = threading.Lock()
 _default: Optional[Conversation] = None
