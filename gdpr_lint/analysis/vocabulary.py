@@ -1,5 +1,6 @@
 """Personal-data vocabulary: decides whether an identifier, dict key or prompt label
-names personal data, using the data in rules/personal_data.toml.
+names personal data, using the data in rules/personal_data/ (categories.toml and one
+file of words per language).
 
 The decision is made on the identifier's *head* (its last tokens), with the owning
 object and the modifiers as context: ``customer.name`` and ``patient_email`` are
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from gdpr_lint.config.ruledata import load_rule_file
+from gdpr_lint.config.ruledata import load_vocabulary_data
 
 # The ASCII case of the rules in `tokenize`, as two regular expressions (most names are ASCII).
 _ASCII_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -236,4 +237,4 @@ class Vocabulary:
 
 @lru_cache(maxsize=None)
 def default_vocabulary() -> Vocabulary:
-    return Vocabulary(load_rule_file("personal_data.toml"))
+    return Vocabulary(load_vocabulary_data())
