@@ -45,7 +45,12 @@ def test_wheel_installs_a_working_command(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     [wheel] = dist.glob("gdpr_lint-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for data in ("endpoints.toml", "legacy.toml", "integrations.toml", "personal_data.toml", "sanitizers.toml"):
+    for data in ("endpoints.toml", "legacy.toml", "integrations.toml", "sanitizers.toml"):
+        assert f"gdpr_lint/_rules/{data}" in names
+    rules = REPO / "rules"
+    vocabulary = sorted(p.relative_to(rules).as_posix() for p in (rules / "personal_data").glob("*.toml"))
+    assert "personal_data/categories.toml" in vocabulary and "personal_data/en.toml" in vocabulary
+    for data in vocabulary:  # the folder with every language file
         assert f"gdpr_lint/_rules/{data}" in names
     assert not any(n.startswith("tests/") for n in names)
 

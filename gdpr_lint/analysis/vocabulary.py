@@ -1,5 +1,6 @@
 """Personal-data vocabulary: decides whether an identifier, dict key or prompt label
-names personal data, using the data in rules/personal_data.toml.
+names personal data, using the data in rules/personal_data/ (categories.toml and one
+file of words per language).
 
 The decision is made on the identifier's *head* (its last tokens), with the owning
 object and the modifiers as context: ``customer.name`` and ``patient_email`` are
@@ -14,18 +15,51 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from gdpr_lint.config.ruledata import load_rule_file
+from gdpr_lint.config.ruledata import load_vocabulary_data
 
-_CAMEL = re.compile(r"(?<=[a-zæøåäöüß0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SPLIT = re.compile(r"[^0-9a-zæøåäöüßéèêàáâçñíóúôëïœ]+")
+# The ASCII case of the rules in `tokenize`, as two regular expressions (most names are ASCII).
+_ASCII_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_ASCII_SPLIT = re.compile(r"[^0-9a-z]+")
 
 
 @lru_cache(maxsize=65536)
 def tokenize(identifier: str) -> tuple[str, ...]:
-    """`customerEmail` -> ('customer', 'email'); `cpr_nummer` -> ('cpr', 'nummer')."""
-    text = _CAMEL.sub(" ", identifier)
-    text = unicodedata.normalize("NFC", text).lower()
-    return tuple(t for t in _SPLIT.split(text) if t)
+    """`customerEmail` -> ('customer', 'email'); `cpr_nummer` -> ('cpr', 'nummer');
+    `wiadomośćKlienta` -> ('wiadomość', 'klienta').
+
+    Tokens are runs of letters and digits of any script (with their combining marks),
+    lower-cased; everything else (underscores, spaces, punctuation) separates them.
+    A run is also split before an upper-case letter that follows a lower-case letter
+    or a digit (`userEmail`, `s3Bucket`), and before the last capital of an acronym
+    that starts a word (`HTTPServer` -> http server, `CPRNummer` -> cpr nummer).
+    Digits stay in their token: `phone1`, `icd10`.
+    """
+    if identifier.isascii():
+        return tuple(t for t in _ASCII_SPLIT.split(_ASCII_CAMEL.sub(" ", identifier).lower()) if t)
+    return _tokenize_unicode(unicodedata.normalize("NFC", identifier))
+
+
+def _tokenize_unicode(text: str) -> tuple[str, ...]:
+    tokens: list[str] = []
+    start = -1  # where the current token starts, -1 between tokens
+    prev_upper = False
+    for i, ch in enumerate(text):
+        if ch.isalnum():
+            upper = ch.isupper()
+            if start < 0:
+                start = i
+            elif upper and (not prev_upper or text[i + 1:i + 2].islower()):
+                tokens.append(text[start:i].lower())
+                start = i
+            prev_upper = upper
+        elif start >= 0 and unicodedata.category(ch).startswith("M"):
+            continue  # a combining mark belongs to the letter before it
+        elif start >= 0:
+            tokens.append(text[start:i].lower())
+            start = -1
+    if start >= 0:
+        tokens.append(text[start:].lower())
+    return tuple(tokens)
 
 
 # Container words: with a person word before them they name a record about a person.
@@ -203,4 +237,4 @@ class Vocabulary:
 
 @lru_cache(maxsize=None)
 def default_vocabulary() -> Vocabulary:
-    return Vocabulary(load_rule_file("personal_data.toml"))
+    return Vocabulary(load_vocabulary_data())

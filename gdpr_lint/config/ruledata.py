@@ -13,6 +13,7 @@ import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -90,3 +91,99 @@ def load_toml(path: Path) -> dict:
         raise RuleDataError(f"{path}: cannot read rule data: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleDataError(f"{path}: malformed TOML: {exc}") from None
+
+
+# --- the personal-data vocabulary: rules/personal_data/ -------------------------------
+
+VOCABULARY_FOLDER = "personal_data"
+_CATEGORY_FLAGS = {"label": str, "special": bool, "direct_identifier": bool, "content": bool}
+_CONTEXT_LISTS = ("person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers")
+
+
+@lru_cache(maxsize=None)
+def load_vocabulary_data() -> dict:
+    """The built-in vocabulary, rules/personal_data/, as one document (read_vocabulary_folder)."""
+    return read_vocabulary_folder(rules_dir() / VOCABULARY_FOLDER,
+                                  lambda path: load_rule_file(f"{VOCABULARY_FOLDER}/{path.name}"))
+
+
+def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_toml) -> dict:
+    """A vocabulary folder as one document: the `[categories.KEY]` tables of
+    categories.toml, with the word lists of every other `*.toml` file of the folder
+    (one per language, and common.toml) appended in file-name order, repeats dropped.
+
+    {"categories": {KEY: {label, flags..., terms, ambiguous, contextual}},
+     "context": {person_owners: [...], ...}, "labels": {KEY: [...]},
+     "normalise": {"neutral_suffixes": [...]}}
+    """
+    defs_path = folder / "categories.toml"
+    defs = load(defs_path)
+    _check_keys(defs, ("categories",), defs_path, "")
+    categories: dict[str, dict] = {}
+    for key, spec in _tables(defs, "categories", defs_path).items():
+        _check_keys(spec, _CATEGORY_FLAGS, defs_path, f"categories.{key}")
+        for flag, kind in _CATEGORY_FLAGS.items():
+            if flag in spec and not isinstance(spec[flag], kind):
+                raise RuleDataError(f"{defs_path}: categories.{key}.{flag}: expected a {kind.__name__}")
+        categories[key] = {**spec, "terms": [], "ambiguous": [], "contextual": []}
+    context: dict[str, list] = {name: [] for name in _CONTEXT_LISTS}
+    labels: dict[str, list] = {}
+    suffixes: list[str] = []
+    for path in sorted(folder.glob("*.toml")):
+        if path.name == "categories.toml":
+            continue
+        data = load(path)
+        _check_keys(data, ("categories", "context", "labels", "normalise"), path, "")
+        for key, spec in _tables(data, "categories", path).items():
+            where = f"categories.{key}"
+            if key not in categories:
+                raise RuleDataError(f"{path}: {where}: not a category of categories.toml")
+            _check_keys(spec, ("terms", "ambiguous", "contextual"), path, where)
+            for name in ("terms", "ambiguous"):
+                _append(categories[key][name], spec.get(name, []), path, f"{where}.{name}")
+            contextual = spec.get("contextual", [])
+            if not isinstance(contextual, list):
+                raise RuleDataError(f"{path}: {where}.contextual: expected a list of {{ term = ..., owners = [...] }}")
+            for i, item in enumerate(contextual):
+                at = f"{where}.contextual[{i}]"
+                _check_keys(item, ("term", "owners", "category"), path, at)
+                _append([], [item.get("term")], path, f"{at}.term")
+                _append([], item.get("owners"), path, f"{at}.owners")
+                if item.get("category", key) not in categories:
+                    raise RuleDataError(f"{path}: {at}.category: not a category of categories.toml")
+            categories[key]["contextual"].extend(contextual)
+        ctx = _tables(data, "context", path)
+        _check_keys(ctx, _CONTEXT_LISTS, path, "context")
+        for name, words in ctx.items():
+            _append(context[name], words, path, f"context.{name}")
+        for key, words in _tables(data, "labels", path).items():
+            if key not in categories:
+                raise RuleDataError(f"{path}: labels.{key}: not a category of categories.toml")
+            _append(labels.setdefault(key, []), words, path, f"labels.{key}")
+        norm = _tables(data, "normalise", path)
+        _check_keys(norm, ("neutral_suffixes",), path, "normalise")
+        _append(suffixes, norm.get("neutral_suffixes", []), path, "normalise.neutral_suffixes")
+    return {"categories": categories, "context": context, "labels": labels,
+            "normalise": {"neutral_suffixes": suffixes}}
+
+
+def _tables(data: dict, name: str, path: Path) -> dict:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise RuleDataError(f"{path}: {name}: expected a table")
+    return value
+
+
+def _check_keys(table, allowed, path: Path, where: str) -> None:
+    if not isinstance(table, dict):
+        raise RuleDataError(f"{path}: {where}: expected a table")
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise RuleDataError(f"{path}: {where + ': ' if where else ''}unknown key {unknown[0]!r}")
+
+
+def _append(target: list[str], words, path: Path, where: str) -> None:
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise RuleDataError(f"{path}: {where}: expected a list of strings")
+    seen = set(target)
+    target.extend(w for w in dict.fromkeys(words) if w not in seen)

@@ -77,7 +77,7 @@ SYNTAX_CHECK_MODES = ("needed", "all")
 
 @dataclass(frozen=True)
 class RuleCategory:
-    """One `[categories.KEY]` table of a personal-data vocabulary file (rules/personal_data.toml format)."""
+    """One `[categories.KEY]` table of a personal-data vocabulary file (an `extend-rules` file)."""
 
     label: str | None = None
     special: bool | None = None
@@ -102,7 +102,8 @@ _CATEGORY_KEYS = {"label", "special", "direct_identifier", "content", "terms", "
 
 def parse_rule_categories(data: Any, where: str) -> tuple[tuple[str, RuleCategory], ...]:
     """Validate a personal-data vocabulary file: only `[categories.KEY]` tables with the keys
-    of rules/personal_data.toml. `where` names the file in error messages."""
+    of rules/personal_data/ (the flags of categories.toml, the word lists of the language
+    files). `where` names the file in error messages."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a TOML document")
     unknown = set(data) - {"categories"}
@@ -186,19 +187,19 @@ def _extend_rules(value: Any, where: str, base: Path) -> tuple:
 
 
 def _builtin_category_specs() -> dict[str, dict]:
-    from gdpr_lint.config.ruledata import load_rule_file
+    from gdpr_lint.config.ruledata import load_vocabulary_data
 
-    return load_rule_file("personal_data.toml").get("categories", {})
+    return load_vocabulary_data()["categories"]
 
 
 def merged_vocabulary_data(groups) -> dict:
-    """rules/personal_data.toml with the `extend-rules` categories added: terms of a
-    known category are appended to it, new categories are added with their flags."""
+    """The built-in vocabulary (rules/personal_data/) with the `extend-rules` categories added:
+    terms of a known category are appended to it, new categories are added with their flags."""
     import copy
 
-    from gdpr_lint.config.ruledata import load_rule_file
+    from gdpr_lint.config.ruledata import load_vocabulary_data
 
-    data = copy.deepcopy(load_rule_file("personal_data.toml"))
+    data = copy.deepcopy(load_vocabulary_data())
     cats = data.setdefault("categories", {})
     for group in groups:
         for key, cat in group:

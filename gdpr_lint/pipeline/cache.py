@@ -28,8 +28,8 @@ FORMAT = 1
 def rules_fingerprint() -> str:
     h = hashlib.sha256()
     base = rules_dir()
-    for p in sorted(base.rglob("*.toml")):
-        h.update(p.name.encode())
+    for p in sorted(base.rglob("*.toml")):  # with the vocabulary's folder (personal_data/*.toml)
+        h.update(p.relative_to(base).as_posix().encode())
         h.update(p.read_bytes())
     # the analysis code itself: a development checkout changes without a version bump
     pkg = Path(__file__).resolve().parent.parent
