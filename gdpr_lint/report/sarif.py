@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 from gdpr_lint import __version__
 from gdpr_lint.model import Finding
-from gdpr_lint.report import ReportContext
+from gdpr_lint.report.context import Report, ReportContext
 from gdpr_lint.report.fingerprints import line_hashes
 from gdpr_lint.report.locations import root_relative, source_root
 from gdpr_lint.checks.rules import ALL_RULES, Rule
@@ -162,7 +162,8 @@ def _result(f: Finding, rule_index: dict[str, int], loc: _Locator, fingerprint: 
     return result
 
 
-def render_sarif(findings: list[Finding], context: ReportContext) -> str:
+def render_sarif(report: Report) -> str:
+    findings, context = report.findings, report.context
     from gdpr_lint.pipeline.baseline import fingerprints_for
 
     rules = list(ALL_RULES)
