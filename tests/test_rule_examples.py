@@ -65,3 +65,21 @@ def test_invalid_example_is_fixed_as_documented(tmp_path, code, index, example):
     assert fixed == expected
     if example.expected_replacement is not None:
         assert code not in _codes(tmp_path, fixed)
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"name": "x", "summary": "x", "description": "x", "fix": "x", "security-severity": "1.0", "severity": "severe"},
+     "rules.GDPR999: `severity` must be one of low, medium, high, not 'severe'"),
+    ({"name": "x", "summary": "x", "description": "x", "fix": "x", "security-severity": "1.0"},
+     "rules.GDPR999: `severity` is missing"),
+    ({"name": "x", "summary": "x", "description": "x", "fix": "x", "security-severity": "1.0", "severity": "low",
+      "invalid": [{"code": "x", "expected-replacement": 1}]},
+     "rules.GDPR999.invalid: `expected-replacement` must be a string"),
+])
+def test_malformed_rule_data_names_file_and_key(spec, message):
+    from gdpr_lint.checks.rules import _rule
+    from gdpr_lint.config.ruledata import RuleDataError
+
+    with pytest.raises(RuleDataError) as exc:
+        _rule("GDPR999", spec)
+    assert str(exc.value).endswith(f"checks.toml: {message}")

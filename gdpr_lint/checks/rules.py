@@ -132,15 +132,20 @@ def _table(data: dict, key: str, required: tuple[str, ...]) -> dict[str, str]:
     return {k: _text(table, k, key) for k in (*required, *table)}
 
 
-def _load() -> dict:
+REQUIRED = ("GDPR001", "GDPR002", "GDPR003", "GDPR010", "GDPR100")  # the codes the analysis reports
+
+
+def _load() -> tuple[dict, tuple[Rule, ...]]:
     data = load_rule_file(CHECKS_FILE)
-    if not isinstance(data.get("rules"), dict) or not data["rules"]:
+    if not isinstance(data.get("rules"), dict):
         _fail("rules", "no rules defined ([rules.CODE] tables)")
-    return data
+    for code in REQUIRED:
+        if code not in data["rules"]:
+            _fail(f"rules.{code}", "missing")
+    return data, tuple(_rule(code, spec) for code, spec in data["rules"].items())
 
 
-CHECKS: dict = _load()
-ALL_RULES: tuple[Rule, ...] = tuple(_rule(code, spec) for code, spec in CHECKS["rules"].items())
+CHECKS, ALL_RULES = _load()
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in ALL_RULES}
 DEFAULT_SELECT: tuple[str, ...] = tuple(r.code for r in ALL_RULES if r.default_enabled)
 GDPR010 = RULES_BY_CODE["GDPR010"]

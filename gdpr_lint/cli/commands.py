@@ -96,10 +96,13 @@ class _Group(click.Group):
         except Exception as exc:  # noqa: BLE001 - fail closed with one line, never a traceback
             if os.environ.get("GDPR_LINT_DEBUG"):
                 raise
-            from gdpr_lint.config.settings import ConfigError
             from gdpr_lint.config.ruledata import RuleDataError
 
-            if isinstance(exc, (ConfigError, RuleDataError)):
+            if isinstance(exc, RuleDataError):  # before importing settings, which loads rules/checks.toml
+                _fail(str(exc))
+            from gdpr_lint.config.settings import ConfigError
+
+            if isinstance(exc, ConfigError):
                 _fail(str(exc))
             _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
 
