@@ -104,9 +104,9 @@ def rule_examples(tmp_path: Path) -> Path:
     root = tmp_path / "rule_examples"
     files = {}
     for rule in ALL_RULES:
-        for kind, sources in (("valid", rule.valid), ("invalid", rule.invalid)):
-            for i, src in enumerate(sources):
-                files[f"{rule.code.lower()}_{kind}_{i}.py"] = src
+        for kind, examples in (("valid", rule.valid), ("invalid", rule.invalid)):
+            for i, example in enumerate(examples):
+                files[f"{rule.code.lower()}_{kind}_{i}.py"] = example.code
     return write_files(root, files)
 
 

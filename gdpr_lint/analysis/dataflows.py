@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from gdpr_lint.checks.decide import code_for
 from gdpr_lint.model import FlowStep
 
 _CONF_RANK = {"low": 0, "medium": 1, "high": 2}
@@ -38,16 +39,15 @@ class DataFlow:
 
 
 def build_flows(project, vocab, reported: set[str], hits) -> list[DataFlow]:
-    """The flows behind `hits` at call sites in `reported` files (same rules as findings:
-    content needs a content category, user= a direct identifier)."""
+    """The flows behind `hits` at call sites in `reported` files: those that are a
+    finding when they arrive raw (`code_for`, as for the findings)."""
     best: dict[tuple, DataFlow] = {}
     for hit in hits:
         info = project.sites.get(hit.site)
         if info is None or info.site.path not in reported:
             continue
         cat = vocab.categories.get(hit.label.category)
-        if cat is None or (hit.kind == "content" and not cat.content) \
-                or (hit.kind != "content" and not cat.direct_identifier):
+        if cat is None or code_for(hit.kind, cat) is None:
             continue
         site = info.site
         lab = hit.label

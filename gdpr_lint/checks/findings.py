@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from gdpr_lint.analysis.summaries import Hit
+from gdpr_lint.checks.decide import code_for, describe
 from gdpr_lint.model import Finding, level_at_least
 from gdpr_lint.analysis.program.project import Project
 from gdpr_lint.analysis.program.symbols import SiteInfo
@@ -38,14 +39,9 @@ def build_findings(project: Project, vocab: Vocabulary, reported: set[str] | Non
         cat = vocab.categories.get(hit.label.category)
         if cat is None or hit.via:  # redacted on its way (listed by `gdpr-lint map`, not a finding)
             continue
-        if hit.kind == "content":
-            if not cat.content:
-                continue
-            code = "GDPR002" if cat.special else "GDPR001"
-        else:
-            if not cat.direct_identifier:
-                continue
-            code = "GDPR003"
+        code = code_for(hit.kind, cat)
+        if code is None:
+            continue
         labels = grouped[(hit.site, code)]
         key = (hit.label.expr, hit.label.category, hit.label.origin)
         rank = (len(hit.label.path), [(st.path, st.line, st.column, st.note) for st in hit.label.path], hit.param)
@@ -92,26 +88,6 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
         fix_hint="" if fixable else surfaces.fix_hint(site.flavour),
         known=known, statement_lines=site.statement_lines, params=params,
     )
-
-
-def describe(code: str, endpoint: str, data: list[str], categories: list[str], params: list[str],
-             vocab: Vocabulary) -> tuple[str, str]:
-    """The message and severity of a finding from what reaches the call."""
-    shown = ", ".join(data[:4]) + (f" and {len(data) - 4} more" if len(data) > 4 else "")
-    if code == "GDPR001":
-        message = f"Personal data reaches {endpoint} without redaction: {shown}"
-        severity = "high" if any(c in ("national_id", "bank", "record") for c in categories) else "medium"
-    elif code == "GDPR002":
-        kinds = ", ".join(dict.fromkeys(vocab.categories[c].label for c in categories if c in vocab.categories))
-        message = f"Special-category data ({kinds}) reaches {endpoint} without redaction: {shown}"
-        severity = "high"
-    else:
-        message = (f"Raw identifier sent as {', '.join(p + '=' for p in params)} to {endpoint}: {shown}; "
-                   "send gdpr_lint.runtime.pseudonymous_id(...) or a keyed hash")
-        severity = "medium"
-    if len(data) > 1:  # the flow shows the path of the first datum
-        message += f" (path shown for {data[0].rsplit(' (', 1)[0]})"
-    return message, severity
 
 
 def filter_levels(findings: list[Finding], severity: str, confidence: str) -> list[Finding]:

@@ -133,6 +133,7 @@ def site_verdict(configs: tuple[ClientConfig, ...], endpoint: str = "", extra_eu
 def residency_findings(sites, flows, vocab, settings_by_path: dict) -> list[Finding]:
     """GDPR010 at every request call that sends personal data (raw or protected) through a
     client that is not pinned to EU data residency."""
+    from gdpr_lint.checks.decide import message
     from gdpr_lint.checks.rules import GDPR010
 
     by_site: dict[tuple, list] = {}
@@ -157,7 +158,6 @@ def residency_findings(sites, flows, vocab, settings_by_path: dict) -> list[Find
                 data.append(entry)
             if f.category not in categories:
                 categories.append(f.category)
-        shown = ", ".join(data[:4]) + (f" and {len(data) - 4} more" if len(data) > 4 else "")
         confidence = min(verdict.confidence, site.confidence, key=_RANK.__getitem__)
         steps = []
         for c in site.client:
@@ -169,8 +169,7 @@ def residency_findings(sites, flows, vocab, settings_by_path: dict) -> list[Find
         steps.append(FlowStep(site.path, site.span.line, site.span.column, f"personal data sent to {site.endpoint}"))
         out.append(Finding(
             code="GDPR010", path=site.path, span=site.span,
-            message=f"OpenAI client is not pinned to EU data residency ({verdict.text}); "
-                    f"personal data reaches {site.endpoint}: {shown}",
+            message=message(GDPR010.code, endpoint=site.endpoint, data=data, residency=verdict.text),
             severity=GDPR010.severity, confidence=confidence, data=data, categories=categories, flow=steps,
             endpoint=site.endpoint, flavour=site.flavour, function=site.function, callee=site.text,
             fixable=False, fix_hint=GDPR010.fix, statement_lines=site.statement_lines,

@@ -1,11 +1,34 @@
 """The rules gdpr-lint reports, in the style of Fixit: each rule carries its own
-explanation and VALID / INVALID examples, and the examples are run as tests
-(tests/test_rule_examples.py), so the documentation cannot drift from behaviour.
+explanation, severity, message and VALID / INVALID examples (an INVALID example
+with the code `--fix` turns it into). They are data, in `rules/checks.toml`; the
+examples are run as tests (tests/test_rule_examples.py), so the documentation
+cannot drift from behaviour.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from gdpr_lint.config.ruledata import RuleDataError, load_rule_file, rules_dir
+
+CHECKS_FILE = "checks.toml"
+LEVELS = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code the rule must not report."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code the rule must report once; `--fix` turns it into `expected_replacement`
+    (None: `--fix` leaves it unchanged)."""
+
+    code: str
+    expected_replacement: str | None = None
 
 
 @dataclass(frozen=True)
@@ -18,177 +41,120 @@ class Rule:
     security_severity: str  # SARIF properties.security-severity (GitHub: 0.1-10)
     fix: str  # what --fix does, or what to do by hand
     default_enabled: bool = True
-    valid: tuple[str, ...] = field(default_factory=tuple)  # code that must not be reported
-    invalid: tuple[str, ...] = field(default_factory=tuple)  # code that must be reported
+    message: str = ""  # template of the findings' message (placeholders: rules/checks.toml)
+    raised_severity: str = ""  # the severity of a finding naming one of `raised_by`
+    raised_by: frozenset[str] = frozenset()  # category keys
+    precision: str = "medium"  # SARIF properties.precision
+    tags: tuple[str, ...] = ()  # SARIF properties.tags
+    valid: tuple[Valid, ...] = field(default_factory=tuple)
+    invalid: tuple[Invalid, ...] = field(default_factory=tuple)
+
+    def severity_for(self, categories) -> str:
+        """The severity of a finding of this rule naming these categories."""
+        if self.raised_by and any(c in self.raised_by for c in categories):
+            return self.raised_severity
+        return self.severity
 
 
-GDPR001 = Rule(
-    code="GDPR001",
-    name="personal-data-to-openai",
-    summary="Personal data reaches an OpenAI request without a redaction step",
-    description=(
-        "Personal data (GDPR Art. 4(1)): names, contact data, postal addresses, national IDs "
-        "such as the Danish CPR number, dates of birth, bank and card numbers, IP addresses, "
-        "whole customer records or free text about an identified person reaches the content "
-        "of an OpenAI request (messages, input, prompt, instructions, content, embeddings "
-        "input, tool results, uploaded files) without passing a redaction step on every path.\n\n"
-        "GDPR asks for data minimisation and pseudonymisation (Art. 5(1)(c), 25, 32). Send "
-        "only what the model needs, and pseudonymise the rest before it leaves the process: "
-        "`gdpr_lint.runtime.protect(client.chat.completions.create, known={...})(...)` replaces "
-        "personal data with keyed pseudonyms and restores them in the reply."
-    ),
-    severity="medium",
-    security_severity="6.5",
-    fix="--fix wraps the call with gdpr_lint.runtime.protect(...), handing it the personal values in scope.",
-    valid=(
-        """
-from openai import OpenAI
-client = OpenAI()
+def _fail(where: str, problem: str):
+    raise RuleDataError(f"{rules_dir() / CHECKS_FILE}: {where}: {problem}")
 
-def describe(product):
-    return client.chat.completions.create(
-        model="gpt-4o-mini",
-        messages=[{"role": "user", "content": f"Describe {product.name}"}],
+
+def _text(spec: dict, key: str, where: str, default: str | None = None) -> str:
+    value = spec.get(key, default)
+    if not isinstance(value, str):
+        _fail(where, f"`{key}` must be a string" if key in spec else f"`{key}` is missing")
+    return value
+
+
+def _level(spec: dict, key: str, where: str) -> str:
+    value = _text(spec, key, where)
+    if value not in LEVELS:
+        _fail(where, f"`{key}` must be one of {', '.join(LEVELS)}, not {value!r}")
+    return value
+
+
+def _strings(spec: dict, key: str, where: str) -> tuple[str, ...]:
+    value = spec.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        _fail(where, f"`{key}` must be a list of strings")
+    return tuple(value)
+
+
+def _examples(spec: dict, key: str, where: str) -> list[dict]:
+    value = spec.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        _fail(where, f"`{key}` must be an array of tables ([[{where}.{key}]])")
+    return value
+
+
+def _rule(code: str, spec: dict) -> Rule:
+    where = f"rules.{code}"
+    if not isinstance(spec, dict):
+        _fail(where, "must be a table")
+    raised_to, raised_by = "", frozenset()
+    if "raise-severity" in spec:
+        raise_spec = spec["raise-severity"]
+        if not isinstance(raise_spec, dict):
+            _fail(where, "`raise-severity` must be a table")
+        raised_to = _level(raise_spec, "to", f"{where}.raise-severity")
+        raised_by = frozenset(_strings(raise_spec, "categories", f"{where}.raise-severity"))
+    default = spec.get("default", True)
+    if not isinstance(default, bool):
+        _fail(where, "`default` must be true or false")
+    return Rule(
+        code=code,
+        name=_text(spec, "name", where),
+        summary=_text(spec, "summary", where),
+        description=_text(spec, "description", where),
+        severity=_level(spec, "severity", where),
+        security_severity=_text(spec, "security-severity", where),
+        fix=_text(spec, "fix", where),
+        default_enabled=default,
+        message=_text(spec, "message", where, ""),
+        raised_severity=raised_to,
+        raised_by=raised_by,
+        precision=_text(spec, "precision", where, "medium"),
+        tags=_strings(spec, "tags", where),
+        valid=tuple(Valid(_text(ex, "code", f"{where}.valid"))
+                    for ex in _examples(spec, "valid", where)),
+        invalid=tuple(Invalid(_text(ex, "code", f"{where}.invalid"),
+                              _text(ex, "expected-replacement", f"{where}.invalid") if "expected-replacement" in ex else None)
+                      for ex in _examples(spec, "invalid", where)),
     )
-""",
-        """
-from openai import OpenAI
-from gdpr_lint.runtime import pseudonymise
-client = OpenAI()
 
-def follow_up(customer):
-    text = pseudonymise(f"Write to {customer.name} <{customer.email}>")
-    return client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": text}])
-""",
-    ),
-    invalid=(
-        """
-from openai import OpenAI
-client = OpenAI()
 
-def follow_up(customer):
-    return client.chat.completions.create(
-        model="gpt-4o-mini",
-        messages=[{"role": "user", "content": f"Write to {customer.name} <{customer.email}>"}],
-    )
-""",
-    ),
-)
+def _table(data: dict, key: str, required: tuple[str, ...]) -> dict[str, str]:
+    """A table of strings holding at least the `required` keys."""
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        _fail(key, "must be a table")
+    return {k: _text(table, k, key) for k in (*required, *table)}
 
-GDPR002 = Rule(
-    code="GDPR002",
-    name="special-category-data-to-openai",
-    summary="Special-category data (GDPR Art. 9/10) reaches an OpenAI request without redaction",
-    description=(
-        "Data about health (diagnoses, medication, sick leave), genetic or biometric data, "
-        "racial or ethnic origin, political opinions, religious or philosophical beliefs, "
-        "trade-union membership, sex life or sexual orientation (GDPR Art. 9), or criminal "
-        "convictions and offences (Art. 10) of a natural person reaches an OpenAI request "
-        "unredacted. Processing it needs an Art. 9(2) exception and, in practice, a DPIA "
-        "(Art. 35). Reported alongside GDPR001 when ordinary personal data arrives too. "
-        "Data about animals is not special-category data."
-    ),
-    severity="high",
-    security_severity="8.5",
-    fix="--fix wraps the call with gdpr_lint.runtime.protect(...); also ask whether the model needs this data at all.",
-    valid=(
-        """
-from openai import OpenAI
-client = OpenAI()
 
-def vet_note(dog):
-    return client.chat.completions.create(
-        model="gpt-4o-mini",
-        messages=[{"role": "user", "content": f"Summarise the treatment plan: {dog.treatment_plan}"}],
-    )
-""",
-    ),
-    invalid=(
-        """
-from openai import OpenAI
-client = OpenAI()
+REQUIRED = ("GDPR001", "GDPR002", "GDPR003", "GDPR010", "GDPR100")  # the codes the analysis reports
 
-def handover(patient):
-    return client.chat.completions.create(
-        model="gpt-4o",
-        messages=[{"role": "user", "content": f"Diagnosis: {patient.diagnosis}"}],
-    )
-""",
-    ),
-)
 
-GDPR003 = Rule(
-    code="GDPR003",
-    name="raw-identifier-as-openai-user",
-    summary="A direct identifier is sent raw as user= or safety_identifier=",
-    description=(
-        "OpenAI's `user` / `safety_identifier` parameter is meant for a stable pseudonymous "
-        "id of the end user. Passing a raw e-mail address, username, customer number or "
-        "national ID discloses it to the provider for no purpose. Send a keyed hash instead: "
-        "`gdpr_lint.runtime.pseudonymous_id(value)` (HMAC-SHA-256 with your key)."
-    ),
-    severity="medium",
-    security_severity="5.0",
-    fix="--fix wraps the value with gdpr_lint.runtime.pseudonymous_id(...).",
-    valid=(
-        """
-import hashlib
-from openai import OpenAI
-client = OpenAI()
+def _load() -> tuple[dict, tuple[Rule, ...]]:
+    data = load_rule_file(CHECKS_FILE)
+    if not isinstance(data.get("rules"), dict):
+        _fail("rules", "no rules defined ([rules.CODE] tables)")
+    for code in REQUIRED:
+        if code not in data["rules"]:
+            _fail(f"rules.{code}", "missing")
+    return data, tuple(_rule(code, spec) for code, spec in data["rules"].items())
 
-def ask(user, q):
-    return client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": q}],
-        user=hashlib.sha256(user.email.encode()).hexdigest(),
-    )
-""",
-    ),
-    invalid=(
-        """
-from openai import OpenAI
-client = OpenAI()
 
-def ask(user, q):
-    return client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": q}], user=user.email,
-    )
-""",
-    ),
-)
-
-GDPR010 = Rule(
-    code="GDPR010",
-    name="openai-client-not-eu-resident",
-    summary="OpenAI client is not pinned to EU data residency (opt-in rule)",
-    description=(
-        "For teams that must keep processing in the EU: an OpenAI client that sends personal "
-        "data is created without an EU `base_url` (such as https://eu.api.openai.com/v1) or an "
-        "EU Azure endpoint. Off by default; enable with `extend-select = [\"GDPR010\"]` and list "
-        "your own EU gateways in `eu-base-urls`. The policy (what counts as EU, and the confidence "
-        "for endpoints whose region cannot be seen) is in docs/map.md."
-    ),
-    severity="low",
-    security_severity="3.0",
-    fix="Configure the client with base_url=\"https://eu.api.openai.com/v1\" (an EU data-residency project).",
-    default_enabled=False,
-)
-
-GDPR100 = Rule(
-    code="GDPR100",
-    name="unused-suppression",
-    summary="A suppression comment no longer matches any finding",
-    description=(
-        "A `# noqa: GDPR00x` or `# gdpr-lint: ignore[...]` comment suppresses nothing. Stale "
-        "suppressions hide future regressions on the same line; remove them."
-    ),
-    severity="low",
-    security_severity="1.0",
-    fix="Remove the comment.",
-)
-
-ALL_RULES: tuple[Rule, ...] = (GDPR001, GDPR002, GDPR003, GDPR010, GDPR100)
+CHECKS, ALL_RULES = _load()
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in ALL_RULES}
 DEFAULT_SELECT: tuple[str, ...] = tuple(r.code for r in ALL_RULES if r.default_enabled)
+GDPR010 = RULES_BY_CODE["GDPR010"]
+GDPR100 = RULES_BY_CODE["GDPR100"]
+# The order of categories in the `known=` mapping --fix writes (others follow alphabetically).
+KNOWN_ORDER: tuple[str, ...] = _strings(CHECKS, "known-order", "known-order")
+# The GDPR article of a special category: `default` unless the category is listed.
+SPECIAL_CATEGORY_ARTICLE: dict[str, str] = _table(CHECKS, "special-category-article", ("default",))
+PATH_SHOWN: str = _table(CHECKS, "messages", ("path-shown",))["path-shown"]
 
 
 def expand_selector(selector: str) -> list[str]:

@@ -15,10 +15,9 @@ from pathlib import Path
 import click
 
 from gdpr_lint import __version__
+from gdpr_lint.report import formats, render
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-OUTPUT_FORMATS = ["full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit"]
 
 
 def _fail(message: str) -> None:
@@ -97,10 +96,13 @@ class _Group(click.Group):
         except Exception as exc:  # noqa: BLE001 - fail closed with one line, never a traceback
             if os.environ.get("GDPR_LINT_DEBUG"):
                 raise
-            from gdpr_lint.config.settings import ConfigError
             from gdpr_lint.config.ruledata import RuleDataError
 
-            if isinstance(exc, (ConfigError, RuleDataError)):
+            if isinstance(exc, RuleDataError):  # before importing settings, which loads rules/checks.toml
+                _fail(str(exc))
+            from gdpr_lint.config.settings import ConfigError
+
+            if isinstance(exc, ConfigError):
                 _fail(str(exc))
             _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
 
@@ -185,7 +187,7 @@ def common_options(f):
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @common_options
-@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="full", show_default=True)
+@click.option("--output-format", type=click.Choice(formats("check")), default=formats("check")[0], show_default=True)
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the report to this file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain (errors still exit 2).")
 @click.option("--severity-level", type=click.Choice(["low", "medium", "high"]), default="low", show_default=True,
@@ -204,10 +206,8 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
     """Report personal data reaching OpenAI requests in PATHS (default: .)."""
     from gdpr_lint.pipeline.engine import analyse_paths
     from gdpr_lint.checks.findings import filter_levels
-    from gdpr_lint.report import FORMATS, ReportContext, render
+    from gdpr_lint.report.context import Report, ReportContext
 
-    if output_format not in FORMATS:
-        _fail(f"output format {output_format!r} is not available in this version")
     resolver = _resolver(config, isolated, select, ignore, extend_select)
     baseline_counts = _load_baseline(baseline_file)
     stdin = None
@@ -241,12 +241,11 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
         from gdpr_lint.pipeline.baseline import filter_new
 
         findings, hidden = filter_new(findings, baseline_counts, context)
+    report = Report(context, findings=findings)
     if statistics:
-        from gdpr_lint.report.statistics import render_statistics, render_statistics_json
-
-        _write((render_statistics_json if output_format == "json" else render_statistics)(findings, context), output_file)
+        _write(render("statistics", "json" if output_format == "json" else "text", report), output_file)
     else:
-        _write(render(output_format, findings, context), output_file)
+        _write(render("check", output_format, report), output_file)
     _report_errors(result.errors)
     if not quiet and not statistics and output_format in ("full", "concise"):
         n = len(findings)
@@ -284,7 +283,7 @@ def baseline(paths, config, isolated, select, ignore, extend_select, force_exclu
     """Record the current findings in PATHS (default: .) so that `check --baseline` reports only new ones."""
     from gdpr_lint.pipeline.baseline import BaselineError, write_baseline
     from gdpr_lint.pipeline.engine import analyse_paths
-    from gdpr_lint.report import ReportContext
+    from gdpr_lint.report.context import ReportContext
 
     resolver = _resolver(config, isolated, select, ignore, extend_select)
     result = analyse_paths([Path(p) for p in (paths or (".",))], resolver, force_exclude=force_exclude)
@@ -308,28 +307,18 @@ def baseline(paths, config, isolated, select, ignore, extend_select, force_exclu
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @common_options
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output-format", type=click.Choice(formats("calls")), default=formats("calls")[0], show_default=True)
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False))
 def calls(paths, config, isolated, select, ignore, extend_select, force_exclude, quiet, verbose,
           output_format, output_file) -> None:
     """List every OpenAI request call site in PATHS (default: .)."""
-    import json
-
     from gdpr_lint.pipeline.engine import analyse_paths
+    from gdpr_lint.report.context import Report, ReportContext
 
     resolver = _resolver(config, isolated, select, ignore, extend_select)
     result = analyse_paths([Path(p) for p in (paths or (".",))], resolver, force_exclude=force_exclude)
-    if output_format == "json":
-        text = json.dumps([s.to_dict() for s in result.sites], indent=2) + "\n"
-    else:
-        lines = []
-        for s in result.sites:
-            prot = " protected" if s.protected else ""
-            lines.append(f"{s.path}:{s.span.line}:{s.span.column}: {s.endpoint} [{s.flavour}, {s.confidence} confidence{prot}]")
-        text = "\n".join(lines) + ("\n" if lines else "")
-        if not quiet:
-            text += f"{len(result.sites)} OpenAI call site{'s' if len(result.sites) != 1 else ''} in {result.files} files.\n"
-    _write(text, output_file)
+    context = ReportContext(cwd=resolver.cwd, sources=result.sources, files=result.files, errors=result.errors)
+    _write(render("calls", output_format, Report(context, sites=result.sites, quiet=quiet)), output_file)
     _report_errors(result.errors)
     sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
 
@@ -337,7 +326,7 @@ def calls(paths, config, isolated, select, ignore, extend_select, force_exclude,
 @main.command(name="map")
 @click.argument("paths", nargs=-1, type=click.Path())
 @common_options
-@click.option("--output-format", type=click.Choice(["markdown", "json", "html"]), default="markdown", show_default=True)
+@click.option("--output-format", type=click.Choice(formats("map")), default=formats("map")[0], show_default=True)
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the map to this file.")
 def map_command(paths, config, isolated, select, ignore, extend_select, force_exclude, quiet, verbose,
                 output_format, output_file) -> None:
@@ -345,18 +334,14 @@ def map_command(paths, config, isolated, select, ignore, extend_select, force_ex
     protected or not, data residency and storage (for Art. 30 records and DPIAs).
     Exit 0, or 2 when a file could not be analysed: the map is an inventory, not a gate."""
     from gdpr_lint.pipeline.engine import analyse_paths
+    from gdpr_lint.report.context import Report, ReportContext
     from gdpr_lint.report.inventory import build_inventory
 
     resolver = _resolver(config, isolated, select, ignore, extend_select)
     result = analyse_paths([Path(p) for p in (paths or (".",))], resolver, force_exclude=force_exclude)
     inventory = build_inventory(result)
-    if output_format == "json":
-        from gdpr_lint.report.map_json import render_map_json as render_map
-    elif output_format == "html":
-        from gdpr_lint.report.map_html import render_map_html as render_map
-    else:
-        from gdpr_lint.report.map_markdown import render_map_markdown as render_map
-    _write(render_map(inventory), output_file)
+    context = ReportContext(cwd=resolver.cwd, sources=result.sources, files=result.files, errors=result.errors)
+    _write(render("map", output_format, Report(context, inventory=inventory)), output_file)
     _report_errors(result.errors)
     if output_file and not quiet:
         t = inventory["totals"]

@@ -7,12 +7,12 @@ of the wrong type is a ConfigError naming the file and the key.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from gdpr_lint.config.ruledata import RuleDataError, load_toml
-from gdpr_lint.checks.rules import DEFAULT_SELECT, RULES_BY_CODE, expand_selector
+from gdpr_lint.checks.rules import DEFAULT_SELECT, expand_selector
 
 CONFIG_FILES = ("gdpr-lint.toml", ".gdpr-lint.toml", "pyproject.toml")
 

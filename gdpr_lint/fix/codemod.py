@@ -39,6 +39,7 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
+from gdpr_lint.checks.rules import KNOWN_ORDER
 from gdpr_lint.model import FileError, Finding
 from gdpr_lint.pipeline.source import SourceError, decode, parse_text
 
@@ -49,9 +50,6 @@ FIX_CODES = CONTENT_CODES + (IDENTITY_CODE,)
 # Request parameters that take an opaque identifier: a pseudonymous id is a
 # drop-in replacement. Others (an invite's `email=`) need the real value.
 ID_PARAMS = ("user", "safety_identifier", "prompt_cache_key")
-# The order of categories in `known=` (others follow alphabetically): stable
-# output whatever order the analysis found them in.
-CATEGORY_ORDER = ("name", "email", "phone", "address", "national_id", "date_of_birth")
 ALIASES = {"protect": "gdpr_protect", "pseudonymous_id": "gdpr_pseudonymous_id"}
 
 
@@ -120,7 +118,9 @@ def _known_literal(known: dict[str, list[str]], forbidden: str = "") -> str:
     """
     quote = '"' if '"' not in forbidden else "'"
     items = []
-    order = sorted(known, key=lambda c: (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else len(CATEGORY_ORDER), c))
+    # categories in the order of rules/checks.toml (known-order), then alphabetically: stable
+    # output whatever order the analysis found them in
+    order = sorted(known, key=lambda c: (KNOWN_ORDER.index(c) if c in KNOWN_ORDER else len(KNOWN_ORDER), c))
     for category in order:
         exprs = known[category]
         key = json.dumps(category)

@@ -316,7 +316,7 @@ def _isolated(ctx: UnitContext, entry: Path, words: frozenset[str]) -> UnitResul
 
 def merge_findings(groups: Iterable[list[Finding]], vocab: Vocabulary) -> list[Finding]:
     """One finding per (call, code): the data found by every unit, the first path kept."""
-    from gdpr_lint.checks.findings import describe
+    from gdpr_lint.checks.decide import describe
 
     merged: dict[tuple, Finding] = {}
     for findings in groups:

@@ -16,7 +16,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from gdpr_lint.model import Finding
-from gdpr_lint.report import ReportContext
+from gdpr_lint.report.context import Report
 from gdpr_lint.report.locations import ci_path
 from gdpr_lint.checks.rules import RULES_BY_CODE
 
@@ -54,7 +54,8 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(findings: list[Finding], context: ReportContext) -> str:
+def render_github(report: Report) -> str:
+    findings, context = report.findings, report.context
     out = []
     for f in findings:
         props = [
@@ -78,7 +79,8 @@ def render_github(findings: list[Finding], context: ReportContext) -> str:
 # ----------------------------------------------------------------- GitLab
 
 
-def render_gitlab(findings: list[Finding], context: ReportContext) -> str:
+def render_gitlab(report: Report) -> str:
+    findings, context = report.findings, report.context
     from gdpr_lint.pipeline.baseline import fingerprints_for
 
     issues = []
@@ -106,7 +108,8 @@ def render_gitlab(findings: list[Finding], context: ReportContext) -> str:
 # ----------------------------------------------------------------- JUnit
 
 
-def render_junit(findings: list[Finding], context: ReportContext) -> str:
+def render_junit(report: Report) -> str:
+    findings, context = report.findings, report.context
     errors = list(getattr(context, "errors", []) or [])
     by_file: dict[str, list[Finding]] = {}
     for f in sorted(findings, key=Finding.sort_key):
@@ -136,5 +139,5 @@ def render_junit(findings: list[Finding], context: ReportContext) -> str:
 # ----------------------------------------------------------------- JSON Lines
 
 
-def render_json_lines(findings: list[Finding], context: ReportContext) -> str:
-    return "".join(json.dumps(f.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n" for f in findings)
+def render_json_lines(report: Report) -> str:
+    return "".join(json.dumps(f.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n" for f in report.findings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from gdpr_lint import __version__
 from gdpr_lint.model import CallSite, FlowStep
+from gdpr_lint.checks.decide import article, code_for
 from gdpr_lint.checks.residency import describe_config, site_verdict
 
 SCHEMA = "gdpr-lint-map/1"
@@ -49,20 +50,6 @@ def storage(site: CallSite) -> dict:
     return {"may_store": False, "reason": "the endpoint does not store requests", "store_argument": None}
 
 
-def _code(flow, vocab) -> str:
-    cat = vocab.categories[flow.category]
-    if flow.kind == "content":
-        return "GDPR002" if cat.special else "GDPR001"
-    return "GDPR003"
-
-
-def article(key: str, vocab) -> str | None:
-    cat = vocab.categories.get(key)
-    if cat is None or not cat.special:
-        return None
-    return "Art. 10" if key == "criminal" else "Art. 9"
-
-
 def _step(s: FlowStep) -> dict:
     return {"path": s.path, "line": s.line, "column": s.column, "note": s.note}
 
@@ -94,7 +81,7 @@ def build_inventory(result, vocab=None) -> dict:
                 continue
             suppressed = False
             if not fl.via:
-                key = where + (_code(fl, vocab),)
+                key = where + (code_for(fl.kind, cat),)
                 if key not in reported:
                     continue  # rule not selected, or ignored for this file
                 suppressed = reported[key]
@@ -172,7 +159,7 @@ def build_inventory(result, vocab=None) -> dict:
             "protected_flows": sum(1 for s in sites for f in s["flows"] if f["protected"]),
         },
         "categories": [{"key": k, "label": vocab.categories[k].label, "special": vocab.categories[k].special,
-                        "article": article(k, vocab)} for k in order],
+                        "article": article(vocab.categories[k])} for k in order],
         "endpoints": sorted(endpoints.values(), key=lambda e: e["endpoint"]),
         "files": sorted(files.values(), key=lambda f: f["path"]),
         "call_sites": sites,

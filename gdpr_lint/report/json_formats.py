@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from gdpr_lint.model import Finding
-from gdpr_lint.report import ReportContext
+from gdpr_lint.report.context import Report
 
 
-def render_json(findings: list[Finding], context: ReportContext) -> str:
-    return json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False) + "\n"
+def render_json(report: Report) -> str:
+    return json.dumps([f.to_dict() for f in report.findings], indent=2, ensure_ascii=False) + "\n"

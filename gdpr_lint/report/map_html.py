@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
+from gdpr_lint.report.context import Report
+
 CSS = """
 *{box-sizing:border-box}
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2430;background:#f5f6f8;margin:0;padding:24px 32px}
@@ -77,7 +79,8 @@ def _eu(v) -> str:
     return f'<span class="tag {cls}">{"EU" if v is True else "not EU" if v is False else "unknown"}</span>'
 
 
-def render_map_html(inv: dict) -> str:
+def render_map_html(report: Report) -> str:
+    inv = report.inventory
     t = inv["totals"]
     cats = {c["key"]: c for c in inv["categories"]}
     eps = inv["endpoints"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from gdpr_lint.report.context import Report
 
-def render_map_json(inventory: dict) -> str:
-    return json.dumps(inventory, indent=2, ensure_ascii=False) + "\n"
+
+def render_map_json(report: Report) -> str:
+    return json.dumps(report.inventory, indent=2, ensure_ascii=False) + "\n"

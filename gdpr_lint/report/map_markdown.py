@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gdpr_lint.report.context import Report
+
 
 def _esc(text: str) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
@@ -37,7 +39,8 @@ def _where(step: dict) -> str:
     return f"{step['path']}:{step['line']}"
 
 
-def render_map_markdown(inv: dict) -> str:
+def render_map_markdown(report: Report) -> str:
+    inv = report.inventory
     t = inv["totals"]
     out = ["# Personal data sent to OpenAI", ""]
     out.append(

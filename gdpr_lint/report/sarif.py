@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 from gdpr_lint import __version__
 from gdpr_lint.model import Finding
-from gdpr_lint.report import ReportContext
+from gdpr_lint.report.context import Report, ReportContext
 from gdpr_lint.report.fingerprints import line_hashes
 from gdpr_lint.report.locations import root_relative, source_root
 from gdpr_lint.checks.rules import ALL_RULES, Rule
@@ -41,18 +41,6 @@ from gdpr_lint.checks.rules import ALL_RULES, Rule
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/gdpr-lint/"
 LEVEL_BY_SEVERITY = {"high": "error", "medium": "warning", "low": "note"}
-_CWE = {"GDPR001": "external/cwe/cwe-359", "GDPR002": "external/cwe/cwe-359", "GDPR003": "external/cwe/cwe-359"}
-
-
-def _rule_tags(rule: Rule) -> list[str]:
-    tags = ["privacy", "gdpr"]
-    if rule.code != "GDPR100":
-        tags.insert(0, "security")
-    if rule.code in _CWE:
-        tags.append(_CWE[rule.code])
-    return tags
-
-
 def _rule_help_markdown(rule: Rule) -> str:
     parts = [f"## {rule.code}: {rule.name}", "", rule.summary + ".", "", rule.description, "",
              f"**Fix:** {rule.fix}"]
@@ -60,7 +48,7 @@ def _rule_help_markdown(rule: Rule) -> str:
         parts += ["", f"This rule is off by default; enable it with `extend-select = [\"{rule.code}\"]`."]
     for title, examples in (("Reported", rule.invalid), ("Not reported", rule.valid)):
         for ex in examples[:1]:
-            parts += ["", f"### {title}", "", "```python", ex.strip("\n"), "```"]
+            parts += ["", f"### {title}", "", "```python", ex.code.strip("\n"), "```"]
     return "\n".join(parts)
 
 
@@ -75,9 +63,9 @@ def _rule(rule: Rule) -> dict:
         "defaultConfiguration": {"level": LEVEL_BY_SEVERITY[rule.severity], "enabled": rule.default_enabled},
         "properties": {
             "security-severity": rule.security_severity,
-            "precision": "high" if rule.code in ("GDPR003", "GDPR100") else "medium",
+            "precision": rule.precision,
             "problem.severity": {"high": "error", "medium": "warning", "low": "recommendation"}[rule.severity],
-            "tags": _rule_tags(rule),
+            "tags": list(rule.tags),
         },
     }
 
@@ -174,7 +162,8 @@ def _result(f: Finding, rule_index: dict[str, int], loc: _Locator, fingerprint: 
     return result
 
 
-def render_sarif(findings: list[Finding], context: ReportContext) -> str:
+def render_sarif(report: Report) -> str:
+    findings, context = report.findings, report.context
     from gdpr_lint.pipeline.baseline import fingerprints_for
 
     rules = list(ALL_RULES)

@@ -8,7 +8,7 @@ import json
 from collections import Counter
 
 from gdpr_lint.model import Finding
-from gdpr_lint.report import ReportContext
+from gdpr_lint.report.context import Report
 from gdpr_lint.checks.rules import RULES_BY_CODE
 
 
@@ -23,8 +23,8 @@ def statistics(findings: list[Finding]) -> list[dict]:
     return rows
 
 
-def render_statistics(findings: list[Finding], context: ReportContext) -> str:
-    rows = statistics(findings)
+def render_statistics(report: Report) -> str:
+    rows = statistics(report.findings)
     width = max((len(str(r["count"])) for r in rows), default=1)
     any_fixable = any(r["fixable"] for r in rows)
     out = []
@@ -34,5 +34,5 @@ def render_statistics(findings: list[Finding], context: ReportContext) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
-def render_statistics_json(findings: list[Finding], context: ReportContext) -> str:
-    return json.dumps(statistics(findings), indent=2) + "\n"
+def render_statistics_json(report: Report) -> str:
+    return json.dumps(statistics(report.findings), indent=2) + "\n"

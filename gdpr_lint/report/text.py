@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from gdpr_lint.model import Finding
-from gdpr_lint.report import ReportContext
+from gdpr_lint.report.context import Report
 
 
-def render_concise(findings: list[Finding], context: ReportContext) -> str:
-    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
+def render_concise(report: Report) -> str:
+    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in report.findings)
 
 
-def render_full(findings: list[Finding], context: ReportContext) -> str:
+def render_full(report: Report) -> str:
+    findings, context = report.findings, report.context
     out: list[str] = []
     for f in findings:
         out.append(f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity} severity, {f.confidence} confidence] {f.message}")
