@@ -130,7 +130,7 @@ def findings_summary(name: str, out: Path, corpus: Path, manifest: dict, heavy: 
 def bench_corpus(corpus: Path, work: Path, runs: int, semgrep: str | None, manifest: dict,
                  cli: list[str]) -> dict:
     confs = configurations(corpus, work, semgrep, cli)
-    for name, c in confs.items():
+    for _name, c in confs.items():
         if c.get("prime"):
             shutil.rmtree(c["cache"], ignore_errors=True)
             measure(c["cmd"], corpus, c["env"], work / "prime.out")

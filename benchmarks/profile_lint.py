@@ -48,7 +48,7 @@ def main() -> None:
 
     def rows(key: int, only_ours: bool):
         items = []
-        for (file, line, func), (cc, nc, tt, ct, callers) in stats.stats.items():
+        for (file, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items():
             if only_ours and "gdpr_lint" not in file:
                 continue
             short = file[file.find("gdpr_lint"):] if "gdpr_lint" in file else os.path.basename(file)

@@ -51,7 +51,7 @@ def test_cross_module_flow_names_the_prompt_builder(result):
 
 def test_readme_lists_every_finding():
     readme = (REPO / "examples" / "README.md").read_text(encoding="utf-8")
-    for code, path, line in EXPECTED:
+    for code, _path, line in EXPECTED:
         assert f"summaries.py:{line}" in readme and code in readme
 
 

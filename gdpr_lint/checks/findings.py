@@ -76,7 +76,7 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
     fixable = surfaces.fixable(site.flavour, site.endpoint, code)
     known: dict[str, list[str]] = {}
     if code != "GDPR003":
-        for lab, hit in labelled:
+        for lab, _hit in labelled:
             if lab.known and lab.scope == info.function_key and lab.category not in ("record", "free_text"):
                 known.setdefault(lab.category, [])
                 if lab.known not in known[lab.category]:

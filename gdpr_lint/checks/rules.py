@@ -8,6 +8,7 @@ cannot drift from behaviour.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from gdpr_lint.config.ruledata import RuleDataError, load_rule_file, rules_dir
 
@@ -56,7 +57,7 @@ class Rule:
         return self.severity
 
 
-def _fail(where: str, problem: str):
+def _fail(where: str, problem: str) -> NoReturn:
     raise RuleDataError(f"{rules_dir() / CHECKS_FILE}: {where}: {problem}")
 
 
@@ -92,7 +93,7 @@ def _rule(code: str, spec: dict) -> Rule:
     where = f"rules.{code}"
     if not isinstance(spec, dict):
         _fail(where, "must be a table")
-    raised_to, raised_by = "", frozenset()
+    raised_to, raised_by = "", frozenset[str]()
     if "raise-severity" in spec:
         raise_spec = spec["raise-severity"]
         if not isinstance(raise_spec, dict):

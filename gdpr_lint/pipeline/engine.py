@@ -271,7 +271,7 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
             nonlocal done
             done += 1
             if progress is not None:
-                progress(done, total)
+                progress(done, total)  # noqa: B023 - called only during this round
 
         keys = {p: key for p, _, key in fresh}
         entry_by_display = {inputs[p][0]: p for p, _, _ in fresh}

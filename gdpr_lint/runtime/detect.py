@@ -204,7 +204,7 @@ def _context(text: str, start: int, pos: Any, neg: Any, low: Optional[str] = Non
         else:
             return 0
     last = None
-    for last in rx.finditer(low, lo, start):
+    for last in rx.finditer(low, lo, start):  # noqa: B007 - keeps the last match
         pass
     return 0 if last is None else classes[last.group()]
 

@@ -583,7 +583,7 @@ class Project:
                         if target is not None:
                             mapping[target] = join(mapping.get(target, EMPTY), fv)
                 else:
-                    for name, i in idx.items():
+                    for _name, i in idx.items():
                         if i >= offset:
                             mapping[i] = join(mapping.get(i, EMPTY), v)
                 continue
