@@ -45,7 +45,7 @@ def test_wheel_installs_a_working_command(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     [wheel] = dist.glob("gdpr_lint-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for data in ("endpoints.toml", "legacy.toml", "integrations.toml", "sanitizers.toml", "checks.toml"):
+    for data in ("endpoints.toml", "legacy.toml", "integrations.toml", "sanitizers.toml", "checks.toml", "library_models.toml"):
         assert f"gdpr_lint/_rules/{data}" in names
     rules = REPO / "rules"
     vocabulary = sorted(p.relative_to(rules).as_posix() for p in (rules / "personal_data").glob("*.toml"))

@@ -16,9 +16,9 @@ import builtins
 import re
 
 from gdpr_lint.analysis.literals import find_personal_literals
+from gdpr_lint.analysis.models import library_models
 from gdpr_lint.model import FlowStep
 from gdpr_lint.surfaces import registry as surfaces
-from gdpr_lint.surfaces.catalogue import FOREIGN_ROOTS
 from gdpr_lint.analysis.values import (
     EMPTY, HASHED, SANITIZED, SCALAR, Client, Cls, Const, Env, Ext, Flag, Func, Guess, Imported, Inst, LangChain,
     Mod, Obj, Par, Partial, Person, Protected, Red, Res, Src, Value, join, join_all, redacted,
@@ -31,43 +31,10 @@ from gdpr_lint.analysis.summaries import Hit, ParamSink, strip_params
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
-# Calls whose result carries no text from their arguments (aggregates, checks).
-SCALAR_FUNCS = {
-    "builtins.len", "builtins.bool", "builtins.isinstance", "builtins.issubclass", "builtins.hasattr",
-    "builtins.callable", "builtins.id", "builtins.type", "builtins.any", "builtins.all", "builtins.abs",
-    "builtins.sum", "builtins.round", "builtins.float", "builtins.int", "builtins.divmod", "builtins.hash",
-    "builtins.ord", "math.ceil", "math.floor", "statistics.mean", "statistics.median", "builtins.print",
-    "logging.info", "logging.debug", "logging.warning", "logging.error", "builtins.range",
-}
-# Calls that turn a whole record into text.
-SERIALISERS = {
-    "builtins.str", "builtins.repr", "builtins.format", "builtins.vars", "builtins.dict",
-    "json.dumps", "json.dump", "dataclasses.asdict", "dataclasses.astuple", "pprint.pformat",
-    "yaml.dump", "yaml.safe_dump", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "attr.asdict",
-    "attrs.asdict", "pickle.dumps", "toml.dumps", "tomli_w.dumps", "xmltodict.unparse",
-    "pydantic.TypeAdapter.dump_json", "rapidjson.dumps", "msgspec.json.encode", "html.escape",
-}
-SERIALISER_METHODS = {
-    "model_dump_json", "model_dump", "dict", "json", "to_dict", "to_json", "to_csv", "to_string",
-    "to_markdown", "to_html", "to_records", "to_xml", "to_yaml", "as_dict", "_asdict", "asdict",
-    "serialize", "serialise", "__str__", "__repr__", "dump", "dumps", "values_list",
-}
-MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "write", "writelines", "__setitem__"}
-RENDERERS = {"render", "render_to_string", "render_template", "render_template_string", "format_prompt",
-             "format_messages", "invoke_template"}
-# Query and cursor methods that give rows of what they query (`Member.objects.get(pk=1)`,
-# `cursor.fetchall()`, `session.scalars(...).one()`, `df.head()`).
-ROW_METHODS = {"fetchone", "fetchall", "fetchmany", "first", "last", "one", "one_or_none", "all", "scalar", "scalars",
-               "scalar_one", "scalar_one_or_none", "mappings", "get", "filter", "filter_by", "exclude", "where",
-               "order_by", "select_related", "prefetch_related", "only", "defer", "distinct", "earliest", "latest",
-               "using", "get_object_or_404", "limit", "execute", "iterrows", "itertuples", "head", "tail", "sample",
-               "to_dict", "records"}
-FILE_READERS = {"open", "read_csv", "read_json", "read_excel", "read_parquet", "read_table", "Path", "read_text",
-                "read_bytes", "load", "loadtxt", "DictReader"}
 _DATA_FILE = re.compile(r"([\w-]+)\.(?:csv|tsv|jsonl?|ndjson|xlsx?|parquet|txt|xml|pdf|docx?)\b", re.I)
 _SQL_SELECT = re.compile(r"\s*select\s+(?:distinct\s+)?(.+?)\s+from\s+([\w.\"`\[\]]+)", re.I | re.S)
-ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop"}
-PASS_METHODS_KEEP_TAGS = {"copy", "strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "encode", "decode", "hexdigest", "digest", "text"}
+# How outside calls carry data (rules/library_models.toml)
+MODELS = library_models()
 
 
 API_TAGS = (Client, Res, Guess, LangChain, Protected, Func, Cls, Mod, Partial)
@@ -921,7 +888,7 @@ class Frame:
 
     def generic_call(self, node: ast.Call, recv: Value | None, args: list[Value], kwargs) -> Value:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
-        if node.args and (method or getattr(node.func, "id", "")) in FILE_READERS:
+        if node.args and (method or getattr(node.func, "id", "")) in MODELS.file_readers:
             data_file = self.file_value(node)
             if data_file != EMPTY:
                 return data_file
@@ -933,21 +900,21 @@ class Frame:
                 self.env[node.func.value.id] = Value(old.taints | sql.taints, old.tags | sql.tags)
             return sql
         fname = method or getattr(node.func, "id", "")
-        if fname in RENDERERS and (method is None or recv is None):
+        if fname in MODELS.renderer_methods and (method is None or recv is None):
             rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
             rendered += [self.materialise(v, n) for _, v, n in kwargs]
             return join_all(r.plain() for r in rendered)
-        if method in ROW_METHODS and recv is not None and (recv.has(Person) or recv.has(Obj)):
+        if method in MODELS.row_methods and recv is not None and (recv.has(Person) or recv.has(Obj)):
             return Value(recv.taints, frozenset(t for t in recv.tags if isinstance(t, (Person, Obj))))
         if method is not None and recv is not None:
-            if method in MUTATORS:
+            if method in MODELS.mutator_methods:
                 added = join_all([a for a in args] + [v for _, v, _ in kwargs])
                 added = self.materialise(added, node) if added.has(Person) else added
                 self.update_target(node.func.value, added, node)
                 return EMPTY
             if method in ("format", "format_map", "substitute", "safe_substitute"):
                 return self.format_call(node, recv, args, kwargs)
-            if method in RENDERERS:
+            if method in MODELS.renderer_methods:
                 # a template rendered with a person record writes (some of) its fields
                 rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
                 rendered += [self.materialise(v, n) for _, v, n in kwargs]
@@ -960,7 +927,7 @@ class Frame:
                     return join(fv, join_all(args[1:]))
                 member = self.classify_member(recv, node.func.value, key, node)
                 return join_all([Value(recv.taints), member] + args[1:])
-            if method in SERIALISER_METHODS:
+            if method in MODELS.serialiser_methods:
                 return self.materialise(recv, node.func.value).plain()
             if method.startswith(("get_", "get")) and not node.args and (recv.has(Person) or recv.has(Obj)):
                 # a getter on a record: customer.get_full_name(), user.getEmail()
@@ -973,7 +940,7 @@ class Frame:
                 fields_taint = join_all(v for _, v in recv.fields) if recv.fields else EMPTY
                 return Value(recv.taints | fields_taint.taints, frozenset(t for t in recv.tags if isinstance(t, (Person, Obj))))
             keep = frozenset(t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)) \
-                if method in PASS_METHODS_KEEP_TAGS or not any(a.taints for a in args) else frozenset()
+                if method in MODELS.keep_mark_methods or not any(a.taints for a in args) else frozenset()
             if method in ("count", "index", "find", "startswith", "endswith", "isdigit", "__len__"):
                 return Value(tags=frozenset({Flag(SCALAR)}))
             return Value(join_all([recv.plain()] + [a.plain() for a in args] + [v.plain() for _, v, _ in kwargs]).taints, keep)
@@ -1028,7 +995,7 @@ class Frame:
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
         ctx = self.ctx
         san = ctx.sanitizers
-        if q in ENV_READERS and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        if q in MODELS.environment_calls and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
             return Value(tags=frozenset({Env(node.args[0].value)}))
         if q in san.protect:
             inner = args[0] if args else EMPTY
@@ -1047,9 +1014,9 @@ class Frame:
             return built
         if q == "functools.partial" and args:
             return Value(tags=frozenset({Partial(args[0], id(node))}))
-        if q in SCALAR_FUNCS:
+        if q in MODELS.scalar_calls:
             return Value(tags=frozenset({Flag(SCALAR)}))
-        if q in SERIALISERS:
+        if q in MODELS.serialiser_calls:
             out = [self.materialise(a, n) for a, n in zip(args, node.args)] + [v for _, v, _ in kwargs]
             return join_all(out).plain()
         if q == "builtins.getattr" and len(node.args) >= 2:
@@ -1063,14 +1030,12 @@ class Frame:
             return self.materialise(obj, node.args[0]).plain()
         if q == "string.Template" and args:
             return args[0]
-        if q in ("builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed", "builtins.set",
-                 "builtins.iter", "builtins.next", "builtins.enumerate", "builtins.zip", "builtins.filter",
-                 "builtins.map", "builtins.min", "builtins.max", "copy.copy", "copy.deepcopy"):
+        if q in MODELS.container_calls:
             vals = args + [v for _, v, _ in kwargs]
             keep = [t for v in vals for t in v.tags if isinstance(t, (Person, Obj, Const))]
             return Value(join_all(v.plain() for v in vals).taints, frozenset(keep))
         root = q.split(".")[0]
-        if root in FOREIGN_ROOTS:
+        if root in MODELS.foreign_roots:
             return Value(join_all(a.plain() for a in args).taints, frozenset({Inst(q)}))
         if root != "builtins" and (q[0].isupper() or q.split(".")[-1][:1].isupper()):
             # probably a class: the instance may have sanitising methods (AnonymizerEngine)

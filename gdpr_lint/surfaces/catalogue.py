@@ -13,13 +13,6 @@ from gdpr_lint.config.ruledata import RuleDataError, load_rule_file
 # Resource-method variants: the same request, with the raw or streamed HTTP response.
 RESOURCE_VARIANTS = {"with_raw_response", "with_streaming_response"}
 
-# Other vendors' SDKs: a call through them is never an OpenAI call.
-FOREIGN_ROOTS = {
-    "groq", "anthropic", "mistralai", "cohere", "together", "fireworks", "ollama", "google",
-    "vertexai", "boto3", "replicate", "huggingface_hub", "perplexity", "cerebras", "xai_sdk",
-    "deepseek", "ai21", "voyageai", "zhipuai", "dashscope", "llama_cpp",
-}
-
 
 @dataclass(frozen=True)
 class Endpoint:

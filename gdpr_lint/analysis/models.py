@@ -1,0 +1,51 @@
+"""The library propagation models (rules/library_models.toml): how outside calls and
+methods carry personal data from their inputs to their result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from gdpr_lint.config.ruledata import RuleDataError, load_rule_file
+
+MODELS_FILE = "library_models.toml"
+
+
+@dataclass(frozen=True)
+class LibraryModels:
+    scalar_calls: frozenset[str]
+    serialiser_calls: frozenset[str]
+    container_calls: frozenset[str]
+    environment_calls: frozenset[str]
+    file_readers: frozenset[str]
+    foreign_roots: frozenset[str]
+    serialiser_methods: frozenset[str]
+    mutator_methods: frozenset[str]
+    renderer_methods: frozenset[str]
+    row_methods: frozenset[str]
+    keep_mark_methods: frozenset[str]
+
+
+def _names(data: dict, table: str, key: str) -> frozenset[str]:
+    value = data.get(table, {}).get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleDataError(f"{MODELS_FILE}: [{table}] {key}: expected a list of names")
+    return frozenset(value)
+
+
+@lru_cache(maxsize=None)
+def library_models() -> LibraryModels:
+    data = load_rule_file(MODELS_FILE)
+    return LibraryModels(
+        scalar_calls=_names(data, "calls", "scalar"),
+        serialiser_calls=_names(data, "calls", "serialisers"),
+        container_calls=_names(data, "calls", "containers"),
+        environment_calls=_names(data, "calls", "environment"),
+        file_readers=_names(data, "calls", "file_readers"),
+        foreign_roots=_names(data, "calls", "foreign_roots"),
+        serialiser_methods=_names(data, "methods", "serialisers"),
+        mutator_methods=_names(data, "methods", "mutators"),
+        renderer_methods=_names(data, "methods", "renderers"),
+        row_methods=_names(data, "methods", "rows"),
+        keep_mark_methods=_names(data, "methods", "keep_marks"),
+    )
