@@ -1,0 +1,156 @@
+"""Calls: dispatch of a call to a request (the surfaces), a project function (its
+summary), a class (its constructor), a partial, or an outside callable.
+
+A part of the interpreter: `Frame` (analysis/frame.py) combines them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo
+from gdpr_lint.analysis.values import (
+    EMPTY,
+    Cls,
+    Ext,
+    Func,
+    Obj,
+    Par,
+    Partial,
+    Person,
+    Red,
+    Value,
+    join_all,
+    redacted,
+)
+from gdpr_lint.surfaces import registry as surfaces
+
+
+class Calls:
+
+    # ------------------------------------------------------------------ calls
+
+    def e_Call(self, node: ast.Call) -> Value:
+        recv = None
+        if isinstance(node.func, ast.Attribute):
+            recv = self.eval(node.func.value)
+            fval = self.attribute(recv, node.func.attr, node.func)
+        else:
+            fval = self.eval(node.func)
+        args = [self.eval(a) for a in node.args]
+        kwargs: list[tuple[str | None, Value, ast.AST]] = [(k.arg, self.eval(k.value), k.value) for k in node.keywords]
+        return self.call(node, fval, recv, args, kwargs)
+
+    def call(self, node: ast.Call, fval: Value, recv: Value | None, args: list[Value],
+             kwargs: list[tuple[str | None, Value, ast.AST]]) -> Value:
+        ctx = self.ctx
+        site = ctx.detect_request(self, node, fval, args, kwargs)
+        if site is not None:
+            return site
+        results: list[Value] = []
+        handled = False
+        for t in fval.tags:
+            if isinstance(t, Ext):
+                r = self.call_external(t.qualname, node, args, kwargs, recv)
+                if r is not None:
+                    results.append(r)
+                    handled = True
+            elif isinstance(t, Func):
+                fi = ctx.functions.get(t.key)
+                if fi is not None:
+                    qn = f"{fi.module.name}.{fi.qualname}"
+                    san = ctx.sanitizers
+                    if qn in san.content or qn in san.identity or qn in san.protect \
+                            or qn in ctx.extra_sanitizers or fi.name in ctx.extra_sanitizers:
+                        # a known sanitizer whose source is part of the analysed project (the
+                        # runtime analysed from its own repository, a vendored copy), or a project
+                        # function configured in `sanitizers = [...]`
+                        results.append(self.call_external(qn, node, args, kwargs, recv) or EMPTY)
+                    else:
+                        results.append(self.apply(fi, node, args, kwargs, t.bound_self))
+                    handled = True
+            elif isinstance(t, Cls):
+                ci = ctx.classes.get(t.key)
+                if ci is not None:
+                    results.append(self.instantiate(ci, node, args, kwargs))
+                    handled = True
+            elif isinstance(t, Partial):
+                inner_args = t.func
+                results.append(self.call(node, inner_args, None, args, kwargs))
+                handled = True
+            else:
+                other = surfaces.call_member(self, t, node, kwargs)  # client.with_options(...), model.bind_tools(...)
+                if other is not None:
+                    results.append(other)
+                    handled = True
+        if handled:
+            return join_all(results)
+        # An unknown callable or a method on data: the result carries the inputs.
+        return self.generic_call(node, recv, args, kwargs)
+
+    def redacted_inputs(self, via: str, node: ast.Call, args: list[Value], kwargs) -> frozenset:
+        """What a sanitizer was given, marked as redacted by it (`known=` only names values)."""
+        vals = [self.materialise(a, n) for a, n in zip(args, node.args)]
+        vals += [self.materialise(v, n) for k, v, n in kwargs if k != "known"]
+        return redacted(join_all(vals).taints, via)
+
+    def instantiate(self, ci: ClassInfo, node: ast.Call, args, kwargs) -> Value:
+        self_value = Value(tags=frozenset({Obj(ci.key)} | ({Person(self.text(node.func))} if ci.person else set())))
+        init = self.ctx.class_method(ci, "__init__")
+        if init is not None:
+            self.apply(init, node, args, kwargs, self_value)
+            return self_value
+        # generated constructor (dataclass, attrs, Pydantic, NamedTuple): arguments become fields
+        fields: dict[str, Value] = {}
+        for name, value in zip(ci.field_order, args):
+            fields[name] = value
+        for k, v, _ in kwargs:
+            if k is not None:
+                fields[k] = v
+        taints = join_all(v.plain() for v in list(fields.values()) + [v for k, v, _ in kwargs if k is None]).taints
+        return Value(taints, self_value.tags, tuple(fields.items()) if fields else None)
+
+    def apply(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self: Value | None) -> Value:
+        """Apply a project function's summary at this call."""
+        ctx = self.ctx
+        summ = ctx.summary(fi)
+        mapping = ctx.bind_arguments(fi, node, args, kwargs, bound_self)
+        name = fi.qualname
+
+        def arg_labels(i: int, par: Par) -> list:
+            arg = mapping.get(i)
+            if arg is None:
+                return []
+            step = self.step(node, f"passed to `{name}()` as `{fi.param_names[i]}`")
+            return [lab.extend(step, *par.path) for lab in arg.taints]
+
+        def substitute(lab) -> list:
+            if isinstance(lab, Par):
+                return arg_labels(lab.index, lab)
+            if isinstance(lab, Red) and isinstance(lab.inner, Par):
+                return list(redacted(arg_labels(lab.inner.index, lab.inner), lab.via))
+            return [lab]
+
+        ret_taints = set()
+        here = self.step(node, f"returned by the call of `{name}()`")
+        for lab in summ.ret.taints:
+            if isinstance(lab, Par) or isinstance(lab, Red) and isinstance(lab.inner, Par):
+                ret_taints.update(substitute(lab))
+            else:
+                ret_taints.add(lab.extend(here))
+        for ps in summ.sinks:
+            for lab in arg_labels(ps.par.index, ps.par):
+                self.emit(ps.site, ps.kind, ps.param, lab, ctx.sites[ps.site].function_key, ps.via)
+        for i, added in summ.mutations.items():
+            if i < len(node.args) and (i - (1 if bound_self is not None and fi.is_method else 0)) >= 0:
+                pos = i - (1 if bound_self is not None and fi.is_method else 0)
+                if pos < len(node.args):
+                    sub = set()
+                    for lab in added.taints:
+                        sub.update(substitute(lab))
+                    self.update_target(node.args[pos], Value(frozenset(sub)), node)
+        tags = set(summ.ret.tags)
+        if bound_self is not None and fi.name == "__init__":
+            tags = set()
+        symbolic = summ.ret.pars() or any(isinstance(t, Red) and isinstance(t.inner, Par) for t in summ.ret.taints)
+        return Value(frozenset(ret_taints), frozenset(tags), summ.ret.fields if not symbolic else None)

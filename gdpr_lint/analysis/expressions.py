@@ -1,0 +1,250 @@
+"""Expressions: constants, names, f-strings and formatting, operators, containers and
+comprehensions, and `materialise` (a person record turned into text).
+
+A part of the interpreter: `Frame` (analysis/frame.py) combines them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gdpr_lint.analysis.literals import find_personal_literals
+from gdpr_lint.analysis.values import (
+    EMPTY,
+    HASHED,
+    SANITIZED,
+    SCALAR,
+    Const,
+    Flag,
+    LangChain,
+    Obj,
+    Person,
+    Value,
+    join,
+    join_all,
+)
+
+
+class Expressions:
+
+    # ------------------------------------------------------------------ expressions
+
+    def eval(self, node: ast.AST | None) -> Value:
+        if node is None:
+            return EMPTY
+        method = getattr(self, "e_" + type(node).__name__, None)
+        if method is None:
+            return EMPTY
+        return method(node)
+
+    def e_Constant(self, node: ast.Constant) -> Value:
+        v = node.value
+        if isinstance(v, str):
+            found = find_personal_literals(v)
+            taints = frozenset(
+                self.source(node, _shorten(text), cat, "medium", note=f"literal {_shorten(text)!r} ({self.vocab.categories[cat].label})", known=False)
+                for cat, text in found)
+            return Value(taints, frozenset({Const(frozenset({v}))}))
+        if isinstance(v, (int, float, complex, bool)) or v is None:
+            return Value(tags=frozenset({Flag(SCALAR)}))
+        return EMPTY
+
+    def e_Name(self, node: ast.Name) -> Value:
+        return self.lookup(node.id)
+
+    def e_JoinedStr(self, node: ast.JoinedStr) -> Value:
+        parts: list[Value] = []
+        before = ""
+        for piece in node.values:
+            if isinstance(piece, ast.Constant):
+                before += str(piece.value)
+                parts.append(self.e_Constant(piece).plain())
+                continue
+            if isinstance(piece, ast.FormattedValue):
+                v = self.eval(piece.value)
+                if piece.format_spec is not None:
+                    self.eval(piece.format_spec)
+                parts.append(self.interpolate(v, piece.value, before))
+                before = ""
+        return join_all(parts)
+
+    def interpolate(self, v: Value, node: ast.AST, text_before: str) -> Value:
+        """A value written into text: records become text, and the label before it is evidence."""
+        v = self.materialise(v, node)
+        if not v.srcs() and text_before and not (v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const)) \
+                and not self.named_not_personal(node):
+            m = self.vocab.classify_label(text_before)
+            if m is not None:
+                src = self.source(node, self.text(node), m.category.key, "medium",
+                                  note=f"`{self.text(node)}` labelled {m.term!r} in the prompt ({m.category.label})")
+                v = Value(v.taints | {src}, v.tags, v.fields)
+        return v.plain()
+
+    def materialise(self, v: Value, node: ast.AST) -> Value:
+        """str()/json.dumps() of a whole person record: all of it becomes text."""
+        persons = v.of(Person) + [o for o in v.of(Obj) if self.ctx.class_is_person(o.cls)]
+        if not persons or v.flag(SANITIZED):
+            return v
+        expr = self.text(node)
+        src = self.source(node, expr, "record", "medium", note=f"`{expr}` (whole personal record serialised)")
+        return Value(v.taints | {src}, v.tags, v.fields)
+
+    def e_BinOp(self, node: ast.BinOp) -> Value:
+        left = self.eval(node.left)
+        right = self.eval(node.right)
+        if isinstance(node.op, ast.BitOr):
+            lcs = left.of(LangChain) + right.of(LangChain)
+            if lcs:
+                return Value(left.taints | right.taints, frozenset({LangChain("chain", lcs[0].qualname)}))
+            return Value(left.taints | right.taints, left.tags | right.tags)
+        if isinstance(node.op, ast.Mod) and left.has(Const):
+            return self.percent_format(left, node.left, node.right, right)
+        if isinstance(node.op, ast.Add):
+            if isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
+                right = self.interpolate(right, node.right, node.left.value)
+            else:
+                right = self.materialise(right, node.right) if left.has(Const) else right
+            return join(left.plain(), right.plain()).with_tags(*(t for t in left.tags | right.tags if t == Flag(SCALAR)) if left.flag(SCALAR) and right.flag(SCALAR) else ())
+        if left.flag(SCALAR) and right.flag(SCALAR):
+            return Value(tags=frozenset({Flag(SCALAR)}))
+        return join(left.plain(), right.plain())
+
+    def percent_format(self, tmpl: Value, tmpl_node: ast.AST, args_node: ast.AST, args: Value) -> Value:
+        text = next(iter(tmpl.of(Const)[0].strings), "")
+        chunks = text.split("%")
+        if isinstance(args_node, ast.Tuple):
+            out = [tmpl.plain()]
+            for i, elt in enumerate(args_node.elts):
+                v = self.eval(elt)
+                before = chunks[i] if i < len(chunks) else ""
+                out.append(self.interpolate(v, elt, before))
+            return join_all(out)
+        if isinstance(args_node, ast.Dict) or args.fields is not None:
+            return join(tmpl.plain(), args.plain())
+        return join(tmpl.plain(), self.interpolate(args, args_node, chunks[0] if chunks else ""))
+
+    def e_BoolOp(self, node: ast.BoolOp) -> Value:
+        return join_all(self.eval(v) for v in node.values)
+
+    def e_IfExp(self, node: ast.IfExp) -> Value:
+        self.eval(node.test)
+        return join(self.eval(node.body), self.eval(node.orelse))
+
+    def e_Compare(self, node: ast.Compare) -> Value:
+        self.eval(node.left)
+        for c in node.comparators:
+            self.eval(c)
+        return Value(tags=frozenset({Flag(SCALAR)}))
+
+    def e_UnaryOp(self, node: ast.UnaryOp) -> Value:
+        v = self.eval(node.operand)
+        if isinstance(node.op, ast.Not):
+            return Value(tags=frozenset({Flag(SCALAR)}))
+        return v
+
+    def e_Await(self, node: ast.Await) -> Value:
+        return self.eval(node.value)
+
+    def e_Yield(self, node: ast.Yield) -> Value:
+        """A generator's output is what it yields: `for text in gen(...)` sees it."""
+        if node.value is not None:
+            v = self.eval(node.value)
+            self.ret = join(self.ret, v.extend(self.step(node, f"yielded from `{self.func.qualname if self.func else '<module>'}()`")))
+        return EMPTY
+
+    def e_YieldFrom(self, node: ast.YieldFrom) -> Value:
+        v = self.element(self.eval(node.value))
+        self.ret = join(self.ret, v.extend(self.step(node, f"yielded from `{self.func.qualname if self.func else '<module>'}()`")))
+        return EMPTY
+
+    def e_NamedExpr(self, node: ast.NamedExpr) -> Value:
+        v = self.eval(node.value)
+        self.assign(node.target, v, node.value)
+        return v
+
+    def e_Starred(self, node: ast.Starred) -> Value:
+        return self.eval(node.value)
+
+    def e_Lambda(self, node: ast.Lambda) -> Value:
+        return EMPTY
+
+    def e_Slice(self, node: ast.Slice) -> Value:
+        for part in (node.lower, node.upper, node.step):
+            self.eval(part)
+        return EMPTY
+
+    def e_List(self, node) -> Value:
+        values = [self.eval(e) for e in node.elts]
+        consts = [next(iter(v.of(Const)[0].strings)) for v in values if v.has(Const) and len(v.of(Const)[0].strings) == 1]
+        out = join_all(v.plain() if not v.has(Person) else v for v in values)
+        if values and len(consts) == len(values):
+            out = out.with_tags(Const(frozenset(consts)))
+        keep = [t for v in values for t in v.tags if isinstance(t, (Person, Obj))]
+        if keep:
+            out = out.with_tags(*keep)
+        return Value(out.taints, frozenset(t for t in out.tags if t != Flag(SCALAR)), None)
+
+    e_Tuple = e_List
+    e_Set = e_List
+
+    def e_Dict(self, node: ast.Dict) -> Value:
+        fields: dict[str, Value] | None = {}
+        taints: set = set()
+        for k, vnode in zip(node.keys, node.values):
+            v = self.eval(vnode)
+            if k is None:  # {**base}
+                taints |= v.taints
+                if v.fields is not None and fields is not None:
+                    fields.update(dict(v.fields))
+                else:
+                    fields = None
+                continue
+            kv = self.eval(k)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                v = self.key_evidence(k.value, v, vnode)
+                if fields is not None:
+                    fields[k.value] = v
+            else:
+                taints |= kv.taints
+                fields = None
+            taints |= v.taints
+        return Value(frozenset(taints), frozenset(), tuple(fields.items()) if fields is not None else None)
+
+    def comprehension(self, generators: list[ast.comprehension], elts: list[ast.AST]) -> Value:
+        saved = self.env
+        self.env = dict(saved)
+        self.comprehension_depth += 1
+        try:
+            for gen in generators:
+                it = self.eval(gen.iter)
+                self.assign(gen.target, self.element(it), gen.iter, note="iterated into")
+                for cond in gen.ifs:
+                    self.eval(cond)
+            return join_all(self.eval(e) for e in elts)
+        finally:
+            self.comprehension_depth -= 1
+            self.env = saved
+
+    def e_ListComp(self, node) -> Value:
+        v = self.comprehension(node.generators, [node.elt])
+        return Value(v.taints, frozenset(t for t in v.tags if isinstance(t, (Person, Obj, Flag)) and t != Flag(SCALAR)))
+
+    e_SetComp = e_ListComp
+    e_GeneratorExp = e_ListComp
+
+    def e_DictComp(self, node) -> Value:
+        v = self.comprehension(node.generators, [node.key, node.value])
+        return Value(v.taints)
+
+    def element(self, it: Value) -> Value:
+        """The value of one element of an iterable."""
+        tags = [t for t in it.tags if isinstance(t, (Person, Obj, Const, Flag))]
+        taints = it.taints
+        if it.fields is not None:
+            for _, fv in it.fields:
+                taints = taints | fv.taints
+        return Value(taints, frozenset(tags))
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

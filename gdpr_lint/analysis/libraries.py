@@ -1,0 +1,234 @@
+"""Outside callables: how library calls carry data (rules/library_models.toml), SQL
+and data files as sources, templates, sanitizers and `protect()`.
+
+A part of the interpreter: `Frame` (analysis/frame.py) combines them.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from gdpr_lint.analysis.models import library_models
+from gdpr_lint.analysis.values import (
+    EMPTY,
+    HASHED,
+    SANITIZED,
+    SCALAR,
+    Const,
+    Env,
+    Flag,
+    Inst,
+    Obj,
+    Partial,
+    Person,
+    Value,
+    join,
+    join_all,
+)
+from gdpr_lint.analysis.vocabulary import tokenize
+from gdpr_lint.surfaces import registry as surfaces
+
+_DATA_FILE = re.compile(r"([\w-]+)\.(?:csv|tsv|jsonl?|ndjson|xlsx?|parquet|txt|xml|pdf|docx?)\b", re.I)
+_SQL_SELECT = re.compile(r"\s*select\s+(?:distinct\s+)?(.+?)\s+from\s+([\w.\"`\[\]]+)", re.I | re.S)
+# How outside calls carry data (rules/library_models.toml)
+MODELS = library_models()
+
+
+class Libraries:
+
+    def sql_value(self, node: ast.Call) -> Value:
+        """`execute("SELECT email, name FROM customers")`: the rows hold what the query selects."""
+        if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+            return EMPTY
+        m = _SQL_SELECT.match(node.args[0].value)
+        if m is None:
+            return EMPTY
+        columns, table = m.group(1), m.group(2).split(".")[-1].strip('"`[]')
+        table_toks = tokenize(table)
+        person_table = self.vocab.owner_kind(table_toks) == "person"
+        out = EMPTY
+        for col in columns.split(","):
+            col = re.split(r"\s+as\s+|\s+", col.strip(), flags=re.I)[-1].split(".")[-1].strip('"`[]')
+            if col == "*":
+                if person_table:
+                    out = out.with_tags(Person(table))
+                continue
+            cm = self.vocab.classify(col, table_toks, "person" if person_table else None)
+            if cm is not None and cm.category.content:
+                out = Value(out.taints | {self.source(node.args[0], f"{table}.{col}", cm.category.key, cm.confidence,
+                                                      note=f"column `{table}.{col}` selected by SQL ({cm.category.label})",
+                                                      known=False)}, out.tags)
+        return out
+
+    def file_value(self, node: ast.Call) -> Value:
+        """`open("patients.csv")`, `pd.read_csv("customer_export.csv")`: a file of personal records."""
+        arg = node.args[0]
+        if not isinstance(arg, ast.Constant) or not isinstance(arg.value, str):
+            return EMPTY
+        m = _DATA_FILE.search(arg.value)
+        if m is None:
+            return EMPTY
+        toks = tokenize(m.group(1))
+        if self.vocab.owner_kind(toks) != "person" and not any(t in self.vocab.person_owners for t in toks):
+            return EMPTY
+        name = m.group(0)
+        return Value(frozenset({self.source(arg, name, "record", "medium", known=False,
+                                            note=f"file `{name}` (records about people)")}))
+
+    def generic_call(self, node: ast.Call, recv: Value | None, args: list[Value], kwargs) -> Value:
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if node.args and (method or getattr(node.func, "id", "")) in MODELS.file_readers:
+            data_file = self.file_value(node)
+            if data_file != EMPTY:
+                return data_file
+        sql = self.sql_value(node) if node.args else EMPTY
+        if sql != EMPTY:
+            if method in ("execute", "executemany") and isinstance(node.func.value, ast.Name):
+                # cursor.execute(sql); cursor.fetchall() - the cursor now yields those rows
+                old = self.lookup(node.func.value.id)
+                self.env[node.func.value.id] = Value(old.taints | sql.taints, old.tags | sql.tags)
+            return sql
+        fname = method or getattr(node.func, "id", "")
+        if fname in MODELS.renderer_methods and (method is None or recv is None):
+            rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
+            rendered += [self.materialise(v, n) for _, v, n in kwargs]
+            return join_all(r.plain() for r in rendered)
+        if method in MODELS.row_methods and recv is not None and (recv.has(Person) or recv.has(Obj)):
+            return Value(recv.taints, frozenset(t for t in recv.tags if isinstance(t, (Person, Obj))))
+        if method is not None and recv is not None:
+            if method in MODELS.mutator_methods:
+                added = join_all([a for a in args] + [v for _, v, _ in kwargs])
+                added = self.materialise(added, node) if added.has(Person) else added
+                self.update_target(node.func.value, added, node)
+                return EMPTY
+            if method in ("format", "format_map", "substitute", "safe_substitute"):
+                return self.format_call(node, recv, args, kwargs)
+            if method in MODELS.renderer_methods:
+                # a template rendered with a person record writes (some of) its fields
+                rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
+                rendered += [self.materialise(v, n) for _, v, n in kwargs]
+                return join_all([recv.plain()] + [r.plain() for r in rendered])
+            if method in ("get", "pop", "setdefault") and node.args and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str):
+                key = node.args[0].value
+                fv = recv.field(key)
+                if fv is not None:
+                    return join(fv, join_all(args[1:]))
+                member = self.classify_member(recv, node.func.value, key, node)
+                return join_all([Value(recv.taints), member] + args[1:])
+            if method in MODELS.serialiser_methods:
+                return self.materialise(recv, node.func.value).plain()
+            if method.startswith(("get_", "get")) and not node.args and (recv.has(Person) or recv.has(Obj)):
+                # a getter on a record: customer.get_full_name(), user.getEmail()
+                member = self.classify_member(recv, node.func.value, method[4:] if method.startswith("get_") else method[3:], node)
+                if member.taints:
+                    return Value(recv.taints | member.taints)
+            if method == "join":
+                return join_all([recv.plain()] + [self.materialise(a, n) for a, n in zip(args, node.args)]).plain()
+            if method in ("items", "values", "keys"):
+                fields_taint = join_all(v for _, v in recv.fields) if recv.fields else EMPTY
+                return Value(recv.taints | fields_taint.taints, frozenset(t for t in recv.tags if isinstance(t, (Person, Obj))))
+            keep = frozenset(t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)) \
+                if method in MODELS.keep_mark_methods or not any(a.taints for a in args) else frozenset()
+            if method in ("count", "index", "find", "startswith", "endswith", "isdigit", "__len__"):
+                return Value(tags=frozenset({Flag(SCALAR)}))
+            return Value(join_all([recv.plain()] + [a.plain() for a in args] + [v.plain() for _, v, _ in kwargs]).taints, keep)
+        return Value(join_all([a.plain() for a in args] + [v.plain() for _, v, _ in kwargs]).taints)
+
+    def format_call(self, node: ast.Call, tmpl: Value, args: list[Value], kwargs) -> Value:
+        """`TEMPLATE.format(name=..., **person)`: placeholders and keywords name the data."""
+        import string
+
+        text = next(iter(tmpl.of(Const)[0].strings), "") if tmpl.has(Const) else ""
+        out = [tmpl.plain()]
+        fields: list[tuple[str, str]] = []  # (field name, literal text before it)
+        if text:
+            try:
+                if isinstance(node.func, ast.Attribute) and node.func.attr in ("substitute", "safe_substitute"):
+                    import re
+                    pos = 0
+                    for m in re.finditer(r"\$\{?([_a-zA-Z][_a-zA-Z0-9]*)\}?", text):
+                        fields.append((m.group(1), text[pos:m.start()]))
+                        pos = m.end()
+                else:
+                    for literal, fname, _, _ in string.Formatter().parse(text):
+                        if fname is not None:
+                            fields.append((fname.split(".")[0].split("[")[0], literal or ""))
+            except ValueError:
+                fields = []
+        before = {name: lit for name, lit in fields}
+        for i, (a, anode) in enumerate(zip(args, node.args)):
+            lit = before.get(str(i), "") or (fields[i][1] if i < len(fields) and fields[i][0] == "" else "")
+            out.append(self.interpolate(a, anode, lit))
+        for k, v, vnode in kwargs:
+            if k is None:
+                out.append(v.plain())
+                if v.fields is None and not v.srcs():
+                    # **mapping we cannot see into: the template's field names say what it holds
+                    for fname, lit in fields:
+                        m = self.vocab.classify(fname)
+                        if m is None:
+                            m = self.vocab.classify_label(lit)
+                        if m is not None and m.category.content:
+                            out.append(Value(frozenset({self.source(
+                                vnode, f"{self.text(vnode)}[{fname!r}]", m.category.key, "medium",
+                                note=f"`{self.text(vnode)}` fills template field {{{fname}}} ({m.category.label})",
+                                known=False)})))
+                continue
+            v = self.interpolate(v, vnode, before.get(k, ""))
+            if not v.srcs():
+                v = self.key_evidence(k, v, vnode)
+            out.append(v)
+        return join_all(out).plain()
+
+    def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
+        ctx = self.ctx
+        san = ctx.sanitizers
+        if q in MODELS.environment_calls and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            return Value(tags=frozenset({Env(node.args[0].value)}))
+        if q in san.protect:
+            inner = args[0] if args else EMPTY
+            return ctx.protect_value(inner)
+        if q in san.content or q in ctx.extra_sanitizers or q.split(".")[-1] in ctx.extra_sanitizers:
+            return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(SANITIZED)}))
+        if "#" in q:
+            cls, method = q.split("#", 1)
+            if (cls, method) in san.content_methods:
+                return Value(self.redacted_inputs(f"{cls}.{method}", node, args, kwargs), frozenset({Flag(SANITIZED)}))
+            return None
+        if q in san.identity:
+            return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(HASHED)}))
+        built = surfaces.construct(self, q, node, args, kwargs)  # a client or model of a surface
+        if built is not None:
+            return built
+        if q == "functools.partial" and args:
+            return Value(tags=frozenset({Partial(args[0], id(node))}))
+        if q in MODELS.scalar_calls:
+            return Value(tags=frozenset({Flag(SCALAR)}))
+        if q in MODELS.serialiser_calls:
+            out = [self.materialise(a, n) for a, n in zip(args, node.args)] + [v for _, v, _ in kwargs]
+            return join_all(out).plain()
+        if q == "builtins.getattr" and len(node.args) >= 2:
+            obj = args[0]
+            name = args[1]
+            if name.has(Const):
+                out = Value(obj.taints)
+                for s in name.of(Const)[0].strings:
+                    out = join(out, self.classify_member(obj, node.args[0], s, node, f"{self.text(node.args[0])}.{s}"))
+                return out
+            return self.materialise(obj, node.args[0]).plain()
+        if q == "string.Template" and args:
+            return args[0]
+        if q in MODELS.container_calls:
+            vals = args + [v for _, v, _ in kwargs]
+            keep = [t for v in vals for t in v.tags if isinstance(t, (Person, Obj, Const))]
+            return Value(join_all(v.plain() for v in vals).taints, frozenset(keep))
+        root = q.split(".")[0]
+        if root in MODELS.foreign_roots:
+            return Value(join_all(a.plain() for a in args).taints, frozenset({Inst(q)}))
+        if root != "builtins" and (q[0].isupper() or q.split(".")[-1][:1].isupper()):
+            # probably a class: the instance may have sanitising methods (AnonymizerEngine)
+            return Value(join_all([a.plain() for a in args] + [v.plain() for _, v, _ in kwargs]).taints,
+                         frozenset({Inst(q)}))
+        return None

@@ -1,0 +1,120 @@
+"""Members: attributes and subscripts of values - fields of records and rows, class
+members, modules' globals, and the objects of a library (asked of the surfaces).
+
+A part of the interpreter: `Frame` (analysis/frame.py) combines them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gdpr_lint.analysis.values import (
+    HASHED,
+    SANITIZED,
+    SCALAR,
+    Client,
+    Cls,
+    Const,
+    Env,
+    Ext,
+    Flag,
+    Inst,
+    LangChain,
+    Mod,
+    Obj,
+    Person,
+    Res,
+    Value,
+    join,
+)
+from gdpr_lint.surfaces import registry as surfaces
+
+
+class Members:
+
+    # ------------------------------------------------------------------ attributes, subscripts
+
+    def e_Attribute(self, node: ast.Attribute) -> Value:
+        recv = self.eval(node.value)
+        return self.attribute(recv, node.attr, node)
+
+    def attribute(self, recv: Value, attr: str, node: ast.Attribute) -> Value:
+        tags: set = set()
+        api = False
+        for t in recv.tags:
+            owned = surfaces.member(self.ctx, t, attr)  # a client, resource or model's member
+            if owned is not None:
+                api = True
+                tags |= owned
+                if not isinstance(t, Inst):
+                    continue
+            if isinstance(t, Ext):
+                api = True
+                tags.add(Ext(t.qualname + "." + attr))
+            elif isinstance(t, Inst):
+                api = True
+                tags.add(Ext(t.qualname + "#" + attr))
+            elif isinstance(t, Mod):
+                api = True
+                g = self.ctx.module_attr(t.name, attr)
+                tags |= g.tags
+                recv = Value(recv.taints | g.taints, recv.tags, None)
+            elif isinstance(t, Obj):
+                api = True
+                ci = self.ctx.classes.get(t.cls)
+                if ci is not None:
+                    member = self.ctx.class_member(ci, attr, recv)
+                    if member is not None:
+                        tags |= member.tags
+                        recv = Value(recv.taints | member.taints, recv.tags, None)
+            elif isinstance(t, Cls):
+                api = True
+                ci = self.ctx.classes.get(t.key)
+                if ci is not None:
+                    member = self.ctx.class_member(ci, attr, None)
+                    if member is not None:
+                        tags |= member.tags
+                    else:
+                        tags.add(Obj(t.key))  # Model.objects -> rows of Model
+        if not api and not recv.has(Person):
+            guess = surfaces.guess_member(self.text(node.value), attr)  # `x.chat` on an unresolved x
+            if guess is not None:
+                tags.add(guess)
+        flags = {t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)}
+        if attr in ("__dict__", "__slots__", "_data", "_asdict"):
+            flags |= {t for t in recv.tags if isinstance(t, (Person, Obj))}
+        member = self.classify_member(recv, node.value, attr, node)
+        if recv.fields is not None and recv.has(Obj):
+            fv = recv.field(attr)  # an instance built with known constructor arguments
+            if fv is not None:
+                return Value(fv.taints | member.taints, fv.tags | frozenset(member.tags), fv.fields)
+        taints = recv.taints | member.taints
+        return Value(taints, frozenset(tags | flags | set(member.tags)))
+
+    def e_Subscript(self, node: ast.Subscript) -> Value:
+        recv = self.eval(node.value)
+        key = node.slice
+        keyv = self.eval(key)
+        if Ext("os.environ") in recv.tags and isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return Value(tags=frozenset({Env(key.value)}))
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            fv = recv.field(key.value)
+            if fv is not None:
+                return fv
+            member = self.classify_member(recv, node.value, key.value, node)
+            tags = {t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)}
+            return Value(recv.taints | member.taints, frozenset(tags | set(member.tags)))
+        if keyv.has(Const) and (isinstance(key, (ast.List, ast.Tuple, ast.Name))):
+            out = Value(recv.taints)
+            for k in keyv.of(Const)[0].strings:
+                out = join(out, self.classify_member(recv, node.value, k, node, f"{self.text(node.value)}[{k!r}]"))
+            return out
+        if recv.fields is not None:
+            return self.element(recv)
+        if recv.has(Const) and isinstance(key, ast.Slice):
+            return recv.plain()
+        tags = [t for t in recv.tags if isinstance(t, (Person, Obj, Flag, LangChain, Client, Res)) and t != Flag(SCALAR)]
+        if isinstance(node.ctx, ast.Load) and recv.has(Ext):
+            # typing constructs in annotations: Optional[X], list[X]
+            tags += list(keyv.tags)
+        return Value(recv.taints | (keyv.taints if not isinstance(key, ast.Slice) else frozenset()), frozenset(tags))

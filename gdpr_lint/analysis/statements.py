@@ -1,0 +1,291 @@
+"""Statements: blocks, branches joined, loops to a fixed point, assignments and the
+mutations they make (`messages.append(...)`), imports and definitions.
+
+A part of the interpreter: `Frame` (analysis/frame.py) combines them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gdpr_lint.analysis.summaries import strip_params
+from gdpr_lint.analysis.values import (
+    EMPTY,
+    Cls,
+    Const,
+    Func,
+    Imported,
+    Obj,
+    Value,
+    join,
+    join_all,
+)
+
+
+class Statements:
+
+    # ------------------------------------------------------------------ statements
+
+    def run_block(self, stmts: list[ast.stmt]) -> bool:
+        """Interpret statements; True when the block always leaves (return/raise/...)."""
+        for s in stmts:
+            if self.stmt(s):
+                return True
+        return False
+
+    def branch(self, stmts: list[ast.stmt]) -> tuple[dict, bool]:
+        saved = self.env
+        self.env = dict(saved)
+        try:
+            done = self.run_block(stmts)
+            return self.env, done
+        finally:
+            self.env = saved
+
+    def merge(self, envs: list[dict]) -> None:
+        if not envs:
+            return
+        keys = set().union(*envs)
+        merged = {}
+        for k in keys:
+            vals = [e[k] for e in envs if k in e]
+            merged[k] = join_all(vals)
+        # in place: a module frame's env is the module's globals dict
+        self.env.clear()
+        self.env.update(merged)
+
+    def stmt(self, node: ast.stmt) -> bool:
+        if not isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith,
+                                 ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or isinstance(node, (ast.With, ast.AsyncWith)):
+            self.current_stmt = node
+        method = getattr(self, "s_" + type(node).__name__, None)
+        if method is None:
+            return False
+        return bool(method(node))
+
+    def s_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant):
+            return  # docstring
+        self.eval(node.value)
+
+    def s_Assign(self, node: ast.Assign) -> None:
+        value = self.eval(node.value)
+        for target in node.targets:
+            self.assign(target, value, node.value)
+
+    def s_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            value = self.eval(node.value)
+        else:
+            value = EMPTY
+        ann = self.annotation_value(node.annotation)
+        if ann.tags and isinstance(node.target, ast.Name):
+            value = value.with_tags(*ann.tags)
+        if node.value is not None or ann.tags:
+            self.assign(node.target, value, node.value or node)
+
+    def s_AugAssign(self, node: ast.AugAssign) -> None:
+        value = self.eval(node.value)
+        if isinstance(node.target, ast.Name):
+            old = self.lookup(node.target.id)
+            self.assign(node.target, join(old.plain() if not old.has(Const) else EMPTY, value.plain()), node.value)
+        else:
+            self.update_target(node.target, value, node)
+
+    def s_Return(self, node: ast.Return) -> bool:
+        if node.value is not None:
+            v = self.eval(node.value)
+            self.ret = join(self.ret, v.extend(self.step(node, f"returned from `{self.func.qualname if self.func else '<module>'}()`")))
+        return True
+
+    def s_Raise(self, node: ast.Raise) -> bool:
+        if node.exc is not None:
+            self.eval(node.exc)
+        return True
+
+    def s_Continue(self, node) -> bool:
+        return True
+
+    def s_Break(self, node) -> bool:
+        return True
+
+    def s_If(self, node: ast.If) -> None:
+        self.eval(node.test)
+        a, done_a = self.branch(node.body)
+        b, done_b = self.branch(node.orelse)
+        envs = [e for e, d in ((a, done_a), (b, done_b)) if not d]
+        if not envs:
+            self.merge([a, b])
+            return True
+        self.merge(envs)
+
+    def _loop(self, node, bind) -> None:
+        pre = dict(self.env)
+        for _ in range(2):  # a second pass carries what the first iteration added
+            bind()
+            body_env, _ = self.branch(node.body)
+            self.merge([pre, body_env])
+            if self.env == pre:
+                break
+            pre = dict(self.env)
+        if node.orelse:
+            self.run_block(node.orelse)
+
+    def s_For(self, node: ast.For) -> None:
+        it = self.eval(node.iter)
+        elem = self.element(it)
+        self._loop(node, lambda: self.assign(node.target, elem, node.iter, note="iterated into"))
+
+    s_AsyncFor = s_For
+
+    def s_While(self, node: ast.While) -> None:
+        self.eval(node.test)
+        self._loop(node, lambda: None)
+
+    def s_With(self, node: ast.With) -> None:
+        for item in node.items:
+            v = self.eval(item.context_expr)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, v, item.context_expr)
+        return self.run_block(node.body)
+
+    s_AsyncWith = s_With
+
+    def s_Try(self, node: ast.Try) -> None:
+        pre = dict(self.env)
+        body_env, body_done = self.branch(node.body + node.orelse)
+        envs = [] if body_done else [body_env]
+        for handler in node.handlers:
+            self.merge([pre, body_env])
+            if handler.name:
+                self.env[handler.name] = EMPTY
+            h_env, h_done = self.branch(handler.body)
+            if not h_done:
+                envs.append(h_env)
+        self.merge(envs or [pre, body_env])
+        if node.finalbody:
+            return self.run_block(node.finalbody)
+        return not envs
+
+    s_TryStar = s_Try
+
+    def s_Match(self, node) -> None:
+        self.eval(node.subject)
+        envs = [self.env]
+        for case in node.cases:
+            e, done = self.branch(case.body)
+            if not done:
+                envs.append(e)
+        self.merge(envs)
+
+    def s_Delete(self, node: ast.Delete) -> None:
+        for t in node.targets:
+            if isinstance(t, ast.Name):
+                self.env.pop(t.id, None)
+
+    def s_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.env[alias.asname] = Value(tags=frozenset({Imported(alias.name, None)}))
+            else:
+                top = alias.name.split(".")[0]
+                self.env[top] = Value(tags=frozenset({Imported(top, None)}))
+
+    def s_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = self.ctx.resolve_relative(self.module, node.module, node.level)
+        for alias in node.names:
+            if alias.name == "*":
+                self.env.update(self.ctx.star_import(base))
+                continue
+            self.env[alias.asname or alias.name] = Value(tags=frozenset({Imported(base, alias.name)}))
+
+    def s_FunctionDef(self, node: ast.FunctionDef) -> None:
+        fi = self.ctx.define_function(self.module, node, self, cls=None)
+        self.env[node.name] = Value(tags=frozenset({Func(fi.key)}))
+        if self.func is not None:  # nested function: analyse now, with this frame as closure
+            self.ctx.summary(fi)
+
+    s_AsyncFunctionDef = s_FunctionDef
+
+    def s_ClassDef(self, node: ast.ClassDef) -> None:
+        ci = self.ctx.define_class(self.module, node, self)
+        self.env[node.name] = Value(tags=frozenset({Cls(ci.key)}))
+
+    def s_Global(self, node) -> None:
+        return None
+
+    # ------------------------------------------------------------------ binding
+
+    def assign(self, target: ast.expr, value: Value, value_node: ast.AST, note: str = "assigned to") -> None:
+        if isinstance(target, ast.Name):
+            self.bind_name(target.id, value, target, note)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value_node, (ast.Tuple, ast.List)) and len(value_node.elts) == len(target.elts) \
+                    and not any(isinstance(e, ast.Starred) for e in target.elts):
+                for t, vn in zip(target.elts, value_node.elts):
+                    self.assign(t, self.eval(vn), vn, note)
+            else:
+                elem = value if value.fields is None else self.element(value)
+                for t in target.elts:
+                    self.assign(t.value if isinstance(t, ast.Starred) else t, elem, value_node, note)
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, value, value_node, note)
+        elif isinstance(target, ast.Attribute):
+            self.set_attribute(target, value)
+        elif isinstance(target, ast.Subscript):
+            self.set_item(target, value)
+
+    def bind_name(self, name: str, value: Value, node: ast.AST, note: str = "assigned to") -> None:
+        if value.taints:
+            value = value.extend(self.step(node, f"{note} `{name}`"))
+        value = self.name_evidence(name, value, node)
+        self.env[name] = value
+
+    def set_attribute(self, target: ast.Attribute, value: Value) -> None:
+        recv = self.eval(target.value)
+        for obj in recv.of(Obj):
+            self.ctx.class_attr_set(obj.cls, target.attr, strip_params(value))
+        if isinstance(target.value, ast.Name) and not recv.has(Obj):
+            # attribute on a local object: the object now carries the data
+            self.update_target(target.value, value.plain(), target)
+
+    def set_item(self, target: ast.Subscript, value: Value) -> None:
+        base_node = target.value
+        key = target.slice
+        if isinstance(base_node, ast.Name):
+            old = self.lookup(base_node.id)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str) and (old.fields is not None or old == EMPTY):
+                fields = dict(old.fields or ())
+                fields[key.value] = value
+                new = Value(old.taints | value.taints, old.tags, tuple(fields.items()))
+            else:
+                new = Value(old.taints | value.taints, old.tags, None)
+            if value.taints:
+                new = new.extend(self.step(target, f"stored in `{self.text(target)}`"))
+            self.env[base_node.id] = new
+            self.note_mutation(base_node.id, value)
+        else:
+            self.update_target(base_node, value, target)
+
+    def update_target(self, node: ast.expr, value: Value, where: ast.AST) -> None:
+        """A weak update: `target` now also holds `value` (append, +=, d[k] = v ...)."""
+        if not value.taints:
+            return
+        if isinstance(node, ast.Name):
+            old = self.lookup(node.id)
+            extended = value.extend(self.step(where, f"added to `{node.id}`"))
+            self.env[node.id] = Value(old.taints | extended.taints, old.tags, None)
+            self.note_mutation(node.id, value)
+        elif isinstance(node, ast.Attribute):
+            recv = self.eval(node.value)
+            for obj in recv.of(Obj):
+                self.ctx.class_attr_set(obj.cls, node.attr, strip_params(value))
+            if isinstance(node.value, ast.Name):
+                self.update_target(node.value, value, where)
+        elif isinstance(node, ast.Subscript):
+            self.update_target(node.value, value, where)
+
+    def note_mutation(self, name: str, value: Value) -> None:
+        idx = self.param_index.get(name)
+        if idx is not None:
+            self.mutations[idx] = join(self.mutations.get(idx, EMPTY), value.plain())
