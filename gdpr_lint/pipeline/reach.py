@@ -66,7 +66,7 @@ def _starts_word(data: bytes, i: int) -> bool:
 def imported_names(data: bytes, modname: str, package: bool) -> tuple[list[str], dict[str, str]]:
     """(dotted names the module imports, with their parent packages; local name -> the
     dotted name it binds). A superset of what the import statements say."""
-    from gdpr_lint.analysis.program.project import resolve_relative
+    from gdpr_lint.analysis.program.modules import resolve_relative
 
     names: list[str] = []
     bound: dict[str, str] = {}

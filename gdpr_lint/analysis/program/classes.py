@@ -1,0 +1,158 @@
+"""Classes: definitions, person-like classes, members and per-instance stores
+(`self.x = ...` in initialisers), typed fields (`EmailStr`).
+
+A part of the whole-program side: `Project` (project.py) combines them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.summaries import strip_params
+from gdpr_lint.analysis.values import (
+    Cls,
+    Func,
+    Src,
+    Value,
+    join,
+)
+from gdpr_lint.analysis.vocabulary import tokenize
+
+INITIALISERS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__", "__aenter__", "initialize", "initialise"})
+FIELD_TYPE_CATEGORIES = {
+    "EmailStr": "email", "EmailField": "email", "NameEmail": "email", "PhoneNumberField": "phone",
+    "PhoneNumber": "phone", "IPAddressField": "ip_address", "GenericIPAddressField": "ip_address",
+    "IPvAnyAddress": "ip_address", "PaymentCardNumber": "bank",
+}
+
+
+class Classes:
+
+    def define_class(self, mod: ModuleInfo, node: ast.ClassDef, frame: Frame) -> ClassInfo:
+        prefix = frame.func.qualname + ".<locals>." if frame.func else ""
+        qualname = prefix + node.name
+        key = f"{mod.name}:{qualname}:{node.lineno}"
+        ci = self.classes.get(key)
+        if ci is not None:
+            return ci
+        ci = ClassInfo(key, mod, qualname, node.name, node)
+        self.classes[key] = ci
+        ci.bases = [frame.eval(b) for b in node.bases]
+        for b in ci.bases:
+            for t in b.of(Cls):
+                base = self.classes.get(t.key)
+                if base is not None:
+                    ci.methods.update(base.methods)
+                    ci.field_categories.update(base.field_categories)
+                    ci.person = ci.person or base.person
+        ci.person = ci.person or self.vocab.owner_kind(tokenize(node.name)) == "person"
+        fields: list[tuple[str, ast.AST | None]] = []
+        for stmt in node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                ci.methods[stmt.name] = self.define_function(mod, stmt, frame, ci)
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                fields.append((stmt.target.id, stmt.annotation))
+                if stmt.value is not None:
+                    ci.attrs[stmt.target.id] = strip_params(frame.eval(stmt.value))
+            elif isinstance(stmt, ast.Assign):
+                v = strip_params(frame.eval(stmt.value))
+                for t in stmt.targets:
+                    if isinstance(t, ast.Name):
+                        ci.attrs[t.id] = v
+                        if isinstance(stmt.value, ast.Call):
+                            fields.append((t.id, stmt.value.func))
+        ci.field_order = [f for f, ann in fields if ann is not None and not isinstance(ann, ast.Call)]
+        # A class whose fields are personal is a person record (dataclass, Pydantic, ORM model).
+        kind = "person" if ci.person else None
+        for fname, ann in fields:
+            type_name = ast.unparse(ann).split(".")[-1].split("(")[0] if ann is not None else ""
+            for tname, cat in FIELD_TYPE_CATEGORIES.items():
+                if tname in type_name:
+                    ci.field_categories[fname] = cat
+            m = self.vocab.classify(fname, (), kind)
+            if m is not None and m.category.content:
+                ci.field_categories.setdefault(fname, m.category.key)
+        if not ci.person and any(
+                (self.vocab.categories[c].direct_identifier or self.vocab.categories[c].special
+                 or c in ("name", "date_of_birth", "national_id", "address"))
+                and self.vocab.categories[c].content for c in ci.field_categories.values()):
+            ci.person = True
+            for fname, _ in fields:  # now that we know it is about a person, ambiguous fields count too
+                m = self.vocab.classify(fname, (), "person")
+                if m is not None and m.category.content:
+                    ci.field_categories.setdefault(fname, m.category.key)
+        return ci
+
+    def class_is_person(self, key: str) -> bool:
+        ci = self.classes.get(key)
+        return bool(ci and ci.person)
+
+    def class_method(self, ci: ClassInfo, name: str) -> FunctionInfo | None:
+        return ci.methods.get(name)
+
+    def class_member(self, ci: ClassInfo, attr: str, self_value: Value | None) -> Value | None:
+        if attr in ci.methods:
+            fi = ci.methods[attr]
+            decorators = {ast.unparse(d) for d in fi.node.decorator_list}
+            if "property" in decorators or "cached_property" in decorators or "functools.cached_property" in decorators:
+                if self_value is not None:
+                    return self.property_value(fi, self_value)
+            return Value(tags=frozenset({Func(fi.key, self_value if fi.is_method else None)}))
+        self.ensure_class_store(ci)
+        if attr in ci.attrs:
+            return ci.attrs[attr]
+        for b in ci.bases:
+            for t in b.of(Cls):
+                base = self.classes.get(t.key)
+                if base is not None and base is not ci:
+                    v = self.class_member(base, attr, self_value)
+                    if v is not None:
+                        return v
+        return None
+
+    def property_value(self, fi: FunctionInfo, self_value: Value) -> Value:
+        summ = self.summary(fi)
+        return Value(frozenset(t for t in summ.ret.taints if isinstance(t, Src)), summ.ret.tags)
+
+    def ensure_class_store(self, ci: ClassInfo) -> None:
+        """Collect `self.x = ...` from every method before any method reads `self.x`."""
+        if ci.store_state == "ready":
+            self.touch_all(ci.deps)
+        if ci.store_state != "new":
+            return
+        ci.store_state = "collecting"
+        rec = self.recording()
+        rec.add(("m", ci.module.name))
+        try:
+            self._collect_class_store(ci)
+        finally:
+            ci.deps = self.stop_recording(rec)
+        ci.store_state = "ready"
+
+    def _collect_class_store(self, ci: ClassInfo) -> None:
+        order = sorted(ci.methods.values(), key=lambda f: (f.name not in INITIALISERS, f.node.lineno))
+        for fi in order:
+            if fi.cls is not ci:
+                continue
+            frame = Frame(self, fi.module, fi, parent=fi.closure)
+            self.bind_parameters(frame, fi)
+            if fi.name in INITIALISERS:
+                frame.run_block(fi.node.body)
+                continue
+            # elsewhere only the `self.x = ...` statements matter; evaluate just those
+            self_name = fi.param_names[0] if fi.param_names else "self"
+            for stmt in ast.walk(fi.node):
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                    if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name
+                           for t in targets):
+                        frame.stmt(stmt)
+
+    def class_attr_set(self, key: str, attr: str, value: Value) -> None:
+        ci = self.classes.get(key)
+        if ci is None:
+            return
+        old = ci.attrs.get(attr)
+        ci.attrs[attr] = value if old is None else join(old, value)

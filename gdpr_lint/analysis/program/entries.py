@@ -1,0 +1,105 @@
+"""Entries: analysing an entry module - its top-level code and the functions whose
+lines can hold a request (prefilter words), deferring script code that cannot.
+
+A part of the whole-program side: `Project` (project.py) combines them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.program.modules import spans_any
+from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.summaries import Hit
+
+
+class Entries:
+
+    # ------------------------------------------------------------------ driver
+
+    def analyse(self) -> None:
+        """Analyse every reported module as an entry (single-project use, e.g. tests)."""
+        for mod in [m for m in self.modules.values() if m.reported]:
+            hits, _, _ = self.analyse_entry(mod, frozenset())
+            self.module_hits.extend(h for h in hits if h not in self.module_hits)
+
+    def analyse_entry(self, mod: ModuleInfo, words: frozenset[str],
+                      exhaustive: bool = False) -> tuple[list[Hit], frozenset, set[str]]:
+        """Analyse one entry module: its module-level code and, demand-driven, the functions
+        whose text can hold a request or a call of a helper that reaches one (every function
+        when `exhaustive`).
+        Returns (hits, what was read, helper names found)."""
+        rec = self.recording()
+        words = frozenset(words) | self.extra_words
+        try:
+            self.ensure_globals(mod, defer_words=None if exhaustive else words)
+            body = mod.source.tree.body
+            if mod.report_hits is None:
+                inner = self.recording()
+                frame = Frame(self, mod, env=dict(mod.globals))
+                frame.run_block([st for i, st in enumerate(body) if i not in mod.deferred])
+                mod.report_hits = frame.hits
+                mod.report_deps = self.stop_recording(inner)
+            else:
+                self.touch_all(mod.report_deps)
+            analysed: set[str] = set()
+            for _ in range(6):  # until no new helper makes more callers relevant
+                if mod.deferred:
+                    # classes left for later whose methods may now call a helper that reaches a request
+                    lines = self.trigger_lines(mod, words)
+                    for i in sorted(mod.deferred - mod.evaluated):
+                        if isinstance(body[i], ast.ClassDef) and spans_any(body[i], lines):
+                            self.global_value(mod, body[i].name)
+                for fi in list(mod.functions):
+                    if fi.key not in analysed and (exhaustive or self.relevant(fi, words)):
+                        analysed.add(fi.key)
+                        self.summary(fi)
+                found = {self.functions[k[1]].name for k in rec if k[0] == "f" and self.summaries.get(k[1]) is not None
+                         and self.summaries[k[1]].sinks}
+                if found <= words:
+                    break
+                words = words | found
+            tail_hits = []
+            if mod.deferred:
+                # deferred code, where it calls what turned out to reach a request
+                lines = self.trigger_lines(mod, words)
+                now = [st for i, st in enumerate(body) if i in mod.deferred and spans_any(st, lines)]
+                if now:
+                    frame = Frame(self, mod, env=dict(mod.globals))
+                    for st in now:
+                        frame.stmt(st)
+                    tail_hits = frame.hits
+        finally:
+            deps = self.stop_recording(rec)
+        hits = list(mod.report_hits) + tail_hits
+        for kind, key in deps:
+            if kind == "f" and key in self.summaries:
+                hits.extend(self.summaries[key].hits)
+        helpers = {self.functions[k].name for kind, k in deps if kind == "f" and k in self.summaries and self.summaries[k].sinks}
+        return hits, deps, helpers
+
+    def trigger_lines(self, mod: ModuleInfo, words: frozenset[str]) -> list[int]:
+        """Lines of `mod` that may hold a request or a call of a helper named in `words`."""
+        cache = mod.trigger_lines
+        if cache is None:
+            cache = mod.trigger_lines = {}
+        lines = cache.get(words)
+        if lines is None:
+            from gdpr_lint.pipeline.prefilter import matching_lines
+
+            lines = cache[words] = matching_lines(mod.source.search_view, words)
+        return lines
+
+    def relevant(self, fi: FunctionInfo, words: frozenset[str]) -> bool:
+        return spans_any(fi.node, self.trigger_lines(fi.module, words))
+
+    def sink_helpers(self) -> set[str]:
+        """Names of functions whose parameters reach a request: their callers matter too."""
+        return {self.functions[k].name for k, s in self.summaries.items() if s.sinks}
+
+    def all_hits(self) -> list[Hit]:
+        hits = list(self.module_hits)
+        for s in self.summaries.values():
+            hits.extend(s.hits)
+        return hits

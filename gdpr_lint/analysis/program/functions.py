@@ -1,0 +1,137 @@
+"""Functions: definitions, parameters (with their annotations and names as evidence),
+summaries computed on demand, and arguments bound to parameters at a call.
+
+A part of the whole-program side: `Project` (project.py) combines them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.summaries import Summary
+from gdpr_lint.analysis.values import (
+    EMPTY,
+    Cls,
+    Obj,
+    Par,
+    Person,
+    Value,
+    join,
+)
+
+
+class Functions:
+
+    # ------------------------------------------------------------------ definitions
+
+    def define_function(self, mod: ModuleInfo, node, frame: Frame, cls: ClassInfo | None) -> FunctionInfo:
+        prefix = cls.qualname + "." if cls else (frame.func.qualname + ".<locals>." if frame.func else "")
+        qualname = prefix + node.name
+        key = f"{mod.name}:{qualname}:{node.lineno}"
+        existing = self.functions.get(key)
+        if existing is not None:
+            existing.closure = frame if frame.func is not None else existing.closure
+            return existing
+        a = node.args
+        params = [p.arg for p in a.posonlyargs + a.args]
+        if a.vararg:
+            params.append(a.vararg.arg)
+        params += [p.arg for p in a.kwonlyargs]
+        if a.kwarg:
+            params.append(a.kwarg.arg)
+        decorators = {ast.unparse(d).split("(")[0].split(".")[-1] for d in node.decorator_list}
+        is_method = cls is not None and "staticmethod" not in decorators
+        fi = FunctionInfo(key, mod, qualname, node, cls, frame if frame.func is not None else None, params, is_method)
+        self.functions[key] = fi
+        mod.functions.append(fi)
+        return fi
+
+    # ------------------------------------------------------------------ summaries
+
+    def bind_parameters(self, frame: Frame, fi: FunctionInfo) -> None:
+        a = fi.node.args
+        all_args = a.posonlyargs + a.args + ([a.vararg] if a.vararg else []) + a.kwonlyargs + ([a.kwarg] if a.kwarg else [])
+        for i, arg in enumerate(all_args):
+            if i == 0 and fi.is_method:
+                decorators = {ast.unparse(d) for d in fi.node.decorator_list}
+                if "classmethod" in decorators:
+                    frame.env[arg.arg] = Value(tags=frozenset({Cls(fi.cls.key)}))
+                else:
+                    tags = {Obj(fi.cls.key)} | ({Person(fi.cls.name)} if fi.cls.person else set())
+                    frame.env[arg.arg] = Value(tags=frozenset(tags))
+                continue
+            value = Value(taints=frozenset({Par(i, arg.arg)}))
+            ann = frame.annotation_value(arg.annotation) if arg.annotation is not None else EMPTY
+            value = Value(value.taints, ann.tags)
+            if arg is a.vararg or arg is a.kwarg:
+                frame.env[arg.arg] = value
+                continue
+            value = frame.name_evidence(arg.arg, value, arg)
+            frame.env[arg.arg] = value
+
+    def summary(self, fi: FunctionInfo) -> Summary:
+        s = self.summaries.get(fi.key)
+        if s is not None:
+            self.touch_all(s.deps)
+            return s
+        if fi.key in self.in_progress:
+            # recursion: assume every parameter may flow to the result
+            return Summary(ret=Value(frozenset(Par(i, n) for i, n in enumerate(fi.param_names))))
+        self.in_progress.add(fi.key)
+        rec = self.recording()
+        rec.update({("m", fi.module.name), ("f", fi.key)})
+        try:
+            if fi.cls is not None:
+                self.ensure_class_store(fi.cls)
+            frame = Frame(self, fi.module, fi, parent=fi.closure)
+            self.bind_parameters(frame, fi)
+            frame.run_block(fi.node.body)
+            s = Summary(ret=frame.ret, sinks=frame.sinks, mutations=frame.mutations, hits=frame.hits)
+        finally:
+            self.in_progress.discard(fi.key)
+            deps = self.stop_recording(rec)
+        s.deps = deps
+        self.summaries[fi.key] = s
+        return s
+
+    def bind_arguments(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self) -> dict[int, Value]:
+        a = fi.node.args
+        positional = [p.arg for p in a.posonlyargs + a.args]
+        mapping: dict[int, Value] = {}
+        offset = 0
+        if fi.is_method and bound_self is not None:
+            mapping[0] = bound_self
+            offset = 1
+        idx = {n: i for i, n in enumerate(fi.param_names)}
+        star_i = idx.get(a.vararg.arg) if a.vararg else None
+        kw_i = idx.get(a.kwarg.arg) if a.kwarg else None
+        for j, (v, anode) in enumerate(zip(args, node.args)):
+            pos = j + offset
+            if isinstance(anode, ast.Starred):
+                for k in range(pos, len(positional)):
+                    mapping[k] = join(mapping.get(k, EMPTY), v)
+                if star_i is not None:
+                    mapping[star_i] = join(mapping.get(star_i, EMPTY), v)
+                continue
+            if pos < len(positional):
+                mapping[pos] = join(mapping.get(pos, EMPTY), v)
+            elif star_i is not None:
+                mapping[star_i] = join(mapping.get(star_i, EMPTY), v)
+        for k, v, _ in kwargs:
+            if k is None:
+                if v.fields is not None:
+                    for fk, fv in v.fields:
+                        target = idx.get(fk, kw_i)
+                        if target is not None:
+                            mapping[target] = join(mapping.get(target, EMPTY), fv)
+                else:
+                    for _name, i in idx.items():
+                        if i >= offset:
+                            mapping[i] = join(mapping.get(i, EMPTY), v)
+                continue
+            target = idx.get(k, kw_i)
+            if target is not None:
+                mapping[target] = join(mapping.get(target, EMPTY), v)
+        return mapping

@@ -1,0 +1,410 @@
+"""Modules: finding, loading and parsing the modules a unit imports, their globals
+(run lazily, statement by statement), imports and re-exports, and the dependency
+recording that tells the cache what each answer read.
+
+A part of the whole-program side: `Project` (project.py) combines them.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.program.symbols import ModuleInfo
+from gdpr_lint.analysis.values import (
+    EMPTY,
+    Ext,
+    Imported,
+    Mod,
+    Value,
+    join,
+)
+from gdpr_lint.model import FileError
+from gdpr_lint.pipeline.source import SourceError, SourceFile, read_source
+
+MAX_EXTRA_MODULES = 2000
+# top-level statements whose binding is final once run (if the name is bound nowhere else)
+FINAL_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+
+
+class Modules:
+
+    # ------------------------------------------------------------------ dependencies
+
+    def touch(self, item: tuple) -> None:
+        if self._rec:
+            self._rec[-1].add(item)
+
+    def touch_all(self, items) -> None:
+        if self._rec and items:
+            self._rec[-1].update(items)
+
+    def recording(self):
+        rec: set = set()
+        self._rec.append(rec)
+        return rec
+
+    def stop_recording(self, rec: set) -> frozenset:
+        popped = self._rec.pop()
+        assert popped is rec
+        out = frozenset(rec)
+        self.touch_all(out)
+        return out
+
+    # ------------------------------------------------------------------ modules
+
+    def module_name_for(self, path: Path) -> tuple[str, bool]:
+        path = path.resolve()
+        package = path.name == "__init__.py"
+        parts = [] if package else [path.stem]
+        d = path.parent
+        while (d / "__init__.py").exists() and d.parent != d:
+            parts.insert(0, d.name)
+            d = d.parent
+        if d not in self.roots:
+            self.roots.append(d)
+        return ".".join(parts) or path.parent.name, package
+
+    def add_source(self, source: SourceFile, reported: bool = True) -> ModuleInfo:
+        known = self.by_path.get(source.path.resolve())
+        if known is not None and known.source.data == source.data:
+            known.reported = known.reported or reported
+            return known
+        name, package = self.module_name_for(source.path)
+        existing = self.modules.get(name)
+        if existing is not None and existing.source.path != source.path:
+            # two top-level scripts with the same name in different folders
+            name = f"{name}@{len(self.modules)}"
+        mod = ModuleInfo(name=name, source=source, package=package, reported=reported)
+        self.modules[name] = mod
+        self.by_path[source.path.resolve()] = mod
+        return mod
+
+    def module_stub(self, source: SourceFile) -> ModuleInfo:
+        """The module of a decoded, unparsed file, not added to the project (for reach.py)."""
+        name, package = self.module_name_for(source.path)
+        return ModuleInfo(name=name, source=source, package=package)
+
+    def find_module(self, name: str) -> ModuleInfo | None:
+        mod = self.modules.get(name)
+        if mod is not None or name in self._missing:
+            if mod is None and name in self.load_errors:
+                self.touch(("e", name))
+            if name in self._probed:
+                self.locate_module(name)  # records where it was looked for
+            return mod
+        resolved = self.locate_module(name)
+        if resolved is None:
+            self._missing.add(name)
+            return None
+        if self._extra_loaded >= MAX_EXTRA_MODULES:
+            return None
+        self._extra_loaded += 1
+        existing = self.by_path.get(resolved)
+        if existing is not None:
+            return existing
+        mod = self._load(resolved, name)
+        if mod is None:
+            self._missing.add(name)
+        return mod
+
+    def locate_module(self, name: str) -> Path | None:
+        """The file of module `name` under the project's roots (first root wins). The
+        places looked at in vain are a dependency of whoever asked (if a file appears
+        there, the answer changes): recorded as ("x", name), see missing_paths_of."""
+        hit = self._located.get(name, False)
+        if hit is False:
+            rel = name.replace(".", os.sep)
+            hit = None
+            probed = []
+            for root in list(self.roots):
+                for candidate in (root / (rel + ".py"), root / rel / "__init__.py"):
+                    if candidate.is_file():
+                        hit = candidate.resolve()
+                        break
+                    probed.append(candidate)
+                if hit is not None:
+                    break
+            self._located[name] = hit
+            self._probed[name] = probed
+        if self._probed[name]:
+            self.touch(("x", name))
+        return hit
+
+    def missing_paths_of(self, deps) -> set[Path]:
+        """The paths looked at in vain by what recorded `deps`."""
+        return {p for kind, name in deps if kind == "x" for p in self._probed.get(name, ())}
+
+    def _load(self, path: Path, name: str) -> ModuleInfo | None:
+        from gdpr_lint.pipeline.discovery import display_path
+
+        display = display_path(path, self.cwd)
+        data = self.input_bytes(path)
+        src = self.parse_cache.get(path)
+        if src is None or (data is not None and src.data is not data):
+            try:
+                src = read_source(path, display, data)
+            except SourceError as exc:
+                err = FileError(display, str(exc) if data is not None else f"imported module could not be analysed: {exc}")
+                self.errors.append(err)
+                self.load_errors[name] = err
+                self.touch(("e", name))
+                return None
+            self.parse_cache[path] = src
+        mod = ModuleInfo(name=name, source=src, package=path.name == "__init__.py", reported=False)
+        self.modules[name] = mod
+        self.by_path[path] = mod
+        return mod
+
+    def ensure_globals(self, mod: ModuleInfo, defer_words: frozenset[str] | None = None) -> dict[str, Value]:
+        """Run a module's top-level code in order. With `defer_words` (an entry module,
+        not exhaustive), the closing `main()` calls and `if __name__ == "__main__":`
+        blocks that cannot hold a request (no trigger line, see analyse_entry) are left
+        for later: run when a function reads a global they bind (global_value), or for
+        their requests once a helper they call turns out to reach one."""
+        if mod.state == "new":
+            mod.state = "collecting"
+            if defer_words is not None:
+                mod.deferred = _deferrable(mod.source.tree.body, self.trigger_lines(mod, defer_words), _binders(mod))
+                mod.evaluated -= mod.deferred
+                mod.lazy_names = {name for name, where in mod.binders.items() if not mod.deferred.isdisjoint(where)}
+            rec = self.recording()
+            rec.add(("m", mod.name))
+            try:
+                frame = Frame(self, mod, env=mod.globals)
+                for i, stmt in enumerate(mod.source.tree.body):
+                    if i in mod.deferred:
+                        continue
+                    mod.collect_index = i
+                    if frame.stmt(stmt):
+                        break
+            finally:
+                mod.deps = self.stop_recording(rec)
+            mod.state = "ready"
+            # summaries that read a global of this module that could still change are
+            # provisional (Frame.lookup marks them); the others hold and are kept
+            marker = ("p", mod.name)
+            for key in [k for k, s in self.summaries.items() if marker in s.deps]:
+                del self.summaries[key]
+        elif mod.state == "ready":
+            self.touch_all(mod.deps)
+        else:
+            self.touch(("m", mod.name))
+        return mod.globals
+
+    def final_global(self, mod: ModuleInfo, name: str) -> bool:
+        """While `mod`'s globals are being collected: whether global `name` already has
+        the value it will keep (bound once, by a def, class or import that has run), or
+        is never bound at top level (a builtin, or missing for good)."""
+        binders = _binders(mod)
+        where = binders.get(name, binders.get("*", ()))
+        if not where:
+            return True
+        if len(where) != 1 or where[0] >= mod.collect_index:
+            return False
+        return isinstance(mod.source.tree.body[where[0]], FINAL_BINDERS)
+
+    def global_value(self, mod: ModuleInfo, name: str) -> Value | None:
+        """One global of a module, evaluating only the top-level statements that bind it.
+
+        Imported modules are evaluated this way (an import of one helper should not run
+        the whole module); entry modules by ensure_globals, except the statements it
+        leaves for later (_deferrable), which run here when a name they bind is read."""
+        if mod.state == "ready" and not mod.deferred:
+            self.touch_all(mod.deps)
+            return mod.globals.get(name)
+        self.touch(("m", mod.name))
+        by_name = _binders(mod)
+        binders = by_name.get(name, by_name.get("*", ()))
+        if mod.state == "collecting":
+            # an entry module's definitions left for later (_deferrable) that would have run by now
+            pending = [i for i in binders if i in mod.deferred and i not in mod.evaluated and i < mod.collect_index]
+            if not pending:
+                return mod.globals.get(name)
+        else:
+            pending = [i for i in binders if i not in mod.evaluated and (mod.state != "ready" or i in mod.deferred)]
+        if pending:
+            rec = self.recording()
+            try:
+                frame = Frame(self, mod, env=mod.globals)
+                body = mod.source.tree.body
+                for i in pending:
+                    mod.evaluated.add(i)
+                    frame.stmt(body[i])
+            finally:
+                mod.deps = mod.deps | self.stop_recording(rec)
+        if name in mod.lazy_names and all(i in mod.evaluated for i in binders if i in mod.deferred):
+            mod.lazy_names.discard(name)
+        self.touch_all(mod.deps)
+        return mod.globals.get(name)
+
+    def module_value(self, dotted: str) -> Value:
+        if self.find_module(dotted) is not None:
+            return Value(tags=frozenset({Mod(dotted)}))
+        return Value(tags=frozenset({Ext(dotted)}))
+
+    def module_attr(self, modname: str, attr: str) -> Value:
+        mod = self.find_module(modname)
+        if mod is None:
+            return Value(tags=frozenset({Ext(f"{modname}.{attr}")}))
+        value = self.global_value(mod, attr)
+        if value is not None:
+            return value
+        if self.find_module(f"{modname}.{attr}") is not None:
+            return Value(tags=frozenset({Mod(f"{modname}.{attr}")}))
+        return EMPTY
+
+    def resolve_relative(self, mod: ModuleInfo, name: str | None, level: int) -> str:
+        return resolve_relative(mod.name, mod.package, name, level)
+
+    def import_name(self, base: str, name: str) -> Value:
+        mod = self.find_module(base) if base else None
+        if mod is None:
+            if base and self.find_module(f"{base}.{name}") is not None:
+                return Value(tags=frozenset({Mod(f"{base}.{name}")}))
+            return Value(tags=frozenset({Ext(f"{base}.{name}" if base else name)}))
+        value = self.global_value(mod, name)
+        if value is not None:
+            return value
+        if self.find_module(f"{base}.{name}") is not None:
+            return Value(tags=frozenset({Mod(f"{base}.{name}")}))
+        return EMPTY
+
+    def resolve_imported(self, value: Value) -> Value:
+        out = Value(value.taints, frozenset(t for t in value.tags if not isinstance(t, Imported)), value.fields)
+        seen: set = set()
+        pending = list(value.of(Imported))
+        while pending:
+            t = pending.pop()
+            if t in seen or len(seen) > 32:
+                continue
+            seen.add(t)
+            resolved = self.module_value(t.base) if t.name is None else self.import_name(t.base, t.name)
+            # a re-export (`from .llm import model` in a services module) is itself an import
+            pending.extend(resolved.of(Imported))
+            out = join(out, Value(resolved.taints, frozenset(x for x in resolved.tags if not isinstance(x, Imported)),
+                                  resolved.fields))
+        return out
+
+    def star_import(self, base: str) -> dict[str, Value]:
+        mod = self.find_module(base)
+        if mod is None:
+            return {}
+        return {k: v for k, v in self.ensure_globals(mod).items() if not k.startswith("_")}
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    """`if __name__ == "__main__":` (either way round)."""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare) or len(node.test.comparators) != 1:
+        return False
+    sides = [node.test.left, node.test.comparators[0]]
+    return isinstance(node.test.ops[0], ast.Eq) \
+        and any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides) \
+        and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides)
+
+
+def _deferrable(body: list[ast.stmt], trigger_lines: list[int], binders: dict[str, list[int]]) -> set[int]:
+    """Top-level statements of an entry module, without a trigger line, that are run only
+    on demand (Project.global_value):
+    - what only runs it as a script: every `if __name__ == "__main__":` block, and the
+      closing run of bare calls (`main()`, `unittest.main()`);
+    - class definitions and assignments to plain names, when every statement binding
+      those names is deferred too (so the value read is the one the module ends with):
+      most of a module that gained one OpenAI call is classes and constants that call
+      never touches."""
+    out = {i for i, st in enumerate(body) if _is_main_guard(st) and not spans_any(st, trigger_lines)}
+    i = len(body)
+    while i > 0 and (i - 1 in out or isinstance(body[i - 1], ast.Expr) and isinstance(body[i - 1].value, ast.Call)
+                     and not spans_any(body[i - 1], trigger_lines)):
+        i -= 1
+        out.add(i)
+    lazy = {i for i, st in enumerate(body) if i not in out and _only_binds_names(st) and not spans_any(st, trigger_lines)}
+    bound_by: dict[int, list[str]] = {}
+    for name, where in binders.items():
+        for j in where:
+            bound_by.setdefault(j, []).append(name)
+    changed = True
+    while changed:  # a name also bound by a statement that runs in order keeps all its binders in order
+        changed = False
+        for i in sorted(lazy):
+            if any(j not in lazy and j not in out for name in bound_by.get(i, ()) for j in binders[name]):
+                lazy.discard(i)
+                changed = True
+    return out | lazy
+
+
+def _only_binds_names(st: ast.stmt) -> bool:
+    if isinstance(st, ast.ClassDef):
+        return True
+    if isinstance(st, ast.AnnAssign):
+        return st.value is not None and isinstance(st.target, ast.Name)
+    if isinstance(st, ast.Assign):
+        return all(_plain_target(t) for t in st.targets)
+    return False
+
+
+def _plain_target(t: ast.expr) -> bool:
+    if isinstance(t, ast.Name):
+        return True
+    if isinstance(t, ast.Starred):
+        return _plain_target(t.value)
+    return isinstance(t, (ast.Tuple, ast.List)) and all(_plain_target(e) for e in t.elts)
+
+
+def resolve_relative(modname: str, package: bool, name: str | None, level: int) -> str:
+    """The absolute name of `from <level dots><name> import ...` in module `modname`."""
+    if level == 0:
+        return name or ""
+    parts = modname.split("@")[0].split(".")
+    base = parts if package else parts[:-1]
+    if level > 1:
+        base = base[: len(base) - (level - 1)]
+    return ".".join(base + ([name] if name else []))
+
+
+def _binders(mod: ModuleInfo) -> dict[str, list[int]]:
+    if mod.binders is None:
+        mod.binders = _top_level_binders(mod.source.tree)
+    return mod.binders
+
+
+def _top_level_binders(tree: ast.Module) -> dict[str, list[int]]:
+    """For each name a module binds at top level, the indexes of the statements binding it
+    (a compound statement counts for every name bound inside it, nested defs excepted)."""
+    out: dict[str, list[int]] = {}
+
+    def names(node: ast.AST):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                yield (alias.asname or alias.name).split(".")[0] if alias.name != "*" else "*"
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            yield node.id
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.Lambda, ast.expr_context)):
+                continue
+            yield from names(child)
+
+    for i, stmt in enumerate(tree.body):
+        for name in set(names(stmt)):
+            out.setdefault(name, []).append(i)
+    # a star import may bind anything: run it for every name
+    for i in out.pop("*", []):
+        for lst in out.values():
+            lst.append(i)
+        out.setdefault("*", []).append(i)
+    for lst in out.values():
+        lst.sort()
+    return out
+
+
+def spans_any(node: ast.AST, lines: list[int]) -> bool:
+    start = node.lineno
+    end = node.end_lineno or start
+    return any(start <= ln <= end for ln in lines)

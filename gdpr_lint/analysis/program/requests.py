@@ -1,0 +1,108 @@
+"""Requests: what a call that sends a request records - the call site, the client
+configuration it goes through, and the data each argument carries (asked of the
+surfaces), and what `protect()` makes of a value.
+
+A part of the whole-program side: `Project` (project.py) combines them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.program.symbols import SiteInfo
+from gdpr_lint.analysis.values import (
+    Inst,
+    Protected,
+    Res,
+    Value,
+)
+from gdpr_lint.model import CallSite, ClientConfig, Span
+from gdpr_lint.surfaces import registry as surfaces
+from gdpr_lint.surfaces.catalogue import Endpoint
+
+PROTECT = "gdpr_lint.runtime.protect"
+def store_argument(node: ast.Call) -> str:
+    """The request's store= argument: "true" / "false" when literal, "dynamic" otherwise, "" when absent."""
+    for kw in node.keywords:
+        if kw.arg == "store":
+            if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, bool):
+                return "true" if kw.value.value else "false"
+            return "dynamic"
+        if kw.arg is None and isinstance(kw.value, ast.Dict):
+            for k in kw.value.keys:
+                if isinstance(k, ast.Constant) and k.value == "store":
+                    return "dynamic"
+    return ""
+
+
+class Requests:
+
+    # ------------------------------------------------------------------ protect()
+
+    def protect_value(self, inner: Value) -> Value:
+        return Value(tags=surfaces.protect(inner.tags))
+
+    # ------------------------------------------------------------------ request detection
+
+    def detect_request(self, frame: Frame, node: ast.Call, fval: Value, args: list[Value], kwargs) -> Value | None:
+        """If this call sends a request to OpenAI: record the call site and the data it sends."""
+        found = surfaces.request(self, fval.tags, node)
+        if found is None:
+            return None
+        surface, request = found
+        endpoint_name, flavour, ep, protected = request.endpoint, request.flavour, request.ep, request.protected
+        confidence = request.confidence
+        site_key = self.record_site(frame, node, endpoint_name, flavour, protected, confidence, ep,
+                                    client=self.client_of(fval, kwargs))
+        for pname, value, vnode in surface.arguments(request, node, args, kwargs):
+            kind = None
+            if pname in ep.identity:
+                kind = "identity"
+            elif pname in ep.content or "*" in ep.content or pname == "**":
+                kind = "content"
+            if kind is None:
+                continue
+            # protect(...) pseudonymises the content: a protected flow, not a finding
+            via = PROTECT if protected and kind == "content" else ""
+            value = frame.materialise(value, vnode) if kind == "content" else value
+            sink_step = frame.step(vnode, f"sent as `{pname}` to {endpoint_name}")
+            for lab in value.taints:
+                frame.emit(site_key, kind, pname, lab.extend(sink_step), frame.scope, via)
+        return Value(tags=frozenset({Inst("openai.response")}))
+
+    def client_of(self, fval: Value, kwargs) -> tuple[ClientConfig, ...]:
+        """The configuration of the client(s) a request goes through; unknown when not resolved."""
+        configs = [t.config for t in fval.tags if isinstance(t, Res)]
+        configs += [t.inner.config for t in fval.tags if isinstance(t, Protected) and isinstance(t.inner, Res)]
+        out = [c for cfg in configs if cfg for c in cfg]
+        if not configs or any(cfg is None for cfg in configs):
+            out.append(ClientConfig("", "unknown"))
+        return tuple(dict.fromkeys(out))
+
+    def record_site(self, frame: Frame, node: ast.Call, endpoint: str, flavour: str, protected: bool,
+                    confidence: str, ep: Endpoint, client: tuple[ClientConfig, ...] = ()) -> str:
+        src = frame.src
+        key = f"{src.display}:{node.lineno}:{node.col_offset}"
+        if key not in self.sites:
+            span = Span(node.lineno, src.column(node.lineno, node.col_offset),
+                        node.end_lineno or node.lineno, src.column(node.end_lineno or node.lineno, node.end_col_offset or 0))
+            callee = frame.text(node.func)
+            stmt = frame.current_stmt
+            if isinstance(stmt, (ast.With, ast.AsyncWith)):
+                lines = (stmt.lineno, max(i.context_expr.end_lineno or stmt.lineno for i in stmt.items))
+            elif stmt is not None:
+                lines = (stmt.lineno, stmt.end_lineno or stmt.lineno)
+            else:
+                lines = (span.line, span.end_line)
+            lines = (min(lines[0], span.line), max(lines[1], span.end_line))
+            site = CallSite(path=src.display, span=span, endpoint=endpoint, flavour=flavour,
+                            confidence=confidence, protected=protected,
+                            function=frame.func.qualname if frame.func else "", text=callee,
+                            statement_lines=lines, client=client, store=store_argument(node))
+            self.sites[key] = SiteInfo(site, frame.module, frame.scope, ep, node)
+        else:
+            existing = self.sites[key].site
+            existing.protected = existing.protected and protected
+            existing.client = tuple(dict.fromkeys(existing.client + client))
+        return key
