@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.conftest import run_cli
+from helpers import run_cli
 
 PROMPTS_CLEAN = '''
 def follow_up_prompt(customer):

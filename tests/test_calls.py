@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import CORPUS, analyse, run_cli
+from helpers import CORPUS, analyse, run_cli
 
 MARK = re.compile(r"#\s*call:\s*(\S+)\s+(\S+)\s+(\S+)")
 

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 
 LEAKY = """
 from openai import OpenAI

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import analyse, assert_marked, findings_of, run_cli
+from helpers import analyse, assert_marked, findings_of, run_cli
 
 LEAK = """
 from openai import OpenAI

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import analyse, run_cli
+from helpers import analyse, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "examples" / "clinic_app"

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import analyse, run_cli
+from helpers import analyse, run_cli
 
 from gdpr_lint.fix import codemod as fixmod
 from gdpr_lint.cli.commands import main

@@ -4,7 +4,7 @@ uploaded by name."""
 
 from __future__ import annotations
 
-from tests.conftest import check_json
+from helpers import check_json
 
 LLM = '''
 from openai import OpenAI

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from conftest import analyse, assert_marked
+from helpers import analyse, assert_marked
 
 # Each body builds `payload` from {X} and ends in a request marked `# expect: {CODES}`.
 FORMS = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import analyse, assert_marked, findings_of
+from helpers import analyse, assert_marked, findings_of
 
 
 def chat_app(param: str, expr: str, codes: str, label: str = "Please help with this:") -> str:

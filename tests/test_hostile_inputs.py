@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import _cli, run_cli
+from helpers import cli_command, run_cli
 
 LEAKY = textwrap.dedent('''\
     from openai import OpenAI
@@ -237,7 +237,7 @@ def test_unreadable_file_and_folder(tmp_path):
     (tmp_path / "hr" / "payroll").chmod(0)
     try:
         for args in (["."], ["hr/onboarding.py", "hr/salaries.py", "hr/payroll"]):
-            proc = subprocess.run([*prefix, *_cli(), "check", "--no-cache", "--output-format", "json", *args],
+            proc = subprocess.run([*prefix, *cli_command(), "check", "--no-cache", "--output-format", "json", *args],
                                   cwd=tmp_path, capture_output=True, timeout=120)
             assert proc.returncode == 2, proc.stderr.decode()
             errors = _errors(proc)
@@ -256,7 +256,7 @@ def test_time_limit_is_reported_not_silent(tmp_path):
     (tmp_path / "chain.py").write_text(LEAKY)
     (tmp_path / "followup.py").write_text(LEAKY)
     env = {**os.environ, "GDPR_LINT_UNIT_TIMEOUT": "2", "GDPR_LINT_TEST_STALL_ENTRY": "chain.py"}
-    proc = subprocess.run([*_cli(), "check", "--no-cache", "--output-format", "json", "."], cwd=tmp_path,
+    proc = subprocess.run([*cli_command(), "check", "--no-cache", "--output-format", "json", "."], cwd=tmp_path,
                           capture_output=True, timeout=120, env=env)
     assert proc.returncode == 2
     assert "analysis stopped after the 2 s time limit" in _errors(proc)["chain.py"]
@@ -589,7 +589,7 @@ def test_fix_interrupted_mid_write_leaves_every_file_old_or_new(tmp_path, sig):
     originals = _letters_tree(tmp_path, 12)
     fixed = _fixed_versions(tmp_path, originals)
     inodes = {name: (tmp_path / name).stat().st_ino for name in originals}
-    proc = subprocess.Popen([*_cli(), "check", "--fix", "--no-cache", "-j", "1", "-q", "."], cwd=tmp_path,
+    proc = subprocess.Popen([*cli_command(), "check", "--fix", "--no-cache", "-j", "1", "-q", "."], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # wait until the first file has been replaced, then interrupt the writing
     deadline = 120
@@ -617,6 +617,6 @@ def test_fix_interrupted_mid_write_leaves_every_file_old_or_new(tmp_path, sig):
         assert proc.returncode == 130, (proc.returncode, err.decode())
         assert b"gdpr-lint: interrupted" in err
     # a second run finishes the job and fixes exactly the files left old
-    proc = subprocess.run([*_cli(), "check", "--fix", "--no-cache", "-q", "."], cwd=tmp_path, capture_output=True,
+    proc = subprocess.run([*cli_command(), "check", "--fix", "--no-cache", "-q", "."], cwd=tmp_path, capture_output=True,
                           timeout=120)
     assert {n: (tmp_path / n).read_bytes() for n in originals} == fixed

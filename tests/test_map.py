@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import analyse, run_cli
+from helpers import analyse, run_cli
 
 # A municipality's case-handling service: clients configured in one module, requests in another.
 KOMMUNE = {

@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 PROJECT = Path(__file__).resolve().parents[1]
 HOOKS_FILE = PROJECT / ".pre-commit-hooks.yaml"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_files
+from helpers import run_cli, write_files
 from gdpr_lint.config.settings import ConfigResolver
 from gdpr_lint.pipeline.engine import analyse_paths
 from gdpr_lint.pipeline.prefilter import may_matter

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import _cli, write_files
+from helpers import cli_command, write_files
 from gdpr_lint.pipeline.progress import ProgressLine
 
 LEAKY = """
@@ -62,7 +62,7 @@ def _run_with_terminal_stderr(args: list[str], cwd, env: dict[str, str]) -> tupl
 
     master, slave = pty.openpty()
     try:
-        proc = subprocess.run([*_cli(), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=slave,
+        proc = subprocess.run([*cli_command(), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=slave,
                               env={**os.environ, **env}, timeout=120)
     finally:
         os.close(slave)
@@ -90,7 +90,7 @@ def test_cli_shows_the_line_on_a_terminal_only(tmp_path):
     code, out, err = _run_with_terminal_stderr(["check", "--no-cache", "-q", "."], root, now)
     assert code == 1 and b"analysed" not in err
     # not a terminal (CI logs, pipes): never
-    proc = subprocess.run([*_cli(), "check", "--no-cache", "."], cwd=root, capture_output=True,
+    proc = subprocess.run([*cli_command(), "check", "--no-cache", "."], cwd=root, capture_output=True,
                           env={**os.environ, **now}, timeout=120)
     assert proc.returncode == 1 and b"analysed" not in proc.stderr
     # and the default waits a second: this run is shorter

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_files
+from helpers import write_files
 from gdpr_lint.config.settings import ConfigResolver
 from gdpr_lint.pipeline.engine import analyse_paths
 from gdpr_lint.pipeline.prefilter import may_matter, origin_trigger

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from gdpr_lint.report.ci import escape_data, escape_property
 from gdpr_lint.report.fingerprints import line_hashes
 from gdpr_lint.checks.rules import ALL_RULES
-from conftest import check_json, run_cli
+from helpers import check_json, run_cli
 
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-2.1.0.json"
 

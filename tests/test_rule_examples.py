@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from conftest import analyse
+from helpers import analyse
 from gdpr_lint.checks.rules import ALL_RULES
 from gdpr_lint.fix.codemod import FIX_CODES, plan_fixes
 

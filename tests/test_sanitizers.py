@@ -5,7 +5,7 @@ that looks right but leaks) has its own test.
 
 from __future__ import annotations
 
-from conftest import assert_marked
+from helpers import assert_marked
 
 # --- sanitizers that work ------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import analyse, run_cli
+from helpers import analyse, run_cli
 
 from gdpr_lint.pipeline.suppression import read_suppressions
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 import pytest
-from conftest import analyse
+from helpers import analyse
 
 from gdpr_lint.analysis.values import Client, Ext, Guess, LangChain, Protected, Res
 from gdpr_lint.surfaces import registry

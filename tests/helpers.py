@@ -1,0 +1,79 @@
+"""Shared test helpers: run the installed `gdpr-lint` CLI (or the pipeline in-process) on
+small realistic projects, and compare findings with `# expect:` markers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def cli_command() -> list[str]:
+    exe = shutil.which("gdpr-lint", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    return [exe] if exe else [sys.executable, "-m", "gdpr_lint"]
+
+
+def run_cli(*args: str, cwd: Path, input: bytes | None = None) -> subprocess.CompletedProcess:
+    """Run the installed CLI as a user would (a separate process)."""
+    return subprocess.run([*cli_command(), *args], cwd=cwd, capture_output=True, input=input, timeout=120)
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write {"app/views.py": "...source..."} under root, sources dedented; returns root."""
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def check_json(root: Path, *args: str) -> list[dict]:
+    proc = run_cli("check", ".", "--output-format", "json", *args, cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    return json.loads(proc.stdout)
+
+
+def analyse(root: Path, *paths: str):
+    """Run the pipeline in-process (no interpreter start-up): for the many small
+    analysis tests. CLI behaviour is tested through `run_cli`."""
+    from gdpr_lint.config.settings import ConfigResolver
+    from gdpr_lint.pipeline.engine import analyse_paths
+
+    resolver = ConfigResolver(cwd=root)
+    return analyse_paths([root / p for p in (paths or (".",))], resolver)
+
+
+def findings_of(root: Path, *paths: str) -> set[tuple[str, str, int]]:
+    """{(code, path, line)} of every finding under root."""
+    result = analyse(root, *paths)
+    assert not result.errors, [str(e) for e in result.errors]
+    return {(f.code, f.path, f.line) for f in result.findings}
+
+
+def expected_markers(root: Path) -> set[tuple[str, str, int]]:
+    """{(code, path, line)} from `# expect: GDPR001, GDPR002` markers (corpus format)
+    in every .py file under root; `# expect: none` adds nothing."""
+    import re
+
+    out = set()
+    for p in sorted(root.rglob("*.py")):
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            m = re.search(r"#\s*expect:\s*([A-Za-z0-9, ]+)", line)
+            if m:
+                for code in m.group(1).split(","):
+                    if code.strip() and code.strip() != "none":
+                        out.add((code.strip(), p.relative_to(root).as_posix(), n))
+    return out
+
+
+def assert_marked(root: Path) -> None:
+    """The findings under root are exactly the `# expect:` markers."""
+    found = findings_of(root)
+    expected = expected_markers(root)
+    assert found == expected, f"missing: {sorted(expected - found)}; unexpected: {sorted(found - expected)}"
