@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from gdpr_lint.config.settings import ConfigResolver
     from gdpr_lint.pipeline.engine import analyse_paths
-    from gdpr_lint.fix.codemod import plan_fixes
+    from gdpr_lint.fix.runner import plan_fixes
 
     paths = args.paths or sorted({Path(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib", "platlib")})
     tracebacks: list[str] = []

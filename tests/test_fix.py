@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import analyse, run_cli
 
-from gdpr_lint.fix import codemod as fixmod
+from gdpr_lint.fix import codemod, runner
 from gdpr_lint.cli.commands import main
 
 HEADER = '''\
@@ -589,7 +589,7 @@ def test_failed_replace_leaves_the_file_and_no_temporary(write, monkeypatch, cap
     def refuse(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(fixmod.os, "replace", refuse)
+    monkeypatch.setattr(runner.os, "replace", refuse)
     code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
     assert code == 2
     assert "gdpr-lint: error: clinic/letters.py: cannot write the fix: No space left on device" in err
@@ -610,7 +610,7 @@ def test_symlinked_file_is_written_through_the_link(write, monkeypatch, capsys) 
 def test_unparsable_result_leaves_the_file_untouched(write, monkeypatch, capsys) -> None:
     root = write(CLINIC)
     original = (root / "clinic/letters.py").read_bytes()
-    real = fixmod.ProtectCalls._fix_content
+    real = codemod.ProtectCalls._fix_content
 
     def broken(self, node, findings):  # a codemod bug that produced invalid code
         import libcst as cst
@@ -618,7 +618,7 @@ def test_unparsable_result_leaves_the_file_untouched(write, monkeypatch, capsys)
         out = real(self, node, findings)
         return out.with_changes(func=cst.Name("class"))  # renders `class(...)`
 
-    monkeypatch.setattr(fixmod.ProtectCalls, "_fix_content", broken)
+    monkeypatch.setattr(codemod.ProtectCalls, "_fix_content", broken)
     code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
     assert code == 2
     assert "gdpr-lint: error: clinic/letters.py: the rewritten code does not parse" in err
@@ -629,14 +629,14 @@ def test_unparsable_result_leaves_the_file_untouched(write, monkeypatch, capsys)
 def test_file_changed_on_disk_after_analysis_is_left_alone(write, monkeypatch, capsys) -> None:
     root = write(CLINIC)
     target = root / "clinic/letters.py"
-    real = fixmod.plan_fixes
+    real = runner.plan_fixes
 
     def plan_then_edit(result, findings):  # the developer saves the file while --fix runs
         outcome = real(result, findings)
         target.write_text(target.read_text() + "\n# edited meanwhile\n")
         return outcome
 
-    monkeypatch.setattr(fixmod, "plan_fixes", plan_then_edit)
+    monkeypatch.setattr(runner, "plan_fixes", plan_then_edit)
     code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
     assert code == 2
     assert "gdpr-lint: error: clinic/letters.py: changed on disk since it was analysed" in err
@@ -722,9 +722,9 @@ def test_import_added_on_the_header_matches_libcst_on_the_whole_module(source) -
 
     module = cst.parse_module(source)
     outs = []
-    for run in (fixmod.ProtectCalls._instantiate_and_run, CodemodCommand._instantiate_and_run):
+    for run in (codemod.ProtectCalls._instantiate_and_run, CodemodCommand._instantiate_and_run):
         context = CodemodContext()
-        command = fixmod.ProtectCalls(context, [], fixmod.runtime_names(ast.parse(source), source))
+        command = codemod.ProtectCalls(context, [], codemod.runtime_names(ast.parse(source), source))
         AddImportsVisitor.add_needed_import(context, "gdpr_lint.runtime", "protect")
         outs.append(run(command, AddImportsVisitor, module).code)
     assert outs[0] == outs[1]
@@ -739,13 +739,13 @@ def test_findings_left_after_a_fix_are_never_called_fixable() -> None:
                        callee=callee, fixable=True)
 
     kwargs_user = finding("client.chat.completions.create", "GDPR003")
-    outcome = fixmod.FixOutcome(unfixed=[fixmod.Unfixed(kwargs_user, "`user` comes in **kwargs")], written=["crm.py"])
+    outcome = runner.FixOutcome(unfixed=[codemod.Unfixed(kwargs_user, "`user` comes in **kwargs")], written=["crm.py"])
     still = finding("protect(client.chat.completions.create)")
-    left = fixmod.explain_remaining(outcome, [finding("client.chat.completions.create", "GDPR003"), still])
+    left = runner.explain_remaining(outcome, [finding("client.chat.completions.create", "GDPR003"), still])
     assert [f.fixable for f in left] == [False, False]
     assert left[0].fix_hint == "--fix could not rewrite this call: `user` comes in **kwargs."
     assert left[1].fix_hint.startswith("--fix rewrote this call but the analysis still finds personal data")
-    assert fixmod.summary(outcome, left, diff=False) == "No fixes applied. 2 findings are not auto-fixable (see the help: lines)."
+    assert runner.summary(outcome, left, diff=False) == "No fixes applied. 2 findings are not auto-fixable (see the help: lines)."
 
 
 def test_a_crashing_rewrite_is_contained_to_its_file(tmp_path, monkeypatch):
@@ -754,16 +754,15 @@ def test_a_crashing_rewrite_is_contained_to_its_file(tmp_path, monkeypatch):
     import os
     import signal
 
-    from gdpr_lint.fix import codemod as fixmod
 
-    real = fixmod.rewrite_source
+    real = runner.rewrite_source
 
     def crashing(data, findings, filename="<string>"):
         if filename.endswith("crash.py"):
             os.kill(os.getpid(), signal.SIGKILL)  # as the kernel would on a native crash or OOM
         return real(data, findings, filename)
 
-    monkeypatch.setattr(fixmod, "rewrite_source", crashing)
+    monkeypatch.setattr(runner, "rewrite_source", crashing)
     leak = (
         "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
         "def draft(customer):\n"
@@ -775,7 +774,7 @@ def test_a_crashing_rewrite_is_contained_to_its_file(tmp_path, monkeypatch):
     from gdpr_lint.pipeline.engine import analyse_paths
 
     result = analyse_paths([tmp_path], ConfigResolver(isolated=True, cwd=tmp_path), use_cache=False)
-    outcome = fixmod.plan_fixes(result, result.findings)
+    outcome = runner.plan_fixes(result, result.findings)
     assert [e.path for e in outcome.errors] == ["crash.py"]
     assert "crashed" in outcome.errors[0].message
     assert [f.path.name for f in outcome.files] == ["fine.py"]

@@ -70,7 +70,7 @@ def _analyse(root: Path):
 
 
 def _check_and_fix(source: str) -> None:
-    from gdpr_lint.fix.codemod import plan_fixes, write_fixes
+    from gdpr_lint.fix.runner import plan_fixes, write_fixes
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -573,7 +573,7 @@ def _letters_tree(root: Path, n: int) -> dict[str, bytes]:
 def _fixed_versions(root: Path, originals: dict[str, bytes]) -> dict[str, bytes]:
     """What --fix writes for each file, computed in-process without writing."""
     from gdpr_lint.pipeline.engine import analyse_paths
-    from gdpr_lint.fix.codemod import plan_fixes
+    from gdpr_lint.fix.runner import plan_fixes
 
     result = analyse_paths([root], _resolver(root), use_cache=False, jobs=1)
     outcome = plan_fixes(result, result.findings)

@@ -12,7 +12,8 @@ import pytest
 
 from helpers import analyse
 from gdpr_lint.checks.rules import ALL_RULES
-from gdpr_lint.fix.codemod import FIX_CODES, plan_fixes
+from gdpr_lint.fix.codemod import FIX_CODES
+from gdpr_lint.fix.runner import plan_fixes
 
 VALID = [(r.code, i, ex) for r in ALL_RULES for i, ex in enumerate(r.valid)]
 INVALID = [(r.code, i, ex) for r in ALL_RULES for i, ex in enumerate(r.invalid)]

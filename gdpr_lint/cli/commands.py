@@ -222,7 +222,7 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
     fixing = None
     if fix or diff:
         from gdpr_lint.pipeline.discovery import display_path
-        from gdpr_lint.fix.codemod import check_fix
+        from gdpr_lint.fix.runner import check_fix
 
         done = check_fix(
             result, findings, diff=diff, quiet=quiet, echo=click.echo,

@@ -1,5 +1,4 @@
-"""`gdpr-lint check --fix` / `--diff`: rewrite leaking OpenAI calls to go through
-the runtime pseudonymiser.
+"""The rewrite `gdpr-lint check --fix` makes: LibCST's codemod for one file.
 
 For every call with a GDPR001/GDPR002 finding the callee is wrapped::
 
@@ -12,27 +11,18 @@ handing the runtime the personal expressions the analysis found in scope
 For GDPR003 the identifier argument (`user=`, `safety_identifier=`,
 `prompt_cache_key=`) is wrapped in `pseudonymous_id(...)`.
 
-The rewrite is a LibCST codemod (`ProtectCalls`): calls are located by position
-(`PositionProvider`, matched against `Finding.span`), only the call and the
-import change, comments and formatting elsewhere are kept. The driver
-(`plan_fixes`, `write_fixes`) re-parses every result before writing, writes
-atomically (temporary file in the same directory + `os.replace`, permissions
-kept) and leaves alone a file that changed on disk since it was analysed.
+`ProtectCalls` locates calls by position (`PositionProvider`, matched against
+`Finding.span`); only the call and the import change, comments and formatting
+elsewhere are kept. `rewrite_source` runs it on one file's bytes and re-parses the
+result. Planning and writing the files is runner.py's job.
 """
 
 from __future__ import annotations
 
 import ast
-import difflib
 import json
-import os
-import signal
-import stat
-import sys
-import tempfile
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -40,7 +30,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from gdpr_lint.checks.rules import KNOWN_ORDER
-from gdpr_lint.model import FileError, Finding
+from gdpr_lint.model import Finding
 from gdpr_lint.pipeline.source import SourceError, decode, parse_text
 
 RUNTIME = "gdpr_lint.runtime"
@@ -57,41 +47,6 @@ ALIASES = {"protect": "gdpr_protect", "pseudonymous_id": "gdpr_pseudonymous_id"}
 class Unfixed:
     finding: Finding
     reason: str
-
-
-@dataclass
-class FileFix:
-    """The planned rewrite of one file."""
-
-    display: str
-    path: Path
-    old: bytes
-    new: bytes
-    old_text: str
-    new_text: str
-    fixed: list[Finding] = field(default_factory=list)
-
-    def diff(self) -> str:
-        lines = difflib.unified_diff(
-            self.old_text.splitlines(keepends=True), self.new_text.splitlines(keepends=True),
-            fromfile=f"a/{self.display}", tofile=f"b/{self.display}")
-        out = []
-        for line in lines:
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-        return "".join(out)
-
-
-@dataclass
-class FixOutcome:
-    files: list[FileFix] = field(default_factory=list)  # files whose source changes
-    fixed: list[Finding] = field(default_factory=list)  # findings a rewrite was planned for
-    unfixed: list[Unfixed] = field(default_factory=list)  # fixable in principle, but not rewritten
-    not_fixable: list[Finding] = field(default_factory=list)  # shapes the runtime cannot protect
-    errors: list[FileError] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)  # display paths actually written
-
-    def diff(self) -> str:
-        return "".join(f.diff() for f in self.files)
 
 
 class FixError(Exception):
@@ -389,242 +344,3 @@ def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<s
         except (SourceError, cst.ParserSyntaxError) as exc:
             raise FixError(f"the rewritten code does not parse ({str(exc).splitlines()[0]}); file left unchanged") from None
     return new, command.applied, command.unfixed
-
-
-REWRITE_TIME_LIMIT = float(os.environ.get("GDPR_LINT_REWRITE_TIMEOUT", "60"))
-
-
-def _rewrite_child(conn, data: bytes, findings, filename: str) -> None:
-    try:
-        conn.send(("ok", rewrite_source(data, findings, filename)))
-    except FixError as exc:
-        conn.send(("error", str(exc)))
-    except BaseException as exc:  # noqa: BLE001 - reported against the file by the parent
-        conn.send(("error", f"internal error while rewriting: {type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-
-
-def rewrite_contained(data: bytes, findings: Sequence[Finding], filename: str):
-    """rewrite_source in a forked child: LibCST's native parser can crash or run for
-    minutes on pathological input; that must cost this file, not the run."""
-    if os.name != "posix":
-        return rewrite_source(data, findings, filename)
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_rewrite_child, args=(child, data, list(findings), filename), daemon=True)
-    proc.start()
-    child.close()
-    try:
-        if not parent.poll(REWRITE_TIME_LIMIT):
-            proc.kill()
-            raise FixError(f"rewrite stopped after the {REWRITE_TIME_LIMIT:g} s time limit; file left unchanged")
-        try:
-            status, payload = parent.recv()
-        except EOFError:
-            proc.join(5)
-            raise FixError(f"the rewrite process crashed on this file (exit {proc.exitcode}); file left unchanged") from None
-    finally:
-        parent.close()
-        proc.join(5)
-        if proc.is_alive():
-            proc.kill()
-    if status == "error":
-        raise FixError(payload)
-    return payload
-
-
-# --------------------------------------------------------------------------- driver
-
-
-def fix_candidates(findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
-    """(findings --fix rewrites, findings whose call shape the runtime cannot protect)."""
-    todo, cannot = [], []
-    for f in findings:
-        if f.code not in FIX_CODES:
-            continue
-        (todo if f.fixable else cannot).append(f)
-    return todo, cannot
-
-
-def plan_fixes(result, findings: Sequence[Finding]) -> FixOutcome:
-    """Compute the rewrite of every file with fixable findings; nothing is written."""
-    outcome = FixOutcome()
-    todo, outcome.not_fixable = fix_candidates(findings)
-    by_file: dict[str, list[Finding]] = {}
-    for f in todo:
-        by_file.setdefault(f.path, []).append(f)
-    for display in sorted(by_file):
-        src = result.sources.get(display)
-        if src is None:
-            outcome.errors.append(FileError(display, "source not available for fixing"))
-            continue
-        try:
-            new, applied, unfixed = rewrite_contained(src.data, by_file[display], display)
-        except FixError as exc:
-            outcome.errors.append(FileError(display, str(exc)))
-            continue
-        outcome.unfixed.extend(unfixed)
-        outcome.fixed.extend(applied)
-        if new != src.data:
-            outcome.files.append(FileFix(display, src.path, src.data, new, src.text, decode(new), applied))
-    return outcome
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path = path.resolve() if path.is_symlink() else path  # write through a symlink, keep the link
-    st = path.stat()
-    # Ctrl-C / SIGTERM wait until this file is replaced or cleaned up: an interrupt right
-    # after mkstemp would otherwise leave the temporary file behind
-    blocked = {s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)) if s is not None}
-    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, blocked) if hasattr(signal, "pthread_sigmask") else None
-    try:
-        _write_replace(path, data, st)
-    finally:
-        if old_mask is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-
-
-def _write_replace(path: Path, data: bytes, st: os.stat_result) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".gdpr-lint.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def write_fixes(outcome: FixOutcome, *, skip: Iterable[str] = ()) -> None:
-    """Write each planned file atomically, unless it changed since it was analysed."""
-    skip = set(skip)
-    for ff in outcome.files:
-        if ff.display in skip:
-            continue
-        try:
-            current = ff.path.read_bytes()
-        except OSError as exc:
-            outcome.errors.append(FileError(ff.display, f"cannot re-read before writing: {exc.strerror or exc}"))
-            continue
-        if current != ff.old:
-            outcome.errors.append(FileError(ff.display, "changed on disk since it was analysed; not fixed (run --fix again)"))
-            continue
-        try:
-            _write_atomic(ff.path, ff.new)
-        except OSError as exc:
-            outcome.errors.append(FileError(ff.display, f"cannot write the fix: {exc.strerror or exc}"))
-            continue
-        outcome.written.append(ff.display)
-
-
-def explain_remaining(outcome: FixOutcome, remaining: list[Finding]) -> list[Finding]:
-    """Mark findings left after --fix that the fix could not handle as not
-    auto-fixable, with the reason (shown as `help:` in the full output)."""
-    reasons = {(u.finding.code, u.finding.path, u.finding.function, u.finding.callee): u.reason
-               for u in outcome.unfixed}
-    failed = {ff.display for ff in outcome.files if ff.display not in outcome.written}
-    failed |= {e.path for e in outcome.errors}
-    for f in remaining:
-        if f.code not in FIX_CODES or not f.fixable:
-            continue
-        reason = reasons.get((f.code, f.path, f.function, f.callee))
-        if reason is None and f.path in failed:
-            reason = "the file could not be fixed (see the error above)"
-        if reason is not None:
-            f.fixable = False
-            f.fix_hint = f"--fix could not rewrite this call: {reason}."
-        else:  # rewritten, yet still reported: never claim a second --fix would help
-            f.fixable = False
-            f.fix_hint = ("--fix rewrote this call but the analysis still finds personal data reaching it; "
-                          "redact it by hand (gdpr_lint.runtime.pseudonymise) and please report this.")
-    return remaining
-
-
-def summary(outcome: FixOutcome, remaining: list[Finding], *, diff: bool) -> str:
-    """`Fixed 3 findings in 2 files. 1 finding is not auto-fixable (see the help: lines).`"""
-    done = outcome.files if diff else [ff for ff in outcome.files if ff.display in outcome.written]
-    n = sum(len(ff.fixed) for ff in done)
-    where = f"{n} finding{'s' if n != 1 else ''} in {len(done)} file{'s' if len(done) != 1 else ''}"
-    if diff:
-        text = f"Would fix {where}."
-        left = len(outcome.not_fixable) + len(outcome.unfixed)
-    else:
-        text = f"Fixed {where}." if done else "No fixes applied."
-        left = sum(1 for f in remaining if f.code in FIX_CODES and not f.fixable)
-    if left:
-        text += f" {left} finding{'s are' if left != 1 else ' is'} not auto-fixable" + (
-            "." if diff else " (see the help: lines).")
-    return text
-
-
-# --------------------------------------------------------------------------- command
-
-
-@dataclass
-class FixRun:
-    """What `check --fix` did, for the CLI's summary and exit code."""
-
-    outcome: FixOutcome
-    note: str  # one-line fix summary
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.outcome.errors)
-
-
-def check_fix(result, findings: list[Finding], *, diff: bool, rerun, refilter, stdin_display: str | None,
-              echo, quiet: bool):
-    """Drive `check --fix` / `check --diff` for the CLI.
-
-    `rerun(stdin_data)` analyses the same paths again (`stdin_data` replaces the
-    standard-input source when not None), `refilter(findings)` applies the
-    command's level filters, `echo(text, err=)` prints. Returns `(result,
-    findings, FixRun)` with what is left after writing, or an exit code when the
-    command is complete (`--diff`, or a fix of standard input, whose fixed
-    source goes to standard output as Ruff does).
-    """
-    outcome = plan_fixes(result, findings)
-    for e in outcome.errors:
-        echo(f"gdpr-lint: error: {e.path}: {e.message}", err=True)
-    if diff:
-        text = outcome.diff()
-        if text:
-            echo(text, nl=False)
-        if not quiet:
-            echo(summary(outcome, [], diff=True), err=True)
-        if outcome.errors or result.errors:
-            return 2
-        return 1 if text else 0
-    if stdin_display is not None:
-        planned = next((ff for ff in outcome.files if ff.display == stdin_display), None)
-        src = result.sources.get(stdin_display)
-        new = planned.new if planned else (src.data if src else b"")
-        before_errors = len(outcome.errors)
-        write_fixes(outcome, skip={stdin_display})
-        for e in outcome.errors[before_errors:]:
-            echo(f"gdpr-lint: error: {e.path}: {e.message}", err=True)
-        sys.stdout.buffer.write(new)
-        sys.stdout.flush()
-        after = rerun(new)
-        left = refilter(after.findings)
-        if outcome.errors or after.errors:
-            return 2
-        return 1 if left else 0
-    before_errors = len(outcome.errors)
-    write_fixes(outcome)
-    for e in outcome.errors[before_errors:]:
-        echo(f"gdpr-lint: error: {e.path}: {e.message}", err=True)
-    if outcome.written:
-        result = rerun(None)
-        findings = refilter(result.findings)
-    explain_remaining(outcome, findings)
-    return result, findings, FixRun(outcome, summary(outcome, findings, diff=False))
