@@ -109,7 +109,8 @@ def rewrite_contained(data: bytes, findings: Sequence[Finding], filename: str):
 
 def fix_candidates(findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
     """(findings --fix rewrites, findings whose call shape the runtime cannot protect)."""
-    todo, cannot = [], []
+    todo: list[Finding] = []
+    cannot: list[Finding] = []
     for f in findings:
         if f.code not in FIX_CODES:
             continue
