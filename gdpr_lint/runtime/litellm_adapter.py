@@ -41,7 +41,7 @@ from . import audit, config
 from .config import Action
 from .errors import PseudonymisationError
 from .openai_adapter import ID_KEYS, _Binding, _CallContext, _json_mode, _RequestPseudonymiser
-from .stream import _STRUCTURAL, ResponsesHandler, TokenStream, _reid_fn, escape_for
+from .stream import STRUCTURAL_KEYS, ResponsesHandler, TokenStream, escape_for, reidentifier
 from .vault import Conversation
 
 __all__ = ["protect", "is_litellm_function", "FUNCTIONS"]
@@ -308,13 +308,13 @@ class _ChatChunks:
     def _stream(self, key: Tuple[Any, ...], escape: bool) -> TokenStream:
         ts = self.buffers.get(key)
         if ts is None:
-            ts = self.buffers[key] = TokenStream(_reid_fn(self.conv, escape))
+            ts = self.buffers[key] = TokenStream(reidentifier(self.conv, escape))
         return ts
 
     def _walk(self, node: Any, path: Tuple[Any, ...]) -> None:
         self.templates[path] = node
         for k, v in _items(node):
-            if k in _STRUCTURAL or v is None:
+            if k in STRUCTURAL_KEYS or v is None:
                 continue
             if isinstance(v, str):
                 if not isinstance(v, enum.Enum):
@@ -447,14 +447,14 @@ class _ResponsesEvents:
             escape = "arguments" in base or (self.json_mode and base == "response.output_text")
             ts = self.buffers.get(key)
             if ts is None:
-                ts = self.buffers[key] = TokenStream(_reid_fn(self.conv, escape))
+                ts = self.buffers[key] = TokenStream(reidentifier(self.conv, escape))
             _set(ev, "delta", ts.feed(delta))
             self.last[key] = ev
             return [ev]
         view = {"type": t, **{k: _get(ev, k) for k in ("item_id", "output_index", "content_index", "summary_index")}}
         if view["item_id"] is None:
             del view["item_id"]
-        out = [self._synthetic(key) for key, ts in self.buffers.items() if ts.pending and ResponsesHandler._closes(view, key)]
+        out = [self._synthetic(key) for key, ts in self.buffers.items() if ts.pending and ResponsesHandler.closes(view, key)]
         obj, n = reidentify_object(self.conv, ev, self.json_mode)
         self.count += n
         out.append(obj)
