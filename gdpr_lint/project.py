@@ -31,7 +31,7 @@ MAX_EXTRA_MODULES = 2000
 # top-level statements whose binding is final once run (if the name is bound nowhere else)
 FINAL_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 PROTECT = "gdpr_lint.runtime.protect"
-# LiteLLM functions that gdpr_lint.runtime.protect() accepts (gdpr_lint/runtime/litellm_adapter.py)
+# LiteLLM functions that gdpr_lint.runtime.protect() accepts (gdpr_lint/runtime/adapters/litellm_sdk.py)
 LITELLM_PROTECTABLE = frozenset(f"litellm.{f}" for f in (
     "completion", "acompletion", "text_completion", "atext_completion", "embedding", "aembedding",
     "responses", "aresponses"))
