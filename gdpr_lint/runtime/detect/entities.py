@@ -1,11 +1,16 @@
-"""Entity types: the type of a ``known`` category name, and the canonical form
-of a value of each type (what its pseudonym is keyed on)."""
+"""Entity types: the type of a ``known`` category name (a table in the rule
+data, ``rules/runtime_entities.toml``), and the canonical form of a value of
+each type (what its pseudonym is keyed on)."""
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import unicodedata
+from typing import Dict, Optional
 
+from ..errors import ConfigurationError
 from .common import NONDIGITS, SPACES, stdnum_module
 from .contact import phone_e164
 
@@ -16,23 +21,63 @@ MAX_TYPE_LEN = 24
 # ---------------------------------------------------------------------------
 # category names
 
-_CATEGORY_TYPES = {
-    "name": "NAME", "full_name": "NAME", "fullname": "NAME", "first_name": "NAME", "firstname": "NAME",
-    "given_name": "NAME", "last_name": "NAME", "lastname": "NAME", "surname": "NAME", "family_name": "NAME",
-    "person": "NAME", "navn": "NAME", "customer_name": "NAME", "patient_name": "NAME",
-    "email": "EMAIL", "e_mail": "EMAIL", "mail": "EMAIL", "email_address": "EMAIL",
-    "phone": "PHONE", "telephone": "PHONE", "phone_number": "PHONE", "mobile": "PHONE", "tlf": "PHONE",
-    "telefon": "PHONE", "mobil": "PHONE",
-    "address": "ADDRESS", "street": "ADDRESS", "street_address": "ADDRESS", "adresse": "ADDRESS",
-    "postal_address": "ADDRESS", "home_address": "ADDRESS",
-    "cpr": "CPR", "cpr_number": "CPR", "cpr_nr": "CPR",
-    "national_id": "NATIONAL_ID", "ssn": "NATIONAL_ID", "personnummer": "NATIONAL_ID",
-    "fodselsnummer": "NATIONAL_ID", "hetu": "NATIONAL_ID", "bsn": "NATIONAL_ID", "tax_id": "NATIONAL_ID",
-    "iban": "IBAN", "bank_account": "IBAN", "account_number": "IBAN",
-    "card": "CARD", "card_number": "CARD", "credit_card": "CARD",
-    "ip": "IP", "ip_address": "IP",
-    "cvr": "CVR",
-}
+ENTITIES_FILE = "runtime_entities.toml"  # in the rule data folder
+
+_category_types: Optional[Dict[str, str]] = None
+
+
+def rules_dir() -> str:
+    """The rule data folder: ``gdpr_lint/_rules`` in an installed wheel, the
+    repository's ``rules/`` in a source checkout.
+
+    Found as :func:`gdpr_lint.ruledata.rules_dir` finds it; that module is not
+    imported here (it would import ``pathlib``, ``tempfile`` and ``pickle``)."""
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # gdpr_lint/
+    for candidate in (os.path.join(package, "_rules"), os.path.join(os.path.dirname(package), "rules")):
+        if os.path.isdir(candidate):
+            return candidate
+    raise ConfigurationError(f"{os.path.join(package, '_rules')}: rule data folder not found (broken installation)")
+
+
+def category_types() -> Dict[str, str]:
+    """Category name -> entity type, from ``rules/runtime_entities.toml``
+    (read on first use)."""
+    global _category_types
+    types = _category_types
+    if types is None:
+        types = _category_types = _load_category_types(os.path.join(rules_dir(), ENTITIES_FILE))
+    return types
+
+
+def _load_category_types(path: str) -> Dict[str, str]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot read rule data: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: malformed TOML: {exc}") from None
+    table = data.get("entity_types")
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{path}: no [entity_types] table")
+    label, key = re.compile(r"[A-Z][A-Z0-9_]*"), re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
+    types: Dict[str, str] = {}
+    for etype, names in table.items():
+        if not (label.fullmatch(etype) and len(etype) <= MAX_TYPE_LEN):
+            raise ConfigurationError(f"{path}: {etype!r} is no entity type (A-Z, 0-9 and _, at most {MAX_TYPE_LEN})")
+        if not isinstance(names, list):
+            raise ConfigurationError(f"{path}: {etype} must be a list of category names")
+        for name in names:
+            if not (isinstance(name, str) and key.fullmatch(name)):
+                raise ConfigurationError(f"{path}: {etype}: {name!r} is no category name (a-z and 0-9 joined by _)")
+            if types.setdefault(name, etype) != etype:
+                raise ConfigurationError(f"{path}: {name!r} is listed under {types[name]} and {etype}")
+    return types
 
 
 _TRANSLIT = str.maketrans({"æ": "ae", "Æ": "AE", "ø": "oe", "Ø": "OE", "å": "aa", "Å": "AA", "ß": "ss"})
@@ -53,10 +98,11 @@ def entity_type_for_category(category: str) -> str:
 
 def _entity_type_for_category(category: str) -> str:
     key = re.sub(r"[^a-z0-9]+", "_", str(category).strip().lower()).strip("_")
-    if key in _CATEGORY_TYPES:
-        return _CATEGORY_TYPES[key]
-    if key.endswith("s") and key[:-1] in _CATEGORY_TYPES:  # "emails", "phones"
-        return _CATEGORY_TYPES[key[:-1]]
+    types = category_types()
+    if key in types:
+        return types[key]
+    if key.endswith("s") and key[:-1] in types:  # "emails", "phones"
+        return types[key[:-1]]
     ascii_text = unicodedata.normalize("NFKD", str(category).translate(_TRANSLIT)).encode("ascii", "ignore").decode()
     label = re.sub(r"[^A-Z0-9]+", "_", ascii_text.upper()).strip("_")
     if not label or not label[0].isalpha():
