@@ -117,17 +117,25 @@ def load_runtime(rev: str | None) -> Any:
     sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=root, capture_output=True, text=True)
     if sha.returncode != 0:
         sys.exit(f"bench_runtime.py: --baseline {rev}: not a git revision of this repository")
-    archive = subprocess.run(["git", "archive", "--format=tar", rev, "gdpr_lint/runtime"], cwd=root, capture_output=True, check=True).stdout
+    archive = subprocess.run(["git", "archive", "--format=tar", rev, "gdpr_lint/runtime", "rules"], cwd=root, capture_output=True, check=True).stdout
     name = "_baseline_runtime_" + sha.stdout.strip()
     tmp = tempfile.mkdtemp(prefix="bench-runtime-")
+    package = "gdpr_lint/runtime/"
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for member in tar.getmembers():
-            if member.isfile() and member.name.endswith(".py"):
-                data = tar.extractfile(member).read()  # type: ignore[union-attr]
-                target = os.path.join(tmp, name, os.path.basename(member.name))
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                with open(target, "wb") as fh:
-                    fh.write(data)
+            if not member.isfile():
+                continue
+            if member.name.startswith(package) and member.name.endswith(".py"):  # sub-packages included
+                target = os.path.join(tmp, name, *member.name[len(package):].split("/"))
+            elif member.name.startswith("rules/") and member.name.endswith(".toml"):
+                # the rule data beside the copy, where an installed runtime finds it (gdpr_lint/_rules)
+                target = os.path.join(tmp, "_rules", *member.name[len("rules/"):].split("/"))
+            else:
+                continue
+            data = tar.extractfile(member).read()  # type: ignore[union-attr]
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as fh:
+                fh.write(data)
     sys.path.insert(0, tmp)
     return importlib.import_module(name)
 

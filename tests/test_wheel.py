@@ -45,7 +45,8 @@ def test_wheel_installs_a_working_command(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     [wheel] = dist.glob("gdpr_lint-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for data in ("endpoints.toml", "legacy.toml", "integrations.toml", "sanitizers.toml", "checks.toml", "library_models.toml"):
+    for data in ("endpoints.toml", "legacy.toml", "integrations.toml", "sanitizers.toml", "checks.toml", "library_models.toml",
+                 "runtime_entities.toml"):
         assert f"gdpr_lint/_rules/{data}" in names
     rules = REPO / "rules"
     vocabulary = sorted(p.relative_to(rules).as_posix() for p in (rules / "personal_data").glob("*.toml"))
@@ -72,6 +73,11 @@ def test_wheel_installs_a_working_command(tmp_path):
                 cwd=elsewhere)
     pkg_file, rules = proc.stdout.decode().split()
     assert Path(pkg_file).is_relative_to(venv) and Path(rules).name == "_rules", (pkg_file, rules)
+
+    # The runtime finds its rule data there too (without importing gdpr_lint.ruledata).
+    proc = _run(py, "-c", "from gdpr_lint.runtime.detect import entities as e; print(e.rules_dir(), e.category_types()['cpr'])",
+                cwd=elsewhere)
+    assert proc.stdout.decode().split() == [rules, "CPR"], proc.stderr.decode()
 
     proc = _run(py, "-m", "gdpr_lint", "--version", cwd=elsewhere)
     assert proc.returncode == 0 and proc.stdout.decode().startswith("gdpr-lint ")

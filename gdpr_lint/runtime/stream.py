@@ -73,7 +73,8 @@ class TokenStream:
         return bool(self._buf)
 
 
-def _reid_fn(conv: Conversation, escape: bool) -> Callable[[str], Tuple[str, int]]:
+def reidentifier(conv: Conversation, escape: bool) -> Callable[[str], Tuple[str, int]]:
+    """The re-identification a :class:`TokenStream` of ``conv`` applies (``escape``: JSON text)."""
     return lambda text: conv.reidentify_count(text, json=escape)
 
 
@@ -115,7 +116,8 @@ def reidentify_obj(conv: Conversation, obj: Any, json_mode: bool = False, key: O
 # ---------------------------------------------------------------------------
 # event handlers
 
-_STRUCTURAL = frozenset({"role", "id", "type", "name", "index", "finish_reason", "logprobs", "call_id", "object"})
+#: Fields of a streamed chunk that are never re-identified.
+STRUCTURAL_KEYS = frozenset({"role", "id", "type", "name", "index", "finish_reason", "logprobs", "call_id", "object"})
 _TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error", "response.done"})
 
 
@@ -129,7 +131,7 @@ class _Handler:
     def stream_for(self, key: Tuple[Any, ...], escape: bool) -> TokenStream:
         ts = self.buffers.get(key)
         if ts is None:
-            ts = self.buffers[key] = TokenStream(_reid_fn(self.conv, escape))
+            ts = self.buffers[key] = TokenStream(reidentifier(self.conv, escape))
         return ts
 
     def whole(self, obj: Any) -> Any:
@@ -186,7 +188,7 @@ class ChatHandler(_Handler):
 
     def _walk(self, node: Dict[str, Any], path: Tuple[Any, ...]) -> None:
         for k, v in list(node.items()):
-            if k in _STRUCTURAL:
+            if k in STRUCTURAL_KEYS:
                 continue
             if isinstance(v, str):
                 ts = self.stream_for(path + (k,), escape_for(k, self.json_mode))
@@ -254,7 +256,8 @@ class ResponsesHandler(_Handler):
         return ev
 
     @staticmethod
-    def _closes(obj: Dict[str, Any], key: Tuple[Any, ...]) -> bool:
+    def closes(obj: Dict[str, Any], key: Tuple[Any, ...]) -> bool:
+        """Does the event ``obj`` end the text whose buffer is ``key`` (flush it before ``obj``)?"""
         t = obj.get("type")
         if t in _TERMINAL:
             return True
@@ -281,7 +284,7 @@ class ResponsesHandler(_Handler):
             return [obj]
         out: List[Any] = []
         for key, ts in self.buffers.items():
-            if ts.pending and self._closes(obj, key):
+            if ts.pending and self.closes(obj, key):
                 out.append(self._synthetic(key))
         out.append(self.whole(obj))
         return out

@@ -22,7 +22,7 @@ import re
 import threading
 import time
 from types import MappingProxyType
-from typing import Any, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Tuple
 
 from . import audit, config
 from .config import Action
@@ -413,6 +413,25 @@ class Conversation:
             return _json_escape(value) if json else value
 
         return TOKEN_RE.sub(sub, text), count
+
+    def protect(self, target: Any, *, known: Optional[Mapping[str, Any]] = None, policy: Optional[Mapping[str, Action]] = None) -> Any:
+        """``protect(target, conversation=self, ...)``."""
+        return _protect(target, known=known, conversation=self, policy=policy)
+
+
+def _adapters_not_loaded(target: Any, **options: Any) -> Any:
+    raise RuntimeError("gdpr_lint.runtime.dispatch was not imported")  # (gdpr_lint.runtime imports it)
+
+
+_protect: Callable[..., Any] = _adapters_not_loaded
+
+
+def set_protect(protect: Callable[..., Any]) -> None:
+    """Set what :meth:`Conversation.protect` calls, as ``protect(target, known=...,
+    conversation=..., policy=...)``.  The adapters import this module, so it does
+    not import them: :mod:`gdpr_lint.runtime.dispatch` sets it."""
+    global _protect
+    _protect = protect
 
 
 _default_lock = threading.Lock()

@@ -11,7 +11,7 @@ from gdpr_lint.analysis.values import Ext, Protected
 from gdpr_lint.surfaces.base import Request, Surface
 from gdpr_lint.surfaces.catalogue import Endpoint, catalogue
 
-# The functions gdpr_lint.runtime.protect() accepts (its LiteLLM adapter).
+# The functions gdpr_lint.runtime.protect() accepts (gdpr_lint/runtime/adapters/litellm_sdk.py).
 PROTECTABLE = frozenset(f"litellm.{f}" for f in (
     "completion", "acompletion", "text_completion", "atext_completion", "embedding", "aembedding",
     "responses", "aresponses"))

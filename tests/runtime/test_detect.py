@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from gdpr_lint.runtime.config import Settings
@@ -140,3 +142,37 @@ def test_category_labels_are_ascii() -> None:
     assert entity_type_for_category("e-mail") == "EMAIL"
     assert entity_type_for_category("fødselsdato") == "FOEDSELSDATO"
     assert entity_type_for_category("123") == "PII_123"
+
+
+def test_category_types_come_from_the_rule_data() -> None:
+    from gdpr_lint.config.ruledata import rules_dir
+    from gdpr_lint.runtime.detect import entities
+
+    assert entities.rules_dir() == str(rules_dir())  # found where the linter finds its rule data
+    types = entities.category_types()
+    assert types["cpr_nr"] == "CPR" and types["bank_account"] == "IBAN" and types["tlf"] == "PHONE"
+    for name, etype in types.items():
+        assert entity_type_for_category(name) == etype
+        assert entity_type_for_category(name.replace("_", " ").title() + "s") == etype  # "Phone Numbers"
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ("", "no [entity_types] table"),
+        ("[entity_types]\nname = ['x']\n", "'name' is no entity type"),
+        ("[entity_types]\nNAME = 'name'\n", "NAME must be a list"),
+        ("[entity_types]\nNAME = ['First Name']\n", "'First Name' is no category name"),
+        ("[entity_types]\nNAME = ['navn']\nADDRESS = ['navn']\n", "'navn' is listed under NAME and ADDRESS"),
+        ("[entity_types\n", "malformed TOML"),
+    ],
+)
+def test_malformed_category_types_name_the_file(tmp_path, toml: str, message: str) -> None:
+    from gdpr_lint.runtime import ConfigurationError
+    from gdpr_lint.runtime.detect.entities import _load_category_types
+
+    path = tmp_path / "runtime_entities.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=re.escape(message)) as caught:
+        _load_category_types(str(path))
+    assert str(caught.value).startswith(str(path))

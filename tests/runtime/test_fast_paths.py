@@ -22,38 +22,29 @@ from stdnum.dk import cpr as stdnum_cpr
 from gdpr_lint.runtime import Conversation, config, configure
 from gdpr_lint.runtime.config import Settings
 from gdpr_lint.runtime.detect import KnownValues
-from gdpr_lint.runtime import detect as detect_module
-from gdpr_lint.runtime.detect import (
-    _CARD,
-    _CARD_LEAD,
-    _CARD_PREFIXES,
-    _DDMMYY_4,
-    _FI,
-    _NO_11,
-    _SE_12,
-    _DIGIT_RUNS,
-    _ID_START,
+from gdpr_lint.runtime.detect import context as detect_module
+from gdpr_lint.runtime.detect import _DIGIT_RUNS, _number_regions, detect
+from gdpr_lint.runtime.detect.common import NONDIGITS as _NONDIGITS
+from gdpr_lint.runtime.detect.common import STOP as _STOP
+from gdpr_lint.runtime.detect.common import scan_candidates as _candidates
+from gdpr_lint.runtime.detect.contact import (
     _IPV4,
     _IPV6,
     _IPV6_GATE,
-    _NONDIGITS,
     _PHONE,
     _PHONE_LEAD,
-    _STOP,
-    _WINDOW,
-    _candidates,
-    _context,
-    _cpr_ok,
     _fast_region,
     _fast_regions,
-    _id_region,
     _ipv4,
     _ipv4_matches,
-    _luhn_ok,
     _ipv6,
-    _number_regions,
-    detect,
 )
+from gdpr_lint.runtime.detect.context import _WINDOW
+from gdpr_lint.runtime.detect.context import context_at as _context
+from gdpr_lint.runtime.detect.finance import _CARD, _CARD_LEAD, _CARD_PREFIXES, _luhn_ok
+from gdpr_lint.runtime.detect.national_ids import _DDMMYY_4, _FI, _NO_11, _SE_12, _cpr_ok
+from gdpr_lint.runtime.detect.national_ids import ID_START as _ID_START
+from gdpr_lint.runtime.detect.national_ids import id_region as _id_region
 
 S = Settings()
 
@@ -257,9 +248,9 @@ def test_scans_limited_to_number_regions_find_what_full_scans_find(text: str) ->
         assert [_ipv6(m.group()) for m in _IPV6.finditer(text) if _ipv6(m.group())] == []
 
 
-KEYWORD_CLASSES = [("_POS_PHONE", "_NEG_NUMBER"), ("_POS_CPR", "_NEG_NUMBER"), ("_POS_CARD", "_NEG_NUMBER"), ("_POS_SE", "_NEG_NUMBER"),
-                   ("_POS_NO", "_NEG_NUMBER"), ("_POS_FI", "_NEG_NUMBER"), ("_POS_DE", "_NEG_NUMBER"), ("_POS_NL", "_NEG_NUMBER"),
-                   ("_POS_CVR", "_NEG_NUMBER"), ("_NEVER", "_NEG_IP")]
+KEYWORD_CLASSES = [("POS_PHONE", "NEG_NUMBER"), ("POS_CPR", "NEG_NUMBER"), ("POS_CARD", "NEG_NUMBER"), ("POS_SE", "NEG_NUMBER"),
+                   ("POS_NO", "NEG_NUMBER"), ("POS_FI", "NEG_NUMBER"), ("POS_DE", "NEG_NUMBER"), ("POS_NL", "NEG_NUMBER"),
+                   ("POS_CVR", "NEG_NUMBER"), ("NEVER", "NEG_IP")]
 
 
 def test_context_words_are_found_as_the_plain_alternation_finds_them() -> None:

@@ -344,6 +344,18 @@ def test_conversation_scope_keeps_pseudonyms_consistent(client: Any, api: Any) -
     assert conv.reidentify(foreign) == EMAIL
 
 
+def test_conversation_protect_binds_that_conversation(client: Any, api: Any) -> None:
+    conv = Conversation()
+    reply = conv.protect(client.chat.completions.create, known={"name": NAME})(model="m", messages=user(SHORT))
+    assert reply.choices[0].message.content == SHORT
+    reply = conv.protect(client, known={"name": NAME}).chat.completions.create(model="m", messages=user(SHORT))
+    assert reply.choices[0].message.content == SHORT
+    assert_no_personal(api.bodies())
+    a, b = api.bodies()
+    assert TOKEN.findall(a) == TOKEN.findall(b)
+    assert conv.reidentify(api.last_json()["messages"][0]["content"]) == SHORT
+
+
 def test_two_concurrent_conversations_never_see_each_other(client: Any, api: Any) -> None:
     people = {
         "a": ("Anders Holm", "anders.holm@example.dk"),

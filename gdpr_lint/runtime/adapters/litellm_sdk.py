@@ -37,12 +37,12 @@ import sys
 import time
 from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple, TypeVar
 
-from . import audit, config
-from .config import Action
-from .errors import PseudonymisationError
-from .openai_adapter import ID_KEYS, _Binding, _CallContext, _json_mode, _RequestPseudonymiser
-from .stream import _STRUCTURAL, ResponsesHandler, TokenStream, _reid_fn, escape_for
-from .vault import Conversation
+from .. import audit, config
+from ..config import Action
+from ..errors import PseudonymisationError
+from ..stream import STRUCTURAL_KEYS, ResponsesHandler, TokenStream, escape_for, reidentifier
+from ..vault import Conversation
+from .common import ID_KEYS, Binding, CallContext, RequestPseudonymiser, asks_for_json
 
 __all__ = ["protect", "is_litellm_function", "FUNCTIONS"]
 
@@ -114,8 +114,8 @@ def _is_config(name: str) -> bool:
 class _Arguments:
     """Pseudonymise the arguments of one LiteLLM call."""
 
-    def __init__(self, ctx: _CallContext) -> None:
-        self.p = _RequestPseudonymiser(ctx)
+    def __init__(self, ctx: CallContext) -> None:
+        self.p = RequestPseudonymiser(ctx)
         self.json_mode = False
 
     def value(self, name: Optional[str], value: Any) -> Any:
@@ -133,7 +133,7 @@ class _Arguments:
             return value  # numbers, flags, callables, classes: nothing to pseudonymise
         strict = name is None or name in CONTENT_ARGS
         plain = _plain(value, strict, name or "a positional argument")
-        if name in ("response_format", "text") and _json_mode({name: plain}):
+        if name in ("response_format", "text") and asks_for_json({name: plain}):
             self.json_mode = True
         if isinstance(plain, str) and name in ID_KEYS:
             return self.p.identifier(plain, name)
@@ -157,7 +157,7 @@ def _signature(target: Any, name: str) -> Optional[inspect.Signature]:
     return None
 
 
-def _pseudonymise_call(target: Any, name: str, ctx: _CallContext, args: Tuple[Any, ...],
+def _pseudonymise_call(target: Any, name: str, ctx: CallContext, args: Tuple[Any, ...],
                        kwargs: Dict[str, Any]) -> Tuple[Tuple[Any, ...], Dict[str, Any], bool]:
     endpoint = f"litellm.{name}"
     start = time.perf_counter()
@@ -308,13 +308,13 @@ class _ChatChunks:
     def _stream(self, key: Tuple[Any, ...], escape: bool) -> TokenStream:
         ts = self.buffers.get(key)
         if ts is None:
-            ts = self.buffers[key] = TokenStream(_reid_fn(self.conv, escape))
+            ts = self.buffers[key] = TokenStream(reidentifier(self.conv, escape))
         return ts
 
     def _walk(self, node: Any, path: Tuple[Any, ...]) -> None:
         self.templates[path] = node
         for k, v in _items(node):
-            if k in _STRUCTURAL or v is None:
+            if k in STRUCTURAL_KEYS or v is None:
                 continue
             if isinstance(v, str):
                 if not isinstance(v, enum.Enum):
@@ -447,14 +447,14 @@ class _ResponsesEvents:
             escape = "arguments" in base or (self.json_mode and base == "response.output_text")
             ts = self.buffers.get(key)
             if ts is None:
-                ts = self.buffers[key] = TokenStream(_reid_fn(self.conv, escape))
+                ts = self.buffers[key] = TokenStream(reidentifier(self.conv, escape))
             _set(ev, "delta", ts.feed(delta))
             self.last[key] = ev
             return [ev]
         view = {"type": t, **{k: _get(ev, k) for k in ("item_id", "output_index", "content_index", "summary_index")}}
         if view["item_id"] is None:
             del view["item_id"]
-        out = [self._synthetic(key) for key, ts in self.buffers.items() if ts.pending and ResponsesHandler._closes(view, key)]
+        out = [self._synthetic(key) for key, ts in self.buffers.items() if ts.pending and ResponsesHandler.closes(view, key)]
         obj, n = reidentify_object(self.conv, ev, self.json_mode)
         self.count += n
         out.append(obj)
@@ -554,7 +554,7 @@ def _is_stream(result: Any) -> bool:
 # protect()
 
 
-def _finish(name: str, ctx: _CallContext, json_mode: bool, result: Any) -> Any:
+def _finish(name: str, ctx: CallContext, json_mode: bool, result: Any) -> Any:
     start = time.perf_counter()
     endpoint = f"litellm.{name}"
 
@@ -578,7 +578,7 @@ def protect(
     conversation: Optional[Conversation] = None,
     policy: Optional[Mapping[str, Action]] = None,
 ) -> T:
-    binding = _Binding.from_arguments(known, conversation, policy)
+    binding = Binding.from_arguments(known, conversation, policy)
     inner = getattr(target, _ATTR, None)
     if inner is not None:  # protecting a protected function: pseudonymise once, with both bindings
         target, base = inner

@@ -26,31 +26,19 @@ import inspect
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypeVar
 
-from . import audit, config
-from .config import Action
-from .detect import KnownValues, detect
-from .errors import PseudonymisationError
-from .stream import SSERewriter, handler_for, reidentify_obj
-from .vault import Conversation, Finding, active_conversation, pseudonymous_id
+from .. import audit, config
+from ..config import Action
+from ..errors import PseudonymisationError
+from ..stream import SSERewriter, handler_for, reidentify_obj
+from ..vault import Conversation, Finding
+from .common import Binding, CallContext, RequestPseudonymiser, asks_for_json
 
 __all__ = ["protect"]
 
 T = TypeVar("T")
-
-#: Values of these keys are structure, identifiers, URLs or binary data.
-SKIP_KEYS = frozenset(
-    {
-        "model", "role", "type", "id", "call_id", "tool_call_id", "item_id", "previous_response_id",
-        "file_id", "image_url", "url", "file_url", "file_data", "data", "name", "voice", "pattern",
-        "$ref", "$schema", "$id", "object", "status", "service_tier", "reasoning_effort", "encoding_format",
-        "container", "vector_store_ids", "file_ids", "assistant_id", "thread_id", "run_id", "conversation",
-    }
-)
-#: Identifier fields: replaced by :func:`pseudonymous_id` when they carry personal data.
-ID_KEYS = frozenset({"user", "safety_identifier", "prompt_cache_key"})
 
 
 # ---------------------------------------------------------------------------
@@ -58,167 +46,14 @@ ID_KEYS = frozenset({"user", "safety_identifier", "prompt_cache_key"})
 
 
 @dataclass
-class _CallContext:
-    conversation: Conversation
-    known: KnownValues
-    policy: Mapping[str, Action]
-    call_site: Optional[str]
-
-
-@dataclass
-class _Binding:
-    """What a protected client or method was configured with."""
-
-    known: KnownValues = field(default_factory=KnownValues)
-    conversation: Optional[Conversation] = None
-    policy: Optional[Mapping[str, Action]] = None
-
-    @classmethod
-    def from_arguments(cls, known: Optional[Mapping[str, Any]], conversation: Optional[Conversation],
-                       policy: Optional[Mapping[str, Action]]) -> "_Binding":
-        """The binding of a protect(...) call, with its policy checked."""
-        for etype, action in (policy or {}).items():
-            if action not in config.ACTIONS:
-                raise ValueError(f"unknown policy action {action!r} for {etype!r}")
-        return cls(KnownValues(known), conversation, dict(policy) if policy else None)
-
-    def merged_over(self, base: Optional["_Binding"]) -> "_Binding":
-        if base is None:
-            return self
-        policy = dict(base.policy or {})
-        policy.update(self.policy or {})
-        conv = self.conversation if self.conversation is not None else base.conversation
-        return _Binding(self.known.merged(base.known), conv, policy or None)
-
-    def context(self, call_site: Optional[str] = None) -> _CallContext:
-        # explicit scope > the scope made current with `with Conversation():` > a fresh one per call
-        conv = self.conversation
-        if conv is None:
-            conv = active_conversation()
-        if conv is None:
-            conv = Conversation()
-        return _CallContext(conv, conv.known_with(self.known), conv.effective_policy(self.policy), call_site)
-
-
-@dataclass
 class _Fixed:
-    ctx: _CallContext
-    binding: _Binding
+    """A binding whose call context was made when the protected method was called."""
 
-    def context(self, call_site: Optional[str] = None) -> _CallContext:
+    ctx: CallContext
+    binding: Binding
+
+    def context(self, call_site: Optional[str] = None) -> CallContext:
         return self.ctx
-
-
-# ---------------------------------------------------------------------------
-# request bodies
-
-
-_NOT_JSON = object()
-
-
-class _RequestPseudonymiser:
-    def __init__(self, ctx: _CallContext) -> None:
-        self.ctx = ctx
-        self.conv = ctx.conversation
-        # keyed fingerprints are only computed when the audit log is on
-        self.findings: Optional[List[Finding]] = [] if audit.enabled() else None
-        self.json_mode = False
-
-    def text(self, s: str) -> str:
-        return self.conv.pseudonymise_text(s, self.ctx.known, self.ctx.policy, self.findings, complete=True)
-
-    def string(self, s: str, key: Optional[str]) -> str:
-        if not s or s.startswith("data:"):
-            return s
-        stripped = s.lstrip()
-        if stripped[:1] in ("{", "[") and len(stripped) > 1:
-            try:
-                parsed = json.loads(s)
-            except ValueError:
-                parsed = _NOT_JSON
-            if isinstance(parsed, (dict, list)):
-                new, changed = self.json_values(parsed)
-                return json.dumps(new, ensure_ascii=False) if changed else s
-        return self.text(s)
-
-    def json_values(self, node: Any) -> Tuple[Any, bool]:
-        """Pseudonymise every string value inside JSON text (keys are data here too, but left as is)."""
-        if isinstance(node, str):
-            new = self.text(node)
-            return new, new != node
-        changed = False
-        if isinstance(node, dict):
-            for k, v in node.items():
-                self.leak_check(k, "a JSON key")
-                new, c = self.json_values(v)
-                if c:
-                    node[k] = new
-                    changed = True
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                new, c = self.json_values(v)
-                if c:
-                    node[i] = new
-                    changed = True
-        return node, changed
-
-    def leak_check(self, s: str, where: str) -> None:
-        if not isinstance(s, str) or not s:
-            return
-        known = self.ctx.known
-        if known:
-            hits = known.find(s)
-            if hits:
-                raise PseudonymisationError(
-                    f"a known personal value ({hits[0].type}) appears in {where}, which cannot be pseudonymised; "
-                    "nothing was sent"
-                )
-
-    def identifier(self, s: str, key: str) -> str:
-        if s.startswith("pid_"):
-            return s
-        spans = detect(s, config.settings(), self.ctx.known)
-        if not spans:
-            return s
-        if self.findings is not None:
-            for sp in spans:
-                self.findings.append(Finding(sp.type, "pseudonymous_id", self.conv.fingerprint_of(sp.type, sp.canonical)))
-        return pseudonymous_id(s, tenant=self.conv.tenant or None)
-
-    def walk(self, node: Any, key: Optional[str] = None) -> Any:
-        if isinstance(node, str):
-            if key in SKIP_KEYS:
-                self.leak_check(node, f"the field {key!r}")
-                return node
-            if key in ID_KEYS:
-                return self.identifier(node, key)
-            return self.string(node, key)
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if isinstance(k, str):
-                    self.leak_check(k, "a field name")
-                if isinstance(v, (str, dict, list)):
-                    if k in SKIP_KEYS and not isinstance(v, str):
-                        self.leak_check(json.dumps(v, ensure_ascii=False), f"the field {k!r}")
-                        continue
-                    node[k] = self.walk(v, k)
-            return node
-        if isinstance(node, list):
-            for i, v in enumerate(node):
-                if isinstance(v, (str, dict, list)):
-                    node[i] = self.walk(v, key)
-            return node
-        return node
-
-
-def _json_mode(body: Any) -> bool:
-    if not isinstance(body, dict):
-        return False
-    fmt = body.get("response_format")
-    text = body.get("text")
-    if isinstance(text, dict) and isinstance(text.get("format"), dict):
-        fmt = text["format"]
-    return isinstance(fmt, dict) and fmt.get("type") in ("json_schema", "json_object")
 
 
 # ---------------------------------------------------------------------------
@@ -251,13 +86,13 @@ class _Protection:
         self.binding = binding
         self.mod = mod
 
-    def base_binding(self) -> _Binding:
+    def base_binding(self) -> Binding:
         b = self.binding
         return b.binding if isinstance(b, _Fixed) else b
 
     # -- request ------------------------------------------------------------
 
-    def prepare(self, request: Any, body: bytes) -> Tuple[Any, _CallContext, bool]:
+    def prepare(self, request: Any, body: bytes) -> Tuple[Any, CallContext, bool]:
         ctx = self.binding.context(audit.call_site(2))
         endpoint = f"{request.method} {request.url.path}"
         start = time.perf_counter()
@@ -281,8 +116,8 @@ class _Protection:
                     decoded = json.loads(body)
                 except ValueError as exc:
                     raise PseudonymisationError(f"the request body of {endpoint} is not valid JSON; nothing was sent") from exc
-                json_mode = _json_mode(decoded)
-                p = _RequestPseudonymiser(ctx)
+                json_mode = asks_for_json(decoded)
+                p = RequestPseudonymiser(ctx)
                 new_obj = p.walk(decoded)
                 findings = p.findings or []
                 new_body = json.dumps(new_obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -333,7 +168,7 @@ class _Protection:
             return "json"
         return "raw"
 
-    def rewrite_json(self, request: Any, response: Any, content: bytes, ctx: _CallContext, json_mode: bool) -> Any:
+    def rewrite_json(self, request: Any, response: Any, content: bytes, ctx: CallContext, json_mode: bool) -> Any:
         start = time.perf_counter()
         conv = ctx.conversation
         try:
@@ -350,7 +185,7 @@ class _Protection:
             response.status_code, headers=headers, content=new, request=request, extensions=response.extensions
         )
 
-    def _audit_response(self, ctx: _CallContext, request: Any, count: int, start: float) -> None:
+    def _audit_response(self, ctx: CallContext, request: Any, count: int, start: float) -> None:
         if audit.enabled():
             audit.emit(
                 "response",
@@ -361,13 +196,13 @@ class _Protection:
                 latency_ms=round((time.perf_counter() - start) * 1000, 3),
             )
 
-    def sse_rewriter(self, request: Any, ctx: _CallContext, json_mode: bool) -> SSERewriter:
+    def sse_rewriter(self, request: Any, ctx: CallContext, json_mode: bool) -> SSERewriter:
         return SSERewriter(handler_for(request.url.path, ctx.conversation, json_mode))
 
 
 def _make_sync(mod: Any) -> Tuple[type, type, type]:
     class SSEStream(mod.SyncByteStream):  # type: ignore[misc]
-        def __init__(self, prot: _Protection, request: Any, response: Any, ctx: _CallContext, json_mode: bool) -> None:
+        def __init__(self, prot: _Protection, request: Any, response: Any, ctx: CallContext, json_mode: bool) -> None:
             self._prot, self._request, self._response, self._ctx = prot, request, response, ctx
             self._rw = prot.sse_rewriter(request, ctx, json_mode)
 
@@ -432,7 +267,7 @@ def _make_sync(mod: Any) -> Tuple[type, type, type]:
 
 def _make_async(mod: Any) -> Tuple[type, type, type]:
     class SSEStream(mod.AsyncByteStream):  # type: ignore[misc]
-        def __init__(self, prot: _Protection, request: Any, response: Any, ctx: _CallContext, json_mode: bool) -> None:
+        def __init__(self, prot: _Protection, request: Any, response: Any, ctx: CallContext, json_mode: bool) -> None:
             self._prot, self._request, self._response, self._ctx = prot, request, response, ctx
             self._rw = prot.sse_rewriter(request, ctx, json_mode)
 
@@ -532,7 +367,7 @@ def _http_client_of(client: Any) -> Any:
     return inner
 
 
-def _existing_binding(client: Any) -> Optional[_Binding]:
+def _existing_binding(client: Any) -> Optional[Binding]:
     prot: Optional[_Protection] = getattr(_http_client_of(client), _ATTR, None)
     return prot.base_binding() if prot is not None else None
 
@@ -575,7 +410,7 @@ def protect(
     conversation: Optional[Conversation] = None,
     policy: Optional[Mapping[str, Action]] = None,
 ) -> T:
-    binding = _Binding.from_arguments(known, conversation, policy)
+    binding = Binding.from_arguments(known, conversation, policy)
 
     if _is_client(target):
         merged = binding.merged_over(_existing_binding(target))

@@ -1,0 +1,196 @@
+"""What the OpenAI and LiteLLM adapters share: the binding of a protected
+target, the context of one call, and the walker that pseudonymises a request
+(an OpenAI JSON body, LiteLLM's call arguments).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, List, Mapping, Optional, Tuple
+
+from .. import audit, config
+from ..config import Action
+from ..detect import KnownValues, detect
+from ..errors import PseudonymisationError
+from ..vault import Conversation, Finding, active_conversation, pseudonymous_id
+
+__all__ = ["SKIP_KEYS", "ID_KEYS", "CallContext", "Binding", "RequestPseudonymiser", "asks_for_json"]
+
+#: Values of these keys are structure, identifiers, URLs or binary data.
+SKIP_KEYS = frozenset(
+    {
+        "model", "role", "type", "id", "call_id", "tool_call_id", "item_id", "previous_response_id",
+        "file_id", "image_url", "url", "file_url", "file_data", "data", "name", "voice", "pattern",
+        "$ref", "$schema", "$id", "object", "status", "service_tier", "reasoning_effort", "encoding_format",
+        "container", "vector_store_ids", "file_ids", "assistant_id", "thread_id", "run_id", "conversation",
+    }
+)
+#: Identifier fields: replaced by :func:`pseudonymous_id` when they carry personal data.
+ID_KEYS = frozenset({"user", "safety_identifier", "prompt_cache_key"})
+
+
+# ---------------------------------------------------------------------------
+# per-call context
+
+
+@dataclass
+class CallContext:
+    """The scope, known values, policy and call site of one protected call."""
+
+    conversation: Conversation
+    known: KnownValues
+    policy: Mapping[str, Action]
+    call_site: Optional[str]
+
+
+@dataclass
+class Binding:
+    """What a protected client or method was configured with."""
+
+    known: KnownValues = field(default_factory=KnownValues)
+    conversation: Optional[Conversation] = None
+    policy: Optional[Mapping[str, Action]] = None
+
+    @classmethod
+    def from_arguments(cls, known: Optional[Mapping[str, Any]], conversation: Optional[Conversation],
+                       policy: Optional[Mapping[str, Action]]) -> "Binding":
+        """The binding of a protect(...) call, with its policy checked."""
+        for etype, action in (policy or {}).items():
+            if action not in config.ACTIONS:
+                raise ValueError(f"unknown policy action {action!r} for {etype!r}")
+        return cls(KnownValues(known), conversation, dict(policy) if policy else None)
+
+    def merged_over(self, base: Optional["Binding"]) -> "Binding":
+        if base is None:
+            return self
+        policy = dict(base.policy or {})
+        policy.update(self.policy or {})
+        conv = self.conversation if self.conversation is not None else base.conversation
+        return Binding(self.known.merged(base.known), conv, policy or None)
+
+    def context(self, call_site: Optional[str] = None) -> CallContext:
+        # explicit scope > the scope made current with `with Conversation():` > a fresh one per call
+        conv = self.conversation
+        if conv is None:
+            conv = active_conversation()
+        if conv is None:
+            conv = Conversation()
+        return CallContext(conv, conv.known_with(self.known), conv.effective_policy(self.policy), call_site)
+
+
+# ---------------------------------------------------------------------------
+# request bodies
+
+
+_NOT_JSON = object()
+
+
+class RequestPseudonymiser:
+    """Pseudonymise the values of one request in place (:meth:`walk`), collecting
+    audit findings when the audit log is on."""
+
+    def __init__(self, ctx: CallContext) -> None:
+        self.ctx = ctx
+        self.conv = ctx.conversation
+        # keyed fingerprints are only computed when the audit log is on
+        self.findings: Optional[List[Finding]] = [] if audit.enabled() else None
+        self.json_mode = False
+
+    def text(self, s: str) -> str:
+        return self.conv.pseudonymise_text(s, self.ctx.known, self.ctx.policy, self.findings, complete=True)
+
+    def string(self, s: str, key: Optional[str]) -> str:
+        if not s or s.startswith("data:"):
+            return s
+        stripped = s.lstrip()
+        if stripped[:1] in ("{", "[") and len(stripped) > 1:
+            try:
+                parsed = json.loads(s)
+            except ValueError:
+                parsed = _NOT_JSON
+            if isinstance(parsed, (dict, list)):
+                new, changed = self.json_values(parsed)
+                return json.dumps(new, ensure_ascii=False) if changed else s
+        return self.text(s)
+
+    def json_values(self, node: Any) -> Tuple[Any, bool]:
+        """Pseudonymise every string value inside JSON text (keys are data here too, but left as is)."""
+        if isinstance(node, str):
+            new = self.text(node)
+            return new, new != node
+        changed = False
+        if isinstance(node, dict):
+            for k, v in node.items():
+                self.leak_check(k, "a JSON key")
+                new, c = self.json_values(v)
+                if c:
+                    node[k] = new
+                    changed = True
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                new, c = self.json_values(v)
+                if c:
+                    node[i] = new
+                    changed = True
+        return node, changed
+
+    def leak_check(self, s: str, where: str) -> None:
+        if not isinstance(s, str) or not s:
+            return
+        known = self.ctx.known
+        if known:
+            hits = known.find(s)
+            if hits:
+                raise PseudonymisationError(
+                    f"a known personal value ({hits[0].type}) appears in {where}, which cannot be pseudonymised; "
+                    "nothing was sent"
+                )
+
+    def identifier(self, s: str, key: str) -> str:
+        if s.startswith("pid_"):
+            return s
+        spans = detect(s, config.settings(), self.ctx.known)
+        if not spans:
+            return s
+        if self.findings is not None:
+            for sp in spans:
+                self.findings.append(Finding(sp.type, "pseudonymous_id", self.conv.fingerprint_of(sp.type, sp.canonical)))
+        return pseudonymous_id(s, tenant=self.conv.tenant or None)
+
+    def walk(self, node: Any, key: Optional[str] = None) -> Any:
+        if isinstance(node, str):
+            if key in SKIP_KEYS:
+                self.leak_check(node, f"the field {key!r}")
+                return node
+            if key in ID_KEYS:
+                return self.identifier(node, key)
+            return self.string(node, key)
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str):
+                    self.leak_check(k, "a field name")
+                if isinstance(v, (str, dict, list)):
+                    if k in SKIP_KEYS and not isinstance(v, str):
+                        self.leak_check(json.dumps(v, ensure_ascii=False), f"the field {k!r}")
+                        continue
+                    node[k] = self.walk(v, k)
+            return node
+        if isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, (str, dict, list)):
+                    node[i] = self.walk(v, key)
+            return node
+        return node
+
+
+def asks_for_json(body: Any) -> bool:
+    """Does the request ask for JSON output (``response_format`` or ``text.format``
+    of type ``json_schema`` / ``json_object``)?  Its reply text is then JSON."""
+    if not isinstance(body, dict):
+        return False
+    fmt = body.get("response_format")
+    text = body.get("text")
+    if isinstance(text, dict) and isinstance(text.get("format"), dict):
+        fmt = text["format"]
+    return isinstance(fmt, dict) and fmt.get("type") in ("json_schema", "json_object")
