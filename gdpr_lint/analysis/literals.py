@@ -2,12 +2,13 @@
 an IBAN inside a string literal. Role mailboxes (support@, noreply@) and example
 domains are not personal; a CPR number needs a valid date and a hyphen or the
 word "CPR" next to it (a bare 10-digit number is usually an order number).
+Whether a CPR number or an IBAN is valid is the runtime's own check (its detectors
+are the one implementation), so the linter and the pseudonymiser agree.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
 from functools import lru_cache
 
 _EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64})@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})\b")
@@ -21,26 +22,6 @@ _EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "example.dk", "
 _CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})(-?)(\d{4})(?!\d)")
 _CPR_CONTEXT = re.compile(r"cpr|personnummer|personnr|fødselsnummer|ssn", re.I)
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b")
-
-
-def _valid_cpr_date(dd: str, mm: str, yy: str) -> bool:
-    try:
-        d = int(dd)
-        if d > 60:  # Swedish/Danish replacement numbers add 60 to the day
-            d -= 60
-        date(1900 + int(yy), int(mm), d)
-        return True
-    except ValueError:
-        return False
-
-
-def _iban_ok(iban: str) -> bool:
-    s = iban.replace(" ", "")
-    if not 15 <= len(s) <= 34:
-        return False
-    rearranged = s[4:] + s[:4]
-    digits = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(digits) % 97 == 1
 
 
 _DIGIT = re.compile(r"\d")
@@ -59,13 +40,18 @@ def find_personal_literals(text: str) -> tuple[tuple[str, str], ...]:
                 continue
             out.append(("email", m.group(0)))
     if _DIGIT.search(text) is not None:
+        # the runtime's validators, imported when a literal holds digits (most never do)
+        from gdpr_lint.runtime.detect.finance import iban_ok
+        from gdpr_lint.runtime.detect.national_ids import cpr_ok
+
         for m in _CPR.finditer(text):
-            dd, mm, yy, dash, _ = m.groups()
-            if not _valid_cpr_date(dd, mm, yy):
+            dd, mm, yy, dash, serial = m.groups()
+            if not cpr_ok(dd + mm + yy + serial):
                 continue
             if dash or _CPR_CONTEXT.search(text[max(0, m.start() - 30):m.start()]):
                 out.append(("national_id", m.group(0)))
         for m in _IBAN.finditer(text):
-            if _iban_ok(m.group(1)):
+            compact = m.group(1).replace(" ", "")
+            if 15 <= len(compact) <= 34 and iban_ok(compact):
                 out.append(("bank", m.group(1)))
     return tuple(out)

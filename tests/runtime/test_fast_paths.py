@@ -42,7 +42,7 @@ from gdpr_lint.runtime.detect.contact import (
 from gdpr_lint.runtime.detect.context import _WINDOW
 from gdpr_lint.runtime.detect.context import context_at as _context
 from gdpr_lint.runtime.detect.finance import _CARD, _CARD_LEAD, _CARD_PREFIXES, _luhn_ok
-from gdpr_lint.runtime.detect.national_ids import _DDMMYY_4, _FI, _NO_11, _SE_12, _cpr_ok
+from gdpr_lint.runtime.detect.national_ids import _DDMMYY_4, _FI, _NO_11, _SE_12, cpr_ok
 from gdpr_lint.runtime.detect.national_ids import ID_START as _ID_START
 from gdpr_lint.runtime.detect.national_ids import id_region as _id_region
 
@@ -116,7 +116,7 @@ def test_cpr_date_check_agrees_with_python_stdnum() -> None:
         values.append("%02d%02d%02d%04d" % (rnd.randint(0, 32), rnd.randint(0, 13), rnd.randint(0, 99), rnd.randrange(10**4)))
     values.append("０７０７６１４２８５")  # full-width digits: python-stdnum maps them
     for value in values:
-        assert _cpr_ok(value) == stdnum_cpr.is_valid(value), value
+        assert cpr_ok(value) == stdnum_cpr.is_valid(value), value
 
 
 def test_numbers_with_the_default_country_code_that_fail_its_patterns_need_no_full_parse(monkeypatch) -> None:

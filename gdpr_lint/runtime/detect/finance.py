@@ -46,26 +46,30 @@ _IBAN_LETTERS = {ord(c): str(int(c, 36)) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"} 
 _SHAPE = str.maketrans("0123456789BCDEFGHIJKLMNOPQRSTUVWXYZ", "9" * 10 + "A" * 25)
 
 
-def find_ibans(text: str) -> Iterator[Span]:
-    iban = stdnum_module("iban")
+def iban_ok(compact: str) -> bool:
+    """Whether an IBAN without spaces (upper-case, 15+ characters) is valid: the
+    ISO 13616 mod-97 check first (cheap), then stdnum's per-country format check.
+    The linter's literal check uses it too (gdpr_lint/analysis/literals.py)."""
+    rearranged = compact[4:] + compact[:4]
+    if int(rearranged.translate(_IBAN_LETTERS)) % 97 != 1:
+        return False
+    # The format check depends only on the country and the shape of the
+    # account part (digits / letters), not on the digits themselves.
+    shape = (compact[:2], compact[4:].translate(_SHAPE))
+    ok = _iban_shapes.get(shape)
+    if ok is None:
+        ok = bool(stdnum_module("iban").is_valid(compact))
+        if len(_iban_shapes) < 512 and not _has_national_iban_check(shape[0]):
+            _iban_shapes[shape] = ok
+    return ok
 
+
+def find_ibans(text: str) -> Iterator[Span]:
     def valid(s: str, start: int) -> Any:
         compact = s.replace(" ", "")
         if len(compact) < 15:
             return STOP  # shorter prefixes are shorter still
-        # ISO 13616 mod-97 first (cheap), then stdnum's per-country format check.
-        rearranged = compact[4:] + compact[:4]
-        if int(rearranged.translate(_IBAN_LETTERS)) % 97 != 1:
-            return None
-        # The format check depends only on the country and the shape of the
-        # account part (digits / letters), not on the digits themselves.
-        shape = (compact[:2], compact[4:].translate(_SHAPE))
-        ok = _iban_shapes.get(shape)
-        if ok is None:
-            ok = bool(iban.is_valid(compact))
-            if len(_iban_shapes) < 512 and not _has_national_iban_check(shape[0]):
-                _iban_shapes[shape] = ok
-        return compact if ok else None
+        return compact if iban_ok(compact) else None
 
     for start, end, compact in scan_candidates(_IBAN, text, valid):
         yield new_span(Span, (start, end, "IBAN", compact, P_IBAN))

@@ -25,7 +25,7 @@ def _day_month_ok(digits: str) -> bool:
 _today: List[Any] = [0.0, None, None]  # [refresh after (monotonic seconds), today, the datetime.date class]
 
 
-def _cpr_ok(digits: str) -> bool:
+def cpr_ok(digits: str) -> bool:
     """``stdnum.dk.cpr.is_valid`` for ten ASCII digits, without its string
     cleaning and exception machinery: a real date (century from the seventh
     digit), not in the future."""
@@ -122,7 +122,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
             se = stdnum_module("se.personnummer")
         strength = 2 if sep else 1
         ctx_dk = context_at(text, m.start(), POS_CPR, NEG_NUMBER, low)
-        dk_ok = sep != "+" and _day_month_ok(digits) and _cpr_ok(digits)
+        dk_ok = sep != "+" and _day_month_ok(digits) and cpr_ok(digits)
         # a valid CPR after "cpr" is Danish; otherwise Swedish context may decide
         ctx_se = -1 if (dk_ok and ctx_dk > 0) else context_at(text, m.start(), POS_SE, NEG_NUMBER, low)
         if ctx_dk < 0 and ctx_se < 0:
