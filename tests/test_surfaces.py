@@ -193,3 +193,14 @@ def test_a_request_names_its_content_parameters():
 
     args = surface.arguments(request, node, [EMPTY], [("config", EMPTY, node.keywords[0].value)])
     assert [a[0] for a in args] == ["input", "config"]
+
+
+def test_a_fixable_surface_names_a_runtime_adapter_that_exists():
+    import importlib.util
+
+    for s in registry.SURFACES:
+        if s.runtime_adapter:
+            assert importlib.util.find_spec(s.runtime_adapter) is not None, s.runtime_adapter
+        # --fix routes content through the runtime: only a surface with an adapter can fix content
+        content_fixable = any(s.fixable(e, "GDPR001") for e in ("chat.completions.create", "litellm.completion"))
+        assert not content_fixable or s.runtime_adapter, s.name

@@ -33,7 +33,7 @@ class LiteLLM(Surface):
     name = "litellm"
     flavours = ("litellm",)
     package_words = ("litellm",)
-    runtime_adapter = "gdpr_lint.runtime.protect"
+    runtime_adapter = "gdpr_lint.runtime.adapters.litellm_sdk"
     fix_hint = ("LiteLLM call the runtime cannot protect (images, audio): pseudonymise the text with "
                 "gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply.")
 

@@ -82,7 +82,7 @@ class OpenAIV1(Surface):
     name = "openai_v1"
     flavours = ("openai-v1", "openai-v1-async", "openai-azure", "openai-azure-async", "openai-module")
     package_words = ("openai", "OpenAI")
-    runtime_adapter = "gdpr_lint.runtime.protect"
+    runtime_adapter = "gdpr_lint.runtime.adapters.openai_sdk"
 
     def construct(self, frame, qualname, node, args, kwargs):
         flavour = CLIENT_CLASSES.get(qualname)
