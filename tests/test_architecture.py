@@ -8,6 +8,8 @@ from pathlib import Path
 
 import gdpr_lint
 
+from helpers import find_cycle
+
 PACKAGE = Path(gdpr_lint.__file__).parent
 
 
@@ -53,31 +55,6 @@ def import_graph() -> dict[str, set[str]]:
         graph[name] = deps
     return graph
 
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(n: str) -> list[str] | None:
-        state[n] = 1
-        stack.append(n)
-        for m in sorted(graph.get(n, ())):
-            if state.get(m) == 1:
-                return stack[stack.index(m):] + [m]
-            if m not in state:
-                found = visit(m)
-                if found:
-                    return found
-        stack.pop()
-        state[n] = 2
-        return None
-
-    for n in sorted(graph):
-        if n not in state:
-            found = visit(n)
-            if found:
-                return found
-    return None
 
 
 def test_the_import_graph_has_no_cycle():

@@ -15,6 +15,8 @@ import importlib.util
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
+from helpers import find_cycle
+
 PACKAGE = "gdpr_lint.runtime"
 
 
@@ -104,32 +106,6 @@ def import_graph(root: Path) -> Dict[str, Module]:
     known = modules(root)
     return {name: Module(name, path, is_package, known) for name, (path, is_package) in known.items()}
 
-
-def find_cycle(graph: Dict[str, Set[str]]) -> Optional[List[str]]:
-    """One import cycle (``[a, b, ..., a]``), or None."""
-    state: Dict[str, int] = {}  # 1 on the current path, 2 done
-    path: List[str] = []
-
-    def visit(node: str) -> Optional[List[str]]:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        path.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
-    return None
 
 
 def test_the_layout_checks_see_the_whole_package() -> None:
