@@ -102,7 +102,7 @@ class Finding:
     known: dict[str, list[str]] = field(default_factory=dict)
     params: list[str] = field(default_factory=list)  # request parameters the data arrives in
     suppression_reason: str | None = None
-    # Lines of the statement holding the call (a `# noqa` anywhere on them applies).
+    # Lines of the statement holding the call (a noqa comment anywhere on them applies).
     statement_lines: tuple[int, int] = (0, 0)
 
     @property

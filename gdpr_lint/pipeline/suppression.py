@@ -167,7 +167,7 @@ class _FileSuppressions:
         lowered = text.lower()
         # tokenizing is the slow part: skip files that cannot hold a suppression that
         # matters. Without findings only a stale one would: it names a GDPR code or is
-        # a gdpr-lint directive (a blanket `# noqa` is never stale; `import gdpr_lint`
+        # a gdpr-lint directive (a blanket noqa comment is never stale; `import gdpr_lint`
         # is neither).
         if has_findings:
             relevant = "noqa" in lowered or "gdpr-lint" in lowered
