@@ -23,6 +23,8 @@ from gdpr_lint.analysis.values import (
 
 
 class Statements:
+    current_stmt: ast.stmt | None  # the simple statement being interpreted (set by Frame)
+
 
     # ------------------------------------------------------------------ statements
 

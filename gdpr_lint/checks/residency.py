@@ -95,8 +95,8 @@ def config_verdict(c: ClientConfig, extra_eu: tuple[str, ...] = ()) -> Verdict:
         if c.setting == "data_residency":
             eu = c.value.strip().lower() in ("eu", "europe")
             return Verdict(eu, "high", text + (" (EU)" if eu else " (not EU)"))
-        eu, conf, reason = url_verdict(c.value, extra_eu)
-        return Verdict(eu, conf, f"{text} ({reason})")
+        url_eu, conf, reason = url_verdict(c.value, extra_eu)
+        return Verdict(url_eu, conf, f"{text} ({reason})")
     if c.kind == "default":
         return Verdict(False, "high", text)
     return Verdict(None, "low", text)

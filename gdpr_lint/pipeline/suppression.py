@@ -143,7 +143,7 @@ def statement_lines(tree: ast.Module | None, span: Span, fallback: tuple[int, in
         first_body = min(getattr(b[0], "lineno", span.line) for b in bodies)
         start = node.lineno if span.line < first_body else span.line
         return (min(start, span.line), span.end_line)
-    return (min(node.lineno, span.line), max(node.end_lineno or span.end_line, span.end_line))
+    return (min(node.lineno, span.line), max(getattr(node, 'end_lineno', None) or span.end_line, span.end_line))
 
 
 def _enclosing_function(tree: ast.Module | None, line: int) -> str:

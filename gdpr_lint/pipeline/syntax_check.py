@@ -146,7 +146,7 @@ class _Child:
             # a child that filled the pipe waits for this reader: its clock restarts at each read
             timeout = None if started is None else max(0.0, max(started[1], last_read) + TIME_LIMIT - time.monotonic())
             ready, _, _ = select.select([self.fd], [], [], timeout)
-            if not ready:  # no progress within the time limit: kill it, name the file
+            if not ready and started is not None:  # no progress within the time limit: kill it, name the file
                 failed = (started[0], f"compiling stopped after the {TIME_LIMIT:g} s time limit")
                 self._stop()
                 break

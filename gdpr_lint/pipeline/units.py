@@ -176,7 +176,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
         return
     mod = project.add_source(src)
     if not ctx.exhaustive and not has_seed_spelling(src.search_view, words) \
-            and not guess_root_in_use(src.tree, src.search_view):
+            and not (src.tree is not None and guess_root_in_use(src.tree, src.search_view)):
         return  # `self.responses[code]`: the words, not a request (the answer rests on this file alone)
     hits, deps, helpers = project.analyse_entry(mod, words, exhaustive=ctx.exhaustive)
     modules = {name for kind, name in deps if kind == "m"}

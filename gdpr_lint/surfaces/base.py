@@ -93,7 +93,7 @@ class Surface:
 
 def endpoint_params(ep: Endpoint, node: ast.Call, args: list[Value], kwargs: Kwargs) -> list[tuple[str, Value, ast.AST]]:
     """(parameter name, value, node) for every argument of a request call."""
-    out = []
+    out: list[tuple[str, Value, ast.AST]] = []
     for i, (a, anode) in enumerate(zip(args, node.args)):
         pname = ep.positional[i] if i < len(ep.positional) else f"arg{i}"
         out.append((pname, a, anode))

@@ -275,6 +275,7 @@ def _methods_of(resource: Any, resource_base: type) -> dict[str, Any]:
 
 def build_catalogue(openai_module: Any) -> tuple[str, list[dict[str, Any]]]:
     """Return (openai version, sorted endpoint records) for an imported ``openai``."""
+    resource_base: type
     try:
         from openai._resource import SyncAPIResource as resource_base  # type: ignore
     except ImportError:  # pragma: no cover - very old / restructured SDKs

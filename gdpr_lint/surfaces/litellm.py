@@ -20,12 +20,14 @@ PROTECTABLE = frozenset(f"litellm.{f}" for f in (
 def model_argument(node: ast.Call, ep: Endpoint) -> str | None:
     """The literal model name of a call, by keyword or by the function's positional slot."""
     for kw in node.keywords:
-        if kw.arg == "model" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
-            return kw.value.value
+        value = kw.value
+        if kw.arg == "model" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value
     if "model" in ep.positional:
         i = ep.positional.index("model")
-        if i < len(node.args) and isinstance(node.args[i], ast.Constant) and isinstance(node.args[i].value, str):
-            return node.args[i].value
+        arg = node.args[i] if i < len(node.args) else None
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            return arg.value
     return None
 
 

@@ -42,7 +42,7 @@ class ModuleInfo:
             if b is None:
                 b = self.source.lines[lineno - 1].encode("utf-8") if lineno <= len(self.source.lines) else b""
                 self._line_bytes[lineno] = b
-            return b[node.col_offset:node.end_col_offset].decode("utf-8", errors="replace")
+            return b[getattr(node, 'col_offset', 0):getattr(node, 'end_col_offset', None)].decode("utf-8", errors="replace")
         try:
             return ast.unparse(node)
         except Exception:  # noqa: BLE001 - display text only
