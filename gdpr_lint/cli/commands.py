@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -20,7 +21,7 @@ from gdpr_lint.report import formats, render
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"gdpr-lint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
@@ -35,7 +36,7 @@ def _split_codes(values: tuple[str, ...]) -> list[str]:
 def _resolver(config: str | None, isolated: bool, select, ignore, extend_select):
     from gdpr_lint.config.settings import ConfigError, ConfigResolver
 
-    overrides = {}
+    overrides: dict[str, Any] = {}
     if select:
         overrides["select"] = _split_codes(select)
     if ignore:
@@ -236,7 +237,7 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
     # end --fix / --diff
     context = ReportContext(cwd=resolver.cwd, sources=result.sources, files=result.files,
                             suppressed=result.suppressed, errors=result.errors, statistics=statistics)
-    hidden = []
+    hidden: list = []
     if baseline_counts is not None:
         from gdpr_lint.pipeline.baseline import filter_new
 
