@@ -143,9 +143,9 @@ def test_a_guess_counts_only_when_nothing_else_is_a_request():
     guess = Guess(("chat", "completions", "create"), "x")
     res = Res("openai-azure", ("chat", "completions", "create"))
     for tags in ([guess, res], [res, guess]):
-        surface, request = registry.request(None, tags, node)
+        surface, request = registry.request(None, tags, node, [])
         assert (surface.name, request.flavour, request.confidence) == ("openai_v1", "openai-azure", "high")
-    surface, request = registry.request(None, [guess], node)
+    surface, request = registry.request(None, [guess], node, [])
     assert request.fallback and request.confidence == "medium"
 
 
@@ -179,7 +179,7 @@ def test_fixability_per_surface(flavour, endpoint, code, fixable):
 def test_prefilter_spellings_come_from_the_surfaces():
     from gdpr_lint.pipeline import prefilter
 
-    assert set(prefilter.PACKAGE_WORDS) == {b"openai", b"OpenAI", b"langchain", b"litellm"}
+    assert set(prefilter.PACKAGE_WORDS) == {b"openai", b"OpenAI", b"langchain", b"litellm", b"from agents", b"import agents"}
     assert "invoke" in registry.request_methods() and "embed_documents" in registry.request_methods()
     assert prefilter.may_matter(b"answer = llm.ainvoke(question)\n")
     assert not prefilter.may_matter(b"answer = llm.summon(question)\n")
@@ -187,7 +187,7 @@ def test_prefilter_spellings_come_from_the_surfaces():
 
 def test_a_request_names_its_content_parameters():
     node = _call("llm.invoke(text, config=c)")
-    surface, request = registry.request(None, [LangChain("chat", "langchain_openai.ChatOpenAI", "invoke")], node)
+    surface, request = registry.request(None, [LangChain("chat", "langchain_openai.ChatOpenAI", "invoke")], node, [])
     assert isinstance(request, Request) and request.endpoint == "ChatOpenAI.invoke"
     from gdpr_lint.analysis.values import EMPTY
 
@@ -204,3 +204,139 @@ def test_a_fixable_surface_names_a_runtime_adapter_that_exists():
         # --fix routes content through the runtime: only a surface with an adapter can fix content
         content_fixable = any(s.fixable(e, "GDPR001") for e in ("chat.completions.create", "litellm.completion"))
         assert not content_fixable or s.runtime_adapter, s.name
+
+
+# ------------------------------------------------------------------ the OpenAI Agents SDK
+
+AGENT_MEMBERS = '''
+    from dataclasses import dataclass
+
+
+    @dataclass
+    class Member:
+        full_name: str
+        phone: str
+        balance: float
+
+
+    def lookup(member_id: str) -> Member:
+        ...
+    '''
+
+
+def test_agents_a_tool_that_returns_a_members_data_sends_it(write):
+    root = write({"members.py": AGENT_MEMBERS, "support.py": '''
+        from agents import Agent, Runner, function_tool
+
+        from members import lookup
+
+
+        @function_tool
+        def member_details(member_id: str) -> str:
+            m = lookup(member_id)
+            return f"{m.full_name}, phone {m.phone}, balance {m.balance}"
+
+
+        support = Agent(name="Member support", instructions="Answer account questions.", tools=[member_details])
+
+
+        async def answer(question: str):
+            result = await Runner.run(support, question)
+            return result.final_output
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [("Runner.run", "openai-agents")]
+    [finding] = result.findings
+    assert finding.code == "GDPR001" and set(finding.categories) == {"name", "phone"}
+    notes = [s.note for s in finding.flow]
+    assert "returned by a tool of the agent" in notes and "sent as `starting_agent` to Runner.run" in notes
+    assert not finding.fixable and "pseudonymise" in finding.fix_hint
+
+
+def test_agents_dynamic_instructions_and_the_input_are_sent(write):
+    root = write({"triage.py": '''
+        from agents import Agent, Runner
+
+
+        def instructions_for(ctx, agent):
+            patient = ctx.context.patient
+            return f"The patient is {patient.name}, diagnosis {patient.diagnosis}."
+
+
+        triage = Agent(name="Triage", instructions=instructions_for)
+
+
+        def run_triage(patient, ctx):
+            Runner.run_sync(triage, f"Book a follow-up for {patient.email}", context=ctx)
+            return Runner.run_streamed(starting_agent=triage, input="Summarise the case", context=ctx)
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [("Runner.run_streamed", "openai-agents"), ("Runner.run_sync", "openai-agents")]
+    by_line = {}
+    for f in result.findings:
+        by_line.setdefault(f.line, set()).update(f.categories)
+    sync_line, streamed_line = sorted(by_line)
+    assert by_line[sync_line] == {"email", "name", "health"}  # input + instructions
+    assert by_line[streamed_line] == {"name", "health"}  # instructions only
+
+
+def test_agents_handoffs_carry_the_other_agents_data(write):
+    root = write({"desk.py": '''
+        from agents import Agent, Runner
+
+
+        def billing_prompt(ctx, agent):
+            return f"Customer IBAN: {ctx.context.customer.iban}"
+
+
+        billing = Agent(name="Billing", instructions=billing_prompt)
+        front = Agent(name="Front desk", instructions="Route the question.", handoffs=[billing])
+
+
+        def ask(question):
+            return Runner.run_sync(front, question)
+        '''})
+    result = analyse(root)
+    assert {c for f in result.findings for c in f.categories} == {"bank"}
+
+
+def test_agents_clean_run_and_context_alone_are_not_findings(write):
+    root = write({"faq.py": '''
+        from dataclasses import dataclass
+
+        from agents import Agent, Runner
+
+
+        @dataclass
+        class Ctx:
+            customer_email: str
+
+
+        faq = Agent(name="FAQ", instructions="Answer questions about opening hours.")
+
+
+        def answer(question: str, customer):
+            ctx = Ctx(customer_email=customer.email)  # local run context: not sent to the model
+            return Runner.run_sync(faq, question, context=ctx)
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [("Runner.run_sync", "openai-agents")]
+    assert result.findings == []
+
+
+def test_agents_on_another_providers_model_and_look_alike_runners_are_not_listed(write):
+    root = write({"bots.py": '''
+        from agents import Agent, Runner
+        from agents.extensions.models.litellm_model import LitellmModel
+        from celery_tools import Runner as JobRunner
+
+
+        claude = Agent(name="Claude", instructions="Help.", model=LitellmModel(model="anthropic/claude-3-haiku"))
+
+
+        def reply(customer):
+            Runner.run_sync(claude, customer.email)
+            return JobRunner.run(customer.email)
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [] and result.findings == []

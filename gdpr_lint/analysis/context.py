@@ -16,6 +16,7 @@ from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleIn
 from gdpr_lint.analysis.summaries import Summary
 from gdpr_lint.analysis.values import Value
 from gdpr_lint.analysis.vocabulary import Vocabulary
+from gdpr_lint.model import FlowStep
 from gdpr_lint.surfaces.catalogue import Sanitizers
 
 # `Frame` below is the frame defining the function or class (typed Any: the frame
@@ -63,4 +64,10 @@ class AnalysisContext(Protocol):
 class FrameView(Protocol):
     """What a surface may ask of the frame interpreting a call."""
 
+    ctx: AnalysisContext
+
     def where(self, node: ast.AST) -> str: ...
+
+    def step(self, node: ast.AST, note: str) -> FlowStep: ...
+
+    def eval(self, node: ast.AST | None) -> Value: ...

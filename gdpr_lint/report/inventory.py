@@ -12,6 +12,7 @@ from gdpr_lint import __version__
 from gdpr_lint.model import CallSite, FlowStep
 from gdpr_lint.checks.decide import article, code_for
 from gdpr_lint.checks.residency import describe_config, site_verdict
+from gdpr_lint.surfaces.registry import surface_for
 
 SCHEMA = "gdpr-lint-map/1"
 
@@ -28,10 +29,8 @@ def storage(site: CallSite) -> dict:
     """Whether OpenAI may keep the request (beyond abuse monitoring), from store= and the endpoint."""
     arg = site.store or None
     ep = site.endpoint
-    if site.flavour in ("langchain", "litellm", "configured", "openai-legacy"):
-        openai_ep = False
-    else:
-        openai_ep = True
+    surface = surface_for(site.flavour)
+    openai_ep = surface is None or surface.openai_endpoints
     if arg == "true":
         return {"may_store": True, "reason": "store=True on the call", "store_argument": arg}
     if arg == "false":

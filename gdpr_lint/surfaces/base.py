@@ -45,6 +45,13 @@ class Surface:
     # Spellings for the bytes-level prefilter (pipeline/prefilter.py):
     package_words: tuple[str, ...] = ()  # names that bring the library in (import lines, module use)
     request_methods: tuple[str, ...] = ()  # `.method(` spellings that are requests on an object built elsewhere
+    # names that mark a line that can hold a request once the library is imported
+    # (`Runner` of `Runner.run(agent, ...)`); they pick the functions to analyse, they do
+    # not make a file a seed (the package words do)
+    trigger_words: tuple[str, ...] = ()
+    # Its requests are the `openai` SDK's endpoints (rules/endpoints.toml), whose storage
+    # the data map can tell from the endpoint and store=; otherwise it depends on the library.
+    openai_endpoints: bool = False
     # The gdpr_lint.runtime module that protects this surface's calls at run time ("" when none).
     runtime_adapter: str = ""
 
@@ -73,8 +80,9 @@ class Surface:
 
     # ---------------------------------------------------------------- requests
 
-    def request(self, ctx: AnalysisContext, tag: Any, node: ast.Call) -> Request | None:
-        """Whether calling a value with this tag sends a request, and which."""
+    def request(self, ctx: AnalysisContext, tag: Any, node: ast.Call, args: list[Value]) -> Request | None:
+        """Whether calling a value with this tag (with these positional arguments) sends a
+        request, and which."""
         return None
 
     def arguments(self, request: Request, node: ast.Call, args: list[Value],

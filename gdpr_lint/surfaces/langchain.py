@@ -57,7 +57,7 @@ class LangChainSurface(Surface):
             return LangChain(tag.kind, tag.qualname, tag.method, True)
         return None
 
-    def request(self, ctx, tag, node):
+    def request(self, ctx, tag, node, args):
         if not (isinstance(tag, LangChain) and tag.method):
             return None
         m = catalogue().langchain_methods.get(tag.method)

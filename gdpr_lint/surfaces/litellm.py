@@ -44,7 +44,7 @@ class LiteLLM(Surface):
             return Protected(tag)
         return None
 
-    def request(self, ctx, tag, node):
+    def request(self, ctx, tag, node, args):
         if isinstance(tag, Protected) and isinstance(tag.inner, Ext):  # protect(litellm.completion)(...)
             return self._call(node, tag.inner.qualname, True)
         if isinstance(tag, Ext):

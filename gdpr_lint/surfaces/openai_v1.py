@@ -82,6 +82,7 @@ class OpenAIV1(Surface):
     name = "openai_v1"
     flavours = ("openai-v1", "openai-v1-async", "openai-azure", "openai-azure-async", "openai-module")
     package_words = ("openai", "OpenAI")
+    openai_endpoints = True
     runtime_adapter = "gdpr_lint.runtime.adapters.openai_sdk"
 
     def construct(self, frame, qualname, node, args, kwargs):
@@ -146,7 +147,7 @@ class OpenAIV1(Surface):
             return Client(CLIENT_CLASSES[tag.qualname], True)
         return None
 
-    def request(self, ctx, tag, node):
+    def request(self, ctx, tag, node, args):
         cat = catalogue()
         if isinstance(tag, Protected) and isinstance(tag.inner, Res):
             ep = cat.endpoint(tag.inner.path)

@@ -11,7 +11,7 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from gdpr_lint.analysis.values import Value
-from gdpr_lint.surfaces import configured, langchain, litellm, openai_legacy, openai_v1
+from gdpr_lint.surfaces import agents, configured, langchain, litellm, openai_legacy, openai_v1
 from gdpr_lint.surfaces.base import Kwargs, Request, Surface
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ SURFACES: tuple[Surface, ...] = (
     openai_legacy.SURFACE,
     langchain.SURFACE,
     litellm.SURFACE,
+    agents.SURFACE,
     configured.SURFACE,
 )
 
@@ -80,13 +81,13 @@ def protect(tags) -> frozenset:
     return frozenset(out)
 
 
-def request(ctx: AnalysisContext, tags, node: ast.Call) -> tuple[Surface, Request] | None:
+def request(ctx: AnalysisContext, tags, node: ast.Call, args: list[Value]) -> tuple[Surface, Request] | None:
     """The request a call of a value with these tags sends, if any (a later tag's request
     replaces an earlier one; fallbacks count only when nothing else did)."""
     found: tuple[Surface, Request] | None = None
     for t in tags:
         for s in SURFACES:
-            r = s.request(ctx, t, node)
+            r = s.request(ctx, t, node, args)
             if r is not None:
                 if not r.fallback or found is None:
                     found = (s, r)
@@ -110,3 +111,7 @@ def package_words() -> tuple[str, ...]:
 
 def request_methods() -> tuple[str, ...]:
     return tuple(sorted({m for s in SURFACES for m in s.request_methods}))
+
+
+def trigger_words() -> tuple[str, ...]:
+    return tuple(sorted({w for s in SURFACES for w in s.trigger_words}))
