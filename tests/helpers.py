@@ -13,6 +13,22 @@ from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
+# The smallest realistic leak: a CRM follow-up that sends a customer's name and e-mail
+# to chat completions (one GDPR001 at line 7, the call). Tests of the CLI, formats,
+# progress and hostile inputs share it.
+LEAKY = """
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def follow_up(customer):
+    return client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": f"Write to {customer.name} <{customer.email}>"}],
+    )
+"""
+
 
 def cli_command() -> list[str]:
     exe = shutil.which("gdpr-lint", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))

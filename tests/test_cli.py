@@ -13,20 +13,8 @@ import sys
 
 import pytest
 
-from helpers import run_cli
+from helpers import LEAKY, run_cli
 
-LEAKY = """
-from openai import OpenAI
-
-client = OpenAI()
-
-
-def follow_up(customer):
-    return client.chat.completions.create(
-        model="gpt-4o-mini",
-        messages=[{"role": "user", "content": f"Write to {customer.name} <{customer.email}>"}],
-    )
-"""
 
 CLEAN = """
 from openai import OpenAI

@@ -23,20 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import cli_command, run_cli
+from helpers import LEAKY, cli_command, run_cli
 
-LEAKY = textwrap.dedent('''\
-    from openai import OpenAI
-
-    client = OpenAI()
-
-
-    def follow_up(customer):
-        return client.chat.completions.create(
-            model="gpt-4o-mini",
-            messages=[{"role": "user", "content": f"Write to {customer.email} about the renewal"}],
-        )
-''')
 
 
 def _errors(proc: subprocess.CompletedProcess) -> dict[str, str]:

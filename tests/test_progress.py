@@ -10,19 +10,9 @@ import sys
 
 import pytest
 
-from helpers import cli_command, write_files
+from helpers import LEAKY, cli_command, write_files
 from gdpr_lint.pipeline.progress import ProgressLine
 
-LEAKY = """
-from openai import OpenAI
-
-client = OpenAI()
-
-
-def follow_up(customer):
-    return client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": customer.email}])
-"""
 
 
 class _Clock:

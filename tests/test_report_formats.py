@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from gdpr_lint.report.ci import escape_data, escape_property
 from gdpr_lint.report.fingerprints import line_hashes
 from gdpr_lint.checks.rules import ALL_RULES
-from helpers import check_json, run_cli
+from helpers import LEAKY, check_json, run_cli
 
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-2.1.0.json"
 
@@ -39,18 +39,7 @@ CLINIC = {
                 model="gpt-4o-mini", messages=[{"role": "user", "content": product.name}]
             )
     ''',
-    "crm/follow_up.py": '''
-        from openai import OpenAI
-
-        client = OpenAI()
-
-
-        def follow_up(customer):
-            return client.chat.completions.create(
-                model="gpt-4o-mini",
-                messages=[{"role": "user", "content": f"Write to {customer.name} <{customer.email}>"}],
-            )
-    ''',
+    "crm/follow_up.py": LEAKY,
 }
 
 
