@@ -85,7 +85,7 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
         code=code, path=site.path, span=site.span, message=message, severity=severity,
         confidence=confidence, data=data, categories=categories, flow=flow, endpoint=site.endpoint,
         flavour=site.flavour, function=site.function, callee=site.text, fixable=fixable,
-        fix_hint="" if fixable else surfaces.fix_hint(site.flavour),
+        fix_hint="" if fixable else surfaces.fix_hint(site.flavour, site.endpoint),
         known=known, statement_lines=site.statement_lines, params=params,
     )
 

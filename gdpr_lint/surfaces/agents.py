@@ -46,9 +46,13 @@ class AgentsSDK(Surface):
     # the import lines (`from agents import Agent, Runner`); "agents" alone is a common word
     package_words = ("from agents", "import agents")
     trigger_words = ("Runner",)
+    package_roots = ("agents",)
     request_methods = ("run_sync", "run_streamed")
     fix_hint = ("OpenAI Agents SDK run: pseudonymise the input and what the tools return with "
                 "gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the final output.")
+
+    def owns(self, tag):
+        return isinstance(tag, AgentObject) or super().owns(tag)
 
     def construct(self, frame, qualname, node, args, kwargs):
         if qualname not in AGENT_CLASSES:

@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gdpr_lint.analysis.values import Value
+from gdpr_lint.analysis.values import Ext, Inst, Value
 from gdpr_lint.surfaces.catalogue import Endpoint
 
 if TYPE_CHECKING:
@@ -49,6 +49,10 @@ class Surface:
     # (`Runner` of `Runner.run(agent, ...)`); they pick the functions to analyse, they do
     # not make a file a seed (the package words do)
     trigger_words: tuple[str, ...] = ()
+    # The library's top-level module names (`litellm`, `langchain_openai`): a name imported
+    # from them, or a module global holding one of the surface's objects, marks the lines
+    # that use it (`from litellm import acompletion as ask` makes `ask(` a request line).
+    package_roots: tuple[str, ...] = ()
     # Its requests are the `openai` SDK's endpoints (rules/endpoints.toml), whose storage
     # the data map can tell from the endpoint and store=; otherwise it depends on the library.
     openai_endpoints: bool = False
@@ -78,12 +82,20 @@ class Surface:
         """The tag of `gdpr_lint.runtime.protect(x)` for an `x` with this tag."""
         return None
 
+    def owns(self, tag: Any) -> bool:
+        """Whether a value with this tag is one of the library's objects."""
+        return isinstance(tag, (Ext, Inst)) and tag.qualname.split(".", 1)[0] in self.package_roots
+
     # ---------------------------------------------------------------- requests
 
     def request(self, ctx: AnalysisContext, tag: Any, node: ast.Call, args: list[Value]) -> Request | None:
         """Whether calling a value with this tag (with these positional arguments) sends a
         request, and which."""
         return None
+
+    def response(self, request: Request) -> Value:
+        """The value a request call returns (a realtime connection is an object of its own)."""
+        return Value(tags=frozenset({Inst("openai.response")}))
 
     def arguments(self, request: Request, node: ast.Call, args: list[Value],
                   kwargs: Kwargs) -> list[tuple[str, Value, ast.AST]]:
@@ -97,6 +109,10 @@ class Surface:
         return False
 
     fix_hint: str = "Redact the data before the call."
+
+    def hint(self, endpoint: str) -> str:
+        """What to do by hand when `--fix` cannot make this call safe."""
+        return self.fix_hint
 
 
 def endpoint_params(ep: Endpoint, node: ast.Call, args: list[Value], kwargs: Kwargs) -> list[tuple[str, Value, ast.AST]]:

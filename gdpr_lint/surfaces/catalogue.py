@@ -63,6 +63,13 @@ class Catalogue:
             ep = _endpoint(d, "legacy.toml")
             self.legacy[ep.path] = ep
         integ = load_rule_file("integrations.toml")
+        sdk = integ.get("openai", {})
+        self.realtime_events: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in sdk.get("realtime_events", {}).items()}
+        self.client_wrappers: frozenset[str] = frozenset(sdk.get("client_wrappers", []))
+        # longest prefix first, so `langfuse.openai.openai` wins over `langfuse.openai`
+        self.module_aliases: tuple[tuple[str, str], ...] = tuple(
+            sorted(sdk.get("module_aliases", {}).items(), key=lambda kv: -len(kv[0])))
         lc = integ.get("langchain", {})
         self.langchain_models: dict[str, str] = {m["name"]: m["kind"] for m in lc.get("model", [])}
         self.langchain_bound: set[str] = set(lc.get("bound_methods", []))

@@ -19,6 +19,7 @@ class LangChainSurface(Surface):
     name = "langchain"
     flavours = ("langchain",)
     package_words = ("langchain",)
+    package_roots = ("langchain", "langchain_openai", "langchain_community", "langchain_core")
     fix_hint = ("LangChain call: pass the text through gdpr_lint.runtime.pseudonymise(...) before invoking "
                 "the model and reidentify(...) the reply.")
 
@@ -35,6 +36,9 @@ class LangChainSurface(Surface):
             lc = next(t for v in args + [kv for _, kv, _ in kwargs] for t in v.of(LangChain))
             return Value(tags=frozenset({LangChain("chain", lc.qualname)}))
         return None
+
+    def owns(self, tag):
+        return isinstance(tag, LangChain) or super().owns(tag)
 
     def member(self, ctx, tag, attr):
         if not isinstance(tag, LangChain):

@@ -9,12 +9,13 @@ rules/endpoints.toml (surfaces/generate.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from gdpr_lint.analysis.values import Client, Const, Env, Ext, Guess, Inst, Protected, Res, Value
 from gdpr_lint.model import ClientConfig
 from gdpr_lint.surfaces.base import Kwargs, Request, Surface
-from gdpr_lint.surfaces.catalogue import RESOURCE_VARIANTS, catalogue
+from gdpr_lint.surfaces.catalogue import RESOURCE_VARIANTS, Endpoint, catalogue
 
 CLIENT_CLASSES = {
     "openai.OpenAI": "openai-v1",
@@ -38,6 +39,16 @@ GUESS_ROOTS = frozenset({
 # Client constructor arguments that say where requests go (data residency).
 CLIENT_SETTINGS = ("base_url", "azure_endpoint", "data_residency", "websocket_base_url")
 DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's default (unless OPENAI_BASE_URL is set)
+
+
+@dataclass(frozen=True)
+class Realtime:
+    """A realtime connection (`client.realtime.connect(...)`) or one of its resources:
+    events sent on it leave the process over the websocket. The runtime does not
+    protect websockets, so these are never protected calls."""
+
+    flavour: str
+    path: tuple[str, ...] = ()
 
 
 def client_config(where: str, kwargs: Kwargs, flavour: str,
@@ -82,16 +93,26 @@ class OpenAIV1(Surface):
     name = "openai_v1"
     flavours = ("openai-v1", "openai-v1-async", "openai-azure", "openai-azure-async", "openai-module")
     package_words = ("openai", "OpenAI")
+    package_roots = ("openai",)
     openai_endpoints = True
     runtime_adapter = "gdpr_lint.runtime.adapters.openai_sdk"
 
     def construct(self, frame, qualname, node, args, kwargs):
+        if qualname in catalogue().client_wrappers and args:
+            clients = frozenset(t for t in args[0].tags if isinstance(t, Client))
+            return Value(tags=clients) if clients else None  # the same client, instrumented
         flavour = CLIENT_CLASSES.get(qualname)
         if flavour is None:
             return None
         return Value(tags=frozenset({Client(flavour, config=client_config(frame.where(node), kwargs, flavour))}))
 
+    def owns(self, tag):
+        return isinstance(tag, (Client, Res, Guess, Realtime)) or isinstance(tag, Protected) and isinstance(tag.inner, Res) \
+            or super().owns(tag)
+
     def member(self, ctx, tag, attr):
+        if isinstance(tag, Realtime):
+            return {Realtime(tag.flavour, tag.path + (attr,))}
         if isinstance(tag, Client):
             if attr in CLIENT_PASSTHROUGH_METHODS:
                 return {Res(tag.flavour, ("<" + attr + ">",), tag.protected, config=tag.config)}
@@ -147,8 +168,20 @@ class OpenAIV1(Surface):
             return Client(CLIENT_CLASSES[tag.qualname], True)
         return None
 
+    def response(self, request):
+        if request.ep.path.endswith("realtime.connect"):
+            return Value(tags=frozenset({Realtime(request.flavour)}))
+        return super().response(request)
+
     def request(self, ctx, tag, node, args):
         cat = catalogue()
+        if isinstance(tag, Realtime):
+            event = ".".join(tag.path)
+            content = cat.realtime_events.get(event)
+            if content is None:
+                return None
+            ep = Endpoint(f"realtime.{event}", "realtime", content, (), (), (), False)
+            return Request(ep.path, tag.flavour, ep, False, "high")
         if isinstance(tag, Protected) and isinstance(tag.inner, Res):
             ep = cat.endpoint(tag.inner.path)
             return Request(ep.path, tag.inner.flavour, ep, True, tag.inner.confidence) if ep else None
@@ -167,7 +200,18 @@ class OpenAIV1(Surface):
         return None
 
     def fixable(self, endpoint, code):
-        return True
+        # events on a realtime connection go over a websocket the runtime does not wrap
+        return not _realtime_event(endpoint) or code == "GDPR003"
+
+    def hint(self, endpoint):
+        if _realtime_event(endpoint):
+            return ("Realtime event: gdpr_lint.runtime cannot protect a websocket; pseudonymise the text with "
+                    "gdpr_lint.runtime.pseudonymise(...) before sending it and reidentify(...) what comes back.")
+        return super().hint(endpoint)
+
+
+def _realtime_event(endpoint: str) -> bool:
+    return endpoint.startswith("realtime.") and endpoint[len("realtime."):] in catalogue().realtime_events
 
 
 SURFACE = OpenAIV1()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
-from gdpr_lint.analysis.values import Value
+from gdpr_lint.analysis.values import Partial, Value
 from gdpr_lint.surfaces import agents, configured, langchain, litellm, openai_legacy, openai_v1
 from gdpr_lint.surfaces.base import Kwargs, Request, Surface
+from gdpr_lint.surfaces.catalogue import catalogue
 
 if TYPE_CHECKING:
     from gdpr_lint.analysis.context import AnalysisContext, FrameView
@@ -100,9 +101,9 @@ def fixable(flavour: str, endpoint: str, code: str) -> bool:
     return s.fixable(endpoint, code) if s is not None else code == "GDPR003"
 
 
-def fix_hint(flavour: str) -> str:
+def fix_hint(flavour: str, endpoint: str = "") -> str:
     s = surface_for(flavour)
-    return s.fix_hint if s is not None else Surface.fix_hint
+    return s.hint(endpoint) if s is not None else Surface.fix_hint
 
 
 def package_words() -> tuple[str, ...]:
@@ -115,3 +116,26 @@ def request_methods() -> tuple[str, ...]:
 
 def trigger_words() -> tuple[str, ...]:
     return tuple(sorted({w for s in SURFACES for w in s.trigger_words}))
+
+
+def owned(value: Value) -> bool:
+    """Whether a value is (or wraps, as a functools.partial) one of a surface's objects."""
+    for t in value.tags:
+        if isinstance(t, Partial):
+            if owned(t.func):
+                return True
+        elif any(s.owns(t) for s in SURFACES):
+            return True
+    return False
+
+
+def package_roots() -> frozenset[str]:
+    return frozenset(r for s in SURFACES for r in s.package_roots)
+
+
+def canonical(qualname: str) -> str:
+    """An outside name as the SDK spells it (`langfuse.openai.OpenAI` -> `openai.OpenAI`)."""
+    for prefix, target in catalogue().module_aliases:
+        if qualname == prefix or qualname.startswith(prefix + "."):
+            return target + qualname[len(prefix):]
+    return qualname

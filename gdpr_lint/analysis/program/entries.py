@@ -11,6 +11,7 @@ import ast
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.modules import spans_any
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
+from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.summaries import Hit
 
 
@@ -31,9 +32,12 @@ class Entries:
         when `exhaustive`).
         Returns (hits, what was read, helper names found)."""
         rec = self.recording()
-        words = frozenset(words) | self.extra_words
+        words = frozenset(words) | self.extra_words | imported_surface_names(mod.source.tree)
         try:
             self.ensure_globals(mod, defer_words=None if exhaustive else words)
+            # module globals holding a library's object (`router = Router(...)`, `ask =
+            # functools.partial(client.chat.completions.create, ...)`) mark the lines using them
+            words |= {name for name, v in mod.globals.items() if surfaces.owned(v)}
             body = mod.source.tree.body
             if mod.report_hits is None:
                 inner = self.recording()
@@ -103,3 +107,19 @@ class Entries:
         for s in self.summaries.values():
             hits.extend(s.hits)
         return hits
+
+
+def imported_surface_names(tree: ast.Module | None) -> frozenset[str]:
+    """The names a module binds by importing from a surface's library (`from litellm import
+    acompletion as ask`, `import litellm as ll`): the lines using them can hold a request."""
+    if tree is None:
+        return frozenset()
+    roots = surfaces.package_roots()
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module \
+                and node.module.split(".", 1)[0] in roots:
+            out.update(a.asname or a.name for a in node.names if a.name != "*")
+        elif isinstance(node, ast.Import):
+            out.update(a.asname for a in node.names if a.asname and a.name.split(".", 1)[0] in roots)
+    return frozenset(out)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import ModuleInfo
+from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.values import (
     EMPTY,
     Ext,
@@ -243,7 +244,7 @@ class Modules:
     def module_value(self, dotted: str) -> Value:
         if self.find_module(dotted) is not None:
             return Value(tags=frozenset({Mod(dotted)}))
-        return Value(tags=frozenset({Ext(dotted)}))
+        return Value(tags=frozenset({Ext(surfaces.canonical(dotted))}))
 
     def module_attr(self, modname: str, attr: str) -> Value:
         mod = self.find_module(modname)
@@ -264,7 +265,7 @@ class Modules:
         if mod is None:
             if base and self.find_module(f"{base}.{name}") is not None:
                 return Value(tags=frozenset({Mod(f"{base}.{name}")}))
-            return Value(tags=frozenset({Ext(f"{base}.{name}" if base else name)}))
+            return Value(tags=frozenset({Ext(surfaces.canonical(f"{base}.{name}" if base else name))}))
         value = self.global_value(mod, name)
         if value is not None:
             return value

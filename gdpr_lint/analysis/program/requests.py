@@ -12,7 +12,6 @@ import ast
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import SiteInfo
 from gdpr_lint.analysis.values import (
-    Inst,
     Protected,
     Res,
     Value,
@@ -69,7 +68,7 @@ class Requests:
             sink_step = frame.step(vnode, f"sent as `{pname}` to {endpoint_name}")
             for lab in value.taints:
                 frame.emit(site_key, kind, pname, lab.extend(sink_step), frame.scope, via)
-        return Value(tags=frozenset({Inst("openai.response")}))
+        return surface.response(request)
 
     def client_of(self, fval: Value, kwargs) -> tuple[ClientConfig, ...]:
         """The configuration of the client(s) a request goes through; unknown when not resolved."""

@@ -1,0 +1,233 @@
+"""Every way real code reaches OpenAI (issue: Agents SDK, LiteLLM Router, partials,
+realtime, wrapped clients): each shape is listed by the analysis with its endpoint and
+flavour, leaking and clean variants, sync and async, data entering in another module,
+and look-alikes that are not OpenAI calls."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import analyse
+
+
+def _sites(result):
+    return sorted((s.endpoint, s.flavour) for s in result.sites)
+
+
+def _leaks(result):
+    return sorted((f.code, f.line, tuple(sorted(f.categories))) for f in result.findings)
+
+
+CUSTOMERS = {"crm/__init__.py": "", "crm/customers.py": '''
+    from dataclasses import dataclass
+
+
+    @dataclass
+    class Customer:
+        full_name: str
+        email: str
+    '''}
+
+
+# ------------------------------------------------------------------ LiteLLM by name, aliased, Router
+
+def test_litellm_functions_imported_by_name_and_renamed(write):
+    root = write({**CUSTOMERS, "crm/ai.py": '''
+        from litellm import acompletion as ask_async
+        from litellm import completion
+
+        from crm.customers import Customer
+
+
+        async def greet(customer: Customer):
+            return await ask_async(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.full_name}])
+
+
+        def reply(customer: Customer):
+            return completion(model="gpt-4o", messages=[{"role": "user", "content": customer.email}])
+
+
+        def classify(text: str):
+            return completion(model="gpt-4o", messages=[{"role": "user", "content": text}])
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [("litellm.acompletion", "litellm"), ("litellm.completion", "litellm"),
+                              ("litellm.completion", "litellm")]
+    assert _leaks(result) == [("GDPR001", 8, ("name",)), ("GDPR001", 12, ("email",))]
+
+
+def test_litellm_router_resolves_aliases_through_its_model_list(write):
+    root = write({"support/router.py": '''
+        from litellm import Router
+
+        MODEL_LIST = [
+            {"model_name": "fast", "litellm_params": {"model": "gpt-4o-mini"}},
+            {"model_name": "claude", "litellm_params": {"model": "anthropic/claude-3-haiku"}},
+        ]
+        router = Router(model_list=MODEL_LIST)
+
+
+        async def summarise(ticket):
+            return await router.acompletion(model="fast", messages=[{"role": "user", "content": ticket.customer_email}])
+
+
+        def escalate(ticket):
+            return router.completion(model="claude", messages=[{"role": "user", "content": ticket.customer_email}])
+
+
+        def embed(member):
+            return router.embedding(model="fast", input=[member.full_name])
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [("Router.acompletion", "litellm"), ("Router.embedding", "litellm")]
+    assert [f.code for f in result.findings] == ["GDPR001", "GDPR001"]
+    assert all(not f.fixable and "Router" in f.fix_hint for f in result.findings)
+
+
+def test_a_local_module_named_litellm_is_not_litellm(write):
+    root = write({"app/__init__.py": "", "app/litellm.py": '''
+        def completion(model, messages):
+            return messages
+        ''', "app/views.py": '''
+        from app.litellm import completion
+
+
+        def reply(customer):
+            return completion(model="gpt-4o", messages=[{"role": "user", "content": customer.email}])
+        '''})
+    assert _sites(analyse(root)) == []
+
+
+# ------------------------------------------------------------------ functools.partial
+
+@pytest.mark.parametrize("target,site", [
+    ("client.chat.completions.create", ("chat.completions.create", "openai-v1")),
+    ("litellm.completion", ("litellm.completion", "litellm")),
+])
+def test_a_partial_of_a_request_is_the_request(write, target, site):
+    root = write({"bot.py": f'''
+        import functools
+
+        import litellm
+        from openai import OpenAI
+
+        client = OpenAI()
+        ask = functools.partial({target}, model="gpt-4o")
+
+
+        def follow_up(customer):
+            return ask(messages=[{{"role": "user", "content": customer.email}}])
+
+
+        def weather():
+            return ask(messages=[{{"role": "user", "content": "Weather in Aarhus?"}}])
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [site, site]
+    assert _leaks(result) == [("GDPR001", 11, ("email",))]
+
+
+# ------------------------------------------------------------------ realtime
+
+def test_realtime_events_are_requests_and_never_protected(write):
+    root = write({"voice.py": '''
+        from openai import AsyncOpenAI
+
+        from gdpr_lint.runtime import protect
+
+        client = protect(AsyncOpenAI())
+
+
+        async def consult(patient):
+            async with client.realtime.connect(model="gpt-realtime") as conn:
+                await conn.session.update(session={"instructions": f"The caller is {patient.name}."})
+                await conn.conversation.item.create(
+                    item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": patient.diagnosis}]})
+                await conn.response.create(response={"instructions": "Be brief."})
+        '''})
+    result = analyse(root)
+    assert ("realtime.session.update", "openai-v1-async") in _sites(result)
+    assert ("realtime.response.create", "openai-v1-async") in _sites(result)
+    assert {(f.endpoint, f.code) for f in result.findings} == {
+        ("realtime.session.update", "GDPR001"), ("realtime.conversation.item.create", "GDPR002")}
+    assert all(not f.fixable and "websocket" in f.fix_hint for f in result.findings)
+
+
+def test_realtime_events_listed_in_the_rules_exist_in_the_installed_sdk():
+    realtime = pytest.importorskip("openai.resources.realtime.realtime")
+    import inspect
+
+    from gdpr_lint.surfaces.catalogue import catalogue
+
+    resources = {
+        "session.update": realtime.RealtimeSessionResource.update,
+        "conversation.item.create": realtime.RealtimeConversationItemResource.create,
+        "response.create": realtime.RealtimeResponseResource.create,
+        "input_audio_buffer.append": realtime.RealtimeInputAudioBufferResource.append,
+        "send": realtime.RealtimeConnection.send,
+    }
+    events = catalogue().realtime_events
+    assert set(events) == set(resources)
+    for event, content in events.items():
+        params = set(inspect.signature(resources[event]).parameters)
+        assert set(content) <= params, (event, content, params)
+
+
+# ------------------------------------------------------------------ wrapped clients
+
+@pytest.mark.parametrize("imports,build", [
+    ("import instructor\nfrom openai import OpenAI", "instructor.patch(OpenAI())"),
+    ("import instructor\nfrom openai import OpenAI", "instructor.from_openai(OpenAI())"),
+    ("from langsmith.wrappers import wrap_openai\nfrom openai import OpenAI", "wrap_openai(OpenAI())"),
+    ("from langfuse.openai import OpenAI", "OpenAI()"),
+])
+def test_wrapped_clients_are_the_sdk_client(write, imports, build):
+    root = write({"crm.py": imports + f'''
+
+client = {build}
+
+
+def follow_up(customer):
+    return client.chat.completions.create(model="gpt-4o", messages=[{{"role": "user", "content": customer.email}}])
+'''})
+    result = analyse(root)
+    assert [(s.endpoint, s.flavour, s.confidence) for s in result.sites] == [
+        ("chat.completions.create", "openai-v1", "high")]
+    assert [f.code for f in result.findings] == ["GDPR001"]
+
+
+def test_the_langfuse_drop_in_module_is_the_sdk_module(write):
+    root = write({"crm.py": '''
+        from langfuse.openai import openai
+
+
+        def follow_up(customer):
+            return openai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": customer.email}])
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [("chat.completions.create", "openai-module")]
+
+
+def test_a_wrapper_of_another_vendors_client_is_not_openai(write):
+    root = write({"crm.py": '''
+        import instructor
+        from anthropic import Anthropic
+
+        client = instructor.from_anthropic(Anthropic())
+
+
+        def follow_up(customer):
+            return client.messages.create(model="claude-3-haiku", messages=[{"role": "user", "content": customer.email}])
+        '''})
+    assert _sites(analyse(root)) == []
+
+
+# ------------------------------------------------------------------ audio through a client parameter
+
+def test_audio_transcription_through_a_client_parameter(write):
+    root = write({"calls/transcribe.py": '''
+        def transcribe(client, recording_path):
+            with open(recording_path, "rb") as audio:
+                return client.audio.transcriptions.create(model="whisper-1", file=audio)
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [("audio.transcriptions.create", "openai-v1")]
