@@ -231,3 +231,67 @@ def test_audio_transcription_through_a_client_parameter(write):
         '''})
     result = analyse(root)
     assert _sites(result) == [("audio.transcriptions.create", "openai-v1")]
+
+
+# ------------------------------------------------------------------ LangChain: more methods, vector stores
+
+def test_langchain_streaming_events_and_batches_are_requests(write):
+    root = write({"assistant.py": '''
+        from langchain_openai import ChatOpenAI
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        async def narrate(customer):
+            async for event in llm.astream_events(f"Write to {customer.email}", version="v2"):
+                yield event
+
+
+        def many(customers):
+            return llm.batch_as_completed([c.full_name for c in customers])
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [("ChatOpenAI.astream_events", "langchain"), ("ChatOpenAI.batch_as_completed", "langchain")]
+    assert [f.code for f in result.findings] == ["GDPR001", "GDPR001"]
+
+
+def test_a_vector_store_with_openai_embeddings_embeds_every_text(write):
+    root = write({**CUSTOMERS, "crm/search.py": '''
+        from langchain_community.vectorstores import FAISS
+        from langchain_openai import OpenAIEmbeddings
+
+        embeddings = OpenAIEmbeddings(model="text-embedding-3-small")
+
+
+        def index(tickets):
+            store = FAISS.from_texts([t.customer_email for t in tickets], embeddings)
+            store.add_texts([t.body for t in tickets])
+            return store
+
+
+        async def lookup(store, customer):
+            hits = await store.asimilarity_search(customer.full_name)
+            retriever = store.as_retriever()
+            return hits, retriever.invoke("opening hours")
+        '''})
+    result = analyse(root)
+    assert ("FAISS.from_texts", "langchain") in _sites(result)
+    assert ("FAISS.add_texts", "langchain") in _sites(result)
+    assert {(f.endpoint, f.categories[0]) for f in result.findings} == {("FAISS.from_texts", "email")}
+
+
+def test_a_vector_store_with_local_embeddings_is_not_openai(write):
+    root = write({"search.py": '''
+        from langchain_community.embeddings import HuggingFaceEmbeddings
+        from langchain_community.vectorstores import FAISS
+
+        embeddings = HuggingFaceEmbeddings(model_name="all-MiniLM-L6-v2")
+
+
+        def index(tickets):
+            store = FAISS.from_texts([t.customer_email for t in tickets], embedding=embeddings)
+            store.add_texts([t.customer_email for t in tickets])
+            return store.similarity_search("refund")
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [] and result.findings == []

@@ -143,9 +143,9 @@ def test_a_guess_counts_only_when_nothing_else_is_a_request():
     guess = Guess(("chat", "completions", "create"), "x")
     res = Res("openai-azure", ("chat", "completions", "create"))
     for tags in ([guess, res], [res, guess]):
-        surface, request = registry.request(None, tags, node, [])
+        surface, request = registry.request(None, tags, node, [], [])
         assert (surface.name, request.flavour, request.confidence) == ("openai_v1", "openai-azure", "high")
-    surface, request = registry.request(None, [guess], node, [])
+    surface, request = registry.request(None, [guess], node, [], [])
     assert request.fallback and request.confidence == "medium"
 
 
@@ -187,7 +187,7 @@ def test_prefilter_spellings_come_from_the_surfaces():
 
 def test_a_request_names_its_content_parameters():
     node = _call("llm.invoke(text, config=c)")
-    surface, request = registry.request(None, [LangChain("chat", "langchain_openai.ChatOpenAI", "invoke")], node, [])
+    surface, request = registry.request(None, [LangChain("chat", "langchain_openai.ChatOpenAI", "invoke")], node, [], [])
     assert isinstance(request, Request) and request.endpoint == "ChatOpenAI.invoke"
     from gdpr_lint.analysis.values import EMPTY
 

@@ -102,7 +102,7 @@ class AgentsSDK(Surface):
                     return None
         return catalogue().model_is_openai(literal) if literal is not None else None
 
-    def request(self, ctx, tag, node, args):
+    def request(self, ctx, tag, node, args, kwargs):
         if not (isinstance(tag, Ext) and tag.qualname in RUNNER_METHODS):
             return None
         agent = args[0] if args else EMPTY

@@ -88,9 +88,10 @@ class Surface:
 
     # ---------------------------------------------------------------- requests
 
-    def request(self, ctx: AnalysisContext, tag: Any, node: ast.Call, args: list[Value]) -> Request | None:
-        """Whether calling a value with this tag (with these positional arguments) sends a
-        request, and which."""
+    def request(self, ctx: AnalysisContext, tag: Any, node: ast.Call, args: list[Value],
+                kwargs: Kwargs) -> Request | None:
+        """Whether calling a value with this tag (with these arguments) sends a request,
+        and which."""
         return None
 
     def response(self, request: Request) -> Value:

@@ -78,6 +78,13 @@ class Catalogue:
             self.langchain_methods[m["name"]] = LangChainMethod(
                 m["name"], tuple(m.get("kinds", [])), int(m.get("content_position", 0)),
                 tuple(m.get("content_keywords", [])))
+        stores = lc.get("vector_stores", {})
+        self.vector_store_builders: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in stores.get("builders", {}).items()}
+        self.vector_store_methods: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in stores.get("methods", {}).items()}
+        self.retriever_methods: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in stores.get("retriever_methods", {}).items()}
         ll = integ.get("litellm", {})
         self.litellm_functions: dict[str, Endpoint] = {}
         for f in ll.get("function", []):

@@ -14,7 +14,7 @@ class Configured(Surface):
     flavours = ("configured",)
     fix_hint = "Call to a configured wrapper: protect the OpenAI call inside the wrapper, or pseudonymise the arguments."
 
-    def request(self, ctx, tag, node, args):
+    def request(self, ctx, tag, node, args, kwargs):
         if not ctx.configured_sinks or not isinstance(tag, (Ext, Func)):
             return None
         if isinstance(tag, Ext) and tag.qualname in catalogue().litellm_functions:

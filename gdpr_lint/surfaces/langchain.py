@@ -2,11 +2,14 @@
 `OpenAIEmbeddings`, ... (rules/integrations.toml [langchain]); their request methods
 (`invoke`, `stream`, `batch`, `embed_documents`, ...), methods that return the same
 model configured (`bind_tools`, `with_structured_output`), and chains built from them.
+A vector store built with OpenAI embeddings (`FAISS.from_texts(texts, embeddings)`,
+`Chroma.from_documents(...)`) embeds every text it is given, when it is built, on
+`add_texts`, and for every query (`similarity_search`, a retriever's `invoke`).
 """
 
 from __future__ import annotations
 
-from gdpr_lint.analysis.values import LangChain, Value
+from gdpr_lint.analysis.values import Ext, LangChain, Value
 from gdpr_lint.surfaces.base import Request, Surface
 from gdpr_lint.surfaces.catalogue import Endpoint, catalogue
 
@@ -29,6 +32,10 @@ class LangChainSurface(Surface):
 
     def construct(self, frame, qualname, node, args, kwargs):
         cat = catalogue()
+        store = _embeddings_of(args, kwargs)
+        if store is not None and qualname.rsplit(".", 1)[-1] in cat.vector_store_builders:
+            # the store itself (the request is recorded by `request`; this is its value)
+            return Value(tags=frozenset({LangChain("vectorstore", qualname.rsplit(".", 1)[0], None)}))
         if qualname in cat.langchain_models:
             return Value(tags=frozenset({LangChain(cat.langchain_models[qualname], qualname)}))
         if qualname.startswith("langchain") and any(v.has(LangChain) for v in args + [kv for _, kv, _ in kwargs]):
@@ -43,11 +50,17 @@ class LangChainSurface(Surface):
     def member(self, ctx, tag, attr):
         if not isinstance(tag, LangChain):
             return None
+        if tag.kind == "vectorstore" and attr == "as_retriever":
+            return {LangChain("vectorstore", tag.qualname, "<retriever>", tag.protected)}
+        if tag.kind in ("vectorstore", "retriever"):
+            return {LangChain(tag.kind, tag.qualname, attr, tag.protected)}
         if attr in catalogue().langchain_bound:
             return {LangChain(tag.kind, tag.qualname, "<bound>", tag.protected)}
         return {LangChain(tag.kind, tag.qualname, attr, tag.protected)}
 
     def call_member(self, frame, tag, node, kwargs):
+        if isinstance(tag, LangChain) and tag.method == "<retriever>":
+            return Value(tags=frozenset({LangChain("retriever", tag.qualname, None, tag.protected)}))
         if isinstance(tag, LangChain) and tag.method == "<bound>":
             return Value(tags=frozenset({LangChain(tag.kind, tag.qualname, None, tag.protected)}))
         return None
@@ -61,7 +74,20 @@ class LangChainSurface(Surface):
             return LangChain(tag.kind, tag.qualname, tag.method, True)
         return None
 
-    def request(self, ctx, tag, node, args):
+    def request(self, ctx, tag, node, args, kwargs):
+        cat = catalogue()
+        if isinstance(tag, Ext):  # FAISS.from_texts(texts, OpenAIEmbeddings())
+            cls, _, method = tag.qualname.rpartition(".")
+            content = cat.vector_store_builders.get(method)
+            if content is None or _embeddings_of(args, kwargs) is None:
+                return None
+            return self._store_request(cls, method, content)
+        if isinstance(tag, LangChain) and tag.kind == "vectorstore" and tag.method:
+            content = cat.vector_store_methods.get(tag.method)
+            return self._store_request(tag.qualname, tag.method, content) if content else None
+        if isinstance(tag, LangChain) and tag.kind == "retriever" and tag.method:
+            content = cat.retriever_methods.get(tag.method)
+            return self._store_request(tag.qualname, tag.method, content, "retriever") if content else None
         if not (isinstance(tag, LangChain) and tag.method):
             return None
         m = catalogue().langchain_methods.get(tag.method)
@@ -71,13 +97,36 @@ class LangChainSurface(Surface):
         cls = tag.qualname.split(".")[-1]
         return Request(f"{cls}.{tag.method}", "langchain", ep, tag.protected, "high")
 
+    def response(self, request):
+        if request.ep.path.startswith("langchain.vectorstore.from_") or request.ep.path.startswith(
+                "langchain.vectorstore.afrom_"):
+            return Value(tags=frozenset({LangChain("vectorstore", request.endpoint.rsplit(".", 1)[0], None)}))
+        return super().response(request)
+
+    def _store_request(self, store: str, method: str, content: tuple[str, ...], what: str = "") -> Request:
+        ep = Endpoint(f"langchain.vectorstore.{method}", "embeddings", content, (), (), content[:1], False)
+        name = store.rsplit(".", 1)[-1] + (".as_retriever()" if what == "retriever" else "")
+        return Request(f"{name}.{method}", "langchain", ep, False, "high")
+
     def arguments(self, request, node, args, kwargs):
+        if request.ep.path.startswith("langchain.vectorstore."):
+            return super().arguments(request, node, args, kwargs)  # by the store method's parameter names
         out = []
         if args:
             out.append(("input", args[0], node.args[0]))
         for k, v, vnode in kwargs:
             out.append(("input" if k in request.ep.content else (k or "**"), v, vnode))
         return out
+
+
+def _embeddings_of(args, kwargs) -> LangChain | None:
+    """The OpenAI embeddings model among a call's arguments, if any."""
+    values = list(args) + [v for k, v, _ in kwargs if k in ("embedding", "embeddings", "embedding_function")]
+    for v in values:
+        for t in v.tags:
+            if isinstance(t, LangChain) and t.kind == "embeddings":
+                return t
+    return None
 
 
 SURFACE = LangChainSurface()

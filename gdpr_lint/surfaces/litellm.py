@@ -99,7 +99,7 @@ class LiteLLM(Surface):
             return Protected(tag)
         return None
 
-    def request(self, ctx, tag, node, args):
+    def request(self, ctx, tag, node, args, kwargs):
         if isinstance(tag, Protected) and isinstance(tag.inner, Ext):  # protect(litellm.completion)(...)
             return self._call(node, tag.inner.qualname, True)
         if isinstance(tag, Ext):

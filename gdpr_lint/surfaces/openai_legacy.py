@@ -17,7 +17,7 @@ class OpenAILegacy(Surface):
     fix_hint = ("Legacy openai<1.0 call: migrate to the v1 client, then run --fix (or wrap the text with "
                 "gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply).")
 
-    def request(self, ctx, tag, node, args):
+    def request(self, ctx, tag, node, args, kwargs):
         if not (isinstance(tag, Ext) and tag.qualname.startswith("openai.")):
             return None
         leg = catalogue().legacy.get(tag.qualname[len("openai."):])

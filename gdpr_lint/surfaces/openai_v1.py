@@ -173,7 +173,7 @@ class OpenAIV1(Surface):
             return Value(tags=frozenset({Realtime(request.flavour)}))
         return super().response(request)
 
-    def request(self, ctx, tag, node, args):
+    def request(self, ctx, tag, node, args, kwargs):
         cat = catalogue()
         if isinstance(tag, Realtime):
             event = ".".join(tag.path)

@@ -82,13 +82,14 @@ def protect(tags) -> frozenset:
     return frozenset(out)
 
 
-def request(ctx: AnalysisContext, tags, node: ast.Call, args: list[Value]) -> tuple[Surface, Request] | None:
+def request(ctx: AnalysisContext, tags, node: ast.Call, args: list[Value],
+            kwargs: Kwargs) -> tuple[Surface, Request] | None:
     """The request a call of a value with these tags sends, if any (a later tag's request
     replaces an earlier one; fallbacks count only when nothing else did)."""
     found: tuple[Surface, Request] | None = None
     for t in tags:
         for s in SURFACES:
-            r = s.request(ctx, t, node, args)
+            r = s.request(ctx, t, node, args, kwargs)
             if r is not None:
                 if not r.fallback or found is None:
                     found = (s, r)

@@ -46,7 +46,7 @@ class Requests:
 
     def detect_request(self, frame: Frame, node: ast.Call, fval: Value, args: list[Value], kwargs) -> Value | None:
         """If this call sends a request to OpenAI: record the call site and the data it sends."""
-        found = surfaces.request(self, fval.tags, node, args)
+        found = surfaces.request(self, fval.tags, node, args, kwargs)
         if found is None:
             return None
         surface, request = found
