@@ -295,3 +295,59 @@ def test_a_vector_store_with_local_embeddings_is_not_openai(write):
         '''})
     result = analyse(root)
     assert _sites(result) == [] and result.findings == []
+
+
+# ------------------------------------------------------------------ project wrappers around a model
+
+WRAPPER = {"ai/__init__.py": "", "ai/model.py": '''
+    from langchain_openai import ChatOpenAI
+
+
+    class Model:
+        """The project's wrapper: one place to configure the model."""
+
+        def __init__(self):
+            self.llm = ChatOpenAI(model="gpt-4o", temperature=0)
+
+        def __call__(self, prompt_value):
+            return self.llm.invoke(prompt_value)
+    '''}
+
+
+def test_a_wrapper_class_in_an_lcel_pipe_sends_what_the_chain_is_given(write):
+    root = write({**WRAPPER, "crm/__init__.py": "", "crm/letters.py": '''
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+
+        from ai.model import Model
+
+        prompt = ChatPromptTemplate.from_template("Write to {name} at {email}")
+        chain = prompt | Model() | StrOutputParser()
+
+
+        async def follow_up(customer):
+            return await chain.ainvoke({"name": customer.full_name, "email": customer.email})
+
+
+        def holiday_notice():
+            return chain.invoke({"name": "all customers", "email": "-"})
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [("ChatOpenAI.invoke", "langchain")]
+    [finding] = result.findings
+    assert finding.path == "ai/model.py" and set(finding.categories) == {"name", "email"}
+    assert any("crm/letters.py" == s.path for s in finding.flow)
+
+
+def test_a_wrapper_object_called_directly(write):
+    root = write({**WRAPPER, "crm/__init__.py": "", "crm/notes.py": '''
+        from ai.model import Model
+
+        model = Model()
+
+
+        def summarise(patient):
+            return model(f"Summarise: {patient.diagnosis}")
+        '''})
+    result = analyse(root)
+    assert [(f.code, f.path) for f in result.findings] == [("GDPR002", "ai/model.py")]

@@ -74,12 +74,17 @@ class Calls:
                 if ci is not None:
                     results.append(self.instantiate(ci, node, args, kwargs))
                     handled = True
+            elif isinstance(t, Obj) and (ci := ctx.classes.get(t.cls)) is not None \
+                    and (method := ctx.class_method(ci, "__call__")) is not None:
+                # calling a project object runs its __call__ (a callable wrapper around a model)
+                results.append(self.apply(method, node, args, kwargs, Value(fval.taints, frozenset({t}))))
+                handled = True
             elif isinstance(t, Partial):
                 inner_args = t.func
                 results.append(self.call(node, inner_args, None, args, kwargs))
                 handled = True
             else:
-                other = surfaces.call_member(self, t, node, kwargs)  # client.with_options(...), model.bind_tools(...)
+                other = surfaces.call_member(self, t, node, args, kwargs)  # client.with_options(...), model.bind_tools(...)
                 if other is not None:
                     results.append(other)
                     handled = True

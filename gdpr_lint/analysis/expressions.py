@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.analysis.literals import find_personal_literals
+from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.values import (
     EMPTY,
     HASHED,
@@ -16,7 +17,6 @@ from gdpr_lint.analysis.values import (
     SCALAR,
     Const,
     Flag,
-    LangChain,
     Obj,
     Person,
     Value,
@@ -93,9 +93,9 @@ class Expressions:
         left = self.eval(node.left)
         right = self.eval(node.right)
         if isinstance(node.op, ast.BitOr):
-            lcs = left.of(LangChain) + right.of(LangChain)
-            if lcs:
-                return Value(left.taints | right.taints, frozenset({LangChain("chain", lcs[0].qualname)}))
+            piped = surfaces.pipe(left, right, node)  # `prompt | model | parser`
+            if piped is not None:
+                return piped
             return Value(left.taints | right.taints, left.tags | right.tags)
         if isinstance(node.op, ast.Mod) and left.has(Const):
             return self.percent_format(left, node.left, node.right, right)

@@ -70,8 +70,13 @@ class Surface:
         """The tags of `obj.attr` for an object tag this surface owns."""
         return None
 
-    def call_member(self, frame: FrameView, tag: Any, node: ast.Call, kwargs: Kwargs) -> Value | None:
+    def call_member(self, frame: FrameView, tag: Any, node: ast.Call, args: list[Value],
+                    kwargs: Kwargs) -> Value | None:
         """Calling a tag that is not a request but yields another object (`client.with_options(...)`)."""
+        return None
+
+    def pipe(self, left: Value, right: Value, node: ast.BinOp) -> Value | None:
+        """`left | right` when one side is this library's object (LangChain's LCEL pipes)."""
         return None
 
     def annotation(self, ctx: AnalysisContext, qualname: str) -> Any | None:

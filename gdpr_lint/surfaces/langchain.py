@@ -9,9 +9,25 @@ A vector store built with OpenAI embeddings (`FAISS.from_texts(texts, embeddings
 
 from __future__ import annotations
 
-from gdpr_lint.analysis.values import Ext, LangChain, Value
+from dataclasses import dataclass, field
+
+from gdpr_lint.analysis.values import EMPTY, Ext, LangChain, Obj, Value, join_all
 from gdpr_lint.surfaces.base import Request, Surface
 from gdpr_lint.surfaces.catalogue import Endpoint, catalogue
+
+# Runnable methods that run a pipeline on its input.
+PIPELINE_METHODS = ("invoke", "ainvoke", "stream", "astream", "batch", "abatch")
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """An LCEL pipe (`prompt | wrapper | parser`) with the project's own callables in it:
+    running it calls each of them with the input (a wrapper around a model sends it)."""
+
+    steps: tuple[Value, ...] = field(compare=False, hash=False)
+    ident: int = 0
+    method: str | None = None
+
 
 # LangChain's embedding request methods (not in the [langchain.method] table: they take
 # texts, not an `input`); spelled here for the prefilter.
@@ -45,9 +61,22 @@ class LangChainSurface(Surface):
         return None
 
     def owns(self, tag):
-        return isinstance(tag, LangChain) or super().owns(tag)
+        return isinstance(tag, (LangChain, Pipeline)) or super().owns(tag)
+
+    def pipe(self, left, right, node):
+        lcs = left.of(LangChain) + right.of(LangChain)
+        steps = tuple(Value(v.taints, frozenset({t})) for v in (left, right) for t in v.of(Obj))
+        steps += tuple(s for v in (left, right) for p in v.of(Pipeline) for s in p.steps)
+        if not lcs and not steps:
+            return None
+        tags: set = {LangChain("chain", lcs[0].qualname)} if lcs else set()
+        if steps:
+            tags.add(Pipeline(steps, id(node)))
+        return Value(left.taints | right.taints, frozenset(tags))
 
     def member(self, ctx, tag, attr):
+        if isinstance(tag, Pipeline):
+            return {Pipeline(tag.steps, tag.ident, attr)} if attr in PIPELINE_METHODS else set()
         if not isinstance(tag, LangChain):
             return None
         if tag.kind == "vectorstore" and attr == "as_retriever":
@@ -58,7 +87,11 @@ class LangChainSurface(Surface):
             return {LangChain(tag.kind, tag.qualname, "<bound>", tag.protected)}
         return {LangChain(tag.kind, tag.qualname, attr, tag.protected)}
 
-    def call_member(self, frame, tag, node, kwargs):
+    def call_member(self, frame, tag, node, args, kwargs):
+        if isinstance(tag, Pipeline) and tag.method:
+            # each of the project's callables in the pipe runs on the input
+            results = [frame.call(node, step, None, args[:1], []) for step in tag.steps]
+            return join_all(results) if results else EMPTY
         if isinstance(tag, LangChain) and tag.method == "<retriever>":
             return Value(tags=frozenset({LangChain("retriever", tag.qualname, None, tag.protected)}))
         if isinstance(tag, LangChain) and tag.method == "<bound>":

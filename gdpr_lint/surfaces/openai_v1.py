@@ -142,7 +142,7 @@ class OpenAIV1(Surface):
         path = (named, attr) if named in GUESS_ROOTS and cat.is_resource_prefix((named, attr)) else (attr,)
         return Guess(path, root)
 
-    def call_member(self, frame, tag, node, kwargs):
+    def call_member(self, frame, tag, node, args, kwargs):
         if not (isinstance(tag, Res) and tag.path and tag.path[-1].startswith("<")):
             return None
         where = frame.where(node)

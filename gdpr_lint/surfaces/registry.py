@@ -54,9 +54,17 @@ def guess_member(root: str, attr: str) -> Any | None:
     return openai_v1.SURFACE.guess_member(root, attr)
 
 
-def call_member(frame: FrameView, tag: Any, node: ast.Call, kwargs: Kwargs) -> Value | None:
+def call_member(frame: FrameView, tag: Any, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Value | None:
     for s in SURFACES:
-        v = s.call_member(frame, tag, node, kwargs)
+        v = s.call_member(frame, tag, node, args, kwargs)
+        if v is not None:
+            return v
+    return None
+
+
+def pipe(left: Value, right: Value, node: ast.BinOp) -> Value | None:
+    for s in SURFACES:
+        v = s.pipe(left, right, node)
         if v is not None:
             return v
     return None

@@ -13,6 +13,7 @@ from gdpr_lint.analysis.program.modules import spans_any
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.summaries import Hit
+from gdpr_lint.analysis.values import Obj
 
 
 class Entries:
@@ -38,6 +39,7 @@ class Entries:
             # module globals holding a library's object (`router = Router(...)`, `ask =
             # functools.partial(client.chat.completions.create, ...)`) mark the lines using them
             words |= {name for name, v in mod.globals.items() if surfaces.owned(v)}
+            words |= self.instances_of_helpers(mod, words)
             body = mod.source.tree.body
             if mod.report_hits is None:
                 inner = self.recording()
@@ -59,11 +61,14 @@ class Entries:
                     if fi.key not in analysed and (exhaustive or self.relevant(fi, words)):
                         analysed.add(fi.key)
                         self.summary(fi)
-                found = {self.functions[k[1]].name for k in rec if k[0] == "f" and self.summaries.get(k[1]) is not None
-                         and self.summaries[k[1]].sinks}
+                sinks = [self.functions[k[1]] for k in rec if k[0] == "f" and self.summaries.get(k[1]) is not None
+                         and self.summaries[k[1]].sinks]
+                # a callable object's class is spelled where the object is made (`model = Model()`)
+                found = {fi.name for fi in sinks} | {fi.cls.name for fi in sinks if fi.cls and fi.name == "__call__"}
                 if found <= words:
                     break
                 words = words | found
+                words |= self.instances_of_helpers(mod, words)
             tail_hits = []
             if mod.deferred:
                 # deferred code, where it calls what turned out to reach a request
@@ -80,8 +85,22 @@ class Entries:
         for kind, key in deps:
             if kind == "f" and key in self.summaries:
                 hits.extend(self.summaries[key].hits)
-        helpers = {self.functions[k].name for kind, k in deps if kind == "f" and k in self.summaries and self.summaries[k].sinks}
+        sink_functions = [self.functions[k] for kind, k in deps
+                          if kind == "f" and k in self.summaries and self.summaries[k].sinks]
+        helpers = {fi.name for fi in sink_functions}
+        helpers |= {fi.cls.name for fi in sink_functions if fi.cls is not None and fi.name == "__call__"}
         return hits, deps, helpers
+
+    def instances_of_helpers(self, mod: ModuleInfo, words: frozenset[str]) -> set[str]:
+        """Module globals holding an instance of a class named in `words` (a callable wrapper
+        whose `__call__` reaches a request): the lines calling them can reach it too."""
+        out = set()
+        for name, v in mod.globals.items():
+            for o in v.of(Obj):
+                ci = self.classes.get(o.cls)
+                if ci is not None and ci.name in words:
+                    out.add(name)
+        return out
 
     def trigger_lines(self, mod: ModuleInfo, words: frozenset[str]) -> list[int]:
         """Lines of `mod` that may hold a request or a call of a helper named in `words`."""
