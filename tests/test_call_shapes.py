@@ -351,3 +351,80 @@ def test_a_wrapper_object_called_directly(write):
         '''})
     result = analyse(root)
     assert [(f.code, f.path) for f in result.findings] == [("GDPR002", "ai/model.py")]
+
+
+# ------------------------------------------------------------------ Batch API: JSONL files of requests
+
+def test_a_batch_file_built_from_records_carries_them_to_the_upload(write):
+    root = write({"reviews/batch.py": '''
+        import json
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def build(reviews):
+            with open("batch_requests.jsonl", "w") as f:
+                for r in reviews:
+                    body = {"model": "gpt-4o-mini",
+                            "messages": [{"role": "user", "content": f"Classify: {r.text} (from {r.customer_email})"}]}
+                    f.write(json.dumps({"custom_id": str(r.id), "method": "POST", "url": "/v1/chat/completions",
+                                        "body": body}) + "\\n")
+
+
+        def submit():
+            upload = client.files.create(file=open("batch_requests.jsonl", "rb"), purpose="batch")
+            return client.batches.create(input_file_id=upload.id, endpoint="/v1/chat/completions",
+                                         completion_window="24h")
+        '''})
+    result = analyse(root)
+    [finding] = result.findings
+    assert (finding.endpoint, finding.categories) == ("files.create", ["email"])
+    notes = [s.note for s in finding.flow]
+    assert "written to `batch_requests.jsonl`" in notes and "read back from `batch_requests.jsonl`" in notes
+
+
+def test_a_batch_file_written_with_json_dump_at_module_level(write):
+    root = write({"batch_script.py": '''
+        import json
+
+        from openai import OpenAI
+
+        from crm import load_members
+
+        client = OpenAI()
+        with open("members.jsonl", "w") as out:
+            for m in load_members():
+                json.dump({"custom_id": m.id, "body": {"input": m.full_name}}, out)
+        client.files.create(file=open("members.jsonl", "rb"), purpose="batch")
+        ''', "crm.py": "def load_members():\n    return []\n"})
+    result = analyse(root)
+    [finding] = result.findings
+    # the name written into it, and the file itself, named for members (records about people)
+    assert (finding.endpoint, sorted(finding.categories)) == ("files.create", ["name", "record"])
+
+
+def test_a_clean_batch_file_and_an_unknown_path_are_not_findings(write):
+    root = write({"batch.py": '''
+        import json
+        import sys
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def build(products):
+            with open("products.jsonl", "w") as f:
+                for p in products:
+                    f.write(json.dumps({"custom_id": p.sku, "body": {"input": p.description}}) + "\\n")
+
+
+        def submit():
+            client.files.create(file=open("products.jsonl", "rb"), purpose="batch")
+            client.files.create(file=open(sys.argv[1], "rb"), purpose="batch")
+        '''})
+    result = analyse(root)
+    assert _sites(result) == [("files.create", "openai-v1"), ("files.create", "openai-v1")]
+    assert result.findings == []

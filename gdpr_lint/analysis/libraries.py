@@ -11,6 +11,7 @@ import re
 
 from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.values import (
+    FileHandle,
     EMPTY,
     HASHED,
     SANITIZED,
@@ -76,8 +77,35 @@ class Libraries:
         return Value(frozenset({self.source(arg, name, "record", "medium", known=False,
                                             note=f"file `{name}` (records about people)")}))
 
+    def opened_file(self, node: ast.Call) -> Value | None:
+        """`open("batch.jsonl", "w")`: a handle whose writes are kept; read back, the data
+        written to that path (only literal paths; a path computed at run time is unknown)."""
+        path = node.args[0] if node.args else None
+        if not (isinstance(path, ast.Constant) and isinstance(path.value, str)):
+            return None
+        mode_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+        mode = mode_node.value if isinstance(mode_node, ast.Constant) and isinstance(mode_node.value, str) else "r"
+        handle = FileHandle(path.value)
+        if any(c in mode for c in "wax"):
+            return Value(tags=frozenset({handle}))
+        stored = self.ctx.file_contents(path.value)
+        if not stored:
+            return None
+        step = self.step(node, f"read back from `{path.value}`")
+        return Value(frozenset(lab.extend(step) for lab in stored), frozenset({handle}))
+
+    def write_to_file(self, handle: Value, data: Value, node: ast.AST) -> None:
+        for h in handle.of(FileHandle):
+            step = self.step(node, f"written to `{h.path}`")
+            self.ctx.write_file(h.path, frozenset(lab.extend(step) for lab in data.taints))
+
     def generic_call(self, node: ast.Call, recv: Value | None, args: list[Value], kwargs) -> Value:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if (method or getattr(node.func, "id", "")) == "open":
+            opened = self.opened_file(node)
+            if opened is not None:
+                data_file = self.file_value(node) if node.args else EMPTY
+                return join(opened, data_file)
         if node.args and (method or getattr(node.func, "id", "")) in MODELS.file_readers:
             data_file = self.file_value(node)
             if data_file != EMPTY:
@@ -100,6 +128,8 @@ class Libraries:
             if method in MODELS.mutator_methods:
                 added = join_all([a for a in args] + [v for _, v, _ in kwargs])
                 added = self.materialise(added, node) if added.has(Person) else added
+                if recv.has(FileHandle):
+                    self.write_to_file(recv, added, node)
                 self.update_target(node.func.value, added, node)
                 return EMPTY
             if method in ("format", "format_map", "substitute", "safe_substitute"):
@@ -208,7 +238,11 @@ class Libraries:
             return Value(tags=frozenset({Flag(SCALAR)}))
         if q in MODELS.serialiser_calls:
             out = [self.materialise(a, n) for a, n in zip(args, node.args)] + [v for _, v, _ in kwargs]
-            return join_all(out).plain()
+            written = join_all(out).plain()
+            for handle in args[1:2]:  # json.dump(record, file)
+                if handle.has(FileHandle):
+                    self.write_to_file(handle, written, node)
+            return written
         if q == "builtins.getattr" and len(node.args) >= 2:
             obj = args[0]
             name = args[1]

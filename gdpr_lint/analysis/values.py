@@ -188,6 +188,14 @@ class Partial:
     ident: int = 0
 
 
+@dataclass(frozen=True)
+class FileHandle:
+    """A file opened by a literal path: what is written to it can be read back from it
+    (a JSONL batch file built from records, then uploaded)."""
+
+    path: str
+
+
 SANITIZED = "sanitized"  # personal data was redacted from this value
 SCALAR = "scalar"  # a number / bool / aggregate: carries no text
 HASHED = "hashed"  # a hash / pseudonymous id

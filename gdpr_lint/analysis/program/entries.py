@@ -50,6 +50,12 @@ class Entries:
             else:
                 self.touch_all(mod.report_deps)
             analysed: set[str] = set()
+            if not exhaustive:
+                # a function writing a file this module reads back (a JSONL batch built from
+                # records, then uploaded) runs first, so the read sees what was written
+                for fi in file_writers(mod):
+                    analysed.add(fi.key)
+                    self.summary(fi)
             for _ in range(6):  # until no new helper makes more callers relevant
                 if mod.deferred:
                     # classes left for later whose methods may now call a helper that reaches a request
@@ -142,3 +148,30 @@ def imported_surface_names(tree: ast.Module | None) -> frozenset[str]:
         elif isinstance(node, ast.Import):
             out.update(a.asname for a in node.names if a.asname and a.name.split(".", 1)[0] in roots)
     return frozenset(out)
+
+
+def _opened_paths(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """Literal paths given to open(...): (opened for writing, opened for reading)."""
+    written, read = set(), set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name != "open":
+            continue
+        mode_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+        mode = mode_node.value if isinstance(mode_node, ast.Constant) and isinstance(mode_node.value, str) else "r"
+        (written if any(c in mode for c in "wax") else read).add(node.args[0].value)
+    return written, read
+
+
+def file_writers(mod: ModuleInfo) -> list[FunctionInfo]:
+    """The module's functions that write a literal path the module also reads."""
+    tree = mod.source.tree
+    if tree is None or "open" not in mod.source.text:
+        return []
+    _, read = _opened_paths(tree)
+    if not read:
+        return []
+    return [fi for fi in mod.functions if _opened_paths(fi.node)[0] & read]

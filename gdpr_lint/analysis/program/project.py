@@ -62,3 +62,11 @@ class Project(Modules, Classes, Functions, Requests, Entries):
         self._rec: list[set] = []
         self.input_bytes = input_bytes or (lambda path: None)
         self.parse_cache = parse_cache if parse_cache is not None else {}
+        # data written to files by literal path, for reads of the same path (analysis order)
+        self.file_data: dict[str, frozenset] = {}
+
+    def write_file(self, path: str, taints: frozenset) -> None:
+        self.file_data[path] = self.file_data.get(path, frozenset()) | taints
+
+    def file_contents(self, path: str) -> frozenset:
+        return self.file_data.get(path, frozenset())
