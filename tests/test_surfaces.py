@@ -340,3 +340,20 @@ def test_agents_on_another_providers_model_and_look_alike_runners_are_not_listed
         '''})
     result = analyse(root)
     assert _sites(result) == [] and result.findings == []
+
+
+def test_agents_a_session_replays_what_was_added_to_it(write):
+    root = write({"memory.py": '''
+        from agents import Agent, Runner, SQLiteSession
+
+        coach = Agent(name="Coach", instructions="Help with training plans.")
+
+
+        async def resume(member):
+            session = SQLiteSession(f"member-{member.id}")
+            await session.add_items([{"role": "user", "content": f"My diagnosis: {member.diagnosis}"}])
+            return await Runner.run(coach, "What should I do today?", session=session)
+        '''})
+    result = analyse(root)
+    assert [(f.endpoint, f.code) for f in result.findings] == [("Runner.run", "GDPR002")]
+    assert "sent as `session` to Runner.run" in [s.note for s in result.findings[0].flow]

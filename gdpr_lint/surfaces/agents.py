@@ -4,8 +4,9 @@
 What the model receives on a run: the input, the agent's `instructions` (a string or
 a function of the run context, whose return value is the system prompt), what its
 `@function_tool` functions return (a tool that looks up a member sends the member's
-data to the model), and the same of the agents it can hand off to. The run `context`
-itself is not sent. An agent whose `model` is another provider's (a literal model
+data to the model), and the same of the agents it can hand off to; a `session` replays
+the earlier turns it holds (`session.add_items(...)`). The run `context` itself is not
+sent. An agent whose `model` is another provider's (a literal model
 name, or `LitellmModel(model=...)`) is not an OpenAI call.
 """
 
@@ -27,8 +28,8 @@ RUNNER_METHODS = {
 }
 # Runner.run(starting_agent, input, *, context=..., ...): the agent carries its
 # instructions and tool outputs, the input is the user's turn.
-RUN_ENDPOINT = Endpoint("agents.Runner.run", "agents", ("starting_agent", "input"), (), (), ("starting_agent", "input"),
-                        False)
+RUN_ENDPOINT = Endpoint("agents.Runner.run", "agents", ("starting_agent", "input", "session"), (), (),
+                        ("starting_agent", "input"), False)
 MODEL_WRAPPERS = frozenset({"agents.extensions.models.litellm_model.LitellmModel", "agents.LitellmModel"})
 
 
