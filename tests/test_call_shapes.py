@@ -428,3 +428,33 @@ def test_a_clean_batch_file_and_an_unknown_path_are_not_findings(write):
     result = analyse(root)
     assert _sites(result) == [("files.create", "openai-v1"), ("files.create", "openai-v1")]
     assert result.findings == []
+
+
+# ------------------------------------------------------------------ LangChain model factories
+
+@pytest.mark.parametrize("build,listed", [
+    ('init_chat_model("openai:gpt-4.1", temperature=0.0)', True),
+    ('init_chat_model("gpt-4o-mini")', True),
+    ('init_chat_model(model="o3-mini", model_provider="openai")', True),
+    ('init_chat_model("azure_openai:gpt-4o")', True),
+    ('init_chat_model("anthropic:claude-3-5-sonnet-latest")', False),
+    ('init_chat_model("claude-3-5-sonnet-latest", model_provider="anthropic")', False),
+    ('init_chat_model(MODEL_NAME)', False),  # cannot tell: not claimed (precision first)
+])
+def test_init_chat_model_is_openai_when_its_provider_is(write, build, listed):
+    root = write({"triage.py": f'''
+        import os
+
+        from langchain.chat_models import init_chat_model
+
+        MODEL_NAME = os.environ["MODEL"]
+        llm = {build}
+        router = llm.with_structured_output(dict)
+
+
+        def triage(email_input: dict):
+            return router.invoke([{{"role": "user", "content": f"From: {{email_input['author']}} <{{email_input['from_email']}}>"}}])
+        '''})
+    result = analyse(root)
+    assert bool(result.sites) is listed
+    assert bool(result.findings) is listed

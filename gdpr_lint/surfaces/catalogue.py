@@ -78,6 +78,9 @@ class Catalogue:
             self.langchain_methods[m["name"]] = LangChainMethod(
                 m["name"], tuple(m.get("kinds", [])), int(m.get("content_position", 0)),
                 tuple(m.get("content_keywords", [])))
+        factories = lc.get("factories", {})
+        self.langchain_factories: frozenset[str] = frozenset(factories.get("functions", []))
+        self.langchain_openai_providers: frozenset[str] = frozenset(factories.get("openai_providers", []))
         stores = lc.get("vector_stores", {})
         self.vector_store_builders: dict[str, tuple[str, ...]] = {
             k: tuple(v) for k, v in stores.get("builders", {}).items()}

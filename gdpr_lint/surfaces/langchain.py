@@ -9,6 +9,7 @@ A vector store built with OpenAI embeddings (`FAISS.from_texts(texts, embeddings
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 from gdpr_lint.analysis.values import EMPTY, Ext, LangChain, Obj, Value, join_all
@@ -48,6 +49,8 @@ class LangChainSurface(Surface):
 
     def construct(self, frame, qualname, node, args, kwargs):
         cat = catalogue()
+        if qualname in cat.langchain_factories:
+            return _factory_model(node, qualname)
         store = _embeddings_of(args, kwargs)
         if store is not None and qualname.rsplit(".", 1)[-1] in cat.vector_store_builders:
             # the store itself (the request is recorded by `request`; this is its value)
@@ -150,6 +153,33 @@ class LangChainSurface(Surface):
         for k, v, vnode in kwargs:
             out.append(("input" if k in request.ep.content else (k or "**"), v, vnode))
         return out
+
+
+def _factory_model(node: ast.Call, qualname: str) -> Value | None:
+    """`init_chat_model("openai:gpt-4.1")`: an OpenAI chat model, when the provider (in the
+    model string or `model_provider=`) or the model name says so; None otherwise."""
+    cat = catalogue()
+
+    def literal(arg: ast.AST | None) -> str | None:
+        return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+
+    model = literal(node.args[0]) if node.args else None
+    provider = None
+    for kw in node.keywords:
+        if kw.arg == "model":
+            model = literal(kw.value)
+        elif kw.arg == "model_provider":
+            provider = literal(kw.value)
+    if model is not None and ":" in model and provider is None:
+        provider, _, model = model.partition(":")
+    if provider is not None:
+        is_openai = provider.strip().lower() in cat.langchain_openai_providers
+    else:
+        is_openai = bool(model) and cat.model_is_openai(model) is True
+    if not is_openai:
+        return None
+    name = qualname.rsplit(".", 1)[-1]
+    return Value(tags=frozenset({LangChain("chat", f"{qualname.rsplit('.', 1)[0]}.{name}")}))
 
 
 def _embeddings_of(args, kwargs) -> LangChain | None:
