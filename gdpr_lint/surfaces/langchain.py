@@ -175,7 +175,7 @@ def _factory_model(node: ast.Call, qualname: str) -> Value | None:
     if provider is not None:
         is_openai = provider.strip().lower() in cat.langchain_openai_providers
     else:
-        is_openai = bool(model) and cat.model_is_openai(model) is True
+        is_openai = model is not None and cat.model_is_openai(model) is True
     if not is_openai:
         return None
     name = qualname.rsplit(".", 1)[-1]
