@@ -74,6 +74,9 @@ class FrameView(Protocol):
 
     def step(self, node: ast.AST, note: str) -> FlowStep: ...
 
+    def source(self, node: ast.AST, expr: str, category: str, confidence: str, note: str | None = None,
+               known: bool = True) -> Any: ...
+
     def eval(self, node: ast.AST | None) -> Value: ...
 
     def call(self, node: ast.Call, fval: Value, recv: Value | None, args: list[Value],

@@ -77,6 +77,13 @@ class Libraries:
         return Value(frozenset({self.source(arg, name, "record", "medium", known=False,
                                             note=f"file `{name}` (records about people)")}))
 
+    def upload_source(self, node: ast.AST):
+        """A file the application's users upload: personal by what it is (a CV, an ID scan,
+        a recorded call), medium confidence as its content is not seen."""
+        expr = self.text(node)
+        return self.source(node, expr, "upload", "medium", known=False,
+                           note=f"`{expr}` (a file uploaded by a user)")
+
     def opened_file(self, node: ast.Call) -> Value | None:
         """`open("batch.jsonl", "w")`: a handle whose writes are kept; read back, the data
         written to that path (only literal paths; a path computed at run time is unknown)."""
@@ -213,6 +220,8 @@ class Libraries:
         return join_all(out).plain()
 
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
+        if q in MODELS.upload_calls:  # st.file_uploader(...), await upload.read()
+            return Value(frozenset({self.upload_source(node)}), frozenset({Inst(q)}))
         ctx = self.ctx
         san = ctx.sanitizers
         if q in MODELS.environment_calls and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):

@@ -27,7 +27,10 @@ from gdpr_lint.analysis.values import (
     Value,
     join,
 )
+from gdpr_lint.analysis.models import library_models
 from gdpr_lint.surfaces import registry as surfaces
+
+MODELS = library_models()
 
 
 class Members:
@@ -89,6 +92,9 @@ class Members:
             if fv is not None:
                 return Value(fv.taints | member.taints, fv.tags | frozenset(member.tags), fv.fields)
         taints = recv.taints | member.taints
+        if attr in MODELS.upload_members or any(
+                isinstance(t, Ext) and t.qualname in MODELS.upload_attributes for t in tags):
+            taints = taints | {self.upload_source(node)}
         return Value(taints, frozenset(tags | flags | set(member.tags)))
 
     def e_Subscript(self, node: ast.Subscript) -> Value:

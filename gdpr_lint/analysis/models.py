@@ -24,6 +24,9 @@ class LibraryModels:
     renderer_methods: frozenset[str]
     row_methods: frozenset[str]
     keep_mark_methods: frozenset[str]
+    upload_attributes: frozenset[str]
+    upload_calls: frozenset[str]
+    upload_members: frozenset[str]
 
 
 def _names(data: dict, table: str, key: str) -> frozenset[str]:
@@ -48,4 +51,7 @@ def library_models() -> LibraryModels:
         renderer_methods=_names(data, "methods", "renderers"),
         row_methods=_names(data, "methods", "rows"),
         keep_mark_methods=_names(data, "methods", "keep_marks"),
+        upload_attributes=_names(data, "sources", "upload_attributes"),
+        upload_calls=_names(data, "sources", "upload_calls"),
+        upload_members=_names(data, "sources", "upload_members"),
     )

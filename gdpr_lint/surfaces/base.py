@@ -99,8 +99,9 @@ class Surface:
         and which."""
         return None
 
-    def response(self, request: Request) -> Value:
-        """The value a request call returns (a realtime connection is an object of its own)."""
+    def response(self, frame: FrameView, request: Request, node: ast.Call) -> Value:
+        """The value a request call returns (a realtime connection is an object of its own;
+        a transcript of a recording is data about the people speaking)."""
         return Value(tags=frozenset({Inst("openai.response")}))
 
     def arguments(self, request: Request, node: ast.Call, args: list[Value],

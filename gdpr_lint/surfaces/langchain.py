@@ -133,11 +133,11 @@ class LangChainSurface(Surface):
         cls = tag.qualname.split(".")[-1]
         return Request(f"{cls}.{tag.method}", "langchain", ep, tag.protected, "high")
 
-    def response(self, request):
+    def response(self, frame, request, node):
         if request.ep.path.startswith("langchain.vectorstore.from_") or request.ep.path.startswith(
                 "langchain.vectorstore.afrom_"):
             return Value(tags=frozenset({LangChain("vectorstore", request.endpoint.rsplit(".", 1)[0], None)}))
-        return super().response(request)
+        return super().response(frame, request, node)
 
     def _store_request(self, store: str, method: str, content: tuple[str, ...], what: str = "") -> Request:
         ep = Endpoint(f"langchain.vectorstore.{method}", "embeddings", content, (), (), content[:1], False)

@@ -36,6 +36,8 @@ GUESS_ROOTS = frozenset({
     "chat", "embeddings", "responses", "completions", "beta", "audio", "moderations", "images",
     "vector_stores", "conversations", "fine_tuning", "batches", "uploads",
 })
+# Endpoints that turn a recording into text: their result is a transcript of people speaking.
+TRANSCRIBING = frozenset({"audio.transcriptions.create", "audio.translations.create"})
 # Client constructor arguments that say where requests go (data residency).
 CLIENT_SETTINGS = ("base_url", "azure_endpoint", "data_residency", "websocket_base_url")
 DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's default (unless OPENAI_BASE_URL is set)
@@ -168,10 +170,15 @@ class OpenAIV1(Surface):
             return Client(CLIENT_CLASSES[tag.qualname], True)
         return None
 
-    def response(self, request):
+    def response(self, frame, request, node):
         if request.ep.path.endswith("realtime.connect"):
             return Value(tags=frozenset({Realtime(request.flavour)}))
-        return super().response(request)
+        if request.ep.path in TRANSCRIBING:
+            # speech to text: what people said in a recording (a consultation, a call)
+            text = frame.source(node, "transcript", "free_text", "medium", known=False,
+                                note=f"transcript returned by {request.ep.path} (what the people recorded said)")
+            return Value(frozenset({text}), frozenset({Inst("openai.response")}))
+        return super().response(frame, request, node)
 
     def request(self, ctx, tag, node, args, kwargs):
         cat = catalogue()

@@ -12,6 +12,7 @@ import ast
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import SiteInfo
 from gdpr_lint.analysis.values import (
+    Red,
     Protected,
     Res,
     Value,
@@ -54,6 +55,7 @@ class Requests:
         confidence = request.confidence
         site_key = self.record_site(frame, node, endpoint_name, flavour, protected, confidence, ep,
                                     client=self.client_of(fval, kwargs))
+        sent: set = set()  # the personal content sent: the reply is about the same people
         for pname, value, vnode in surface.arguments(request, node, args, kwargs):
             kind = None
             if pname in ep.identity:
@@ -68,7 +70,15 @@ class Requests:
             sink_step = frame.step(vnode, f"sent as `{pname}` to {endpoint_name}")
             for lab in value.taints:
                 frame.emit(site_key, kind, pname, lab.extend(sink_step), frame.scope, via)
-        return surface.response(request)
+            if kind == "content":
+                # a reply re-identified by protect() holds the real values again; one to text
+                # redacted by a sanitizer holds only what the model was given
+                sent.update(lab for lab in value.taints if not isinstance(lab, Red))
+        reply = surface.response(frame, request, node)
+        if sent:
+            step = frame.step(node, f"in the reply of {endpoint_name}")
+            reply = Value(reply.taints | frozenset(lab.extend(step) for lab in sent), reply.tags, reply.fields)
+        return reply
 
     def client_of(self, fval: Value, kwargs) -> tuple[ClientConfig, ...]:
         """The configuration of the client(s) a request goes through; unknown when not resolved."""

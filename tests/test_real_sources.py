@@ -1,0 +1,134 @@
+"""Personal data from real sources under neutral names: files users upload, transcripts of
+recordings, and a model's reply about the people it was told about (a summary of a
+transcript is still about the person). Variants per framework and negative twins."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import analyse
+
+
+def _found(result):
+    return sorted((f.path, f.endpoint, tuple(sorted(f.categories))) for f in result.findings)
+
+
+# ------------------------------------------------------------------ uploads
+
+@pytest.mark.parametrize("files", [
+    {"web.py": '''
+        from flask import Flask, request
+        from openai import OpenAI
+
+        app = Flask(__name__)
+        client = OpenAI()
+
+
+        @app.post("/transcribe")
+        def transcribe():
+            audio = request.files["audio"]
+            return client.audio.transcriptions.create(model="whisper-1", file=(audio.filename, audio.read()))
+        '''},
+    {"api.py": '''
+        from fastapi import FastAPI, UploadFile
+        from openai import AsyncOpenAI
+
+        app = FastAPI()
+        client = AsyncOpenAI()
+
+
+        @app.post("/cv")
+        async def screen(cv: UploadFile):
+            text = (await cv.read()).decode()
+            return await client.responses.create(model="gpt-4o", input=f"Summarise this CV: {text}")
+        '''},
+    {"views.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def upload_claim(request):
+            document = request.FILES["claim"].read().decode()
+            return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": document}])
+        '''},
+    {"app.py": '''
+        import streamlit as st
+        from openai import OpenAI
+
+        client = OpenAI()
+        uploaded = st.file_uploader("Upload the patient letter")
+        if uploaded is not None:
+            client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": uploaded.getvalue().decode()}])
+        '''},
+])
+def test_a_file_a_user_uploads_is_personal(write, files):
+    result = analyse(write(files))
+    assert len(result.findings) == 1
+    assert result.findings[0].categories == ["upload"]
+    assert "(a file uploaded by a user)" in result.findings[0].flow[0].note
+
+
+def test_form_fields_and_files_of_the_application_itself_are_not_uploads(write):
+    root = write({"web.py": '''
+        from flask import Flask, request
+        from openai import OpenAI
+
+        app = Flask(__name__)
+        client = OpenAI()
+
+
+        @app.post("/translate")
+        def translate():
+            language = request.form["language"]
+            with open("templates/faq.md") as f:
+                faq = f.read()
+            return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": f"{language}: {faq}"}])
+        '''})
+    assert analyse(root).findings == []
+
+
+# ------------------------------------------------------------------ transcripts and replies
+
+def test_a_transcript_is_about_the_people_recorded(write):
+    root = write({"consult.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def soap_note(recording_path):
+            with open(recording_path, "rb") as audio:
+                transcript = client.audio.transcriptions.create(model="whisper-1", file=audio)
+            return client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": f"Write a SOAP note: {transcript.text}"}])
+        '''})
+    result = analyse(root)
+    [finding] = result.findings
+    assert finding.endpoint == "chat.completions.create" and finding.categories == ["free_text"]
+    assert finding.confidence == "medium"
+
+
+def test_a_reply_about_a_person_is_still_about_the_person(write):
+    root = write({"crm.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def profile(customer):
+            summary = client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": f"Summarise {customer.full_name}'s history"}])
+            text = summary.choices[0].message.content
+            return client.embeddings.create(model="text-embedding-3-small", input=text)
+
+
+        def catalogue_blurb(product):
+            blurb = client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": f"Describe {product.name}"}])
+            return client.embeddings.create(model="text-embedding-3-small", input=blurb.choices[0].message.content)
+        '''})
+    result = analyse(root)
+    assert sorted((f.endpoint, f.line) for f in result.findings) == [
+        ("chat.completions.create", 7), ("embeddings.create", 10)]
+    embedded = next(f for f in result.findings if f.endpoint == "embeddings.create")
+    assert "in the reply of chat.completions.create" in [s.note for s in embedded.flow]
