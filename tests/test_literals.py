@@ -42,3 +42,11 @@ def test_the_linter_and_the_runtime_agree_on_cpr_numbers_and_ibans():
         linter_says = {kinds[c] for c, _ in find_personal_literals(text)}
         runtime_says = {s.type for s in detect(text, settings())} & {"CPR", "IBAN"}
         assert linter_says == runtime_says, text
+
+
+def test_placeholder_and_demo_addresses_are_not_people():
+    for text in ("Contact: Abc Company, abc@gmail.com", "Send it to john.doe@gmail.com", "xxx@yahoo.com",
+                 "write to test@outlook.com", "noreply@shop.dk"):
+        assert categories(text) == [], text
+    assert categories("Kunden skrev fra mette.hansen78@gmail.com i går") == ["email"]
+    assert categories("Reply to karl.svensson@telia.se") == ["email"]

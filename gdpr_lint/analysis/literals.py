@@ -18,6 +18,14 @@ _ROLE_MAILBOXES = {
     "security", "privacy", "dpo", "billing", "accounts", "office", "kontakt", "kundeservice",
     "mail", "press", "jobs", "careers", "marketing", "newsletter", "notifications", "bot", "ci",
 }
+# Placeholder and demo addresses written into examples, prompts and tests: not a person's.
+_PLACEHOLDER_LOCALS = {
+    "abc", "abcd", "xyz", "test", "tester", "testing", "foo", "bar", "baz", "foobar", "user", "username",
+    "name", "someone", "somebody", "me", "you", "your", "yourname", "your.name", "john", "jane", "johndoe",
+    "janedoe", "john.doe", "jane.doe", "john_doe", "jane_doe", "demo", "sample", "example", "dummy", "fake",
+    "anon", "anonymous", "nobody", "email", "mail", "firstname.lastname", "first.last", "firstname", "lastname",
+    "user1", "user2", "test1", "test2", "asdf", "qwerty",
+}
 _EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "example.dk", "test", "localhost", "invalid", "example")
 _CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})(-?)(\d{4})(?!\d)")
 _CPR_CONTEXT = re.compile(r"cpr|personnummer|personnr|fødselsnummer|ssn", re.I)
@@ -37,6 +45,8 @@ def find_personal_literals(text: str) -> tuple[tuple[str, str], ...]:
         for m in _EMAIL.finditer(text):
             local, domain = m.group(1).lower(), m.group(2).lower()
             if local in _ROLE_MAILBOXES or domain.endswith(_EXAMPLE_DOMAINS) or domain.split(".")[-1] in {"local", "internal"}:
+                continue
+            if local in _PLACEHOLDER_LOCALS or len(set(local.replace(".", ""))) == 1:  # abc@, john.doe@, xxx@
                 continue
             out.append(("email", m.group(0)))
     if _DIGIT.search(text) is not None:
