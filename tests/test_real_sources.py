@@ -132,3 +132,66 @@ def test_a_reply_about_a_person_is_still_about_the_person(write):
         ("chat.completions.create", 7), ("embeddings.create", 10)]
     embedded = next(f for f in result.findings if f.endpoint == "embeddings.create")
     assert "in the reply of chat.completions.create" in [s.note for s in embedded.flow]
+
+
+# ------------------------------------------------------------------ graph state between nodes
+
+def test_graph_nodes_pass_personal_data_through_the_state(write):
+    root = write({"assistant.py": '''
+        from langchain.chat_models import init_chat_model
+        from langgraph.graph import MessagesState, StateGraph
+        from langgraph.types import Command
+
+        llm = init_chat_model("openai:gpt-4.1")
+
+
+        class State(MessagesState):
+            email_input: dict
+
+
+        def triage(state: State):
+            email = state["email_input"]
+            update = {"messages": [{"role": "user", "content": f"Respond to {email['author']}: {email['email_thread']}"}]}
+            return Command(goto="respond", update=update)
+
+
+        def respond(state: State):
+            return {"messages": [llm.invoke(state["messages"])]}
+
+
+        def count(state: State):
+            return {"turns": len(state["messages"])}
+
+
+        class Tools:
+            def reset(self):  # a method with no parameter but self, subscripting a local
+                data = {"turns": 0}
+                return data["turns"]
+        '''})
+    result = analyse(root)
+    [finding] = result.findings
+    assert finding.line == 19 and finding.code == "GDPR001"  # respond(): llm.invoke(state["messages"])
+    assert "from the graph state `messages`" in [s.note for s in finding.flow]
+
+
+def test_a_typed_dict_parameter_without_a_graph_library_is_not_state(write):
+    root = write({"jobs.py": '''
+        from typing import TypedDict
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        class Job(TypedDict):
+            text: str
+
+
+        def intake(job: Job, customer):
+            return {"text": customer.email}
+
+
+        def run(job: Job):
+            return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": job["text"]}])
+        '''})
+    assert analyse(root).findings == []

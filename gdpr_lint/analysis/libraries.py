@@ -220,6 +220,10 @@ class Libraries:
         return join_all(out).plain()
 
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
+        if q in MODELS.state_updates:  # Command(goto=..., update={...}): the update is what the node returns
+            update = next((v for k, v, _ in kwargs if k == "update"), None)
+            if update is not None:
+                return update
         if q in MODELS.upload_calls:  # st.file_uploader(...), await upload.read()
             return Value(frozenset({self.upload_source(node)}), frozenset({Inst(q)}))
         ctx = self.ctx

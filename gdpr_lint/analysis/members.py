@@ -109,7 +109,16 @@ class Members:
                 return fv
             member = self.classify_member(recv, node.value, key.value, node)
             tags = {t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)}
-            return Value(recv.taints | member.taints, frozenset(tags | set(member.tags)))
+            out = Value(recv.taints | member.taints, frozenset(tags | set(member.tags)))
+            first = 1 if self.func is not None and self.func.is_method else 0
+            if self.func is not None and isinstance(node.value, ast.Name) and len(self.func.param_names) > first \
+                    and node.value.id == self.func.param_names[first]:
+                # `state["messages"]` in a graph node: what the other nodes put there
+                written = self.ctx.state_read(self.func, key.value)
+                if written is not None:
+                    step = self.step(node, f"from the graph state `{key.value}`")
+                    out = Value(out.taints | frozenset(lab.extend(step) for lab in written.taints), out.tags)
+            return out
         if keyv.has(Const) and (isinstance(key, (ast.List, ast.Tuple, ast.Name))):
             out = Value(recv.taints)
             for k in keyv.of(Const)[0].strings:

@@ -17,6 +17,7 @@ class LibraryModels:
     serialiser_calls: frozenset[str]
     container_calls: frozenset[str]
     environment_calls: frozenset[str]
+    state_updates: frozenset[str]
     file_readers: frozenset[str]
     foreign_roots: frozenset[str]
     serialiser_methods: frozenset[str]
@@ -44,6 +45,7 @@ def library_models() -> LibraryModels:
         serialiser_calls=_names(data, "calls", "serialisers"),
         container_calls=_names(data, "calls", "containers"),
         environment_calls=_names(data, "calls", "environment"),
+        state_updates=_names(data, "calls", "state_updates"),
         file_readers=_names(data, "calls", "file_readers"),
         foreign_roots=_names(data, "calls", "foreign_roots"),
         serialiser_methods=_names(data, "methods", "serialisers"),

@@ -94,6 +94,7 @@ class Functions:
             deps = self.stop_recording(rec)
         s.deps = deps
         self.summaries[fi.key] = s
+        self.state_write(fi, s)  # a graph node's update, for the nodes that read the state
         return s
 
     def bind_arguments(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self) -> dict[int, Value]:

@@ -16,6 +16,7 @@ from typing import Callable
 from gdpr_lint.analysis.program.classes import Classes
 from gdpr_lint.analysis.program.entries import Entries
 from gdpr_lint.analysis.program.functions import Functions
+from gdpr_lint.analysis.program.graph_state import GraphState
 from gdpr_lint.analysis.program.modules import Modules
 from gdpr_lint.analysis.program.requests import Requests
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, SiteInfo
@@ -25,7 +26,7 @@ from gdpr_lint.model import FileError
 from gdpr_lint.surfaces.catalogue import catalogue, sanitizers
 
 
-class Project(Modules, Classes, Functions, Requests, Entries):
+class Project(Modules, Classes, Functions, Requests, Entries, GraphState):
     """The whole program a unit sees: the modules it loads, their functions and classes,
     summaries, and the request call sites found. Implements analysis/context.py's
     AnalysisContext; the concerns live in the classes it combines."""
@@ -64,6 +65,9 @@ class Project(Modules, Classes, Functions, Requests, Entries):
         self.parse_cache = parse_cache if parse_cache is not None else {}
         # data written to files by literal path, for reads of the same path (analysis order)
         self.file_data: dict[str, frozenset] = {}
+        # graph state (LangGraph): state type -> key -> what nodes write there
+        self.graph_state: dict[str, dict[str, frozenset]] = {}
+        self.graph_state_filled: set[str] = set()
 
     def write_file(self, path: str, taints: frozenset) -> None:
         self.file_data[path] = self.file_data.get(path, frozenset()) | taints
