@@ -195,3 +195,48 @@ def test_a_typed_dict_parameter_without_a_graph_library_is_not_state(write):
             return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": job["text"]}])
         '''})
     assert analyse(root).findings == []
+
+
+# ------------------------------------------------------------------ objects that keep what their methods are given
+
+def test_an_object_keeps_what_a_method_stored_on_self(write):
+    root = write({"chains/__init__.py": "", "chains/augment.py": '''
+        from langchain_openai import ChatOpenAI
+
+
+        class AugmentChain:
+            def __init__(self):
+                self.llm = ChatOpenAI(model="gpt-4o")
+                self.data = {}
+
+            def run(self, text):
+                reply = self.llm.invoke(f"Clean up this call transcript: {text}")
+                self.data = {"text": reply.content, "tokens": 0}
+        ''', "chains/summary.py": '''
+        from langchain_openai import ChatOpenAI
+
+
+        class SummaryChain:
+            def __init__(self):
+                self.llm = ChatOpenAI(model="gpt-4o")
+
+            def run(self, text):
+                return self.llm.invoke(f"Summarise: {text}")
+        ''', "pipeline.py": '''
+        from chains.augment import AugmentChain
+        from chains.summary import SummaryChain
+
+
+        def process(call):
+            augm = AugmentChain()
+            augm.run(text=call.customer_name)
+            return SummaryChain().run(text=augm.data["text"])
+
+
+        def weekly():
+            augm = AugmentChain()
+            augm.run(text="the weekly sales numbers")
+            return SummaryChain().run(text=augm.data["text"])
+        '''})
+    result = analyse(root)
+    assert sorted(f.path for f in result.findings) == ["chains/augment.py", "chains/summary.py"]

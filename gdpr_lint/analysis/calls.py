@@ -147,6 +147,15 @@ class Calls:
             for lab in arg_labels(ps.par.index, ps.par):
                 self.emit(ps.site, ps.kind, ps.param, lab, ctx.sites[ps.site].function_key, ps.via)
         for i, added in summ.mutations.items():
+            if i == 0 and bound_self is not None and fi.is_method and isinstance(node.func, ast.Attribute) \
+                    and fi.name != "__init__":
+                # the method stored what it was given on `self`: the receiver carries it now
+                sub = set()
+                for lab in added.taints:
+                    sub.update(substitute(lab))
+                if sub:
+                    self.update_target(node.func.value, Value(frozenset(sub)), node)
+                continue
             if i < len(node.args) and (i - (1 if bound_self is not None and fi.is_method else 0)) >= 0:
                 pos = i - (1 if bound_self is not None and fi.is_method else 0)
                 if pos < len(node.args):

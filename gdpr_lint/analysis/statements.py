@@ -247,6 +247,9 @@ class Statements:
         recv = self.eval(target.value)
         for obj in recv.of(Obj):
             self.ctx.class_attr_set(obj.cls, target.attr, strip_params(value))
+        if isinstance(target.value, ast.Name) and recv.has(Obj) and value.pars():
+            # `self.data = <what the caller passed>`: the caller's object now carries it
+            self.note_mutation(target.value.id, value)
         if isinstance(target.value, ast.Name) and not recv.has(Obj):
             # attribute on a local object: the object now carries the data
             self.update_target(target.value, value.plain(), target)
