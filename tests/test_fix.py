@@ -778,3 +778,57 @@ def test_a_crashing_rewrite_is_contained_to_its_file(tmp_path, monkeypatch):
     assert [e.path for e in outcome.errors] == ["crash.py"]
     assert "crashed" in outcome.errors[0].message
     assert [f.path.name for f in outcome.files] == ["fine.py"]
+
+
+# ------------------------------------------------------------------ known values handed over from helpers
+
+def _known(result):
+    return {(f.line, f.code): f.known for f in result.findings}
+
+
+def test_known_values_from_a_prompt_builder_in_another_module(write):
+    root = write({"clinic/__init__.py": "", "clinic/prompts.py": '''
+        def handover_prompt(patient):
+            return f"Patient {patient.name} (CPR {patient.cpr}) has {patient.diagnosis}."
+        ''', "clinic/notes.py": '''
+        from openai import OpenAI
+
+        from clinic.prompts import handover_prompt
+
+        client = OpenAI()
+
+
+        def handover(p):
+            return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": handover_prompt(p)}])
+
+
+        def handover_loaded(load, patient_id):
+            return client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": handover_prompt(load(patient_id))}])
+        '''})
+    known = _known(analyse(root))
+    assert known[(9, "GDPR001")] == {"name": ["p.name"], "national_id": ["p.cpr"]}
+    assert known[(9, "GDPR002")] == {"health": ["p.diagnosis"]}
+    # an argument that is a call cannot be evaluated again at the request: nothing handed over
+    assert known[(13, "GDPR001")] == {}
+
+
+def test_known_values_through_a_method_on_self(write):
+    root = write({"crm.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        class Letters:
+            def __init__(self, customer):
+                self.customer = customer
+
+            def greeting(self):
+                return f"Dear {self.customer.full_name}, we wrote to {self.customer.email}"
+
+            def send(self):
+                return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": self.greeting()}])
+        '''})
+    [finding] = analyse(root).findings
+    assert finding.known == {"email": ["self.customer.email"], "name": ["self.customer.full_name"]}

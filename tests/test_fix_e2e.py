@@ -231,3 +231,70 @@ def test_fixed_clinic_app_sends_no_personal_data_and_still_shows_it(tmp_path: Pa
     assert "Mette Kjærgaard <mette.kjaergaard@example.dk>" in after["reminder"]
     assert "Mette Kjærgaard, phone +45 20 12 34 56" in after["summary"]
     assert "Mette Kjærgaard, Nørregade 12, 8000 Aarhus C" in after["letter"]
+
+
+PROMPTS = '''
+def handover_prompt(patient) -> str:
+    return f"Handover for {patient.name}, phone {patient.phone}: follow up on the blood test."
+'''
+
+NOTES = '''
+from dataclasses import dataclass
+
+from openai import OpenAI
+
+from clinicpkg.prompts import handover_prompt
+
+client = OpenAI()
+
+
+@dataclass
+class Patient:
+    name: str
+    phone: str
+
+
+def handover(p: Patient) -> str:
+    response = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": handover_prompt(p)}],
+    )
+    return response.choices[0].message.content
+'''
+
+TWO_MODULE_RUNNER = '''
+import json
+import sys
+
+sys.path.insert(0, sys.argv[1])
+from clinicpkg import notes
+
+print(json.dumps(notes.handover(notes.Patient("Søren Bøgh Lauridsen", "+45 31 22 44 55"))))
+'''
+
+
+def test_fixed_app_whose_prompt_builder_is_in_another_package(tmp_path: Path, stand_in) -> None:
+    """The personal data enters in a helper of another package: --fix hands it over as
+    known values at the call, so the runtime replaces the name it cannot recognise."""
+    base_url, bodies = stand_in
+    pkg = tmp_path / "clinicpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "prompts.py").write_text(textwrap.dedent(PROMPTS).lstrip(), encoding="utf-8")
+    (pkg / "notes.py").write_text(textwrap.dedent(NOTES).lstrip(), encoding="utf-8")
+
+    proc = run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    fixed = (pkg / "notes.py").read_text(encoding="utf-8")
+    assert 'known={"name": [p.name], "phone": [p.phone]}' in fixed, fixed
+
+    env = dict(os.environ, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=base_url,
+               GDPR_LINT_KEY="3f" * 32, OPENAI_MAX_RETRIES="0")
+    out = subprocess.run([sys.executable, "-c", TWO_MODULE_RUNNER, str(tmp_path)], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    sent = _sent(bodies)
+    for value in ("Søren", "Bøgh Lauridsen", "31 22 44 55"):
+        assert value not in sent, f"{value!r} still sent after --fix: {sent}"
+    assert "follow up on the blood test" in sent
+    assert "Søren Bøgh Lauridsen" in json.loads(out.stdout)  # the caller sees the real name again

@@ -7,9 +7,11 @@ A part of the interpreter: `Frame` (analysis/frame.py) combines them.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo
 from gdpr_lint.analysis.values import (
+    Src,
     EMPTY,
     Cls,
     Ext,
@@ -115,6 +117,29 @@ class Calls:
         taints = join_all(v.plain() for v in list(fields.values()) + [v for k, v, _ in kwargs if k is None]).taints
         return Value(taints, self_value.tags, tuple(fields.items()) if fields else None)
 
+    def hand_over(self, lab, fi: FunctionInfo, node: ast.Call):
+        """Data that entered in the callee through one of its parameters (`patient.name` in
+        `handover_prompt(patient)`), expressed in the caller's scope (`p.name` for
+        `handover_prompt(p)`), so `--fix` can hand it to the runtime as a known value here."""
+        if not (isinstance(lab, Src) and lab.known and lab.scope == fi.key) or self.comprehension_depth:
+            return lab
+        head = lab.known.split(".", 1)[0].split("[", 1)[0]
+        if head not in fi.param_names:
+            return lab
+        index = fi.param_names.index(head)
+        arg: ast.AST | None = None
+        if fi.is_method and index == 0:
+            arg = node.func.value if isinstance(node.func, ast.Attribute) else None
+        else:
+            pos = index - (1 if fi.is_method and isinstance(node.func, ast.Attribute) else 0)
+            if 0 <= pos < len(node.args) and not any(isinstance(a, ast.Starred) for a in node.args[:pos + 1]):
+                arg = node.args[pos]
+            else:
+                arg = next((k.value for k in node.keywords if k.arg == head), None)
+        if arg is None or not _plain_reference(arg):
+            return lab
+        return replace(lab, known=self.text(arg) + lab.known[len(head):], scope=self.scope)
+
     def apply(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self: Value | None) -> Value:
         """Apply a project function's summary at this call."""
         ctx = self.ctx
@@ -142,7 +167,7 @@ class Calls:
             if isinstance(lab, Par) or isinstance(lab, Red) and isinstance(lab.inner, Par):
                 ret_taints.update(substitute(lab))
             else:
-                ret_taints.add(lab.extend(here))
+                ret_taints.add(self.hand_over(lab, fi, node).extend(here))
         for ps in summ.sinks:
             for lab in arg_labels(ps.par.index, ps.par):
                 self.emit(ps.site, ps.kind, ps.param, lab, ctx.sites[ps.site].function_key, ps.via)
@@ -168,3 +193,11 @@ class Calls:
             tags = set()
         symbolic = summ.ret.pars() or any(isinstance(t, Red) and isinstance(t.inner, Par) for t in summ.ret.taints)
         return Value(frozenset(ret_taints), frozenset(tags), summ.ret.fields if not symbolic else None)
+
+
+def _plain_reference(node: ast.AST) -> bool:
+    """A name or attribute chain (`patient`, `self.customer`): safe to evaluate again at the
+    call (no call, no subscript that could change)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
