@@ -37,6 +37,26 @@ def send_follow_up(customer):
     return reply.choices[0].message.content
 '''
 
+# An unchanged helper that sends what it is given, and a new caller (the changed file).
+AI = '''
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def summarise(name, email, cpr):
+    return client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": f"Summarise {name} <{email}>, CPR {cpr}"}])
+'''
+
+REPORTS = '''
+from crm.ai import summarise
+
+
+def customer_report(customer):
+    return summarise(customer.full_name, customer.email, customer.cpr)
+'''
+
 CLEAN = '''
 from openai import OpenAI
 
@@ -84,6 +104,25 @@ def test_changed_file_is_analysed_with_the_prompt_builder_it_imports(write):
     assert run_cli("check", "--force-exclude", "crm/prompts.py", cwd=root).returncode == 0
 
 
+def test_a_changed_caller_is_reported_at_the_unchanged_helpers_request(write):
+    """pre-commit passes only the new caller `crm/reports.py`; the request is in the
+    unchanged `crm/ai.py`. The finding sits at the request, with the path through the
+    changed file; --fix leaves the unchanged file alone and says what to run."""
+    root = write({"crm/__init__.py": "", "crm/ai.py": AI, "crm/reports.py": REPORTS})
+    proc = run_cli("check", "--force-exclude", "crm/reports.py", cwd=root)
+    out = proc.stdout.decode()
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert "crm/ai.py:7:12: GDPR001" in out and "crm/reports.py:5:22: `customer.full_name` (name)" in out
+    proc = run_cli("check", "--fix", "--force-exclude", "crm/reports.py", cwd=root)
+    assert proc.returncode == 1
+    assert "protect(" not in (root / "crm" / "ai.py").read_text(encoding="utf-8")
+    assert "run `gdpr-lint check --fix crm/ai.py`" in proc.stdout.decode()
+    # a caller that hands over nothing personal: the helper is not reported through it
+    (root / "crm" / "digest.py").write_text(
+        "from crm.ai import summarise\n\n\ndef digest():\n    return summarise('team', 'all', '-')\n", encoding="utf-8")
+    assert run_cli("check", "--force-exclude", "crm/digest.py", cwd=root).returncode == 0
+
+
 def _git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", "-c", "user.name=gdpr-lint tests", "-c", "user.email=tests@example.org",
                     "-c", "commit.gpgsign=false", *args], cwd=cwd, check=True, capture_output=True)
@@ -120,7 +159,7 @@ def test_pre_commit_try_repo(tmp_path):
     hook_repo = _hook_repository(tmp_path)
     project = tmp_path / "crm-app"
     for name, text in {"crm/__init__.py": "", "crm/prompts.py": PROMPTS, "crm/views.py": VIEWS,
-                       "crm/catalogue.py": CLEAN}.items():
+                       "crm/catalogue.py": CLEAN, "crm/ai.py": AI, "crm/reports.py": REPORTS}.items():
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     _git("init", "-q", ".", cwd=project)
@@ -134,18 +173,21 @@ def test_pre_commit_try_repo(tmp_path):
     has_fix = "--fix" in run_cli("check", "--help", cwd=project).stdout.decode()
 
     # Both hooks (or only the check hook while --fix does not exist) on the changed
-    # file; the leak is built in crm/prompts.py, which pre-commit did not pass.
-    proc = _try_repo(hook_repo, None if has_fix else "gdpr-lint", project, env, "crm/views.py")
+    # files; the leak is built in crm/prompts.py, which pre-commit did not pass, and
+    # the new caller crm/reports.py hands a customer to the unchanged helper in crm/ai.py.
+    proc = _try_repo(hook_repo, None if has_fix else "gdpr-lint", project, env, "crm/views.py", "crm/reports.py")
     out = proc.stdout.decode()
     assert proc.returncode == 1, out + proc.stderr.decode()
     check_part, _, fix_part = out.partition("gdpr-lint (fix)")
     assert "gdpr-lint....." in check_part and "Failed" in check_part
     assert "crm/views.py:9:13: GDPR001" in check_part and "customer.full_name (name)" in check_part
+    assert "crm/ai.py:7:12: GDPR001" in check_part and "crm/reports.py:5:22" in check_part
     if has_fix:
         assert "Failed" in fix_part and "files were modified by this hook" in fix_part
         assert "protect(" in (project / "crm" / "views.py").read_text(encoding="utf-8")
 
-    # After the fix (or on the clean file alone) the check hook passes.
+    # After the fix (or on the clean file alone) the check hook passes on the fixed and
+    # clean files (crm/reports.py still leaks through the unchanged helper until crm/ai.py is fixed).
     files = ("crm/views.py", "crm/catalogue.py") if has_fix else ("crm/catalogue.py",)
     proc = _try_repo(hook_repo, "gdpr-lint", project, env, *files)
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()

@@ -28,13 +28,20 @@ def _max_conf(values) -> str:
 
 def build_findings(project: Project, vocab: Vocabulary, reported: set[str] | None = None,
                    hits: list[Hit] | None = None) -> list[Finding]:
-    """Findings at the request calls in `reported` files (default: the project's own)."""
+    """Findings at the request calls in `reported` files (default: the project's own), and
+    at calls elsewhere whose data path passes through a reported file (a pre-commit run
+    checks only the changed files: a new caller handing a customer's e-mail to an
+    unchanged helper is reported at the helper's request)."""
     grouped: dict[tuple[str, str], dict] = defaultdict(dict)
     for hit in (project.all_hits() if hits is None else hits):
         info = project.sites.get(hit.site)
         if info is None:
             continue
-        if (info.site.path not in reported) if reported is not None else not info.module.reported:
+        if reported is not None:
+            if info.site.path not in reported and not any(
+                    st.path in reported for st in (hit.label.origin, *hit.label.path)):
+                continue
+        elif not info.module.reported:
             continue
         cat = vocab.categories.get(hit.label.category)
         if cat is None or hit.via:  # redacted on its way (listed by `gdpr-lint map`, not a finding)

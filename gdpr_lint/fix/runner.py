@@ -126,6 +126,12 @@ def plan_fixes(result, findings: Sequence[Finding]) -> FixOutcome:
     for f in todo:
         by_file.setdefault(f.path, []).append(f)
     for display in sorted(by_file):
+        if display in getattr(result, "context_files", ()):
+            # a call in a file that was not named (pre-commit passes the changed files):
+            # reported through the checked caller, left for a run that checks that file
+            outcome.unfixed.extend(Unfixed(f, f"{display} is not among the files being checked; "
+                                              f"run `gdpr-lint check --fix {display}`") for f in by_file[display])
+            continue
         src = result.sources.get(display)
         if src is None:
             outcome.errors.append(FileError(display, "source not available for fixing"))

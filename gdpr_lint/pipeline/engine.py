@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from gdpr_lint.config.settings import ConfigResolver, Settings
+from gdpr_lint.config.settings import ConfigError, ConfigResolver, Settings
 from gdpr_lint.pipeline.discovery import Discovery, display_path
 from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
 from gdpr_lint.analysis.dataflows import merge_flows
 from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.checks.residency import residency_findings
 from gdpr_lint.pipeline.prefilter import may_matter
-from gdpr_lint.pipeline.source import SourceError, SourceFile, read_bytes, text_source
+from gdpr_lint.pipeline.source import SourceError, SourceFile, read_bytes, read_source, text_source
 from gdpr_lint.pipeline.syntax_check import SyntaxCheck
 from gdpr_lint.pipeline.units import UnitContext, UnitResult, merge_findings, run_units, sha256
 from gdpr_lint.pipeline.suppression import apply_suppressions
@@ -44,6 +44,8 @@ class RunResult:
     units: int = 0  # analysis units run or taken from the cache
     flows: list = field(default_factory=list)  # DataFlows (gdpr_lint/dataflows.py), raw and protected
     cache: Any = None
+    # files not checked themselves, read to report a call reached through a checked one
+    context_files: set[str] = field(default_factory=set)
 
 
 def _vocabulary(settings: list[Settings]) -> Vocabulary:
@@ -78,6 +80,49 @@ def per_file_ignored(finding: Finding, settings: Settings, path: Path) -> bool:
         if finding.code in codes and (fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(path.name, glob)):
             return True
     return False
+
+
+def _companions(inputs: dict[Path, tuple[str, bytes]], views: dict[Path, bytes], roots: list[Path], cwd: Path,
+                sink_words: frozenset[str]) -> dict[Path, tuple[str, bytes]]:
+    """The project modules the input files import (by their import statements) that may
+    hold a request themselves; their search views join `views`."""
+    from gdpr_lint.pipeline.reach import imported_names
+
+    out: dict[Path, tuple[str, bytes]] = {}
+    for path, (_display, data) in list(inputs.items()):
+        root = next((r for r in roots if path.is_relative_to(r)), None)
+        if root is None:
+            continue
+        rel = path.relative_to(root).with_suffix("")
+        package = rel.name == "__init__"
+        modname = ".".join(rel.parts[:-1] if package else rel.parts)
+        names, _ = imported_names(data, modname, package)
+        for dotted in names:
+            for base in roots:
+                stem = base.joinpath(*dotted.split("."))
+                for candidate in (stem.with_suffix(".py"), stem / "__init__.py"):
+                    if candidate in inputs or candidate in out or not candidate.is_file():
+                        continue
+                    try:
+                        raw = read_bytes(candidate)
+                        src = text_source(candidate, display_path(candidate, cwd), raw)
+                    except (OSError, SourceError):
+                        continue
+                    if may_matter(src.search_view, sink_words):
+                        out[candidate] = (src.display, raw)
+                        views[candidate] = src.search_view
+    return out
+
+
+def _add_source(result: RunResult, resolver: ConfigResolver, cwd: Path, display: str) -> None:
+    """The source and settings of a file holding a reported call that was not an input."""
+    path = Path(display) if Path(display).is_absolute() else cwd / display
+    try:
+        result.sources[display] = read_source(path, display)
+        result.settings[display] = resolver.for_path(path)
+        result.context_files.add(display)
+    except (OSError, SourceError, ConfigError):
+        pass  # not readable now: the finding is dropped with its file, as before
 
 
 def _code_reported(settings_by_display: dict, sources: dict, path: str, code: str) -> bool:
@@ -183,8 +228,18 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
         return settings_by_file[p].syntax_check == "all"
 
     syntax = SyntaxCheck({p: v for p, v in inputs.items() if p not in seeds and compile_all(p)}, cache, jobs)
+    # Files named one by one (a pre-commit run passes the changed files): the project
+    # modules they import that hold a request are analysed with them, unreported, so a
+    # changed caller feeding an unchanged helper is reported at the helper's request.
+    explicit = [p for p in paths if p.is_file()]
+    companions = {} if exhaustive or not explicit else _companions(inputs, views, roots, cwd, sink_words)
+    units_in = {**inputs, **companions}
+    if companions:
+        ctx.inputs = units_in
+        seeds = seeds | set(companions)
     try:
-        latest = _analyse_units(ctx, inputs, views, seeds, cache, settings_fp, current_hash, jobs, progress, exhaustive)
+        latest = _analyse_units(ctx, units_in, views, seeds, cache, settings_fp, current_hash, jobs, progress, exhaustive,
+                                uncached=set(companions))
     except BaseException:
         syntax.close()
         raise
@@ -209,6 +264,9 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     findings = sorted(findings + residency_findings(result.sites, result.flows, vocab, result.settings),
                       key=Finding.sort_key)  # GDPR010 (opt-in)
     by_display = result.sources
+    for f in findings:  # at a call outside the checked files, reached through them: read that file too
+        if f.path not in by_display:
+            _add_source(result, resolver, cwd, f.path)
     kept = []
     for f in findings:
         settings = result.settings.get(f.path)
@@ -228,7 +286,8 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
 
 def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], seeds: set[Path], cache: Cache, settings_fp: str,
                    current_hash: Callable[[str], str | None], jobs: int,
-                   progress: Callable[[int, int], None] | None, exhaustive: bool) -> dict[Path, UnitResult]:
+                   progress: Callable[[int, int], None] | None, exhaustive: bool,
+                   uncached: frozenset[Path] | set[Path] = frozenset()) -> dict[Path, UnitResult]:
     """Units are the files that may hold a request, then, round by round, the files that
     call a helper whose parameters reach one (demand-driven). Returns the result per file."""
     latest: dict[Path, UnitResult] = {}
@@ -259,7 +318,8 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
         for p, words in todo:
             words_used[p] = words
             key = cache.key(p, current_hash(str(p)) or "", settings_fp, words)
-            cached = cache.get(key, current_hash)
+            # a companion's answer holds only what reaches the checked files: not the file's answer
+            cached = None if p in uncached else cache.get(key, current_hash)
             if cached is not None:
                 latest[p] = cached
                 helpers |= cached.helpers
@@ -279,7 +339,7 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
             p = entry_by_display[r.entry]
             latest[p] = r
             helpers |= r.helpers
-            if not r.transient:  # a time limit, crash or internal error is reported again next run
+            if not r.transient and p not in uncached:  # a time limit, crash or internal error is reported again next run
                 cache.put(keys[p], r)
     return latest
 
