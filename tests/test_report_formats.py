@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gdpr_lint.report.ci import escape_data, escape_property
@@ -130,7 +130,7 @@ def _reference_line_hashes(text: str) -> list[str]:
 
 @given(st.lists(st.sampled_from(["a", "b", " ", "\t", "\n", "\r", "\r\n", "\u00e6", "\U0001F600", "x" * 40]),
                 max_size=40).map("".join))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_line_hash_agrees_with_a_character_at_a_time_reference(text):
     assert line_hashes(text) == _reference_line_hashes(text)
 

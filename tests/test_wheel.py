@@ -29,7 +29,7 @@ def reminder(patient):
 '''
 
 
-def _run(*cmd, cwd=None, timeout=60):
+def _run(*cmd, cwd=None, timeout=300):
     proc = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, timeout=timeout)
     return proc
 
@@ -41,7 +41,7 @@ def test_wheel_installs_a_working_command(tmp_path):
     # Build offline when the build backend is installed (dev extra), else let pip fetch it.
     no_iso = ["--no-build-isolation"] if importlib.util.find_spec("hatchling") else []
     dist = tmp_path / "dist"
-    proc = _run(sys.executable, "-m", "pip", "wheel", REPO, "--no-deps", *no_iso, "-q", "-w", dist, timeout=120)
+    proc = _run(sys.executable, "-m", "pip", "wheel", REPO, "--no-deps", *no_iso, "-q", "-w", dist, timeout=600)
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     [wheel] = dist.glob("gdpr_lint-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
