@@ -336,8 +336,13 @@ def apply_table(base: Settings, table: dict[str, Any], name: str, path: Path | N
                     raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}")
                 if not isinstance(item.get("function"), str):
                     raise ConfigError(f"{where}: function: expected a string")
-                sinks.append(Sink(item["function"], _strings(item.get("content", []), f"{where}.content"),
-                                  _strings(item.get("identity", []), f"{where}.identity")))
+                # `content` left out: every argument carries content (as with the string form);
+                # an empty list would say "no argument", which is no wrapper around OpenAI
+                content = _strings(item.get("content", []), f"{where}.content")
+                if "content" in item and not content:
+                    raise ConfigError(f"{where}.content: empty list (leave `content` out to count every argument "
+                                      f"as content, or name the parameters that carry it)")
+                sinks.append(Sink(item["function"], content, _strings(item.get("identity", []), f"{where}.identity")))
             else:
                 raise ConfigError(f"{where}: expected a string or a table")
         s = replace(s, sinks=s.sinks + tuple(sinks))
@@ -376,8 +381,26 @@ class ConfigResolver:
     def _override(self, s: Settings) -> Settings:
         if not self.overrides:
             return s
-        return apply_table(s, self.overrides, "command line", s.path) if s.path else replace(
-            apply_table(s, self.overrides, "command line", None), root=s.root)
+        overrides = self._relative_to(s.root or self.cwd)
+        return apply_table(s, overrides, "command line", s.path) if s.path else replace(
+            apply_table(s, overrides, "command line", None), root=s.root)
+
+    def _relative_to(self, root: Path) -> dict[str, Any]:
+        """The overrides for a config in `root`: `--exclude` / `--extend-exclude` patterns with
+        a '/' are relative to the working directory, a config's to its folder."""
+        out = dict(self.overrides)
+        for key in ("exclude", "extend-exclude"):
+            if key not in out or not isinstance(out[key], list):
+                continue
+            patterns = []
+            for pattern in out[key]:
+                if "/" in pattern.rstrip("/") and not os.path.isabs(pattern):
+                    full = os.path.normpath(os.path.join(self.cwd, pattern))
+                    rel = os.path.relpath(full, root)
+                    pattern = full if rel == ".." or rel.startswith(".." + os.sep) else rel.replace(os.sep, "/")
+                patterns.append(pattern)
+            out[key] = patterns
+        return out
 
     def for_path(self, path: Path) -> Settings:
         if self.fixed is not None:
