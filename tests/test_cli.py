@@ -45,7 +45,7 @@ def test_clean_project_exits_0(write):
     root = write({"shop/faq.py": CLEAN})
     proc = run_cli("check", cwd=root)
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
-    assert "Found 0 findings in 1 file." in proc.stdout.decode()
+    assert proc.stdout.decode() == "Found 0 findings (1 file analysed).\n"
 
 
 def test_findings_exit_1_and_exit_zero(write):
