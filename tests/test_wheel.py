@@ -46,7 +46,7 @@ def test_wheel_installs_a_working_command(tmp_path):
     [wheel] = dist.glob("gdpr_lint-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for data in ("endpoints.toml", "legacy.toml", "integrations.toml", "sanitizers.toml", "checks.toml", "library_models.toml",
-                 "runtime_entities.toml"):
+                 "runtime_entities.toml", "provider_retention.toml"):
         assert f"gdpr_lint/_rules/{data}" in names
     rules = REPO / "rules"
     vocabulary = sorted(p.relative_to(rules).as_posix() for p in (rules / "personal_data").glob("*.toml"))

@@ -584,7 +584,8 @@ def map_command(paths, config, isolated, select, ignore, extend_select, force_ex
     result = analyse_paths([Path(p) for p in (paths or (".",))], resolver, force_exclude=force_exclude)
     _verbose_report(result, resolver)
     _warn_if_nothing_found(result, list(paths), quiet)
-    inventory = build_inventory(result)
+    inventory = build_inventory(result, cwd=resolver.cwd, settings=resolver.for_path(resolver.cwd),
+                                paths=list(paths) or ["."])
     context = ReportContext(cwd=resolver.cwd, sources=result.sources, files=result.files, errors=result.errors)
     _write(render("map", output_format, Report(context, inventory=inventory)), output_file)
     _report_errors(result.errors)
