@@ -300,7 +300,8 @@ def test_exclude_and_extend_exclude_on_the_command_line(write):
 
 def test_show_settings(write):
     root = write({**CLINIC, "pyproject.toml": '[tool.gdpr-lint]\nextend-select = ["GDPR010"]\n'
-                                              'sinks = [{ function = "clinic.llm.ask", content = ["prompt"] }]\n'})
+                                              'sinks = [{ function = "clinic.llm.ask", content = ["prompt"] }]\n'
+                                              '[tool.gdpr-lint.map]\npurpose = "Handover notes"\n'})
     proc = run_cli("check", ".", "--show-settings", "--ignore", "GDPR003", cwd=root)
     assert proc.returncode == 0, proc.stderr.decode()
     lines = proc.stdout.decode().splitlines()
@@ -309,6 +310,7 @@ def test_show_settings(write):
     assert 'select = ["GDPR001", "GDPR002", "GDPR003", "GDPR100", "GDPR010"]' in lines
     assert 'ignore = ["GDPR003"]' in lines
     assert 'sinks = [{"function": "clinic.llm.ask", "content": ["prompt"], "identity": []}]' in lines
+    assert 'map = {"purpose": "Handover notes"}' in lines
     assert not (root / ".gdpr_lint_cache").exists()  # nothing was analysed
 
 

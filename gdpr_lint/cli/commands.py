@@ -312,6 +312,7 @@ def _show_settings(resolver, targets, force_exclude: bool) -> NoReturn:
     """The settings each file would be checked with (one block per configuration)."""
     import json
 
+    from gdpr_lint.config.settings import MAP_KEYS
     from gdpr_lint.pipeline.discovery import Discovery, display_path
 
     files, errors = Discovery(resolver, force_exclude=force_exclude).files(targets)
@@ -335,6 +336,8 @@ def _show_settings(resolver, targets, force_exclude: bool) -> NoReturn:
             "eu-base-urls": list(settings.eu_base_urls), "src": list(settings.src),
             "extend-rules": [display_path(Path(name), resolver.cwd) for name, _ in settings.extend_rules],
             "personal-data": {cat: list(terms) for cat, terms in settings.personal_data},
+            "map": {key: getattr(settings.map_info, attr) for key, attr in MAP_KEYS.items()
+                    if getattr(settings.map_info, attr) not in (None, False)},
         }
         rows += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in values.items()]
         blocks.append("\n".join(rows))
