@@ -127,3 +127,17 @@ def test_a_unit_lists_only_the_missing_modules_it_looked_for(tmp_path):
                for name, r in (("billing", billing), ("support", support))}
     assert "stripe_sdk.py" in missing["billing"] and "zendesk_sdk.py" not in missing["billing"]
     assert "zendesk_sdk.py" in missing["support"] and "stripe_sdk.py" not in missing["support"]
+
+
+def test_results_are_kept_per_python_version(tmp_path, monkeypatch):
+    """A file in Python 3.12 syntax fails under 3.11 and parses under 3.12: what one interpreter
+    found (a unit's result, a syntax verdict naming that interpreter) is not reused by another."""
+    from gdpr_lint.pipeline import cache as cache_module
+
+    cache = cache_module.Cache(tmp_path / "cache")
+    key = cache.key(Path("app.py"), "hash", "settings", frozenset())
+    cache.save_syntax_verdicts({"hash": "syntax error at line 1 (newer syntax: ...)"})
+    assert cache.syntax_verdicts() == {"hash": "syntax error at line 1 (newer syntax: ...)"}
+    monkeypatch.setattr(cache_module, "PYTHON", "3.12:/usr/bin/python3.12")
+    assert cache.key(Path("app.py"), "hash", "settings", frozenset()) != key
+    assert cache.syntax_verdicts() == {}

@@ -196,6 +196,58 @@ def test_check_fails_on_modified_copy(tmp_path, generated_text):
     assert result.returncode == 1 and "missing" in result.stderr
 
 
+def test_dev_extras_pin_the_openai_the_catalogue_was_generated_from():
+    """`pip install -e '.[dev]'` installs the openai that rules/endpoints.toml was generated
+    from, so `--check` passes on a fresh dev install; regenerating means moving the pin too."""
+    pyproject = _load(ROOT / "pyproject.toml")
+    pins = [d for d in pyproject["project"]["optional-dependencies"]["dev"] if d.split("=")[0].strip() == "openai"]
+    assert pins == [f"openai=={_load(ENDPOINTS)['openai_version']}"]
+
+
+@needs_openai
+def test_check_passes_on_a_fresh_dev_install():
+    """The documented command, without --output, checks the committed rules/endpoints.toml."""
+    import openai
+
+    committed = _load(ENDPOINTS)["openai_version"]
+    if openai.__version__ != committed:
+        pytest.skip(f"installed openai {openai.__version__} is not the pinned {committed} (pip install -e '.[dev]')")
+    result = subprocess.run([sys.executable, "-m", "gdpr_lint.surfaces.generate", "--check"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("rules/endpoints.toml: up to date")
+
+
+def test_another_sdk_version_is_summarised_not_just_named():
+    committed = ENDPOINTS.read_text(encoding="utf-8")
+    eps = [dict(e) for e in _load(ENDPOINTS)["endpoint"]]
+    for e in eps:
+        if e["path"] == "embeddings.create":
+            e["content"] = []
+    eps.append({"path": "zz.brand_new.create", "kind": "other", "content": ["input"], "identity": [], "metadata": [],
+                "positional": [], "keyword_only": ["input"], "streaming": False})
+    newer = catalogue.render("99.0.0", eps)
+    text = catalogue.version_differences(committed, newer)
+    assert text == "1 endpoint added (zz.brand_new.create); 1 endpoint changed (embeddings.create)"
+    assert catalogue.version_differences(committed, committed) == "no endpoint differs"
+
+
+@needs_openai
+def test_check_against_another_sdk_version_says_what_changed_and_what_to_do(tmp_path, monkeypatch, capsys):
+    """An SDK upgrade: the check names both versions, the endpoints added, removed and changed,
+    and the two ways out (install the pinned version, or regenerate and move the pin)."""
+    committed = _load(ENDPOINTS)
+    eps = [e for e in committed["endpoint"] if e["path"] != "moderations.create"]
+    monkeypatch.setattr(catalogue, "build_catalogue", lambda module: ("99.0.0", eps))
+    copy = tmp_path / "endpoints.toml"
+    copy.write_text(ENDPOINTS.read_text(encoding="utf-8"), encoding="utf-8")
+    assert catalogue.main(["--check", "--output", str(copy)]) == 1
+    err = capsys.readouterr().err
+    assert f"was generated from openai {committed['openai_version']}; the installed openai is 99.0.0" in err
+    assert "1 endpoint removed (moderations.create)" in err
+    assert f"pip install openai=={committed['openai_version']}" in err and "update the pin" in err
+
+
 def test_module_does_not_import_openai_at_import_time():
     code = "import sys, gdpr_lint.surfaces.generate; print('openai' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

@@ -232,3 +232,24 @@ def test_config_error_in_a_subfolder_fails_closed(write):
     proc = run_cli("check", cwd=root)
     assert proc.returncode == 2
     only_error(proc, "research/gdpr-lint.toml", "respect-gitignore")
+
+
+def test_a_sink_without_content_counts_every_argument_and_an_empty_content_list_is_an_error(write):
+    """`sinks = [{ function = "llm.ask" }]` (like the string form `sinks = ["llm.ask"]`): personal
+    data in any argument of the wrapper is reported. `content = []` would declare a wrapper that
+    sends nothing: a configuration error naming the key."""
+    wrapper = {
+        "llm.py": "def ask(system, prompt, *, temperature=0):\n    return prompt\n",
+        "views.py": "from llm import ask\n\n\ndef reply(customer):\n"
+                    "    return ask('Be brief.', prompt=customer.email, temperature=0)\n\n\n"
+                    "def other(customer):\n    return ask(customer.full_name, 'hello')\n",
+    }
+    for sinks in ('[{ function = "llm.ask" }]', '["llm.ask"]'):
+        root = write({**wrapper, "pyproject.toml": f"[tool.gdpr-lint]\nsinks = {sinks}\n"})
+        assert findings_of(root) == {("GDPR001", "views.py", 5), ("GDPR001", "views.py", 9)}, sinks
+    root = write({**wrapper, "pyproject.toml": '[tool.gdpr-lint]\nsinks = [{ function = "llm.ask", content = ["prompt"] }]\n'})
+    assert findings_of(root) == {("GDPR001", "views.py", 5)}
+    root = write({**wrapper, "pyproject.toml": '[tool.gdpr-lint]\nsinks = [{ function = "llm.ask", content = [] }]\n'})
+    proc = run_cli("check", ".", cwd=root)
+    assert proc.returncode == 2
+    only_error(proc, "pyproject.toml: sinks[0].content: empty list (leave `content` out to count every argument")

@@ -175,7 +175,7 @@ def stand_in():
 def _runtime_ready() -> str | None:
     """None when the runtime imports, else the reason (it is developed in parallel)."""
     proc = subprocess.run([sys.executable, "-c", "import gdpr_lint.runtime as r; r.protect, r.pseudonymous_id"],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=300)
     return None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["?"])[-1]
 
 

@@ -5,6 +5,8 @@ and the opt-in rule GDPR010 for clients not pinned to EU data residency."""
 from __future__ import annotations
 
 import json
+import os
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -125,7 +127,8 @@ def test_unprotected_flows_with_special_categories_and_store_true(inv):
     assert _flows(s) == {("citizen.cpr", "national_id", None), ("citizen.diagnosis", "health", None)}
     assert s["special_categories"] == ["health"]
     assert s["findings"] == ["GDPR001", "GDPR002"]
-    assert s["storage"] == {"may_store": True, "reason": "store=True on the call", "store_argument": "true"}
+    assert s["storage"] == {"may_store": True, "reason": "store=True on the call", "store_argument": "true",
+                            "abuse_monitoring": "up to 30 days"}
     assert s["residency"]["eu"] is True
     assert s["residency"]["client"][0]["kind"] == "constant"
     assert s["residency"]["client"][0]["value"] == "https://eu.api.openai.com/v1"
@@ -175,7 +178,9 @@ def test_storage_defaults_by_endpoint(inv):
     assert inv[(CASES, 17)]["storage"]["may_store"] is True  # Responses API stores unless store=False
     assert inv[(CASES, 21)]["storage"]["may_store"] is False  # embeddings
     assert inv[(CASES, 47)]["storage"] == {"may_store": False, "reason": "not stored unless store=True",
-                                           "store_argument": None}
+                                           "store_argument": None, "abuse_monitoring": "up to 30 days"}
+    # Azure OpenAI is Microsoft's service: its retention is not stated from OpenAI's facts
+    assert inv[(CASES, 31)]["storage"]["abuse_monitoring"] is None
     assert inv[(CASES, 47)]["status"] == "no personal data"
 
 
@@ -265,7 +270,7 @@ def test_markdown_output(kommune):
     assert "| **health data** (Art. 9) | 1 unprotected, 1 protected | 1 protected | – |" in lines
     assert "| **criminal convictions and offences (Art. 10)** | 1 protected | – | – |" in lines
     assert "| postal address | – | – | 1 unprotected |" in lines
-    assert "| `responses.create` | 1 | 1 | yes | no |" in lines
+    assert "| `responses.create` | 1 | 1 | yes | up to 30 days | no |" in lines
     assert "### `kommune/cases.py:9` `chat.completions.create` in `summarise_case`: unprotected" in lines
     assert "| `citizen.email` | email | `user` | `hashlib.sha256` | kommune/cases.py:33 |" in lines
     assert "| `kommune/cases.py` | 7 | 6 | 4 |" in lines
@@ -277,8 +282,8 @@ def test_json_output_schema(kommune, tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     doc = json.loads(out.read_text())
     assert doc["schema"] == "gdpr-lint-map/1"
-    assert set(doc) == {"schema", "tool", "files_analysed", "errors", "totals", "categories", "endpoints",
-                        "files", "call_sites"}
+    assert set(doc) == {"schema", "tool", "generated", "record", "provider_retention", "files_analysed", "errors",
+                        "totals", "categories", "endpoints", "files", "call_sites"}
     assert doc["totals"] == {"call_sites": 8, "with_personal_data": 7, "unprotected": 4, "protected_only": 3,
                              "with_special_categories": 4, "unprotected_flows": 6, "protected_flows": 5}
     assert {"key": "criminal", "label": "criminal convictions and offences (Art. 10)", "special": True,
@@ -288,7 +293,7 @@ def test_json_output_schema(kommune, tmp_path):
                          "confidence", "function", "callee", "status", "categories", "special_categories",
                          "residency", "storage", "findings", "flows"}
     assert set(site["residency"]) == {"eu", "summary", "client"}
-    assert set(site["storage"]) == {"may_store", "reason", "store_argument"}
+    assert set(site["storage"]) == {"may_store", "reason", "store_argument", "abuse_monitoring"}
     assert set(site["flows"][0]) == {"category", "label", "special", "data", "param", "kind", "protected",
                                      "protection", "suppressed", "confidence", "path"}
     assert set(site["flows"][0]["path"][0]) == {"path", "line", "column", "note"}
@@ -296,7 +301,7 @@ def test_json_output_schema(kommune, tmp_path):
     assert ep == {"endpoint": "embeddings.create", "call_sites": 1, "sites_with_personal_data": 1,
                   "categories": {"health": {"unprotected": 0, "protected": 1},
                                  "name": {"unprotected": 0, "protected": 1}},
-                  "may_store": False, "eu": None}
+                  "may_store": False, "abuse_monitoring": "up to 30 days", "eu": None}
     assert {f["path"] for f in doc["files"]} == {"kommune/cases.py", "kommune/llm.py"}
 
 
@@ -386,3 +391,137 @@ def test_suppressed_findings_stay_on_the_map_and_ignored_rules_leave_it(write):
     proc = run_cli("map", ".", "--no-cache", "--output-format", "json", "--ignore", "GDPR001", cwd=root)
     doc = json.loads(proc.stdout)
     assert [f["category"] for f in doc["call_sites"][0]["flows"]] == ["health"]
+
+
+# ------------------------------------------------------------------ what a DPO needs besides the flows
+
+
+def _git(*args, cwd):
+    import subprocess
+
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false",
+                           *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_the_map_says_which_project_commit_and_date_it_describes(kommune):
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    (kommune / "pyproject.toml").write_text('[project]\nname = "kommune-sag"\n')
+    _git("init", "-q", ".", cwd=kommune)
+    _git("add", ".", cwd=kommune)
+    _git("commit", "-q", "-m", "cases", cwd=kommune)
+    head = _git("rev-parse", "HEAD", cwd=kommune)
+    import subprocess
+
+    from helpers import cli_command
+
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01 UTC
+
+    def run(*args):
+        proc = subprocess.run([*cli_command(), "map", "kommune", "--no-cache", *args], cwd=kommune, env=env,
+                              capture_output=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr.decode()
+        return proc.stdout.decode()
+
+    doc = json.loads(run("--output-format", "json"))
+    assert doc["generated"] == {"date": "2026-01-01", "project": "kommune-sag", "commit": head,
+                                "uncommitted_changes": False, "paths": ["kommune"]}
+    md = run()
+    assert md.splitlines()[2] == (f"Project kommune-sag, commit {head[:12]}; paths `kommune`; "
+                                  f"generated on 2026-01-01.")
+    page = run("--output-format", "html")
+    assert f"commit <code>{head[:12]}</code>" in page and '<time datetime="2026-01-01">' in page
+    with open(kommune / "kommune" / "settings.py", "a") as fh:
+        fh.write("# edited\n")
+    assert json.loads(run("--output-format", "json"))["generated"]["uncommitted_changes"] is True
+    assert "(with uncommitted changes)" in run()
+
+
+def test_outside_git_the_map_names_the_folder_and_no_commit(kommune):
+    doc = json.loads(run_cli("map", ".", "--no-cache", "--output-format", "json", cwd=kommune).stdout)
+    assert doc["generated"]["commit"] is None and doc["generated"]["project"] == kommune.name
+    assert doc["record"] == {"purpose": None, "legal_basis": None, "retention": None}
+    md = run_cli("map", ".", "--no-cache", cwd=kommune).stdout.decode()
+    assert "not in a git repository (no commit)" in md
+    assert "- Purpose: *not stated* (set `purpose` in `[tool.gdpr-lint.map]`)" in md
+
+
+def test_purpose_legal_basis_and_retention_from_the_configuration(kommune):
+    (kommune / "pyproject.toml").write_text(
+        '[tool.gdpr-lint.map]\nproject = "Sagsbehandling"\npurpose = "Drafting replies to citizens"\n'
+        'legal-basis = "Art. 6(1)(e); Art. 9(2)(g) <substantial public interest>"\n'
+        'retention = "Case files 5 years after closure"\n')
+    doc = json.loads(run_cli("map", ".", "--no-cache", "--output-format", "json", cwd=kommune).stdout)
+    assert doc["generated"]["project"] == "Sagsbehandling"
+    assert doc["record"] == {"purpose": "Drafting replies to citizens",
+                             "legal_basis": "Art. 6(1)(e); Art. 9(2)(g) <substantial public interest>",
+                             "retention": "Case files 5 years after closure"}
+    md = run_cli("map", ".", "--no-cache", cwd=kommune).stdout.decode()
+    assert "- Legal basis: Art. 6(1)(e); Art. 9(2)(g) <substantial public interest>" in md
+    page = run_cli("map", ".", "--no-cache", "--output-format", "html", cwd=kommune).stdout.decode()
+    assert "<dt>Legal basis</dt><dd>Art. 6(1)(e); Art. 9(2)(g) &lt;substantial public interest&gt;</dd>" in page
+    assert "<dt>Retention</dt><dd>Case files 5 years after closure</dd>" in page
+
+
+def test_provider_retention_is_stated_with_its_date_not_a_reassuring_no(kommune):
+    from gdpr_lint.report.inventory import provider_facts
+
+    facts = provider_facts()["openai"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", facts["checked"]) and facts["source"].startswith("https://")
+    doc = json.loads(run_cli("map", ".", "--no-cache", "--output-format", "json", cwd=kommune).stdout)
+    [openai, azure] = doc["provider_retention"]
+    assert openai["provider"] == "OpenAI" and "up to 30 days" in openai["statement"]
+    assert (openai["checked"], openai["source"], openai["configured"]) == (facts["checked"], facts["source"], False)
+    assert azure["provider"] == "Microsoft (Azure OpenAI)" and azure["abuse_monitoring"] is None
+    chat = next(e for e in doc["endpoints"] if e["endpoint"] == "chat.completions.create")
+    assert chat["abuse_monitoring"] is None  # OpenAI and Azure call sites: no single answer
+    emb = next(e for e in doc["endpoints"] if e["endpoint"] == "embeddings.create")
+    assert (emb["may_store"], emb["abuse_monitoring"]) == (False, "up to 30 days")
+    md = run_cli("map", ".", "--no-cache", cwd=kommune).stdout.decode()
+    assert f"(checked {facts['checked']} against {facts['source']})" in md
+    assert "| `embeddings.create` | 1 | 1 | no | up to 30 days | unknown |" in md
+    page = run_cli("map", ".", "--no-cache", "--output-format", "html", cwd=kommune).stdout.decode()
+    row = next(r for r in page.split("<tr>") if "<code>embeddings.create</code></td><td>1</td>" in r)
+    assert '<span class="tag unk">no</span>' in row  # not green: the provider still keeps the request
+    assert '<span class="tag warn">up to 30 days</span>' in row
+
+
+def test_zero_data_retention_and_the_projects_own_statement(kommune):
+    (kommune / "pyproject.toml").write_text('[tool.gdpr-lint.map]\nzero-data-retention = true\n')
+    inv = {(s["path"], s["line"]): s for s in json.loads(run_cli(
+        "map", ".", "--no-cache", "--output-format", "json", cwd=kommune).stdout)["call_sites"]}
+    # store=True on chat completions and the Responses API's default are treated as false under ZDR
+    assert inv[(CASES, 9)]["storage"] == {"may_store": False, "store_argument": "true",
+                                          "reason": "store= is treated as false under Zero Data Retention",
+                                          "abuse_monitoring": "not kept (Zero Data Retention)"}
+    assert inv[(CASES, 17)]["storage"]["may_store"] is False
+    assert inv[(CASES, 21)]["storage"]["abuse_monitoring"] == "not kept (Zero Data Retention)"
+    doc = json.loads(run_cli("map", ".", "--no-cache", "--output-format", "json", cwd=kommune).stdout)
+    assert doc["provider_retention"][0]["zero_data_retention"] is True
+    assert doc["provider_retention"][0]["statement"].startswith("Zero Data Retention applies")
+    page = run_cli("map", ".", "--no-cache", "--output-format", "html", cwd=kommune).stdout.decode()
+    assert '<span class="tag prot">not kept (Zero Data Retention)</span>' in page  # green only when agreed
+    (kommune / "pyproject.toml").write_text(
+        '[tool.gdpr-lint.map]\nprovider-retention = "Per our DPA of 2025-03-01: no logs kept beyond 24 hours"\n'
+        'provider-retention-checked = "2026-11-30"\n')
+    doc = json.loads(run_cli("map", ".", "--no-cache", "--output-format", "json", cwd=kommune).stdout)
+    assert {(p["statement"], p["checked"], p["configured"]) for p in doc["provider_retention"]} == {
+        ("Per our DPA of 2025-03-01: no logs kept beyond 24 hours", "2026-11-30", True)}
+    md = run_cli("map", ".", "--no-cache", cwd=kommune).stdout.decode()
+    assert "no logs kept beyond 24 hours (checked 2026-11-30) As configured for this project." in md
+
+
+@pytest.mark.parametrize("table, message", [
+    ('[tool.gdpr-lint.map]\npurpos = "x"\n', "map: unknown key 'purpos'"),
+    ('[tool.gdpr-lint.map]\nzero-data-retention = "yes"\n', "map.zero-data-retention: expected true or false"),
+    ('[tool.gdpr-lint.map]\npurpose = ""\n', "map.purpose: expected a non-empty string"),
+    ('[tool.gdpr-lint]\nmap = "x"\n', "map: expected a table [tool.gdpr-lint.map]"),
+])
+def test_map_configuration_errors_name_the_key(kommune, table, message):
+    (kommune / "pyproject.toml").write_text(table)
+    proc = run_cli("map", ".", "--no-cache", cwd=kommune)
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and message in err, err

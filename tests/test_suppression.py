@@ -244,4 +244,4 @@ def follow_up(customer):
 '''})
     proc = run_cli("check", ".", cwd=root)
     assert proc.returncode == 0, proc.stdout.decode()
-    assert "Found 0 findings in 1 file." in proc.stdout.decode() + proc.stderr.decode()
+    assert "Found 0 findings (1 file analysed)." in proc.stdout.decode() + proc.stderr.decode()

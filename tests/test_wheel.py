@@ -29,7 +29,7 @@ def reminder(patient):
 '''
 
 
-def _run(*cmd, cwd=None, timeout=60):
+def _run(*cmd, cwd=None, timeout=300):
     proc = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, timeout=timeout)
     return proc
 
@@ -41,12 +41,12 @@ def test_wheel_installs_a_working_command(tmp_path):
     # Build offline when the build backend is installed (dev extra), else let pip fetch it.
     no_iso = ["--no-build-isolation"] if importlib.util.find_spec("hatchling") else []
     dist = tmp_path / "dist"
-    proc = _run(sys.executable, "-m", "pip", "wheel", REPO, "--no-deps", *no_iso, "-q", "-w", dist, timeout=120)
+    proc = _run(sys.executable, "-m", "pip", "wheel", REPO, "--no-deps", *no_iso, "-q", "-w", dist, timeout=600)
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     [wheel] = dist.glob("gdpr_lint-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for data in ("endpoints.toml", "legacy.toml", "integrations.toml", "sanitizers.toml", "checks.toml", "library_models.toml",
-                 "runtime_entities.toml"):
+                 "runtime_entities.toml", "provider_retention.toml"):
         assert f"gdpr_lint/_rules/{data}" in names
     rules = REPO / "rules"
     vocabulary = sorted(p.relative_to(rules).as_posix() for p in (rules / "personal_data").glob("*.toml"))
@@ -84,5 +84,54 @@ def test_wheel_installs_a_working_command(tmp_path):
 
     exe = bindir / ("gdpr-lint.exe" if sys.platform == "win32" else "gdpr-lint")
     proc = _run(exe, "check", "clinic", "--output-format", "json", cwd=elsewhere)
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert sorted(f["code"] for f in json.loads(proc.stdout)) == ["GDPR001", "GDPR002"]
+
+
+@pytest.mark.slow
+def test_install_from_a_git_url_pinned_to_a_commit(tmp_path):
+    """The documented install, `pip install "gdpr-lint @ git+URL@COMMIT"`, on a local clone."""
+    import shutil
+
+    if not (REPO / "pyproject.toml").is_file():
+        pytest.skip("not a source checkout")
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    if not importlib.util.find_spec("hatchling"):
+        pytest.skip("the build backend (dev extra) is needed to build offline")
+    repo = tmp_path / "gdpr-lint"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".gdpr_lint_cache")
+    for name in ("gdpr_lint", "rules"):
+        shutil.copytree(REPO / name, repo / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, repo / name)
+    git = ["git", "-c", "user.name=gdpr-lint tests", "-c", "user.email=tests@example.org", "-c", "commit.gpgsign=false"]
+    for args in (["init", "-q", "."], ["add", "."], ["commit", "-q", "-m", "gdpr-lint"]):
+        assert _run(*git, *args, cwd=repo).returncode == 0
+    commit = _run("git", "rev-parse", "HEAD", cwd=repo).stdout.decode().strip()
+    (repo / "README.md").write_text("a later commit the pin must not pick up\n")
+    assert _run(*git, "commit", "-q", "-am", "later", cwd=repo).returncode == 0
+
+    # file://localhost/...: older pip versions reject a git+file URL without a host
+    requirement = f"gdpr-lint @ git+file://localhost{repo.as_posix()}@{commit}"
+    dist = tmp_path / "dist"
+    proc = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index", "--no-build-isolation", "-q",
+                "-w", dist, requirement, timeout=600)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    [wheel] = dist.glob("gdpr_lint-*.whl")
+    metadata = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA"))
+    described = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "Find the personal data" in described and "later commit" not in described  # the pinned commit
+
+    venv = tmp_path / "venv"
+    assert _run(sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv).returncode == 0
+    bindir = venv / ("Scripts" if sys.platform == "win32" else "bin")
+    py = bindir / ("python.exe" if sys.platform == "win32" else "python")
+    proc = _run(sys.executable, "-m", "pip", "--python", py, "install", "--no-deps", "--no-index", "-q", wheel)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    exe = bindir / ("gdpr-lint.exe" if sys.platform == "win32" else "gdpr-lint")
+    (tmp_path / "clinic").mkdir()
+    (tmp_path / "clinic" / "reminders.py").write_text(textwrap.dedent(FIXTURE).lstrip())
+    proc = _run(exe, "check", "clinic", "--output-format", "json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr.decode()
     assert sorted(f["code"] for f in json.loads(proc.stdout)) == ["GDPR001", "GDPR002"]

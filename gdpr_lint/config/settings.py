@@ -38,6 +38,40 @@ class Sink:
 
 
 @dataclass(frozen=True)
+class MapInfo:
+    """`[tool.gdpr-lint.map]`: what the data map says beyond the code (docs/map.md)."""
+
+    project: str | None = None  # the name the map gives the project (default: pyproject's, or the folder's)
+    purpose: str | None = None  # purpose of the processing (Art. 30(1)(b))
+    legal_basis: str | None = None  # Art. 6 (and Art. 9(2)) basis
+    retention: str | None = None  # how long the controller keeps the data (Art. 30(1)(f))
+    zero_data_retention: bool = False  # an approved Zero Data Retention agreement with OpenAI
+    provider_retention: str | None = None  # the project's own statement of what the provider keeps
+    provider_retention_checked: str | None = None  # when that statement was checked
+
+
+MAP_KEYS = {"project": "project", "purpose": "purpose", "legal-basis": "legal_basis", "retention": "retention",
+            "zero-data-retention": "zero_data_retention", "provider-retention": "provider_retention",
+            "provider-retention-checked": "provider_retention_checked"}
+
+
+def _map_info(base: MapInfo, table: Any, where: str) -> MapInfo:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table [tool.gdpr-lint.map]")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in MAP_KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r} (expected one of {', '.join(sorted(MAP_KEYS))})")
+        if key == "zero-data-retention":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}.{key}: expected true or false")
+        elif not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where}.{key}: expected a non-empty string")
+        values[MAP_KEYS[key]] = value.strip() if isinstance(value, str) else value
+    return replace(base, **values)
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path | None = None  # the config file these came from
     root: Path | None = None  # the folder the config lives in (import resolution root)
@@ -57,6 +91,7 @@ class Settings:
     src: tuple[str, ...] = ()
     # extra vocabulary files (`extend-rules`), validated: ((file, ((category, spec), ...)), ...)
     extend_rules: tuple[tuple[str, tuple[tuple[str, "RuleCategory"], ...]], ...] = ()
+    map_info: MapInfo = MapInfo()  # [tool.gdpr-lint.map]: not part of the analysis (not in the fingerprint)
 
     def enabled_codes(self) -> frozenset[str]:
         return frozenset(c for c in self.select if c not in self.ignore)
@@ -70,7 +105,7 @@ class Settings:
 _KEYS = {
     "extend", "select", "ignore", "extend-select", "extend-ignore", "per-file-ignores", "exclude",
     "extend-exclude", "respect-gitignore", "personal-data", "sanitizers", "sinks", "eu-base-urls",
-    "src", "extend-rules", "syntax-check",
+    "src", "extend-rules", "syntax-check", "map",
 }
 SYNTAX_CHECK_MODES = ("needed", "all")
 
@@ -321,6 +356,8 @@ def apply_table(base: Settings, table: dict[str, Any], name: str, path: Path | N
         base_dir = path.parent if path is not None else Path.cwd()
         s = replace(s, extend_rules=s.extend_rules + _extend_rules(table["extend-rules"], f"{name}: extend-rules",
                                                                    base_dir))
+    if "map" in table:
+        s = replace(s, map_info=_map_info(s.map_info, table["map"], f"{name}: map"))
     if "sinks" in table:
         sinks = []
         raw = table["sinks"]
@@ -336,8 +373,13 @@ def apply_table(base: Settings, table: dict[str, Any], name: str, path: Path | N
                     raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}")
                 if not isinstance(item.get("function"), str):
                     raise ConfigError(f"{where}: function: expected a string")
-                sinks.append(Sink(item["function"], _strings(item.get("content", []), f"{where}.content"),
-                                  _strings(item.get("identity", []), f"{where}.identity")))
+                # `content` left out: every argument carries content (as with the string form);
+                # an empty list would say "no argument", which is no wrapper around OpenAI
+                content = _strings(item.get("content", []), f"{where}.content")
+                if "content" in item and not content:
+                    raise ConfigError(f"{where}.content: empty list (leave `content` out to count every argument "
+                                      f"as content, or name the parameters that carry it)")
+                sinks.append(Sink(item["function"], content, _strings(item.get("identity", []), f"{where}.identity")))
             else:
                 raise ConfigError(f"{where}: expected a string or a table")
         s = replace(s, sinks=s.sinks + tuple(sinks))
@@ -376,8 +418,26 @@ class ConfigResolver:
     def _override(self, s: Settings) -> Settings:
         if not self.overrides:
             return s
-        return apply_table(s, self.overrides, "command line", s.path) if s.path else replace(
-            apply_table(s, self.overrides, "command line", None), root=s.root)
+        overrides = self._relative_to(s.root or self.cwd)
+        return apply_table(s, overrides, "command line", s.path) if s.path else replace(
+            apply_table(s, overrides, "command line", None), root=s.root)
+
+    def _relative_to(self, root: Path) -> dict[str, Any]:
+        """The overrides for a config in `root`: `--exclude` / `--extend-exclude` patterns with
+        a '/' are relative to the working directory, a config's to its folder."""
+        out = dict(self.overrides)
+        for key in ("exclude", "extend-exclude"):
+            if key not in out or not isinstance(out[key], list):
+                continue
+            patterns = []
+            for pattern in out[key]:
+                if "/" in pattern.rstrip("/") and not os.path.isabs(pattern):
+                    full = os.path.normpath(os.path.join(self.cwd, pattern))
+                    rel = os.path.relpath(full, root)
+                    pattern = full if rel == ".." or rel.startswith(".." + os.sep) else rel.replace(os.sep, "/")
+                patterns.append(pattern)
+            out[key] = patterns
+        return out
 
     def for_path(self, path: Path) -> Settings:
         if self.fixed is not None:

@@ -148,6 +148,34 @@ def plan_fixes(result, findings: Sequence[Finding]) -> FixOutcome:
     return outcome
 
 
+def fix_previews(outcome: FixOutcome) -> dict[tuple[str, int, int, str], list[str]]:
+    """For `check --show-fixes`: per fixed finding (path, line, column, code), the lines of
+    the planned rewrite of its call (diff hunks without context that touch the call, shown
+    once per call; the added import goes with the file's first finding)."""
+    out: dict[tuple[str, int, int, str], list[str]] = {}
+    for ff in outcome.files:
+        old, new = ff.old_text.splitlines(), ff.new_text.splitlines()
+        hunks = []  # (first old line, last old line (inclusive; first - 1 when only inserting), lines)
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+            if tag != "equal":
+                hunks.append((i1 + 1, i2, [f"-{line}" for line in old[i1:i2]] + [f"+{line}" for line in new[j1:j2]]))
+        used: set[int] = set()
+        for f in sorted(ff.fixed, key=lambda f: (f.span.line, f.span.column, f.code)):
+            lines: list[str] = []
+            for k, (first, last, text) in enumerate(hunks):
+                if k not in used and first <= f.span.end_line and max(last, first) >= f.span.line:
+                    lines.extend(text)
+                    used.add(k)
+            if lines:
+                out[(f.path, f.span.line, f.span.column, f.code)] = lines
+        rest = [text for k, (_, _, text) in enumerate(hunks) if k not in used]
+        if rest and ff.fixed:  # the import (or anything outside the calls): with the file's first finding
+            first_fixed = min(ff.fixed, key=lambda f: (f.span.line, f.span.column, f.code))
+            key = (first_fixed.path, first_fixed.span.line, first_fixed.span.column, first_fixed.code)
+            out[key] = [line for text in rest for line in text] + out.get(key, [])
+    return out
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     path = path.resolve() if path.is_symlink() else path  # write through a symlink, keep the link
     st = path.stat()

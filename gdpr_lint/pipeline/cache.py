@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,10 @@ from gdpr_lint.config.ruledata import rules_dir
 
 CACHE_DIR_NAME = ".gdpr_lint_cache"
 FORMAT = 1
+# Files are parsed with the running Python's grammar: a file in Python 3.12 syntax fails under
+# 3.11 and parses under 3.12, so results are kept per Python version (and interpreter, whose
+# path the message of such a failure names).
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}:{sys.executable}"
 
 
 @lru_cache(maxsize=None)
@@ -53,7 +58,7 @@ class Cache:
 
     def key(self, entry: Path, entry_hash: str, settings_fp: str, words: frozenset[str]) -> str:
         h = hashlib.sha256()
-        for part in (str(FORMAT), __version__, rules_fingerprint(), settings_fp, str(entry), entry_hash,
+        for part in (str(FORMAT), __version__, PYTHON, rules_fingerprint(), settings_fp, str(entry), entry_hash,
                      ",".join(sorted(words))):
             h.update(part.encode("utf-8", "surrogateescape"))  # file names need not be UTF-8
             h.update(b"\0")
@@ -104,7 +109,7 @@ class Cache:
         try:
             with open(self.directory / "syntax.pickle", "rb") as fh:
                 stored = pickle.load(fh)
-            if isinstance(stored, dict) and stored.get("version") == (FORMAT, __version__):
+            if isinstance(stored, dict) and stored.get("version") == (FORMAT, __version__, PYTHON):
                 return dict(stored["verdicts"])
         except Exception:  # noqa: BLE001 - missing or corrupt: start afresh
             pass
@@ -117,7 +122,7 @@ class Cache:
             self._ensure_root()
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"version": (FORMAT, __version__), "verdicts": verdicts}, fh)
+                pickle.dump({"version": (FORMAT, __version__, PYTHON), "verdicts": verdicts}, fh)
             os.replace(tmp, self.directory / "syntax.pickle")
         except OSError:
             return

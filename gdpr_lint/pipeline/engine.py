@@ -42,6 +42,8 @@ class RunResult:
     settings: dict[str, Settings] = field(default_factory=dict)  # display path -> settings
     suppressed: list[Finding] = field(default_factory=list)
     units: int = 0  # analysis units run or taken from the cache
+    unit_files: list[str] = field(default_factory=list)  # display paths of the entry files analysed (-v)
+    cached_units: list[str] = field(default_factory=list)  # those answered from the cache
     flows: list = field(default_factory=list)  # DataFlows (gdpr_lint/dataflows.py), raw and protected
     cache: Any = None
     # files not checked themselves, read to report a call reached through a checked one
@@ -237,9 +239,10 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     if companions:
         ctx.inputs = units_in
         seeds = seeds | set(companions)
+    from_cache: set[Path] = set()
     try:
         latest = _analyse_units(ctx, units_in, views, seeds, cache, settings_fp, current_hash, jobs, progress, exhaustive,
-                                uncached=set(companions))
+                                from_cache, uncached=set(companions))
     except BaseException:
         syntax.close()
         raise
@@ -247,9 +250,11 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
         if hasattr(progress, "finish"):
             progress.finish()  # a progress line on the terminal is wiped before anything is reported
     result.units = len(latest)
+    result.unit_files = sorted(units_in[p][0] for p in latest)
+    result.cached_units = sorted(units_in[p][0] for p in latest if p in from_cache)
     result.errors.extend(syntax.errors(set(latest)))
     # seeds answered from bytes (reach.py) were not parsed either
-    unparsed = {p: inputs[p] for p, r in latest.items() if not r.parsed and compile_all(p)}
+    unparsed = {p: inputs[p] for p, r in latest.items() if p in inputs and not r.parsed and compile_all(p)}
     if unparsed:
         result.errors.extend(SyntaxCheck(unparsed, cache, jobs).errors(set()))
     findings = merge_findings((r.findings for r in latest.values()), vocab)
@@ -287,9 +292,12 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
 def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], seeds: set[Path], cache: Cache, settings_fp: str,
                    current_hash: Callable[[str], str | None], jobs: int,
                    progress: Callable[[int, int], None] | None, exhaustive: bool,
+                   from_cache: set[Path] | None = None,
                    uncached: frozenset[Path] | set[Path] = frozenset()) -> dict[Path, UnitResult]:
     """Units are the files that may hold a request, then, round by round, the files that
-    call a helper whose parameters reach one (demand-driven). Returns the result per file."""
+    call a helper whose parameters reach one (demand-driven). Returns the result per file;
+    `from_cache` collects the files whose latest result came from the cache."""
+    from_cache = set() if from_cache is None else from_cache
     latest: dict[Path, UnitResult] = {}
     words_used: dict[Path, frozenset[str]] = {}
     helpers: set[str] = set()
@@ -322,6 +330,7 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
             cached = None if p in uncached else cache.get(key, current_hash)
             if cached is not None:
                 latest[p] = cached
+                from_cache.add(p)
                 helpers |= cached.helpers
                 done += 1
             else:
@@ -338,6 +347,7 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
         for r in run_units(ctx, [(p, w) for p, w, _ in fresh], jobs or _default_jobs(), on_done):
             p = entry_by_display[r.entry]
             latest[p] = r
+            from_cache.discard(p)
             helpers |= r.helpers
             if not r.transient and p not in uncached:  # a time limit, crash or internal error is reported again next run
                 cache.put(keys[p], r)

@@ -134,7 +134,10 @@ def _parse(text: str, filename: str, *, tree: bool):
     except SyntaxError as exc:
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "") if exc.lineno else ""
         msg = exc.msg if hasattr(exc, "msg") else str(exc)
-        raise SourceError(f"syntax error{' at ' + where if where else ''}: {msg}") from None
+        from gdpr_lint.pipeline.newer_syntax import newer_python_note
+
+        note = newer_python_note(text)
+        raise SourceError(f"syntax error{' at ' + where if where else ''}: {msg}{f' ({note})' if note else ''}") from None
     except RecursionError:
         raise SourceError("too deeply nested to parse") from None
     except MemoryError:  # also how CPython's parser reports its own stack overflowing on deep nesting

@@ -131,7 +131,12 @@ def render_junit(report: Report) -> str:
             case = ET.SubElement(suite, "testcase", name=f"analyse {e.path}", classname=e.path, file=e.path)
             ET.SubElement(case, "error", message=e.message, type="FileError").text = f"{e.path}: {e.message}"
     if not by_file and not errors:
-        ET.SubElement(root, "testsuite", name="gdpr-lint", tests="0", failures="0", errors="0")
+        # a clean run is one passing test case, so CI shows a passed check instead of "no tests"
+        root.set("tests", "1")
+        suite = ET.SubElement(root, "testsuite", name="gdpr-lint", tests="1", failures="0", errors="0")
+        n = context.files
+        ET.SubElement(suite, "testcase", name=f"no personal data reaches an OpenAI request "
+                                               f"({n} file{'s' if n != 1 else ''} analysed)", classname="gdpr-lint")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

@@ -14,7 +14,9 @@ class ReportContext:
     cwd: Path
     sources: dict = field(default_factory=dict)  # display path -> SourceFile (for snippets, fingerprints)
     files: int = 0
-    show_fixes: bool = True
+    show_fixes: bool = False  # --show-fixes: the planned rewrite under each fixable finding (`fixes`)
+    fixes: dict = field(default_factory=dict)  # (path, line, column, code) -> diff lines of its fix
+    color: bool = False  # ANSI colours in the text formats (--color, NO_COLOR, FORCE_COLOR)
     statistics: bool = False
     suppressed: list = field(default_factory=list)  # findings silenced by comments (SARIF lists them as suppressed)
     errors: list = field(default_factory=list)  # FileErrors of the run (SARIF notifications, JUnit errors)

@@ -8,6 +8,9 @@ described in docs/map.md); the Markdown and HTML renderers read the same dict.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from gdpr_lint import __version__
 from gdpr_lint.model import CallSite, FlowStep
 from gdpr_lint.checks.decide import article, code_for
@@ -25,12 +28,42 @@ _CHAT = ("chat.completions.create", "chat.completions.stream", "chat.completions
          "beta.chat.completions.parse", "beta.chat.completions.stream")
 
 
-def storage(site: CallSite) -> dict:
-    """Whether OpenAI may keep the request (beyond abuse monitoring), from store= and the endpoint."""
+def provider_facts() -> dict:
+    """What providers keep of API requests (rules/provider_retention.toml)."""
+    from gdpr_lint.config.ruledata import load_rule_file
+
+    return load_rule_file("provider_retention.toml")
+
+
+def _abuse_monitoring(site: CallSite, zdr: bool) -> str | None:
+    """How long the provider keeps the request in its abuse monitoring logs; None when the
+    provider is not known from the code (Azure OpenAI, integrations, wrappers)."""
+    facts = provider_facts()["openai"]
+    surface = surface_for(site.flavour)
+    if site.flavour.startswith("openai-azure") or not (surface is None or surface.openai_endpoints):
+        return None
+    return facts["zero_data_retention"] if zdr else facts["abuse_monitoring"]
+
+
+def storage(site: CallSite, zdr: bool = False) -> dict:
+    """Whether OpenAI may keep the request as a stored object, from store= and the endpoint, and
+    for how long its abuse monitoring logs keep it (`zdr`: a Zero Data Retention agreement)."""
+    out = _storage(site, zdr)
+    out["abuse_monitoring"] = _abuse_monitoring(site, zdr)
+    return out
+
+
+def _storage(site: CallSite, zdr: bool) -> dict:
     arg = site.store or None
     ep = site.endpoint
     surface = surface_for(site.flavour)
     openai_ep = surface is None or surface.openai_endpoints
+    if zdr and openai_ep and arg in ("true", "dynamic") and (ep.startswith("responses.") or ep in _CHAT):
+        return {"may_store": False, "reason": "store= is treated as false under Zero Data Retention",
+                "store_argument": arg}
+    if zdr and openai_ep and arg is None and ep.startswith("responses."):
+        return {"may_store": False, "reason": "store= is treated as false under Zero Data Retention",
+                "store_argument": None}
     if arg == "true":
         return {"may_store": True, "reason": "store=True on the call", "store_argument": arg}
     if arg == "false":
@@ -53,8 +86,90 @@ def _step(s: FlowStep) -> dict:
     return {"path": s.path, "line": s.line, "column": s.column, "note": s.note}
 
 
-def build_inventory(result, vocab=None) -> dict:
-    """The data map of a run (see docs/map.md for the schema)."""
+def _git(cwd: Path, *args: str) -> str | None:
+    import subprocess
+
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def _today() -> str:
+    """The date of the map (UTC); SOURCE_DATE_EPOCH fixes it, for reproducible documents."""
+    import datetime as dt
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date().isoformat()
+    return dt.datetime.now(tz=dt.timezone.utc).date().isoformat()
+
+
+def _project_name(cwd: Path, settings, top: str | None) -> str:
+    if settings is not None and settings.map_info.project:
+        return settings.map_info.project
+    candidates = [settings.path] if settings is not None and settings.path is not None else []
+    candidates.append(cwd / "pyproject.toml")
+    for path in candidates:
+        if path.name == "pyproject.toml" and path.is_file():
+            try:
+                from gdpr_lint.config.ruledata import load_toml
+
+                name = load_toml(path).get("project", {}).get("name")
+            except Exception:  # noqa: BLE001 - a name is a nicety; the config loader reports bad files
+                name = None
+            if isinstance(name, str) and name:
+                return name
+    return Path(top).name if top else cwd.name
+
+
+def describe_run(cwd: Path, settings=None, paths: list[str] | None = None) -> dict:
+    """What the map describes: the date, the project, the commit and the paths analysed."""
+    top = _git(cwd, "rev-parse", "--show-toplevel")
+    commit = _git(cwd, "rev-parse", "HEAD") if top else None
+    dirty = None
+    if commit:
+        status = _git(cwd, "status", "--porcelain", "--untracked-files=no")
+        dirty = bool(status) if status is not None else None
+    return {"date": _today(), "project": _project_name(cwd, settings, top), "commit": commit,
+            "uncommitted_changes": dirty, "paths": list(paths or ["."])}
+
+
+def _record(settings) -> dict:
+    info = settings.map_info if settings is not None else None
+    return {"purpose": info.purpose if info else None, "legal_basis": info.legal_basis if info else None,
+            "retention": info.retention if info else None}
+
+
+def _provider_retention(settings, sites: list[dict]) -> list[dict]:
+    """The providers' retention statements for the map (one per provider reached)."""
+    facts = provider_facts()
+    info = settings.map_info if settings is not None else None
+    zdr = bool(info and info.zero_data_retention)
+    out = []
+    azure = any(s["flavour"].startswith("openai-azure") for s in sites)
+    if any(not s["flavour"].startswith("openai-azure") for s in sites) or not sites:
+        f = facts["openai"]
+        out.append({"provider": f["provider"], "abuse_monitoring": f["zero_data_retention"] if zdr
+                    else f["abuse_monitoring"], "statement": f["zero_data_retention_statement"] if zdr else f["statement"],
+                    "checked": f["checked"], "source": f["source"], "zero_data_retention": zdr, "configured": zdr})
+    if azure:
+        f = facts["azure"]
+        out.append({"provider": f["provider"], "abuse_monitoring": None, "statement": f["statement"],
+                    "checked": None, "source": None, "zero_data_retention": False, "configured": False})
+    if info and info.provider_retention:  # the project's own statement replaces the facts' text
+        for p in out:
+            p.update(statement=info.provider_retention, checked=info.provider_retention_checked, source=None,
+                     configured=True)
+    return out
+
+
+def build_inventory(result, vocab=None, *, cwd: Path | None = None, settings=None,
+                    paths: list[str] | None = None) -> dict:
+    """The data map of a run (see docs/map.md for the schema). `settings` holds the map's
+    [tool.gdpr-lint.map] (the working directory's configuration), `paths` the paths given."""
+    zdr = bool(settings is not None and settings.map_info.zero_data_retention)
     if vocab is None:
         from gdpr_lint.pipeline.engine import _vocabulary
 
@@ -110,7 +225,7 @@ def build_inventory(result, vocab=None) -> dict:
                 "eu": verdict.eu, "summary": verdict.text,
                 "client": [dict(c.to_dict(), description=describe_config(c)) for c in site.client],
             },
-            "storage": storage(site),
+            "storage": storage(site, zdr),
             "findings": sorted(set(codes_at.get(where, []))),
             "flows": flows,
         })
@@ -119,7 +234,9 @@ def build_inventory(result, vocab=None) -> dict:
     for s in sites:
         e = endpoints.setdefault(s["endpoint"], {"endpoint": s["endpoint"], "call_sites": 0,
                                                  "sites_with_personal_data": 0, "categories": {},
-                                                 "may_store": False, "eu": True})
+                                                 "may_store": False, "abuse_monitoring": [], "eu": True})
+        if s["storage"]["abuse_monitoring"] not in e["abuse_monitoring"]:
+            e["abuse_monitoring"].append(s["storage"]["abuse_monitoring"])
         e["call_sites"] += 1
         e["sites_with_personal_data"] += bool(s["flows"])
         for f in s["flows"]:
@@ -127,6 +244,8 @@ def build_inventory(result, vocab=None) -> dict:
             c["protected" if f["protected"] else "unprotected"] += 1
         e["may_store"] = _any3(e["may_store"], s["storage"]["may_store"])
         e["eu"] = _all3(e["eu"], s["residency"]["eu"])
+    for e in endpoints.values():  # one value when every call site agrees, else unknown (None)
+        e["abuse_monitoring"] = e["abuse_monitoring"][0] if len(e["abuse_monitoring"]) == 1 else None
     files: dict[str, dict] = {}
     for s in sites:
         f = files.setdefault(s["path"], {"path": s["path"], "call_sites": 0, "unprotected_flows": 0,
@@ -146,6 +265,9 @@ def build_inventory(result, vocab=None) -> dict:
     return {
         "schema": SCHEMA,
         "tool": {"name": "gdpr-lint", "version": __version__},
+        "generated": describe_run(Path(cwd or Path.cwd()), settings, paths),
+        "record": _record(settings),
+        "provider_retention": _provider_retention(settings, sites),
         "files_analysed": result.files,
         "errors": [{"path": e.path, "message": e.message} for e in result.errors],
         "totals": {

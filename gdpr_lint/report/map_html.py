@@ -1,7 +1,10 @@
 """The data map as one self-contained HTML page: inline CSS, no scripts, no external assets.
 
-A category-by-endpoint matrix (special categories highlighted), the endpoints with
-storage and data residency, and a card per call site with the path the data takes.
+What it describes (project, commit, paths, date), the record of processing from
+[tool.gdpr-lint.map], what the provider keeps (with the date those facts were checked), a
+category-by-endpoint matrix (special categories highlighted), the endpoints with storage,
+abuse-monitoring retention and data residency, and a card per call site with the path the
+data takes. Print CSS lays it out for A4 (a PDF export from the browser).
 """
 
 from __future__ import annotations
@@ -40,16 +43,26 @@ th{background:#f0f2f5;font-weight:600;font-size:13px}
 .flow ol{margin:4px 0 0;padding-left:22px;color:#344054}
 .flow li{margin:1px 0}
 .legend{font-size:13px;color:#5b6472;margin-top:6px}
+.record{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:10px 16px;max-width:980px}
+.record dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}
+.record dt{color:#5b6472}.record dd{margin:0}.record .unset{color:#98a2b3;font-style:italic}
+.provider{margin:6px 0}.provider .checked{color:#5b6472;font-size:13px}
+@media print{
+@page{size:A4;margin:14mm}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+body{background:#fff;padding:0;font-size:11pt}
+h2{break-after:avoid;page-break-after:avoid}
+.totals{gap:6px}.total{min-width:0;padding:6px 10px}
+table{width:100%;font-size:9pt}thead{display:table-header-group}tr,.card,.record,.flow li{break-inside:avoid;page-break-inside:avoid}
+.matrix td.n{min-width:0}
+.cards{display:block}.card{margin:0 0 10px}
+code{white-space:pre-wrap;overflow-wrap:anywhere}
+}
 """
 
 
 def _e(x) -> str:
     return escape(str(x), quote=True)
-
-
-def _yn(v, yes: str, no: str, unknown: str = "unknown") -> str:
-    cls = "warn" if v is True else "prot" if v is False else "unk"
-    return f'<span class="tag {cls}">{_e(yes if v is True else no if v is False else unknown)}</span>'
 
 
 def _plain_label(cat: dict) -> str:
@@ -74,6 +87,19 @@ def _note(note: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
+def _stored(v, yes: str = "yes") -> str:
+    """Stored as an API object: yes is a warning; no is neutral, never a reassuring green
+    (the provider may still keep the request in its logs: see the abuse monitoring column)."""
+    cls = "warn" if v is True else "unk"
+    return f'<span class="tag {cls}">{yes if v is True else "no" if v is False else "unknown"}</span>'
+
+
+def _abuse(value, zdr: bool) -> str:
+    if not value:
+        return '<span class="tag unk">unknown</span>'
+    return f'<span class="tag {"prot" if zdr else "warn"}">{_e(value)}</span>'
+
+
 def _eu(v) -> str:
     cls = "prot" if v is True else "raw" if v is False else "unk"
     return f'<span class="tag {cls}">{"EU" if v is True else "not EU" if v is False else "unknown"}</span>'
@@ -91,8 +117,15 @@ def render_map_html(report: Report) -> str:
     a('<meta name="viewport" content="width=device-width, initial-scale=1">')
     a("<title>Personal data sent to OpenAI</title>")
     a(f"<style>{CSS}</style></head><body>")
+    g = inv.get("generated") or {}
+    zdr = any(p.get("zero_data_retention") for p in inv.get("provider_retention", []))
     a("<header><h1>Personal data sent to OpenAI</h1>")
-    a(f'<p class="sub">gdpr-lint {_e(inv["tool"]["version"])} &middot; {inv["files_analysed"]} files analysed</p>')
+    commit = (f'commit <code>{_e(g["commit"][:12])}</code>' + (" (with uncommitted changes)" if g.get("uncommitted_changes")
+                                                               else "")) if g.get("commit") else "no git commit"
+    paths = ", ".join(f"<code>{_e(p)}</code>" for p in g.get("paths", ["."]))
+    a(f'<p class="sub" id="describes">Project <b>{_e(g.get("project") or "unnamed")}</b> &middot; {commit} &middot; '
+      f'{paths} &middot; generated <time datetime="{_e(g.get("date", ""))}">{_e(g.get("date", ""))}</time> by '
+      f'gdpr-lint {_e(inv["tool"]["version"])} &middot; {inv["files_analysed"]} files analysed</p>')
     a('<div class="totals">')
     for cls, n, label in (("", t["call_sites"], "OpenAI call sites"),
                           ("", t["with_personal_data"], "send personal data"),
@@ -108,6 +141,23 @@ def render_map_html(report: Report) -> str:
         a("</ul>")
 
     a("<main>")
+    record = inv.get("record") or {}
+    a('<section><h2>Record of processing</h2><div class="record"><dl>')
+    for key, label in (("purpose", "Purpose"), ("legal_basis", "Legal basis"), ("retention", "Retention")):
+        value = record.get(key)
+        shown = _e(value) if value else (f'<span class="unset">not stated (set <code>{key.replace("_", "-")}</code> '
+                                         f'in <code>[tool.gdpr-lint.map]</code>)</span>')
+        a(f"<dt>{label}</dt><dd>{shown}</dd>")
+    a("</dl></div></section>")
+    a('<section><h2>What the provider keeps</h2><div class="record">')
+    for p in inv.get("provider_retention", []):
+        checked = ""
+        if p.get("checked"):
+            checked = f' <span class="checked">Checked {_e(p["checked"])}' + (
+                f' against {_e(p["source"])}' if p.get("source") else "") + ".</span>"
+        mine = ' <span class="checked">As configured for this project.</span>' if p.get("configured") else ""
+        a(f'<p class="provider"><b>{_e(p["provider"])}</b>: {_e(p["statement"])}{checked}{mine}</p>')
+    a("</div></section>")
     if cats:
         a('<section><h2>Categories by endpoint</h2><table class="matrix"><thead><tr><th scope="col">Category</th>')
         for e in eps:
@@ -132,10 +182,12 @@ def render_map_html(report: Report) -> str:
           'Highlighted rows are special categories (GDPR Art. 9/10).</p></section>')
 
     a('<section><h2>Endpoints</h2><table><thead><tr><th>Endpoint</th><th>Call sites</th>'
-      '<th>With personal data</th><th>May be stored</th><th>Data residency</th></tr></thead><tbody>')
+      '<th>With personal data</th><th>Stored as an API object</th><th>Abuse monitoring logs</th>'
+      '<th>Data residency</th></tr></thead><tbody>')
     for e in eps:
         a(f'<tr><td><code>{_e(e["endpoint"])}</code></td><td>{e["call_sites"]}</td>'
-          f'<td>{e["sites_with_personal_data"]}</td><td>{_yn(e["may_store"], "yes", "no")}</td><td>{_eu(e["eu"])}</td></tr>')
+          f'<td>{e["sites_with_personal_data"]}</td><td>{_stored(e["may_store"])}</td>'
+          f'<td>{_abuse(e.get("abuse_monitoring"), zdr)}</td><td>{_eu(e["eu"])}</td></tr>')
     a("</tbody></table></section>")
 
     a('<section><h2>Call sites</h2><div class="cards">')
@@ -153,8 +205,9 @@ def render_map_html(report: Report) -> str:
                            for c in s["special_categories"] if c in cats)
             a(f"<dt>Special categories</dt><dd>{tags}</dd>")
         a(f'<dt>Data residency</dt><dd>{_eu(s["residency"]["eu"])} {_e(s["residency"]["summary"])}</dd>')
-        a(f'<dt>Storage</dt><dd>{_yn(s["storage"]["may_store"], "may be stored", "not stored")} '
+        a(f'<dt>Stored as an object</dt><dd>{_stored(s["storage"]["may_store"], "may be stored")} '
           f'{_e(s["storage"]["reason"])}</dd>')
+        a(f'<dt>Abuse monitoring logs</dt><dd>{_abuse(s["storage"].get("abuse_monitoring"), zdr)}</dd>')
         if s["findings"]:
             a(f'<dt>Findings</dt><dd>{_e(", ".join(s["findings"]))}</dd>')
         a("</dl>")

@@ -31,7 +31,7 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from gdpr_lint import __version__
+from gdpr_lint import REPOSITORY_URL, __version__
 from gdpr_lint.model import Finding
 from gdpr_lint.report.context import Report, ReportContext
 from gdpr_lint.report.fingerprints import line_hashes
@@ -39,7 +39,8 @@ from gdpr_lint.report.locations import root_relative, source_root
 from gdpr_lint.checks.rules import ALL_RULES, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/gdpr-lint/"
+INFORMATION_URI = REPOSITORY_URL  # the repository's front page: the README
+HELP_URI = f"{REPOSITORY_URL}/blob/main/README.md#rules"  # the rules table; `gdpr-lint rule CODE` has the rest
 LEVEL_BY_SEVERITY = {"high": "error", "medium": "warning", "low": "note"}
 def _rule_help_markdown(rule: Rule) -> str:
     parts = [f"## {rule.code}: {rule.name}", "", rule.summary + ".", "", rule.description, "",
@@ -59,7 +60,7 @@ def _rule(rule: Rule) -> dict:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.description},
         "help": {"text": f"{rule.description}\n\nFix: {rule.fix}", "markdown": _rule_help_markdown(rule)},
-        "helpUri": INFORMATION_URI,
+        "helpUri": HELP_URI,
         "defaultConfiguration": {"level": LEVEL_BY_SEVERITY[rule.severity], "enabled": rule.default_enabled},
         "properties": {
             "security-severity": rule.security_severity,

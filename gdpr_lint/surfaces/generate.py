@@ -141,7 +141,12 @@ REQUIRED_KEYS: dict[str, type] = {
     "streaming": bool,
 }
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "rules" / "endpoints.toml"
+def default_output() -> Path:
+    """`endpoints.toml` in the rule data folder: `rules/` of a checkout (or `gdpr_lint/_rules`
+    of an installed wheel), where the linter reads it."""
+    from gdpr_lint.config.ruledata import rules_dir
+
+    return rules_dir() / "endpoints.toml"
 
 
 # ---------------------------------------------------------------------------
@@ -403,6 +408,24 @@ def _load_toml(text: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def version_differences(committed: str, generated: str) -> str:
+    """What an SDK upgrade changes in the catalogue, in one paragraph: the endpoints added,
+    removed and changed (their names, the first few of each)."""
+    old = {e.get("path"): e for e in _load_toml(committed).get("endpoint", [])}
+    new = {e.get("path"): e for e in _load_toml(generated).get("endpoint", [])}
+    added = sorted(set(new) - set(old), key=str)
+    removed = sorted(set(old) - set(new), key=str)
+    changed = sorted((p for p in set(old) & set(new) if old[p] != new[p]), key=str)
+
+    def some(names: list) -> str:
+        shown = ", ".join(str(n) for n in names[:5])
+        return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+    parts = [f"{len(names)} endpoint{'s' if len(names) != 1 else ''} {what} ({some(names)})"
+             for what, names in (("added", added), ("removed", removed), ("changed", changed)) if names]
+    return "; ".join(parts) if parts else "no endpoint differs"
+
+
 def first_difference(committed: str, generated: str) -> str | None:
     """Describe the first difference between two catalogue texts, or None if identical."""
     if committed == generated:
@@ -456,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Regenerate the OpenAI endpoint catalogue from the installed openai package.",
     )
     parser.add_argument(
-        "--output", "-o", type=Path, default=DEFAULT_OUTPUT,
+        "--output", "-o", type=Path, default=None,
         help="catalogue file to write or check (default: rules/endpoints.toml)",
     )
     parser.add_argument(
@@ -471,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: the `openai` package is not installed (pip install openai)", file=sys.stderr)
         return 2
 
-    output: Path = args.output
+    output: Path = args.output if args.output is not None else default_output()
     shown = _display(output)
     if args.check and not output.exists():
         print(f"{shown}: missing; run `python -m gdpr_lint.surfaces.generate`", file=sys.stderr)
@@ -481,7 +504,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     generated = render(version, endpoints)
 
     if args.check:
-        diff = first_difference(output.read_text(encoding="utf-8"), generated)
+        committed = output.read_text(encoding="utf-8")
+        diff = first_difference(committed, generated)
+        try:
+            committed_version = _load_toml(committed).get("openai_version")
+        except Exception:  # noqa: BLE001 - first_difference names the problem
+            committed_version = None
+        if diff is not None and committed_version is not None and committed_version != version:
+            # another SDK version: say what it changes, and how to check the file as committed
+            print(
+                f"{shown} was generated from openai {committed_version}; the installed openai is {version}: "
+                f"{version_differences(committed, generated)}.\n"
+                f"To check the committed file, install the version it was generated from "
+                f"(pip install openai=={committed_version}, as the dev extras pin it); to take the new "
+                f"version, run `python -m gdpr_lint.surfaces.generate` and update the pin in pyproject.toml.",
+                file=sys.stderr,
+            )
+            return 1
         if diff is not None:
             print(
                 f"{shown} is out of date with openai {version}: {diff}\n"

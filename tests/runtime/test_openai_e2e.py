@@ -188,7 +188,7 @@ def test_raw_and_streaming_response_wrappers(client: Any, api: Any) -> None:
 
 
 def test_with_options_target(client: Any, api: Any) -> None:
-    reply = protect(client.with_options(timeout=10).chat.completions.create, known=KNOWN)(model="m", messages=user(SHORT))
+    reply = protect(client.with_options(timeout=60).chat.completions.create, known=KNOWN)(model="m", messages=user(SHORT))
     assert reply.choices[0].message.content == SHORT
     assert_no_personal(api.bodies())
 
@@ -280,7 +280,7 @@ def test_protected_client_covers_chat_responses_embeddings(api: Any) -> None:
     assert client.chat.completions.create(model="m", messages=user(PROMPT)).choices[0].message.content == EXPECTED
     assert client.responses.create(model="m", input=PROMPT).output_text == EXPECTED
     assert client.embeddings.create(model="e", input=PROMPT).data
-    assert client.with_options(timeout=5).chat.completions.create(model="m", messages=user(PROMPT)).choices[0].message.content == EXPECTED
+    assert client.with_options(timeout=60).chat.completions.create(model="m", messages=user(PROMPT)).choices[0].message.content == EXPECTED
     stream = client.chat.completions.create(model="m", messages=user(SHORT), stream=True, extra_headers={"x-test-split": "all"})
     assert _stream_text(stream) == SHORT
     assert_no_personal(api.bodies(), [EMAIL, PHONE, IBAN, CPR, "0707614285", "40123456"])

@@ -45,7 +45,7 @@ def test_upstream_drop_mid_stream_is_a_clean_error():
     event = (b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
              b'"choices":[{"index":0,"delta":{"content":"Hej "},"finish_reason":null}]}\n\n')
     port, seen, thread = _dropping_server(event)
-    client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="test", max_retries=0, timeout=10)
+    client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="test", max_retries=0, timeout=60)
     with Conversation():
         stream = protect(client.chat.completions.create, known={"name": ["Anders Holm"]})(
             model="gpt-4o-mini", stream=True,
