@@ -90,6 +90,7 @@ class Cell:
     start: int = 0  # 1-based line of the module where the cell's first line is
     magic: str = ""  # the cell magic (`%%time` -> "time"), "" for none
     foreign: bool = False  # a cell magic whose body is not Python: nothing of it is analysed
+    trailing_newline: bool = False  # the source ends with a line break (Jupyter's usually does not)
 
     @property
     def number(self) -> int:
@@ -271,7 +272,7 @@ def _cell(index: int, source: str) -> Cell:
     lines = split_lines(source)
     code = list(lines)
     offsets = [0] * len(lines)
-    cell = Cell(index=index, lines=lines, code=code, offsets=offsets)
+    cell = Cell(index=index, lines=lines, code=code, offsets=offsets, trailing_newline=source.endswith(("\n", "\r")))
     first = next((i for i, text in enumerate(lines) if text.strip()), None)
     if first is None:
         return cell
@@ -500,6 +501,13 @@ def source_spans(raw: str) -> dict[int, list[tuple[int, int]]]:
     """For each cell (0-based index in "cells"), the (start, end) offsets in the JSON
     text of the strings its "source" consists of (one per list element, or one).
     {} when the text cannot be walked (the caller falls back)."""
+    return {index: strings for index, (_, _, strings) in source_values(raw).items()}
+
+
+def source_values(raw: str) -> dict[int, tuple[int, int, list[tuple[int, int]]]]:
+    """For each cell (0-based index in "cells"): the (start, end) offsets of its "source"
+    value in the JSON text, and those of the strings in it. {} when the text cannot be
+    walked."""
     try:
         return _walk_cells(raw)
     except (ValueError, IndexError, RecursionError):
@@ -542,19 +550,19 @@ def _members(raw: str, i: int) -> tuple[list[tuple[str, int, int]], int]:
             raise ValueError("expected ',' or '}'")
 
 
-def _walk_cells(raw: str) -> dict[int, list[tuple[int, int]]]:
+def _walk_cells(raw: str) -> dict[int, tuple[int, int, list[tuple[int, int]]]]:
     members, _ = _members(raw, _skip(raw, 1 if raw.startswith("\ufeff") else 0))
     at = next((start for key, start, _ in members if key == "cells"), None)
     if at is None or raw[at] != "[":
         return {}
-    out: dict[int, list[tuple[int, int]]] = {}
+    out: dict[int, tuple[int, int, list[tuple[int, int]]]] = {}
     i = _skip(raw, at + 1)
     index = 0
     while raw[i] != "]":
         cell, end = _members(raw, i)
         for key, start, stop in cell:
             if key == "source":
-                out[index] = _string_spans(raw, start, stop)
+                out[index] = (start, stop, _string_spans(raw, start, stop))
         index += 1
         i = _skip(raw, end)
         if raw[i] == ",":
