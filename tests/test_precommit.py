@@ -78,7 +78,7 @@ def test_hooks_file():
     assert hooks["gdpr-lint-fix"]["entry"] == "gdpr-lint check --fix --force-exclude"
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["types"] == ["python"]
+        assert hook["types_or"] == ["python", "jupyter"] and "types" not in hook
         assert hook["require_serial"] is True
 
 

@@ -20,7 +20,6 @@ its code still parses.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import replace
@@ -110,35 +109,56 @@ def _source_text(nb: Notebook, index: int) -> str:
 
 def _restore(cell: Cell, new_code: str) -> str:
     """The cell's new source: the rewritten code with the cell's own text put back
-    where the codemod left a line alone (IPython syntax, the stripped indent)."""
+    where the codemod left a line alone (IPython syntax, the stripped indent).
+
+    The codemod changes lines in place and adds at most one block of import lines
+    (the runtime's import, blank lines around it); that block is found, the other
+    lines pair one to one with the cell's."""
     old = cell.code
     new = split_lines(new_code)
     indent = next((cell.lines[k][:cell.offsets[k]] for k in range(len(cell.lines)) if cell.offsets[k]), "")
+    at, block = _import_block(old, new)
+    kept = new[:at] + new[at + len(block):]
     out: list[str] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if tag == "equal":
-            out.extend(cell.lines[i1:i2])
-            continue
-        olds = list(range(i1, i2))
-        touched = [k for k in olds if _neutralised(cell, k)]
-        if tag == "insert" or not touched:
-            out.extend(indent + line if line and indent else line for line in new[j1:j2])
-            continue
-        if tag == "replace" and i2 - i1 == j2 - j1:
-            for k, line in zip(olds, new[j1:j2]):
-                out.append(_keep_syntax(cell, k, line) if k in touched else (indent + line if line and indent else line))
-            continue
-        raise _CellError("the rewrite would change a line that holds IPython syntax (a magic or shell escape)")
-    if cell.magic:  # a cell magic must stay the cell's first line: the import goes below it
-        first = next(k for k, text in enumerate(cell.lines) if text.strip())
-        magic_line = cell.lines[first]
-        at = out.index(magic_line)
-        lead = next(k for k, text in enumerate(out) if text.strip())
-        if at != lead:
-            del out[at]
-            out.insert(lead, magic_line)
+    for k, line in enumerate(kept):
+        if line == old[k]:
+            out.append(cell.lines[k])
+        elif _neutralised(cell, k):
+            out.append(_keep_syntax(cell, k, line))
+        else:
+            out.append(indent + line if line and indent else line)
+    if block:
+        first = next((k for k, text in enumerate(cell.lines) if text.strip()), 0)
+        if cell.magic and at <= first:  # a cell magic must stay the cell's first line
+            at = first + 1
+        out[at:at] = [indent + line if line and indent else line for line in block]
     text = "\n".join(out)
     return text + "\n" if cell.trailing_newline else text
+
+
+_IMPORT_LINE = re.compile(r"(from\s+gdpr_lint\.runtime\s+import\b|import\s+gdpr_lint\.runtime\b|\s*$)")
+
+
+def _import_block(old: list[str], new: list[str]) -> tuple[int, list[str]]:
+    """(where, lines) of the block of lines the codemod inserted: import lines of the
+    runtime and blank lines, placed where the other lines pair best with the cell's."""
+    extra = len(new) - len(old)
+    if extra == 0:
+        return 0, []
+    if extra < 0:
+        raise _CellError("the rewrite removed lines from the cell")
+    best: tuple[int, int] | None = None  # (mismatches, position)
+    for at in range(len(new) - extra + 1):
+        block = new[at:at + extra]
+        if not all(_IMPORT_LINE.match(line) for line in block) or not any(line.strip() for line in block):
+            continue
+        rest = new[:at] + new[at + extra:]
+        mismatches = sum(1 for a, b in zip(old, rest) if a != b)
+        if best is None or mismatches < best[0]:
+            best = (mismatches, at)
+    if best is None:
+        raise _CellError("the rewrite added lines other than the runtime's import")
+    return best[1], new[best[1]:best[1] + extra]
 
 
 def _neutralised(cell: Cell, k: int) -> bool:
