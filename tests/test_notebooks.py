@@ -611,3 +611,24 @@ def test_fix_refuses_to_write_a_notebook_that_changed_meanwhile(tmp_path, monkey
     write_fixes(outcome)
     assert path.read_text() == edited and "changed on disk" in outcome.errors[0].message
     assert not list(tmp_path.glob(".churn.ipynb.*"))  # no temporary file left behind
+
+
+def test_raw_positions_follow_json_escapes():
+    src = 'note = "Zoë \\"VIP\\"\\t€"; client.chat.completions.create(model="gpt-4o-mini", input=note)'
+    column = src.index("client") + 1
+    for ensure_ascii in (True, False):
+        text = notebook(markdown("Kunden"), code(src), ensure_ascii=ensure_ascii)
+        line, raw_column = load_notebook(text.encode()).raw_position(2, 1, column)
+        assert text.splitlines()[line - 1][raw_column - 1:].startswith("client.chat"), ensure_ascii
+
+
+def test_syntax_check_all_compiles_notebooks_without_openai(tmp_path):
+    write_notebook(tmp_path, "eda.ipynb", notebook(
+        markdown("Exploratory analysis"),
+        code("import pandas as pd\ndf = pd.read_csv('customers.csv')"),
+        code("df.groupby('plan').size(")))
+    assert check(tmp_path).returncode == 0  # cannot hold or feed a request: not parsed by default
+    proc = check(tmp_path, "--syntax-check", "all")
+    assert proc.returncode == 2
+    [line] = err_lines(proc)
+    assert "eda.ipynb: cell 3: syntax error at line 1" in line, line
