@@ -20,6 +20,13 @@ class Span:
     end_column: int
 
 
+def location(path: str, line: int, column: int, cell: int | None = None) -> str:
+    """`app/crm.py:12:5`, or in a notebook `analysis.ipynb:cell 3:4:9` (Ruff's notebook form)."""
+    if cell is None:
+        return f"{path}:{line}:{column}"
+    return f"{path}:cell {cell}:{line}:{column}"
+
+
 @dataclass(frozen=True)
 class FlowStep:
     """One step of the path personal data takes from where it enters to the request."""
@@ -28,9 +35,17 @@ class FlowStep:
     line: int
     column: int
     note: str
+    cell: int | None = None  # in a notebook: the 1-based cell (every cell counted); line/column within it
+
+    @property
+    def location(self) -> str:
+        return location(self.path, self.line, self.column, self.cell)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.cell is None:
+            del out["cell"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -61,10 +76,17 @@ class CallSite:
     statement_lines: tuple[int, int] = (0, 0)  # first and last line of the enclosing statement
     client: tuple[ClientConfig, ...] = ()  # the receiving client's configuration (data residency)
     store: str = ""  # the call's store= argument: "true" | "false" | "dynamic" | "" (not given)
+    cell: int | None = None  # in a notebook: the 1-based cell (every cell counted); the span is within it
+
+    @property
+    def location(self) -> str:
+        return location(self.path, self.span.line, self.span.column, self.cell)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
+        out: dict[str, Any] = {"path": self.path}
+        if self.cell is not None:
+            out["cell"] = self.cell
+        out.update({
             "line": self.span.line,
             "column": self.span.column,
             "end_line": self.span.end_line,
@@ -75,7 +97,8 @@ class CallSite:
             "protected": self.protected,
             "function": self.function,
             "callee": self.text,
-        }
+        })
+        return out
 
 
 @dataclass
@@ -104,6 +127,9 @@ class Finding:
     suppression_reason: str | None = None
     # Lines of the statement holding the call (a noqa comment anywhere on them applies).
     statement_lines: tuple[int, int] = (0, 0)
+    # In a notebook: the 1-based cell, counting every cell (markdown ones too); the span
+    # and statement_lines are then within the cell's source. None in a Python file.
+    cell: int | None = None
 
     @property
     def line(self) -> int:
@@ -113,13 +139,19 @@ class Finding:
     def column(self) -> int:
         return self.span.column
 
+    @property
+    def location(self) -> str:
+        """`path:line:column`, or `path:cell N:line:column` in a notebook."""
+        return location(self.path, self.span.line, self.span.column, self.cell)
+
     def sort_key(self) -> tuple:
-        return (self.path, self.span.line, self.span.column, self.code)
+        return (self.path, self.cell or 0, self.span.line, self.span.column, self.code)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "code": self.code,
-            "path": self.path,
+        out: dict[str, Any] = {"code": self.code, "path": self.path}
+        if self.cell is not None:
+            out["cell"] = self.cell
+        out.update({
             "line": self.span.line,
             "column": self.span.column,
             "end_line": self.span.end_line,
@@ -137,7 +169,7 @@ class Finding:
             "params": list(self.params),
             "callee": self.callee,
             "known": {k: list(v) for k, v in self.known.items()},
-        }
+        })
         if self.fix_hint:
             out["fix_hint"] = self.fix_hint
         return out
@@ -162,6 +194,7 @@ class Finding:
             params=list(d.get("params", [])),
             fix_hint=d.get("fix_hint", ""),
             known={k: list(v) for k, v in d.get("known", {}).items()},
+            cell=d.get("cell"),
         )
 
 

@@ -3,6 +3,7 @@ only the changed files, and a real `pre-commit try-repo` run."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -78,7 +79,7 @@ def test_hooks_file():
     assert hooks["gdpr-lint-fix"]["entry"] == "gdpr-lint check --fix --force-exclude"
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["types"] == ["python"]
+        assert hook["types_or"] == ["python", "jupyter"] and "types" not in hook
         assert hook["require_serial"] is True
 
 
@@ -123,6 +124,23 @@ def test_a_changed_caller_is_reported_at_the_unchanged_helpers_request(write):
     assert run_cli("check", "--force-exclude", "crm/digest.py", cwd=root).returncode == 0
 
 
+# A notebook that builds its prompt with the same project helper (the hooks run on notebooks too).
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "markdown", "id": "intro", "metadata": {}, "source": ["# Renewal reminders\n"]},
+        {"cell_type": "code", "execution_count": None, "id": "send", "metadata": {}, "outputs": [],
+         "source": ["from openai import OpenAI\n", "from crm.prompts import follow_up_prompt\n", "\n",
+                    "client = OpenAI()\n",
+                    "for customer in renewals_due():\n",
+                    "    client.chat.completions.create(model=\"gpt-4o-mini\", "
+                    "messages=[{\"role\": \"user\", \"content\": follow_up_prompt(customer)}])"]},
+    ],
+    "metadata": {"language_info": {"name": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
 def _git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", "-c", "user.name=gdpr-lint tests", "-c", "user.email=tests@example.org",
                     "-c", "commit.gpgsign=false", *args], cwd=cwd, check=True, capture_output=True)
@@ -162,6 +180,8 @@ def test_pre_commit_try_repo(tmp_path):
                        "crm/catalogue.py": CLEAN, "crm/ai.py": AI, "crm/reports.py": REPORTS}.items():
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    (project / "notebooks").mkdir()
+    (project / "notebooks" / "renewals.ipynb").write_text(json.dumps(NOTEBOOK, indent=1) + "\n", encoding="utf-8")
     _git("init", "-q", ".", cwd=project)
     _git("add", ".", cwd=project)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
@@ -174,21 +194,26 @@ def test_pre_commit_try_repo(tmp_path):
 
     # Both hooks (or only the check hook while --fix does not exist) on the changed
     # files; the leak is built in crm/prompts.py, which pre-commit did not pass, and
-    # the new caller crm/reports.py hands a customer to the unchanged helper in crm/ai.py.
-    proc = _try_repo(hook_repo, None if has_fix else "gdpr-lint", project, env, "crm/views.py", "crm/reports.py")
+    # the new caller crm/reports.py hands a customer to the unchanged helper in crm/ai.py;
+    # the notebook builds its prompt with the same helper.
+    proc = _try_repo(hook_repo, None if has_fix else "gdpr-lint", project, env, "crm/views.py", "crm/reports.py",
+                     "notebooks/renewals.ipynb")
     out = proc.stdout.decode()
     assert proc.returncode == 1, out + proc.stderr.decode()
     check_part, _, fix_part = out.partition("gdpr-lint (fix)")
     assert "gdpr-lint....." in check_part and "Failed" in check_part
     assert "crm/views.py:9:13: GDPR001" in check_part and "customer.full_name (name)" in check_part
     assert "crm/ai.py:7:12: GDPR001" in check_part and "crm/reports.py:5:22" in check_part
+    assert "notebooks/renewals.ipynb:cell 2:6:5: GDPR001" in check_part
     if has_fix:
         assert "Failed" in fix_part and "files were modified by this hook" in fix_part
         assert "protect(" in (project / "crm" / "views.py").read_text(encoding="utf-8")
+        fixed = json.loads((project / "notebooks" / "renewals.ipynb").read_text(encoding="utf-8"))
+        assert "protect(client.chat.completions.create" in "".join(fixed["cells"][1]["source"])
 
     # After the fix (or on the clean file alone) the check hook passes on the fixed and
     # clean files (crm/reports.py still leaks through the unchanged helper until crm/ai.py is fixed).
-    files = ("crm/views.py", "crm/catalogue.py") if has_fix else ("crm/catalogue.py",)
+    files = ("crm/views.py", "crm/catalogue.py", "notebooks/renewals.ipynb") if has_fix else ("crm/catalogue.py",)
     proc = _try_repo(hook_repo, "gdpr-lint", project, env, *files)
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
     assert "Passed" in proc.stdout.decode()

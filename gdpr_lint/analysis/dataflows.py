@@ -29,13 +29,15 @@ class DataFlow:
     via: str  # qualified name of the sanitizer it passed; "" when it arrives raw
     confidence: str
     steps: tuple[FlowStep, ...]  # from the source (first) to the request parameter (last)
+    cell: int | None = None  # in a notebook: the call's 1-based cell; line/column within it
 
     @property
     def protected(self) -> bool:
         return bool(self.via)
 
     def key(self) -> tuple:
-        return (self.path, self.line, self.column, self.kind, self.category, self.expr, self.param, self.via)
+        return (self.path, self.cell or 0, self.line, self.column, self.kind, self.category, self.expr, self.param,
+                self.via)
 
 
 def build_flows(project, vocab, reported: set[str], hits) -> list[DataFlow]:

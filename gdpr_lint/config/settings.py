@@ -16,6 +16,9 @@ from gdpr_lint.checks.rules import DEFAULT_SELECT, expand_selector
 
 CONFIG_FILES = ("gdpr-lint.toml", ".gdpr-lint.toml", "pyproject.toml")
 
+# Which files a folder walk picks up (Ruff's `include`): Python files and Jupyter notebooks.
+DEFAULT_INCLUDE = ("*.py", "*.ipynb")
+
 DEFAULT_EXCLUDE = (
     ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".mypy_cache", ".nox",
     ".pants.d", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", "__pypackages__",
@@ -78,6 +81,8 @@ class Settings:
     select: tuple[str, ...] = DEFAULT_SELECT
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    extend_include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
@@ -104,8 +109,8 @@ class Settings:
 
 _KEYS = {
     "extend", "select", "ignore", "extend-select", "extend-ignore", "per-file-ignores", "exclude",
-    "extend-exclude", "respect-gitignore", "personal-data", "sanitizers", "sinks", "eu-base-urls",
-    "src", "extend-rules", "syntax-check", "map",
+    "extend-exclude", "include", "extend-include", "respect-gitignore", "personal-data", "sanitizers", "sinks",
+    "eu-base-urls", "src", "extend-rules", "syntax-check", "map",
 }
 SYNTAX_CHECK_MODES = ("needed", "all")
 
@@ -327,6 +332,10 @@ def apply_table(base: Settings, table: dict[str, Any], name: str, path: Path | N
         s = replace(s, per_file_ignores=tuple(
             (glob, _codes(codes, f"{name}: per-file-ignores.{glob}")) for glob, codes in pfi.items()
         ))
+    if "include" in table:
+        s = replace(s, include=_strings(table["include"], f"{name}: include"))
+    if "extend-include" in table:
+        s = replace(s, extend_include=s.extend_include + _strings(table["extend-include"], f"{name}: extend-include"))
     if "exclude" in table:
         s = replace(s, exclude=_strings(table["exclude"], f"{name}: exclude"))
     if "extend-exclude" in table:

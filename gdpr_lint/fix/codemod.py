@@ -313,12 +313,16 @@ class ProtectCalls(VisitorBasedCodemodCommand):
 # --------------------------------------------------------------------------- one file
 
 
-def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<string>") -> tuple[bytes, list[Finding], list[Unfixed]]:
+def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<string>", *,
+                   names: RuntimeNames | None = None,
+                   top_level_await: bool = False) -> tuple[bytes, list[Finding], list[Unfixed]]:
     """Apply the fixes for `findings` (all in this file) to `data`.
 
     Returns the new bytes (same encoding, BOM and newlines), the findings that
     were fixed and those that could not be. Raises FixError when the file cannot
-    be rewritten safely (the result would not parse).
+    be rewritten safely (the result would not parse). A notebook cell is rewritten
+    with `top_level_await` and the runtime's `names` chosen for the whole notebook
+    (fix/notebook.py).
     """
     try:
         module = cst.parse_module(data)
@@ -326,10 +330,12 @@ def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<s
         raise FixError(f"cannot parse for rewriting: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     try:
         text = decode(data)
-        tree = parse_text(text, filename)
+        tree = parse_text(text, filename, top_level_await=top_level_await)
     except SourceError as exc:
         raise FixError(str(exc)) from None
-    command = ProtectCalls(CodemodContext(filename=filename), findings, runtime_names(tree, text))
+    if names is None:
+        names = runtime_names(tree, text)
+    command = ProtectCalls(CodemodContext(filename=filename), findings, names)
     try:
         new_module = command.transform_module(module)
         new = new_module.bytes
@@ -339,7 +345,7 @@ def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<s
         raise FixError(f"cannot build the rewritten code ({str(exc).splitlines()[0]}); file left unchanged") from None
     if command.applied and new != data:
         try:
-            parse_text(decode(new), filename)
+            parse_text(decode(new), filename, top_level_await=top_level_await)
             cst.parse_module(new)
         except (SourceError, cst.ParserSyntaxError) as exc:
             raise FixError(f"the rewritten code does not parse ({str(exc).splitlines()[0]}); file left unchanged") from None

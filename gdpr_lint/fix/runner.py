@@ -22,6 +22,7 @@ from gdpr_lint.model import FileError, Finding
 from gdpr_lint.pipeline.source import decode
 
 from gdpr_lint.fix.codemod import FIX_CODES, FixError, Unfixed, rewrite_source
+from gdpr_lint.fix.notebook import rewrite_notebook
 
 
 @dataclass
@@ -35,15 +36,23 @@ class FileFix:
     old_text: str
     new_text: str
     fixed: list[Finding] = field(default_factory=list)
+    # a notebook: (cell number, source before, source after) of each rewritten cell
+    cells: list[tuple[int, str, str]] | None = None
 
     def diff(self) -> str:
-        lines = difflib.unified_diff(
-            self.old_text.splitlines(keepends=True), self.new_text.splitlines(keepends=True),
-            fromfile=f"a/{self.display}", tofile=f"b/{self.display}")
-        out = []
-        for line in lines:
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-        return "".join(out)
+        """A unified diff; for a notebook one per rewritten cell, named `nb.ipynb:cell 3` (as Ruff does)."""
+        if self.cells is None:
+            return _unified(self.old_text, self.new_text, self.display)
+        return "".join(_unified(old, new, f"{self.display}:cell {number}") for number, old, new in self.cells)
+
+
+def _unified(old: str, new: str, name: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                 fromfile=f"a/{name}", tofile=f"b/{name}")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
 
 
 @dataclass
@@ -62,9 +71,10 @@ class FixOutcome:
 REWRITE_TIME_LIMIT = float(os.environ.get("GDPR_LINT_REWRITE_TIMEOUT", "60"))
 
 
-def _rewrite_child(conn, data: bytes, findings, filename: str) -> None:
+def _rewrite_child(conn, data: bytes, findings, filename: str, notebook: bool = False) -> None:
     try:
-        conn.send(("ok", rewrite_source(data, findings, filename)))
+        rewrite = rewrite_notebook if notebook else rewrite_source
+        conn.send(("ok", rewrite(data, findings, filename)))
     except FixError as exc:
         conn.send(("error", str(exc)))
     except BaseException as exc:  # noqa: BLE001 - reported against the file by the parent
@@ -73,16 +83,17 @@ def _rewrite_child(conn, data: bytes, findings, filename: str) -> None:
         conn.close()
 
 
-def rewrite_contained(data: bytes, findings: Sequence[Finding], filename: str):
-    """rewrite_source in a forked child: LibCST's native parser can crash or run for
-    minutes on pathological input; that must cost this file, not the run."""
+def rewrite_contained(data: bytes, findings: Sequence[Finding], filename: str, *, notebook: bool = False):
+    """rewrite_source (rewrite_notebook for a notebook) in a forked child: LibCST's
+    native parser can crash or run for minutes on pathological input; that must cost
+    this file, not the run."""
     if os.name != "posix":
-        return rewrite_source(data, findings, filename)
+        return (rewrite_notebook if notebook else rewrite_source)(data, findings, filename)
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_rewrite_child, args=(child, data, list(findings), filename), daemon=True)
+    proc = ctx.Process(target=_rewrite_child, args=(child, data, list(findings), filename, notebook), daemon=True)
     proc.start()
     child.close()
     try:
@@ -136,15 +147,21 @@ def plan_fixes(result, findings: Sequence[Finding]) -> FixOutcome:
         if src is None:
             outcome.errors.append(FileError(display, "source not available for fixing"))
             continue
+        notebook = getattr(src, "notebook", None) is not None
+        cells = None
         try:
-            new, applied, unfixed = rewrite_contained(src.data, by_file[display], display)
+            if notebook:
+                new, applied, unfixed, cells = rewrite_contained(src.data, by_file[display], display, notebook=True)
+            else:
+                new, applied, unfixed = rewrite_contained(src.data, by_file[display], display)
         except FixError as exc:
             outcome.errors.append(FileError(display, str(exc)))
             continue
         outcome.unfixed.extend(unfixed)
         outcome.fixed.extend(applied)
         if new != src.data:
-            outcome.files.append(FileFix(display, src.path, src.data, new, src.text, decode(new), applied))
+            new_text = new.decode("utf-8-sig") if notebook else decode(new)
+            outcome.files.append(FileFix(display, src.path, src.data, new, src.text, new_text, applied, cells))
     return outcome
 
 

@@ -12,7 +12,9 @@ A finding is matched by a fingerprint of what it is, not where it is:
                the enclosing function's qualified name]
 
 The line number is deliberately not part of it, so findings stay baselined when
-code above them moves. Matching is a multiset: a baseline entry hides one
+code above them moves. In a Jupyter notebook neither is the cell: inserting,
+moving or deleting cells above a baselined call keeps it baselined (a call at
+module level of a notebook has the function ""). Matching is a multiset: a baseline entry hides one
 finding. If the baseline records one `client.chat.completions.create` leak of
 `customer.email` in `notify()` and a second identical call is added to
 `notify()`, one of the two is reported (the later one in the file).
@@ -94,7 +96,7 @@ def fingerprints_for(findings: list[Finding], context=None) -> list[str]:
 def baseline_document(findings: list[Finding], context=None) -> dict:
     entries = []
     for f in sorted(findings, key=Finding.sort_key):
-        entries.append({
+        entry = {
             "fingerprint": fingerprint(f, context),
             "code": f.code,
             "path": _path(f, context),
@@ -103,7 +105,10 @@ def baseline_document(findings: list[Finding], context=None) -> dict:
             "data": list(f.data),
             "line": f.line,
             "message": f.message,
-        })
+        }
+        if f.cell is not None:  # a notebook: the line is within this cell (neither is part of the fingerprint)
+            entry["cell"] = f.cell
+        entries.append(entry)
     return {
         "gdpr-lint-baseline": BASELINE_VERSION,
         "fingerprint": FINGERPRINT_VERSION,

@@ -1,7 +1,9 @@
-"""Discover the Python files to analyse: walk the given paths, skip virtualenvs,
-build folders and site-packages, honour `exclude` / `extend-exclude` and
-`.gitignore`. Paths that do not exist or cannot be listed become FileErrors
-(fail closed), never silent skips.
+"""Discover the files to analyse: walk the given paths, pick up what `include` /
+`extend-include` name (Python files and Jupyter notebooks by default), skip
+virtualenvs, build folders and site-packages, honour `exclude` / `extend-exclude`
+and `.gitignore`. Paths that do not exist or cannot be listed become FileErrors
+(fail closed), never silent skips; so does a file named explicitly that is neither
+Python nor a notebook (`notes.txt`), unless `include` / `extend-include` names it.
 """
 
 from __future__ import annotations
@@ -147,10 +149,22 @@ def _exclude_matchers(patterns: tuple[str, ...]) -> tuple[re.Pattern[str] | None
     return by_name, by_path
 
 
+# Files named explicitly are read as Python when they have one of these suffixes or
+# none (`bin/manage`), as a notebook when they end in .ipynb; any other suffix is an
+# error unless `include` / `extend-include` names the file.
+PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
+
+
+def included(path: Path, root: Path, settings: Settings) -> bool:
+    """Whether `include` / `extend-include` pick up this file in a folder walk."""
+    return _matches_any(path, root, settings.include + settings.extend_include)
+
+
 class Discovery:
     def __init__(self, resolver: ConfigResolver, *, force_exclude: bool = False) -> None:
         self.resolver = resolver
         self.force_exclude = force_exclude
+        self.explicit: set[Path] = set()  # files named on the command line (not found in a folder)
         self._gitignores: dict[Path, GitIgnore | None] = {}
         self._chains: dict[Path, tuple[GitIgnore, ...]] = {}
 
@@ -216,7 +230,15 @@ class Discovery:
                 settings = self.resolver.for_path(path)
                 if self.force_exclude and self._excluded_or_parent(path, settings):
                     continue
+                suffix = path.suffix.lower()
+                if suffix and suffix not in PYTHON_SUFFIXES + (".ipynb",) \
+                        and not included(path, settings.root or cwd, settings):
+                    errors.append(FileError(display_path(path, cwd),
+                                            f"not a Python file or Jupyter notebook ({path.suffix}); add a pattern "
+                                            f"to `extend-include` to analyse it as Python"))
+                    continue
                 found[path] = None
+                self.explicit.add(path)
                 continue
             self._walk(path, found, errors)
         return list(found), errors
@@ -253,7 +275,7 @@ class Discovery:
                     if self.excluded(path, settings, True):
                         continue
                     subdirs.append(path)
-                elif entry.name.endswith((".py", ".pyi")) and not entry.name.endswith(".pyi"):
+                elif included(path, settings.root or cwd, settings):
                     if self.excluded(path, settings, False):
                         continue
                     if entry.is_symlink() and not os.path.exists(entry.path):

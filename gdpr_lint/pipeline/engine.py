@@ -20,7 +20,8 @@ from gdpr_lint.analysis.dataflows import merge_flows
 from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.checks.residency import residency_findings
 from gdpr_lint.pipeline.prefilter import may_matter
-from gdpr_lint.pipeline.source import SourceError, SourceFile, read_bytes, read_source, text_source
+from gdpr_lint.pipeline.notebook import to_cell_positions
+from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, text_source
 from gdpr_lint.pipeline.syntax_check import SyntaxCheck
 from gdpr_lint.pipeline.units import UnitContext, UnitResult, merge_findings, run_units, sha256
 from gdpr_lint.pipeline.suppression import apply_suppressions
@@ -175,19 +176,28 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     pending: list[tuple[Path, bytes | None]] = [(f, None) for f in files]
     if stdin is not None:
         pending.append((Path(stdin[0]).absolute(), stdin[1]))
+    skipped = 0
     for path, data in pending:
         display = display_path(path, cwd)
         settings_by_file[path] = resolver.for_path(path)
+        named = data is not None or path in discovery.explicit  # standard input, or named on the command line
         try:
             data = read_bytes(path) if data is None else data
             src = text_source(path, display, data)
+        except NotPythonSource as exc:
+            if not named:  # an R or Julia notebook found in a folder: not Python, like a .R file
+                del settings_by_file[path]
+                skipped += 1
+                continue
+            result.errors.append(FileError(display, str(exc)))
+            continue
         except SourceError as exc:
             result.errors.append(FileError(display, str(exc)))
             continue
         inputs[path] = (display, data)
         result.sources[display] = src
         result.settings[display] = settings_by_file[path]
-    result.files = len(pending)
+    result.files = len(pending) - skipped
 
     all_settings = list({id(s): s for s in settings_by_file.values()}.values())
     vocab = _vocabulary(all_settings)
@@ -286,6 +296,7 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     result.findings, result.suppressed, stale = apply_suppressions(
         kept, by_display, lambda path, code: _code_reported(result.settings, by_display, path, code))
     result.findings = sorted(result.findings + stale, key=Finding.sort_key)
+    to_cell_positions(result)  # notebooks: from lines of the cells together to (cell, line, column)
     return result
 
 

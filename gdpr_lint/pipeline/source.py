@@ -18,11 +18,20 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gdpr_lint.pipeline.notebook import Notebook, NotebookError, NotPythonNotebook, is_notebook, load_notebook
+
 MAX_FILE_BYTES = 10 * 1024 * 1024  # larger files are reported, not analysed
+# A notebook's outputs (plots, tables) can be large; its code is held to MAX_FILE_BYTES.
+MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 
 
 class SourceError(Exception):
     """The file cannot be analysed; str(exc) is the reason."""
+
+
+class NotPythonSource(SourceError):
+    """A notebook whose kernel runs another language: skipped when found in a folder,
+    reported when named explicitly."""
 
 
 @dataclass
@@ -32,6 +41,9 @@ class SourceFile:
     text: str
     data: bytes
     tree: ast.Module | None  # None until parsed
+    # A Jupyter notebook (pipeline/notebook.py): `text` is then its code cells as one
+    # module, `data` the notebook's JSON bytes.
+    notebook: Notebook | None = None
     _lines: list[str] | None = field(default=None, repr=False)
     _search_view: bytes | None = field(default=None, repr=False)
 
@@ -46,7 +58,8 @@ class SourceFile:
     def search_view(self) -> bytes:
         """What byte-level searches look at (see `search_view`)."""
         if self._search_view is None:
-            self._search_view = search_view(self.data, self.text)
+            data = self.data if self.notebook is None else self.text.encode("utf-8", "surrogatepass")
+            self._search_view = search_view(data, self.text)
         return self._search_view
 
     def column(self, lineno: int, byte_offset: int) -> int:
@@ -110,26 +123,87 @@ def _end_of_line_2(data: bytes) -> int:
     return len(data) if second < 0 else second
 
 
-def parse_text(text: str, filename: str) -> ast.Module:
-    return _parse(text, filename, tree=True)
+def parse_text(text: str, filename: str, *, top_level_await: bool = False) -> ast.Module:
+    """`top_level_await`: accept `await`, `async for` and `async with` outside a function
+    (a notebook cell)."""
+    return _parse(text, filename, tree=True, top_level_await=top_level_await)
 
 
-def verify_syntax(text: str, filename: str) -> None:
+def verify_syntax(text: str, filename: str, *, top_level_await: bool = False) -> None:
     """SourceError if the text is not valid Python. Compiling without building the
     Python AST objects is faster than ast.parse, and it also rejects what only the
     compiler checks (`return` outside a function, `nonlocal` at module level)."""
-    _parse(text, filename, tree=False)
+    _parse(text, filename, tree=False, top_level_await=top_level_await)
 
 
-def _parse(text: str, filename: str, *, tree: bool):
+def parse_source(src: SourceFile) -> ast.Module:
+    """The file's syntax tree (a notebook's: its code cells, errors named by cell)."""
+    if src.notebook is None:
+        return parse_text(src.text, src.display)
+    try:
+        return parse_text(src.text, src.display, top_level_await=True)
+    except SourceError:
+        raise SourceError(_notebook_syntax_error(src.notebook, src.display)) from None
+
+
+def verify_source(src: SourceFile) -> None:
+    """SourceError if the file (a notebook: any of its code cells) is not valid Python."""
+    if src.notebook is None:
+        verify_syntax(src.text, src.display)
+        return
+    try:
+        verify_syntax(src.text, src.display, top_level_await=True)
+    except SourceError:
+        raise SourceError(_notebook_syntax_error(src.notebook, src.display)) from None
+
+
+def _notebook_syntax_error(notebook: Notebook, filename: str) -> str:
+    """The error of the first code cell that does not compile by itself, named by the
+    cell (IPython compiles cell by cell); else that of the cells together."""
+    for cell in notebook.cells:
+        if cell.foreign:
+            continue
+        try:
+            verify_syntax(cell.python, filename, top_level_await=True)
+        except SourceError as exc:
+            return _in_cell(exc, cell)
+    try:
+        verify_syntax(notebook.text, filename, top_level_await=True)
+    except SourceError as exc:
+        hit = notebook.cell_at(getattr(exc, "lineno", 0) or 0)
+        if hit is not None:
+            cell, k = hit
+            return _in_cell(exc, cell, k)
+        return str(exc)
+    return "syntax error"
+
+
+def _in_cell(exc: SourceError, cell, k: int | None = None) -> str:
+    """`cell 3: syntax error at line 2, column 5: ...` (positions within the cell)."""
+    lineno = getattr(exc, "lineno", None)
+    offset = getattr(exc, "offset", None)
+    msg = getattr(exc, "msg", str(exc))
+    if not lineno:
+        return f"cell {cell.number}: syntax error: {msg}"
+    k = lineno - 1 if k is None else k
+    where = f"line {k + 1}"
+    if offset:
+        where += f", column {offset + (cell.offsets[k] if 0 <= k < len(cell.offsets) else 0)}"
+    return f"cell {cell.number}: syntax error at {where}: {msg}"
+
+
+def _parse(text: str, filename: str, *, tree: bool, top_level_await: bool = False):
     if "\x00" in text:
         raise SourceError("file contains NUL bytes")
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if top_level_await else 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes is not ours to report
             if not tree:
-                compile(text, filename, "exec", dont_inherit=True)
+                compile(text, filename, "exec", flags=flags, dont_inherit=True)
                 return None
+            if top_level_await:
+                return compile(text, filename, "exec", flags=flags | ast.PyCF_ONLY_AST, dont_inherit=True)
             return ast.parse(text, filename=filename, type_comments=False)
     except SyntaxError as exc:
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "") if exc.lineno else ""
@@ -137,7 +211,9 @@ def _parse(text: str, filename: str, *, tree: bool):
         from gdpr_lint.pipeline.newer_syntax import newer_python_note
 
         note = newer_python_note(text)
-        raise SourceError(f"syntax error{' at ' + where if where else ''}: {msg}{f' ({note})' if note else ''}") from None
+        error = SourceError(f"syntax error{' at ' + where if where else ''}: {msg}{f' ({note})' if note else ''}")
+        error.lineno, error.offset, error.msg = exc.lineno, exc.offset, msg  # type: ignore[attr-defined]
+        raise error from None
     except RecursionError:
         raise SourceError("too deeply nested to parse") from None
     except MemoryError:  # also how CPython's parser reports its own stack overflowing on deep nesting
@@ -155,8 +231,9 @@ def read_bytes(path: Path) -> bytes:
         if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
             raise SourceError("not a regular file")
         size = st.st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(f"file too large to analyse ({size} bytes; limit {MAX_FILE_BYTES})")
+        limit = MAX_NOTEBOOK_BYTES if is_notebook(path.name) else MAX_FILE_BYTES
+        if size > limit:
+            raise SourceError(f"file too large to analyse ({size} bytes; limit {limit})")
         return path.read_bytes()
     except FileNotFoundError:
         raise SourceError("file disappeared before it could be read") from None
@@ -171,7 +248,10 @@ def read_bytes(path: Path) -> bytes:
 
 
 def text_source(path: Path, display: str, data: bytes) -> SourceFile:
-    """Decoded but not parsed (for reports and suppression comments); SourceError if undecodable."""
+    """Decoded but not parsed (for reports and suppression comments); SourceError if undecodable.
+    A notebook (`.ipynb`) is read as its code cells (pipeline/notebook.py)."""
+    if is_notebook(path.name):
+        return notebook_source(path, display, data)
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(f"file too large to analyse ({len(data)} bytes; limit {MAX_FILE_BYTES})")
     text = decode(data)
@@ -180,9 +260,24 @@ def text_source(path: Path, display: str, data: bytes) -> SourceFile:
     return SourceFile(path=path, display=display, text=text, data=data, tree=None)
 
 
+def notebook_source(path: Path, display: str, data: bytes) -> SourceFile:
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise SourceError(f"file too large to analyse ({len(data)} bytes; limit {MAX_NOTEBOOK_BYTES})")
+    try:
+        notebook = load_notebook(data)
+    except NotPythonNotebook as exc:
+        raise NotPythonSource(str(exc)) from None
+    except NotebookError as exc:
+        raise SourceError(str(exc)) from None
+    if len(notebook.text) > MAX_FILE_BYTES:
+        raise SourceError(f"notebook code too large to analyse ({len(notebook.text)} characters; "
+                          f"limit {MAX_FILE_BYTES})")
+    return SourceFile(path=path, display=display, text=notebook.text, data=data, tree=None, notebook=notebook)
+
+
 def read_source(path: Path, display: str, data: bytes | None = None) -> SourceFile:
     if data is None:
         data = read_bytes(path)
     src = text_source(path, display, data)
-    src.tree = parse_text(src.text, display)
+    src.tree = parse_source(src)
     return src

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from gdpr_lint.pipeline.cache import Cache
 from gdpr_lint.model import FileError
-from gdpr_lint.pipeline.source import SourceError, text_source, verify_syntax
+from gdpr_lint.pipeline.source import SourceError, text_source, verify_source
 from gdpr_lint.pipeline.units import sha256
 
 # Same bound as an analysis unit's: a file that takes longer to compile is reported.
@@ -42,7 +42,7 @@ def time_limit(display: str) -> float:
 def syntax_message(path: Path, display: str, data: bytes) -> str:
     """'' when the file compiles, else why not (one line)."""
     try:
-        verify_syntax(text_source(path, display, data).text, display)
+        verify_source(text_source(path, display, data))
         return ""
     except SourceError as exc:
         return str(exc)

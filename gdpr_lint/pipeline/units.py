@@ -24,7 +24,7 @@ from gdpr_lint.model import CallSite, FileError, Finding
 from gdpr_lint.pipeline.prefilter import has_seed_spelling, origin_trigger
 from gdpr_lint.analysis.program.project import Project
 from gdpr_lint.pipeline.reach import guess_root_in_use, may_reach_request
-from gdpr_lint.pipeline.source import SourceError, SourceFile, parse_text, text_source
+from gdpr_lint.pipeline.source import SourceError, SourceFile, parse_source, text_source
 from gdpr_lint.analysis.vocabulary import Vocabulary
 
 UNIT_TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
@@ -149,7 +149,7 @@ def _decoded(ctx: UnitContext, path: Path, display: str, data: bytes) -> SourceF
 
 def _parsed(ctx: UnitContext, src: SourceFile) -> SourceFile:
     if src.tree is None:
-        src.tree = parse_text(src.text, src.display)
+        src.tree = parse_source(src)
         ctx.parsed[src.path] = src
     return src
 

@@ -12,7 +12,7 @@ def render_calls_text(report: Report) -> str:
     lines = []
     for s in sites:
         prot = " protected" if s.protected else ""
-        lines.append(f"{s.path}:{s.span.line}:{s.span.column}: {s.endpoint} [{s.flavour}, {s.confidence} confidence{prot}]")
+        lines.append(f"{s.location}: {s.endpoint} [{s.flavour}, {s.confidence} confidence{prot}]")
     text = "\n".join(lines) + ("\n" if lines else "")
     if not report.quiet:
         text += f"{len(sites)} OpenAI call site{'s' if len(sites) != 1 else ''} in {report.context.files} files.\n"

@@ -7,6 +7,9 @@ Levels (chosen for a privacy gate that fails the build on any finding):
   (GDPR010 and stale suppressions, GDPR100). Medium findings are errors because
   they fail the check; showing them as warnings would misstate why it failed.
 * `gitlab`: high -> critical, medium -> major, low -> minor.
+
+In a Jupyter notebook the line and column point into the JSON file as stored
+(locations.file_region); the message says the cell and the position within it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import xml.etree.ElementTree as ET
 
 from gdpr_lint.model import Finding
 from gdpr_lint.report.context import Report
-from gdpr_lint.report.locations import ci_path
+from gdpr_lint.report.locations import cell_note, ci_path, file_region
 from gdpr_lint.checks.rules import RULES_BY_CODE
 
 GITHUB_LEVEL = {"high": "error", "medium": "error", "low": "warning"}
@@ -31,9 +34,11 @@ def _rule_name(code: str) -> str:
 
 def _details(f: Finding) -> list[str]:
     lines = []
+    if f.cell is not None:
+        lines.append(f"in notebook {cell_note(f)}")
     if f.flow:
         lines.append("data path:")
-        lines.extend(f"  {s.path}:{s.line}:{s.column}: {s.note}" for s in f.flow)
+        lines.extend(f"  {s.location}: {s.note}" for s in f.flow)
     if f.fix_hint:
         lines.append(f"help: {f.fix_hint}")
     elif f.fixable:
@@ -58,15 +63,16 @@ def render_github(report: Report) -> str:
     findings, context = report.findings, report.context
     out = []
     for f in findings:
+        line, column, end_line, end_column = file_region(context, f)
         props = [
             ("file", ci_path(f.path, context)),
-            ("line", str(f.span.line)),
-            ("endLine", str(max(f.span.end_line, f.span.line))),
-            ("col", str(f.span.column)),
+            ("line", str(line)),
+            ("endLine", str(max(end_line, line))),
+            ("col", str(column)),
         ]
-        if f.span.end_line == f.span.line and f.span.end_column > f.span.column:
+        if end_line == line and end_column > column:
             # GitHub reads endColumn only for single-line annotations
-            props.append(("endColumn", str(f.span.end_column)))
+            props.append(("endColumn", str(end_column)))
         props.append(("title", f"gdpr-lint {f.code} ({_rule_name(f.code)})"))
         prop_text = ",".join(f"{k}={escape_property(v)}" for k, v in props)
         message = "\n".join([f.message, *_details(f)])
@@ -86,6 +92,7 @@ def render_gitlab(report: Report) -> str:
     issues = []
     ordered = sorted(findings, key=Finding.sort_key)
     for f, fp in zip(ordered, fingerprints_for(ordered, context)):
+        line, _, end_line, _ = file_region(context, f)
         issues.append({
             "type": "issue",
             "engine_name": "gdpr-lint",
@@ -97,7 +104,7 @@ def render_gitlab(report: Report) -> str:
             "severity": GITLAB_SEVERITY.get(f.severity, "major"),
             "location": {
                 "path": ci_path(f.path, context),
-                "lines": {"begin": f.span.line, "end": max(f.span.end_line, f.span.line)},
+                "lines": {"begin": line, "end": max(end_line, line)},
             },
         })
         if issues[-1]["content"] is None:
@@ -119,10 +126,11 @@ def render_junit(report: Report) -> str:
     for path, items in by_file.items():
         suite = ET.SubElement(root, "testsuite", name=path, tests=str(len(items)), failures=str(len(items)), errors="0")
         for f in items:
-            case = ET.SubElement(suite, "testcase", name=f"{f.code} {_rule_name(f.code)} at {f.line}:{f.column}",
-                                 classname=path, file=path, line=str(f.line))
+            at = f.location[len(f.path) + 1:]  # `12:5`, or `cell 3:4:9` in a notebook
+            case = ET.SubElement(suite, "testcase", name=f"{f.code} {_rule_name(f.code)} at {at}",
+                                 classname=path, file=path, line=str(file_region(context, f)[0]))
             failure = ET.SubElement(case, "failure", message=f.message, type=f.code)
-            failure.text = "\n".join([f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity} severity, "
+            failure.text = "\n".join([f"{f.location}: {f.code} [{f.severity} severity, "
                                       f"{f.confidence} confidence] {f.message}", *_details(f)])
     if errors:
         suite = ET.SubElement(root, "testsuite", name="files not analysed", tests=str(len(errors)), failures="0",

@@ -83,6 +83,8 @@ def _storage(site: CallSite, zdr: bool) -> dict:
 
 
 def _step(s: FlowStep) -> dict:
+    if s.cell is not None:
+        return {"path": s.path, "cell": s.cell, "line": s.line, "column": s.column, "note": s.note}
     return {"path": s.path, "line": s.line, "column": s.column, "note": s.note}
 
 
@@ -165,6 +167,13 @@ def _provider_retention(settings, sites: list[dict]) -> list[dict]:
     return out
 
 
+def line_ref(item: dict) -> str:
+    """`app/crm.py:12` for a call site or step of the map, `analysis.ipynb:cell 3:4` in a notebook."""
+    if item.get("cell") is not None:
+        return f"{item['path']}:cell {item['cell']}:{item['line']}"
+    return f"{item['path']}:{item['line']}"
+
+
 def build_inventory(result, vocab=None, *, cwd: Path | None = None, settings=None,
                     paths: list[str] | None = None) -> dict:
     """The data map of a run (see docs/map.md for the schema). `settings` holds the map's
@@ -174,20 +183,21 @@ def build_inventory(result, vocab=None, *, cwd: Path | None = None, settings=Non
         from gdpr_lint.pipeline.engine import _vocabulary
 
         vocab = _vocabulary(list({id(s): s for s in result.settings.values()}.values()))
-    reported = {(f.path, f.span.line, f.span.column, f.code): False for f in result.findings}
+    # positions are keyed with the cell (None outside notebooks): line 4 of cell 3 is not line 4 of cell 5
+    reported = {(f.path, f.cell, f.span.line, f.span.column, f.code): False for f in result.findings}
     for f in result.suppressed:
-        reported.setdefault((f.path, f.span.line, f.span.column, f.code), True)
+        reported.setdefault((f.path, f.cell, f.span.line, f.span.column, f.code), True)
     codes_at: dict[tuple, list[str]] = {}
     for f in result.findings:
-        codes_at.setdefault((f.path, f.span.line, f.span.column), []).append(f.code)
+        codes_at.setdefault((f.path, f.cell, f.span.line, f.span.column), []).append(f.code)
     flows_at: dict[tuple, list] = {}
     for fl in result.flows:
-        flows_at.setdefault((fl.path, fl.line, fl.column), []).append(fl)
+        flows_at.setdefault((fl.path, fl.cell, fl.line, fl.column), []).append(fl)
 
     sites = []
     used_categories: set[str] = set()
     for site in result.sites:
-        where = (site.path, site.span.line, site.span.column)
+        where = (site.path, site.cell, site.span.line, site.span.column)
         flows = []
         for fl in flows_at.get(where, []):
             cat = vocab.categories.get(fl.category)
@@ -214,10 +224,14 @@ def build_inventory(result, vocab=None, *, cwd: Path | None = None, settings=Non
         settings = result.settings.get(site.path)
         verdict = site_verdict(site.client, site.endpoint, tuple(settings.eu_base_urls) if settings else ())
         cats = list(dict.fromkeys(f["category"] for f in flows))
+        position: dict = {"path": site.path}
+        if site.cell is not None:
+            position["cell"] = site.cell
+        position.update({"line": site.span.line, "column": site.span.column,
+                         "end_line": site.span.end_line, "end_column": site.span.end_column})
         sites.append({
-            "id": f"{site.path}:{site.span.line}:{site.span.column}",
-            "path": site.path, "line": site.span.line, "column": site.span.column,
-            "end_line": site.span.end_line, "end_column": site.span.end_column,
+            "id": site.location,
+            **position,
             "endpoint": site.endpoint, "flavour": site.flavour, "confidence": site.confidence,
             "function": site.function, "callee": site.text, "status": status,
             "categories": cats, "special_categories": [c for c in cats if vocab.categories[c].special],

@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from gdpr_lint.report.context import Report
+from gdpr_lint.report.inventory import line_ref
 
 CSS = """
 *{box-sizing:border-box}
@@ -197,7 +198,7 @@ def render_map_html(report: Report) -> str:
         badge = {"unprotected": "raw", "partly": "raw", "protected": "prot"}.get(status_cls, "unk")
         a(f'<article class="card {status_cls}" id="{_e(s["id"])}">')
         func = f' in <code>{_e(s["function"])}</code>' if s["function"] else ""
-        a(f'<h3><span class="loc"><code>{_e(s["path"])}:{s["line"]}</code></span><code>{_e(s["endpoint"])}</code>'
+        a(f'<h3><span class="loc"><code>{_e(line_ref(s))}</code></span><code>{_e(s["endpoint"])}</code>'
           f'{func} <span class="tag {badge}">{_e(s["status"])}</span></h3>')
         a('<dl class="facts">')
         if s["special_categories"]:
@@ -222,7 +223,7 @@ def render_map_html(report: Report) -> str:
             a(f'<div class="flow"><code>{_e(f["data"])}</code> &middot; {_e(label)}{special} '
               f'&rarr; <code>{_e(f["param"])}</code> {prot}<ol>')
             for st in f["path"]:
-                a(f'<li><code>{_e(st["path"])}:{st["line"]}</code> {_note(st["note"])}</li>')
+                a(f'<li><code>{_e(line_ref(st))}</code> {_note(st["note"])}</li>')
             a("</ol></div>")
         if not s["flows"]:
             a('<p class="empty">No personal data found in this request.</p>')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gdpr_lint.report.context import Report
+from gdpr_lint.report.inventory import line_ref
 
 
 def _esc(text: str) -> str:
@@ -36,7 +37,7 @@ def _yes_no(value, yes: str, no: str, unknown: str = "unknown") -> str:
 
 
 def _where(step: dict) -> str:
-    return f"{step['path']}:{step['line']}"
+    return line_ref(step)
 
 
 def describes(inv: dict) -> str:
@@ -110,7 +111,7 @@ def render_map_markdown(report: Report) -> str:
     out += ["## Call sites", ""]
     for s in inv["call_sites"]:
         func = f" in {_code(s['function'])}" if s["function"] else ""
-        out.append(f"### {_code(s['path'] + ':' + str(s['line']))} {_code(s['endpoint'])}{func}: {s['status']}")
+        out.append(f"### {_code(line_ref(s))} {_code(s['endpoint'])}{func}: {s['status']}")
         out.append("")
         special = [cats[c] for c in s["special_categories"] if c in cats]
         if special:

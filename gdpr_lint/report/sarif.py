@@ -23,6 +23,15 @@ What is in it, and why:
   scanning UI shows them as suppressed instead of forgetting them.
 * files that could not be analysed are `toolExecutionNotifications` (level
   error) and make `invocations[0].executionSuccessful` false.
+* Jupyter notebooks: SARIF has no notion of a cell, so a region points into the
+  notebook's JSON text as stored (the line and column of the JSON string holding the
+  code; with Jupyter's one string per source line, the code's own line), which is
+  what code scanning shows and what `primaryLocationLineHash` hashes. The result's
+  `properties.notebook` holds the position in the notebook's terms:
+  `{"cell": 3, "line": 4, "column": 9, "endLine": 4, "endColumn": 30}` (cell counted
+  from 1 over every cell, markdown ones included; line and column within the cell),
+  and each data-path step in a notebook carries `properties.notebook` `{cell, line,
+  column}` likewise.
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ from gdpr_lint import REPOSITORY_URL, __version__
 from gdpr_lint.model import Finding
 from gdpr_lint.report.context import Report, ReportContext
 from gdpr_lint.report.fingerprints import line_hashes
-from gdpr_lint.report.locations import root_relative, source_root
+from gdpr_lint.report.locations import file_position, file_region, root_relative, source_root
 from gdpr_lint.checks.rules import ALL_RULES, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -111,6 +120,7 @@ def _region(line: int, column: int, end_line: int | None = None, end_column: int
 def _result(f: Finding, rule_index: dict[str, int], loc: _Locator, fingerprint: str) -> dict:
     from gdpr_lint.pipeline.baseline import FINGERPRINT_VERSION
 
+    line, column, end_line, end_column = file_region(loc.context, f)
     result: dict = {
         "ruleId": f.code,
         "ruleIndex": rule_index[f.code],
@@ -119,12 +129,12 @@ def _result(f: Finding, rule_index: dict[str, int], loc: _Locator, fingerprint: 
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": loc.artifact(f.path),
-                "region": _region(f.span.line, f.span.column, f.span.end_line, f.span.end_column),
+                "region": _region(line, column, end_line, end_column),
             },
         }],
     }
     fingerprints = {}
-    h = loc.line_hash(f.path, f.span.line)
+    h = loc.line_hash(f.path, line)
     if h is not None:
         fingerprints["primaryLocationLineHash"] = h
     fingerprints[f"gdprLintFingerprint/{FINGERPRINT_VERSION}"] = fingerprint
@@ -134,22 +144,16 @@ def _result(f: Finding, rule_index: dict[str, int], loc: _Locator, fingerprint: 
             "message": {"text": f"How {f.data[0]} reaches {f.endpoint or 'the request'}" if f.data else "Data path"},
             "threadFlows": [{
                 "locations": [
-                    {
-                        "location": {
-                            "physicalLocation": {
-                                "artifactLocation": loc.artifact(step.path),
-                                "region": _region(step.line, step.column),
-                            },
-                            "message": {"text": step.note},
-                        },
-                        "executionOrder": i,
-                    }
+                    _flow_location(step, i, loc)
                     for i, step in enumerate(f.flow)
                 ],
             }],
         }]
     props: dict = {"severity": f.severity, "confidence": f.confidence,
                    "categories": list(f.categories), "data": list(f.data)}
+    if f.cell is not None:
+        props["notebook"] = {"cell": f.cell, "line": f.span.line, "column": f.span.column,
+                             "endLine": f.span.end_line, "endColumn": f.span.end_column}
     if f.endpoint:
         props["endpoint"] = f.endpoint
     if f.flavour:
@@ -161,6 +165,20 @@ def _result(f: Finding, rule_index: dict[str, int], loc: _Locator, fingerprint: 
     props["fixable"] = f.fixable
     result["properties"] = props
     return result
+
+
+def _flow_location(step, order: int, loc: _Locator) -> dict:
+    line, column = file_position(loc.context, step.path, step.line, step.column, step.cell)
+    location: dict = {
+        "physicalLocation": {
+            "artifactLocation": loc.artifact(step.path),
+            "region": _region(line, column),
+        },
+        "message": {"text": step.note},
+    }
+    if step.cell is not None:
+        location["properties"] = {"notebook": {"cell": step.cell, "line": step.line, "column": step.column}}
+    return {"location": location, "executionOrder": order}
 
 
 def render_sarif(report: Report) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from gdpr_lint.report.context import Report
+from gdpr_lint.report.locations import source_line
 
 # Lines up to this many characters are shown whole; longer ones are cut around the column.
 MAX_FRAME_WIDTH = 320
@@ -28,7 +29,10 @@ def _styler(on: bool) -> Callable[..., str]:
 
 
 def _where(f, style) -> str:
-    return f"{style(f.path, bold=True)}{style(':', fg='cyan')}{f.line}{style(':', fg='cyan')}{f.column}{style(':', fg='cyan')}"
+    """`path:line:column:` (`path:cell 3:line:column:` in a notebook, Ruff's form), styled."""
+    colon = style(":", fg="cyan")
+    cell = f"{colon}cell {f.cell}" if getattr(f, "cell", None) is not None else ""
+    return f"{style(f.path, bold=True)}{cell}{colon}{f.line}{colon}{f.column}{colon}"
 
 
 def render_concise(report: Report) -> str:
@@ -55,10 +59,10 @@ def render_full(report: Report) -> str:
         severity = style(f"{f.severity} severity", fg=_SEVERITY_COLOUR.get(f.severity))
         out.append(f"{_where(f, style)} {style(f.code, fg='red', bold=True)} [{severity}, {f.confidence} confidence] "
                    f"{f.message}")
-        src = context.sources.get(f.path)
-        if src is not None and 1 <= f.line <= len(src.lines):
+        text = source_line(context, f.path, f.line, getattr(f, "cell", None))
+        if text is not None:
             width = len(str(f.line))
-            shown, caret = frame_line(src.lines[f.line - 1], f.column)
+            shown, caret = frame_line(text, f.column)
             bar = style("|", fg="blue", bold=True)
             out.append(f" {' ' * width} {bar}")
             out.append(f" {style(str(f.line), fg='blue', bold=True)} {bar} {shown}")
@@ -66,7 +70,7 @@ def render_full(report: Report) -> str:
         if f.flow:
             out.append("  data path:")
             for step in f.flow:
-                out.append(f"    {step.path}:{step.line}:{step.column}: {step.note}")
+                out.append(f"    {step.location}: {step.note}")
         if not f.fixable and f.fix_hint:
             out.append(f"  {style('help:', fg='cyan', bold=True)} {f.fix_hint}")
         elif f.fixable:

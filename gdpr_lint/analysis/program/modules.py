@@ -59,7 +59,8 @@ class Modules:
     def module_name_for(self, path: Path) -> tuple[str, bool]:
         path = path.resolve()
         package = path.name == "__init__.py"
-        parts = [] if package else [path.stem]
+        # a notebook is no importable module: `import churn` must not find churn.ipynb
+        parts = [] if package else [path.stem + ("@ipynb" if path.suffix.lower() == ".ipynb" else "")]
         d = path.parent
         while (d / "__init__.py").exists() and d.parent != d:
             parts.insert(0, d.name)
