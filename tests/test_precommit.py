@@ -117,7 +117,7 @@ def test_a_changed_caller_is_reported_at_the_unchanged_helpers_request(write):
     proc = run_cli("check", "--fix", "--force-exclude", "crm/reports.py", cwd=root)
     assert proc.returncode == 1
     assert "protect(" not in (root / "crm" / "ai.py").read_text(encoding="utf-8")
-    assert "run `gdpr-lint check --fix crm/ai.py`" in proc.stdout.decode()
+    assert "check it with `gdpr-lint check --fix crm/ai.py`" in proc.stdout.decode()
     # a caller that hands over nothing personal: the helper is not reported through it
     (root / "crm" / "digest.py").write_text(
         "from crm.ai import summarise\n\n\ndef digest():\n    return summarise('team', 'all', '-')\n", encoding="utf-8")

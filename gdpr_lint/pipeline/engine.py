@@ -282,6 +282,11 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     for f in findings:  # at a call outside the checked files, reached through them: read that file too
         if f.path not in by_display:
             _add_source(result, resolver, cwd, f.path)
+        if f.path in result.context_files and f.fixable:
+            # this run does not rewrite a file it was not given
+            f.fixable = False
+            f.fix_hint = (f"{f.path} was not named (the call is reached through a named file): "
+                          f"check it with `gdpr-lint check --fix {f.path}`")
     kept = []
     for f in findings:
         settings = result.settings.get(f.path)
