@@ -246,7 +246,7 @@ def find_names(text: str, low: str, words: Optional[List[Tuple[int, int, str]]] 
     d = _load()
     if words is None:
         words = _words(text)
-    first, last, common, stop = d.first, d.last, d.common, d.stop
+    last, common, stop = d.last, d.common, d.stop
     cue_words = d.cue_words
     gap = d.gap.fullmatch
     out: List[Span] = []
