@@ -97,13 +97,14 @@ class _Data:
         self.street_word = re.compile(r"[ \t\u00a0]+(?:" + "|".join(map(re.escape, words)) + r")\.?(?![\w])", re.I)
         # English and French: the number first ("221B Baker Street", "12 rue de la Paix")
         self.number_first = re.compile(
-            r"(?<![\w.,/-])\d{1,4}[A-Za-z]?(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:"
+            r"\d(?<![\w.,/-]\d)\d{0,3}[A-Za-z]?(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:"
             r"(?i:" + "|".join(map(re.escape, before)) + r")[ \t]+(?:(?:de|du|des|la|le)[ \t]+|[dl]['’])*[" + up + r"][\w'’\-]*"
             r"(?:[ \t]+(?:(?:de|du|des|la|le)[ \t]+|[dl]['’])?[" + up + r"][\w'’\-]*){0,3}"
             r"|(?:[" + up + r"][\w'’\-]*[ \t]+){1,3}(?i:" + "|".join(map(re.escape, words)) + r")\.?(?![\w])"
             r")" + tail
         )
-        self.number_first_gate = tuple(before) + tuple(words)
+        # where a separate street word followed by a house number starts
+        self.street_word_number = re.compile(r"[ \t\u00a0]+(?:" + "|".join(map(re.escape, words)) + r")\.?[ \t\u00a0]+\d", re.I)
 
 
 _data: Optional[_Data] = None
@@ -154,31 +155,35 @@ def find_addresses(text: str, low: str, words: Optional[List[Tuple[int, int, str
     out: List[Span] = []
     end_taken = 0
     suffixes = d.street_suffixes
+    separate = {m.start() for m in d.street_word_number.finditer(text)}
+    n = len(text)
     for i, (s, e, w) in enumerate(words):
         if s < end_taken:
             continue
-        lw = w.lower()
         start = s
         stop = -1
-        if lw.endswith(suffixes) and w not in d.stop:
+        if e in separate:
+            m = d.street_word.match(text, e)
+            if m is not None:
+                stop = m.end()
+        if stop < 0:
+            # a one-word street name: a house number right after it
+            if not (e + 1 < n and text[e] in _SPACE and text[e + 1].isdigit()):
+                continue
+            if not w.lower().endswith(suffixes) or w in d.stop:
+                continue
             stop = e
-        m = d.street_word.match(text, e)
-        if m is not None:
-            stop = m.end()
-        elif stop < 0:
-            continue
-        if stop != e or lw.endswith(suffixes):
-            # words before the street name's last word: "Frederik Bajers Vej", "H.C. Andersens Boulevard"
-            k = i
-            while k > 0 and i - k < 3:
-                ps, pe, pw = words[k - 1]
-                gap = text[pe:words[k][0]]
-                if pe < end_taken or pw in d.stop or pw.lower() in d.cue_words or not (gap.strip(" .") == "" and "\n" not in gap and len(gap) <= 3):
-                    break
-                if stop == e and not (pw.endswith(("er", "e", "s")) or gap.startswith(".")):
-                    break  # before a one-word street name only "Gamle", "Berliner", "Sankt"-like words
-                k -= 1
-            start = words[k][0]
+        # words before the street name's last word: "Frederik Bajers Vej", "H.C. Andersens Boulevard"
+        k = i
+        while k > 0 and i - k < 3:
+            ps, pe, pw = words[k - 1]
+            gap = text[pe:words[k][0]]
+            if pe < end_taken or pw in d.stop or pw.lower() in d.cue_words or not (gap.strip(" .") == "" and "\n" not in gap and len(gap) <= 3):
+                break
+            if stop == e and not (pw.endswith(("er", "e", "s")) or gap.startswith(".")):
+                break  # before a one-word street name only "Gamle", "Berliner", "Sankt"-like words
+            k -= 1
+        start = words[k][0]
         m2 = d.after_street.match(text, stop)
         if m2 is None:
             continue
@@ -188,22 +193,14 @@ def find_addresses(text: str, low: str, words: Optional[List[Tuple[int, int, str
         value = text[start:end]
         out.append(new_span(Span, (start, end, "ADDRESS", " ".join(value.split()).casefold(), P_ADDRESS)))
         end_taken = end
-    if any(c.isdigit() for c in text[:1]) or _has_number_first(low, d):
-        for m in d.number_first.finditer(text):
-            start, end = m.span()
-            while end > start and text[end - 1] in " \t,":
-                end -= 1
-            if any(sp[0] < end and start < sp[1] for sp in out):
-                continue
-            out.append(new_span(Span, (start, end, "ADDRESS", " ".join(text[start:end].split()).casefold(), P_ADDRESS)))
+    for m in d.number_first.finditer(text):
+        start, end = m.span()
+        while end > start and text[end - 1] in " \t,":
+            end -= 1
+        if any(sp[0] < end and start < sp[1] for sp in out):
+            continue
+        out.append(new_span(Span, (start, end, "ADDRESS", " ".join(text[start:end].split()).casefold(), P_ADDRESS)))
     return out
-
-
-def _has_number_first(low: str, d: _Data) -> bool:
-    for w in d.number_first_gate:
-        if w in low:
-            return True
-    return False
 
 
 # ---------------------------------------------------------------------------
