@@ -17,7 +17,8 @@ importing the runtime stays fast.
 The detectors, by family: :mod:`.contact` (e-mail addresses, IP addresses,
 phone numbers), :mod:`.finance` (IBANs, payment cards, CVR numbers),
 :mod:`.national_ids` (CPR and other national identity numbers) and
-:mod:`.known` (values known to be personal).  :mod:`.context` holds the
+:mod:`.known` (values known to be personal) and :mod:`.names` (person
+names and postal addresses: a gazetteer and the cues around them).  :mod:`.context` holds the
 context words, :mod:`.entities` the entity types and canonical forms,
 :mod:`.common` what every detector uses.  This module runs them:
 :func:`detect`.
@@ -35,6 +36,7 @@ from .context import weak_id_words
 from .entities import MAX_TYPE_LEN, canonical, entity_type_for_category
 from .finance import find_cards, find_cvrs, find_ibans
 from .known import KnownValues
+from .names import find_names_and_addresses
 from .national_ids import ID_START, find_national_ids, id_region
 
 __all__ = [
@@ -166,6 +168,7 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
     else:
         spans.extend(emails)
         spans.extend(find_ips(text, low))
+    spans.extend(find_names_and_addresses(text, low))
     for detector in settings.detectors:
         for start, end, etype in detector(text):
             label = entity_type_for_category(etype)

@@ -10,7 +10,7 @@ import re
 from typing import Any, Iterator, NamedTuple, Optional, Sequence, Tuple
 
 # Priorities: lower wins an overlap.  Known values are certain.
-P_KNOWN, P_EMAIL, P_IBAN, P_CARD, P_NATIONAL, P_CVR, P_IP, P_PHONE, P_CUSTOM = range(9)
+P_KNOWN, P_EMAIL, P_IBAN, P_CARD, P_NATIONAL, P_CVR, P_IP, P_PHONE, P_ADDRESS, P_NAME, P_CUSTOM = range(11)
 
 
 class Span(NamedTuple):
