@@ -34,20 +34,21 @@ def surface_for(flavour: str) -> Surface | None:
     return _BY_FLAVOUR.get(flavour)
 
 
-def construct(frame: FrameView, qualname: str, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Value | None:
+def _first(hook: str, *args: Any) -> Any | None:
+    """The first surface's answer to `hook` (None: no surface claims it)."""
     for s in SURFACES:
-        v = s.construct(frame, qualname, node, args, kwargs)
-        if v is not None:
-            return v
+        answer = getattr(s, hook)(*args)
+        if answer is not None:
+            return answer
     return None
+
+
+def construct(frame: FrameView, qualname: str, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Value | None:
+    return _first("construct", frame, qualname, node, args, kwargs)
 
 
 def member(ctx: AnalysisContext, tag: Any, attr: str) -> set | None:
-    for s in SURFACES:
-        tags = s.member(ctx, tag, attr)
-        if tags is not None:
-            return tags
-    return None
+    return _first("member", ctx, tag, attr)
 
 
 def guess_member(root: str, attr: str) -> Any | None:
@@ -55,27 +56,15 @@ def guess_member(root: str, attr: str) -> Any | None:
 
 
 def call_member(frame: FrameView, tag: Any, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Value | None:
-    for s in SURFACES:
-        v = s.call_member(frame, tag, node, args, kwargs)
-        if v is not None:
-            return v
-    return None
+    return _first("call_member", frame, tag, node, args, kwargs)
 
 
 def pipe(left: Value, right: Value, node: ast.BinOp) -> Value | None:
-    for s in SURFACES:
-        v = s.pipe(left, right, node)
-        if v is not None:
-            return v
-    return None
+    return _first("pipe", left, right, node)
 
 
 def annotation(ctx: AnalysisContext, qualname: str) -> Any | None:
-    for s in SURFACES:
-        tag = s.annotation(ctx, qualname)
-        if tag is not None:
-            return tag
-    return None
+    return _first("annotation", ctx, qualname)
 
 
 def protect(tags) -> frozenset:
