@@ -313,3 +313,22 @@ def test_owner_kind(owner, kind):
 def test_classify_label(text, category):
     match = default_vocabulary().classify_label(text)
     assert (match and match.category.key) == category
+
+
+@pytest.mark.parametrize("word,category", [
+    ("udskrivningsdiagnose", "health"),   # da: discharge diagnosis
+    ("hovedadresse", "address"),          # da: main address
+    ("kundeemail", "email"),              # da/en written as one word
+    ("telefonnummer", "phone"),           # de/da/sv/no
+    ("mobilnummer", "phone"),
+    ("emailaddress", "email"),
+])
+def test_a_compound_is_judged_by_its_head(word, category):
+    match = default_vocabulary().classify(word)
+    assert match is not None and match.category.key == category and match.confidence == "medium"
+
+
+@pytest.mark.parametrize("word", ["filename", "hostname", "pathname", "productname", "webaddress", "macaddress",
+                                  "timestamp", "broadcast", "password"])
+def test_a_compound_of_a_thing_is_not_personal(word):
+    assert default_vocabulary().classify(word) is None

@@ -196,6 +196,24 @@ class Vocabulary:
                 for cat, owners in self._contextual[head]:
                     if context & owners or (kind == "person" and "person" in owners):
                         return self._judge(cat, head, modifiers, kind, ambiguous=False)
+        return self._compound_head(toks, kind)
+
+    # Germanic languages (and lower-case English) write compounds as one word whose last
+    # part names what it is: "udskrivningsdiagnose", "hovedadresse", "kundeemail".
+    MIN_COMPOUND_HEAD = 5  # a head this long, after a modifier of at least 3 letters
+    MIN_COMPOUND = 8
+
+    def _compound_head(self, toks: tuple[str, ...], kind: str | None) -> Match | None:
+        last = toks[-1]
+        if len(last) < self.MIN_COMPOUND:
+            return None
+        for i in range(3, len(last) - self.MIN_COMPOUND_HEAD + 1):  # longest head first
+            head = (last[i:],)
+            cat = self._terms.get(head)
+            if cat is not None:
+                match = self._judge(cat, head, toks[:-1] + (last[:i].rstrip("s"),), kind, ambiguous=False)
+                # a compound is weaker evidence than a word of its own
+                return Match(match.category, "medium", match.term) if match is not None else None
         return None
 
     def _judge(self, cat_key: str, head, modifiers, kind, *, ambiguous: bool) -> Match | None:
