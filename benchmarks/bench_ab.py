@@ -72,8 +72,11 @@ def main() -> None:
     corpora = work / "corpora"
     if not (corpora / "openai_heavy").is_dir():
         subprocess.run([sys.executable, str(HERE / "make_corpora.py"), str(corpora), "--limit", str(args.limit)], check=True)
-    (work / "a").mkdir(exist_ok=True)
-    (work / "b").mkdir(exist_ok=True)
+    import shutil
+
+    for side in ("a", "b"):  # a reused work directory gets fresh copies of both versions
+        shutil.rmtree(work / side, ignore_errors=True)
+        (work / side).mkdir()
     base = export_revision(args.baseline, work / "a")
     new = snapshot_checkout(work / "b")
     print(f"load average at start: {os.getloadavg()[0]:.2f}")

@@ -7,6 +7,7 @@ A part of the whole-program side: `Project` (project.py) combines them.
 from __future__ import annotations
 
 import ast
+import re
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.modules import spans_any
@@ -141,13 +142,30 @@ def imported_surface_names(tree: ast.Module | None) -> frozenset[str]:
         return frozenset()
     roots = surfaces.package_roots()
     out = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):  # imports are statements: no need to visit expressions
         if isinstance(node, ast.ImportFrom) and not node.level and node.module \
                 and node.module.split(".", 1)[0] in roots:
             out.update(a.asname or a.name for a in node.names if a.name != "*")
         elif isinstance(node, ast.Import):
             out.update(a.asname for a in node.names if a.asname and a.name.split(".", 1)[0] in roots)
     return frozenset(out)
+
+
+def _statements(body: list[ast.stmt]):
+    """Every statement of a body, nested ones included (not the expressions in them)."""
+    for st in body:
+        yield st
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(st, field, None)
+            if inner:
+                yield from _statements(inner)
+        for handler in getattr(st, "handlers", ()) or ():
+            yield from _statements(handler.body)
+        for case in getattr(st, "cases", ()) or ():
+            yield from _statements(case.body)
+
+
+_WRITE_OPEN = re.compile(r"""open\(\s*['"]([^'"\n]+)['"]\s*,\s*(?:mode\s*=\s*)?['"][^'"\n]*[wax]""")
 
 
 def _opened_paths(tree: ast.AST) -> tuple[set[str], set[str]]:
@@ -169,7 +187,10 @@ def _opened_paths(tree: ast.AST) -> tuple[set[str], set[str]]:
 def file_writers(mod: ModuleInfo) -> list[FunctionInfo]:
     """The module's functions that write a literal path the module also reads."""
     tree = mod.source.tree
-    if tree is None or "open" not in mod.source.text:
+    text = mod.source.text
+    # cheap first: a literal path opened for writing that the text names again
+    written = {m.group(1) for m in _WRITE_OPEN.finditer(text)}
+    if tree is None or not any(text.count(path) > 1 for path in written):
         return []
     _, read = _opened_paths(tree)
     if not read:
