@@ -87,18 +87,17 @@ class Libraries:
     def opened_file(self, node: ast.Call) -> Value | None:
         """`open("batch.jsonl", "w")`: a handle whose writes are kept; read back, the data
         written to that path (only literal paths; a path computed at run time is unknown)."""
-        path = node.args[0] if node.args else None
-        if not (isinstance(path, ast.Constant) and isinstance(path.value, str)):
+        target = open_target(node)
+        if target is None:
             return None
-        mode_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
-        mode = mode_node.value if isinstance(mode_node, ast.Constant) and isinstance(mode_node.value, str) else "r"
-        handle = FileHandle(path.value)
-        if any(c in mode for c in "wax"):
+        path, writes = target
+        handle = FileHandle(path)
+        if writes:
             return Value(tags=frozenset({handle}))
-        stored = self.ctx.file_contents(path.value)
+        stored = self.ctx.file_contents(path)
         if not stored:
             return None
-        step = self.step(node, f"read back from `{path.value}`")
+        step = self.step(node, f"read back from `{path}`")
         return Value(frozenset(lab.extend(step) for lab in stored), frozenset({handle}))
 
     def write_to_file(self, handle: Value, data: Value, node: ast.AST) -> None:
@@ -279,3 +278,13 @@ class Libraries:
             return Value(join_all([a.plain() for a in args] + [v.plain() for _, v, _ in kwargs]).taints,
                          frozenset({Inst(q)}))
         return None
+
+
+def open_target(node: ast.Call) -> tuple[str, bool] | None:
+    """(literal path, opened for writing) of `open(path[, mode])`; None for a computed path."""
+    path = node.args[0] if node.args else None
+    if not (isinstance(path, ast.Constant) and isinstance(path.value, str)):
+        return None
+    mode_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+    mode = mode_node.value if isinstance(mode_node, ast.Constant) and isinstance(mode_node.value, str) else "r"
+    return path.value, any(c in mode for c in "wax")

@@ -52,10 +52,8 @@ def _words(extra_words: frozenset[str]) -> str:
 @lru_cache(maxsize=64)
 def trigger(extra_words: frozenset[str] = frozenset()) -> re.Pattern[bytes]:
     parts = [_PACKAGES, _roots(catalogue().resource_roots), _DOT + r"(?:%s)\s*\(" % _request_methods()]
-    # names that mark a request line in a file that imports the library (`Runner.run(...)`)
-    words = extra_words | frozenset(surfaces.trigger_words())
-    if words:
-        parts.append(_words(words))
+    if extra_words:
+        parts.append(_words(extra_words))
     return re.compile("|".join(parts).encode())
 
 

@@ -46,7 +46,6 @@ class AgentsSDK(Surface):
     flavours = ("openai-agents",)
     # the import lines (`from agents import Agent, Runner`); "agents" alone is a common word
     package_words = ("from agents", "import agents")
-    trigger_words = ("Runner",)
     package_roots = ("agents",)
     request_methods = ("run_sync", "run_streamed")
     fix_hint = ("OpenAI Agents SDK run: pseudonymise the input and what the tools return with "

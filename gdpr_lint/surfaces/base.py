@@ -45,10 +45,6 @@ class Surface:
     # Spellings for the bytes-level prefilter (pipeline/prefilter.py):
     package_words: tuple[str, ...] = ()  # names that bring the library in (import lines, module use)
     request_methods: tuple[str, ...] = ()  # `.method(` spellings that are requests on an object built elsewhere
-    # names that mark a line that can hold a request once the library is imported
-    # (`Runner` of `Runner.run(agent, ...)`); they pick the functions to analyse, they do
-    # not make a file a seed (the package words do)
-    trigger_words: tuple[str, ...] = ()
     # The library's top-level module names (`litellm`, `langchain_openai`): a name imported
     # from them, or a module global holding one of the surface's objects, marks the lines
     # that use it (`from litellm import acompletion as ask` makes `ask(` a request line).

@@ -112,9 +112,6 @@ def request_methods() -> tuple[str, ...]:
     return tuple(sorted({m for s in SURFACES for m in s.request_methods}))
 
 
-def trigger_words() -> tuple[str, ...]:
-    return tuple(sorted({w for s in SURFACES for w in s.trigger_words}))
-
 
 def owned(value: Value) -> bool:
     """Whether a value is (or wraps, as a functools.partial) one of a surface's objects."""

@@ -10,6 +10,7 @@ import ast
 import re
 
 from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.libraries import open_target
 from gdpr_lint.analysis.program.modules import spans_any
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
 from gdpr_lint.surfaces import registry as surfaces
@@ -147,7 +148,7 @@ def imported_surface_names(tree: ast.Module | None) -> frozenset[str]:
                 and node.module.split(".", 1)[0] in roots:
             out.update(a.asname or a.name for a in node.names if a.name != "*")
         elif isinstance(node, ast.Import):
-            out.update(a.asname for a in node.names if a.asname and a.name.split(".", 1)[0] in roots)
+            out.update(a.asname or a.name.split(".", 1)[0] for a in node.names if a.name.split(".", 1)[0] in roots)
     return frozenset(out)
 
 
@@ -172,15 +173,11 @@ def _opened_paths(tree: ast.AST) -> tuple[set[str], set[str]]:
     """Literal paths given to open(...): (opened for writing, opened for reading)."""
     written, read = set(), set()
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)):
-            continue
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        if name != "open":
-            continue
-        mode_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
-        mode = mode_node.value if isinstance(mode_node, ast.Constant) and isinstance(mode_node.value, str) else "r"
-        (written if any(c in mode for c in "wax") else read).add(node.args[0].value)
+        if isinstance(node, ast.Call) and (node.func.attr if isinstance(node.func, ast.Attribute)
+                                           else getattr(node.func, "id", "")) == "open":
+            target = open_target(node)
+            if target is not None:
+                (written if target[1] else read).add(target[0])
     return written, read
 
 

@@ -11,6 +11,7 @@ A part of the whole-program side: `Project` (project.py) combines them.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 from gdpr_lint.analysis.program.symbols import FunctionInfo
 from gdpr_lint.analysis.summaries import Summary, strip_params
@@ -37,6 +38,7 @@ def state_type(fi: FunctionInfo) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # asked for every summary: once per module tree
 def _imports_graph_library(tree: ast.Module | None) -> bool:
     if tree is None:
         return False
