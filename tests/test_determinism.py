@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli
+from helpers import run_cli, write_files
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -43,3 +43,48 @@ def test_report_is_the_same_for_any_number_of_workers(tmp_path: Path) -> None:
     two = _report(tmp_path, jobs=2)
     assert [f for f in two if f not in one] == []
     assert two == one
+
+
+def _report_with_seed(root: Path, seed: int) -> list:
+    import os
+    import subprocess
+
+    from helpers import cli_command
+
+    env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+    proc = subprocess.run([*cli_command(), "check", "--no-cache", "--output-format", "json", "."],
+                          cwd=root, env=env, capture_output=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr.decode()
+    return json.loads(proc.stdout)
+
+
+def test_flow_path_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    # one value reaches a helper through several parameters (tuple unpacking): the same
+    # data arrives by as many paths, and the one reported was whichever a set yielded first
+    write_files(tmp_path, {
+        "mail/parse.py": '''
+            def parse_email(email_input):
+                return email_input["a"], email_input["b"], email_input["c"], email_input["d"]
+
+
+            def format_email_markdown(first, second, third, fourth):
+                return f"{first} / {second} / {third}\\n\\n{fourth}"
+            ''',
+        "mail/triage.py": '''
+            from openai import OpenAI
+
+            from mail.parse import format_email_markdown, parse_email
+
+            client = OpenAI()
+
+
+            def triage(customer_email):
+                w, x, y, z = parse_email(customer_email)
+                text = format_email_markdown(w, x, y, z)
+                return client.chat.completions.create(model="gpt-4o-mini",
+                                                      messages=[{"role": "user", "content": text}])
+            ''',
+    })
+    reports = [_report_with_seed(tmp_path, seed) for seed in (0, 1, 2, 3, 4, 5)]
+    assert reports[0], "the leak must be found"
+    assert all(r == reports[0] for r in reports[1:])

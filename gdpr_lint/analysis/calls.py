@@ -23,6 +23,7 @@ from gdpr_lint.analysis.values import (
     Red,
     Value,
     join_all,
+    merge_labels,
     redacted,
 )
 from gdpr_lint.surfaces import registry as surfaces
@@ -161,13 +162,13 @@ class Calls:
                 return list(redacted(arg_labels(lab.inner.index, lab.inner), lab.via))
             return [lab]
 
-        ret_taints = set()
+        ret_taints: list = []
         here = self.step(node, f"returned by the call of `{name}()`")
         for lab in summ.ret.taints:
             if isinstance(lab, Par) or isinstance(lab, Red) and isinstance(lab.inner, Par):
-                ret_taints.update(substitute(lab))
+                ret_taints.extend(substitute(lab))
             else:
-                ret_taints.add(self.hand_over(lab, fi, node).extend(here))
+                ret_taints.append(self.hand_over(lab, fi, node).extend(here))
         for ps in summ.sinks:
             for lab in arg_labels(ps.par.index, ps.par):
                 self.emit(ps.site, ps.kind, ps.param, lab, ctx.sites[ps.site].function_key, ps.via)
@@ -175,24 +176,24 @@ class Calls:
             if i == 0 and bound_self is not None and fi.is_method and isinstance(node.func, ast.Attribute) \
                     and fi.name != "__init__":
                 # the method stored what it was given on `self`: the receiver carries it now
-                sub = set()
+                sub: list = []
                 for lab in added.taints:
-                    sub.update(substitute(lab))
+                    sub.extend(substitute(lab))
                 if sub:
-                    self.update_target(node.func.value, Value(frozenset(sub)), node)
+                    self.update_target(node.func.value, Value(merge_labels(sub)), node)
                 continue
             if i < len(node.args) and (i - (1 if bound_self is not None and fi.is_method else 0)) >= 0:
                 pos = i - (1 if bound_self is not None and fi.is_method else 0)
                 if pos < len(node.args):
-                    sub = set()
+                    sub = []
                     for lab in added.taints:
-                        sub.update(substitute(lab))
-                    self.update_target(node.args[pos], Value(frozenset(sub)), node)
+                        sub.extend(substitute(lab))
+                    self.update_target(node.args[pos], Value(merge_labels(sub)), node)
         tags = set(summ.ret.tags)
         if bound_self is not None and fi.name == "__init__":
             tags = set()
         symbolic = summ.ret.pars() or any(isinstance(t, Red) and isinstance(t.inner, Par) for t in summ.ret.taints)
-        return Value(frozenset(ret_taints), frozenset(tags), summ.ret.fields if not symbolic else None)
+        return Value(merge_labels(ret_taints), frozenset(tags), summ.ret.fields if not symbolic else None)
 
 
 def _plain_reference(node: ast.AST) -> bool:

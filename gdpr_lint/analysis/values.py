@@ -68,6 +68,25 @@ def redacted(labels: Iterable, via: str) -> frozenset:
 Label = Src | Par | Red
 
 
+def _path_key(lab: Label) -> tuple:
+    return (len(lab.path), [(s.path, s.line, s.column, s.note) for s in lab.path])
+
+
+def merge_labels(labels: Iterable[Label]) -> frozenset:
+    """The labels as a set; where equal labels (same data, same origin) came by different
+    paths, the shortest path (then the first in source order) is kept, so the reported
+    path never depends on the order a set was iterated in (hash seeds differ per run)."""
+    chosen: dict[Label, Label] = {}
+    for lab in labels:
+        old = chosen.get(lab)
+        if old is None:
+            chosen[lab] = lab
+        elif old.path != lab.path and _path_key(lab) < _path_key(old):
+            del chosen[old]
+            chosen[lab] = lab
+    return frozenset(chosen.values())
+
+
 # --- object tags --------------------------------------------------------------------
 
 
