@@ -158,7 +158,7 @@ def test_rule_command(tmp_path):
     proc = run_cli("rule", cwd=tmp_path)
     assert proc.returncode == 0
     assert [line.split()[0] for line in proc.stdout.decode().splitlines()] == [
-        "GDPR001", "GDPR002", "GDPR003", "GDPR010", "GDPR100"]
+        "GDPR001", "GDPR002", "GDPR003", "GDPR004", "GDPR010", "GDPR100"]
     proc = run_cli("rule", "GDPR999", cwd=tmp_path)
     assert proc.returncode == 2
     only_error(proc, "GDPR999")

@@ -307,7 +307,7 @@ def test_show_settings(write):
     lines = proc.stdout.decode().splitlines()
     assert lines[0] == "Resolved settings for: clinic/__init__.py (and 3 more files)"
     assert lines[1] == "Settings path: pyproject.toml"
-    assert 'select = ["GDPR001", "GDPR002", "GDPR003", "GDPR100", "GDPR010"]' in lines
+    assert 'select = ["GDPR001", "GDPR002", "GDPR003", "GDPR004", "GDPR100", "GDPR010"]' in lines
     assert 'ignore = ["GDPR003"]' in lines
     assert 'sinks = [{"function": "clinic.llm.ask", "content": ["prompt"], "identity": []}]' in lines
     assert 'map = {"purpose": "Handover notes"}' in lines

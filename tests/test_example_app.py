@@ -39,8 +39,8 @@ def test_findings_are_exactly_the_documented_ones(result):
 def test_clean_and_pseudonymised_calls_are_listed_but_not_reported(result):
     sites = {s.span.line: s.endpoint for s in result.sites if s.path == SUMMARIES}
     assert sites == {19: "chat.completions.create", 31: "chat.completions.stream", 42: "embeddings.create",
-                     48: "litellm.completion", 58: "chat.completions.create", 72: "chat.completions.create",
-                     81: "chat.completions.create", 89: "responses.create"}
+                     48: "litellm.completion", 58: "chat.completions.create", 73: "chat.completions.create",
+                     82: "chat.completions.create", 90: "responses.create"}
 
 
 def test_cross_module_flow_names_the_prompt_builder(result):

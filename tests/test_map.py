@@ -66,7 +66,7 @@ KOMMUNE = {
 
         def embed_case(citizen):
             return gateway.embeddings.create(model="text-embedding-3-small",
-                                             input=pseudonymise(f"{citizen.name}: {citizen.diagnosis}"))
+                                             input=pseudonymise(f"{citizen.name}: {citizen.diagnosis}", known={"health": citizen.diagnosis}))
 
 
         def triage(citizen):
@@ -136,20 +136,25 @@ def test_unprotected_flows_with_special_categories_and_store_true(inv):
 
 
 def test_protected_flows_name_their_sanitizer(inv):
-    # pseudonymise() around the text
+    # pseudonymise() around the text, the diagnosis handed over in known=
     s = inv[(CASES, 21)]
     assert s["status"] == "protected" and s["findings"] == []
-    assert _flows(s) == {("citizen.name", "name", "gdpr_lint.runtime.pseudonymise"),
-                         ("citizen.diagnosis", "health", "gdpr_lint.runtime.pseudonymise")}
-    # a client wrapped in protect(...)
+    assert _flows(s) == {("citizen.name", "name", "gdpr_lint.runtime.pseudonymise (known: health)"),
+                         ("citizen.diagnosis", "health", "gdpr_lint.runtime.pseudonymise (known: health)")}
+
+
+def test_data_the_runtime_cannot_recognise_is_not_protected(inv):
+    # a client wrapped in protect(...): its detectors do not recognise a diagnosis
     s = inv[(CASES, 26)]
-    assert s["status"] == "protected"
+    assert s["status"] == "unprotected" and s["findings"] == ["GDPR004"]
     assert _flows(s) == {("citizen.diagnosis", "health", "gdpr_lint.runtime.protect")}
+    assert [f["protected"] for f in s["flows"]] == [False]
     # a helper in another module pseudonymises what its callers pass: the flow starts at the caller
     s = inv[("kommune/llm.py", 19)]
     assert _flows(s) == {("citizen.criminal_record", "criminal", "gdpr_lint.runtime.pseudonymise")}
     assert s["special_categories"] == ["criminal"]
     assert s["flows"][0]["path"][0]["path"] == CASES
+    assert s["status"] == "unprotected" and s["findings"] == ["GDPR004"]
 
 
 def test_partly_protected_raw_content_beside_a_hashed_user_id(inv):
@@ -187,8 +192,9 @@ def test_storage_defaults_by_endpoint(inv):
 def test_protected_flows_are_not_findings(kommune):
     result = analyse(kommune)
     assert {(f.code, f.line) for f in result.findings if f.path == CASES} == {
-        ("GDPR001", 9), ("GDPR002", 9), ("GDPR001", 17), ("GDPR001", 31), ("GDPR001", 38)}
-    assert not [f for f in result.findings if f.path == "kommune/llm.py"]
+        ("GDPR001", 9), ("GDPR002", 9), ("GDPR001", 17), ("GDPR001", 31), ("GDPR001", 38),
+        ("GDPR004", 26)}  # a diagnosis through protect(client): not recognised by its detectors
+    assert [(f.code, f.line) for f in result.findings if f.path == "kommune/llm.py"] == [("GDPR004", 19)]
 
 
 def test_gdpr010_is_opt_in_and_follows_the_residency_policy(kommune):
@@ -267,13 +273,16 @@ def test_markdown_output(kommune):
     assert lines[0] == "# Personal data sent to OpenAI"
     header = next(line for line in lines if line.startswith("| Category |"))
     assert header == "| Category | `chat.completions.create` | `embeddings.create` | `responses.create` |"
-    assert "| **health data** (Art. 9) | 1 unprotected, 1 protected | 1 protected | – |" in lines
-    assert "| **criminal convictions and offences (Art. 10)** | 1 protected | – | – |" in lines
+    # a diagnosis and a criminal record through the runtime without known=: not recognised
+    assert "| **health data** (Art. 9) | 2 unprotected | 1 protected | – |" in lines
+    assert "| **criminal convictions and offences (Art. 10)** | 1 unprotected | – | – |" in lines
+    assert ("| `citizen.diagnosis` | **health data** (Art. 9) | `messages` | **none**: not recognised by "
+            "`gdpr_lint.runtime.protect` | kommune/cases.py:27 |") in lines
     assert "| postal address | – | – | 1 unprotected |" in lines
     assert "| `responses.create` | 1 | 1 | yes | up to 30 days | no |" in lines
     assert "### `kommune/cases.py:9` `chat.completions.create` in `summarise_case`: unprotected" in lines
     assert "| `citizen.email` | email | `user` | `hashlib.sha256` | kommune/cases.py:33 |" in lines
-    assert "| `kommune/cases.py` | 7 | 6 | 4 |" in lines
+    assert "| `kommune/cases.py` | 7 | 7 | 3 |" in lines
 
 
 def test_json_output_schema(kommune, tmp_path):
@@ -284,8 +293,8 @@ def test_json_output_schema(kommune, tmp_path):
     assert doc["schema"] == "gdpr-lint-map/1"
     assert set(doc) == {"schema", "tool", "generated", "record", "provider_retention", "files_analysed", "errors",
                         "totals", "categories", "endpoints", "files", "call_sites"}
-    assert doc["totals"] == {"call_sites": 8, "with_personal_data": 7, "unprotected": 4, "protected_only": 3,
-                             "with_special_categories": 4, "unprotected_flows": 6, "protected_flows": 5}
+    assert doc["totals"] == {"call_sites": 8, "with_personal_data": 7, "unprotected": 6, "protected_only": 1,
+                             "with_special_categories": 4, "unprotected_flows": 8, "protected_flows": 3}
     assert {"key": "criminal", "label": "criminal convictions and offences (Art. 10)", "special": True,
             "article": "Art. 10"} in doc["categories"]
     site = doc["call_sites"][0]
@@ -341,7 +350,8 @@ def test_html_output_is_self_contained_and_well_formed(kommune, tmp_path):
     assert page.count('<tr class="special">') == 2
     assert page.count('<article class="card') == 8
     assert 'id="kommune/cases.py:31:12"' in page
-    assert "protected by gdpr_lint.runtime.protect" in page
+    assert "protected by gdpr_lint.runtime.pseudonymise (known: health)" in page
+    assert "not recognised by gdpr_lint.runtime.protect" in page
 
 
 def test_html_escapes_code_text(write, tmp_path):

@@ -5,7 +5,7 @@ that looks right but leaks) has its own test.
 
 from __future__ import annotations
 
-from helpers import assert_marked
+from helpers import assert_marked, check_json, write_files
 
 # --- sanitizers that work ------------------------------------------------------------
 
@@ -41,6 +41,7 @@ def test_runtime_module_import_pseudonymise(write):
 
 
 def test_protect_around_a_call_and_around_a_client(write):
+    # names are found by the runtime's detectors; a diagnosis is not: it is sent as it is
     assert_marked(write({"clinic/letters.py": """
         from openai import OpenAI
         from gdpr_lint.runtime import protect
@@ -50,15 +51,92 @@ def test_protect_around_a_call_and_around_a_client(write):
 
 
         def letter(patient):
-            protect(client.chat.completions.create)(  # expect: none
+            protect(client.chat.completions.create)(  # expect: GDPR004
                 model="gpt-4o",
                 messages=[{"role": "user", "content": f"Letter for {patient.name}, diagnosis {patient.diagnosis}"}],
             )
+            return safe.chat.completions.create(  # expect: GDPR004
+                model="gpt-4o",
+                messages=[{"role": "user", "content": f"Letter for {patient.name}, diagnosis {patient.diagnosis}"}],
+            )
+
+
+        def greeting(patient):
             return safe.chat.completions.create(  # expect: none
                 model="gpt-4o",
-                messages=[{"role": "user", "content": f"Letter for {patient.name}, diagnosis {patient.diagnosis}"}],
+                messages=[{"role": "user", "content": f"Greet {patient.name} <{patient.email}>"}],
             )
     """}))
+
+
+def test_protect_covers_what_known_hands_over(write):
+    # a category key, a word of the vocabulary for it, a mapping that cannot be read here
+    # (taken to cover everything), and known= that hands over something else
+    assert_marked(write({"clinic/notes.py": """
+        from openai import OpenAI
+        from gdpr_lint.runtime import protect, pseudonymise
+
+        client = OpenAI()
+
+
+        def by_category(patient):
+            return protect(client.chat.completions.create, known={"health": [patient.diagnosis]})(  # expect: none
+                model="gpt-4o",
+                messages=[{"role": "user", "content": f"{patient.name}: {patient.diagnosis}"}],
+            )
+
+
+        def by_word(patient):
+            return protect(client.chat.completions.create, known={"diagnosis": patient.diagnosis})(  # expect: none
+                model="gpt-4o",
+                messages=[{"role": "user", "content": f"{patient.name}: {patient.diagnosis}"}],
+            )
+
+
+        def by_variable(patient, values):
+            return protect(client.chat.completions.create, known=values)(  # expect: none
+                model="gpt-4o",
+                messages=[{"role": "user", "content": f"{patient.name}: {patient.diagnosis}"}],
+            )
+
+
+        def something_else(patient):
+            return protect(client.chat.completions.create, known={"name": [patient.name]})(  # expect: GDPR004
+                model="gpt-4o",
+                messages=[{"role": "user", "content": f"{patient.name}: {patient.diagnosis}"}],
+            )
+
+
+        def pseudonymised_text(patient):
+            text = pseudonymise(f"{patient.name}: {patient.diagnosis}", known={"health": [patient.diagnosis]})
+            return client.responses.create(model="gpt-4o", input=text)  # expect: none
+
+
+        def pseudonymised_text_without_known(applicant):
+            text = pseudonymise(f"{applicant.full_name}, born {applicant.date_of_birth}, {applicant.religion}")
+            return client.responses.create(model="gpt-4o", input=text)  # expect: GDPR004
+    """}))
+
+
+def test_runtime_blind_spot_names_the_known_entry_to_add(tmp_path):
+    write_files(tmp_path, {"claims/fnol.py": """
+        from gdpr_lint.runtime import protect
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def fnol(claim):
+            details = f"Claimant: {claim.claimant_name}\\nInjury: {claim.injury}"
+            return protect(client.chat.completions.create)(
+                model="gpt-4o", messages=[{"role": "user", "content": details}])
+    """})
+    [finding] = check_json(tmp_path)
+    assert finding["code"] == "GDPR004"
+    assert finding["severity"] == "high"  # health data
+    assert finding["data"] == ["claim.injury (health data)"]
+    assert finding["fixable"] is True  # --fix adds it to the protect(...) call
+    assert 'known={"health": [claim.injury]}' in finding["fix_hint"]
 
 
 def test_presidio_anonymizer_text(write):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+from gdpr_lint.analysis import protection
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo
 from gdpr_lint.analysis.values import (
     Src,
@@ -100,6 +101,8 @@ class Calls:
         """What a sanitizer was given, marked as redacted by it (`known=` only names values)."""
         vals = [self.materialise(a, n) for a, n in zip(args, node.args)]
         vals += [self.materialise(v, n) for k, v, n in kwargs if k != "known"]
+        if via in self.ctx.sanitizers.runtime_steps:
+            via = protection.via(via, protection.handed_over(node, self.ctx.vocab))
         return redacted(join_all(vals).taints, via)
 
     def instantiate(self, ci: ClassInfo, node: ast.Call, args, kwargs) -> Value:

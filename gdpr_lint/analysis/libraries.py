@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 
+from gdpr_lint.analysis import protection
 from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.values import (
     FileHandle,
@@ -231,7 +232,7 @@ class Libraries:
             return Value(tags=frozenset({Env(node.args[0].value)}))
         if q in san.protect:
             inner = args[0] if args else EMPTY
-            return ctx.protect_value(inner)
+            return ctx.protect_value(inner, protection.handed_over(node, ctx.vocab))
         if q in san.content or q in ctx.extra_sanitizers or q.split(".")[-1] in ctx.extra_sanitizers:
             return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(SANITIZED)}))
         if "#" in q:

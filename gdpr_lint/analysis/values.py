@@ -122,7 +122,7 @@ class Imported:
 @dataclass(frozen=True)
 class Client:
     flavour: str  # openai-v1 | openai-v1-async | openai-azure | openai-azure-async
-    protected: bool = False
+    protected: "bool | str" = False  # protect(): what it was handed over (analysis/protection.py)
     # where the client sends requests (base_url, azure_endpoint, ...); None: not known here
     config: "tuple[ClientConfig, ...] | None" = None
 
@@ -140,7 +140,7 @@ class Res:
 
     flavour: str
     path: tuple[str, ...]
-    protected: bool = False
+    protected: "bool | str" = False
     confidence: str = "high"
     variants: tuple[str, ...] = ()  # with_raw_response / with_streaming_response
     config: "tuple[ClientConfig, ...] | None" = None  # of the client it was reached from
@@ -159,14 +159,15 @@ class LangChain:
     kind: str  # chat | llm | embeddings | chain
     qualname: str
     method: str | None = None
-    protected: bool = False
+    protected: "bool | str" = False
 
 
 @dataclass(frozen=True)
 class Protected:
     """protect(<method>) : calling it is a protected request."""
 
-    inner: "Res | LangChain"
+    inner: "Res | LangChain | Ext"
+    protection: "bool | str" = True  # what known= handed over (analysis/protection.py)
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,25 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from gdpr_lint.analysis import protection
 from gdpr_lint.checks.rules import PATH_SHOWN, RULES_BY_CODE, SPECIAL_CATEGORY_ARTICLE
+from gdpr_lint.surfaces.catalogue import sanitizers
 
 MAX_LISTED = 4  # data named in a message before "and N more"
 
 
-def code_for(kind: str, category) -> str | None:
+def code_for(kind: str, category, via: str = "") -> str | None:
     """The rule broken by data of `category` (a vocabulary Category) arriving raw in a
     request parameter of `kind`: request content (GDPR002 for a special category,
     else GDPR001, unless the category only matters as an identifier), or the end-user
     identifier of user= / safety_identifier= (GDPR003 for a direct identifier).
-    None: not a finding."""
+    Data redacted on its way (`via` a sanitizer) breaks none, unless the runtime
+    pseudonymiser let it through unrecognised (GDPR004). None: not a finding."""
+    if via:
+        if kind != "content" or not category.content:
+            return None
+        san = sanitizers()
+        return "GDPR004" if protection.uncovered(via, category.key, san.runtime_steps, san.runtime_covers) else None
     if kind == "content":
         if not category.content:
             return None
@@ -51,7 +59,7 @@ def message(code: str, *, endpoint: str, data: list[str], categories: str = "", 
 
 def describe(code: str, endpoint: str, data: list[str], categories: list[str], params: list[str],
              vocab) -> tuple[str, str]:
-    """The message and severity of a data-flow finding (GDPR001-003) from what reaches the call."""
+    """The message and severity of a data-flow finding (GDPR001-004) from what reaches the call."""
     labels = ", ".join(dict.fromkeys(vocab.categories[c].label for c in categories if c in vocab.categories))
     text = message(code, endpoint=endpoint, data=data, categories=labels, params=params)
     if len(data) > 1:  # the flow shows the path of the first datum

@@ -44,9 +44,10 @@ def build_findings(project: Project, vocab: Vocabulary, reported: set[str] | Non
         elif not info.module.reported:
             continue
         cat = vocab.categories.get(hit.label.category)
-        if cat is None or hit.via:  # redacted on its way (listed by `gdpr-lint map`, not a finding)
+        if cat is None:
             continue
-        code = code_for(hit.kind, cat)
+        # redacted on its way: listed by `gdpr-lint map`, not a finding (unless GDPR004)
+        code = code_for(hit.kind, cat, hit.via)
         if code is None:
             continue
         labels = grouped[(hit.site, code)]
@@ -88,13 +89,28 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
                 known.setdefault(lab.category, [])
                 if lab.known not in known[lab.category]:
                     known[lab.category].append(lab.known)
+    if code == "GDPR004":  # fixable by handing the values over, where they are in scope
+        fixable = bool(known) and all(lab.category in known for lab, _ in labelled)
+        hint = _known_hint(labelled, known)  # also when fixable: the fix may not find the runtime call
+    else:
+        hint = "" if fixable else surfaces.fix_hint(site.flavour, site.endpoint)
     return Finding(
         code=code, path=site.path, span=site.span, message=message, severity=severity,
         confidence=confidence, data=data, categories=categories, flow=flow, endpoint=site.endpoint,
         flavour=site.flavour, function=site.function, callee=site.text, fixable=fixable,
-        fix_hint="" if fixable else surfaces.fix_hint(site.flavour, site.endpoint),
-        known=known, statement_lines=site.statement_lines, params=params,
+        fix_hint=hint, known=known, statement_lines=site.statement_lines, params=params,
     )
+
+
+def _known_hint(labelled: list[tuple[Src, Hit]], known: dict[str, list[str]]) -> str:
+    """GDPR004: what to hand over, written as the `known=` entries to add where the values
+    are in scope at the call; else which data to hand over where they are."""
+    if known and all(lab.category in known for lab, _ in labelled):
+        entries = ", ".join(f'"{cat}": [{", ".join(values)}]' for cat, values in known.items())
+        return f"hand the values over to the runtime: known={{{entries}}}, or leave them out of the request"
+    names = ", ".join(dict.fromkeys(lab.expr for lab, _ in labelled))
+    return (f"hand {names} over to the runtime in known= (where the values are in scope), "
+            "or leave them out of the request")
 
 
 def filter_levels(findings: list[Finding], severity: str, confidence: str) -> list[Finding]:

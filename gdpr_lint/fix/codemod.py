@@ -9,7 +9,9 @@ For every call with a GDPR001/GDPR002 finding the callee is wrapped::
 handing the runtime the personal expressions the analysis found in scope
 (`Finding.known`), so it pseudonymises even what its detectors cannot recognise.
 For GDPR003 the identifier argument (`user=`, `safety_identifier=`,
-`prompt_cache_key=`) is wrapped in `pseudonymous_id(...)`.
+`prompt_cache_key=`) is wrapped in `pseudonymous_id(...)`. For GDPR004 (data the
+runtime cannot recognise passes an existing `protect(...)` or `pseudonymise(...)`)
+the values are added to that call's `known=`.
 
 `ProtectCalls` locates calls by position (`PositionProvider`, matched against
 `Finding.span`); only the call and the import change, comments and formatting
@@ -36,7 +38,9 @@ from gdpr_lint.pipeline.source import SourceError, decode, parse_text
 RUNTIME = "gdpr_lint.runtime"
 CONTENT_CODES = ("GDPR001", "GDPR002")
 IDENTITY_CODE = "GDPR003"
-FIX_CODES = CONTENT_CODES + (IDENTITY_CODE,)
+HANDOVER_CODE = "GDPR004"  # hand the values to the runtime call already there
+FIX_CODES = CONTENT_CODES + (IDENTITY_CODE, HANDOVER_CODE)
+PSEUDONYMISE = ("pseudonymise", "pseudonymize")
 # Request parameters that take an opaque identifier: a pseudonymous id is a
 # drop-in replacement. Others (an invite's `email=`) need the real value.
 ID_PARAMS = ("user", "safety_identifier", "prompt_cache_key")
@@ -119,8 +123,8 @@ def runtime_names(tree: ast.Module, text: str) -> RuntimeNames:
     neither binds nor references that name anywhere (any scope); else
     `gdpr_protect`, `gdpr_protect_2`, ..."""
     funcs = ("protect", "pseudonymous_id")
-    bound: dict[str, set[str]] = {f: set() for f in funcs}
-    if not any(f in text for f in funcs) and "gdpr_p" not in text and "import *" not in text:
+    bound: dict[str, set[str]] = {f: set() for f in funcs + PSEUDONYMISE}
+    if not any(f in text for f in funcs + PSEUDONYMISE) and "gdpr_p" not in text and "import *" not in text:
         return RuntimeNames({f: f for f in funcs}, bound)  # nothing can clash: skip the walk
     taken: set[str] = set()
     star = False
@@ -186,6 +190,10 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         self.names = names.use  # runtime function -> local name to use
         self.protect_locals = names.bound["protect"] | {names.use["protect"]}
         self.pid_locals = names.bound["pseudonymous_id"] | {names.use["pseudonymous_id"]}
+        self.pseudonymise_locals = names.bound.get("pseudonymise", set()) | names.bound.get("pseudonymize", set())
+        # GDPR004: the runtime call (protect(...) / pseudonymise(...)) that gets the known
+        # values, found when the request call is entered and changed when it is left
+        self.handover: dict[cst.Call, list[Finding]] = {}
         self.fstring_quotes: list[str] = []  # quote characters of the enclosing f-strings
 
     # -- imports --------------------------------------------------------------
@@ -237,9 +245,38 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         locals_ = self.protect_locals if func == "protect" else self.pid_locals
         return dotted in locals_ or dotted == f"{RUNTIME}.{func}"
 
+    def _is_pseudonymise_call(self, node: cst.CSTNode) -> bool:
+        if not isinstance(node, cst.Call):
+            return False
+        dotted = _dotted(node.func)
+        return dotted in self.pseudonymise_locals or dotted in {f"{RUNTIME}.{f}" for f in PSEUDONYMISE}
+
     # -- calls ----------------------------------------------------------------
 
+    def visit_Call(self, node: cst.Call) -> bool:
+        pos = self.get_metadata(PositionProvider, node)
+        group = self.by_span.get((pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1))
+        handover = [f for f in group or () if f.code == HANDOVER_CODE]
+        if handover:
+            if self._is_runtime_call(node.func, "protect"):
+                targets = [node.func]
+            else:
+                targets = [c for c in _calls_within(node.args) if self._is_pseudonymise_call(c)]
+            if len(targets) == 1:
+                assert isinstance(targets[0], cst.Call)
+                self.handover[targets[0]] = handover
+            else:
+                where = ("the data passes pseudonymise(...) or protect(...) outside this call" if not targets
+                         else "more than one pseudonymise(...) in this call")
+                for f in handover:
+                    literal = _known_literal(f.known)
+                    what = f"known={literal}" if literal else "the values in known="
+                    self.unfixed.append(Unfixed(f, f"{where}; add {what} where the data passes it"))
+        return True
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if original_node in self.handover:
+            updated_node = self._hand_over(updated_node, self.handover.pop(original_node))
         pos = self.get_metadata(PositionProvider, original_node)
         key = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
         group = self.by_span.get(key)
@@ -247,6 +284,8 @@ class ProtectCalls(VisitorBasedCodemodCommand):
             return updated_node
         self.seen.add(key)
         node = updated_node
+        if all(f.code == HANDOVER_CODE for f in group):
+            return updated_node  # handled at the runtime call inside (visit_Call)
         content = [f for f in group if f.code in CONTENT_CODES]
         identity = [f for f in group if f.code == IDENTITY_CODE]
         if identity:
@@ -273,6 +312,41 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         wrapper = wrapper.with_changes(args=(first, *wrapper.args[1:]))
         self.applied.extend(findings)
         return node.with_changes(func=wrapper)
+
+    def _hand_over(self, node: cst.Call, findings: list[Finding]) -> cst.Call:
+        """Add the findings' known values to the `known=` of this runtime call (a new
+        mapping, or new entries / values in a literal one)."""
+        known: dict[str, list[str]] = {}
+        for f in findings:
+            for category, exprs in f.known.items():
+                bucket = known.setdefault(category, [])
+                bucket.extend(e for e in exprs if e not in bucket)
+        forbidden = "".join(sorted(set(self.fstring_quotes)))
+        literal = _known_literal(known, forbidden)
+        if not literal:
+            self.unfixed.extend(Unfixed(f, "the values cannot be written at this call") for f in findings)
+            return node
+        addition = cst.parse_expression(literal)
+        assert isinstance(addition, cst.Dict)
+        args = list(node.args)
+        i = next((i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == "known"), None)
+        if i is None:
+            if args and args[-1].comma is not cst.MaybeSentinel.DEFAULT:
+                pass  # a trailing comma stays where it is
+            elif args:
+                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            args.append(cst.Arg(value=addition, keyword=cst.Name("known"),
+                                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                                      whitespace_after=cst.SimpleWhitespace(""))))
+        else:
+            merged = _merge_known(args[i].value, addition)
+            if merged is None:
+                self.unfixed.extend(Unfixed(f, "its known= is not a literal mapping: add the values there")
+                                    for f in findings)
+                return node
+            args[i] = args[i].with_changes(value=merged)
+        self.applied.extend(findings)
+        return node.with_changes(args=args)
 
     def _fix_identity(self, node: cst.Call, findings: list[Finding]) -> cst.Call:
         args = list(node.args)
@@ -308,6 +382,49 @@ class ProtectCalls(VisitorBasedCodemodCommand):
             if key not in self.seen:
                 self.unfixed.extend(Unfixed(f, "the call was not found at the reported position") for f in group)
         return new
+
+
+def _calls_within(args: Sequence[cst.Arg]) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> bool:
+            found.append(node)
+            return True
+
+    for a in args:
+        a.value.visit(_Calls())
+    return found
+
+
+def _merge_known(existing: cst.BaseExpression, addition: cst.Dict) -> cst.Dict | None:
+    """`{"name": [c.name]}` + `{"health": [c.diagnosis]}`: new categories appended, new
+    values added to a category's list (a single value becomes a list). None: not a literal."""
+    if not isinstance(existing, cst.Dict):
+        return None
+    elements = list(existing.elements)
+    for new in addition.elements:
+        assert isinstance(new, cst.DictElement) and isinstance(new.value, cst.List)
+        key = new.key.evaluated_value if isinstance(new.key, cst.SimpleString) else None
+        j = next((j for j, e in enumerate(elements) if isinstance(e, cst.DictElement)
+                  and isinstance(e.key, cst.SimpleString) and e.key.evaluated_value == key), None)
+        if j is None:
+            if elements:
+                elements[-1] = elements[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            elements.append(new.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+            continue
+        old = elements[j]
+        assert isinstance(old, cst.DictElement)
+        values: list[cst.BaseElement] = list(old.value.elements) if isinstance(old.value, (cst.List, cst.Tuple)) \
+            else [cst.Element(value=old.value)]
+        have = {cst.Module(body=[]).code_for_node(v.value) for v in values}
+        for v in new.value.elements:
+            if cst.Module(body=[]).code_for_node(v.value) not in have:
+                if values:
+                    values[-1] = values[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                values.append(v.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+        elements[j] = old.with_changes(value=cst.List(elements=values))
+    return existing.with_changes(elements=elements)
 
 
 # --------------------------------------------------------------------------- one file

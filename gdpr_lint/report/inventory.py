@@ -204,8 +204,9 @@ def build_inventory(result, vocab=None, *, cwd: Path | None = None, settings=Non
             if cat is None:
                 continue
             suppressed = False
-            if not fl.via:
-                key = where + (code_for(fl.kind, cat),)
+            code = code_for(fl.kind, cat, fl.via)  # None: redacted on its way
+            if code is not None:  # raw, or let through unrecognised by the runtime (GDPR004)
+                key = where + (code,)
                 if key not in reported:
                     continue  # rule not selected, or ignored for this file
                 suppressed = reported[key]
@@ -213,7 +214,7 @@ def build_inventory(result, vocab=None, *, cwd: Path | None = None, settings=Non
             flows.append({
                 "category": fl.category, "label": cat.label, "special": cat.special,
                 "data": fl.expr, "param": fl.param, "kind": fl.kind,
-                "protected": bool(fl.via), "protection": fl.via or None, "suppressed": suppressed,
+                "protected": code is None, "protection": fl.via or None, "suppressed": suppressed,
                 "confidence": fl.confidence, "path": [_step(s) for s in fl.steps],
             })
         flows.sort(key=lambda f: (f["protected"], not f["special"], f["category"], f["data"], f["param"]))

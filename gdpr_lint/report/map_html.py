@@ -216,8 +216,12 @@ def render_map_html(report: Report) -> str:
             cat = cats.get(f["category"])
             special = f' <span class="tag art">{_e(cat["article"])}</span>' if cat and cat["special"] else ""
             label = cat["label"].replace(f' ({cat["article"]})', "") if cat and cat["special"] else f["label"]
-            prot = (f'<span class="tag prot">protected by {_e(f["protection"])}</span>' if f["protected"]
-                    else '<span class="tag raw">unprotected</span>')
+            if f["protected"]:
+                prot = f'<span class="tag prot">protected by {_e(f["protection"])}</span>'
+            elif f["protection"]:  # passed the runtime, whose detectors do not recognise it
+                prot = f'<span class="tag raw">not recognised by {_e(f["protection"])}</span>'
+            else:
+                prot = '<span class="tag raw">unprotected</span>'
             if f["suppressed"]:
                 prot += ' <span class="tag unk">finding suppressed</span>'
             a(f'<div class="flow"><code>{_e(f["data"])}</code> &middot; {_e(label)}{special} '

@@ -128,7 +128,12 @@ def render_map_markdown(report: Report) -> str:
             out.append("|---|---|---|---|---|")
             for f in s["flows"]:
                 cat = cats.get(f["category"])
-                protection = _code(f["protection"]) if f["protected"] else "**none**"
+                if f["protected"]:
+                    protection = _code(f["protection"])
+                elif f["protection"]:  # passed the runtime, whose detectors do not recognise it
+                    protection = f"**none**: not recognised by {_code(f['protection'])}"
+                else:
+                    protection = "**none**"
                 if f["suppressed"]:
                     protection += " (finding suppressed)"
                 path = " → ".join(dict.fromkeys(_where(st) for st in f["path"]))

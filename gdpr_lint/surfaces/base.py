@@ -30,7 +30,7 @@ class Request:
     endpoint: str  # the name reported: "chat.completions.create", "ChatOpenAI.invoke", "litellm.completion"
     flavour: str  # the surface's flavour of the call (openai-v1, openai-azure, langchain, litellm, ...)
     ep: Endpoint  # which parameters carry content and identifiers
-    protected: bool  # reached through gdpr_lint.runtime.protect(...)
+    protected: "bool | str"  # reached through gdpr_lint.runtime.protect(...); str: its known= (analysis/protection.py)
     confidence: str
     # a fallback: taken only when no other tag of the callee is a request (a guessed
     # resource chain on an untyped parameter, a configured wrapper)

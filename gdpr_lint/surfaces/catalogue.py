@@ -133,6 +133,8 @@ class Sanitizers:
     content_methods: frozenset[tuple[str, str]]  # (class qualname, method)
     identity: frozenset[str]  # hashes / keyed ids: fine for user= and drop data
     protect: frozenset[str]
+    runtime_steps: frozenset[str] = frozenset()  # the runtime's own steps (detector-based)
+    runtime_covers: frozenset[str] = frozenset()  # categories they recognise without known=
 
 
 @lru_cache(maxsize=None)
@@ -143,4 +145,6 @@ def sanitizers() -> Sanitizers:
         content_methods=frozenset(tuple(x.split("#", 1)) for x in data.get("content_methods", [])),
         identity=frozenset(data.get("identity", [])),
         protect=frozenset(data.get("protect", [])),
+        runtime_steps=frozenset(data.get("runtime", {}).get("steps", [])),
+        runtime_covers=frozenset(data.get("runtime", {}).get("covers", [])),
     )

@@ -101,7 +101,7 @@ class LiteLLM(Surface):
 
     def request(self, ctx, tag, node, args, kwargs):
         if isinstance(tag, Protected) and isinstance(tag.inner, Ext):  # protect(litellm.completion)(...)
-            return self._call(node, tag.inner.qualname, True)
+            return self._call(node, tag.inner.qualname, tag.protection)
         if isinstance(tag, Ext):
             return self._call(node, tag.qualname, False)
         if isinstance(tag, RouterMethod):
@@ -123,7 +123,7 @@ class LiteLLM(Surface):
             return None
         return Request(f"Router.{tag.method}", "litellm", ep, False, "high" if verdict else "medium")
 
-    def _call(self, node: ast.Call, qualname: str, protected: bool) -> Request | None:
+    def _call(self, node: ast.Call, qualname: str, protected: "bool | str") -> Request | None:
         cat = catalogue()
         ep = cat.litellm_functions.get(qualname)
         if ep is None:

@@ -191,7 +191,7 @@ class OpenAIV1(Surface):
             return Request(ep.path, tag.flavour, ep, False, "high")
         if isinstance(tag, Protected) and isinstance(tag.inner, Res):
             ep = cat.endpoint(tag.inner.path)
-            return Request(ep.path, tag.inner.flavour, ep, True, tag.inner.confidence) if ep else None
+            return Request(ep.path, tag.inner.flavour, ep, tag.protection, tag.inner.confidence) if ep else None
         if isinstance(tag, Res):
             ep = cat.endpoint(tag.path)
             return Request(ep.path, tag.flavour, ep, tag.protected, tag.confidence) if ep else None

@@ -8,9 +8,10 @@ The order matters only where two surfaces could claim the same object; earlier w
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from gdpr_lint.analysis.values import Partial, Value
+from gdpr_lint.analysis.values import Partial, Protected, Value
 from gdpr_lint.surfaces import agents, configured, langchain, litellm, openai_legacy, openai_v1
 from gdpr_lint.surfaces.base import Kwargs, Request, Surface
 from gdpr_lint.surfaces.catalogue import catalogue
@@ -67,16 +68,27 @@ def annotation(ctx: AnalysisContext, qualname: str) -> Any | None:
     return _first("annotation", ctx, qualname)
 
 
-def protect(tags) -> frozenset:
-    """The tags of `gdpr_lint.runtime.protect(x)`: what each surface's runtime adapter covers."""
+def protect(tags, protection: "bool | str" = True) -> frozenset:
+    """The tags of `gdpr_lint.runtime.protect(x)`: what each surface's runtime adapter covers,
+    marked with what its `known=` handed over (analysis/protection.py)."""
     out = set()
     for t in tags:
         for s in SURFACES:
             p = s.protect(t)
             if p is not None:
-                out.add(p)
+                out.add(_marked(p, protection))
                 break
     return frozenset(out)
+
+
+def _marked(tag: Any, protection: "bool | str") -> Any:
+    if protection is True:
+        return tag
+    if isinstance(tag, Protected):
+        return replace(tag, protection=protection)
+    if getattr(tag, "protected", None) is True:
+        return replace(tag, protected=protection)
+    return tag
 
 
 def request(ctx: AnalysisContext, tags, node: ast.Call, args: list[Value],

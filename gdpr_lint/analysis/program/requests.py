@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from gdpr_lint.analysis import protection
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import SiteInfo
 from gdpr_lint.analysis.values import (
@@ -40,8 +41,8 @@ class Requests:
 
     # ------------------------------------------------------------------ protect()
 
-    def protect_value(self, inner: Value) -> Value:
-        return Value(tags=surfaces.protect(inner.tags))
+    def protect_value(self, inner: Value, handed_over: "bool | str" = True) -> Value:
+        return Value(tags=surfaces.protect(inner.tags, handed_over))
 
     # ------------------------------------------------------------------ request detection
 
@@ -65,7 +66,7 @@ class Requests:
             if kind is None:
                 continue
             # protect(...) pseudonymises the content: a protected flow, not a finding
-            via = PROTECT if protected and kind == "content" else ""
+            via = protection.via(PROTECT, protected) if protected and kind == "content" else ""
             value = frame.materialise(value, vnode) if kind == "content" else value
             sink_step = frame.step(vnode, f"sent as `{pname}` to {endpoint_name}")
             for lab in value.taints:
@@ -106,12 +107,12 @@ class Requests:
                 lines = (span.line, span.end_line)
             lines = (min(lines[0], span.line), max(lines[1], span.end_line))
             site = CallSite(path=src.display, span=span, endpoint=endpoint, flavour=flavour,
-                            confidence=confidence, protected=protected,
+                            confidence=confidence, protected=bool(protected),
                             function=frame.func.qualname if frame.func else "", text=callee,
                             statement_lines=lines, client=client, store=store_argument(node))
             self.sites[key] = SiteInfo(site, frame.module, frame.scope, ep, node)
         else:
             existing = self.sites[key].site
-            existing.protected = existing.protected and protected
+            existing.protected = existing.protected and bool(protected)
             existing.client = tuple(dict.fromkeys(existing.client + client))
         return key
