@@ -35,6 +35,7 @@ from ..errors import PseudonymisationError
 from ..stream import SSERewriter, handler_for, reidentify_obj
 from ..vault import Conversation, Finding
 from .common import Binding, CallContext, RequestPseudonymiser, asks_for_json
+from .openai_realtime import guard_resources, refusal
 
 __all__ = ["protect"]
 
@@ -396,6 +397,54 @@ def _resolve(target: Any) -> Tuple[Any, str, Optional[str]]:
     )
 
 
+_guarded_classes: Dict[type, type] = {}
+
+
+def _guarded_class(cls: type) -> type:
+    """A subclass of the client class whose copies stay protected and whose
+    websocket resources refuse to connect (see openai_realtime)."""
+    if getattr(cls, "_gdpr_lint_guarded_client", False):
+        return cls
+    sub = _guarded_classes.get(cls)
+    if sub is not None:
+        return sub
+
+    def copy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # with_options(http_client=...) would otherwise replace the pseudonymising
+        # HTTP client by the caller's one: wrap the new one with the same protection
+        http = kwargs.get("http_client")
+        if http is not None and getattr(http, _ATTR, None) is None:
+            prot: _Protection = getattr(_http_client_of(self), _ATTR)
+            kwargs["http_client"] = _wrap_http_client(http, prot.binding)
+        return cls.copy(self, *args, **kwargs)  # type: ignore[attr-defined]
+
+    namespace: Dict[str, Any] = {
+        "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__,
+        "__doc__": cls.__doc__,
+        "_gdpr_lint_guarded_client": True,
+        "copy": copy,
+        "with_options": copy,
+    }
+    guard_resources(namespace, cls)
+    sub = _guarded_classes[cls] = type(cls.__name__, (cls,), namespace)
+    return sub
+
+
+def _protected_client(client: Any, http_client: Any) -> Any:
+    new = client.with_options(http_client=http_client)
+    new.__class__ = _guarded_class(type(new))
+    return new
+
+
+def _plain_copy(client: Any, **kwargs: Any) -> Any:
+    """``client.with_options(...)`` without the guard's wrapping (the caller passes a protected HTTP client)."""
+    cls = type(client)
+    while getattr(cls, "_gdpr_lint_guarded_client", False):
+        cls = cls.__mro__[1]
+    return cls.copy(client, **kwargs)  # type: ignore[attr-defined]
+
+
 def _unwrap_cause(exc: BaseException) -> None:
     # Older SDKs wrap transport exceptions in APIConnectionError: surface ours.
     cause = exc.__cause__
@@ -414,15 +463,17 @@ def protect(
 
     if _is_client(target):
         merged = binding.merged_over(_existing_binding(target))
-        return target.with_options(http_client=_wrap_http_client(_http_client_of(target), merged))  # type: ignore[attr-defined, no-any-return]
+        return _protected_client(target, _wrap_http_client(_http_client_of(target), merged))  # type: ignore[no-any-return]
 
     resource, name, kind = _resolve(target)
+    if name == "connect":  # websocket APIs never pass the HTTP transport
+        raise refusal(f"client.{type(resource).__name__.lower()}")
 
     def bind(call_site: Optional[str]) -> Callable[..., Any]:
         client = resource._client
         merged = binding.merged_over(_existing_binding(client))
         fixed = _Fixed(merged.context(call_site), merged)
-        protected_client = client.with_options(http_client=_wrap_http_client(_http_client_of(client), fixed))
+        protected_client = _plain_copy(client, http_client=_wrap_http_client(_http_client_of(client), fixed))
         new_resource = type(resource)(protected_client)
         holder = getattr(new_resource, kind) if kind else new_resource
         return getattr(holder, name)  # type: ignore[no-any-return]
