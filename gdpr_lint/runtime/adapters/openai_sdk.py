@@ -79,6 +79,42 @@ def _strip(headers: Any, *names: str) -> Any:
     return h
 
 
+#: Headers the SDK and the HTTP client set themselves; every other header
+#: (``extra_headers``, ``default_headers``) is the caller's and is pseudonymised.
+_OWN_HEADERS = frozenset({
+    "host", "accept", "accept-encoding", "connection", "content-type", "content-length", "transfer-encoding",
+    "user-agent", "authorization", "api-key", "openai-organization", "openai-project", "openai-beta",
+    "idempotency-key",
+})
+
+
+def _outside_body(request: Any, p: RequestPseudonymiser, endpoint: str, mod: Any) -> Any:
+    """Pseudonymise the caller's header values and refuse personal data in query values."""
+    query = request.url.query
+    if query:
+        for k, v in request.url.params.multi_items():
+            p.leak_check(k, f"the URL of {endpoint}")
+            if v and p.text(v) != v:
+                # a query value is matched by the API (filters, ids): a pseudonym would change its meaning
+                raise PseudonymisationError(
+                    f"personal data appears in the query parameter {k!r} (extra_query) of {endpoint}, "
+                    "which cannot be pseudonymised; nothing was sent"
+                )
+    changed = False
+    items = []
+    encoding = request.headers.encoding
+    for k, v in request.headers.multi_items():
+        if k not in _OWN_HEADERS and not k.startswith("x-stainless-") and v:
+            new = p.text(v)
+            if new != v:
+                v, changed = new, True
+        items.append((k.encode("ascii"), v.encode(encoding)))
+    if not changed:
+        return request
+    return mod.Request(request.method, request.url, headers=items, content=request.content,
+                       extensions=request.extensions)
+
+
 class _Protection:
     """Shared request/response logic bound to an inner HTTP client."""
 
@@ -108,6 +144,8 @@ class _Protection:
                         f"a known personal value ({hits[0].type}) appears in the URL of {endpoint}, "
                         "which cannot be pseudonymised; nothing was sent"
                     )
+            outside = RequestPseudonymiser(ctx)
+            request = _outside_body(request, outside, endpoint, self.mod)
             ctype = request.headers.get("content-type", "")
             if not body:
                 new_request = request
@@ -148,6 +186,7 @@ class _Protection:
                 f"pseudonymisation of {endpoint} failed ({type(exc).__name__}); nothing was sent"
             ) from exc
         if audit.enabled():
+            findings = findings + (outside.findings or [])
             audit.emit(
                 "request",
                 call_site=ctx.call_site,
