@@ -17,6 +17,7 @@ Header ``x-test-reply``: use this reply text instead of the echo.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -32,6 +33,21 @@ os.environ.setdefault("GDPR_LINT_KEY", "00112233445566778899aabbccddeeff00112233
 TOKEN = re.compile(r"\[\[[A-Z][A-Z0-9_]*_(?:[0-9a-f]{8,16}|REDACTED_\d+)\]\]")
 
 
+def _file_text(part: Dict[str, Any]) -> Optional[str]:
+    """The text of an inline text file part (chat ``file`` or Responses ``input_file``), as a model would read it."""
+    data = (part.get("file") or {}).get("file_data") if isinstance(part.get("file"), dict) else part.get("file_data")
+    if not isinstance(data, str):
+        return None
+    if data.startswith("data:"):
+        header, _, data = data.partition(",")
+        if ";base64" not in header:
+            return None
+    try:
+        return base64.b64decode(data).decode("utf-8")
+    except ValueError:
+        return None
+
+
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
@@ -43,6 +59,8 @@ def _text_of(content: Any) -> str:
                     parts.append(p["text"])
                 elif isinstance(p.get("output"), str):
                     parts.append(p["output"])
+                elif _file_text(p) is not None:
+                    parts.append(_file_text(p) or "")
         return " ".join(parts)
     return ""
 

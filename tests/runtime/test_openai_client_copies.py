@@ -116,7 +116,9 @@ def test_websocket_connect_is_refused_async(api: Any) -> None:
 def test_unprotected_realtime_connect_reaches_the_server(client: Any, api: Any) -> None:
     # the control: an unprotected client does open the websocket (the stand-in
     # answers the upgrade with plain JSON, so the handshake then fails)
-    with pytest.raises(Exception):
+    from websockets.exceptions import InvalidHandshake
+
+    with pytest.raises(InvalidHandshake):
         client.realtime.connect(model="gpt-realtime").enter()
     assert [r["headers"].get("Upgrade", "").lower() for r in api.recorder.requests] == ["websocket"]
 
