@@ -35,6 +35,7 @@ from ..errors import PseudonymisationError
 from ..stream import SSERewriter, handler_for, reidentify_obj
 from ..vault import Conversation, Finding
 from .common import Binding, CallContext, RequestPseudonymiser, asks_for_json
+from .openai_files import BatchScopes, is_file_content, pseudonymise_multipart, reidentify_batch_output
 from .openai_realtime import guard_resources, refusal
 
 __all__ = ["protect"]
@@ -118,10 +119,11 @@ def _outside_body(request: Any, p: RequestPseudonymiser, endpoint: str, mod: Any
 class _Protection:
     """Shared request/response logic bound to an inner HTTP client."""
 
-    def __init__(self, inner: Any, binding: Any, mod: Any) -> None:
+    def __init__(self, inner: Any, binding: Any, mod: Any, batches: BatchScopes) -> None:
         self.inner = inner
         self.binding = binding
         self.mod = mod
+        self.batches = batches  # scopes of batch files uploaded through this protection
 
     def base_binding(self) -> Binding:
         b = self.binding
@@ -164,6 +166,15 @@ class _Protection:
                 new_request = self.mod.Request(
                     request.method, request.url, headers=headers, content=new_body, extensions=request.extensions
                 )
+            elif ctype.startswith("multipart/form-data"):
+                p = RequestPseudonymiser(ctx)
+                new_body, unchecked = pseudonymise_multipart(body, ctype, ctx, p, self.batches, endpoint)
+                findings = p.findings or []
+                new_request = self.mod.Request(request.method, request.url, headers=_strip(request.headers, "content-length"),
+                                               content=new_body, extensions=request.extensions)
+                if unchecked:
+                    audit.emit("unprotected_upload", audit.WARNING, call_site=ctx.call_site, endpoint=endpoint,
+                               conversation=ctx.conversation.fingerprint)
             else:
                 if not config.settings().allow_binary_uploads:
                     raise PseudonymisationError(
@@ -219,6 +230,15 @@ class _Protection:
         else:
             obj, count = reidentify_obj(conv, obj, json_mode)
             new = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if count else content
+        self._audit_response(ctx, request, count, start)
+        headers = _strip(response.headers, "content-length", "content-encoding", "transfer-encoding")
+        return self.mod.Response(
+            response.status_code, headers=headers, content=new, request=request, extensions=response.extensions
+        )
+
+    def rewrite_batch_output(self, request: Any, response: Any, content: bytes, ctx: CallContext) -> Any:
+        start = time.perf_counter()
+        new, count = reidentify_batch_output(content, self.batches)
         self._audit_response(ctx, request, count, start)
         headers = _strip(response.headers, "content-length", "content-encoding", "transfer-encoding")
         return self.mod.Response(
@@ -284,6 +304,12 @@ def _make_sync(mod: Any) -> Tuple[type, type, type]:
             prot = self.prot
             new_request, ctx, json_mode = prot.prepare(request, request.read())
             response = prot.inner.send(new_request, stream=True, follow_redirects=False)
+            if prot.batches and is_file_content(new_request.url.path):
+                try:
+                    content = response.read()
+                finally:
+                    response.close()
+                return prot.rewrite_batch_output(new_request, response, content, ctx)
             kind = prot._kind(response)
             if kind == "json":
                 try:
@@ -348,6 +374,12 @@ def _make_async(mod: Any) -> Tuple[type, type, type]:
             prot = self.prot
             new_request, ctx, json_mode = prot.prepare(request, await request.aread())
             response = await prot.inner.send(new_request, stream=True, follow_redirects=False)
+            if prot.batches and is_file_content(new_request.url.path):
+                try:
+                    content = await response.aread()
+                finally:
+                    await response.aclose()
+                return prot.rewrite_batch_output(new_request, response, content, ctx)
             kind = prot._kind(response)
             if kind == "json":
                 try:
@@ -378,17 +410,19 @@ def _is_async_http(client: Any, mod: Any) -> bool:
     return isinstance(client, mod.AsyncClient)
 
 
-def _wrap_http_client(inner: Any, binding: Any) -> Any:
+def _wrap_http_client(inner: Any, binding: Any, batches: Optional[BatchScopes] = None) -> Any:
     prot_existing: Optional[_Protection] = getattr(inner, _ATTR, None)
     if prot_existing is not None:  # never stack two protections: pseudonymise once
         inner = prot_existing.inner
+        if batches is None:
+            batches = prot_existing.batches
     mod = _httpx_module(inner)
     is_async = _is_async_http(inner, mod)
     key = (mod.__name__, is_async)
     transport_cls = _transports.get(key)
     if transport_cls is None:
         transport_cls = _transports[key] = (_make_async if is_async else _make_sync)(mod)[0]
-    prot = _Protection(inner, binding, mod)
+    prot = _Protection(inner, binding, mod, batches if batches is not None else BatchScopes())
     cls = mod.AsyncClient if is_async else mod.Client
     wrapper = cls(
         transport=transport_cls(prot),
@@ -454,7 +488,7 @@ def _guarded_class(cls: type) -> type:
         http = kwargs.get("http_client")
         if http is not None and getattr(http, _ATTR, None) is None:
             prot: _Protection = getattr(_http_client_of(self), _ATTR)
-            kwargs["http_client"] = _wrap_http_client(http, prot.binding)
+            kwargs["http_client"] = _wrap_http_client(http, prot.binding, prot.batches)
         return cls.copy(self, *args, **kwargs)  # type: ignore[attr-defined]
 
     namespace: Dict[str, Any] = {
@@ -507,12 +541,15 @@ def protect(
     resource, name, kind = _resolve(target)
     if name == "connect":  # websocket APIs never pass the HTTP transport
         raise refusal(f"client.{type(resource).__name__.lower()}")
+    batches = BatchScopes()  # shared by every call of this protected method
 
     def bind(call_site: Optional[str]) -> Callable[..., Any]:
         client = resource._client
         merged = binding.merged_over(_existing_binding(client))
         fixed = _Fixed(merged.context(call_site), merged)
-        protected_client = _plain_copy(client, http_client=_wrap_http_client(_http_client_of(client), fixed))
+        http = _http_client_of(client)
+        shared = None if getattr(http, _ATTR, None) is not None else batches  # a protected client's own scopes win
+        protected_client = _plain_copy(client, http_client=_wrap_http_client(http, fixed, shared))
         new_resource = type(resource)(protected_client)
         holder = getattr(new_resource, kind) if kind else new_resource
         return getattr(holder, name)  # type: ignore[no-any-return]
