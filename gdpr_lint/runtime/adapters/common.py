@@ -18,7 +18,8 @@ from .inline import base64_payload, data_url
 
 __all__ = ["SKIP_KEYS", "ID_KEYS", "CallContext", "Binding", "RequestPseudonymiser", "asks_for_json"]
 
-#: Values of these keys are structure, identifiers, URLs or binary data.
+#: String values of these keys are protocol: structure, identifiers, URLs, inline
+#: payloads (handled apart); dicts and lists under them are still walked.
 SKIP_KEYS = frozenset(
     {
         "model", "role", "type", "id", "call_id", "tool_call_id", "item_id", "previous_response_id",

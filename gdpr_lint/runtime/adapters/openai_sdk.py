@@ -7,9 +7,11 @@ caller's own HTTP client (same connection pool, proxies, TLS settings).  The
 transport
 
 * pseudonymises the JSON request body -- every string value except
-  structural fields (``model``, ``role``, ``type``, ids, URLs, base64 data);
-  JSON text such as tool arguments is pseudonymised inside its values --
-  and refuses to send if a known personal value would still go out;
+  protocol fields (``model``, ``role``, ``type``, ids); JSON text such as
+  tool arguments inside its values, text data URLs and base64 text files
+  after decoding -- and refuses to send if a known personal value would
+  still go out; multipart uploads go through ``openai_files``; the caller's
+  header values are pseudonymised, personal data in query values refused;
 * re-identifies the JSON response body, or rewrites the Server-Sent Events of
   a streamed response with a hold-back buffer.
 
