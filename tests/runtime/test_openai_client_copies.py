@@ -56,6 +56,19 @@ def test_with_options_http_client_async(api: Any) -> None:
     assert_no_personal(api.bodies())
 
 
+def test_with_options_http_client_azure(api: Any) -> None:
+    from openai import AzureOpenAI
+
+    azure = AzureOpenAI(azure_endpoint=f"http://127.0.0.1:{api.port}", api_key="test", api_version="2024-10-21",
+                        max_retries=0)
+    copy = protect(azure, known={"name": NAME}).with_options(http_client=httpx2.Client())
+    assert isinstance(copy, AzureOpenAI)
+    reply = copy.chat.completions.create(model="my-deployment", messages=user(PROMPT))
+    assert reply.choices[0].message.content == PROMPT
+    assert "/openai/deployments/my-deployment/chat/completions" in api.recorder.requests[-1]["path"]
+    assert_no_personal(api.bodies())
+
+
 def test_with_options_harmless_text_passes_unchanged(client: Any, api: Any) -> None:
     protect(client).with_options(http_client=httpx2.Client()).chat.completions.create(
         model="m", messages=user("Hvad koster en billet til Aarhus?"))

@@ -488,8 +488,8 @@ def _guarded_class(cls: type) -> type:
         # with_options(http_client=...) would otherwise replace the pseudonymising
         # HTTP client by the caller's one: wrap the new one with the same protection
         http = kwargs.get("http_client")
-        if http is not None and getattr(http, _ATTR, None) is None:
-            prot: _Protection = getattr(_http_client_of(self), _ATTR)
+        prot: Optional[_Protection] = getattr(_http_client_of(self), _ATTR, None)
+        if http is not None and prot is not None and getattr(http, _ATTR, None) is None:
             kwargs["http_client"] = _wrap_http_client(http, prot.binding, prot.batches)
         return cls.copy(self, *args, **kwargs)  # type: ignore[attr-defined]
 
