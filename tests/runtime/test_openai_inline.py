@@ -145,6 +145,18 @@ def test_responses_input_image_is_refused_unless_allowed(client: Any, api: Any) 
     assert api.recorder.requests == []
 
 
+@pytest.mark.parametrize("text", [
+    f"Kunden {NAME} ringede om sin ordre i dag og vil gerne ringes op",  # letters and spaces only
+    f"{NAME} {EMAIL}",
+])
+def test_plain_text_in_a_data_field_is_pseudonymised(client: Any, api: Any, text: str) -> None:
+    # "data" and "file_data" are inline payload keys, but text there is not base64: inspect it as text
+    protect(client.chat.completions.create, known={"name": NAME})(
+        model="m", messages=user("hej"), metadata={"ticket": "1"}, extra_body={"data": text})
+    assert_no_personal(api.bodies())
+    assert api.last_json()["data"].startswith("[[NAME_") or api.last_json()["data"].startswith("Kunden [[NAME_")
+
+
 def test_harmless_text_file_passes_byte_for_byte(client: Any, api: Any) -> None:
     url = "data:text/csv;base64," + b64(b"produkt,pris\ncykel,1000\n")
     protect(client.chat.completions.create)(model="m", messages=user([{"type": "text", "text": "x"}, file_part(url, "p.csv")]))

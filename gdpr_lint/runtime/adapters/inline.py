@@ -27,7 +27,8 @@ _DATA_URL = re.compile(
     r"(?P<params>(?:;[A-Za-z0-9!#$&^_.+-]+=[^;,\s]*)*)(?P<b64>;base64)?,",
     re.IGNORECASE,
 )
-_BASE64 = re.compile(r"[A-Za-z0-9+/\s]*={0,2}\s*")
+# line breaks are allowed (MIME wraps base64), spaces are not: a sentence is no base64
+_BASE64 = re.compile(r"[A-Za-z0-9+/\r\n]*={0,2}[\r\n]*")
 
 _TEXT_TYPES = frozenset({
     "application/json", "application/jsonl", "application/x-jsonlines", "application/json-lines",
