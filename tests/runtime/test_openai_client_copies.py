@@ -92,10 +92,11 @@ def test_protected_method_of_a_protected_copy(client: Any, api: Any) -> None:
 
 
 # ---------------------------------------------------------------------------
-# websockets (Realtime and relatives)
+# websockets other than Realtime (Realtime itself: test_openai_realtime.py)
 
 
-@pytest.mark.parametrize("path", ["realtime", "beta.realtime", "realtime.translations", "responses", "live"])
+@pytest.mark.parametrize("path", ["realtime.translations", "responses", "beta.responses", "live", "live.sideband",
+                                  "live.forks"])
 def test_websocket_connect_is_refused(client: Any, api: Any, path: str) -> None:
     protected = protect(client, known={"name": NAME})
     resource = protected
@@ -109,10 +110,10 @@ def test_websocket_connect_is_refused(client: Any, api: Any, path: str) -> None:
 def test_websocket_connect_is_refused_on_copies_and_methods(client: Any, api: Any) -> None:
     protected = protect(client)
     with pytest.raises(PseudonymisationError, match="websocket"):
-        protected.with_options(timeout=5).realtime.connect(model="gpt-realtime")
+        protected.with_options(timeout=5).live.connect(model="gpt-realtime")
     with pytest.raises(PseudonymisationError, match="websocket"):
-        protected.with_options(http_client=httpx2.Client()).beta.realtime.connect(model="gpt-realtime")
-    with pytest.raises(PseudonymisationError, match="websocket"):
+        protected.with_options(http_client=httpx2.Client()).responses.connect()
+    with pytest.raises(PseudonymisationError, match=r"protect\(client\).realtime.connect"):
         protect(client.realtime.connect)
     assert api.recorder.requests == []
 
@@ -122,7 +123,7 @@ def test_websocket_connect_is_refused_async(api: Any) -> None:
 
     protected = protect(AsyncOpenAI(base_url=api.base_url, api_key="test", max_retries=0))
     with pytest.raises(PseudonymisationError, match="websocket"):
-        protected.realtime.connect(model="gpt-realtime")
+        protected.realtime.translations.connect(model="gpt-realtime")
     assert api.recorder.requests == []
 
 

@@ -38,7 +38,7 @@ from ..stream import SSERewriter, handler_for, reidentify_obj
 from ..vault import Conversation, Finding
 from .common import Binding, CallContext, RequestPseudonymiser, asks_for_json
 from .openai_files import BatchScopes, is_file_content, pseudonymise_multipart, reidentify_batch_output
-from .openai_realtime import guard_resources, refusal
+from .openai_realtime import guard_resources
 
 __all__ = ["protect"]
 
@@ -501,9 +501,17 @@ def _guarded_class(cls: type) -> type:
         "copy": copy,
         "with_options": copy,
     }
-    guard_resources(namespace, cls)
+    guard_resources(namespace, cls, _session_context)
     sub = _guarded_classes[cls] = type(cls.__name__, (cls,), namespace)
     return sub
+
+
+def _session_context(client: Any) -> CallContext:
+    """The call context of a websocket session opened by a protected client."""
+    prot: Optional[_Protection] = getattr(_http_client_of(client), _ATTR, None)
+    if prot is None:
+        raise PseudonymisationError("this client copy is not protected; nothing was sent")
+    return prot.binding.context(audit.call_site(3))  # type: ignore[no-any-return]
 
 
 def _protected_client(client: Any, http_client: Any) -> Any:
@@ -541,8 +549,11 @@ def protect(
         return _protected_client(target, _wrap_http_client(_http_client_of(target), merged))  # type: ignore[no-any-return]
 
     resource, name, kind = _resolve(target)
-    if name == "connect":  # websocket APIs never pass the HTTP transport
-        raise refusal(f"client.{type(resource).__name__.lower()}")
+    if name == "connect":  # websocket APIs never pass the HTTP transport; the protected client wraps them
+        raise PseudonymisationError(
+            f"protect() cannot wrap {type(resource).__name__}.connect alone; protect the client instead: "
+            "protect(client).realtime.connect(...)"
+        )
     batches = BatchScopes()  # shared by every call of this protected method
 
     def bind(call_site: Optional[str]) -> Callable[..., Any]:
