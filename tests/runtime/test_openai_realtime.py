@@ -49,6 +49,9 @@ class RealtimeStandIn:
                 elif etype == "conversation.item.create":
                     item = event.get("item") or {}
                     last_text = " ".join(p.get("text", "") for p in item.get("content") or [] if isinstance(p, dict))
+                    if last_text == "GOING AWAY":  # lets a test make the client reconnect
+                        ws.close(1001, "going away")
+                        return
                     ws.send(json.dumps({"type": "conversation.item.created", "event_id": "e1", "item": {**item, "id": "item_u"}}))
                 elif etype == "response.create":
                     self.respond(ws, last_text)
@@ -265,6 +268,33 @@ def test_realtime_of_protected_copies(api: Any, rt: RealtimeStandIn) -> None:
         assert "".join(seen["text"]) == PROMPT
     assert len(rt.paths) == 2
     assert_no_personal(rt.frames)
+
+
+def test_realtime_reconnect_keeps_protection(api: Any, rt: RealtimeStandIn) -> None:
+    holder: Dict[str, Any] = {}
+
+    def on_reconnecting(event: Any) -> None:
+        # queued while reconnecting, sent on the new websocket
+        holder["conn"].conversation.item.create(item={"type": "message", "role": "user",
+                                                      "content": [{"type": "input_text", "text": PROMPT}]})
+        holder["conn"].response.create()
+
+    client = protect(make_client(api, rt), known={"name": NAME})
+    with client.realtime.connect(model="gpt-realtime", on_reconnecting=on_reconnecting,
+                                 initial_delay=0.01, max_delay=0.02) as conn:
+        holder["conn"] = conn
+        conn.conversation.item.create(item={"type": "message", "role": "user",
+                                            "content": [{"type": "input_text", "text": "GOING AWAY"}]})
+        text = []
+        for event in conn:
+            if event.type == "response.output_text.delta":
+                text.append(event.delta)
+            if event.type == "response.done":
+                break
+    assert len(rt.paths) == 2  # a second websocket was opened
+    assert "".join(text) == PROMPT
+    assert_no_personal(rt.frames)
+    assert any("[[NAME_" in f for f in rt.frames)
 
 
 def test_unprotected_realtime_sends_the_value(api: Any, rt: RealtimeStandIn) -> None:
