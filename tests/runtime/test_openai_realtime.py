@@ -297,6 +297,24 @@ def test_realtime_reconnect_keeps_protection(api: Any, rt: RealtimeStandIn) -> N
     assert any("[[NAME_" in f for f in rt.frames)
 
 
+def test_realtime_audit_records(api: Any, rt: RealtimeStandIn, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="gdpr_lint.runtime.audit")
+    with protect(make_client(api, rt), known={"name": NAME}).realtime.connect(model="gpt-realtime") as conn:
+        with pytest.raises(PseudonymisationError):
+            conn.input_audio_buffer.append(audio=base64.b64encode(b"\x00" * 64).decode())
+        converse(conn, PROMPT)
+    records = [r.gdpr_lint for r in caplog.records if r.name == "gdpr_lint.runtime.audit"]
+    blocked = [r for r in records if r["event"] == "blocked"]
+    assert [r["endpoint"] for r in blocked] == ["websocket realtime input_audio_buffer.append"]
+    item = next(r for r in records if r.get("endpoint") == "websocket realtime conversation.item.create")
+    assert item["event"] == "request" and item["entities"] == {"NAME": 1, "EMAIL": 1, "PHONE": 1}
+    assert "test_openai_realtime.py" in (item.get("call_site") or "")
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert NAME not in text and EMAIL not in text
+
+
 def test_unprotected_realtime_sends_the_value(api: Any, rt: RealtimeStandIn) -> None:
     # the control: the stand-in does see what an unprotected client sends
     with make_client(api, rt).realtime.connect(model="gpt-realtime") as conn:

@@ -28,7 +28,7 @@ import threading
 from collections import deque
 from typing import Any, Callable, Deque, Dict, List, NoReturn, Optional, Tuple, Union
 
-from .. import config
+from .. import audit, config
 from ..errors import PseudonymisationError
 from ..stream import ResponsesHandler
 from .common import CallContext, RequestPseudonymiser
@@ -99,11 +99,28 @@ class RealtimeSession:
         return extra_query, headers
 
     def outgoing(self, data: Union[str, bytes, bytearray]) -> Union[str, bytes]:
-        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+        endpoint = "websocket realtime"
         try:
-            event = json.loads(text)
-        except ValueError:
-            raise PseudonymisationError("a websocket message that is not JSON cannot be inspected; nothing was sent") from None
+            text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+            try:
+                event = json.loads(text)
+            except ValueError:
+                raise PseudonymisationError(
+                    "a websocket message that is not JSON cannot be inspected; nothing was sent") from None
+            if isinstance(event, dict) and isinstance(event.get("type"), str):
+                endpoint = f"websocket realtime {event['type']}"
+            out, findings = self._outgoing(event)
+        except PseudonymisationError as exc:
+            audit.emit("blocked", audit.WARNING, call_site=self.ctx.call_site, endpoint=endpoint,
+                       conversation=self.ctx.conversation.fingerprint, reason=str(exc), key_id=config.key_id())
+            raise
+        if audit.enabled():
+            audit.emit("request", call_site=self.ctx.call_site, endpoint=endpoint,
+                       conversation=self.ctx.conversation.fingerprint, key_id=config.key_id(),
+                       **audit.summarise(findings))
+        return out.encode("utf-8") if isinstance(data, (bytes, bytearray)) else out
+
+    def _outgoing(self, event: Any) -> Tuple[str, List[Any]]:
         audio: List[Tuple[Any, Any]] = []
         _audio_fields(event, audio)
         if audio and not config.settings().allow_inline_binary:
@@ -114,12 +131,12 @@ class RealtimeSession:
         saved = [(node, key, node[key]) for node, key in audio]
         for node, key, _ in saved:
             node[key] = ""
+        p = RequestPseudonymiser(self.ctx)
         with self.lock:
-            RequestPseudonymiser(self.ctx).walk(event)
+            p.walk(event)
         for node, key, value in saved:
             node[key] = value
-        out = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-        return out.encode("utf-8") if isinstance(data, (bytes, bytearray)) else out
+        return json.dumps(event, ensure_ascii=False, separators=(",", ":")), p.findings or []
 
     def incoming(self, data: Union[str, bytes]) -> List[Union[str, bytes]]:
         text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data

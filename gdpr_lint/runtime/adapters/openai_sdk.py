@@ -511,7 +511,7 @@ def _session_context(client: Any) -> CallContext:
     prot: Optional[_Protection] = getattr(_http_client_of(client), _ATTR, None)
     if prot is None:
         raise PseudonymisationError("this client copy is not protected; nothing was sent")
-    return prot.binding.context(audit.call_site(3))  # type: ignore[no-any-return]
+    return prot.binding.context(audit.call_site(1))  # type: ignore[no-any-return]
 
 
 def _protected_client(client: Any, http_client: Any) -> Any:
