@@ -60,6 +60,17 @@ def test_batch_file_is_pseudonymised_and_its_output_reidentified(client: Any, ap
     assert replies == TEXTS
 
 
+def test_batch_upload_audit_record_counts_every_line(client: Any, api: Any, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="gdpr_lint.runtime.audit")
+    protect(client, known={"name": NAME}).files.create(file=("b.jsonl", batch_file()), purpose="batch")
+    records = [r.gdpr_lint for r in caplog.records if r.name == "gdpr_lint.runtime.audit"]
+    upload = next(r for r in records if r["event"] == "request")
+    assert upload["endpoint"] == "POST /v1/files"
+    assert upload["entities"] == {"NAME": 1, "EMAIL": 2, "PHONE": 1}
+
+
 def test_batch_output_through_a_copy_and_async(api: Any) -> None:
     from openai import AsyncOpenAI
 

@@ -94,7 +94,7 @@ def _build(parts: List[_Part], boundary: bytes) -> bytes:
     return b"".join(out)
 
 
-def _batch_file(text: str, ctx: CallContext, scopes: BatchScopes, where: str) -> Optional[str]:
+def _batch_file(text: str, ctx: CallContext, p: RequestPseudonymiser, scopes: BatchScopes, where: str) -> Optional[str]:
     """Pseudonymise a batch input file, one conversation per custom_id; None if it is no batch file."""
     lines = text.split("\n")
     parsed: List[Any] = []
@@ -115,18 +115,20 @@ def _batch_file(text: str, ctx: CallContext, scopes: BatchScopes, where: str) ->
         if obj is None:
             continue
         custom_id = obj["custom_id"]
-        checker = RequestPseudonymiser(ctx)
-        checker.refuse_personal(custom_id, f"the custom_id of line {i + 1} of {where}")
+        p.refuse_personal(custom_id, f"the custom_id of line {i + 1} of {where}")
         for key in ("method", "url"):
             if isinstance(obj.get(key), str):
-                checker.refuse_personal(obj[key], f"the {key} of line {i + 1} of {where}")
+                p.refuse_personal(obj[key], f"the {key} of line {i + 1} of {where}")
         # one scope per request, derived from the call's scope: stable when that one is
         conv = Conversation(f"{base.id}\0batch\0{custom_id}", tenant=base.tenant or None)
         line_ctx = CallContext(conv, ctx.known, ctx.policy, ctx.call_site)
         body = obj["body"]
         json_mode = asks_for_json(body)
         before = json.dumps(body, ensure_ascii=False)
-        obj["body"] = RequestPseudonymiser(line_ctx).walk(body)
+        walker = RequestPseudonymiser(line_ctx)
+        obj["body"] = walker.walk(body)
+        if p.findings is not None and walker.findings:  # one audit record for the upload
+            p.findings.extend(walker.findings)
         if json.dumps(obj["body"], ensure_ascii=False) != before:  # unchanged lines are sent as they came
             lines[i] = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
         done.append((custom_id, conv, json_mode))
@@ -169,7 +171,7 @@ def _file(part: _Part, ctx: CallContext, p: RequestPseudonymiser, scopes: BatchS
         return True
     new: Optional[str] = None
     if purpose == "batch" or media_type in ("application/jsonl", "application/x-ndjson"):
-        new = _batch_file(text, ctx, scopes, where)
+        new = _batch_file(text, ctx, p, scopes, where)
     if new is None:
         new = text_document(text, media_type or "text/plain", p.text, p.json_values)
     if new != text:
