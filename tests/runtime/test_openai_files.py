@@ -71,6 +71,14 @@ def test_batch_upload_audit_record_counts_every_line(client: Any, api: Any, capl
     assert upload["entities"] == {"NAME": 1, "EMAIL": 2, "PHONE": 1}
 
 
+def test_reused_custom_ids_restore_the_right_person(client: Any, api: Any) -> None:
+    protected = protect(client)
+    protected.files.create(file=("a.jsonl", batch_file({"req-1": f"Mail {EMAIL}"})), purpose="batch")
+    protected.files.create(file=("b.jsonl", batch_file({"req-1": "Mail bn@example.dk"})), purpose="batch")
+    output = protected.files.content("file-out-2").text  # the stand-in answers the last upload
+    assert json.loads(output)["response"]["body"]["choices"][0]["message"]["content"] == "Mail bn@example.dk"
+
+
 def test_batch_output_through_a_copy_and_async(api: Any) -> None:
     from openai import AsyncOpenAI
 
