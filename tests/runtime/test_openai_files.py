@@ -136,7 +136,7 @@ def test_text_files_are_pseudonymised(client: Any, api: Any, filename: str, cont
 
 def test_audio_transcription_is_refused_unless_allowed_and_its_prompt_pseudonymised(client: Any, api: Any) -> None:
     protected = protect(client, known={"name": NAME})
-    with pytest.raises(PseudonymisationError, match="a.wav.*cannot be inspected.*allow_binary_uploads"):
+    with pytest.raises(PseudonymisationError, match="file 'file' .*audio/x-wav.*cannot be inspected.*allow_binary_uploads"):
         protected.audio.transcriptions.create(file=("a.wav", WAV), model="whisper-1", prompt=f"Samtale med {NAME}")
     assert api.recorder.requests == []
     configure(allow_binary_uploads=True)
@@ -151,7 +151,7 @@ def test_audio_transcription_is_refused_unless_allowed_and_its_prompt_pseudonymi
 
 def test_image_edit_is_refused_unless_allowed_and_its_prompt_pseudonymised(client: Any, api: Any) -> None:
     protected = protect(client)
-    with pytest.raises(PseudonymisationError, match="photo.png.*image/png"):
+    with pytest.raises(PseudonymisationError, match="file 'image' .*image/png"):
         protected.images.edit(image=("photo.png", PNG), prompt=f"Tilføj navneskiltet '{NAME}'", model="gpt-image-1")
     assert api.recorder.requests == []
     configure(allow_binary_uploads=True)

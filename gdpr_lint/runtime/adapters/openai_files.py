@@ -162,9 +162,10 @@ def _file(part: _Part, ctx: CallContext, p: RequestPseudonymiser, scopes: BatchS
             text = None
     if text is None:
         if not config.settings().allow_binary_uploads:
-            kind = part.content_type if part.content_type not in ("", "application/octet-stream") else "binary"
+            # the file name stays out of the message: it may itself be personal (messages are logged)
+            kind = part.content_type if part.content_type not in ("", "application/octet-stream") else "binary data"
             raise PseudonymisationError(
-                f"{where} ({part.filename or 'no name'}, {kind}) cannot be inspected for personal data; nothing was "
+                f"{where} ({kind}) cannot be inspected for personal data; nothing was "
                 "sent (send text or JSONL files, or configure(allow_binary_uploads=True) to send it unchecked; "
                 "text fields such as a prompt are still pseudonymised)"
             )

@@ -93,6 +93,7 @@ class RealtimeSession:
     def handshake(self, extra_query: Any, extra_headers: Any) -> Tuple[Any, Any]:
         p = RequestPseudonymiser(self.ctx)
         for k, v in dict(extra_query or {}).items():
+            p.refuse_personal(str(k), "the websocket URL")  # before k goes into a message
             if isinstance(v, str):
                 p.refuse_personal(v, f"the query parameter {k!r} of the websocket URL")
         headers = {k: p.text(v) if isinstance(v, str) else v for k, v in dict(extra_headers or {}).items()}

@@ -96,7 +96,7 @@ def _outside_body(request: Any, p: RequestPseudonymiser, endpoint: str, mod: Any
     query = request.url.query
     if query:
         for k, v in request.url.params.multi_items():
-            p.leak_check(k, f"the URL of {endpoint}")
+            p.refuse_personal(k, f"the URL of {endpoint}")  # before k goes into a message
             if v and p.text(v) != v:
                 # a query value is matched by the API (filters, ids): a pseudonym would change its meaning
                 raise PseudonymisationError(
