@@ -95,8 +95,7 @@ def test_protected_method_of_a_protected_copy(client: Any, api: Any) -> None:
 # websockets other than Realtime (Realtime itself: test_openai_realtime.py)
 
 
-@pytest.mark.parametrize("path", ["realtime.translations", "responses", "beta.responses", "live", "live.sideband",
-                                  "live.forks"])
+@pytest.mark.parametrize("path", ["realtime.translations", "live", "live.sideband", "live.forks"])
 def test_websocket_connect_is_refused(client: Any, api: Any, path: str) -> None:
     protected = protect(client, known={"name": NAME})
     resource = protected
@@ -112,7 +111,7 @@ def test_websocket_connect_is_refused_on_copies_and_methods(client: Any, api: An
     with pytest.raises(PseudonymisationError, match="websocket"):
         protected.with_options(timeout=5).live.connect(model="gpt-realtime")
     with pytest.raises(PseudonymisationError, match="websocket"):
-        protected.with_options(http_client=httpx2.Client()).responses.connect()
+        protected.with_options(http_client=httpx2.Client()).live.sideband.connect()
     with pytest.raises(PseudonymisationError, match=r"protect\(client\).realtime.connect"):
         protect(client.realtime.connect)
     assert api.recorder.requests == []

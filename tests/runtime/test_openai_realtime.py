@@ -53,6 +53,8 @@ class RealtimeStandIn:
                         ws.close(1001, "going away")
                         return
                     ws.send(json.dumps({"type": "conversation.item.created", "event_id": "e1", "item": {**item, "id": "item_u"}}))
+                elif etype == "response.create" and ws.request.path.startswith("/v1/responses"):
+                    self.respond_responses(ws, event)
                 elif etype == "response.create":
                     self.respond(ws, last_text)
         except Exception:  # the client went away
@@ -73,6 +75,27 @@ class RealtimeStandIn:
             "id": "resp_1", "object": "realtime.response", "status": "completed",
             "output": [{"id": "item_1", "type": "message", "role": "assistant",
                         "content": [{"type": "output_text", "text": text}]}]}}))
+
+    @staticmethod
+    def respond_responses(ws: Any, event: Dict[str, Any]) -> None:
+        """The Responses websocket mode: Responses stream events for a response.create event."""
+        inp = event.get("input")
+        text = inp if isinstance(inp, str) else " ".join(
+            p.get("text", "") for item in inp or [] for p in item.get("content") or [] if isinstance(p, dict))
+        if ((event.get("text") or {}).get("format") or {}).get("type") == "json_schema":
+            text = json.dumps({"reply": text}, ensure_ascii=False)
+        ids = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
+        response = {"id": "resp_1", "object": "response", "created_at": 0, "status": "completed", "model": "m",
+                    "output": [{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+                                "content": [{"type": "output_text", "text": text, "annotations": []}]}],
+                    "parallel_tool_calls": True, "tool_choice": "auto", "tools": []}
+        ws.send(json.dumps({"type": "response.created", "sequence_number": 0, "response": {**response, "output": []}}))
+        for i in range(0, len(text), 3):
+            ws.send(json.dumps({"type": "response.output_text.delta", "sequence_number": 1 + i, **ids,
+                                "delta": text[i:i + 3], "logprobs": []}))
+        ws.send(json.dumps({"type": "response.output_text.done", "sequence_number": 9998, **ids, "text": text,
+                            "logprobs": []}))
+        ws.send(json.dumps({"type": "response.completed", "sequence_number": 9999, "response": response}))
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -313,6 +336,46 @@ def test_realtime_audit_records(api: Any, rt: RealtimeStandIn, caplog: pytest.Lo
     assert "test_openai_realtime.py" in (item.get("call_site") or "")
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert NAME not in text and EMAIL not in text
+
+
+def read_responses(conn: Any) -> Dict[str, Any]:
+    seen: Dict[str, Any] = {"text": []}
+    for event in conn:
+        if event.type == "response.output_text.delta":
+            seen["text"].append(event.delta)
+        elif event.type == "response.output_text.done":
+            seen["done"] = event.text
+        elif event.type == "response.completed":
+            seen["output"] = event.response.output[0].content[0].text
+            break
+    return seen
+
+
+def test_responses_websocket_mode(api: Any, rt: RealtimeStandIn) -> None:
+    client = protect(make_client(api, rt), known={"name": NAME})
+    with client.responses.connect() as conn:
+        conn.response.create(model="gpt-4o-mini", input=PROMPT, instructions=f"Kunden hedder {NAME}")
+        seen = read_responses(conn)
+    assert "".join(seen["text"]) == PROMPT == seen["done"] == seen["output"]
+    assert_no_personal(rt.frames)
+    sent = json.loads(rt.frames[0])
+    assert sent["type"] == "response.create" and sent["model"] == "gpt-4o-mini"
+    assert sent["instructions"].startswith("Kunden hedder [[NAME_")
+    assert rt.paths == ["/v1/responses"]
+
+
+def test_responses_websocket_structured_output_stays_valid_json(api: Any, rt: RealtimeStandIn) -> None:
+    odd = 'Anders "AH" Holm'
+    client = protect(make_client(api, rt), known={"name": odd})
+    fmt = {"format": {"type": "json_schema", "name": "r", "schema": {"type": "object", "properties": {
+        "reply": {"type": "string"}}}}}
+    with client.beta.responses.connect() as conn:
+        conn.response.create(model="m", input=[{"role": "user", "content": [{"type": "input_text", "text": f"{odd} <{EMAIL}>"}]}],
+                             text=fmt)
+        seen = read_responses(conn)
+    assert json.loads("".join(seen["text"])) == {"reply": f"{odd} <{EMAIL}>"}
+    assert json.loads(seen["output"]) == {"reply": f"{odd} <{EMAIL}>"}
+    assert_no_personal(rt.frames, [odd, EMAIL])
 
 
 def test_unprotected_realtime_sends_the_value(api: Any, rt: RealtimeStandIn) -> None:

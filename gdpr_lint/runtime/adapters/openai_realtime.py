@@ -1,8 +1,9 @@
 """Websocket APIs of a protected OpenAI client.
 
-``client.realtime.connect()`` and ``client.beta.realtime.connect()`` open a
-websocket with the client's credentials; its events never pass the
-pseudonymising HTTP transport.  A protected client wraps the websocket the SDK
+``client.realtime.connect()``, ``client.beta.realtime.connect()`` and the
+Responses websocket mode (``client.responses.connect()``,
+``client.beta.responses.connect()``) open a websocket with the client's
+credentials; its events never pass the pseudonymising HTTP transport.  A protected client wraps the websocket the SDK
 opens (also when it reconnects): every outgoing client event is pseudonymised
 with the request walker (``session.update`` instructions and tools,
 ``conversation.item.create`` items, ``response.create`` instructions and
@@ -12,8 +13,8 @@ conversation covers the whole session.  Audio (``input_audio_buffer.append``,
 ``input_audio`` content) cannot be inspected and is refused unless
 ``configure(allow_inline_binary=True)``.
 
-The other websocket APIs (``realtime.translations``, ``live`` and the
-Responses websocket mode) refuse to connect: their events are not covered.
+The other websocket APIs (``realtime.translations``, ``live``) refuse to
+connect: their events are not covered.
 
 The resources are patched when first accessed (the SDK builds them lazily;
 building all of them eagerly for every protected copy would cost
@@ -31,7 +32,7 @@ from typing import Any, Callable, Deque, Dict, List, NoReturn, Optional, Tuple, 
 from .. import audit, config
 from ..errors import PseudonymisationError
 from ..stream import ResponsesHandler
-from .common import CallContext, RequestPseudonymiser
+from .common import CallContext, RequestPseudonymiser, asks_for_json
 
 __all__ = ["WEBSOCKET_RESOURCES", "refusal", "guard_resources", "RealtimeSession"]
 
@@ -39,8 +40,8 @@ __all__ = ["WEBSOCKET_RESOURCES", "refusal", "guard_resources", "RealtimeSession
 #: ``connect``, and whether that websocket is protected (True) or refused (False).
 WEBSOCKET_RESOURCES: Dict[str, Tuple[Tuple[str, bool], ...]] = {
     "realtime": (("", True), ("translations", False)),
-    "beta": (("realtime", True), ("responses", False)),
-    "responses": (("", False),),
+    "beta": (("realtime", True), ("responses", True)),
+    "responses": (("", True),),
     "live": (("", False), ("sideband", False), ("forks", False)),
 }
 
@@ -134,6 +135,9 @@ class RealtimeSession:
             node[key] = ""
         p = RequestPseudonymiser(self.ctx)
         with self.lock:
+            if isinstance(event, dict) and event.get("type") == "response.create":
+                # structured output asked for: values go back JSON-escaped into the text deltas
+                self.handler.json_mode = asks_for_json(event) or asks_for_json(event.get("response"))
             p.walk(event)
         for node, key, value in saved:
             node[key] = value
