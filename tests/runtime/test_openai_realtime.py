@@ -330,8 +330,8 @@ def test_realtime_audit_records(api: Any, rt: RealtimeStandIn, caplog: pytest.Lo
         converse(conn, PROMPT)
     records = [r.gdpr_lint for r in caplog.records if r.name == "gdpr_lint.runtime.audit"]
     blocked = [r for r in records if r["event"] == "blocked"]
-    assert [r["endpoint"] for r in blocked] == ["websocket realtime input_audio_buffer.append"]
-    item = next(r for r in records if r.get("endpoint") == "websocket realtime conversation.item.create")
+    assert [r["endpoint"] for r in blocked] == ["websocket input_audio_buffer.append"]
+    item = next(r for r in records if r.get("endpoint") == "websocket conversation.item.create")
     assert item["event"] == "request" and item["entities"] == {"NAME": 1, "EMAIL": 1, "PHONE": 1}
     assert "test_openai_realtime.py" in (item.get("call_site") or "")
     text = "\n".join(r.getMessage() for r in caplog.records)

@@ -101,7 +101,7 @@ class RealtimeSession:
         return extra_query, headers
 
     def outgoing(self, data: Union[str, bytes, bytearray]) -> Union[str, bytes]:
-        endpoint = "websocket realtime"
+        endpoint = "websocket"
         try:
             text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
             try:
@@ -110,7 +110,7 @@ class RealtimeSession:
                 raise PseudonymisationError(
                     "a websocket message that is not JSON cannot be inspected; nothing was sent") from None
             if isinstance(event, dict) and isinstance(event.get("type"), str):
-                endpoint = f"websocket realtime {event['type']}"
+                endpoint = f"websocket {event['type']}"
             out, findings = self._outgoing(event)
         except PseudonymisationError as exc:
             audit.emit("blocked", audit.WARNING, call_site=self.ctx.call_site, endpoint=endpoint,
