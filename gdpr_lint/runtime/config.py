@@ -57,15 +57,17 @@ class Settings:
     ``detectors``: extra detectors.  ``allow_binary_uploads``: let non-JSON
     request bodies (file and audio uploads) through a protected client
     unchanged; off by default, since such bodies cannot be inspected (fail
-    closed).
+    closed).  ``allow_inline_binary``: let base64 images, audio and PDFs inside
+    JSON request bodies through unchanged; off by default for the same reason.
     """
 
-    __slots__ = ("policy", "phone_regions", "detectors", "allow_binary_uploads")
+    __slots__ = ("policy", "phone_regions", "detectors", "allow_binary_uploads", "allow_inline_binary")
 
     policy: Mapping[str, Action]
     phone_regions: Tuple[str, ...]
     detectors: Tuple[Detector, ...]
     allow_binary_uploads: bool
+    allow_inline_binary: bool
 
     def __init__(
         self,
@@ -73,11 +75,13 @@ class Settings:
         phone_regions: Tuple[str, ...] = ("DK", "SE", "NO", "FI", "DE", "NL", "GB", "FR", "ES", "IT", "PL"),
         detectors: Tuple[Detector, ...] = (),
         allow_binary_uploads: bool = False,
+        allow_inline_binary: bool = False,
     ) -> None:
         object.__setattr__(self, "policy", dict(DEFAULT_POLICY) if policy is None else dict(policy))
         object.__setattr__(self, "phone_regions", tuple(phone_regions))
         object.__setattr__(self, "detectors", tuple(detectors))
         object.__setattr__(self, "allow_binary_uploads", bool(allow_binary_uploads))
+        object.__setattr__(self, "allow_inline_binary", bool(allow_inline_binary))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Settings is immutable; use configure()")
@@ -89,7 +93,8 @@ class Settings:
 
     def __repr__(self) -> str:
         return (f"Settings(policy={self.policy!r}, phone_regions={self.phone_regions!r}, "
-                f"detectors={self.detectors!r}, allow_binary_uploads={self.allow_binary_uploads!r})")
+                f"detectors={self.detectors!r}, allow_binary_uploads={self.allow_binary_uploads!r}, "
+                f"allow_inline_binary={self.allow_inline_binary!r})")
 
 
 _lock = threading.Lock()
@@ -134,6 +139,7 @@ def configure(
     phone_regions: Iterable[str] | None = None,
     detectors: Iterable[Detector] | None = None,
     allow_binary_uploads: bool | None = None,
+    allow_inline_binary: bool | None = None,
 ) -> None:
     """Configure the runtime for the whole process.
 
@@ -145,7 +151,7 @@ def configure(
     ``"keep"``; merged over the defaults.
     ``phone_regions``: ISO regions for numbers without country code, first is
     the default.  ``detectors``: extra detectors (replaces earlier extra
-    detectors).  ``allow_binary_uploads``: see :class:`Settings`.
+    detectors).  ``allow_binary_uploads``, ``allow_inline_binary``: see :class:`Settings`.
     """
     global _settings, _key, _key_source
     with _lock:
@@ -169,6 +175,8 @@ def configure(
             s = s.replace(detectors=tuple(detectors))
         if allow_binary_uploads is not None:
             s = s.replace(allow_binary_uploads=bool(allow_binary_uploads))
+        if allow_inline_binary is not None:
+            s = s.replace(allow_inline_binary=bool(allow_inline_binary))
         _settings = s
 
 

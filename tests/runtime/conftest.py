@@ -17,6 +17,7 @@ Header ``x-test-reply``: use this reply text instead of the echo.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -32,6 +33,21 @@ os.environ.setdefault("GDPR_LINT_KEY", "00112233445566778899aabbccddeeff00112233
 TOKEN = re.compile(r"\[\[[A-Z][A-Z0-9_]*_(?:[0-9a-f]{8,16}|REDACTED_\d+)\]\]")
 
 
+def _file_text(part: Dict[str, Any]) -> Optional[str]:
+    """The text of an inline text file part (chat ``file`` or Responses ``input_file``), as a model would read it."""
+    data = (part.get("file") or {}).get("file_data") if isinstance(part.get("file"), dict) else part.get("file_data")
+    if not isinstance(data, str):
+        return None
+    if data.startswith("data:"):
+        header, _, data = data.partition(",")
+        if ";base64" not in header:
+            return None
+    try:
+        return base64.b64decode(data).decode("utf-8")
+    except ValueError:
+        return None
+
+
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
@@ -43,6 +59,8 @@ def _text_of(content: Any) -> str:
                     parts.append(p["text"])
                 elif isinstance(p.get("output"), str):
                     parts.append(p["output"])
+                elif _file_text(p) is not None:
+                    parts.append(_file_text(p) or "")
         return " ".join(parts)
     return ""
 
@@ -101,6 +119,31 @@ def _split(text: str, spec: Optional[str]) -> List[str]:
     return [text[i:i + 5] for i in range(0, len(text), 5)] or [""]
 
 
+def form_fields(raw: bytes, ctype: str) -> Dict[str, bytes]:
+    """The parts of a multipart/form-data body by field name (parsed independently of the runtime)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
+    return {str(part.get_param("name", header="content-disposition")): part.get_payload(decode=True)
+            for part in msg.iter_parts()}
+
+
+def _batch_output(batch: bytes) -> bytes:
+    """A batch output file for a batch input file: each chat request answered with its echo."""
+    out = []
+    for line in batch.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        body = {"id": "chatcmpl-b", "object": "chat.completion", "created": 0, "model": req["body"].get("model"),
+                "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                             "message": {"role": "assistant", "content": _chat_echo(req["body"]), "refusal": None}}]}
+        out.append(json.dumps({"id": "batch_req_1", "custom_id": req["custom_id"], "error": None,
+                               "response": {"status_code": 200, "request_id": "r1", "body": body}}))
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
 class Recorder:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -149,6 +192,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         self.recorder.add(self.path, dict(self.headers), b"")
+        if re.search(r"/files/[^/]+/content$", self.path):  # the output of the last uploaded batch file
+            uploads = [r for r in self.recorder.requests if r["path"].endswith("/files")]
+            ctype = {k.lower(): v for k, v in uploads[-1]["headers"].items()}["content-type"]
+            data = _batch_output(form_fields(uploads[-1]["body"], ctype)["file"])
+            self.send_response(200)
+            self.send_header("content-type", "application/octet-stream")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         self._json({"object": "list", "data": []})
 
     def do_POST(self) -> None:  # noqa: N802
@@ -159,6 +212,16 @@ class Handler(BaseHTTPRequestHandler):
         if path.endswith("/files"):
             self._json({"id": "file-1", "object": "file", "bytes": len(raw), "created_at": 0,
                         "filename": "x.jsonl", "purpose": "batch", "status": "processed"})
+            return
+        if re.search(r"/audio/(transcriptions|translations)$|/images/edits$|/uploads/[^/]+/parts$", path):
+            fields = form_fields(raw, self.headers.get("content-type", ""))
+            prompt = fields.get("prompt", b"").decode("utf-8")
+            if "/audio/" in path:
+                self._json({"text": prompt})
+            elif "/images/" in path:
+                self._json({"created": 0, "data": [{"b64_json": "AA==", "revised_prompt": prompt}]})
+            else:
+                self._json({"id": "part_1", "object": "upload.part", "created_at": 0, "upload_id": path.split("/")[-2]})
             return
         body = json.loads(raw or b"{}")
         if path.endswith("/chat/completions"):

@@ -354,6 +354,22 @@ def test_uninspectable_content_is_refused(litellm: Any, api: _Server, provider: 
     assert api.bodies() == []
 
 
+def test_inline_content_follows_the_walker_rules(litellm: Any, api: _Server, provider: Dict) -> None:
+    import base64
+
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(b"\x89PNG\x00\x01").decode()}}
+    with pytest.raises(PseudonymisationError, match="allow_inline_binary"):
+        protect(litellm.completion)(model="openai/gpt-4o-mini", messages=user([{"type": "text", "text": "x"}, image]),
+                                    **provider)
+    assert api.bodies() == []
+    text_file = "data:text/plain;base64," + base64.b64encode(f"{NAME} <{EMAIL}>".encode()).decode()
+    protect(litellm.completion, known={"name": NAME})(
+        model="openai/gpt-4o-mini", messages=user([{"type": "text", "text": "x"},
+                                                   {"type": "image_url", "image_url": {"url": text_file}}]), **provider)
+    sent = api.last_json()["messages"][0]["content"][1]["image_url"]["url"]
+    assert_no_personal([base64.b64decode(sent.partition(",")[2]).decode(), api.bodies()[-1]])
+
+
 def test_protecting_twice_pseudonymises_once(litellm: Any, api: _Server, provider: Dict) -> None:
     twice = protect(protect(litellm.completion, known={"name": NAME}), known={"email": EMAIL})
     reply = twice(model="openai/gpt-4o-mini", messages=user(f"{NAME} <{EMAIL}>"), **provider)

@@ -316,10 +316,10 @@ def test_azure_client(api: Any) -> None:
 def test_binary_uploads_are_blocked_unless_allowed(api: Any, client: Any) -> None:
     protected = protect(client)
     with pytest.raises(PseudonymisationError, match="cannot be inspected"):
-        protected.files.create(file=("x.jsonl", f'{{"email": "{EMAIL}"}}'.encode()), purpose="batch")
+        protected.files.create(file=("scan.pdf", b"%PDF-1.4\n\x00\xff" + EMAIL.encode()), purpose="user_data")
     assert api.bodies() == []
     configure(allow_binary_uploads=True)
-    assert protected.files.create(file=("x.jsonl", b"{}"), purpose="batch").id == "file-1"
+    assert protected.files.create(file=("scan.pdf", b"%PDF-1.4\n\x00\xff"), purpose="user_data").id == "file-1"
 
 
 # ---------------------------------------------------------------------------

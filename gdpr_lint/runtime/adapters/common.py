@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .. import audit, config
 from ..config import Action
 from ..detect import KnownValues, detect
 from ..errors import PseudonymisationError
 from ..vault import Conversation, Finding, active_conversation, pseudonymous_id
+from .inline import base64_payload, data_url
 
 __all__ = ["SKIP_KEYS", "ID_KEYS", "CallContext", "Binding", "RequestPseudonymiser", "asks_for_json"]
 
-#: Values of these keys are structure, identifiers, URLs or binary data.
+#: String values of these keys are protocol: structure, identifiers, URLs, inline
+#: payloads (handled apart); dicts and lists under them are still walked.
 SKIP_KEYS = frozenset(
     {
         "model", "role", "type", "id", "call_id", "tool_call_id", "item_id", "previous_response_id",
@@ -28,6 +30,12 @@ SKIP_KEYS = frozenset(
 )
 #: Identifier fields: replaced by :func:`pseudonymous_id` when they carry personal data.
 ID_KEYS = frozenset({"user", "safety_identifier", "prompt_cache_key"})
+#: URLs the provider fetches: they cannot carry pseudonyms, so personal data there refuses the call.
+URL_KEYS = frozenset({"url", "image_url", "file_url"})
+#: Inline payloads (a data URL or bare base64): decoded and inspected, see inline.py.
+INLINE_KEYS = frozenset({"data", "file_data"})
+#: Text fields: a list of numbers here is ``bytes`` serialised by the SDK.
+BYTES_KEYS = frozenset({"content", "text", "instructions"})
 
 
 # ---------------------------------------------------------------------------
@@ -101,8 +109,12 @@ class RequestPseudonymiser:
         return self.conv.pseudonymise_text(s, self.ctx.known, self.ctx.policy, self.findings, complete=True)
 
     def string(self, s: str, key: Optional[str]) -> str:
-        if not s or s.startswith("data:"):
+        if not s:
             return s
+        if s.startswith("data:"):  # only a real data URL is not plain text
+            inline = data_url(s, f"the field {key!r}" if key else "a data URL", self.text, self.json_values)
+            if inline is not None:
+                return inline
         stripped = s.lstrip()
         if stripped[:1] in ("{", "[") and len(stripped) > 1:
             try:
@@ -122,7 +134,7 @@ class RequestPseudonymiser:
         changed = False
         if isinstance(node, dict):
             for k, v in node.items():
-                self.leak_check(k, "a JSON key")
+                self.key_check(k, "a JSON key")
                 new, c = self.json_values(v)
                 if c:
                     node[k] = new
@@ -147,6 +159,46 @@ class RequestPseudonymiser:
                     "nothing was sent"
                 )
 
+    def personal_type(self, s: str) -> Optional[str]:
+        """The type of the first personal value in ``s`` that the policy does not keep."""
+        for sp in detect(s, config.settings(), self.ctx.known):
+            if self.ctx.policy.get(sp.type, "pseudonymise") != "keep":
+                return sp.type
+        return None
+
+    def refuse_personal(self, s: str, where: str) -> None:
+        """Refuse known or detected personal data in a field that cannot carry a pseudonym."""
+        self.leak_check(s, where)
+        etype = self.personal_type(s)
+        if etype is not None:
+            raise PseudonymisationError(
+                f"personal data ({etype}) appears in {where}, which cannot be pseudonymised; nothing was sent"
+            )
+
+    def key_check(self, k: str, where: str) -> None:
+        self.leak_check(k, where)
+        if not (k.islower() and k.isidentifier()):  # "role", "tool_call_id": protocol-shaped, no detector fires
+            self.refuse_personal(k, where)
+
+    def inline(self, s: str, key: str, parent: Mapping[str, Any]) -> str:
+        if s.startswith("data:"):
+            return self.string(s, key)
+        filename = parent.get("filename")
+        hint = key == "data" and "format" in parent  # input_audio: {"data": ..., "format": "wav"}
+        if hint or key == "file_data" or len(s) >= 24:
+            inline = base64_payload(s, f"the field {key!r}", filename if isinstance(filename, str) else None, hint,
+                                    self.text, self.json_values)
+            if inline is not None:
+                return inline
+        return self.string(s, key)
+
+    def message_name(self, s: str) -> None:
+        # "name" of a chat message is user-chosen (a participant); the API allows
+        # only [A-Za-z0-9_-] there, so it cannot carry a pseudonym
+        self.refuse_personal(s, "the field 'name' of a message")
+        if "_" in s:
+            self.refuse_personal(s.replace("_", " "), "the field 'name' of a message")
+
     def identifier(self, s: str, key: str) -> str:
         if s.startswith("pid_"):
             return s
@@ -161,7 +213,12 @@ class RequestPseudonymiser:
     def walk(self, node: Any, key: Optional[str] = None) -> Any:
         if isinstance(node, str):
             if key in SKIP_KEYS:
-                self.leak_check(node, f"the field {key!r}")
+                if key in URL_KEYS:
+                    if node.startswith("data:"):
+                        return self.string(node, key)
+                    self.refuse_personal(node, f"the URL in {key!r}")
+                else:
+                    self.leak_check(node, f"the field {key!r}")
                 return node
             if key in ID_KEYS:
                 return self.identifier(node, key)
@@ -169,19 +226,43 @@ class RequestPseudonymiser:
         if isinstance(node, dict):
             for k, v in node.items():
                 if isinstance(k, str):
-                    self.leak_check(k, "a field name")
-                if isinstance(v, (str, dict, list)):
-                    if k in SKIP_KEYS and not isinstance(v, str):
-                        self.leak_check(json.dumps(v, ensure_ascii=False), f"the field {k!r}")
-                        continue
-                    node[k] = self.walk(v, k)
+                    self.key_check(k, "a field name")
+                if isinstance(v, str):
+                    if k in INLINE_KEYS:
+                        node[k] = self.inline(v, k, node)
+                    elif k == "name" and "role" in node:
+                        self.message_name(v)
+                    else:
+                        node[k] = self.walk(v, k)
+                elif isinstance(v, (dict, list)):
+                    # Only the string values of protocol keys are skipped: a tool-schema
+                    # property named "name" or "type" holds user content (description, enum),
+                    # and metadata values are user content whatever their key.
+                    if k == "metadata" and isinstance(v, dict):
+                        self.metadata(v)
+                    else:
+                        node[k] = self.walk(v, k)
             return node
         if isinstance(node, list):
+            if node and key in BYTES_KEYS and type(node[0]) is int:
+                raise PseudonymisationError(
+                    f"the field {key!r} holds bytes, which the SDK would send as a list of numbers; "
+                    "decode them to text first; nothing was sent"
+                )
             for i, v in enumerate(node):
                 if isinstance(v, (str, dict, list)):
                     node[i] = self.walk(v, key)
             return node
         return node
+
+    def metadata(self, node: Dict[str, Any]) -> None:
+        for k, v in node.items():
+            if isinstance(k, str):
+                self.key_check(k, "a metadata key")
+            if isinstance(v, str):
+                node[k] = self.string(v, None)
+            elif isinstance(v, (dict, list)):
+                node[k] = self.json_values(v)[0]
 
 
 def asks_for_json(body: Any) -> bool:

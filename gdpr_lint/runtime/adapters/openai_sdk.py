@@ -7,9 +7,11 @@ caller's own HTTP client (same connection pool, proxies, TLS settings).  The
 transport
 
 * pseudonymises the JSON request body -- every string value except
-  structural fields (``model``, ``role``, ``type``, ids, URLs, base64 data);
-  JSON text such as tool arguments is pseudonymised inside its values --
-  and refuses to send if a known personal value would still go out;
+  protocol fields (``model``, ``role``, ``type``, ids); JSON text such as
+  tool arguments inside its values, text data URLs and base64 text files
+  after decoding -- and refuses to send if a known personal value would
+  still go out; multipart uploads go through ``openai_files``; the caller's
+  header values are pseudonymised, personal data in query values refused;
 * re-identifies the JSON response body, or rewrites the Server-Sent Events of
   a streamed response with a hold-back buffer.
 
@@ -35,6 +37,8 @@ from ..errors import PseudonymisationError
 from ..stream import SSERewriter, handler_for, reidentify_obj
 from ..vault import Conversation, Finding
 from .common import Binding, CallContext, RequestPseudonymiser, asks_for_json
+from .openai_files import BatchScopes, is_file_content, pseudonymise_multipart, reidentify_batch_output
+from .openai_realtime import guard_resources
 
 __all__ = ["protect"]
 
@@ -78,13 +82,50 @@ def _strip(headers: Any, *names: str) -> Any:
     return h
 
 
+#: Headers the SDK and the HTTP client set themselves; every other header
+#: (``extra_headers``, ``default_headers``) is the caller's and is pseudonymised.
+_OWN_HEADERS = frozenset({
+    "host", "accept", "accept-encoding", "connection", "content-type", "content-length", "transfer-encoding",
+    "user-agent", "authorization", "api-key", "openai-organization", "openai-project", "openai-beta",
+    "idempotency-key",
+})
+
+
+def _outside_body(request: Any, p: RequestPseudonymiser, endpoint: str, mod: Any) -> Any:
+    """Pseudonymise the caller's header values and refuse personal data in query values."""
+    query = request.url.query
+    if query:
+        for k, v in request.url.params.multi_items():
+            p.refuse_personal(k, f"the URL of {endpoint}")  # before k goes into a message
+            if v and p.text(v) != v:
+                # a query value is matched by the API (filters, ids): a pseudonym would change its meaning
+                raise PseudonymisationError(
+                    f"personal data appears in the query parameter {k!r} (extra_query) of {endpoint}, "
+                    "which cannot be pseudonymised; nothing was sent"
+                )
+    changed = False
+    items = []
+    encoding = request.headers.encoding
+    for k, v in request.headers.multi_items():
+        if k not in _OWN_HEADERS and not k.startswith("x-stainless-") and v:
+            new = p.text(v)
+            if new != v:
+                v, changed = new, True
+        items.append((k.encode("ascii"), v.encode(encoding)))
+    if not changed:
+        return request
+    return mod.Request(request.method, request.url, headers=items, content=request.content,
+                       extensions=request.extensions)
+
+
 class _Protection:
     """Shared request/response logic bound to an inner HTTP client."""
 
-    def __init__(self, inner: Any, binding: Any, mod: Any) -> None:
+    def __init__(self, inner: Any, binding: Any, mod: Any, batches: BatchScopes) -> None:
         self.inner = inner
         self.binding = binding
         self.mod = mod
+        self.batches = batches  # scopes of batch files uploaded through this protection
 
     def base_binding(self) -> Binding:
         b = self.binding
@@ -107,6 +148,8 @@ class _Protection:
                         f"a known personal value ({hits[0].type}) appears in the URL of {endpoint}, "
                         "which cannot be pseudonymised; nothing was sent"
                     )
+            outside = RequestPseudonymiser(ctx)
+            request = _outside_body(request, outside, endpoint, self.mod)
             ctype = request.headers.get("content-type", "")
             if not body:
                 new_request = request
@@ -125,6 +168,15 @@ class _Protection:
                 new_request = self.mod.Request(
                     request.method, request.url, headers=headers, content=new_body, extensions=request.extensions
                 )
+            elif ctype.startswith("multipart/form-data"):
+                p = RequestPseudonymiser(ctx)
+                new_body, unchecked = pseudonymise_multipart(body, ctype, ctx, p, self.batches, endpoint)
+                findings = p.findings or []
+                new_request = self.mod.Request(request.method, request.url, headers=_strip(request.headers, "content-length"),
+                                               content=new_body, extensions=request.extensions)
+                if unchecked:
+                    audit.emit("unprotected_upload", audit.WARNING, call_site=ctx.call_site, endpoint=endpoint,
+                               conversation=ctx.conversation.fingerprint)
             else:
                 if not config.settings().allow_binary_uploads:
                     raise PseudonymisationError(
@@ -147,6 +199,7 @@ class _Protection:
                 f"pseudonymisation of {endpoint} failed ({type(exc).__name__}); nothing was sent"
             ) from exc
         if audit.enabled():
+            findings = findings + (outside.findings or [])
             audit.emit(
                 "request",
                 call_site=ctx.call_site,
@@ -179,6 +232,15 @@ class _Protection:
         else:
             obj, count = reidentify_obj(conv, obj, json_mode)
             new = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if count else content
+        self._audit_response(ctx, request, count, start)
+        headers = _strip(response.headers, "content-length", "content-encoding", "transfer-encoding")
+        return self.mod.Response(
+            response.status_code, headers=headers, content=new, request=request, extensions=response.extensions
+        )
+
+    def rewrite_batch_output(self, request: Any, response: Any, content: bytes, ctx: CallContext) -> Any:
+        start = time.perf_counter()
+        new, count = reidentify_batch_output(content, self.batches)
         self._audit_response(ctx, request, count, start)
         headers = _strip(response.headers, "content-length", "content-encoding", "transfer-encoding")
         return self.mod.Response(
@@ -244,6 +306,12 @@ def _make_sync(mod: Any) -> Tuple[type, type, type]:
             prot = self.prot
             new_request, ctx, json_mode = prot.prepare(request, request.read())
             response = prot.inner.send(new_request, stream=True, follow_redirects=False)
+            if prot.batches and is_file_content(new_request.url.path):
+                try:
+                    content = response.read()
+                finally:
+                    response.close()
+                return prot.rewrite_batch_output(new_request, response, content, ctx)
             kind = prot._kind(response)
             if kind == "json":
                 try:
@@ -308,6 +376,12 @@ def _make_async(mod: Any) -> Tuple[type, type, type]:
             prot = self.prot
             new_request, ctx, json_mode = prot.prepare(request, await request.aread())
             response = await prot.inner.send(new_request, stream=True, follow_redirects=False)
+            if prot.batches and is_file_content(new_request.url.path):
+                try:
+                    content = await response.aread()
+                finally:
+                    await response.aclose()
+                return prot.rewrite_batch_output(new_request, response, content, ctx)
             kind = prot._kind(response)
             if kind == "json":
                 try:
@@ -338,17 +412,19 @@ def _is_async_http(client: Any, mod: Any) -> bool:
     return isinstance(client, mod.AsyncClient)
 
 
-def _wrap_http_client(inner: Any, binding: Any) -> Any:
+def _wrap_http_client(inner: Any, binding: Any, batches: Optional[BatchScopes] = None) -> Any:
     prot_existing: Optional[_Protection] = getattr(inner, _ATTR, None)
     if prot_existing is not None:  # never stack two protections: pseudonymise once
         inner = prot_existing.inner
+        if batches is None:
+            batches = prot_existing.batches
     mod = _httpx_module(inner)
     is_async = _is_async_http(inner, mod)
     key = (mod.__name__, is_async)
     transport_cls = _transports.get(key)
     if transport_cls is None:
         transport_cls = _transports[key] = (_make_async if is_async else _make_sync)(mod)[0]
-    prot = _Protection(inner, binding, mod)
+    prot = _Protection(inner, binding, mod, batches if batches is not None else BatchScopes())
     cls = mod.AsyncClient if is_async else mod.Client
     wrapper = cls(
         transport=transport_cls(prot),
@@ -396,6 +472,62 @@ def _resolve(target: Any) -> Tuple[Any, str, Optional[str]]:
     )
 
 
+_guarded_classes: Dict[type, type] = {}
+
+
+def _guarded_class(cls: type) -> type:
+    """A subclass of the client class whose copies stay protected and whose
+    websocket resources refuse to connect (see openai_realtime)."""
+    if getattr(cls, "_gdpr_lint_guarded_client", False):
+        return cls
+    sub = _guarded_classes.get(cls)
+    if sub is not None:
+        return sub
+
+    def copy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # with_options(http_client=...) would otherwise replace the pseudonymising
+        # HTTP client by the caller's one: wrap the new one with the same protection
+        http = kwargs.get("http_client")
+        prot: Optional[_Protection] = getattr(_http_client_of(self), _ATTR, None)
+        if http is not None and prot is not None and getattr(http, _ATTR, None) is None:
+            kwargs["http_client"] = _wrap_http_client(http, prot.binding, prot.batches)
+        return cls.copy(self, *args, **kwargs)  # type: ignore[attr-defined]
+
+    namespace: Dict[str, Any] = {
+        "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__,
+        "__doc__": cls.__doc__,
+        "_gdpr_lint_guarded_client": True,
+        "copy": copy,
+        "with_options": copy,
+    }
+    guard_resources(namespace, cls, _session_context)
+    sub = _guarded_classes[cls] = type(cls.__name__, (cls,), namespace)
+    return sub
+
+
+def _session_context(client: Any) -> CallContext:
+    """The call context of a websocket session opened by a protected client."""
+    prot: Optional[_Protection] = getattr(_http_client_of(client), _ATTR, None)
+    if prot is None:
+        raise PseudonymisationError("this client copy is not protected; nothing was sent")
+    return prot.binding.context(audit.call_site(1))  # type: ignore[no-any-return]
+
+
+def _protected_client(client: Any, http_client: Any) -> Any:
+    new = client.with_options(http_client=http_client)
+    new.__class__ = _guarded_class(type(new))
+    return new
+
+
+def _plain_copy(client: Any, **kwargs: Any) -> Any:
+    """``client.with_options(...)`` without the guard's wrapping (the caller passes a protected HTTP client)."""
+    cls = type(client)
+    while getattr(cls, "_gdpr_lint_guarded_client", False):
+        cls = cls.__mro__[1]
+    return cls.copy(client, **kwargs)  # type: ignore[attr-defined]
+
+
 def _unwrap_cause(exc: BaseException) -> None:
     # Older SDKs wrap transport exceptions in APIConnectionError: surface ours.
     cause = exc.__cause__
@@ -414,15 +546,23 @@ def protect(
 
     if _is_client(target):
         merged = binding.merged_over(_existing_binding(target))
-        return target.with_options(http_client=_wrap_http_client(_http_client_of(target), merged))  # type: ignore[attr-defined, no-any-return]
+        return _protected_client(target, _wrap_http_client(_http_client_of(target), merged))  # type: ignore[no-any-return]
 
     resource, name, kind = _resolve(target)
+    if name == "connect":  # websocket APIs never pass the HTTP transport; the protected client wraps them
+        raise PseudonymisationError(
+            f"protect() cannot wrap {type(resource).__name__}.connect alone; protect the client instead: "
+            "protect(client).realtime.connect(...)"
+        )
+    batches = BatchScopes()  # shared by every call of this protected method
 
     def bind(call_site: Optional[str]) -> Callable[..., Any]:
         client = resource._client
         merged = binding.merged_over(_existing_binding(client))
         fixed = _Fixed(merged.context(call_site), merged)
-        protected_client = client.with_options(http_client=_wrap_http_client(_http_client_of(client), fixed))
+        http = _http_client_of(client)
+        shared = None if getattr(http, _ATTR, None) is not None else batches  # a protected client's own scopes win
+        protected_client = _plain_copy(client, http_client=_wrap_http_client(http, fixed, shared))
         new_resource = type(resource)(protected_client)
         holder = getattr(new_resource, kind) if kind else new_resource
         return getattr(holder, name)  # type: ignore[no-any-return]
