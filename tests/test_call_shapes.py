@@ -128,28 +128,40 @@ def test_a_partial_of_a_request_is_the_request(write, target, site):
 
 # ------------------------------------------------------------------ realtime
 
-def test_realtime_events_are_requests_and_never_protected(write):
-    root = write({"voice.py": '''
-        from openai import AsyncOpenAI
+REALTIME = '''
+    from openai import AsyncOpenAI
 
-        from gdpr_lint.runtime import protect
+    from gdpr_lint.runtime import protect
 
-        client = protect(AsyncOpenAI())
+    client = CLIENT
 
 
-        async def consult(patient):
-            async with client.realtime.connect(model="gpt-realtime") as conn:
-                await conn.session.update(session={"instructions": f"The caller is {patient.name}."})
-                await conn.conversation.item.create(
-                    item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": patient.diagnosis}]})
-                await conn.response.create(response={"instructions": "Be brief."})
-        '''})
+    async def consult(patient):
+        async with client.realtime.connect(model="gpt-realtime") as conn:
+            await conn.session.update(session={"instructions": f"The caller is {patient.name}."})
+            await conn.conversation.item.create(
+                item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": patient.diagnosis}]})
+            await conn.response.create(response={"instructions": "Be brief."})
+    '''
+
+
+def test_realtime_events_are_requests(write):
+    root = write({"voice.py": REALTIME.replace("CLIENT", "AsyncOpenAI()")})
     result = analyse(root)
     assert ("realtime.session.update", "openai-v1-async") in _sites(result)
     assert ("realtime.response.create", "openai-v1-async") in _sites(result)
     assert {(f.endpoint, f.code) for f in result.findings} == {
         ("realtime.session.update", "GDPR001"), ("realtime.conversation.item.create", "GDPR002")}
-    assert all(not f.fixable and "websocket" in f.fix_hint for f in result.findings)
+    # the event call cannot be wrapped: the connection must be opened on a protected client
+    assert all(not f.fixable and "protected client" in f.fix_hint for f in result.findings)
+
+
+def test_realtime_events_on_a_protected_client_are_protected(write):
+    # the runtime pseudonymises the events of a protected client's connection; a diagnosis
+    # it cannot recognise still needs known=
+    result = analyse(write({"voice.py": REALTIME.replace("CLIENT", "protect(AsyncOpenAI())")}))
+    assert all(s.protected for s in result.sites if s.endpoint.startswith("realtime."))
+    assert {(f.endpoint, f.code) for f in result.findings} == {("realtime.conversation.item.create", "GDPR004")}
 
 
 def test_realtime_events_listed_in_the_rules_exist_in_the_installed_sdk():

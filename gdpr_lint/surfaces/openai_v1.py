@@ -46,11 +46,12 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's default (unless OPEN
 @dataclass(frozen=True)
 class Realtime:
     """A realtime connection (`client.realtime.connect(...)`) or one of its resources:
-    events sent on it leave the process over the websocket. The runtime does not
-    protect websockets, so these are never protected calls."""
+    events sent on it leave the process over the websocket. The runtime pseudonymises
+    them when the connection was opened on a protected client."""
 
     flavour: str
     path: tuple[str, ...] = ()
+    protected: "bool | str" = False
 
 
 def client_config(where: str, kwargs: Kwargs, flavour: str,
@@ -114,7 +115,7 @@ class OpenAIV1(Surface):
 
     def member(self, ctx, tag, attr):
         if isinstance(tag, Realtime):
-            return {Realtime(tag.flavour, tag.path + (attr,))}
+            return {Realtime(tag.flavour, tag.path + (attr,), tag.protected)}
         if isinstance(tag, Client):
             if attr in CLIENT_PASSTHROUGH_METHODS:
                 return {Res(tag.flavour, ("<" + attr + ">",), tag.protected, config=tag.config)}
@@ -172,7 +173,7 @@ class OpenAIV1(Surface):
 
     def response(self, frame, request, node):
         if request.ep.path.endswith("realtime.connect"):
-            return Value(tags=frozenset({Realtime(request.flavour)}))
+            return Value(tags=frozenset({Realtime(request.flavour, (), request.protected)}))
         if request.ep.path in TRANSCRIBING:
             # speech to text: what people said in a recording (a consultation, a call)
             text = frame.source(node, "transcript", "free_text", "medium", known=False,
@@ -188,7 +189,7 @@ class OpenAIV1(Surface):
             if content is None:
                 return None
             ep = Endpoint(f"realtime.{event}", "realtime", content, (), (), (), False)
-            return Request(ep.path, tag.flavour, ep, False, "high")
+            return Request(ep.path, tag.flavour, ep, tag.protected, "high")
         if isinstance(tag, Protected) and isinstance(tag.inner, Res):
             ep = cat.endpoint(tag.inner.path)
             return Request(ep.path, tag.inner.flavour, ep, tag.protection, tag.inner.confidence) if ep else None
@@ -207,13 +208,15 @@ class OpenAIV1(Surface):
         return None
 
     def fixable(self, endpoint, code):
-        # events on a realtime connection go over a websocket the runtime does not wrap
+        # events on a realtime connection: the runtime protects the connection of a protected
+        # client; the event call itself cannot be wrapped
         return not _realtime_event(endpoint) or code == "GDPR003"
 
     def hint(self, endpoint):
         if _realtime_event(endpoint):
-            return ("Realtime event: gdpr_lint.runtime cannot protect a websocket; pseudonymise the text with "
-                    "gdpr_lint.runtime.pseudonymise(...) before sending it and reidentify(...) what comes back.")
+            return ("Realtime event: open the connection on a protected client "
+                    "(client = gdpr_lint.runtime.protect(AsyncOpenAI())); the runtime then pseudonymises the events "
+                    "sent and restores the text and transcripts that come back.")
         return super().hint(endpoint)
 
 
