@@ -37,7 +37,7 @@ from .entities import MAX_TYPE_LEN, canonical, entity_type_for_category
 from .finance import find_cards, find_cvrs, find_ibans
 from .known import KnownValues
 from .names import find_names_and_addresses
-from .national_ids import ID_START, find_national_ids, id_region
+from .national_ids import ID_START, find_dated_ids, find_national_ids, id_region
 
 __all__ = [
     "Span", "detect", "KnownValues", "canonical", "entity_type_for_category", "resolve",
@@ -118,6 +118,12 @@ def _number_regions(text: str) -> Tuple[List[Tuple[int, int]], int]:
     return regions, longest
 
 
+def _has_date_separator(text: str, region: Tuple[int, int]) -> bool:
+    """Can a date-based id with a separated date ("07.07.61-4285") lie in this region?"""
+    lo, hi = region
+    return text.find(".", lo, hi) != -1 or text.find("/", lo, hi) != -1 or text.count("-", lo, hi) >= 2
+
+
 def detect(text: str, settings: Settings, known: KnownValues | None = None) -> List[Span]:
     """All personal data found in ``text``, non-overlapping, in order."""
     spans: List[Span] = []
@@ -153,6 +159,9 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
             # (a region has at most as many digits as characters that are no space)
             take(list(find_cards(text, taken, low, [r for r in regions if r[1] - r[0] - text.count(" ", r[0], r[1]) >= 13])))
         weak = weak_id_words(low)
+        dated = [r for r in regions if r[1] - r[0] >= 10 and _has_date_separator(text, r)]
+        if dated:
+            take(find_dated_ids(text, taken, low, dated))
         # where a Danish, Swedish, Norwegian or Finnish id can start
         starts = []
         for lo, hi in regions:

@@ -22,7 +22,9 @@ from .context import NEG_NUMBER, POS_CARD, POS_CVR, context_at
 # ---------------------------------------------------------------------------
 # IBAN
 
-_IBAN = lazy_re(r"([A-Z](?<!\w[A-Z])[A-Z]\d{2}(?:[ ]?[A-Z0-9]){11,30})(?![\w])")
+# Any country, upper or lower case, grouped with spaces or hyphens
+# ("DK50 0040 ...", "dk50 0040 ...", "DK50-0040-...").
+_IBAN = lazy_re(r"((?:[A-Z](?<!\w[A-Z])[A-Z]|[a-z](?<!\w[a-z])[a-z])\d{2}(?:[ \-]?[A-Za-z0-9]){11,30})(?![\w])")
 
 
 _iban_shapes: dict[Tuple[str, str], bool] = {}
@@ -66,7 +68,7 @@ def iban_ok(compact: str) -> bool:
 
 def find_ibans(text: str) -> Iterator[Span]:
     def valid(s: str, start: int) -> Any:
-        compact = s.replace(" ", "")
+        compact = s.replace(" ", "").replace("-", "").upper()
         if len(compact) < 15:
             return STOP  # shorter prefixes are shorter still
         return compact if iban_ok(compact) else None
