@@ -25,7 +25,7 @@ from typing import Any, Mapping, Optional
 
 from .config import ENV_KEY, Action, Detector, configure
 from .dispatch import protect
-from .errors import ConfigurationError, PseudonymisationError
+from .errors import ConfigurationError, PseudonymisationError, UnsupportedInputError
 from .vault import Conversation, current_conversation, pseudonymous_id
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "configure",
     "PseudonymisationError",
     "ConfigurationError",
+    "UnsupportedInputError",
     "Action",
     "Detector",
     "ENV_KEY",

@@ -9,6 +9,7 @@ a one-time warning is emitted (pseudonyms then change on every restart).
 from __future__ import annotations
 
 import os
+import re
 import threading
 from typing import Any, Callable, Iterable, Literal, Mapping, Tuple, Union
 
@@ -24,6 +25,9 @@ __all__ = [
     "settings",
     "master_key",
     "key_id",
+    "BUILTIN_TYPES",
+    "DETECTORS",
+    "check_policy",
 ]
 
 ENV_KEY = "GDPR_LINT_KEY"
@@ -49,6 +53,51 @@ DEFAULT_POLICY: Mapping[str, Action] = {
     "NATIONAL_ID": "redact",
 }
 
+#: The entity types the built-in detectors and ``known`` categories produce.
+BUILTIN_TYPES: frozenset[str] = frozenset({
+    "NAME", "ADDRESS", "EMAIL", "PHONE", "IBAN", "CARD", "IP", "CPR", "CVR", "SE_PNR", "NO_FNR", "FI_HETU",
+    "DE_TAXID", "NL_BSN", "NATIONAL_ID",
+})
+
+#: Built-in detectors that ``configure(disable=[...])`` can switch off, and the
+#: entity types each one finds.
+DETECTORS: Mapping[str, Tuple[str, ...]] = {
+    "names": ("NAME",),
+    "addresses": ("ADDRESS",),
+    "email": ("EMAIL",),
+    "phone": ("PHONE",),
+    "iban": ("IBAN",),
+    "card": ("CARD",),
+    "ip": ("IP",),
+    "national_ids": ("CPR", "SE_PNR", "NO_FNR", "FI_HETU", "DE_TAXID", "NL_BSN"),
+    "cvr": ("CVR",),
+}
+
+
+def check_policy(policy: Mapping[str, Any] | None, extra_types: Iterable[str] = ()) -> dict[str, Action]:
+    """``policy`` with upper-case keys, or :class:`ConfigurationError` naming
+    the first unknown action or entity type (and the known ones)."""
+    out: dict[str, Action] = {}
+    if not policy:
+        return out
+    if not isinstance(policy, Mapping):
+        raise ConfigurationError(f"a policy maps entity types to actions; got {type(policy).__name__}")
+    known = BUILTIN_TYPES | _settings.custom_types | frozenset(extra_types)
+    for entity, action in policy.items():
+        etype = str(entity).upper()
+        if action not in ACTIONS:
+            raise ConfigurationError(
+                f"unknown policy action {action!r} for {entity!r}; use one of {', '.join(sorted(ACTIONS))}"
+            )
+        if etype not in known:
+            raise ConfigurationError(
+                f"unknown entity type {entity!r} in policy; known types: {', '.join(sorted(known))} "
+                "(declare custom types with configure(custom_types=[...]))"
+            )
+        out[etype] = action
+    return out
+
+
 class Settings:
     """An immutable snapshot of the runtime configuration.
 
@@ -57,15 +106,21 @@ class Settings:
     ``detectors``: extra detectors.  ``allow_binary_uploads``: let non-JSON
     request bodies (file and audio uploads) through a protected client
     unchanged; off by default, since such bodies cannot be inspected (fail
-    closed).
+    closed).  ``disabled``: names of built-in detectors that do not run (see
+    :data:`DETECTORS`).  ``custom_types``: entity types of custom detectors,
+    accepted in policies.  ``scope_id``: the id of the default scope (random
+    per process unless configured).
     """
 
-    __slots__ = ("policy", "phone_regions", "detectors", "allow_binary_uploads")
+    __slots__ = ("policy", "phone_regions", "detectors", "allow_binary_uploads", "disabled", "custom_types", "scope_id")
 
     policy: Mapping[str, Action]
     phone_regions: Tuple[str, ...]
     detectors: Tuple[Detector, ...]
     allow_binary_uploads: bool
+    disabled: frozenset[str]
+    custom_types: frozenset[str]
+    scope_id: str | None
 
     def __init__(
         self,
@@ -73,7 +128,13 @@ class Settings:
         phone_regions: Tuple[str, ...] = ("DK", "SE", "NO", "FI", "DE", "NL", "GB", "FR", "ES", "IT", "PL"),
         detectors: Tuple[Detector, ...] = (),
         allow_binary_uploads: bool = False,
+        disabled: Iterable[str] = (),
+        custom_types: Iterable[str] = (),
+        scope_id: str | None = None,
     ) -> None:
+        object.__setattr__(self, "disabled", frozenset(disabled))
+        object.__setattr__(self, "custom_types", frozenset(custom_types))
+        object.__setattr__(self, "scope_id", scope_id)
         object.__setattr__(self, "policy", dict(DEFAULT_POLICY) if policy is None else dict(policy))
         object.__setattr__(self, "phone_regions", tuple(phone_regions))
         object.__setattr__(self, "detectors", tuple(detectors))
@@ -89,9 +150,11 @@ class Settings:
 
     def __repr__(self) -> str:
         return (f"Settings(policy={self.policy!r}, phone_regions={self.phone_regions!r}, "
-                f"detectors={self.detectors!r}, allow_binary_uploads={self.allow_binary_uploads!r})")
+                f"detectors={self.detectors!r}, allow_binary_uploads={self.allow_binary_uploads!r}, "
+                f"disabled={sorted(self.disabled)!r}, custom_types={sorted(self.custom_types)!r})")
 
 
+_LABEL = re.compile(r"[A-Z][A-Z0-9_]{0,23}")
 _lock = threading.Lock()
 _settings = Settings()
 _key: bytes | None = None
@@ -134,6 +197,9 @@ def configure(
     phone_regions: Iterable[str] | None = None,
     detectors: Iterable[Detector] | None = None,
     allow_binary_uploads: bool | None = None,
+    disable: Iterable[str] | None = None,
+    custom_types: Iterable[str] | None = None,
+    scope_id: str | None = None,
 ) -> None:
     """Configure the runtime for the whole process.
 
@@ -146,6 +212,15 @@ def configure(
     ``phone_regions``: ISO regions for numbers without country code, first is
     the default.  ``detectors``: extra detectors (replaces earlier extra
     detectors).  ``allow_binary_uploads``: see :class:`Settings`.
+    ``disable``: built-in detectors that do not run (``"names"``,
+    ``"addresses"``, ``"email"``, ``"phone"``, ``"iban"``, ``"card"``, ``"ip"``,
+    ``"national_ids"``, ``"cvr"``; replaces an earlier list; known values are
+    still found).  ``custom_types``: entity types that custom detectors return,
+    so that policies may name them.  ``scope_id``: a fixed id for the default
+    scope, so that its pseudonyms are the same in every process with the same
+    key (by default the id is random per process).
+
+    Every invalid setting raises :class:`ConfigurationError` and changes nothing.
     """
     global _settings, _key, _key_source
     with _lock:
@@ -153,20 +228,41 @@ def configure(
         if key is not None:
             _key = _decode_key(key)
             _key_source = "configure"
+        if custom_types is not None:
+            if isinstance(custom_types, str):
+                custom_types = [custom_types]
+            labels = frozenset(str(t).upper() for t in custom_types)
+            for label in labels:
+                if not _LABEL.fullmatch(label):
+                    raise ConfigurationError(f"{label!r} is no entity type (A-Z, 0-9 and _, starting with a letter)")
+            s = s.replace(custom_types=labels)
+        if disable is not None:
+            if isinstance(disable, str):
+                disable = [disable]
+            names = frozenset(str(d).lower() for d in disable)
+            unknown = sorted(names - set(DETECTORS))
+            if unknown:
+                raise ConfigurationError(
+                    f"unknown detector {unknown[0]!r} in disable; known detectors: {', '.join(DETECTORS)}"
+                )
+            s = s.replace(disabled=names)
         if policy is not None:
             merged = dict(s.policy)
-            for entity, action in policy.items():
-                if action not in ACTIONS:
-                    raise ConfigurationError(f"unknown policy action {action!r} for {entity!r}")
-                merged[str(entity).upper()] = action
+            merged.update(check_policy(policy, s.custom_types))
             s = s.replace(policy=merged)
+        if scope_id is not None:
+            s = s.replace(scope_id=str(scope_id))
         if phone_regions is not None:
             regions = tuple(r.upper() for r in phone_regions)
             if not regions:
                 raise ConfigurationError("phone_regions must not be empty")
             s = s.replace(phone_regions=regions)
         if detectors is not None:
-            s = s.replace(detectors=tuple(detectors))
+            detectors = tuple(detectors)
+            for d in detectors:
+                if not callable(d):
+                    raise ConfigurationError(f"a detector must be callable: text -> [(start, end, type)]; got {d!r}")
+            s = s.replace(detectors=detectors)
         if allow_binary_uploads is not None:
             s = s.replace(allow_binary_uploads=bool(allow_binary_uploads))
         _settings = s

@@ -27,7 +27,7 @@ from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Tuple
 from . import audit, config
 from .config import Action
 from .detect import MAX_TYPE_LEN, KnownValues, canonical, detect
-from .errors import PseudonymisationError
+from .errors import PseudonymisationError, UnsupportedInputError
 
 __all__ = [
     "Conversation",
@@ -158,16 +158,13 @@ class Conversation:
         self._mac = _FastHMAC(key)
         self._audit_key, self._key_id = config.derived_keys()
         self._fingerprint: Optional[str] = None
+        self._known = KnownValues(known) if known else _NO_KNOWN
         if policy:
-            for etype, action in policy.items():
-                if action not in config.ACTIONS:
-                    raise PseudonymisationError(f"unknown policy action {action!r} for {etype!r}")
-            self._policy: Mapping[str, Action] = {str(k).upper(): v for k, v in policy.items()}
+            self._policy: Mapping[str, Action] = config.check_policy(policy, self._known.types())
         else:
             self._policy = _NO_POLICY
         # the configured policy with this conversation's over it, per settings snapshot
         self._policy_cache: Tuple[Any, Mapping[str, Action]] = _NO_POLICY_CACHE
-        self._known = KnownValues(known) if known else _NO_KNOWN
         self._by_token: dict[str, str] = {}
         # (type, canonical value) -> pseudonym, keyed by type + "\0" + value: a
         # string key (no tuple for the garbage collector to track per value)
@@ -227,7 +224,7 @@ class Conversation:
         policy = dict(config.settings().policy)
         policy.update(self._policy)
         if override:
-            policy.update({str(k).upper(): v for k, v in override.items()})
+            policy.update(override)  # (checked by the caller: config.check_policy)
         return policy
 
     def _settings_policy(self, settings: Any) -> Mapping[str, Action]:
@@ -361,6 +358,8 @@ class Conversation:
 
     def pseudonymise(self, text: str, *, known: Optional[Mapping[str, Any]] = None) -> str:
         """Replace personal data in ``text`` by this conversation's pseudonyms."""
+        if type(text) is not str:
+            _require_text(text, "pseudonymise")
         start = time.perf_counter()
         findings: Optional[List[Finding]] = [] if audit.enabled() else None
         result = self.pseudonymise_text(text, KnownValues(known) if known else None, None, findings)
@@ -386,6 +385,8 @@ class Conversation:
         ``json=True`` the text is JSON and values are inserted JSON-escaped,
         so the result stays valid JSON.
         """
+        if type(text) is not str:
+            _require_text(text, "reidentify")
         if "[[" not in text:
             return text
         table = self._by_token
@@ -417,6 +418,15 @@ class Conversation:
     def protect(self, target: Any, *, known: Optional[Mapping[str, Any]] = None, policy: Optional[Mapping[str, Action]] = None) -> Any:
         """``protect(target, conversation=self, ...)``."""
         return _protect(target, known=known, conversation=self, policy=policy)
+
+
+def _require_text(text: Any, what: str) -> None:
+    if isinstance(text, str):
+        return
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        raise UnsupportedInputError(f"{what}() takes text (str), not {type(text).__name__}: decode it first, "
+                                    "e.g. data.decode('utf-8')")
+    raise UnsupportedInputError(f"{what}() takes text (str), not {type(text).__name__}")
 
 
 def _adapters_not_loaded(target: Any, **options: Any) -> Any:

@@ -56,10 +56,9 @@ class Binding:
     def from_arguments(cls, known: Optional[Mapping[str, Any]], conversation: Optional[Conversation],
                        policy: Optional[Mapping[str, Action]]) -> "Binding":
         """The binding of a protect(...) call, with its policy checked."""
-        for etype, action in (policy or {}).items():
-            if action not in config.ACTIONS:
-                raise ValueError(f"unknown policy action {action!r} for {etype!r}")
-        return cls(KnownValues(known), conversation, dict(policy) if policy else None)
+        values = KnownValues(known)
+        checked = config.check_policy(policy, values.types())
+        return cls(values, conversation, checked or None)
 
     def merged_over(self, base: Optional["Binding"]) -> "Binding":
         if base is None:
