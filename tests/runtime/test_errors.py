@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 import pytest
@@ -92,3 +93,20 @@ def test_unknown_detector_names_are_rejected() -> None:
         configure(disable=["name"])
     with pytest.raises(ConfigurationError, match="must be callable"):
         configure(detectors=["names"])  # type: ignore[list-item]
+
+
+# -- refusals say where --------------------------------------------------------
+
+
+def test_a_refusal_names_the_json_path_of_the_value(client: Any, api: Any) -> None:
+    create = protect(client.chat.completions.create, known={"name": NAME})
+    with pytest.raises(PseudonymisationError, match=r"in the field 'name' at \$\.messages\[1\]\.name,"):
+        create(model="m", messages=[{"role": "system", "content": "hej"}, {"role": "user", "name": "Holm", "content": "hej"}])
+    result = json.dumps({"customer": {"Anders Holm": {"orders": 2}}})
+    with pytest.raises(PseudonymisationError, match=r"a key of the object at \$\.customer in the JSON text at \$\.messages\[2\]\.content,"):
+        create(model="m", messages=[
+            {"role": "user", "content": "hej"},
+            {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": result},
+        ])
+    assert api.bodies() == []

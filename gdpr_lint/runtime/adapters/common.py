@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, Optional
 
 from .. import audit, config
 from ..config import Action
 from ..detect import KnownValues, detect
 from ..errors import PseudonymisationError
+from ..jsontext import Path, format_path, looks_like_json, rewrite
 from ..vault import Conversation, Finding, active_conversation, pseudonymous_id
 
 __all__ = ["SKIP_KEYS", "ID_KEYS", "CallContext", "Binding", "RequestPseudonymiser", "asks_for_json"]
@@ -82,7 +83,8 @@ class Binding:
 # request bodies
 
 
-_NOT_JSON = object()
+#: Keys whose integer value is content (a tool result given as a number): inspected like text.
+NUMBER_KEYS = frozenset({"content", "output"})
 
 
 class RequestPseudonymiser:
@@ -99,40 +101,45 @@ class RequestPseudonymiser:
     def text(self, s: str) -> str:
         return self.conv.pseudonymise_text(s, self.ctx.known, self.ctx.policy, self.findings, complete=True)
 
-    def string(self, s: str, key: Optional[str]) -> str:
+    def number(self, digits: str, key: Optional[str]) -> Optional[str]:
+        """The pseudonymised decimal text of an integer, or None if nothing in it
+        is personal.  Its key is context (``"phone": 4540123456``)."""
+        if len(digits.lstrip("-")) < 5:
+            return None  # (no detector or known value matches fewer digits)
+        lead = f"{key}: " if key else ""
+        new = self.text(lead + digits)
+        if new.startswith(lead):
+            return new[len(lead):] if new != lead + digits else None
+        new = self.text(digits)  # (the key itself was replaced: the number alone)
+        return new if new != digits else None
+
+    def string(self, s: str, key: Optional[str], path: Path = ()) -> str:
         if not s or s.startswith("data:"):
             return s
-        stripped = s.lstrip()
-        if stripped[:1] in ("{", "[") and len(stripped) > 1:
-            try:
-                parsed = json.loads(s)
-            except ValueError:
-                parsed = _NOT_JSON
-            if isinstance(parsed, (dict, list)):
-                new, changed = self.json_values(parsed)
-                return json.dumps(new, ensure_ascii=False) if changed else s
+        if looks_like_json(s):
+            new = self.json_text(s, path)
+            if new is not None:
+                return new
         return self.text(s)
 
-    def json_values(self, node: Any) -> Tuple[Any, bool]:
-        """Pseudonymise every string value inside JSON text (keys are data here too, but left as is)."""
-        if isinstance(node, str):
-            new = self.text(node)
-            return new, new != node
-        changed = False
-        if isinstance(node, dict):
-            for k, v in node.items():
-                self.leak_check(k, "a JSON key")
-                new, c = self.json_values(v)
-                if c:
-                    node[k] = new
-                    changed = True
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                new, c = self.json_values(v)
-                if c:
-                    node[i] = new
-                    changed = True
-        return node, changed
+    def json_text(self, s: str, path: Path = ()) -> Optional[str]:
+        """Pseudonymise the string values and integers inside JSON text, keeping
+        the rest of the text byte for byte; None if ``s`` is not JSON."""
+        try:
+            json.loads(s)
+        except (ValueError, RecursionError):
+            return None
+        where = format_path(path)
+
+        def on_key(k: str, inner: Path) -> None:
+            # (the path of the object holding the key: the key may be the value)
+            self.leak_check(k, f"a key of the object at {format_path(inner[:-1])} in the JSON text at {where}")
+
+        def on_number(digits: str, inner: Path) -> Optional[str]:
+            last = inner[-1] if inner else None
+            return self.number(digits, last if isinstance(last, str) else None)
+
+        return rewrite(s, lambda v, inner: self.text(v), on_number, on_key)
 
     def leak_check(self, s: str, where: str) -> None:
         if not isinstance(s, str) or not s:
@@ -157,28 +164,33 @@ class RequestPseudonymiser:
                 self.findings.append(Finding(sp.type, "pseudonymous_id", self.conv.fingerprint_of(sp.type, sp.canonical)))
         return pseudonymous_id(s, tenant=self.conv.tenant or None)
 
-    def walk(self, node: Any, key: Optional[str] = None) -> Any:
+    def walk(self, node: Any, key: Optional[str] = None, path: Path = ()) -> Any:
         if isinstance(node, str):
             if key in SKIP_KEYS:
-                self.leak_check(node, f"the field {key!r}")
+                self.leak_check(node, f"the field {key!r} at {format_path(path)}")
                 return node
             if key in ID_KEYS:
                 return self.identifier(node, key)
-            return self.string(node, key)
+            return self.string(node, key, path)
         if isinstance(node, dict):
             for k, v in node.items():
+                here = path + (k,)
                 if isinstance(k, str):
-                    self.leak_check(k, "a field name")
+                    self.leak_check(k, f"a field name at {format_path(path)}")
                 if isinstance(v, (str, dict, list)):
                     if k in SKIP_KEYS and not isinstance(v, str):
-                        self.leak_check(json.dumps(v, ensure_ascii=False), f"the field {k!r}")
+                        self.leak_check(json.dumps(v, ensure_ascii=False), f"the field {k!r} at {format_path(here)}")
                         continue
-                    node[k] = self.walk(v, k)
+                    node[k] = self.walk(v, k, here)
+                elif type(v) is int and k in NUMBER_KEYS:
+                    new = self.number(str(v), k)
+                    if new is not None:
+                        node[k] = new  # a pseudonym: the number becomes a string
             return node
         if isinstance(node, list):
             for i, v in enumerate(node):
                 if isinstance(v, (str, dict, list)):
-                    node[i] = self.walk(v, key)
+                    node[i] = self.walk(v, key, path + (i,))
             return node
         return node
 
