@@ -109,10 +109,14 @@ class Settings:
     closed).  ``disabled``: names of built-in detectors that do not run (see
     :data:`DETECTORS`).  ``custom_types``: entity types of custom detectors,
     accepted in policies.  ``scope_id``: the id of the default scope (random
-    per process unless configured).
+    per process unless configured).  ``scope_max_values``, ``scope_ttl``: the
+    bounds of a default scope (values kept, least recently used first out;
+    seconds without use before it is closed and replaced), and of the scopes
+    that ``protect()`` makes per call and links along a Responses chain.
     """
 
-    __slots__ = ("policy", "phone_regions", "detectors", "allow_binary_uploads", "disabled", "custom_types", "scope_id")
+    __slots__ = ("policy", "phone_regions", "detectors", "allow_binary_uploads", "disabled", "custom_types", "scope_id",
+                 "scope_max_values", "scope_ttl")
 
     policy: Mapping[str, Action]
     phone_regions: Tuple[str, ...]
@@ -121,6 +125,8 @@ class Settings:
     disabled: frozenset[str]
     custom_types: frozenset[str]
     scope_id: str | None
+    scope_max_values: int
+    scope_ttl: float
 
     def __init__(
         self,
@@ -131,7 +137,11 @@ class Settings:
         disabled: Iterable[str] = (),
         custom_types: Iterable[str] = (),
         scope_id: str | None = None,
+        scope_max_values: int = 10_000,
+        scope_ttl: float = 3600.0,
     ) -> None:
+        object.__setattr__(self, "scope_max_values", int(scope_max_values))
+        object.__setattr__(self, "scope_ttl", float(scope_ttl))
         object.__setattr__(self, "disabled", frozenset(disabled))
         object.__setattr__(self, "custom_types", frozenset(custom_types))
         object.__setattr__(self, "scope_id", scope_id)
@@ -200,6 +210,8 @@ def configure(
     disable: Iterable[str] | None = None,
     custom_types: Iterable[str] | None = None,
     scope_id: str | None = None,
+    scope_max_values: int | None = None,
+    scope_ttl: float | None = None,
 ) -> None:
     """Configure the runtime for the whole process.
 
@@ -218,16 +230,16 @@ def configure(
     still found).  ``custom_types``: entity types that custom detectors return,
     so that policies may name them.  ``scope_id``: a fixed id for the default
     scope, so that its pseudonyms are the same in every process with the same
-    key (by default the id is random per process).
+    key (by default the id is random per process).  ``scope_max_values``
+    (default 10,000) and ``scope_ttl`` (seconds, default 3600): bounds of the
+    default scopes, see :class:`Settings`.
 
     Every invalid setting raises :class:`ConfigurationError` and changes nothing.
     """
     global _settings, _key, _key_source
     with _lock:
         s = _settings
-        if key is not None:
-            _key = _decode_key(key)
-            _key_source = "configure"
+        new_key = _decode_key(key) if key is not None else None
         if custom_types is not None:
             if isinstance(custom_types, str):
                 custom_types = [custom_types]
@@ -252,6 +264,14 @@ def configure(
             s = s.replace(policy=merged)
         if scope_id is not None:
             s = s.replace(scope_id=str(scope_id))
+        if scope_max_values is not None:
+            if isinstance(scope_max_values, bool) or not isinstance(scope_max_values, int) or scope_max_values < 1:
+                raise ConfigurationError(f"scope_max_values must be a positive integer; got {scope_max_values!r}")
+            s = s.replace(scope_max_values=scope_max_values)
+        if scope_ttl is not None:
+            if isinstance(scope_ttl, bool) or not isinstance(scope_ttl, (int, float)) or not scope_ttl > 0:
+                raise ConfigurationError(f"scope_ttl must be a positive number of seconds; got {scope_ttl!r}")
+            s = s.replace(scope_ttl=float(scope_ttl))
         if phone_regions is not None:
             regions = tuple(r.upper() for r in phone_regions)
             if not regions:
@@ -265,6 +285,9 @@ def configure(
             s = s.replace(detectors=detectors)
         if allow_binary_uploads is not None:
             s = s.replace(allow_binary_uploads=bool(allow_binary_uploads))
+        # (only now that every setting is valid)
+        if new_key is not None:
+            _key, _key_source = new_key, "configure"
         _settings = s
 
 

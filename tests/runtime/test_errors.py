@@ -110,3 +110,12 @@ def test_a_refusal_names_the_json_path_of_the_value(client: Any, api: Any) -> No
             {"role": "tool", "tool_call_id": "c1", "content": result},
         ])
     assert api.bodies() == []
+
+
+def test_an_invalid_setting_does_not_half_apply_the_others() -> None:
+    from gdpr_lint.runtime import config
+
+    with pytest.raises(ConfigurationError, match="scope_ttl must be a positive number"):
+        configure(key=bytes(range(32)), policy={"EMAIL": "redact"}, scope_ttl=-1)
+    assert config.master_key() != bytes(range(32))  # the key was not replaced
+    assert config.settings().policy.get("EMAIL") is None

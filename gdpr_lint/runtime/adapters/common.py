@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, List, Mapping, Optional
+from typing import Any, List, Mapping, Optional, Tuple
 
-from .. import audit, config
+from .. import audit, config, scopes
 from ..config import Action
 from ..detect import KnownValues, detect
 from ..errors import PseudonymisationError
@@ -69,13 +69,20 @@ class Binding:
         conv = self.conversation if self.conversation is not None else base.conversation
         return Binding(self.known.merged(base.known), conv, policy or None)
 
-    def context(self, call_site: Optional[str] = None) -> CallContext:
-        # explicit scope > the scope made current with `with Conversation():` > a fresh one per call
+    def context(self, call_site: Optional[str] = None, links: Tuple[str, ...] = ()) -> CallContext:
+        # explicit scope > the scope made current with `with Conversation():` >
+        # the scope of the response or server-side conversation this call
+        # continues (see scopes.py) > a fresh one per call
         conv = self.conversation
         if conv is None:
             conv = active_conversation()
         if conv is None:
-            conv = Conversation()
+            conv = scopes.linked(links) if links else None
+            if conv is None:
+                conv = scopes.new_scope()
+            for link in links:
+                if link.startswith("conversation:"):
+                    scopes.remember(link, conv)
         return CallContext(conv, conv.known_with(self.known), conv.effective_policy(self.policy), call_site)
 
 

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypeVar
 
-from .. import audit, config
+from .. import audit, config, scopes
 from ..config import Action
 from ..errors import PseudonymisationError
 from ..stream import SSERewriter, handler_for, reidentify_obj
@@ -52,8 +52,11 @@ class _Fixed:
     ctx: CallContext
     binding: Binding
 
-    def context(self, call_site: Optional[str] = None) -> CallContext:
+    def context(self, call_site: Optional[str] = None, links: Tuple[str, ...] = ()) -> CallContext:
         return self.ctx
+
+
+_NOT_PARSED = object()
 
 
 # ---------------------------------------------------------------------------
@@ -93,7 +96,14 @@ class _Protection:
     # -- request ------------------------------------------------------------
 
     def prepare(self, request: Any, body: bytes) -> Tuple[Any, CallContext, bool]:
-        ctx = self.binding.context(audit.call_site(2))
+        ctype = request.headers.get("content-type", "")
+        decoded: Any = _NOT_PARSED
+        if body and "json" in ctype:
+            try:
+                decoded = json.loads(body)
+            except ValueError:
+                pass
+        ctx = self.binding.context(audit.call_site(2), scopes.links_of(decoded))
         endpoint = f"{request.method} {request.url.path}"
         start = time.perf_counter()
         json_mode = False
@@ -107,15 +117,12 @@ class _Protection:
                         f"a known personal value ({hits[0].type}) appears in the URL of {endpoint}, "
                         "which cannot be pseudonymised; nothing was sent"
                     )
-            ctype = request.headers.get("content-type", "")
             if not body:
                 new_request = request
                 findings: List[Finding] = []
             elif "json" in ctype:
-                try:
-                    decoded = json.loads(body)
-                except ValueError as exc:
-                    raise PseudonymisationError(f"the request body of {endpoint} is not valid JSON; nothing was sent") from exc
+                if decoded is _NOT_PARSED:
+                    raise PseudonymisationError(f"the request body of {endpoint} is not valid JSON; nothing was sent")
                 json_mode = asks_for_json(decoded)
                 p = RequestPseudonymiser(ctx)
                 new_obj = p.walk(decoded)
@@ -177,6 +184,8 @@ class _Protection:
             text, count = conv.reidentify_count(content.decode("utf-8", "replace"), json=True)
             new = text.encode("utf-8")
         else:
+            if request.url.path.endswith("/responses") and isinstance(obj, dict) and isinstance(obj.get("id"), str):
+                scopes.remember("response:" + obj["id"], conv)  # the next turn continues this scope
             obj, count = reidentify_obj(conv, obj, json_mode)
             new = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if count else content
         self._audit_response(ctx, request, count, start)
@@ -197,7 +206,9 @@ class _Protection:
             )
 
     def sse_rewriter(self, request: Any, ctx: CallContext, json_mode: bool) -> SSERewriter:
-        return SSERewriter(handler_for(request.url.path, ctx.conversation, json_mode))
+        handler = handler_for(request.url.path, ctx.conversation, json_mode)
+        handler.on_response = lambda rid: scopes.remember("response:" + rid, ctx.conversation)
+        return SSERewriter(handler)
 
 
 def _make_sync(mod: Any) -> Tuple[type, type, type]:
@@ -418,10 +429,10 @@ def protect(
 
     resource, name, kind = _resolve(target)
 
-    def bind(call_site: Optional[str]) -> Callable[..., Any]:
+    def bind(call_site: Optional[str], kwargs: Mapping[str, Any]) -> Callable[..., Any]:
         client = resource._client
         merged = binding.merged_over(_existing_binding(client))
-        fixed = _Fixed(merged.context(call_site), merged)
+        fixed = _Fixed(merged.context(call_site, scopes.links_of(kwargs)), merged)
         protected_client = client.with_options(http_client=_wrap_http_client(_http_client_of(client), fixed))
         new_resource = type(resource)(protected_client)
         holder = getattr(new_resource, kind) if kind else new_resource
@@ -431,7 +442,7 @@ def protect(
 
         @functools.wraps(target)
         async def protected_async(*args: Any, **kwargs: Any) -> Any:
-            method = bind(audit.call_site(1))
+            method = bind(audit.call_site(1), kwargs)
             try:
                 return await method(*args, **kwargs)
             except Exception as exc:
@@ -442,7 +453,7 @@ def protect(
 
     @functools.wraps(target)  # type: ignore[arg-type]
     def protected(*args: Any, **kwargs: Any) -> Any:
-        method = bind(audit.call_site(1))
+        method = bind(audit.call_site(1), kwargs)
         try:
             return method(*args, **kwargs)
         except Exception as exc:
