@@ -367,9 +367,13 @@ class Conversation:
                 token = self.redaction_for(etype, canon)
             else:
                 key = etype + "\0" + canon
-                token = by_key.get(key) or self._new_token(key, etype, canon, text[start:end])
-                if self._max is not None:
-                    self._touch(token)
+                found = by_key.get(key)
+                if found is None:
+                    token = self._new_token(key, etype, canon, text[start:end])
+                else:
+                    token = found
+                    if self._max is not None:
+                        self._touch(token)  # (a new one is the most recent already)
             out.append(text[pos:start])
             out.append(token)
             pos = end
