@@ -301,3 +301,28 @@ def test_the_many_known_values_of_a_request_are_found_as_one_by_one() -> None:
         one_by_one = [span for e in known.entries for span in KnownValues(None, _entries=[e]).find(text)]
         assert known.find(text) == one_by_one
     assert [s.type for s in known.find(texts[0])].count("NAME") >= 2
+
+
+iban_text = st.lists(
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=1, max_size=6),
+        st.sampled_from([" ", "-", "DK", "dk", "gb", "GB29", "NWBK", "x", "Ab", "é", "_", "dk50", "\n"]),
+    ),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(iban_text)
+@example("dk50 0040 0440 1162 43 DK50-0040-0440-1162-43")
+def test_iban_search_anchored_on_check_digits_finds_what_the_pattern_finds(text: str) -> None:
+    from gdpr_lint.runtime.detect.finance import _IBAN, _IbanSearch
+
+    found, pos = [], 0
+    while True:
+        m = _IbanSearch.search(text, pos)
+        if m is None:
+            break
+        found.append(m.span())
+        pos = m.end()
+    assert found == [m.span() for m in _IBAN.finditer(text)]
