@@ -192,7 +192,7 @@ def test_pseudonyms_and_fingerprints_are_the_documented_hmacs() -> None:
 number_text = st.lists(
     st.one_of(
         st.text(alphabet="0123456789", min_size=1, max_size=12),
-        st.sampled_from([" ", "-", ".", "/", "+", "(", ")", ",", ":", "\n", "A", "T", "x", "é", "٣", "DK", "tlf ", "cpr "]),
+        st.sampled_from([" ", "-", ".", "/", "+", "(", ")", ",", ":", "\n", "A", "T", "x", "é", "٣", "DK", "tlf ", "cpr ", "07.07.61"]),
         st.lists(st.integers(min_value=0, max_value=999).map(str), min_size=3, max_size=5).map(".".join),  # IPv4-like
     ),
     max_size=30,
@@ -326,3 +326,17 @@ def test_iban_search_anchored_on_check_digits_finds_what_the_pattern_finds(text:
         found.append(m.span())
         pos = m.end()
     assert found == [m.span() for m in _IBAN.finditer(text)]
+
+
+@PROPERTY
+@given(number_text)
+@example("cpr 07.07.61-4285, 1 07/07/61 4285 og 07-07-61-42851 (13.10.52-308T)")
+def test_dated_ids_are_looked_for_wherever_one_can_match(text: str) -> None:
+    from gdpr_lint.runtime.detect import _SEPARATED_DATE
+    from gdpr_lint.runtime.detect.national_ids import _DATED
+
+    regions, _ = _number_regions(text)
+    for p in range(len(text)):
+        m = _DATED.match(text, p)
+        if m is not None:  # in a region of ten characters or more that the gate lets through
+            assert any(lo <= p < hi and hi - lo >= 10 and _SEPARATED_DATE.search(text, lo, hi) for lo, hi in regions), p

@@ -118,10 +118,8 @@ def _number_regions(text: str) -> Tuple[List[Tuple[int, int]], int]:
     return regions, longest
 
 
-def _has_date_separator(text: str, region: Tuple[int, int]) -> bool:
-    """Can a date-based id with a separated date ("07.07.61-4285") lie in this region?"""
-    lo, hi = region
-    return text.find(".", lo, hi) != -1 or text.find("/", lo, hi) != -1 or text.count("-", lo, hi) >= 2
+# What every date-based id with a separated date ("07.07.61-4285") contains.
+_SEPARATED_DATE = lazy_re(r"\d[./-]\d\d[./-]\d\d")
 
 
 def detect(text: str, settings: Settings, known: KnownValues | None = None) -> List[Span]:
@@ -164,9 +162,11 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
             take(list(find_cards(text, taken, low, [r for r in regions if r[1] - r[0] - text.count(" ", r[0], r[1]) >= 13])))
         weak = weak_id_words(low)
         if not (off and "national_ids" in off):
-            dated = [r for r in regions if r[1] - r[0] >= 10 and _has_date_separator(text, r)]
-            if dated:
-                take(find_dated_ids(text, taken, low, dated))
+            if _SEPARATED_DATE.search(text):  # (one scan from the digits; then per region)
+                search = _SEPARATED_DATE.search
+                dated = [r for r in regions if r[1] - r[0] >= 10 and search(text, r[0], r[1])]
+                if dated:
+                    take(find_dated_ids(text, taken, low, dated))
             # where a Danish, Swedish, Norwegian or Finnish id can start
             starts = []
             for lo, hi in regions:
