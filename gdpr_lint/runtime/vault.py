@@ -308,12 +308,14 @@ class Conversation:
                 n = table[digest] = len(table) + 1
         return f"[[{etype}_REDACTED_{n}]]"
 
-    def _touch(self, token: str) -> None:
-        """Mark a pseudonym as just used (bounded scopes: least recently used goes first)."""
+    def _touch(self, token: str) -> bool:
+        """Mark a pseudonym as just used (bounded scopes: least recently used
+        goes first); False if it was forgotten meanwhile."""
         try:
             self._by_token.move_to_end(token)  # type: ignore[attr-defined]
-        except KeyError:  # (evicted meanwhile)
-            pass
+        except KeyError:
+            return False
+        return True
 
     def fingerprint_of(self, etype: str, canon: str) -> str:
         return _keyed("audit", self._audit_key).digest(etype.encode() + b"\x00" + canon.encode("utf-8")).hex()[:16]
@@ -372,8 +374,10 @@ class Conversation:
                     token = self._new_token(key, etype, canon, text[start:end])
                 else:
                     token = found
-                    if self._max is not None:
-                        self._touch(token)  # (a new one is the most recent already)
+                    # (a new one is the most recent already); evicted meanwhile
+                    # by another thread: issued again, so that it can be restored
+                    if self._max is not None and not self._touch(token):
+                        token = self._new_token(key, etype, canon, text[start:end])
             out.append(text[pos:start])
             out.append(token)
             pos = end
