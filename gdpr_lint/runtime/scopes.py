@@ -41,6 +41,18 @@ _default: contextvars.ContextVar[Optional[Tuple[Conversation, List[float]]]] = c
 )
 
 
+def _after_fork() -> None:
+    # a forked worker (a pre-forking server) is another process: its own scope id,
+    # and nothing of the parent's default scope
+    global _PROCESS_SCOPE
+    _PROCESS_SCOPE = os.urandom(16).hex()
+    _default.set(None)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 def new_scope(id: Optional[str] = None) -> Conversation:
     """A conversation bounded by the configured ``scope_max_values``."""
     return Conversation(id, max_values=config.settings().scope_max_values)

@@ -155,3 +155,21 @@ def test_default_scopes_differ_between_processes_unless_an_id_is_configured() ->
     assert _in_new_process() != _in_new_process()  # same key, still unlinkable across processes
     assert _in_new_process("shop-1") == _in_new_process("shop-1")  # a configured scope id: stable
     assert _in_new_process("shop-1") != _in_new_process("shop-2")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_worker_has_its_own_default_scope() -> None:
+    parent = pseudonymise(EMAIL)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a pre-forked worker
+        try:
+            os.write(write, f"{pseudonymise(EMAIL)}\n{reidentify(parent)}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        child, restored = fh.read().split("\n")
+    os.waitpid(pid, 0)
+    assert child != parent  # another process: unlinkable pseudonyms
+    assert restored == parent  # and none of the parent's values
