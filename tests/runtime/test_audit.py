@@ -97,3 +97,12 @@ def test_every_action_on_a_type_is_kept_with_its_count(client: Any, api: Any, ca
     request = next(r for r in records(caplog) if r["event"] == "request")
     assert request["entities"]["EMAIL"] == 3
     assert request["actions"]["EMAIL"] == {"pseudonymise": 2, "pseudonymous_id": 1}
+
+
+def test_a_labelled_cpr_with_a_space_is_audited_and_redacted_as_a_cpr(client: Any, api: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="gdpr_lint.runtime.audit")
+    reply = protect(client.chat.completions.create)(model="m", messages=[{"role": "user", "content": "CPR: 070761 4285"}])
+    assert reply.choices[0].message.content == "CPR: [[CPR_REDACTED_1]]"  # not restored: never a phone pseudonym
+    request = next(r for r in records(caplog) if r["event"] == "request")
+    assert request["entities"] == {"CPR": 1} and request["actions"] == {"CPR": {"redact": 1}}
+    assert "070761" not in api.bodies()[-1]

@@ -28,10 +28,18 @@ def _entry_points(client: Any) -> dict[str, Callable[[dict], Any]]:
         "protect(method)": lambda policy: protect(client.chat.completions.create, policy=policy),
         "protect(client)": lambda policy: protect(client, policy=policy),
         "Conversation.protect": lambda policy: Conversation().protect(client.responses.create, policy=policy),
+        "protect(litellm)": lambda policy: protect(_litellm_completion(), policy=policy),
     }
 
 
-@pytest.mark.parametrize("where", ["configure", "Conversation", "protect(method)", "protect(client)", "Conversation.protect"])
+def _litellm_completion() -> Any:
+    litellm = pytest.importorskip("litellm")
+    return litellm.completion
+
+
+@pytest.mark.parametrize(
+    "where", ["configure", "Conversation", "protect(method)", "protect(client)", "Conversation.protect", "protect(litellm)"]
+)
 def test_the_same_policy_typo_raises_the_same_error_everywhere(client: Any, where: str) -> None:
     call = _entry_points(client)[where]
     with pytest.raises(ConfigurationError, match=r"unknown policy action 'redcat' for 'CPR'; use one of keep, pseudonymise, redact") as caught:

@@ -173,3 +173,16 @@ def test_a_forked_worker_has_its_own_default_scope() -> None:
     os.waitpid(pid, 0)
     assert child != parent  # another process: unlinkable pseudonyms
     assert restored == parent  # and none of the parent's values
+
+
+def test_the_chain_is_followed_by_an_async_client(api: Any) -> None:
+    from openai import AsyncOpenAI
+
+    async def main() -> str:
+        client = protect(AsyncOpenAI(base_url=api.base_url, api_key="test", max_retries=0))
+        first = await client.responses.create(model="m", input=f"mail {EMAIL}")
+        second = await client.responses.create(model="m", input="og?", previous_response_id=first.id)
+        return second.output_text
+
+    assert asyncio.run(main()) == f"mail {EMAIL} | og?"
+    assert_no_personal(api.bodies(), [EMAIL])
