@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdpr_lint.runtime import Conversation, protect
+from gdpr_lint.runtime import Conversation, configure, protect
 from gdpr_lint.runtime.jsontext import format_path, rewrite
 
 from .conftest import EMAIL, NAME, assert_no_personal
@@ -115,6 +115,17 @@ def test_function_call_output_numbers_and_known_numbers(client: Any, api: Any) -
     # a known phone given as a number matches the number written as text
     protect(client.responses.create, known={"phone": 4540123456})(model="m", input="ring +45 40 12 34 56")
     assert "40 12 34 56" not in api.bodies()[-1] and "[[PHONE_" in api.bodies()[-1]
+
+
+def test_short_known_numbers_and_custom_detectors_see_numbers_too(client: Any, api: Any) -> None:
+    result = json.dumps({"member": 123, "room": 7, "code": 4242})
+    protect(client.chat.completions.create, known={"member_no": 123})(model="m", messages=_tool_turn(result))
+    sent = api.last_json()["messages"][2]["content"]
+    assert re.fullmatch(r'\{"member": "\[\[MEMBER_NO_[0-9a-f]{8}\]\]", "room": 7, "code": 4242\}', sent)
+    configure(custom_types=["DOOR_CODE"],
+              detectors=[lambda text: [(m.start(), m.end(), "DOOR_CODE") for m in re.finditer(r"(?<=code: )\d{4}\b", text)]])
+    protect(client.chat.completions.create)(model="m", messages=_tool_turn(result))
+    assert re.fullmatch(r'\{"member": 123, "room": 7, "code": "\[\[DOOR_CODE_[0-9a-f]{8}\]\]"\}', api.last_json()["messages"][2]["content"])
 
 
 def test_integer_content_is_inspected(client: Any, api: Any) -> None:

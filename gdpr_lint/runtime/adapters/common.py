@@ -111,8 +111,8 @@ class RequestPseudonymiser:
     def number(self, digits: str, key: Optional[str]) -> Optional[str]:
         """The pseudonymised decimal text of an integer, or None if nothing in it
         is personal.  Its key is context (``"phone": 4540123456``)."""
-        if len(digits.lstrip("-")) < 5:
-            return None  # (no detector or known value matches fewer digits)
+        if len(digits.lstrip("-")) < 6 and not self.ctx.known and not config.settings().detectors:
+            return None  # (no built-in detector matches fewer digits)
         lead = f"{key}: " if key else ""
         new = self.text(lead + digits)
         if new.startswith(lead):

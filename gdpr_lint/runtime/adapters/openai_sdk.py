@@ -101,8 +101,8 @@ class _Protection:
         if body and "json" in ctype:
             try:
                 decoded = json.loads(body)
-            except ValueError:
-                pass
+            except (ValueError, RecursionError):
+                pass  # (refused below, once the call's context exists for the audit record)
         ctx = self.binding.context(audit.call_site(2), scopes.links_of(decoded))
         endpoint = f"{request.method} {request.url.path}"
         start = time.perf_counter()
