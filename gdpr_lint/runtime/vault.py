@@ -15,13 +15,13 @@ type || canonical value).  Irreversibly redacted values become
 from __future__ import annotations
 
 import contextvars
-from collections import OrderedDict
 import hashlib  # (already imported by hmac)
 import hmac
 import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from types import MappingProxyType
 from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Tuple
 
@@ -181,6 +181,7 @@ class Conversation:
         # string key (no tuple for the garbage collector to track per value)
         self._by_key: dict[str, str] = {}
         self._redacted: dict[str, dict[bytes, int]] = {}
+        self._redaction_count: dict[str, int] = {}
         self._lock = threading.Lock()
         self._closed = False
 
@@ -305,7 +306,10 @@ class Conversation:
             table = self._redacted.setdefault(etype, {})
             n = table.get(digest)
             if n is None:
-                n = table[digest] = len(table) + 1
+                n = self._redaction_count.get(etype, 0) + 1
+                self._redaction_count[etype] = table[digest] = n
+                if self._max is not None and len(table) > self._max:
+                    del table[next(iter(table))]  # (its number is never given to another value)
         return f"[[{etype}_REDACTED_{n}]]"
 
     def _touch(self, token: str) -> bool:

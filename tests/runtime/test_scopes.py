@@ -140,6 +140,14 @@ def test_a_bounded_conversation_forgets_the_least_recently_used() -> None:
         Conversation(max_values=0)
 
 
+def test_a_bounded_conversation_keeps_redaction_numbers_unique() -> None:
+    conv = Conversation(max_values=2)
+    out = [conv.pseudonymise(f"cpr {c}") for c in ("070761-4285", "311299-1239", "010190-1234", "070761-4285")]
+    # the first CPR was forgotten after the third: it gets a new number, never one of another value
+    assert out == ["cpr [[CPR_REDACTED_1]]", "cpr [[CPR_REDACTED_2]]", "cpr [[CPR_REDACTED_3]]", "cpr [[CPR_REDACTED_4]]"]
+    assert conv.pseudonymise("cpr 010190-1234") == "cpr [[CPR_REDACTED_3]]"
+
+
 _CHILD = (
     "import sys; from gdpr_lint.runtime import configure, pseudonymise; "
     "configure(scope_id=sys.argv[1]) if len(sys.argv) > 1 else None; print(pseudonymise('anders.holm@example.dk'))"
