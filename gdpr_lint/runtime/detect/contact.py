@@ -214,6 +214,8 @@ def find_phones(
         return None if number is None else pn.format_number(number, pn.PhoneNumberFormat.E164)
 
     for start, end, e164 in scan_candidates(_PHONE, text, valid, taken, where, _PHONE_LEAD):
+        if start and text[start - 1] == "(" and text.count(")", start, end) > text.count("(", start, end):
+            start -= 1  # "(030) 1234567": the area code's bracket belongs to the number
         yield new_span(Span, (start, end, "PHONE", e164, P_PHONE))
 
 
