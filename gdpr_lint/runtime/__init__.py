@@ -25,8 +25,9 @@ from typing import Any, Mapping, Optional
 
 from .config import ENV_KEY, Action, Detector, configure
 from .dispatch import protect
-from .errors import ConfigurationError, PseudonymisationError
-from .vault import Conversation, current_conversation, pseudonymous_id
+from .errors import ConfigurationError, PseudonymisationError, UnsupportedInputError
+from .scopes import current_conversation
+from .vault import Conversation, pseudonymous_id
 
 __all__ = [
     "protect",
@@ -38,6 +39,7 @@ __all__ = [
     "configure",
     "PseudonymisationError",
     "ConfigurationError",
+    "UnsupportedInputError",
     "Action",
     "Detector",
     "ENV_KEY",
@@ -53,7 +55,8 @@ def pseudonymise(
     """Replace personal data in ``text`` by pseudonyms of the current conversation.
 
     The conversation is ``conversation``, else the one made current with
-    ``with Conversation():``, else a process-wide default scope.
+    ``with Conversation():``, else the default scope of the current thread or
+    task (bounded and expiring, see ``docs/runtime.md``).
     """
     conv = conversation if conversation is not None else current_conversation()
     return conv.pseudonymise(text, known=known)

@@ -4,7 +4,7 @@ Records go to the ``gdpr_lint.runtime.audit`` logger at INFO level.  Each
 record carries a ``gdpr_lint`` attribute (a dict, also rendered as JSON in the
 message) with: ``event``, ``call_site``, ``endpoint``, ``conversation`` (a
 keyed fingerprint, never the id), ``entities`` (type -> count), ``actions``
-(type -> action), ``fingerprints`` (keyed, per value), ``latency_ms`` and
+(type -> action -> count), ``fingerprints`` (keyed, per value), ``latency_ms`` and
 ``key_id``.  Raw personal values are never logged.
 """
 
@@ -69,11 +69,14 @@ def call_site(skip: int = 1) -> Optional[str]:
 def summarise(findings: Iterable[Any]) -> Dict[str, Any]:
     """Aggregate findings (objects with type, action, fingerprint) for a record."""
     entities: Dict[str, int] = {}
-    actions: Dict[str, str] = {}
+    # every action taken on a type, with counts: a policy override or a
+    # pseudonymous id can treat values of one type differently in one request
+    actions: Dict[str, Dict[str, int]] = {}
     prints: Dict[str, None] = {}
     for f in findings:
         entities[f.type] = entities.get(f.type, 0) + 1
-        actions[f.type] = f.action
+        per_type = actions.setdefault(f.type, {})
+        per_type[f.action] = per_type.get(f.action, 0) + 1
         prints[f"{f.type}:{f.fingerprint}"] = None
     return {"entities": entities, "actions": actions, "fingerprints": list(prints)}
 

@@ -9,6 +9,7 @@ a one-time warning is emitted (pseudonyms then change on every restart).
 from __future__ import annotations
 
 import os
+import re
 import threading
 from typing import Any, Callable, Iterable, Literal, Mapping, Tuple, Union
 
@@ -24,6 +25,9 @@ __all__ = [
     "settings",
     "master_key",
     "key_id",
+    "BUILTIN_TYPES",
+    "DETECTORS",
+    "check_policy",
 ]
 
 ENV_KEY = "GDPR_LINT_KEY"
@@ -49,6 +53,51 @@ DEFAULT_POLICY: Mapping[str, Action] = {
     "NATIONAL_ID": "redact",
 }
 
+#: The entity types the built-in detectors and ``known`` categories produce.
+BUILTIN_TYPES: frozenset[str] = frozenset({
+    "NAME", "ADDRESS", "EMAIL", "PHONE", "IBAN", "CARD", "IP", "CPR", "CVR", "SE_PNR", "NO_FNR", "FI_HETU",
+    "DE_TAXID", "NL_BSN", "NATIONAL_ID",
+})
+
+#: Built-in detectors that ``configure(disable=[...])`` can switch off, and the
+#: entity types each one finds.
+DETECTORS: Mapping[str, Tuple[str, ...]] = {
+    "names": ("NAME",),
+    "addresses": ("ADDRESS",),
+    "email": ("EMAIL",),
+    "phone": ("PHONE",),
+    "iban": ("IBAN",),
+    "card": ("CARD",),
+    "ip": ("IP",),
+    "national_ids": ("CPR", "SE_PNR", "NO_FNR", "FI_HETU", "DE_TAXID", "NL_BSN"),
+    "cvr": ("CVR",),
+}
+
+
+def check_policy(policy: Mapping[str, Any] | None, extra_types: Iterable[str] = ()) -> dict[str, Action]:
+    """``policy`` with upper-case keys, or :class:`ConfigurationError` naming
+    the first unknown action or entity type (and the known ones)."""
+    out: dict[str, Action] = {}
+    if not policy:
+        return out
+    if not isinstance(policy, Mapping):
+        raise ConfigurationError(f"a policy maps entity types to actions; got {type(policy).__name__}")
+    known = BUILTIN_TYPES | _settings.custom_types | frozenset(extra_types)
+    for entity, action in policy.items():
+        etype = str(entity).upper()
+        if action not in ACTIONS:
+            raise ConfigurationError(
+                f"unknown policy action {action!r} for {entity!r}; use one of {', '.join(sorted(ACTIONS))}"
+            )
+        if etype not in known:
+            raise ConfigurationError(
+                f"unknown entity type {entity!r} in policy; known types: {', '.join(sorted(known))} "
+                "(declare custom types with configure(custom_types=[...]))"
+            )
+        out[etype] = action
+    return out
+
+
 class Settings:
     """An immutable snapshot of the runtime configuration.
 
@@ -59,15 +108,28 @@ class Settings:
     unchanged; off by default, since such bodies cannot be inspected (fail
     closed).  ``allow_inline_binary``: let base64 images, audio and PDFs inside
     JSON request bodies through unchanged; off by default for the same reason.
+    ``disabled``: names of built-in detectors that do not run (see
+    :data:`DETECTORS`).  ``custom_types``: entity types of custom detectors,
+    accepted in policies.  ``scope_id``: the id of the default scope (random
+    per process unless configured).  ``scope_max_values``, ``scope_ttl``: the
+    bounds of a default scope (values kept, least recently used first out;
+    seconds without use before it is closed and replaced), and of the scopes
+    that ``protect()`` makes per call and links along a Responses chain.
     """
 
-    __slots__ = ("policy", "phone_regions", "detectors", "allow_binary_uploads", "allow_inline_binary")
+    __slots__ = ("policy", "phone_regions", "detectors", "allow_binary_uploads", "allow_inline_binary", "disabled",
+                 "custom_types", "scope_id", "scope_max_values", "scope_ttl")
 
     policy: Mapping[str, Action]
     phone_regions: Tuple[str, ...]
     detectors: Tuple[Detector, ...]
     allow_binary_uploads: bool
     allow_inline_binary: bool
+    disabled: frozenset[str]
+    custom_types: frozenset[str]
+    scope_id: str | None
+    scope_max_values: int
+    scope_ttl: float
 
     def __init__(
         self,
@@ -76,7 +138,17 @@ class Settings:
         detectors: Tuple[Detector, ...] = (),
         allow_binary_uploads: bool = False,
         allow_inline_binary: bool = False,
+        disabled: Iterable[str] = (),
+        custom_types: Iterable[str] = (),
+        scope_id: str | None = None,
+        scope_max_values: int = 10_000,
+        scope_ttl: float = 3600.0,
     ) -> None:
+        object.__setattr__(self, "scope_max_values", int(scope_max_values))
+        object.__setattr__(self, "scope_ttl", float(scope_ttl))
+        object.__setattr__(self, "disabled", frozenset(disabled))
+        object.__setattr__(self, "custom_types", frozenset(custom_types))
+        object.__setattr__(self, "scope_id", scope_id)
         object.__setattr__(self, "policy", dict(DEFAULT_POLICY) if policy is None else dict(policy))
         object.__setattr__(self, "phone_regions", tuple(phone_regions))
         object.__setattr__(self, "detectors", tuple(detectors))
@@ -94,9 +166,11 @@ class Settings:
     def __repr__(self) -> str:
         return (f"Settings(policy={self.policy!r}, phone_regions={self.phone_regions!r}, "
                 f"detectors={self.detectors!r}, allow_binary_uploads={self.allow_binary_uploads!r}, "
-                f"allow_inline_binary={self.allow_inline_binary!r})")
+                f"allow_inline_binary={self.allow_inline_binary!r}, "
+                f"disabled={sorted(self.disabled)!r}, custom_types={sorted(self.custom_types)!r})")
 
 
+_LABEL = re.compile(r"[A-Z][A-Z0-9_]{0,23}")
 _lock = threading.Lock()
 _settings = Settings()
 _key: bytes | None = None
@@ -140,6 +214,11 @@ def configure(
     detectors: Iterable[Detector] | None = None,
     allow_binary_uploads: bool | None = None,
     allow_inline_binary: bool | None = None,
+    disable: Iterable[str] | None = None,
+    custom_types: Iterable[str] | None = None,
+    scope_id: str | None = None,
+    scope_max_values: int | None = None,
+    scope_ttl: float | None = None,
 ) -> None:
     """Configure the runtime for the whole process.
 
@@ -152,31 +231,72 @@ def configure(
     ``phone_regions``: ISO regions for numbers without country code, first is
     the default.  ``detectors``: extra detectors (replaces earlier extra
     detectors).  ``allow_binary_uploads``, ``allow_inline_binary``: see :class:`Settings`.
+    ``disable``: built-in detectors that do not run (``"names"``,
+    ``"addresses"``, ``"email"``, ``"phone"``, ``"iban"``, ``"card"``, ``"ip"``,
+    ``"national_ids"``, ``"cvr"``; replaces an earlier list; known values are
+    still found).  ``custom_types``: entity types that custom detectors return,
+    so that policies may name them.  ``scope_id``: a fixed id for the default
+    scope, so that its pseudonyms are the same in every process with the same
+    key (by default the id is random per process).  ``scope_max_values``
+    (default 10,000) and ``scope_ttl`` (seconds, default 3600): bounds of the
+    default scopes, see :class:`Settings`.
+
+    Every invalid setting raises :class:`ConfigurationError` and changes nothing.
     """
     global _settings, _key, _key_source
     with _lock:
         s = _settings
-        if key is not None:
-            _key = _decode_key(key)
-            _key_source = "configure"
+        new_key = _decode_key(key) if key is not None else None
+        if custom_types is not None:
+            if isinstance(custom_types, str):
+                custom_types = [custom_types]
+            labels = frozenset(str(t).upper() for t in custom_types)
+            for label in labels:
+                if not _LABEL.fullmatch(label):
+                    raise ConfigurationError(f"{label!r} is no entity type (A-Z, 0-9 and _, starting with a letter)")
+            s = s.replace(custom_types=labels)
+        if disable is not None:
+            if isinstance(disable, str):
+                disable = [disable]
+            names = frozenset(str(d).lower() for d in disable)
+            unknown = sorted(names - set(DETECTORS))
+            if unknown:
+                raise ConfigurationError(
+                    f"unknown detector {unknown[0]!r} in disable; known detectors: {', '.join(DETECTORS)}"
+                )
+            s = s.replace(disabled=names)
         if policy is not None:
             merged = dict(s.policy)
-            for entity, action in policy.items():
-                if action not in ACTIONS:
-                    raise ConfigurationError(f"unknown policy action {action!r} for {entity!r}")
-                merged[str(entity).upper()] = action
+            merged.update(check_policy(policy, s.custom_types))
             s = s.replace(policy=merged)
+        if scope_id is not None:
+            s = s.replace(scope_id=str(scope_id))
+        if scope_max_values is not None:
+            if isinstance(scope_max_values, bool) or not isinstance(scope_max_values, int) or scope_max_values < 1:
+                raise ConfigurationError(f"scope_max_values must be a positive integer; got {scope_max_values!r}")
+            s = s.replace(scope_max_values=scope_max_values)
+        if scope_ttl is not None:
+            if isinstance(scope_ttl, bool) or not isinstance(scope_ttl, (int, float)) or not scope_ttl > 0:
+                raise ConfigurationError(f"scope_ttl must be a positive number of seconds; got {scope_ttl!r}")
+            s = s.replace(scope_ttl=float(scope_ttl))
         if phone_regions is not None:
             regions = tuple(r.upper() for r in phone_regions)
             if not regions:
                 raise ConfigurationError("phone_regions must not be empty")
             s = s.replace(phone_regions=regions)
         if detectors is not None:
-            s = s.replace(detectors=tuple(detectors))
+            detectors = tuple(detectors)
+            for d in detectors:
+                if not callable(d):
+                    raise ConfigurationError(f"a detector must be callable: text -> [(start, end, type)]; got {d!r}")
+            s = s.replace(detectors=detectors)
         if allow_binary_uploads is not None:
             s = s.replace(allow_binary_uploads=bool(allow_binary_uploads))
         if allow_inline_binary is not None:
             s = s.replace(allow_inline_binary=bool(allow_inline_binary))
+        # (only now that every setting is valid)
+        if new_key is not None:
+            _key, _key_source = new_key, "configure"
         _settings = s
 
 

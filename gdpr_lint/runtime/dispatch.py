@@ -41,8 +41,9 @@ def protect(
     ``"national_id"``, or any other label) to a value or values known to be
     personal; ``None`` values are skipped, non-strings are converted with ``str``.
     ``conversation`` fixes the pseudonymisation scope; by default it is the
-    conversation made current with ``with Conversation():``, else a fresh scope
-    per call.  ``policy`` overrides actions per entity type.
+    conversation made current with ``with Conversation():``, else the scope of
+    the response this call continues (``previous_response_id``, or the
+    server-side ``conversation``), else a fresh scope per call.  ``policy`` overrides actions per entity type.
 
     Fails closed: if pseudonymisation fails, nothing is sent and
     :class:`PseudonymisationError` is raised.

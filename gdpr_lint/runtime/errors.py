@@ -1,8 +1,16 @@
-"""Exceptions raised by the runtime pseudonymiser."""
+"""Exceptions raised by the runtime pseudonymiser.
+
+One hierarchy for every entry point (``configure()``, ``Conversation()``,
+``protect()``, ``pseudonymise()``)::
+
+    PseudonymisationError             nothing was sent / nothing was pseudonymised
+    +-- ConfigurationError            a bad setting (also a ValueError)
+    +-- UnsupportedInputError         input that is not text (also a TypeError)
+"""
 
 from __future__ import annotations
 
-__all__ = ["PseudonymisationError", "ConfigurationError"]
+__all__ = ["PseudonymisationError", "ConfigurationError", "UnsupportedInputError"]
 
 
 class PseudonymisationError(Exception):
@@ -14,5 +22,10 @@ class PseudonymisationError(Exception):
     """
 
 
-class ConfigurationError(PseudonymisationError):
-    """The runtime is misconfigured (for example an invalid key)."""
+class ConfigurationError(PseudonymisationError, ValueError):
+    """A setting is invalid: a key, a policy action, an entity type, a detector
+    name.  Also a ``ValueError``, which some entry points raised before."""
+
+
+class UnsupportedInputError(PseudonymisationError, TypeError):
+    """The input is not text (``bytes`` must be decoded first).  Also a ``TypeError``."""

@@ -127,6 +127,8 @@ class _Handler:
         self.json_mode = json_mode
         self.buffers: Dict[Tuple[Any, ...], TokenStream] = {}
         self.count = 0
+        # told the id of a streamed response (to link the next turn's scope)
+        self.on_response: Optional[Callable[[str], None]] = None
 
     def stream_for(self, key: Tuple[Any, ...], escape: bool) -> TokenStream:
         ts = self.buffers.get(key)
@@ -282,6 +284,10 @@ class ResponsesHandler(_Handler):
             obj["delta"] = self.stream_for(key, escape).feed(obj["delta"])
             self.last[key] = obj
             return [obj]
+        if t == "response.created" and self.on_response is not None:
+            response = obj.get("response")
+            if isinstance(response, dict) and isinstance(response.get("id"), str):
+                self.on_response(response["id"])
         out: List[Any] = []
         for key, ts in self.buffers.items():
             if ts.pending and self.closes(obj, key):

@@ -21,21 +21,21 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from types import MappingProxyType
 from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Tuple
 
 from . import audit, config
 from .config import Action
 from .detect import MAX_TYPE_LEN, KnownValues, canonical, detect
-from .errors import PseudonymisationError
+from .errors import ConfigurationError, PseudonymisationError, UnsupportedInputError
 
 __all__ = [
     "Conversation",
     "Finding",
     "TOKEN_RE",
     "MAX_TOKEN_LEN",
-    "current_conversation",
-    "default_conversation",
+    "active_conversation",
     "pseudonymous_id",
 ]
 
@@ -133,7 +133,9 @@ class Conversation:
     tenant or customer id, for separation between tenants.  ``policy``:
     per entity type ``"pseudonymise"`` / ``"redact"`` / ``"keep"`` over the
     configured defaults.  ``known``: values known to be personal throughout
-    this conversation (category -> value or values).
+    this conversation (category -> value or values).  ``max_values``: keep at
+    most this many reversible pseudonyms, forgetting the least recently used
+    (default: no bound).
 
     Use it as ``with Conversation() as conv:`` to make it the current scope
     for :func:`protect`, :func:`pseudonymise` and :func:`reidentify` in this
@@ -147,7 +149,14 @@ class Conversation:
         tenant: Optional[str] = None,
         policy: Optional[Mapping[str, Action]] = None,
         known: Optional[Mapping[str, Any]] = None,
+        max_values: Optional[int] = None,
     ) -> None:
+        if max_values is not None and (not isinstance(max_values, int) or max_values < 1):
+            raise ConfigurationError(f"max_values must be a positive number of values; got {max_values!r}")
+        # LRU bound: beyond it the least recently used pseudonym is forgotten
+        # (it is issued again, identical, if its value comes back)
+        self._max = max_values
+        self._token_key: dict[str, str] = {}  # pseudonym -> key in _by_key, bounded scopes only
         if id is None:
             id = os.urandom(16).hex()  # secrets.token_hex(16)
         self.id = str(id)
@@ -158,21 +167,21 @@ class Conversation:
         self._mac = _FastHMAC(key)
         self._audit_key, self._key_id = config.derived_keys()
         self._fingerprint: Optional[str] = None
+        self._known = KnownValues(known) if known else _NO_KNOWN
         if policy:
-            for etype, action in policy.items():
-                if action not in config.ACTIONS:
-                    raise PseudonymisationError(f"unknown policy action {action!r} for {etype!r}")
-            self._policy: Mapping[str, Action] = {str(k).upper(): v for k, v in policy.items()}
+            self._policy: Mapping[str, Action] = config.check_policy(policy, self._known.types())
         else:
             self._policy = _NO_POLICY
         # the configured policy with this conversation's over it, per settings snapshot
         self._policy_cache: Tuple[Any, Mapping[str, Action]] = _NO_POLICY_CACHE
-        self._known = KnownValues(known) if known else _NO_KNOWN
-        self._by_token: dict[str, str] = {}
+        # (an OrderedDict when bounded: move_to_end() never hides an entry from
+        # a concurrent reader, as a pop and re-insert would)
+        self._by_token: dict[str, str] = {} if max_values is None else OrderedDict()
         # (type, canonical value) -> pseudonym, keyed by type + "\0" + value: a
         # string key (no tuple for the garbage collector to track per value)
         self._by_key: dict[str, str] = {}
         self._redacted: dict[str, dict[bytes, int]] = {}
+        self._redaction_count: dict[str, int] = {}
         self._lock = threading.Lock()
         self._closed = False
 
@@ -197,6 +206,7 @@ class Conversation:
             self._mac.clear()
             self._by_token.clear()
             self._by_key.clear()
+            self._token_key.clear()
             self._redacted.clear()
             self._closed = True
 
@@ -227,7 +237,7 @@ class Conversation:
         policy = dict(config.settings().policy)
         policy.update(self._policy)
         if override:
-            policy.update({str(k).upper(): v for k, v in override.items()})
+            policy.update(override)  # (checked by the caller: config.check_policy)
         return policy
 
     def _settings_policy(self, settings: Any) -> Mapping[str, Action]:
@@ -281,6 +291,11 @@ class Conversation:
                     raise PseudonymisationError("pseudonym collision")
             by_token[tok] = surface
             self._by_key[key] = tok
+            if self._max is not None:
+                self._token_key[tok] = key
+                while len(by_token) > self._max:
+                    old, _ = by_token.popitem(last=False)  # type: ignore[call-arg]
+                    self._by_key.pop(self._token_key.pop(old), None)
             return tok
 
     def redaction_for(self, etype: str, canon: str) -> str:
@@ -291,8 +306,20 @@ class Conversation:
             table = self._redacted.setdefault(etype, {})
             n = table.get(digest)
             if n is None:
-                n = table[digest] = len(table) + 1
+                n = self._redaction_count.get(etype, 0) + 1
+                self._redaction_count[etype] = table[digest] = n
+                if self._max is not None and len(table) > self._max:
+                    del table[next(iter(table))]  # (its number is never given to another value)
         return f"[[{etype}_REDACTED_{n}]]"
+
+    def _touch(self, token: str) -> bool:
+        """Mark a pseudonym as just used (bounded scopes: least recently used
+        goes first); False if it was forgotten meanwhile."""
+        try:
+            self._by_token.move_to_end(token)  # type: ignore[attr-defined]
+        except KeyError:
+            return False
+        return True
 
     def fingerprint_of(self, etype: str, canon: str) -> str:
         return _keyed("audit", self._audit_key).digest(etype.encode() + b"\x00" + canon.encode("utf-8")).hex()[:16]
@@ -346,7 +373,15 @@ class Conversation:
                 token = self.redaction_for(etype, canon)
             else:
                 key = etype + "\0" + canon
-                token = by_key.get(key) or self._new_token(key, etype, canon, text[start:end])
+                found = by_key.get(key)
+                if found is None:
+                    token = self._new_token(key, etype, canon, text[start:end])
+                else:
+                    token = found
+                    # (a new one is the most recent already); evicted meanwhile
+                    # by another thread: issued again, so that it can be restored
+                    if self._max is not None and not self._touch(token):
+                        token = self._new_token(key, etype, canon, text[start:end])
             out.append(text[pos:start])
             out.append(token)
             pos = end
@@ -361,6 +396,8 @@ class Conversation:
 
     def pseudonymise(self, text: str, *, known: Optional[Mapping[str, Any]] = None) -> str:
         """Replace personal data in ``text`` by this conversation's pseudonyms."""
+        if type(text) is not str:
+            _require_text(text, "pseudonymise")
         start = time.perf_counter()
         findings: Optional[List[Finding]] = [] if audit.enabled() else None
         result = self.pseudonymise_text(text, KnownValues(known) if known else None, None, findings)
@@ -386,14 +423,19 @@ class Conversation:
         ``json=True`` the text is JSON and values are inserted JSON-escaped,
         so the result stays valid JSON.
         """
+        if type(text) is not str:
+            _require_text(text, "reidentify")
         if "[[" not in text:
             return text
         table = self._by_token
+        bounded = self._max is not None
 
         def sub(m: "re.Match[str]") -> str:
             value = table.get(m.group(0))
             if value is None:
                 return m.group(0)
+            if bounded:
+                self._touch(m.group(0))
             return _json_escape(value) if json else value
 
         return TOKEN_RE.sub(sub, text)
@@ -403,12 +445,15 @@ class Conversation:
             return text, 0
         table = self._by_token
         count = 0
+        bounded = self._max is not None
 
         def sub(m: "re.Match[str]") -> str:
             nonlocal count
             value = table.get(m.group(0))
             if value is None:
                 return m.group(0)
+            if bounded:
+                self._touch(m.group(0))
             count += 1
             return _json_escape(value) if json else value
 
@@ -417,6 +462,15 @@ class Conversation:
     def protect(self, target: Any, *, known: Optional[Mapping[str, Any]] = None, policy: Optional[Mapping[str, Action]] = None) -> Any:
         """``protect(target, conversation=self, ...)``."""
         return _protect(target, known=known, conversation=self, policy=policy)
+
+
+def _require_text(text: Any, what: str) -> None:
+    if isinstance(text, str):
+        return
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        raise UnsupportedInputError(f"{what}() takes text (str), not {type(text).__name__}: decode it first, "
+                                    "e.g. data.decode('utf-8')")
+    raise UnsupportedInputError(f"{what}() takes text (str), not {type(text).__name__}")
 
 
 def _adapters_not_loaded(target: Any, **options: Any) -> Any:
@@ -434,36 +488,9 @@ def set_protect(protect: Callable[..., Any]) -> None:
     _protect = protect
 
 
-_default_lock = threading.Lock()
-_default: Optional[Conversation] = None
-
-
-def default_conversation() -> Conversation:
-    """The process-wide scope used when no conversation is active."""
-    global _default
-    conv = _default
-    if conv is None or conv.closed:
-        with _default_lock:
-            if _default is None or _default.closed:
-                _default = Conversation("default")
-            conv = _default
-    return conv
-
-
 def active_conversation() -> Optional[Conversation]:
     """The conversation made current with ``with conversation:``, if any."""
     return _current.get()
-
-
-def current_conversation() -> Conversation:
-    conv = _current.get()
-    return conv if conv is not None else default_conversation()
-
-
-def _reset_default() -> None:
-    global _default
-    with _default_lock:
-        _default = None
 
 
 def pseudonymous_id(value: Any, *, tenant: Optional[str] = None) -> str:

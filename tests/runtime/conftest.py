@@ -148,6 +148,7 @@ class Recorder:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.requests: List[Dict[str, Any]] = []
+        self.stored: Dict[str, str] = {}  # response or conversation id -> text
 
     def add(self, path: str, headers: Dict[str, str], body: bytes) -> None:
         with self.lock:
@@ -160,6 +161,20 @@ class Recorder:
     def clear(self) -> None:
         with self.lock:
             self.requests.clear()
+            self.stored.clear()
+
+    def remember(self, text: str, conversation: Any = None) -> str:
+        """Store a response's text (and a server-side conversation's); its id."""
+        with self.lock:
+            response_id = f"resp_{len(self.stored) + 1}"
+            self.stored[response_id] = text
+            if isinstance(conversation, str):
+                self.stored[conversation] = text
+            return response_id
+
+    def remembered(self, key: Any) -> Optional[str]:
+        with self.lock:
+            return self.stored.get(key) if isinstance(key, str) else None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -300,6 +315,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def _responses(self, body: Dict[str, Any]) -> None:
         echo = self.headers.get("x-test-reply") or _responses_echo(body)
+        # server-side state: a reply to a continued response (or conversation)
+        # also repeats what the model saw before, as a model would refer to it
+        conversation = body.get("conversation")
+        if isinstance(conversation, dict):
+            conversation = conversation.get("id")
+        earlier = self.recorder.remembered(body.get("previous_response_id")) or self.recorder.remembered(conversation)
+        if earlier:
+            echo = f"{earlier} | {echo}"
+        response_id = self.recorder.remember(echo, conversation)
         fmt = (body.get("text") or {}).get("format")
         structured = _structured(fmt, echo)
         text = structured if structured is not None else echo
@@ -311,7 +335,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             item = {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
                     "content": [{"type": "output_text", "text": text, "annotations": []}]}
-        response = {"id": "resp_1", "object": "response", "created_at": now, "status": "completed",
+        response = {"id": response_id, "object": "response", "created_at": now, "status": "completed",
                     "model": body.get("model", "gpt-test"), "output": [item], "parallel_tool_calls": True,
                     "tool_choice": "auto", "tools": body.get("tools") or [], "instructions": body.get("instructions"),
                     "error": None, "incomplete_details": None, "metadata": {}, "temperature": 1.0, "top_p": 1.0,
@@ -420,12 +444,11 @@ def async_client(api: StandIn) -> Any:
 
 @pytest.fixture(autouse=True)
 def _clean_runtime_config() -> Iterator[None]:
-    from gdpr_lint.runtime import config
-    from gdpr_lint.runtime.vault import _reset_default
+    from gdpr_lint.runtime import config, scopes
 
     yield
     config.reset()
-    _reset_default()
+    scopes.reset()
 
 
 # Realistic personal data (CPR and IBAN pass python-stdnum's checks).

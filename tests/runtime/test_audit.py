@@ -36,7 +36,7 @@ def test_request_and_response_records(client: Any, api: Any, caplog: pytest.LogC
     assert request["call_site"].endswith(".py:" + request["call_site"].rsplit(":", 1)[1])
     assert "test_audit.py" in request["call_site"]
     assert request["entities"] == {"NAME": 1, "EMAIL": 1, "PHONE": 1, "IBAN": 1, "CPR": 1}
-    assert request["actions"]["CPR"] == "redact" and request["actions"]["EMAIL"] == "pseudonymise"
+    assert request["actions"]["CPR"] == {"redact": 1} and request["actions"]["EMAIL"] == {"pseudonymise": 1}
     assert len(request["fingerprints"]) == 5 and all(":" in f for f in request["fingerprints"])
     assert request["latency_ms"] >= 0 and len(request["key_id"]) == 8
     assert response["reidentified"] == 4  # the redacted CPR cannot come back
@@ -86,3 +86,23 @@ def test_silent_when_logging_is_off(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="gdpr_lint.runtime.audit")
     pseudonymise(f"mail {EMAIL}")
     assert records(caplog) == []
+
+
+def test_every_action_on_a_type_is_kept_with_its_count(client: Any, api: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="gdpr_lint.runtime.audit")
+    # the e-mail in the body is pseudonymised, the one in `user` becomes a pseudonymous id
+    protect(client.chat.completions.create)(
+        model="m", messages=[{"role": "user", "content": f"{EMAIL} og bn@example.dk"}], user=EMAIL
+    )
+    request = next(r for r in records(caplog) if r["event"] == "request")
+    assert request["entities"]["EMAIL"] == 3
+    assert request["actions"]["EMAIL"] == {"pseudonymise": 2, "pseudonymous_id": 1}
+
+
+def test_a_labelled_cpr_with_a_space_is_audited_and_redacted_as_a_cpr(client: Any, api: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="gdpr_lint.runtime.audit")
+    reply = protect(client.chat.completions.create)(model="m", messages=[{"role": "user", "content": "CPR: 070761 4285"}])
+    assert reply.choices[0].message.content == "CPR: [[CPR_REDACTED_1]]"  # not restored: never a phone pseudonym
+    request = next(r for r in records(caplog) if r["event"] == "request")
+    assert request["entities"] == {"CPR": 1} and request["actions"] == {"CPR": {"redact": 1}}
+    assert "070761" not in api.bodies()[-1]

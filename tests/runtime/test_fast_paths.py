@@ -192,7 +192,7 @@ def test_pseudonyms_and_fingerprints_are_the_documented_hmacs() -> None:
 number_text = st.lists(
     st.one_of(
         st.text(alphabet="0123456789", min_size=1, max_size=12),
-        st.sampled_from([" ", "-", ".", "/", "+", "(", ")", ",", ":", "\n", "A", "T", "x", "é", "٣", "DK", "tlf ", "cpr "]),
+        st.sampled_from([" ", "-", ".", "/", "+", "(", ")", ",", ":", "\n", "A", "T", "x", "é", "٣", "DK", "tlf ", "cpr ", "07.07.61"]),
         st.lists(st.integers(min_value=0, max_value=999).map(str), min_size=3, max_size=5).map(".".join),  # IPv4-like
     ),
     max_size=30,
@@ -301,3 +301,42 @@ def test_the_many_known_values_of_a_request_are_found_as_one_by_one() -> None:
         one_by_one = [span for e in known.entries for span in KnownValues(None, _entries=[e]).find(text)]
         assert known.find(text) == one_by_one
     assert [s.type for s in known.find(texts[0])].count("NAME") >= 2
+
+
+iban_text = st.lists(
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=1, max_size=6),
+        st.sampled_from([" ", "-", "DK", "dk", "gb", "GB29", "NWBK", "x", "Ab", "é", "_", "dk50", "\n"]),
+    ),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(iban_text)
+@example("dk50 0040 0440 1162 43 DK50-0040-0440-1162-43")
+def test_iban_search_anchored_on_check_digits_finds_what_the_pattern_finds(text: str) -> None:
+    from gdpr_lint.runtime.detect.finance import _IBAN, _IbanSearch
+
+    found, pos = [], 0
+    while True:
+        m = _IbanSearch.search(text, pos)
+        if m is None:
+            break
+        found.append(m.span())
+        pos = m.end()
+    assert found == [m.span() for m in _IBAN.finditer(text)]
+
+
+@PROPERTY
+@given(number_text)
+@example("cpr 07.07.61-4285, 1 07/07/61 4285 og 07-07-61-42851 (13.10.52-308T)")
+def test_dated_ids_are_looked_for_wherever_one_can_match(text: str) -> None:
+    from gdpr_lint.runtime.detect import _SEPARATED_DATE
+    from gdpr_lint.runtime.detect.national_ids import _DATED
+
+    regions, _ = _number_regions(text)
+    for p in range(len(text)):
+        m = _DATED.match(text, p)
+        if m is not None:  # in a region of ten characters or more that the gate lets through
+            assert any(lo <= p < hi and hi - lo >= 10 and _SEPARATED_DATE.search(text, lo, hi) for lo, hi in regions), p

@@ -9,10 +9,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .. import audit, config
+from .. import audit, config, scopes
 from ..config import Action
 from ..detect import KnownValues, detect
 from ..errors import PseudonymisationError
+from ..jsontext import Path, format_path, looks_like_json, rewrite
 from ..vault import Conversation, Finding, active_conversation, pseudonymous_id
 from .inline import base64_payload, data_url
 
@@ -64,10 +65,9 @@ class Binding:
     def from_arguments(cls, known: Optional[Mapping[str, Any]], conversation: Optional[Conversation],
                        policy: Optional[Mapping[str, Action]]) -> "Binding":
         """The binding of a protect(...) call, with its policy checked."""
-        for etype, action in (policy or {}).items():
-            if action not in config.ACTIONS:
-                raise ValueError(f"unknown policy action {action!r} for {etype!r}")
-        return cls(KnownValues(known), conversation, dict(policy) if policy else None)
+        values = KnownValues(known)
+        checked = config.check_policy(policy, values.types())
+        return cls(values, conversation, checked or None)
 
     def merged_over(self, base: Optional["Binding"]) -> "Binding":
         if base is None:
@@ -77,13 +77,20 @@ class Binding:
         conv = self.conversation if self.conversation is not None else base.conversation
         return Binding(self.known.merged(base.known), conv, policy or None)
 
-    def context(self, call_site: Optional[str] = None) -> CallContext:
-        # explicit scope > the scope made current with `with Conversation():` > a fresh one per call
+    def context(self, call_site: Optional[str] = None, links: Tuple[str, ...] = ()) -> CallContext:
+        # explicit scope > the scope made current with `with Conversation():` >
+        # the scope of the response or server-side conversation this call
+        # continues (see scopes.py) > a fresh one per call
         conv = self.conversation
         if conv is None:
             conv = active_conversation()
         if conv is None:
-            conv = Conversation()
+            conv = scopes.linked(links) if links else None
+            if conv is None:
+                conv = scopes.new_scope()
+            for link in links:
+                if link.startswith("conversation:"):
+                    scopes.remember(link, conv)
         return CallContext(conv, conv.known_with(self.known), conv.effective_policy(self.policy), call_site)
 
 
@@ -91,7 +98,8 @@ class Binding:
 # request bodies
 
 
-_NOT_JSON = object()
+#: Keys whose integer value is content (a tool result given as a number): inspected like text.
+NUMBER_KEYS = frozenset({"content", "output"})
 
 
 class RequestPseudonymiser:
@@ -108,26 +116,53 @@ class RequestPseudonymiser:
     def text(self, s: str) -> str:
         return self.conv.pseudonymise_text(s, self.ctx.known, self.ctx.policy, self.findings, complete=True)
 
-    def string(self, s: str, key: Optional[str]) -> str:
+    def number(self, digits: str, key: Optional[str]) -> Optional[str]:
+        """The pseudonymised decimal text of an integer, or None if nothing in it
+        is personal.  Its key is context (``"phone": 4540123456``)."""
+        if len(digits.lstrip("-")) < 6 and not self.ctx.known and not config.settings().detectors:
+            return None  # (no built-in detector matches fewer digits)
+        lead = f"{key}: " if key else ""
+        new = self.text(lead + digits)
+        if new.startswith(lead):
+            return new[len(lead):] if new != lead + digits else None
+        new = self.text(digits)  # (the key itself was replaced: the number alone)
+        return new if new != digits else None
+
+    def string(self, s: str, key: Optional[str], path: Path = ()) -> str:
         if not s:
             return s
         if s.startswith("data:"):  # only a real data URL is not plain text
             inline = data_url(s, f"the field {key!r}" if key else "a data URL", self.text, self.json_values)
             if inline is not None:
                 return inline
-        stripped = s.lstrip()
-        if stripped[:1] in ("{", "[") and len(stripped) > 1:
-            try:
-                parsed = json.loads(s)
-            except ValueError:
-                parsed = _NOT_JSON
-            if isinstance(parsed, (dict, list)):
-                new, changed = self.json_values(parsed)
-                return json.dumps(new, ensure_ascii=False) if changed else s
+        if looks_like_json(s):
+            new = self.json_text(s, path)
+            if new is not None:
+                return new
         return self.text(s)
 
+    def json_text(self, s: str, path: Path = ()) -> Optional[str]:
+        """Pseudonymise the string values and integers inside JSON text, keeping
+        the rest of the text byte for byte; None if ``s`` is not JSON."""
+        try:
+            json.loads(s)
+        except (ValueError, RecursionError):
+            return None
+        where = format_path(path)
+
+        def on_key(k: str, inner: Path) -> None:
+            # (the path of the object holding the key: the key may be the value)
+            self.key_check(k, f"a key of the object at {format_path(inner[:-1])} in the JSON text at {where}")
+
+        def on_number(digits: str, inner: Path) -> Optional[str]:
+            last = inner[-1] if inner else None
+            return self.number(digits, last if isinstance(last, str) else None)
+
+        return rewrite(s, lambda v, inner: self.text(v), on_number, on_key)
+
     def json_values(self, node: Any) -> Tuple[Any, bool]:
-        """Pseudonymise every string value inside JSON text (keys are data here too, but left as is)."""
+        """Pseudonymise every string value inside parsed JSON (a decoded inline file; keys
+        are checked, not changed)."""
         if isinstance(node, str):
             new = self.text(node)
             return new, new != node
@@ -192,12 +227,13 @@ class RequestPseudonymiser:
                 return inline
         return self.string(s, key)
 
-    def message_name(self, s: str) -> None:
+    def message_name(self, s: str, path: Path = ()) -> None:
         # "name" of a chat message is user-chosen (a participant); the API allows
         # only [A-Za-z0-9_-] there, so it cannot carry a pseudonym
-        self.refuse_personal(s, "the field 'name' of a message")
+        where = f"the field 'name' at {format_path(path)}, the 'name' of a message"
+        self.refuse_personal(s, where)
         if "_" in s:
-            self.refuse_personal(s.replace("_", " "), "the field 'name' of a message")
+            self.refuse_personal(s.replace("_", " "), where)
 
     def identifier(self, s: str, key: str) -> str:
         if s.startswith("pid_"):
@@ -210,30 +246,31 @@ class RequestPseudonymiser:
                 self.findings.append(Finding(sp.type, "pseudonymous_id", self.conv.fingerprint_of(sp.type, sp.canonical)))
         return pseudonymous_id(s, tenant=self.conv.tenant or None)
 
-    def walk(self, node: Any, key: Optional[str] = None) -> Any:
+    def walk(self, node: Any, key: Optional[str] = None, path: Path = ()) -> Any:
         if isinstance(node, str):
             if key in SKIP_KEYS:
                 if key in URL_KEYS:
                     if node.startswith("data:"):
-                        return self.string(node, key)
-                    self.refuse_personal(node, f"the URL in {key!r}")
+                        return self.string(node, key, path)
+                    self.refuse_personal(node, f"the URL in {key!r} at {format_path(path)}")
                 else:
-                    self.leak_check(node, f"the field {key!r}")
+                    self.leak_check(node, f"the field {key!r} at {format_path(path)}")
                 return node
             if key in ID_KEYS:
                 return self.identifier(node, key)
-            return self.string(node, key)
+            return self.string(node, key, path)
         if isinstance(node, dict):
             for k, v in node.items():
+                here = path + (k,)
                 if isinstance(k, str):
-                    self.key_check(k, "a field name")
+                    self.key_check(k, f"a field name at {format_path(path)}")
                 if isinstance(v, str):
                     if k in INLINE_KEYS:
                         node[k] = self.inline(v, k, node)
                     elif k == "name" and "role" in node:
-                        self.message_name(v)
+                        self.message_name(v, here)
                     else:
-                        node[k] = self.walk(v, k)
+                        node[k] = self.walk(v, k, here)
                 elif isinstance(v, (dict, list)):
                     # Only the string values of protocol keys are skipped: a tool-schema
                     # property named "name" or "type" holds user content (description, enum),
@@ -241,7 +278,11 @@ class RequestPseudonymiser:
                     if k == "metadata" and isinstance(v, dict):
                         self.metadata(v)
                     else:
-                        node[k] = self.walk(v, k)
+                        node[k] = self.walk(v, k, here)
+                elif type(v) is int and k in NUMBER_KEYS:
+                    new = self.number(str(v), k)
+                    if new is not None:
+                        node[k] = new  # a pseudonym: the number becomes a string
             return node
         if isinstance(node, list):
             if node and key in BYTES_KEYS and type(node[0]) is int:
@@ -251,7 +292,7 @@ class RequestPseudonymiser:
                 )
             for i, v in enumerate(node):
                 if isinstance(v, (str, dict, list)):
-                    node[i] = self.walk(v, key)
+                    node[i] = self.walk(v, key, path + (i,))
             return node
         return node
 

@@ -138,7 +138,7 @@ class _Arguments:
         if isinstance(plain, str) and name in ID_KEYS:
             return self.p.identifier(plain, name)
         if isinstance(plain, (str, dict, list)):
-            return self.p.walk(plain, name)
+            return self.p.walk(plain, name, (name,) if name else ())
         return plain
 
 

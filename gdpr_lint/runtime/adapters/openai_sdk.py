@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypeVar
 
-from .. import audit, config
+from .. import audit, config, scopes
 from ..config import Action
 from ..errors import PseudonymisationError
 from ..stream import SSERewriter, handler_for, reidentify_obj
@@ -56,8 +56,11 @@ class _Fixed:
     ctx: CallContext
     binding: Binding
 
-    def context(self, call_site: Optional[str] = None) -> CallContext:
+    def context(self, call_site: Optional[str] = None, links: Tuple[str, ...] = ()) -> CallContext:
         return self.ctx
+
+
+_NOT_PARSED = object()
 
 
 # ---------------------------------------------------------------------------
@@ -134,7 +137,14 @@ class _Protection:
     # -- request ------------------------------------------------------------
 
     def prepare(self, request: Any, body: bytes) -> Tuple[Any, CallContext, bool]:
-        ctx = self.binding.context(audit.call_site(2))
+        ctype = request.headers.get("content-type", "")
+        decoded: Any = _NOT_PARSED
+        if body and "json" in ctype:
+            try:
+                decoded = json.loads(body)
+            except (ValueError, RecursionError):
+                pass  # (refused below, once the call's context exists for the audit record)
+        ctx = self.binding.context(audit.call_site(2), scopes.links_of(decoded))
         endpoint = f"{request.method} {request.url.path}"
         start = time.perf_counter()
         json_mode = False
@@ -155,10 +165,8 @@ class _Protection:
                 new_request = request
                 findings: List[Finding] = []
             elif "json" in ctype:
-                try:
-                    decoded = json.loads(body)
-                except ValueError as exc:
-                    raise PseudonymisationError(f"the request body of {endpoint} is not valid JSON; nothing was sent") from exc
+                if decoded is _NOT_PARSED:
+                    raise PseudonymisationError(f"the request body of {endpoint} is not valid JSON; nothing was sent")
                 json_mode = asks_for_json(decoded)
                 p = RequestPseudonymiser(ctx)
                 new_obj = p.walk(decoded)
@@ -230,6 +238,8 @@ class _Protection:
             text, count = conv.reidentify_count(content.decode("utf-8", "replace"), json=True)
             new = text.encode("utf-8")
         else:
+            if request.url.path.endswith("/responses") and isinstance(obj, dict) and isinstance(obj.get("id"), str):
+                scopes.remember("response:" + obj["id"], conv)  # the next turn continues this scope
             obj, count = reidentify_obj(conv, obj, json_mode)
             new = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if count else content
         self._audit_response(ctx, request, count, start)
@@ -259,7 +269,9 @@ class _Protection:
             )
 
     def sse_rewriter(self, request: Any, ctx: CallContext, json_mode: bool) -> SSERewriter:
-        return SSERewriter(handler_for(request.url.path, ctx.conversation, json_mode))
+        handler = handler_for(request.url.path, ctx.conversation, json_mode)
+        handler.on_response = lambda rid: scopes.remember("response:" + rid, ctx.conversation)
+        return SSERewriter(handler)
 
 
 def _make_sync(mod: Any) -> Tuple[type, type, type]:
@@ -556,10 +568,10 @@ def protect(
         )
     batches = BatchScopes()  # shared by every call of this protected method
 
-    def bind(call_site: Optional[str]) -> Callable[..., Any]:
+    def bind(call_site: Optional[str], kwargs: Mapping[str, Any]) -> Callable[..., Any]:
         client = resource._client
         merged = binding.merged_over(_existing_binding(client))
-        fixed = _Fixed(merged.context(call_site), merged)
+        fixed = _Fixed(merged.context(call_site, scopes.links_of(kwargs)), merged)
         http = _http_client_of(client)
         shared = None if getattr(http, _ATTR, None) is not None else batches  # a protected client's own scopes win
         protected_client = _plain_copy(client, http_client=_wrap_http_client(http, fixed, shared))
@@ -571,7 +583,7 @@ def protect(
 
         @functools.wraps(target)
         async def protected_async(*args: Any, **kwargs: Any) -> Any:
-            method = bind(audit.call_site(1))
+            method = bind(audit.call_site(1), kwargs)
             try:
                 return await method(*args, **kwargs)
             except Exception as exc:
@@ -582,7 +594,7 @@ def protect(
 
     @functools.wraps(target)  # type: ignore[arg-type]
     def protected(*args: Any, **kwargs: Any) -> Any:
-        method = bind(audit.call_site(1))
+        method = bind(audit.call_site(1), kwargs)
         try:
             return method(*args, **kwargs)
         except Exception as exc:

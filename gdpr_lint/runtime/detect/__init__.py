@@ -36,8 +36,8 @@ from .context import weak_id_words
 from .entities import MAX_TYPE_LEN, canonical, entity_type_for_category
 from .finance import find_cards, find_cvrs, find_ibans
 from .known import KnownValues
-from .names import find_names_and_addresses
-from .national_ids import ID_START, find_national_ids, id_region
+from .names import find_addresses, find_names, find_names_and_addresses
+from .national_ids import ID_START, find_dated_ids, find_national_ids, id_region
 
 __all__ = [
     "Span", "detect", "KnownValues", "canonical", "entity_type_for_category", "resolve",
@@ -118,8 +118,13 @@ def _number_regions(text: str) -> Tuple[List[Tuple[int, int]], int]:
     return regions, longest
 
 
+# What every date-based id with a separated date ("07.07.61-4285") contains.
+_SEPARATED_DATE = lazy_re(r"\d[./-]\d\d[./-]\d\d")
+
+
 def detect(text: str, settings: Settings, known: KnownValues | None = None) -> List[Span]:
     """All personal data found in ``text``, non-overlapping, in order."""
+    off = settings.disabled  # detectors switched off with configure(disable=...)
     spans: List[Span] = []
     low = lower_same_len(text)  # context words and known values: lower-cased once
     if known is not None and known.entries:
@@ -135,6 +140,8 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
             pos = e.end
         parts.append(low[pos:])
         low = "".join(parts)
+        if off and "email" in off:
+            emails = []
     # The longest run of digits (with single separators) decides which numeric
     # detectors can match at all: cards need 13 digits, national ids 9, phones 7.
     regions, longest = _number_regions(text)
@@ -148,27 +155,41 @@ def detect(text: str, settings: Settings, known: KnownValues | None = None) -> L
                 taken[sp[0]:sp[1]] = b"\x01" * (sp[1] - sp[0])
 
         take(emails)
-        take(find_ibans(text))
-        if longest >= 13:
+        if not (off and "iban" in off):
+            take(find_ibans(text))
+        if longest >= 13 and not (off and "card" in off):
             # (a region has at most as many digits as characters that are no space)
             take(list(find_cards(text, taken, low, [r for r in regions if r[1] - r[0] - text.count(" ", r[0], r[1]) >= 13])))
         weak = weak_id_words(low)
-        # where a Danish, Swedish, Norwegian or Finnish id can start
-        starts = []
-        for lo, hi in regions:
-            if id_region(text, lo, hi):
-                starts.extend([m.start() for m in ID_START.finditer(text, lo, hi)])
-        if starts or (weak and longest >= 9):
-            take(find_national_ids(text, taken, low, weak and longest >= 9, starts))
-        if longest >= 8 and weak:
+        if not (off and "national_ids" in off):
+            if _SEPARATED_DATE.search(text):  # (one scan from the digits; then per region)
+                search = _SEPARATED_DATE.search
+                dated = [r for r in regions if r[1] - r[0] >= 10 and search(text, r[0], r[1])]
+                if dated:
+                    take(find_dated_ids(text, taken, low, dated))
+            # where a Danish, Swedish, Norwegian or Finnish id can start
+            starts = []
+            for lo, hi in regions:
+                if id_region(text, lo, hi):
+                    starts.extend([m.start() for m in ID_START.finditer(text, lo, hi)])
+            if starts or (weak and longest >= 9):
+                take(find_national_ids(text, taken, low, weak and longest >= 9, starts))
+        if longest >= 8 and weak and not (off and "cvr" in off):
             take(list(find_cvrs(text, taken, low)))
-        take(list(find_ips(text, low)))
-        if longest >= 7:
+        if not (off and "ip" in off):
+            take(list(find_ips(text, low)))
+        if longest >= 7 and not (off and "phone" in off):
             spans.extend(find_phones(text, settings.phone_regions, taken, low, regions))
     else:
         spans.extend(emails)
-        spans.extend(find_ips(text, low))
-    spans.extend(find_names_and_addresses(text, low))
+        if not (off and "ip" in off):
+            spans.extend(find_ips(text, low))
+    if not off or ("names" not in off and "addresses" not in off):
+        spans.extend(find_names_and_addresses(text, low))
+    elif "names" not in off:
+        spans.extend(find_names(text, low))
+    elif "addresses" not in off:
+        spans.extend(find_addresses(text, low))
     for detector in settings.detectors:
         for start, end, etype in detector(text):
             label = entity_type_for_category(etype)

@@ -144,7 +144,9 @@ def _ipv6(s: str) -> Optional[str]:
 # phone numbers
 
 _PHONE_LEAD = " ()"  # what can come before a phone number inside a number region
-_PHONE = lazy_re(r"(?:\+(?<![\w+/.,\-]\+)\d|\d(?<![\w+/.,\-]\d))(?:[ \-.]?\(?\d\)?){5,16}(?![\w]|[.,/-]\d)")
+# Separators: space, "-", "." and "/" (German "030/1234567"), brackets around
+# an area code ("(030) 1234567", "+49 (0)30 ...").
+_PHONE = lazy_re(r"(?:\+(?<![\w+/.,\-]\+)\d|\d(?<![\w+/.,\-]\d))(?:[ \-./]?\(?\d\)?){5,16}(?![\w]|[.,/-]\d)")
 _DATE_LIKE = lazy_re(
     r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d{1,2}:\d{2})$"
 )
@@ -164,13 +166,13 @@ def find_phones(
     contexts: dict[int, int] = {}
 
     def valid(raw: str, start: int) -> Any:
-        # (the pattern's other characters are "+ -.()")
-        digits = raw if raw.isdigit() else raw.replace(" ", "").replace("-", "").replace(".", "").replace("(", "").replace(")", "").replace("+", "")
+        # (the pattern's other characters are "+ -./()")
+        digits = raw if raw.isdigit() else NONDIGITS.sub("", raw)
         if len(digits) < 7:
             return STOP  # shorter prefixes have fewer digits still
         end = start + len(raw)
         # (a date or a thousands-separated amount has a "." or "-" in it)
-        if ("." in raw or "-" in raw) and (_DATE_LIKE.match(raw) or _THOUSANDS.match(raw)):
+        if ("." in raw or "-" in raw or "/" in raw) and (_DATE_LIKE.match(raw) or _THOUSANDS.match(raw)):
             return None
         c = text[end:end + 1]
         if c.isspace():
@@ -202,12 +204,37 @@ def find_phones(
                     return None
         elif fast[2] is None and not digits.startswith("0"):
             cc, rx, _, _ = fast
-            return "+" + cc + digits if rx.fullmatch(digits) else None
-        number = _parse_phone(pn, raw, international, regions)
+            if rx.fullmatch(digits):
+                return "+" + cc + digits
+            return _with_country_code(pn, digits, contexts.get(start, 0))
+        # the slash after an area code is German-speaking usage: those regions first
+        number = _parse_phone(pn, raw, international, _slash_first(regions) if "/" in raw else regions)
+        if number is None and not international and not digits.startswith("0"):
+            return _with_country_code(pn, digits, contexts.get(start, 0))
         return None if number is None else pn.format_number(number, pn.PhoneNumberFormat.E164)
 
     for start, end, e164 in scan_candidates(_PHONE, text, valid, taken, where, _PHONE_LEAD):
+        if start and text[start - 1] == "(" and text.count(")", start, end) > text.count("(", start, end):
+            start -= 1  # "(030) 1234567": the area code's bracket belongs to the number
         yield new_span(Span, (start, end, "PHONE", e164, P_PHONE))
+
+
+_SLASH_REGIONS = ("DE", "AT", "CH")
+
+
+def _slash_first(regions: Sequence[str]) -> Tuple[str, ...]:
+    """``regions`` with German-speaking ones first (the default region first if it is one)."""
+    first = tuple(r for r in regions[:1] if r in _SLASH_REGIONS)
+    return first + tuple(r for r in _SLASH_REGIONS if r not in first) + tuple(r for r in regions if r not in _SLASH_REGIONS)
+
+
+def _with_country_code(pn: Any, digits: str, ctx: int) -> Any:
+    """A number written with its country code but without "+" ("tlf 4540123456";
+    a JSON number cannot hold the "+"), only after a phone context word."""
+    if ctx <= 0 or len(digits) < 9 or not digits.isascii():
+        return None
+    number = _parse_phone(pn, "+" + digits, True, ())
+    return None if number is None else pn.format_number(number, pn.PhoneNumberFormat.E164)
 
 
 _fast_regions: dict[str, Tuple[str, Any, Optional[str], bool]] = {}

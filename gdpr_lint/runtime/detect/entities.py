@@ -125,7 +125,7 @@ def canonical(entity_type: str, value: str) -> str:
     if entity_type in ("CPR", "CVR", "CARD", "NO_FNR", "DE_TAXID", "NL_BSN"):
         return NONDIGITS.sub("", value)
     if entity_type == "IBAN":
-        return SPACES.sub("", value).upper()
+        return SPACES.sub("", value).replace("-", "").upper()
     if entity_type == "FI_HETU":
         return value.strip().upper()
     if entity_type == "SE_PNR":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Iterator, Optional, Sequence, Tuple
 
 from .common import (
@@ -22,7 +23,31 @@ from .context import NEG_NUMBER, POS_CARD, POS_CVR, context_at
 # ---------------------------------------------------------------------------
 # IBAN
 
-_IBAN = lazy_re(r"([A-Z](?<!\w[A-Z])[A-Z]\d{2}(?:[ ]?[A-Z0-9]){11,30})(?![\w])")
+# Any country, upper or lower case, grouped with spaces or hyphens
+# ("DK50 0040 ...", "dk50 0040 ...", "DK50-0040-...").
+_IBAN = lazy_re(r"((?:[A-Z](?<!\w[A-Z])[A-Z]|[a-z](?<!\w[a-z])[a-z])\d{2}(?:[ \-]?[A-Za-z0-9]){11,30})(?![\w])")
+
+
+# Every IBAN has two letters and two check digits at its start: found from the
+# digits (few) rather than from every letter (most of a text).
+_IBAN_CHECK_DIGITS = lazy_re(r"\d\d(?<=[A-Za-z]{2}\d\d)")
+
+
+class _IbanSearch:
+    """``_IBAN.search``, anchored on the check digits: the same matches."""
+
+    @staticmethod
+    def search(text: str, pos: int = 0, endpos: int = sys.maxsize) -> Any:
+        anchor, match = _IBAN_CHECK_DIGITS.search, _IBAN.match
+        p = pos + 2
+        while True:
+            a = anchor(text, p, endpos)
+            if a is None:
+                return None
+            m = match(text, a.start() - 2, endpos)
+            if m is not None:
+                return m
+            p = a.start() + 1
 
 
 _iban_shapes: dict[Tuple[str, str], bool] = {}
@@ -66,12 +91,12 @@ def iban_ok(compact: str) -> bool:
 
 def find_ibans(text: str) -> Iterator[Span]:
     def valid(s: str, start: int) -> Any:
-        compact = s.replace(" ", "")
+        compact = s.replace(" ", "").replace("-", "").upper()
         if len(compact) < 15:
             return STOP  # shorter prefixes are shorter still
         return compact if iban_ok(compact) else None
 
-    for start, end, compact in scan_candidates(_IBAN, text, valid):
+    for start, end, compact in scan_candidates(_IbanSearch, text, valid):
         yield new_span(Span, (start, end, "IBAN", compact, P_IBAN))
 
 

@@ -95,6 +95,10 @@ class KnownValues:
     def __bool__(self) -> bool:
         return bool(self.entries)
 
+    def types(self) -> frozenset[str]:
+        """The entity types of these values (policies may name them)."""
+        return frozenset(e[9] for e in self.entries)
+
     def merged(self, other: "KnownValues") -> "KnownValues":
         if not other:
             return self
@@ -259,8 +263,8 @@ def _entries_for(etype: str, text: str) -> List[_Entry]:
                 digits = digits[2:]
             return [_Entry(tuple(digits), _DIGIT_SEPS + "+", 0, 2, False, "d", "d", digits, "", etype, canon)]
     if etype == "IBAN":
-        compact = SPACES.sub("", text).upper()
-        return [_Entry(tuple(compact.lower()), " ", 0, 1, True, "w", "w", "", "", "IBAN", compact)]
+        compact = SPACES.sub("", text).replace("-", "").upper()
+        return [_Entry(tuple(compact.lower()), " -", 0, 1, True, "w", "w", "", "", "IBAN", compact)]
     out = [_literal_entry(text, etype)]
     if etype == "ADDRESS":
         parts = [p for p in (p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",")) if p]  # split at [,\n;]

@@ -4,12 +4,19 @@ fødselsnummer, Finnish HETU, German tax id and Dutch BSN."""
 from __future__ import annotations
 
 from time import monotonic as _monotonic
-from typing import Any, Iterator, List, Optional, Sequence
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from .common import NONDIGITS, P_NATIONAL, Span, lazy_re, lower_same_len, new_span, stdnum_module, stdnum_valid
 from .context import NEG_NUMBER, POS_CPR, POS_DE, POS_FI, POS_NL, POS_NO, POS_SE, accept, context_at
 
-_DDMMYY_4 = lazy_re(r"(\d(?<![\w+/.\-]\d)\d{5})([-+]?)(\d{4})(?![\w]|[-/.]\d)")
+_DDMMYY_4 = lazy_re(r"(\d(?<![\w+/.\-]\d)\d{5})([-+ ]?)(\d{4})(?![\w]|[-/.]\d)")
+# A date-based id written with its date separated: "07.07.61-4285",
+# "07/07/61 4285", "07-07-61-4285" (DK, SE), "07.07.61 42851" (NO),
+# "07.07.61-123A" (FI).  Matched where the number regions are; the digits are
+# then checked as if written compactly.
+_DATED = lazy_re(
+    r"(\d(?<![\w+/.\-]\d)\d)([./-])(\d{2})\2(\d{2})([-+ A-FU-Y]?)(\d{3}[0-9A-FHJ-NPR-Y]\d?)(?![\w]|[-/.]\d)"
+)
 _SE_12 = lazy_re(r"([12](?<![\w+/.\-][12])[089]\d{6})([-+]?)(\d{4})(?![\w]|[-/.]\d)")
 _NO_11 = lazy_re(r"(\d(?<![\w+/.\-]\d)\d{5}) ?(\d{5})(?![\w]|[-/.]\d)")
 _FI = lazy_re(r"(\d(?<![\w+/.\-]\d)\d{5}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y])(?![\w])")
@@ -113,7 +120,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
     if starts is None:
         starts = [m.start() for m in ID_START.finditer(text)]
     se: Any = None
-    for m in _matches_at(_DDMMYY_4, text, starts, 6, "-+"):
+    for m in _matches_at(_DDMMYY_4, text, starts, 6, "-+ "):
         if not free(m.start()):
             continue
         digits = m.group(1) + m.group(3)
@@ -133,7 +140,7 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
             if accept(strength, ctx_dk):
                 yield new_span(Span, (m.start(), m.end(), "CPR", digits, P_NATIONAL))
             continue
-        se_value = m.group(1) + (sep or "-") + m.group(3)
+        se_value = m.group(1) + (sep.strip() or "-") + m.group(3)
         if stdnum_valid(se, se_value) and accept(strength, ctx_se):
             yield new_span(Span, (m.start(), m.end(), "SE_PNR", se.compact(se_value), P_NATIONAL))
         elif dk_ok and accept(strength, ctx_dk):
@@ -196,6 +203,38 @@ def _nationals_scan(text: str, free: Any, low: Optional[str], weak: bool = True,
             nl = stdnum_module("nl.bsn")
         if stdnum_valid(nl, digits):
             yield new_span(Span, (m.start(), m.end(), "NL_BSN", digits, P_NATIONAL))
+
+
+def find_dated_ids(
+    text: str, taken: Optional[bytearray], low: Optional[str], regions: Sequence[Tuple[int, int]]
+) -> List[Span]:
+    """Date-based ids with a separated date ("07.07.61-4285"): each candidate
+    is checked written compactly ("070761-4285") after the same context, so
+    the rules of :func:`find_national_ids` decide (CPR or SE_PNR, NO_FNR, FI_HETU)."""
+    if low is None:
+        low = lower_same_len(text)
+    out: List[Span] = []
+    for lo, hi in regions:
+        if hi - lo < 10:
+            continue
+        for m in _DATED.finditer(text, lo, min(len(text), hi + 2)):
+            start, end = m.span()
+            if taken is not None and taken[start]:
+                continue
+            rest, sep = m.group(6), m.group(5)
+            if len(rest) == 5 and sep not in ("", " "):
+                continue  # (a Norwegian number has no sign)
+            # a space or nothing after the date: a weak format (a date and an
+            # amount, "12.03.24 1500"), which needs a context word
+            compact = m.group(1) + m.group(3) + m.group(4) + sep.strip() + rest
+            ctx_lo = start - 41 if start > 41 else 0
+            probe_low = low[ctx_lo:start]
+            probe = text[ctx_lo:start] + compact
+            for span in _nationals_scan(probe, lambda i: True, probe_low + lower_same_len(compact)):
+                if span[0] == len(probe_low) and span[1] == len(probe):
+                    out.append(new_span(Span, (start, end, span[2], span[3], P_NATIONAL)))
+                    break
+    return out
 
 
 def national_type(value: str) -> str:
