@@ -89,8 +89,8 @@ class _Protector:
         updates: Dict[str, Any] = {}
         fields = type(model).model_fields
         for root_field, resource_field in CLIENT_FIELDS:
-            root = getattr(model, root_field, None) if root_field in fields else None
-            resource = getattr(model, resource_field, None) if resource_field in fields else None
+            root: Any = getattr(model, root_field, None) if root_field in fields else None
+            resource: Any = getattr(model, resource_field, None) if resource_field in fields else None
             protected_root = None
             if _is_client(root):
                 protected_root = updates[root_field] = self.client(root)
