@@ -24,7 +24,9 @@ pytest.importorskip("langchain_openai")
 
 from langchain_core.output_parsers import StrOutputParser  # noqa: E402
 from langchain_core.prompts import ChatPromptTemplate  # noqa: E402
-from langchain_core.runnables import RunnableLambda  # noqa: E402
+from langchain_core.documents import Document  # noqa: E402
+from langchain_core.runnables import RunnableLambda, RunnablePassthrough  # noqa: E402
+from langchain_core.vectorstores import VectorStore  # noqa: E402
 from langchain_openai import AzureChatOpenAI, ChatOpenAI, OpenAIEmbeddings  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
@@ -180,6 +182,42 @@ def test_embeddings_send_text_not_token_ids(api: StandIn) -> None:
     assert_no_personal(bodies, PERSONAL_IN_TEXT + [CPR])
     first = json.loads(bodies[0])["input"]
     assert all(isinstance(t, str) for t in first) and TOKEN.search(first[0])
+
+
+class NotesStore(VectorStore):
+    """A minimal vector store (a plain object, as LangChain's stores are) holding its embeddings."""
+
+    def __init__(self, embedding: Any) -> None:
+        self.embedding = embedding
+        self.texts: List[str] = []
+
+    def add_texts(self, texts: Any, metadatas: Any = None, **kwargs: Any) -> List[str]:
+        self.texts.extend(texts)
+        return [str(i) for i, _ in enumerate(self.texts)]
+
+    def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> List[Document]:
+        self.embedding.embed_query(query)  # what a real store does before the search
+        return [Document(page_content=t) for t in self.texts[:k]]
+
+    @classmethod
+    def from_texts(cls, texts: Any, embedding: Any, metadatas: Any = None, **kwargs: Any) -> "NotesStore":
+        store = cls(embedding)
+        store.add_texts(texts)
+        return store
+
+
+def test_retrieval_chain_protects_the_embeddings_of_its_vector_store(api: StandIn) -> None:
+    store = NotesStore.from_texts(["Refunds take five days."], OpenAIEmbeddings(base_url=api.base_url, api_key="test",
+                                                                                max_retries=0))
+    prompt = ChatPromptTemplate.from_messages([("user", "{question} Context: {context}")])
+    rag = {"context": store.as_retriever(), "question": RunnablePassthrough()} | prompt | model(api) | StrOutputParser()
+    question = f"When does {NAME} get the refund?"
+    answer = protect(rag, known=KNOWN).invoke(question)
+    assert answer.startswith(question) and "Refunds take five days." in answer
+    paths = [r["path"] for r in api.recorder.requests]
+    assert paths == ["/v1/embeddings", "/v1/chat/completions"]  # the query is embedded, then sent to the model
+    assert_no_personal(sent(api), PERSONAL_IN_TEXT)
+    assert isinstance(json.loads(api.recorder.requests[0]["body"])["input"][0], str)
 
 
 def test_protecting_twice_pseudonymises_once_with_both_known_values(api: StandIn) -> None:

@@ -29,6 +29,7 @@ holds.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import Any, Dict, Mapping, Optional, Set, Tuple, TypeVar
 
@@ -43,6 +44,7 @@ T = TypeVar("T")
 #: (the root client field, the resource field) of a LangChain OpenAI model, sync then async.
 CLIENT_FIELDS = (("root_client", "client"), ("root_async_client", "async_client"))
 _MAX_DEPTH = 64
+_MAX_ITEMS = 256
 
 
 def is_langchain_object(target: Any) -> bool:
@@ -81,6 +83,7 @@ class _Protector:
         self.conversation = conversation
         self.policy = policy
         self.models = 0
+        self.done: Dict[int, Any] = {}  # id of a model -> its protected copy (one copy per model)
 
     def client(self, client: Any) -> Any:
         return protect_openai(client, known=self.known, conversation=self.conversation, policy=self.policy)
@@ -106,37 +109,62 @@ class _Protector:
         return model.model_copy(update=updates)
 
     def walk(self, obj: Any, depth: int, seen: Set[int]) -> Tuple[Any, bool]:
-        """``obj`` with every OpenAI model in it protected (copies along the way); changed?"""
-        if depth > _MAX_DEPTH or id(obj) in seen or obj is None or isinstance(obj, (str, bytes, int, float)):
+        """``obj`` with every OpenAI model in it protected (copies along the way); changed?
+
+        Followed: the fields of pydantic objects, the attributes of LangChain's own
+        plain objects (a vector store's embeddings), lists, tuples and dicts (up to
+        :data:`_MAX_ITEMS` items: a document store is not searched), and bound methods
+        of a model (``embedding_function=embeddings.embed_query``)."""
+        if depth > _MAX_DEPTH or obj is None or isinstance(obj, (str, bytes, int, float, type)):
+            return obj, False
+        key = id(obj)
+        if key in self.done:
+            return self.done[key], True
+        if key in seen:
             return obj, False
         if is_openai_model(obj):
-            return self.model(obj), True
-        seen = seen | {id(obj)}
+            new = self.done[key] = self.model(obj)
+            return new, True
+        seen = seen | {key}
+        if inspect.ismethod(obj):
+            owner, found = self.walk(obj.__self__, depth + 1, seen)
+            return (getattr(owner, obj.__name__), True) if found else (obj, False)
         if isinstance(obj, (list, tuple)):
+            if len(obj) > _MAX_ITEMS:
+                return obj, False
             items = [self.walk(v, depth + 1, seen) for v in obj]
-            if not any(c for _, c in items):
+            if not any(c for _, c in items) or (isinstance(obj, tuple) and type(obj) is not tuple):
                 return obj, False
             values = [v for v, _ in items]
-            return (values if isinstance(obj, list) else type(obj)(values) if type(obj) is tuple else obj), True
+            return (values if isinstance(obj, list) else tuple(values)), True
         if isinstance(obj, dict):
-            changed = {}
+            if len(obj) > _MAX_ITEMS:
+                return obj, False
+            changed: Dict[Any, Any] = {}
             for k, v in obj.items():
                 new, c = self.walk(v, depth + 1, seen)
                 if c:
                     changed[k] = new
-            if not changed:
-                return obj, False
-            return {**obj, **changed}, True
+            return ({**obj, **changed}, True) if changed else (obj, False)
         fields = getattr(type(obj), "model_fields", None)
         if isinstance(fields, dict) and callable(getattr(obj, "model_copy", None)):
             updates = {}
             for name in fields:
-                value = getattr(obj, name, None)
-                new, c = self.walk(value, depth + 1, seen)
+                new, c = self.walk(getattr(obj, name, None), depth + 1, seen)
                 if c:
                     updates[name] = new
-            if updates:
-                return obj.model_copy(update=updates), True
+            return (obj.model_copy(update=updates), True) if updates else (obj, False)
+        attrs = getattr(obj, "__dict__", None)
+        if isinstance(attrs, dict) and is_langchain_object(obj) and len(attrs) <= _MAX_ITEMS:
+            replaced: Dict[str, Any] = {}
+            for name, value in list(attrs.items()):
+                new, c = self.walk(value, depth + 1, seen)
+                if c:
+                    replaced[name] = new
+            if replaced:
+                copied = copy.copy(obj)
+                copied.__dict__.update(replaced)
+                return copied, True
         return obj, False
 
 
