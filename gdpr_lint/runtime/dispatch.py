@@ -37,7 +37,9 @@ def protect(
     ``embedding``, ``responses`` and their async forms), a LiteLLM ``Router`` or
     one of its methods of the same names; or a LangChain OpenAI model
     (``ChatOpenAI``, ``AzureChatOpenAI``, ``OpenAIEmbeddings``), a chain holding
-    one, or one of their methods (``chain.invoke``).  The result is
+    one, or one of their methods (``chain.invoke``); or the Agents SDK's
+    ``Runner.run``, ``Runner.run_sync`` or ``Runner.run_streamed`` (every model
+    request of the run is protected).  The result is
     called exactly like the original and returns the same types, with pseudonyms
     in the request and the real values in the reply (streams included).
 
@@ -60,6 +62,11 @@ def protect(
         from .adapters.litellm_sdk import protect as _protect_litellm
 
         return _protect_litellm(target, known=known, conversation=conversation, policy=policy)
+    if (module == "agents" or module.startswith("agents.")) and getattr(target, "__name__", "") in (
+            "run", "run_sync", "run_streamed"):  # the Agents SDK's Runner.run, ...
+        from .adapters.agents_sdk import protect as _protect_agents
+
+        return _protect_agents(target, known=known, conversation=conversation, policy=policy)
     from .adapters.openai_sdk import protect as _protect
 
     return _protect(target, known=known, conversation=conversation, policy=policy)
