@@ -301,6 +301,87 @@ def test_a_protected_router_is_not_wrapped_again(write, monkeypatch, capsys) -> 
     assert "help: " in out
 
 
+# ------------------------------------------------------------------ OpenAI Agents SDK
+
+AGENTS_HEADER = '''\
+from agents import Agent, Runner, function_tool
+
+
+@function_tool
+def lookup_member(member_id: int) -> str:
+    """The member's contact details."""
+    member = load_member(member_id)
+    return f"{member.full_name}, {member.email}"
+
+
+agent = Agent(name="desk", instructions="Help members.", tools=[lookup_member])
+'''
+
+AGENTS_SHAPES = {
+    "run_sync": (
+        '''
+        def answer(member):
+            return Runner.run_sync(agent, f"Write to {member.full_name} about {member.phone}").final_output
+        ''',
+        '''
+        def answer(member):
+            return protect(Runner.run_sync, known={"name": [member.full_name], "phone": [member.phone]})(agent, f"Write to {member.full_name} about {member.phone}").final_output
+        ''',
+    ),
+    "run": (
+        '''
+        async def answer(member):
+            result = await Runner.run(agent, f"Hello {member.email}", max_turns=3)
+            return result.final_output
+        ''',
+        '''
+        async def answer(member):
+            result = await protect(Runner.run, known={"email": [member.email]})(agent, f"Hello {member.email}", max_turns=3)
+            return result.final_output
+        ''',
+    ),
+    "run_streamed": (
+        '''
+        async def answer(member):
+            result = Runner.run_streamed(agent, input=f"Hello {member.full_name}")
+            async for event in result.stream_events():
+                print(event)
+        ''',
+        '''
+        async def answer(member):
+            result = protect(Runner.run_streamed, known={"name": [member.full_name]})(agent, input=f"Hello {member.full_name}")
+            async for event in result.stream_events():
+                print(event)
+        ''',
+    ),
+    "tool_data_only": (  # what the tool returns reaches the model: no value in scope, the detectors work
+        '''
+        def answer():
+            return Runner.run_sync(agent, "Look up member 17 and draft a greeting.").final_output
+        ''',
+        '''
+        def answer():
+            return protect(Runner.run_sync)(agent, "Look up member 17 and draft a greeting.").final_output
+        ''',
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(AGENTS_SHAPES))
+def test_agents_runs_are_wrapped_with_protect(shape, write, monkeypatch, capsys) -> None:
+    before, after = AGENTS_SHAPES[shape]
+    root = write({"desk.py": AGENTS_HEADER + "\n\n" + dedent(before)})
+    findings = analyse(root).findings
+    assert findings and all(f.fixable and f.flavour == "openai-agents" for f in findings)
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", "desk.py")
+    header = AGENTS_HEADER.replace("from agents import Agent, Runner, function_tool\n",
+                                   "from agents import Agent, Runner, function_tool\nfrom gdpr_lint.runtime import protect\n")
+    assert (root / "desk.py").read_text() == header + "\n\n" + dedent(after), out + err
+    assert code == 0, out + err
+    result = analyse(root)
+    assert result.findings == [] and result.sites and all(s.protected for s in result.sites)
+
+
 # ------------------------------------------------------------------ what stays manual
 
 
