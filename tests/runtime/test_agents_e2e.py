@@ -130,3 +130,16 @@ def test_tool_gets_real_values_and_its_output_is_pseudonymised(api: StandIn) -> 
     assert seen == [TEXT]  # the tool call's arguments are re-identified before the tool runs
     assert result.final_output == f"Member {NAME}, phone {PHONE}"
     assert_no_personal(api.bodies(), PERSONAL_IN_TEXT)
+
+
+def test_an_agent_on_a_litellm_openai_model_fails_closed(api: StandIn, monkeypatch: Any) -> None:
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # importing litellm must not go to the network
+    from agents.extensions.models.litellm_model import LitellmModel
+
+    from gdpr_lint.runtime import PseudonymisationError
+
+    agent = Agent(name="desk", instructions="Answer.", model=LitellmModel(model="openai/gpt-4o-mini",
+                                                                         base_url=api.base_url, api_key="test"))
+    with pytest.raises(PseudonymisationError, match="LitellmModel"):
+        protect(Runner.run_sync, known=KNOWN)(agent, TEXT)
+    assert api.bodies() == []

@@ -16,7 +16,9 @@ made by the run's model provider, or set on an agent).  A protected run
   (``trace_include_sensitive_data=False``): the trace exporter sends them to
   OpenAI as they are, before pseudonymisation.
 
-Models of other providers (``LitellmModel``, ...) are left as they are.  The
+Models of other providers (``LitellmModel("anthropic/...")``, ...) are left as
+they are; a ``LitellmModel`` of an OpenAI model cannot be protected (LiteLLM makes
+its own client), so a protected run with one fails closed.  The
 ``agents`` package is imported only when a run is protected.
 """
 
@@ -29,6 +31,7 @@ import inspect
 from typing import Any, Callable, Dict, Mapping, Optional, TypeVar
 
 from ..config import Action
+from ..errors import PseudonymisationError
 from ..vault import Conversation, active_conversation
 from .openai_sdk import protect as protect_openai
 
@@ -45,6 +48,11 @@ def is_runner_method(target: Any) -> bool:
     module = getattr(target, "__module__", None) or ""
     return (getattr(target, "__name__", "") in RUN_METHODS and isinstance(owner, type)
             and (module == "agents" or module.startswith("agents.")))
+
+
+def _litellm_openai(name: Any) -> bool:
+    """A LiteLLM model name that goes to OpenAI: `openai/...`, `azure/...`, or no provider prefix."""
+    return isinstance(name, str) and (name.startswith(("openai/", "azure/")) or "/" not in name)
 
 
 def _is_client(obj: Any) -> bool:
@@ -70,7 +78,13 @@ class _Run:
         return self.clients[key]
 
     def model(self, model: Any) -> Any:
-        """A copy of an OpenAI model object with its client protected; other models as they are."""
+        """A copy of an OpenAI model object with its client protected; other models as they are,
+        except a LiteLLM model of an OpenAI model, which sends without a client to protect."""
+        if type(model).__name__ == "LitellmModel" and _litellm_openai(getattr(model, "model", None)):
+            raise PseudonymisationError(
+                f"an agent's LitellmModel({model.model!r}) sends to OpenAI through LiteLLM, which a protected run "
+                "cannot pseudonymise; nothing was sent (use the SDK's OpenAI model for it)"
+            )
         if not hasattr(model, "_client") or not (type(model).__module__ or "").startswith("agents.models.openai"):
             return model
         client = model._client
