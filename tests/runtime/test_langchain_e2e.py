@@ -164,6 +164,14 @@ def test_structured_output(api: StandIn) -> None:
     assert_no_personal(sent(api), PERSONAL_IN_TEXT)
 
 
+def test_responses_api_model(api: StandIn) -> None:
+    llm = protect(model(api, {"x-test-split": "all"}, use_responses_api=True), known=KNOWN)
+    assert llm.invoke(TEXT).text == TEXT
+    assert "".join(chunk.text for chunk in llm.stream(TEXT)) == TEXT
+    assert [r["path"] for r in api.recorder.requests] == ["/v1/responses", "/v1/responses"]
+    assert_no_personal(sent(api), PERSONAL_IN_TEXT)
+
+
 def test_azure_chat_model(api: StandIn) -> None:
     azure = AzureChatOpenAI(azure_endpoint=api.base_url.rsplit("/v1", 1)[0], azure_deployment="support",
                             api_version="2024-10-21", api_key="test", max_retries=0)
