@@ -191,6 +191,35 @@ def test_a_model_protected_where_it_is_built_is_not_wrapped_again(write, monkeyp
     assert (root / "desk.py").read_text() == src
 
 
+def test_protecting_a_pipe_keeps_what_the_projects_own_callables_in_it_send(write) -> None:
+    """protect(chain.ainvoke) covers the OpenAI models the chain holds; a wrapper class of
+    the project in the pipe makes its own call, which stays a finding."""
+    root = write({"ai/__init__.py": "", "ai/model.py": '''
+        from langchain_openai import ChatOpenAI
+
+
+        class Model:
+            def __init__(self):
+                self.llm = ChatOpenAI(model="gpt-4o")
+
+            def __call__(self, prompt_value):
+                return self.llm.invoke(prompt_value)
+        ''', "crm/__init__.py": "", "crm/letters.py": '''
+        from langchain_core.prompts import ChatPromptTemplate
+
+        from ai.model import Model
+        from gdpr_lint.runtime import protect
+
+        chain = ChatPromptTemplate.from_template("Write to {name}") | Model()
+
+
+        async def follow_up(customer):
+            return await protect(chain.ainvoke)({"name": customer.full_name})
+        '''})
+    [finding] = analyse(root).findings
+    assert finding.path == "ai/model.py" and finding.categories == ["name"]
+
+
 def test_a_vector_store_built_with_protected_embeddings_is_protected(write) -> None:
     root = write({"search.py": '''
         from langchain_community.vectorstores import FAISS
