@@ -218,3 +218,63 @@ def test_fixed_langchain_and_router_apps_send_no_personal_data_and_still_show_it
     assert after["greeting"] == "Echo: Greet Mette Kjærgaard warmly."
     assert after["renewal"] == "Echo: Write to Søren Bøgh Lauridsen <soren.lauridsen@example.dk> about the renewal."
     assert after["reminder"] == "Echo: Remind Søren Bøgh Lauridsen, phone +45 31 22 44 55, to pay."
+
+
+HELPDESK = '''
+"""Member helpdesk on the OpenAI Agents SDK."""
+
+from agents import Agent, Runner, set_default_openai_api
+
+set_default_openai_api("chat_completions")  # the client comes from OPENAI_BASE_URL / OPENAI_API_KEY
+
+agent = Agent(name="helpdesk", instructions="Answer members briefly.")
+
+
+def ask(member, question: str) -> str:
+    result = Runner.run_sync(agent, f"{member.full_name} <{member.email}> asks: {question}")
+    return result.final_output
+'''
+
+AGENTS_RUNNER = '''
+import importlib.util
+import json
+import os
+import sys
+from types import SimpleNamespace
+
+results = []
+for i, folder in enumerate(sys.argv[1:]):
+    spec = importlib.util.spec_from_file_location(f"helpdesk_{i}", os.path.join(folder, "helpdesk.py"))
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    member = SimpleNamespace(full_name="Mette Kjærgaard", email="mette.kjaergaard@example.dk")
+    results.append(module.ask(member, "When is my card renewed?"))
+print(json.dumps(results))
+'''
+
+
+def test_fixed_agents_app_sends_no_personal_data_and_still_shows_it(tmp_path: Path, stand_in) -> None:
+    base_url, bodies = stand_in
+    for version in ("before", "after"):
+        (tmp_path / version).mkdir()
+        (tmp_path / version / "helpdesk.py").write_text(textwrap.dedent(HELPDESK).lstrip(), encoding="utf-8")
+    after_dir = tmp_path / "after"
+    proc = run_cli("check", "--fix", ".", cwd=after_dir)
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    fixed = (after_dir / "helpdesk.py").read_text(encoding="utf-8")
+    assert ('result = protect(Runner.run_sync, known={"name": [member.full_name], "email": [member.email]})'
+            '(agent, f"') in fixed
+    ast.parse(fixed)
+
+    env = dict(os.environ, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=base_url, GDPR_LINT_KEY="3f" * 32,
+               OPENAI_MAX_RETRIES="0", OPENAI_AGENTS_DISABLE_TRACING="1")
+    out = subprocess.run([sys.executable, "-c", AGENTS_RUNNER, str(tmp_path / "before"), str(after_dir)],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    before, after = json.loads(out.stdout)
+    assert len(bodies) == 2
+    for value in ("Mette", "Kjærgaard", "mette.kjaergaard@example.dk"):
+        assert value in _sent(bodies[:1]), value
+        assert value not in _sent(bodies[1:]), f"{value!r} still sent after --fix"
+    assert "When is my card renewed?" in _sent(bodies[1:])
+    assert after == before == "Echo: Mette Kjærgaard <mette.kjaergaard@example.dk> asks: When is my card renewed?"
