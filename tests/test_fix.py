@@ -350,14 +350,13 @@ NOT_FIXABLE = {
         def refill(patient):
             return openai.ChatCompletion.create(model="gpt-3.5-turbo", messages=[{"role": "user", "content": patient.name}])
         ''',
-    "langchain": '''
-        from langchain_openai import ChatOpenAI
+    "langchain_vector_store": '''
+        from langchain_community.vectorstores import FAISS
+        from langchain_openai import OpenAIEmbeddings
 
-        llm = ChatOpenAI(model="gpt-4o-mini")
 
-
-        def report(offender):
-            return llm.invoke(f"Summarise the file of {offender.full_name}")
+        def index(tickets):
+            return FAISS.from_texts([t.customer_email for t in tickets], OpenAIEmbeddings())
         ''',
     "litellm_images": '''
         import litellm

@@ -5,6 +5,7 @@ that looks right but leaks) has its own test.
 
 from __future__ import annotations
 
+import pytest
 from helpers import assert_marked, check_json, write_files
 
 # --- sanitizers that work ------------------------------------------------------------
@@ -443,3 +444,36 @@ def test_runtime_sanitizers_analysed_from_source_still_count(write):
                 return client.responses.create(model="gpt-4o", input=patient.email)  # expect: GDPR001
         """,
     }))
+
+
+@pytest.mark.parametrize("call, covered", [
+    # LangChain: the chain's call protected with and without the diagnosis handed over
+    ('protect(chain.invoke, known={"health": [patient.diagnosis]})({"text": text})', True),
+    ('protect(chain.invoke)({"text": text})', False),
+    # a LiteLLM router
+    ('protect(router.completion, known={"health": [patient.diagnosis]})('
+     'model="gpt-4o-mini", messages=[{"role": "user", "content": text}])', True),
+    ('protect(router).completion(model="gpt-4o-mini", messages=[{"role": "user", "content": text}])', False),
+    # an Agents SDK run
+    ('protect(Runner.run_sync, known={"health": [patient.diagnosis]})(agent, text)', True),
+    ('protect(Runner.run_sync)(agent, text)', False),
+])
+def test_what_known_hands_over_counts_for_every_library(call, covered, write):
+    marker = "none" if covered else "GDPR004"
+    assert_marked(write({"clinic/letters.py": f"""
+        from agents import Agent, Runner
+        from langchain_core.prompts import ChatPromptTemplate
+        from langchain_openai import ChatOpenAI
+        from litellm import Router
+
+        from gdpr_lint.runtime import protect
+
+        chain = ChatPromptTemplate.from_template("Summarise: {{text}}") | ChatOpenAI(model="gpt-4o-mini")
+        router = Router(model_list=[{{"model_name": "gpt-4o-mini", "litellm_params": {{"model": "gpt-4o-mini"}}}}])
+        agent = Agent(name="clinic", instructions="Summarise the case.")
+
+
+        def letter(patient):
+            text = f"{{patient.name}}: {{patient.diagnosis}}"
+            return {call}  # expect: {marker}
+    """}))

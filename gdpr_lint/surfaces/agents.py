@@ -16,7 +16,7 @@ import ast
 from dataclasses import dataclass
 
 from gdpr_lint.analysis.summaries import strip_params
-from gdpr_lint.analysis.values import EMPTY, Ext, Func, Value, join_all
+from gdpr_lint.analysis.values import EMPTY, Ext, Func, Protected, Value, join_all
 from gdpr_lint.surfaces.base import Request, Surface
 from gdpr_lint.surfaces.catalogue import Endpoint, catalogue
 
@@ -48,11 +48,24 @@ class AgentsSDK(Surface):
     package_words = ("from agents", "import agents")
     package_roots = ("agents",)
     request_methods = ("run_sync", "run_streamed")
-    fix_hint = ("OpenAI Agents SDK run: pseudonymise the input and what the tools return with "
-                "gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the final output.")
+    runtime_adapter = "gdpr_lint.runtime.adapters.agents_sdk"
+    fix_hint = ("OpenAI Agents SDK run: run it through gdpr_lint.runtime.protect, "
+                "protect(Runner.run, known={...})(agent, input), which protects every model request of the run "
+                "(or pseudonymise the input and what the tools return with gdpr_lint.runtime.pseudonymise(...) "
+                "and reidentify(...) the final output).")
 
     def owns(self, tag):
-        return isinstance(tag, AgentObject) or super().owns(tag)
+        return isinstance(tag, AgentObject) or isinstance(tag, Protected) and isinstance(tag.inner, Ext) \
+            and tag.inner.qualname in RUNNER_METHODS or super().owns(tag)
+
+    def protect(self, tag, protection=True):
+        if isinstance(tag, Ext) and tag.qualname in RUNNER_METHODS:  # protect(Runner.run)
+            return Protected(tag, protection)
+        return None
+
+    def fixable(self, endpoint, code):
+        # protect(Runner.run, known=...)(agent, input): runtime/adapters/agents_sdk.py
+        return code in ("GDPR001", "GDPR002") and endpoint in {f"Runner.{m}" for m in RUNNER_METHODS.values()}
 
     def construct(self, frame, qualname, node, args, kwargs):
         if qualname not in AGENT_CLASSES:
@@ -103,6 +116,9 @@ class AgentsSDK(Surface):
         return catalogue().model_is_openai(literal) if literal is not None else None
 
     def request(self, ctx, tag, node, args, kwargs):
+        protected: "bool | str" = False
+        if isinstance(tag, Protected) and isinstance(tag.inner, Ext):
+            protected, tag = tag.protection, tag.inner
         if not (isinstance(tag, Ext) and tag.qualname in RUNNER_METHODS):
             return None
         agent = args[0] if args else EMPTY
@@ -110,7 +126,7 @@ class AgentsSDK(Surface):
         if agents and all(t.openai is False for t in agents):
             return None  # the agent runs on another provider's model: nothing reaches OpenAI
         # the SDK's default model is OpenAI's, and a redirected client still sends the data out
-        return Request(f"Runner.{RUNNER_METHODS[tag.qualname]}", "openai-agents", RUN_ENDPOINT, False, "high")
+        return Request(f"Runner.{RUNNER_METHODS[tag.qualname]}", "openai-agents", RUN_ENDPOINT, protected, "high")
 
 
 SURFACE = AgentsSDK()

@@ -79,8 +79,9 @@ class Surface:
         """The tag a type annotation naming this outside class gives a parameter."""
         return None
 
-    def protect(self, tag: Any) -> Any | None:
-        """The tag of `gdpr_lint.runtime.protect(x)` for an `x` with this tag."""
+    def protect(self, tag: Any, protection: "bool | str" = True) -> Any | None:
+        """The tag of `gdpr_lint.runtime.protect(x)` for an `x` with this tag; `protection` is
+        what its `known=` hands over (analysis/protection.py), kept on the tag for the requests."""
         return None
 
     def owns(self, tag: Any) -> bool:

@@ -59,9 +59,12 @@ class Catalogue:
                 self.resource_prefixes.add(".".join(parts[:i]))
         legacy = load_rule_file("legacy.toml")
         self.legacy: dict[str, Endpoint] = {}
+        self.legacy_v1: dict[str, str] = {}  # 0.x path -> the v1 client's request method to migrate to
         for d in legacy.get("endpoint", []):
             ep = _endpoint(d, "legacy.toml")
             self.legacy[ep.path] = ep
+            if d.get("v1"):
+                self.legacy_v1[ep.path] = d["v1"]
         integ = load_rule_file("integrations.toml")
         sdk = integ.get("openai", {})
         self.realtime_events: dict[str, tuple[str, ...]] = {

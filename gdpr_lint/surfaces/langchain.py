@@ -40,8 +40,12 @@ class LangChainSurface(Surface):
     flavours = ("langchain",)
     package_words = ("langchain",)
     package_roots = ("langchain", "langchain_openai", "langchain_community", "langchain_core")
+    runtime_adapter = "gdpr_lint.runtime.adapters.langchain_sdk"
     fix_hint = ("LangChain call: pass the text through gdpr_lint.runtime.pseudonymise(...) before invoking "
                 "the model and reidentify(...) the reply.")
+    store_hint = ("LangChain vector store: build it with protected embeddings, e.g. "
+                  "FAISS.from_texts(texts, protect(OpenAIEmbeddings())) (gdpr_lint.runtime.protect): "
+                  "every text it embeds, when it is built and for every query, is then pseudonymised.")
 
     @property
     def request_methods(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -54,7 +58,7 @@ class LangChainSurface(Surface):
         store = _embeddings_of(args, kwargs)
         if store is not None and qualname.rsplit(".", 1)[-1] in cat.vector_store_builders:
             # the store itself (the request is recorded by `request`; this is its value)
-            return Value(tags=frozenset({LangChain("vectorstore", qualname.rsplit(".", 1)[0], None)}))
+            return Value(tags=frozenset({LangChain("vectorstore", qualname.rsplit(".", 1)[0], None, store.protected)}))
         if qualname in cat.langchain_models:
             return Value(tags=frozenset({LangChain(cat.langchain_models[qualname], qualname)}))
         if qualname.startswith("langchain") and any(v.has(LangChain) for v in args + [kv for _, kv, _ in kwargs]):
@@ -72,7 +76,8 @@ class LangChainSurface(Surface):
         steps += tuple(s for v in (left, right) for p in v.of(Pipeline) for s in p.steps)
         if not lcs and not steps:
             return None
-        tags: set = {LangChain("chain", lcs[0].qualname)} if lcs else set()
+        # a pipe of protected models is protected (`prompt | protect(ChatOpenAI(...)) | parser`)
+        tags: set = {LangChain("chain", lcs[0].qualname, None, all(t.protected for t in lcs))} if lcs else set()
         if steps:
             tags.add(Pipeline(steps, id(node)))
         return Value(left.taints | right.taints, frozenset(tags))
@@ -105,25 +110,42 @@ class LangChainSurface(Surface):
         kind = catalogue().langchain_models.get(qualname)
         return LangChain(kind, qualname) if kind else None
 
-    def protect(self, tag):
+    def protect(self, tag, protection=True):
         if isinstance(tag, LangChain):
-            return LangChain(tag.kind, tag.qualname, tag.method, True)
+            return LangChain(tag.kind, tag.qualname, tag.method, protection)
+        if isinstance(tag, Pipeline):
+            # the project's own callables in the pipe still get the real input: protect()
+            # covers the OpenAI models it finds, not what those callables send elsewhere
+            return tag
         return None
+
+    def fixable(self, endpoint, code):
+        # a method of an OpenAI model, of a model configured with bind_tools(...) and the like,
+        # or of a chain around one: `protect(llm.invoke, known=...)(...)`; the runtime protects
+        # the model in it (runtime/adapters/langchain_sdk.py). Vector stores are built elsewhere.
+        cls, _, method = endpoint.rpartition(".")
+        return code in ("GDPR001", "GDPR002") and cls in _model_classes() and (
+            method in catalogue().langchain_methods or method in EMBEDDING_METHODS)
+
+    def hint(self, endpoint):
+        cls = endpoint.split(".", 1)[0]
+        return self.fix_hint if cls in _model_classes() or not cls else self.store_hint
 
     def request(self, ctx, tag, node, args, kwargs):
         cat = catalogue()
         if isinstance(tag, Ext):  # FAISS.from_texts(texts, OpenAIEmbeddings())
             cls, _, method = tag.qualname.rpartition(".")
             content = cat.vector_store_builders.get(method)
-            if content is None or _embeddings_of(args, kwargs) is None:
+            embeddings = _embeddings_of(args, kwargs)
+            if content is None or embeddings is None:
                 return None
-            return self._store_request(cls, method, content)
+            return self._store_request(cls, method, content, protected=embeddings.protected)
         if isinstance(tag, LangChain) and tag.kind == "vectorstore" and tag.method:
             content = cat.vector_store_methods.get(tag.method)
-            return self._store_request(tag.qualname, tag.method, content) if content else None
+            return self._store_request(tag.qualname, tag.method, content, protected=tag.protected) if content else None
         if isinstance(tag, LangChain) and tag.kind == "retriever" and tag.method:
             content = cat.retriever_methods.get(tag.method)
-            return self._store_request(tag.qualname, tag.method, content, "retriever") if content else None
+            return self._store_request(tag.qualname, tag.method, content, "retriever", tag.protected) if content else None
         if not (isinstance(tag, LangChain) and tag.method):
             return None
         m = catalogue().langchain_methods.get(tag.method)
@@ -136,13 +158,15 @@ class LangChainSurface(Surface):
     def response(self, frame, request, node):
         if request.ep.path.startswith("langchain.vectorstore.from_") or request.ep.path.startswith(
                 "langchain.vectorstore.afrom_"):
-            return Value(tags=frozenset({LangChain("vectorstore", request.endpoint.rsplit(".", 1)[0], None)}))
+            return Value(tags=frozenset({LangChain("vectorstore", request.endpoint.rsplit(".", 1)[0], None,
+                                                   request.protected)}))
         return super().response(frame, request, node)
 
-    def _store_request(self, store: str, method: str, content: tuple[str, ...], what: str = "") -> Request:
+    def _store_request(self, store: str, method: str, content: tuple[str, ...], what: str = "",
+                       protected: bool = False) -> Request:
         ep = Endpoint(f"langchain.vectorstore.{method}", "embeddings", content, (), (), content[:1], False)
         name = store.rsplit(".", 1)[-1] + (".as_retriever()" if what == "retriever" else "")
-        return Request(f"{name}.{method}", "langchain", ep, False, "high")
+        return Request(f"{name}.{method}", "langchain", ep, protected, "high")
 
     def arguments(self, request, node, args, kwargs):
         if request.ep.path.startswith("langchain.vectorstore."):
@@ -153,6 +177,13 @@ class LangChainSurface(Surface):
         for k, v, vnode in kwargs:
             out.append(("input" if k in request.ep.content else (k or "**"), v, vnode))
         return out
+
+
+def _model_classes() -> frozenset[str]:
+    """The class names an OpenAI model's requests are reported under (`ChatOpenAI.invoke`),
+    and the factories' (`init_chat_model.invoke`)."""
+    cat = catalogue()
+    return frozenset(q.rsplit(".", 1)[-1] for q in (*cat.langchain_models, *cat.langchain_factories))
 
 
 def _factory_model(node: ast.Call, qualname: str) -> Value | None:

@@ -7,7 +7,7 @@ is an alias, resolved through a literal model list where there is one."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gdpr_lint.analysis.values import Ext, Protected, Value
 from gdpr_lint.surfaces.base import Request, Surface
@@ -38,9 +38,11 @@ ROUTER_CLASSES = frozenset({"litellm.Router", "litellm.router.Router"})
 
 @dataclass(frozen=True)
 class RouterObject:
-    """A `litellm.Router`; `models` maps its aliases to real models where the list is literal."""
+    """A `litellm.Router`; `models` maps its aliases to real models where the list is literal;
+    `protected` after gdpr_lint.runtime.protect(router)."""
 
     models: tuple[tuple[str, str], ...] = ()
+    protected: "bool | str" = False
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class LiteLLM(Surface):
     package_words = ("litellm",)
     package_roots = ("litellm",)
     runtime_adapter = "gdpr_lint.runtime.adapters.litellm_sdk"
-    fix_hint = ("LiteLLM call the runtime cannot protect (a Router, images, audio): pseudonymise the text with "
+    fix_hint = ("LiteLLM call the runtime cannot protect (images, audio): pseudonymise the text with "
                 "gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply.")
 
     def owns(self, tag):
@@ -94,9 +96,13 @@ class LiteLLM(Surface):
             return {RouterMethod(tag, attr)}
         return None
 
-    def protect(self, tag):
+    def protect(self, tag, protection=True):
         if isinstance(tag, Ext) and tag.qualname in PROTECTABLE:  # protect(litellm.completion)
-            return Protected(tag)
+            return Protected(tag, protection)
+        if isinstance(tag, RouterObject):  # protect(router): its request methods are protected
+            return replace(tag, protected=protection)
+        if isinstance(tag, RouterMethod) and f"litellm.{tag.method}" in PROTECTABLE:  # protect(router.completion)
+            return RouterMethod(replace(tag.router, protected=protection), tag.method)
         return None
 
     def request(self, ctx, tag, node, args, kwargs):
@@ -121,7 +127,8 @@ class LiteLLM(Surface):
         verdict = cat.model_is_openai(real) if real is not None else None
         if verdict is False:
             return None
-        return Request(f"Router.{tag.method}", "litellm", ep, False, "high" if verdict else "medium")
+        protected = tag.router.protected if f"litellm.{tag.method}" in PROTECTABLE else False
+        return Request(f"Router.{tag.method}", "litellm", ep, protected, "high" if verdict else "medium")
 
     def _call(self, node: ast.Call, qualname: str, protected: "bool | str") -> Request | None:
         cat = catalogue()
@@ -135,7 +142,9 @@ class LiteLLM(Surface):
         return Request(qualname, "litellm", ep, protected, "high" if verdict else "low")
 
     def fixable(self, endpoint, code):
-        return endpoint in PROTECTABLE or code == "GDPR003"
+        # litellm.completion and a Router's method of the same name: protect(router.completion, known=...)(...)
+        return endpoint in PROTECTABLE or endpoint.startswith("Router.") and \
+            f"litellm.{endpoint[len('Router.'):]}" in PROTECTABLE or code == "GDPR003"
 
 
 def _assigned_literal(frame, name: str) -> ast.AST | None:

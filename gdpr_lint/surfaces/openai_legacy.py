@@ -26,5 +26,18 @@ class OpenAILegacy(Surface):
     def fixable(self, endpoint, code):
         return code == "GDPR003"  # a keyed id for user= needs no runtime wrapper
 
+    def hint(self, endpoint):
+        path = endpoint.removeprefix("legacy:")
+        v1 = catalogue().legacy_v1.get(path)
+        if v1 is None:
+            return self.fix_hint
+        method = path.rsplit(".", 1)[-1]
+        is_async = method.startswith("a")  # acreate, atranscribe, acreate_edit, ...: the asyncio versions
+        client = "AsyncOpenAI" if is_async else "OpenAI"
+        call = f"await client.{v1}(...)" if is_async else f"client.{v1}(...)"
+        return (f"Legacy openai<1.0 call openai.{path}: migrate to the v1 client (`client = {client}()`, "
+                f"`{call}`), then run --fix (or wrap the text with gdpr_lint.runtime.pseudonymise(...) and "
+                "reidentify(...) the reply).")
+
 
 SURFACE = OpenAILegacy()

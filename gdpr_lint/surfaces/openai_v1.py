@@ -158,17 +158,17 @@ class OpenAIV1(Surface):
         flavour = CLIENT_CLASSES.get(qualname)
         return Client(flavour) if flavour else None
 
-    def protect(self, tag):
+    def protect(self, tag, protection=True):
         if isinstance(tag, Client):
-            return Client(tag.flavour, True, tag.config)
+            return Client(tag.flavour, protection, tag.config)
         if isinstance(tag, Res):
-            return Protected(tag)
+            return Protected(tag, protection)
         if isinstance(tag, Guess):
-            return Protected(Res("openai-v1", tag.path, True, "medium"))
+            return Protected(Res("openai-v1", tag.path, True, "medium"), protection)
         if isinstance(tag, Ext) and tag.qualname.startswith("openai."):
-            return Protected(Res("openai-module", tuple(tag.qualname.split(".")[1:]), True))
+            return Protected(Res("openai-module", tuple(tag.qualname.split(".")[1:]), True), protection)
         if isinstance(tag, Inst) and tag.qualname in CLIENT_CLASSES:
-            return Client(CLIENT_CLASSES[tag.qualname], True)
+            return Client(CLIENT_CLASSES[tag.qualname], protection)
         return None
 
     def response(self, frame, request, node):

@@ -8,10 +8,9 @@ The order matters only where two surfaces could claim the same object; earlier w
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from gdpr_lint.analysis.values import Partial, Protected, Value
+from gdpr_lint.analysis.values import Partial, Value
 from gdpr_lint.surfaces import agents, configured, langchain, litellm, openai_legacy, openai_v1
 from gdpr_lint.surfaces.base import Kwargs, Request, Surface
 from gdpr_lint.surfaces.catalogue import catalogue
@@ -74,21 +73,11 @@ def protect(tags, protection: "bool | str" = True) -> frozenset:
     out = set()
     for t in tags:
         for s in SURFACES:
-            p = s.protect(t)
+            p = s.protect(t, protection)
             if p is not None:
-                out.add(_marked(p, protection))
+                out.add(p)
                 break
     return frozenset(out)
-
-
-def _marked(tag: Any, protection: "bool | str") -> Any:
-    if protection is True:
-        return tag
-    if isinstance(tag, Protected):
-        return replace(tag, protection=protection)
-    if getattr(tag, "protected", None) is True:
-        return replace(tag, protected=protection)
-    return tag
 
 
 def request(ctx: AnalysisContext, tags, node: ast.Call, args: list[Value],

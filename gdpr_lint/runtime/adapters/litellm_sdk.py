@@ -44,7 +44,7 @@ from ..stream import STRUCTURAL_KEYS, ResponsesHandler, TokenStream, escape_for,
 from ..vault import Conversation
 from .common import ID_KEYS, Binding, CallContext, RequestPseudonymiser, asks_for_json
 
-__all__ = ["protect", "is_litellm_function", "FUNCTIONS"]
+__all__ = ["protect", "is_litellm_function", "is_router", "FUNCTIONS"]
 
 T = TypeVar("T")
 
@@ -551,6 +551,33 @@ def _is_stream(result: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------
+# routers
+
+
+def is_router(target: Any) -> bool:
+    """A ``litellm.Router`` (by class name and module: litellm is never imported here)."""
+    return not isinstance(target, type) and any(
+        c.__name__ == "Router" and (c.__module__ or "").startswith("litellm") for c in type(target).__mro__)
+
+
+def _protect_router(router: T, **binding: Any) -> T:
+    """A second ``Router`` over the same deployments, state and caches (a shallow copy of its
+    instance dictionary; the caller's router is not changed) whose request methods of
+    :data:`FUNCTIONS` are protected.  Other methods (images, audio, batches) are the
+    router's own and are not protected."""
+    new = object.__new__(type(router))
+    attrs = new.__dict__
+    attrs.update(router.__dict__)
+    for name in FUNCTIONS:
+        try:
+            method = getattr(router, name)
+        except AttributeError:
+            continue
+        attrs[name] = protect(method, **binding)  # set in the instance: the router's __setattr__ is not used
+    return new
+
+
+# ---------------------------------------------------------------------------
 # protect()
 
 
@@ -578,6 +605,8 @@ def protect(
     conversation: Optional[Conversation] = None,
     policy: Optional[Mapping[str, Action]] = None,
 ) -> T:
+    if is_router(target):
+        return _protect_router(target, known=known, conversation=conversation, policy=policy)
     binding = Binding.from_arguments(known, conversation, policy)
     inner = getattr(target, _ATTR, None)
     if inner is not None:  # protecting a protected function: pseudonymise once, with both bindings
