@@ -325,3 +325,14 @@ def test_calls_command_exit_codes(write):
     assert proc.returncode == 2
     only_error(proc, "crm/broken.py", "syntax error")
     assert "crm/followup.py:7:12: chat.completions.create" in proc.stdout.decode()
+
+
+def test_fix_instruction_names_the_hook_under_pre_commit(tmp_path, monkeypatch):
+    from gdpr_lint.fix.instruction import fix_instruction
+
+    monkeypatch.delenv("PRE_COMMIT", raising=False)
+    assert fix_instruction() == "`gdpr-lint check --fix`"
+    assert fix_instruction("crm/ai.py") == "`gdpr-lint check --fix crm/ai.py`"
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    assert fix_instruction("crm/ai.py") == (
+        "the `gdpr-lint-fix` pre-commit hook (`pre-commit run gdpr-lint-fix --files crm/ai.py`)")

@@ -205,6 +205,9 @@ def test_pre_commit_try_repo(tmp_path):
     assert "crm/views.py:9:13: GDPR001" in check_part and "customer.full_name (name)" in check_part
     assert "crm/ai.py:7:12: GDPR001" in check_part and "crm/reports.py:5:22" in check_part
     assert "notebooks/renewals.ipynb:cell 2:6:5: GDPR001" in check_part
+    # gdpr-lint runs in pre-commit's own environment: point at the fix hook, not at a command
+    assert "fixable with the `gdpr-lint-fix` pre-commit hook" in check_part
+    assert "gdpr-lint check --fix" not in check_part
     if has_fix:
         assert "Failed" in fix_part and "files were modified by this hook" in fix_part
         assert "protect(" in (project / "crm" / "views.py").read_text(encoding="utf-8")

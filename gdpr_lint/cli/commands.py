@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from gdpr_lint import __version__
+from gdpr_lint.fix.instruction import fix_instruction
 from gdpr_lint.report import formats, render
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -263,7 +264,7 @@ def _closing_lines(findings, files: int, hidden: int, errors: int, fixing: bool)
     out = [line]
     fixable = sum(1 for f in findings if f.fixable)
     if fixable and not fixing:
-        out.append(f"{fixable} fixable with `gdpr-lint check --fix`.")
+        out.append(f"{fixable} fixable with {fix_instruction()}.")
     return out
 
 

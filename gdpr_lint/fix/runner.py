@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 
+from gdpr_lint.fix.instruction import fix_instruction
 from gdpr_lint.model import FileError, Finding
 from gdpr_lint.pipeline.source import decode
 
@@ -141,7 +142,7 @@ def plan_fixes(result, findings: Sequence[Finding]) -> FixOutcome:
             # a call in a file that was not named (pre-commit passes the changed files):
             # reported through the checked caller, left for a run that checks that file
             outcome.unfixed.extend(Unfixed(f, f"{display} is not among the files being checked; "
-                                              f"run `gdpr-lint check --fix {display}`") for f in by_file[display])
+                                              f"run {fix_instruction(display)}") for f in by_file[display])
             continue
         src = result.sources.get(display)
         if src is None:

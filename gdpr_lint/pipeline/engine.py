@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from gdpr_lint.fix.instruction import fix_instruction
 from gdpr_lint.config.settings import ConfigError, ConfigResolver, Settings
 from gdpr_lint.pipeline.discovery import Discovery, display_path
 from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
@@ -286,7 +287,7 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
             # this run does not rewrite a file it was not given
             f.fixable = False
             f.fix_hint = (f"{f.path} was not named (the call is reached through a named file): "
-                          f"check it with `gdpr-lint check --fix {f.path}`")
+                          f"check it with {fix_instruction(f.path)}")
     kept = []
     for f in findings:
         settings = result.settings.get(f.path)

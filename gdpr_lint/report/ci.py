@@ -18,6 +18,7 @@ import hashlib
 import json
 import xml.etree.ElementTree as ET
 
+from gdpr_lint.fix.instruction import fix_instruction
 from gdpr_lint.model import Finding
 from gdpr_lint.report.context import Report
 from gdpr_lint.report.locations import cell_note, ci_path, file_region
@@ -42,7 +43,7 @@ def _details(f: Finding) -> list[str]:
     if f.fix_hint:
         lines.append(f"help: {f.fix_hint}")
     elif f.fixable:
-        lines.append("help: fixable with `gdpr-lint check --fix`")
+        lines.append(f"help: fixable with {fix_instruction()}")
     return lines
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from gdpr_lint.fix.instruction import fix_instruction
 from gdpr_lint.report.context import Report
 from gdpr_lint.report.locations import source_line
 
@@ -74,7 +75,7 @@ def render_full(report: Report) -> str:
         if not f.fixable and f.fix_hint:
             out.append(f"  {style('help:', fg='cyan', bold=True)} {f.fix_hint}")
         elif f.fixable:
-            out.append(f"  {style('help:', fg='cyan', bold=True)} fixable with `gdpr-lint check --fix`")
+            out.append(f"  {style('help:', fg='cyan', bold=True)} fixable with {fix_instruction()}")
             fix = context.fixes.get((f.path, f.line, f.column, f.code)) if context.show_fixes else None
             if fix:
                 out.append("  fix:")
