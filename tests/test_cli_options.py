@@ -91,7 +91,7 @@ def test_show_fixes_shows_the_rewrite_under_each_fixable_finding(write):
     out = proc.stdout.decode()
     block = out.split("clinic/handover.py:7:12: GDPR001")[1].split("\n\n")[0]
     assert "  fix:\n    +from gdpr_lint.runtime import protect\n    -    return client.chat.completions.create(\n" \
-           "    +    return protect(client.chat.completions.create, known=" in block
+           "    +    return protect(\n    +        client.chat.completions.create,\n    +        known=" in block
     assert (root / "clinic" / "handover.py").read_text() == CLINIC["clinic/handover.py"].lstrip("\n")  # nothing written
     legacy = out.split("clinic/legacy.py:5:12: GDPR001")[1].split("\n\n")[0]
     assert "fix:" not in legacy and "help:" in legacy
@@ -214,7 +214,8 @@ def test_dash_reads_standard_input(write):
     assert proc.returncode == 1 and proc.stdout.decode().startswith("crm/followup.py:7:12: GDPR001")
     # with --fix the fixed source goes to standard output, as Ruff does
     proc = run_cli("check", "-", "--fix", cwd=root, input=source)
-    assert b"protect(client.chat.completions.create" in proc.stdout and proc.returncode == 0, proc.stderr.decode()
+    assert b"protect(\n        client.chat.completions.create,\n" in proc.stdout and proc.returncode == 0, \
+        proc.stderr.decode()
 
 
 # ------------------------------------------------------------------ runs that check nothing

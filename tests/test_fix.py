@@ -26,12 +26,22 @@ aclient = AsyncOpenAI()
 HEADER_FIXED = '''\
 """CRM assistant: drafts customer e-mails with OpenAI."""
 import openai
-from openai import AsyncOpenAI, OpenAI
 from gdpr_lint.runtime import {names}
+from openai import AsyncOpenAI, OpenAI
 
 client = OpenAI()
 aclient = AsyncOpenAI()
 '''
+
+@pytest.fixture(autouse=True)
+def _one_line_wrappers(monkeypatch):
+    """These tests are about what the fix rewrites: with no line length configured it
+    would wrap the longer wrappers one argument per line (tested in test_fix_style.py)."""
+    from gdpr_lint.fix import style
+
+    monkeypatch.setattr(style, "DEFAULT_LINE_LENGTH", 200)
+    style._line_length_in.cache_clear()
+
 
 
 def dedent(text: str) -> str:
@@ -418,8 +428,8 @@ LITELLM_SHAPES = {
             return embedding(model="openai/text-embedding-3-small", input=[patient.name])
         ''',
         '''
-        from litellm import completion, embedding
         from gdpr_lint.runtime import protect
+        from litellm import completion, embedding
 
 
         def summarise(patient):
@@ -527,7 +537,7 @@ IMPORTS = {
     ),
     "after_future_and_imports": (
         '''"""HR letters."""\nfrom __future__ import annotations\n\nimport logging  # audit trail\n\nfrom openai import OpenAI\n\nclient = OpenAI()\n''',
-        '''"""HR letters."""\nfrom __future__ import annotations\n\nimport logging  # audit trail\n\nfrom openai import OpenAI\nfrom gdpr_lint.runtime import protect\n\nclient = OpenAI()\n''',
+        '''"""HR letters."""\nfrom __future__ import annotations\n\nimport logging  # audit trail\n\nfrom gdpr_lint.runtime import protect\nfrom openai import OpenAI\n\nclient = OpenAI()\n''',
         "protect",
     ),
     "existing_runtime_import_is_extended": (
@@ -547,18 +557,36 @@ IMPORTS = {
     ),
     "module_function_named_protect": (
         '''from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef protect(record):\n    """Mark a record read-only."""\n    record.locked = True\n''',
-        '''from openai import OpenAI\nfrom gdpr_lint.runtime import protect as gdpr_protect\n\nclient = OpenAI()\n\n\ndef protect(record):\n    """Mark a record read-only."""\n    record.locked = True\n''',
+        '''from gdpr_lint.runtime import protect as gdpr_protect\nfrom openai import OpenAI\n\nclient = OpenAI()\n\n\ndef protect(record):\n    """Mark a record read-only."""\n    record.locked = True\n''',
         "gdpr_protect",
     ),
     "local_variable_named_protect": (
         '''from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef flags(case):\n    protect = case.sensitive\n    return protect\n''',
-        '''from openai import OpenAI\nfrom gdpr_lint.runtime import protect as gdpr_protect\n\nclient = OpenAI()\n\n\ndef flags(case):\n    protect = case.sensitive\n    return protect\n''',
+        '''from gdpr_lint.runtime import protect as gdpr_protect\nfrom openai import OpenAI\n\nclient = OpenAI()\n\n\ndef flags(case):\n    protect = case.sensitive\n    return protect\n''',
         "gdpr_protect",
     ),
     "both_names_taken": (
         '''from openai import OpenAI\n\nfrom shop.guards import protect, gdpr_protect\n\nclient = OpenAI()\n''',
-        '''from openai import OpenAI\n\nfrom shop.guards import protect, gdpr_protect\nfrom gdpr_lint.runtime import protect as gdpr_protect_2\n\nclient = OpenAI()\n''',
+        '''from gdpr_lint.runtime import protect as gdpr_protect_2\nfrom openai import OpenAI\n\nfrom shop.guards import protect, gdpr_protect\n\nclient = OpenAI()\n''',
         "gdpr_protect_2",
+    ),
+    # isort's order: a new section after the standard library's, before the project's own
+    "standard_library_and_project_only": (
+        '''import logging\nimport os\n\nfrom .models import Customer\n\nclient = __import__("openai").OpenAI()\n''',
+        '''import logging\nimport os\n\nfrom gdpr_lint.runtime import protect\n\nfrom .models import Customer\n\nclient = __import__("openai").OpenAI()\n''',
+        "protect",
+    ),
+    # within the third-party section, by module; a comment above the section stays with it
+    "sorted_section": (
+        '''import os\n\n# the SDK\nimport httpx\nfrom attrs import define\nfrom openai import OpenAI\n\nclient = OpenAI()\n''',
+        '''import os\n\n# the SDK\nimport httpx\nfrom attrs import define\nfrom gdpr_lint.runtime import protect\nfrom openai import OpenAI\n\nclient = OpenAI()\n''',
+        "protect",
+    ),
+    # imports not kept in isort's order: after the block, as before
+    "unsorted_block": (
+        '''from openai import OpenAI\nimport os\nfrom attrs import define\n\nclient = OpenAI()\n''',
+        '''from openai import OpenAI\nimport os\nfrom attrs import define\nfrom gdpr_lint.runtime import protect\n\nclient = OpenAI()\n''',
+        "protect",
     ),
 }
 
@@ -683,10 +711,10 @@ def test_unparsable_result_leaves_the_file_untouched(write, monkeypatch, capsys)
     original = (root / "clinic/letters.py").read_bytes()
     real = codemod.ProtectCalls._fix_content
 
-    def broken(self, node, findings):  # a codemod bug that produced invalid code
+    def broken(self, node, findings, original=None):  # a codemod bug that produced invalid code
         import libcst as cst
 
-        out = real(self, node, findings)
+        out = real(self, node, findings, original)
         return out.with_changes(func=cst.Name("class"))  # renders `class(...)`
 
     monkeypatch.setattr(codemod.ProtectCalls, "_fix_content", broken)
@@ -787,11 +815,14 @@ def test_corpus_fix(corpus_copy: Path, monkeypatch, capsys) -> None:
     'from gdpr_lint.runtime import pseudonymise\nimport os\nx = 1\n',
 ])
 def test_import_added_on_the_header_matches_libcst_on_the_whole_module(source) -> None:
-    """ProtectCalls runs AddImportsVisitor on the import header only (speed);
-    the result must be what LibCST gives on the whole module."""
+    """ProtectCalls runs AddImportsVisitor on the import header only (speed), then moves the
+    import to isort's place; the result must be what LibCST gives on the whole module, moved
+    the same way."""
     import libcst as cst
     from libcst.codemod import CodemodCommand, CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
+
+    from gdpr_lint.fix.imports import place_runtime_import
 
     module = cst.parse_module(source)
     outs = []
@@ -799,9 +830,10 @@ def test_import_added_on_the_header_matches_libcst_on_the_whole_module(source) -
         context = CodemodContext()
         command = codemod.ProtectCalls(context, [], codemod.runtime_names(ast.parse(source), source))
         AddImportsVisitor.add_needed_import(context, "gdpr_lint.runtime", "protect")
-        outs.append(run(command, AddImportsVisitor, module).code)
-    assert outs[0] == outs[1]
-    assert "from gdpr_lint.runtime import protect" in outs[0]
+        outs.append(run(command, AddImportsVisitor, module))
+    whole = outs[1].with_changes(body=place_runtime_import(module.body, list(outs[1].body)))
+    assert outs[0].code == whole.code
+    assert "from gdpr_lint.runtime import protect" in outs[0].code
 
 
 def test_findings_left_after_a_fix_are_never_called_fixable() -> None:
@@ -827,13 +859,12 @@ def test_a_crashing_rewrite_is_contained_to_its_file(tmp_path, monkeypatch):
     import os
     import signal
 
-
     real = runner.rewrite_source
 
-    def crashing(data, findings, filename="<string>"):
+    def crashing(data, findings, filename="<string>", **options):
         if filename.endswith("crash.py"):
             os.kill(os.getpid(), signal.SIGKILL)  # as the kernel would on a native crash or OOM
-        return real(data, findings, filename)
+        return real(data, findings, filename, **options)
 
     monkeypatch.setattr(runner, "rewrite_source", crashing)
     leak = (

@@ -171,6 +171,7 @@ def test_fixed_langchain_and_router_apps_send_no_personal_data_and_still_show_it
         (tmp_path / version / "desk.py").write_text(textwrap.dedent(DESK).lstrip(), encoding="utf-8")
         (tmp_path / version / "members.py").write_text(textwrap.dedent(MEMBERS).lstrip(), encoding="utf-8")
     after_dir = tmp_path / "after"
+    (after_dir / "pyproject.toml").write_text("[tool.ruff]\nline-length = 200\n", encoding="utf-8")  # one line per wrapper
 
     proc = run_cli("check", "--fix", ".", cwd=after_dir)
     out = proc.stdout.decode() + proc.stderr.decode()
@@ -259,6 +260,7 @@ def test_fixed_agents_app_sends_no_personal_data_and_still_shows_it(tmp_path: Pa
         (tmp_path / version).mkdir()
         (tmp_path / version / "helpdesk.py").write_text(textwrap.dedent(HELPDESK).lstrip(), encoding="utf-8")
     after_dir = tmp_path / "after"
+    (after_dir / "pyproject.toml").write_text("[tool.ruff]\nline-length = 200\n", encoding="utf-8")  # one line per wrapper
     proc = run_cli("check", "--fix", ".", cwd=after_dir)
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
     fixed = (after_dir / "helpdesk.py").read_text(encoding="utf-8")

@@ -23,9 +23,19 @@ prompt = ChatPromptTemplate.from_template("Write to {name} <{email}> about: {iss
 chain = prompt | llm | StrOutputParser()
 embeddings = OpenAIEmbeddings(model="text-embedding-3-small")
 '''
-LC_HEADER_FIXED = LC_HEADER.replace(
-    "from langchain_openai import ChatOpenAI, OpenAIEmbeddings\n",
-    "from langchain_openai import ChatOpenAI, OpenAIEmbeddings\nfrom gdpr_lint.runtime import protect\n")
+LC_HEADER_FIXED = LC_HEADER.replace(  # isort's place: gdpr_lint before langchain_core
+    "from langchain_core.output_parsers import StrOutputParser\n",
+    "from gdpr_lint.runtime import protect\nfrom langchain_core.output_parsers import StrOutputParser\n")
+
+@pytest.fixture(autouse=True)
+def _one_line_wrappers(monkeypatch):
+    """These tests are about what the fix rewrites: with no line length configured it
+    would wrap the longer wrappers one argument per line (tested in test_fix_style.py)."""
+    from gdpr_lint.fix import style
+
+    monkeypatch.setattr(style, "DEFAULT_LINE_LENGTH", 200)
+    style._line_length_in.cache_clear()
+
 
 
 def dedent(text: str) -> str:
@@ -304,7 +314,7 @@ def test_router_calls_are_wrapped_with_protect(shape, write, monkeypatch, capsys
     code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", "desk.py")
     names = "protect, pseudonymous_id" if "pseudonymous_id" in after else "protect"
     header = ROUTER_HEADER.replace("from litellm import Router\n",
-                                   f"from litellm import Router\nfrom gdpr_lint.runtime import {names}\n")
+                                   f"from gdpr_lint.runtime import {names}\nfrom litellm import Router\n")
     assert (root / "desk.py").read_text() == header + "\n\n" + dedent(after), out + err
     assert code == 0, out + err
     result = analyse(root)

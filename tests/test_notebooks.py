@@ -19,6 +19,16 @@ SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sar
 
 # ----------------------------------------------------------------------------- building notebooks
 
+@pytest.fixture(autouse=True)
+def _one_line_wrappers(monkeypatch):
+    """These tests are about what the fix rewrites: with no line length configured it
+    would wrap the longer wrappers one argument per line (tested in test_fix_style.py)."""
+    from gdpr_lint.fix import style
+
+    monkeypatch.setattr(style, "DEFAULT_LINE_LENGTH", 200)
+    style._line_length_in.cache_clear()
+
+
 
 def code(source: str, *, outputs: list | None = None, count: int | None = None) -> dict:
     return {"cell_type": "code", "execution_count": count, "metadata": {}, "outputs": outputs or [],

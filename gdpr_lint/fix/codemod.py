@@ -32,6 +32,8 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from gdpr_lint.checks.rules import KNOWN_ORDER
+from gdpr_lint.fix.imports import place_runtime_import
+from gdpr_lint.fix.style import DEFAULT_LINE_LENGTH, line_length_for
 from gdpr_lint.model import Finding
 from gdpr_lint.pipeline.source import SourceError, decode, parse_text
 
@@ -178,8 +180,11 @@ class ProtectCalls(VisitorBasedCodemodCommand):
     DESCRIPTION = "Route OpenAI requests that carry personal data through gdpr_lint.runtime.protect."
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, context: CodemodContext, findings: Sequence[Finding], names: "RuntimeNames") -> None:
+    def __init__(self, context: CodemodContext, findings: Sequence[Finding], names: "RuntimeNames",
+                 lines: Sequence[str] = (), line_length: int = DEFAULT_LINE_LENGTH) -> None:
         super().__init__(context)
+        self.lines = lines  # the source, to measure the line a wrapper lands on
+        self.line_length = line_length
         self.by_span: dict[tuple[int, int, int, int], list[Finding]] = {}
         for f in findings:
             s = f.span
@@ -220,8 +225,9 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         new_head = super()._instantiate_and_run(transform, head)
         new_body = list(new_head.body)
         if stand_in is None:
-            return new_head
+            return new_head.with_changes(body=place_runtime_import(body[:k], new_body))
         lines = new_body.pop().leading_lines
+        new_body = place_runtime_import(body[:k], new_body)
         return new_head.with_changes(body=[*new_body, body[k].with_changes(leading_lines=lines), *body[k + 1:]])
 
     def visit_FormattedString(self, node: cst.FormattedString) -> bool:
@@ -291,10 +297,19 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         if identity:
             node = self._fix_identity(node, identity)
         if content:
-            node = self._fix_content(node, content)
+            node = self._fix_content(node, content, original_node)
         return node
 
-    def _fix_content(self, node: cst.Call, findings: list[Finding]) -> cst.Call:
+    def _fits(self, original: cst.Call, head: str) -> bool:
+        """Whether the call's first line, with its callee replaced by `head`, stays within the
+        configured line length (unknown: assume it does)."""
+        func = self.get_metadata(PositionProvider, original.func)
+        if func.start.line != func.end.line or not (0 < func.start.line <= len(self.lines)):
+            return True
+        line = self.lines[func.start.line - 1].rstrip("\r\n")
+        return func.start.column + len(head) + len(line) - func.end.column <= self.line_length
+
+    def _fix_content(self, node: cst.Call, findings: list[Finding], original: cst.Call | None = None) -> cst.Call:
         if self._is_runtime_call(node.func, "protect"):
             self.unfixed.extend(Unfixed(f, "the call already goes through protect(...)") for f in findings)
             return node
@@ -306,6 +321,12 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         literal = _known_literal(known, "".join(sorted(set(self.fstring_quotes))))
         protect = self._need("protect")
         head = f"{protect}(__gdpr_lint_callee__" + (f", known={literal})" if literal else ")")
+        callee = cst.Module(body=[]).code_for_node(node.func)
+        if literal and original is not None and not self.fstring_quotes \
+                and not self._fits(original, head.replace("__gdpr_lint_callee__", callee)):
+            # one argument per line, as Black and Ruff's formatter would write it (the block's
+            # indentation is added when the code is generated)
+            head = f"{protect}(\n    __gdpr_lint_callee__,\n    known={literal},\n)"
         wrapper = cst.parse_expression(head)
         assert isinstance(wrapper, cst.Call)
         first = wrapper.args[0].with_changes(value=node.func)
@@ -431,15 +452,16 @@ def _merge_known(existing: cst.BaseExpression, addition: cst.Dict) -> cst.Dict |
 
 
 def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<string>", *,
-                   names: RuntimeNames | None = None,
-                   top_level_await: bool = False) -> tuple[bytes, list[Finding], list[Unfixed]]:
+                   names: RuntimeNames | None = None, top_level_await: bool = False,
+                   line_length: int | None = None) -> tuple[bytes, list[Finding], list[Unfixed]]:
     """Apply the fixes for `findings` (all in this file) to `data`.
 
     Returns the new bytes (same encoding, BOM and newlines), the findings that
     were fixed and those that could not be. Raises FixError when the file cannot
     be rewritten safely (the result would not parse). A notebook cell is rewritten
     with `top_level_await` and the runtime's `names` chosen for the whole notebook
-    (fix/notebook.py).
+    (fix/notebook.py). A wrapper that would make a line longer than `line_length` (by
+    default the project's, fix/style.py) is written one argument per line.
     """
     try:
         module = cst.parse_module(data)
@@ -452,7 +474,9 @@ def rewrite_source(data: bytes, findings: Sequence[Finding], filename: str = "<s
         raise FixError(str(exc)) from None
     if names is None:
         names = runtime_names(tree, text)
-    command = ProtectCalls(CodemodContext(filename=filename), findings, names)
+    if line_length is None:
+        line_length = line_length_for(filename.split(":cell ", 1)[0])
+    command = ProtectCalls(CodemodContext(filename=filename), findings, names, text.splitlines(), line_length)
     try:
         new_module = command.transform_module(module)
         new = new_module.bytes

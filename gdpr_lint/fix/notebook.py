@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import replace
 from typing import Sequence
 
@@ -68,8 +69,9 @@ def rewrite_notebook(data: bytes, findings: Sequence[Finding], filename: str = "
         shifted = [_in_code(cell, f) for f in group]
         original = {id(s): f for s, f in zip(shifted, group)}
         try:
+            # a cell keeps its lines (they are mapped back to the notebook one to one): no wrapping
             new_code, done, left = rewrite_source(cell.python.encode("utf-8"), shifted, f"{filename}:cell {number}",
-                                                  names=names, top_level_await=True)
+                                                  names=names, top_level_await=True, line_length=sys.maxsize)
         except FixError as exc:
             unfixed.extend(Unfixed(f, f"cell {number}: {exc}") for f in group)
             continue

@@ -23,6 +23,7 @@ from gdpr_lint.model import FileError, Finding
 from gdpr_lint.pipeline.source import decode
 
 from gdpr_lint.fix.codemod import FIX_CODES, FixError, Unfixed, rewrite_source
+from gdpr_lint.fix.style import line_length_for
 from gdpr_lint.fix.notebook import rewrite_notebook
 
 
@@ -72,10 +73,13 @@ class FixOutcome:
 REWRITE_TIME_LIMIT = float(os.environ.get("GDPR_LINT_REWRITE_TIMEOUT", "60"))
 
 
-def _rewrite_child(conn, data: bytes, findings, filename: str, notebook: bool = False) -> None:
+def _rewrite_child(conn, data: bytes, findings, filename: str, notebook: bool = False,
+                   line_length: int | None = None) -> None:
     try:
-        rewrite = rewrite_notebook if notebook else rewrite_source
-        conn.send(("ok", rewrite(data, findings, filename)))
+        if notebook:
+            conn.send(("ok", rewrite_notebook(data, findings, filename)))
+        else:
+            conn.send(("ok", rewrite_source(data, findings, filename, line_length=line_length)))
     except FixError as exc:
         conn.send(("error", str(exc)))
     except BaseException as exc:  # noqa: BLE001 - reported against the file by the parent
@@ -84,17 +88,21 @@ def _rewrite_child(conn, data: bytes, findings, filename: str, notebook: bool = 
         conn.close()
 
 
-def rewrite_contained(data: bytes, findings: Sequence[Finding], filename: str, *, notebook: bool = False):
+def rewrite_contained(data: bytes, findings: Sequence[Finding], filename: str, *, notebook: bool = False,
+                      line_length: int | None = None):
     """rewrite_source (rewrite_notebook for a notebook) in a forked child: LibCST's
     native parser can crash or run for minutes on pathological input; that must cost
     this file, not the run."""
     if os.name != "posix":
-        return (rewrite_notebook if notebook else rewrite_source)(data, findings, filename)
+        if notebook:
+            return rewrite_notebook(data, findings, filename)
+        return rewrite_source(data, findings, filename, line_length=line_length)
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_rewrite_child, args=(child, data, list(findings), filename, notebook), daemon=True)
+    proc = ctx.Process(target=_rewrite_child, args=(child, data, list(findings), filename, notebook, line_length),
+                       daemon=True)
     proc.start()
     child.close()
     try:
@@ -154,7 +162,8 @@ def plan_fixes(result, findings: Sequence[Finding]) -> FixOutcome:
             if notebook:
                 new, applied, unfixed, cells = rewrite_contained(src.data, by_file[display], display, notebook=True)
             else:
-                new, applied, unfixed = rewrite_contained(src.data, by_file[display], display)
+                new, applied, unfixed = rewrite_contained(src.data, by_file[display], display,
+                                                          line_length=line_length_for(src.path))
         except FixError as exc:
             outcome.errors.append(FileError(display, str(exc)))
             continue
