@@ -936,3 +936,16 @@ def test_known_values_through_a_method_on_self(write):
         '''})
     [finding] = analyse(root).findings
     assert finding.known == {"email": ["self.customer.email"], "name": ["self.customer.full_name"]}
+
+
+def test_summary_says_the_application_now_needs_the_runtime(write, monkeypatch, capsys) -> None:
+    root = write({"crm.py": HEADER + "\n\n" + dedent(SHAPES["sync"][0])})
+    code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
+    assert code == 0, out + err
+    assert "The fixed code imports gdpr_lint.runtime: add gdpr-lint to the application's runtime dependencies" in out
+    # a file that already used the runtime gets no such note
+    root2 = write({"crm2.py": HEADER.replace("import openai\n", "import openai\nfrom gdpr_lint.runtime import protect\n")
+                   + "\n\n" + dedent(SHAPES["sync"][0])})
+    code, out, err = gdpr(root2, monkeypatch, capsys, "check", "--fix", "crm2.py")
+    assert code == 0, out + err
+    assert "Fixed 1 finding in 1 file." in out and "runtime dependencies" not in out

@@ -279,6 +279,9 @@ def explain_remaining(outcome: FixOutcome, remaining: list[Finding]) -> list[Fin
     return remaining
 
 
+RUNTIME_IMPORT = "gdpr_lint.runtime"
+
+
 def summary(outcome: FixOutcome, remaining: list[Finding], *, diff: bool) -> str:
     """`Fixed 3 findings in 2 files. 1 finding is not auto-fixable (see the help: lines).`"""
     done = outcome.files if diff else [ff for ff in outcome.files if ff.display in outcome.written]
@@ -293,6 +296,10 @@ def summary(outcome: FixOutcome, remaining: list[Finding], *, diff: bool) -> str
     if left:
         text += f" {left} finding{'s are' if left != 1 else ' is'} not auto-fixable" + (
             "." if diff else " (see the help: lines).")
+    if any(RUNTIME_IMPORT not in ff.old_text and RUNTIME_IMPORT in ff.new_text for ff in done):
+        # the application now needs the runtime where it runs, not only where it is linted
+        text += (f"\nThe fixed code imports {RUNTIME_IMPORT}: add gdpr-lint to the application's runtime "
+                 "dependencies (see docs/fix.md, 'What the fix adds').")
     return text
 
 
