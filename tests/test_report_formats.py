@@ -164,7 +164,7 @@ def test_sarif_of_the_corpus_is_valid_and_complete(corpus_copy):
     run = log["runs"][0]
     assert run["columnKind"] == "unicodeCodePoints"
     driver = run["tool"]["driver"]
-    assert driver["name"] == "gdpr-lint" and driver["version"] and driver["informationUri"].startswith("https://")
+    assert driver["name"] == "gdpr-lint" and driver["version"]  # links: test_sarif_links_lead_to_the_repository_it_was_installed_from
     assert [r["id"] for r in driver["rules"]] == [r.code for r in ALL_RULES]
     for rule in driver["rules"]:
         assert rule["name"] and rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
@@ -358,26 +358,67 @@ def test_junit_clean_run_is_one_passing_test_case(write):
     assert list(case) == []  # no <failure>, <error> or <skipped>: passed
 
 
-def test_sarif_links_point_at_the_repository_documentation():
-    """informationUri and helpUri lead to the repository's README (its rules table), not to a
-    package index page that does not exist; the URL is the one pyproject.toml declares."""
-    import sys
-
-    from gdpr_lint import REPOSITORY_URL
+def _sarif_driver(monkeypatch, url: str | None) -> dict:
+    from gdpr_lint import provenance
     from gdpr_lint.report.context import Report, ReportContext
     from gdpr_lint.report.sarif import render_sarif
 
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    repo = Path(__file__).resolve().parents[1]
-    urls = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
-    assert urls["Repository"] == REPOSITORY_URL
-    driver = json.loads(render_sarif(Report(ReportContext(cwd=repo))))["runs"][0]["tool"]["driver"]
-    assert driver["informationUri"] == REPOSITORY_URL
-    assert {r["helpUri"] for r in driver["rules"]} == {f"{REPOSITORY_URL}/blob/main/README.md#rules"}
-    assert "\n## Rules\n" in (repo / "README.md").read_text(encoding="utf-8")  # the anchor exists
+    if url is None:
+        monkeypatch.delenv(provenance.ENV_URL, raising=False)
+    else:
+        monkeypatch.setenv(provenance.ENV_URL, url)
+    provenance.source.cache_clear()
+    try:
+        repo = Path(__file__).resolve().parents[1]
+        return json.loads(render_sarif(Report(ReportContext(cwd=repo))))["runs"][0]["tool"]["driver"]
+    finally:
+        provenance.source.cache_clear()
+
+
+def test_sarif_links_lead_to_the_repository_it_was_installed_from(monkeypatch):
+    """gdpr-lint is installed from a repository, not a package index: the links lead to
+    that repository's README (its rules table), and nowhere when it is not known."""
+    driver = _sarif_driver(monkeypatch, "git+https://github.com/acme/gdpr-lint.git")
+    assert driver["informationUri"] == "https://github.com/acme/gdpr-lint"
+    assert {r["helpUri"] for r in driver["rules"]} == {"https://github.com/acme/gdpr-lint/blob/HEAD/README.md#rules"}
+    assert "\n## Rules\n" in (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    driver = _sarif_driver(monkeypatch, "https://gitlab.example.org/privacy/gdpr-lint")
+    assert {r["helpUri"] for r in driver["rules"]} == {
+        "https://gitlab.example.org/privacy/gdpr-lint/-/blob/HEAD/README.md#rules"}
+    # installed from this checkout (editable): no web address is known, so none is invented
+    driver = _sarif_driver(monkeypatch, None)
+    assert "informationUri" not in driver and not any("helpUri" in r for r in driver["rules"])
+
+
+def test_provenance_from_pip_direct_url(monkeypatch):
+    """PEP 610: pip records the VCS URL and commit of a direct install."""
+    import importlib.metadata
+
+    from gdpr_lint import provenance
+
+    class Dist:
+        def __init__(self, text):
+            self.text = text
+
+        def read_text(self, name):
+            return self.text if name == "direct_url.json" else None
+
+    cases = {
+        json.dumps({"url": "https://github.com/acme/gdpr-lint.git",
+                    "vcs_info": {"vcs": "git", "commit_id": "4f1c2d", "requested_revision": "v1"}}):
+            ("https://github.com/acme/gdpr-lint", "4f1c2d"),
+        json.dumps({"url": "ssh://git@github.com/acme/gdpr-lint.git", "vcs_info": {"vcs": "git", "commit_id": "4f"}}):
+            None,  # no web address
+        json.dumps({"url": "file:///src/gdpr-lint", "dir_info": {"editable": True}}): None,  # a checkout
+        "not json": None,
+    }
+    monkeypatch.delenv(provenance.ENV_URL, raising=False)
+    for text, expected in cases.items():
+        monkeypatch.setattr(importlib.metadata, "distribution", lambda name, t=text: Dist(t))
+        provenance.source.cache_clear()
+        got = provenance.source()
+        assert (got and (got.repository, got.revision)) == expected or (got is None and expected is None), text
+    provenance.source.cache_clear()
 
 
 def test_json_lines_is_the_json_report_one_object_per_line(write):

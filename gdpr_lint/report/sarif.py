@@ -40,7 +40,8 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from gdpr_lint import REPOSITORY_URL, __version__
+from gdpr_lint import __version__
+from gdpr_lint.provenance import source
 from gdpr_lint.model import Finding
 from gdpr_lint.report.context import Report, ReportContext
 from gdpr_lint.report.fingerprints import line_hashes
@@ -48,8 +49,6 @@ from gdpr_lint.report.locations import file_position, file_region, root_relative
 from gdpr_lint.checks.rules import ALL_RULES, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = REPOSITORY_URL  # the repository's front page: the README
-HELP_URI = f"{REPOSITORY_URL}/blob/main/README.md#rules"  # the rules table; `gdpr-lint rule CODE` has the rest
 LEVEL_BY_SEVERITY = {"high": "error", "medium": "warning", "low": "note"}
 def _rule_help_markdown(rule: Rule) -> str:
     parts = [f"## {rule.code}: {rule.name}", "", rule.summary + ".", "", rule.description, "",
@@ -62,14 +61,23 @@ def _rule_help_markdown(rule: Rule) -> str:
     return "\n".join(parts)
 
 
+def _links() -> tuple[str | None, str | None]:
+    """informationUri (the repository) and helpUri (its README's rules table; `gdpr-lint
+    rule CODE` has the rest) of the commit this gdpr-lint was installed from; none when
+    that is not known (provenance.py): a link to a page that may not exist helps nobody."""
+    src = source()
+    if src is None:
+        return None, None
+    return src.repository, src.file_url("README.md", "rules")
+
+
 def _rule(rule: Rule) -> dict:
-    return {
+    out = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.description},
         "help": {"text": f"{rule.description}\n\nFix: {rule.fix}", "markdown": _rule_help_markdown(rule)},
-        "helpUri": HELP_URI,
         "defaultConfiguration": {"level": LEVEL_BY_SEVERITY[rule.severity], "enabled": rule.default_enabled},
         "properties": {
             "security-severity": rule.security_severity,
@@ -78,6 +86,10 @@ def _rule(rule: Rule) -> dict:
             "tags": list(rule.tags),
         },
     }
+    help_uri = _links()[1]
+    if help_uri:
+        out["helpUri"] = help_uri
+    return out
 
 
 class _Locator:
@@ -216,7 +228,7 @@ def render_sarif(report: Report) -> str:
                 "name": "gdpr-lint",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
+                **({"informationUri": _links()[0]} if _links()[0] else {}),
                 "rules": [_rule(r) for r in rules],
             }
         },
