@@ -262,7 +262,7 @@ def test_call_already_wrapped_in_protect_is_not_wrapped_again(write, monkeypatch
     code, out, err = gdpr(root, monkeypatch, capsys, "check", "--fix", ".")
     assert code == 0, out + err
     assert (root / "crm.py").read_text() == src.replace(
-        "from gdpr_lint.runtime import protect\n", "from gdpr_lint.runtime import pseudonymous_id, protect\n").replace(
+        "from gdpr_lint.runtime import protect\n", "from gdpr_lint.runtime import protect, pseudonymous_id\n").replace(
         "user=customer.email", "user=pseudonymous_id(customer.email)")
 
 
@@ -543,6 +543,12 @@ IMPORTS = {
     "existing_runtime_import_is_extended": (
         '''from openai import OpenAI\n\nfrom gdpr_lint.runtime import pseudonymise\n\nclient = OpenAI()\n''',
         '''from openai import OpenAI\n\nfrom gdpr_lint.runtime import protect, pseudonymise\n\nclient = OpenAI()\n''',
+        "protect",
+    ),
+    # LibCST adds the new names first; they are put back in isort's order
+    "existing_runtime_import_is_extended_in_order": (
+        '''from openai import OpenAI\n\nfrom gdpr_lint.runtime import pseudonymous_id\n\nclient = OpenAI()\n''',
+        '''from openai import OpenAI\n\nfrom gdpr_lint.runtime import protect, pseudonymous_id\n\nclient = OpenAI()\n''',
         "protect",
     ),
     "existing_protect_import_is_reused": (

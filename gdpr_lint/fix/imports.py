@@ -60,8 +60,10 @@ def place_runtime_import(before: Sequence[Stmt], after: list[Stmt]) -> list[Stmt
     """`after` is the module's header `before` with the runtime import added by LibCST;
     return it with that import moved to isort's place (unchanged when nothing was added
     or the place is unclear)."""
+    if len(after) == len(before):
+        return _sorted_extension(before, after)
     if len(after) != len(before) + 1:
-        return after  # an existing runtime import was extended, or nothing changed
+        return after
     added = next((i for i, s in enumerate(after) if _is_runtime_import(s)
                   and not any(s.deep_equals(b) for b in before)), None)
     if added is None:
@@ -108,6 +110,31 @@ def place_runtime_import(before: Sequence[Stmt], after: list[Stmt]) -> list[Stmt
     if last_std is None:
         return after
     return _insert(rest, last_std + 1, stmt.with_changes(leading_lines=(cst.EmptyLine(),)))
+
+
+def _sorted_extension(before: Sequence[Stmt], after: list[Stmt]) -> list[Stmt]:
+    """An existing `from gdpr_lint.runtime import a, b` that LibCST extended: its names in
+    isort's order again, if they were in it before."""
+    for i, (old, new) in enumerate(zip(before, after)):
+        if old is new or not _is_runtime_import(new) or old.deep_equals(new):
+            continue
+        if not (isinstance(old, cst.SimpleStatementLine) and isinstance(new, cst.SimpleStatementLine)):
+            return after
+        old_imp, new_imp = old.body[0], new.body[0]
+        if not (isinstance(old_imp, cst.ImportFrom) and isinstance(new_imp, cst.ImportFrom)
+                and isinstance(old_imp.names, Sequence) and isinstance(new_imp.names, Sequence)):
+            return after
+        old_names = [_dotted(a.name) for a in old_imp.names]
+        if old_names != sorted(old_names, key=str.lower) or new_imp.lpar is not None:
+            return after  # not kept sorted, or written over several lines: leave it
+        names = sorted(new_imp.names, key=lambda a: _dotted(a.name).lower())
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        names = [a.with_changes(comma=comma if j < len(names) - 1 else cst.MaybeSentinel.DEFAULT)
+                 for j, a in enumerate(names)]
+        out = list(after)
+        out[i] = new.with_changes(body=[new_imp.with_changes(names=names)])
+        return out
+    return after
 
 
 def _insert(body: list[Stmt], at: int, stmt: Stmt) -> list[Stmt]:
