@@ -41,6 +41,12 @@ class StandIn:
     def resolve_imported(self, value):
         return EMPTY
 
+    def global_stores(self, mod, name):
+        return None  # no other functions store into this module's globals
+
+    def record_global_store(self, mod, name, value):
+        return None
+
     def class_member(self, ci, attr, self_value):
         return None
 

@@ -30,6 +30,7 @@ from gdpr_lint.analysis.values import (
     Red,
     Src,
     Value,
+    join,
 )
 from gdpr_lint.model import FlowStep
 
@@ -59,6 +60,7 @@ class Frame(Statements, Expressions, Evidence, Members, Calls, Libraries):
         self.vocab = ctx.vocab
         self.scope = func.key if func else f"{module.name}:<module>"
         self.param_index = {p: i for i, p in enumerate(func.param_names)} if func else {}
+        self.stored_globals: set[str] = set()  # module globals this function stores into
 
     # ------------------------------------------------------------------ helpers
 
@@ -84,13 +86,33 @@ class Frame(Statements, Expressions, Evidence, Members, Calls, Libraries):
             self.ctx.touch(("p", self.module.name))  # this summary is provisional
         if g is None and (self.module.state != "ready" or self.module.deferred) or name in self.module.lazy_names:
             g = self.ctx.global_value(self.module, name)
+        if g is not None and g.has(Imported):
+            g = self.module.globals[name] = self.ctx.resolve_imported(g)
+        if self.func is not None:
+            stored = self.ctx.global_stores(self.module, name)  # what other functions put in it
+            if stored is not None:
+                g = stored if g is None else join(g, stored)
         if g is not None:
-            if g.has(Imported):
-                g = self.module.globals[name] = self.ctx.resolve_imported(g)
             return g
         if name in BUILTIN_NAMES:
             return Value(tags=frozenset({Ext("builtins." + name)}))
         return EMPTY
+
+    def global_store(self, name: str, value: Value) -> None:
+        """This function stores `value` into module global `name` (an item, an attribute, an
+        appended element): other functions reading the global see it (global_stores.py)."""
+        if self.func is None or not value.taints:
+            return
+        if name not in self.stored_globals:
+            f: Frame | None = self
+            while f is not None:
+                if name in f.env:
+                    return  # a local (or a closure's): not the module's
+                f = f.parent
+            if name not in self.module.globals:
+                return
+            self.stored_globals.add(name)
+        self.ctx.record_global_store(self.module, name, value)
 
     def source(self, node: ast.AST, expr: str, category: str, confidence: str, note: str | None = None,
                known: bool = True) -> Src:

@@ -65,6 +65,11 @@ class Statements:
             return False
         return bool(method(node))
 
+    def s_Global(self, node: ast.Global) -> None:
+        # `global current` in a function: assigning the name stores into the module's global
+        if self.func is not None:
+            self.stored_globals.update(node.names)
+
     def s_Expr(self, node: ast.Expr) -> None:
         if isinstance(node.value, ast.Constant):
             return  # docstring
@@ -213,9 +218,6 @@ class Statements:
         ci = self.ctx.define_class(self.module, node, self)
         self.env[node.name] = Value(tags=frozenset({Cls(ci.key)}))
 
-    def s_Global(self, node) -> None:
-        return None
-
     # ------------------------------------------------------------------ binding
 
     def assign(self, target: ast.expr, value: Value, value_node: ast.AST, note: str = "assigned to") -> None:
@@ -241,6 +243,8 @@ class Statements:
         if value.taints:
             value = value.extend(self.step(node, f"{note} `{name}`"))
         value = self.name_evidence(name, value, node)
+        if name in self.stored_globals:
+            self.global_store(name, value)
         self.env[name] = value
 
     def set_attribute(self, target: ast.Attribute, value: Value) -> None:
@@ -267,6 +271,7 @@ class Statements:
                 new = Value(old.taints | value.taints, old.tags, None)
             if value.taints:
                 new = new.extend(self.step(target, f"stored in `{self.text(target)}`"))
+                self.global_store(base_node.id, value.extend(self.step(target, f"stored in `{self.text(target)}`")))
             self.env[base_node.id] = new
             self.note_mutation(base_node.id, value)
         else:
@@ -279,6 +284,7 @@ class Statements:
         if isinstance(node, ast.Name):
             old = self.lookup(node.id)
             extended = value.extend(self.step(where, f"added to `{node.id}`"))
+            self.global_store(node.id, extended)
             self.env[node.id] = Value(old.taints | extended.taints, old.tags, None)
             self.note_mutation(node.id, value)
         elif isinstance(node, ast.Attribute):

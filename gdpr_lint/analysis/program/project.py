@@ -16,6 +16,7 @@ from typing import Callable
 from gdpr_lint.analysis.program.classes import Classes
 from gdpr_lint.analysis.program.entries import Entries
 from gdpr_lint.analysis.program.functions import Functions
+from gdpr_lint.analysis.program.global_stores import GlobalStores
 from gdpr_lint.analysis.program.graph_state import GraphState
 from gdpr_lint.analysis.program.modules import Modules
 from gdpr_lint.analysis.program.requests import Requests
@@ -26,7 +27,7 @@ from gdpr_lint.model import FileError
 from gdpr_lint.surfaces.catalogue import catalogue, sanitizers
 
 
-class Project(Modules, Classes, Functions, Requests, Entries, GraphState):
+class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, GraphState):
     """The whole program a unit sees: the modules it loads, their functions and classes,
     summaries, and the request call sites found. Implements analysis/context.py's
     AnalysisContext; the concerns live in the classes it combines."""

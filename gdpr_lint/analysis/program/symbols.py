@@ -32,6 +32,10 @@ class ModuleInfo:
     lazy_names: set[str] = field(default_factory=set)  # globals a deferred statement still has to bind
     evaluated: set[int] = field(default_factory=set)  # top-level statements run (lazy globals)
     functions: list = field(default_factory=list)  # FunctionInfo defined in this module
+    # what functions store into this module's globals (`current["account"] = account`,
+    # `seen.append(customer)`), for the other functions that read them (global_stores.py)
+    global_stores: dict[str, Value] = field(default_factory=dict)
+    stores_state: str = "new"  # new | collecting | ready
     _line_bytes: dict[int, bytes] = field(default_factory=dict)
 
     def segment(self, node: ast.AST) -> str:

@@ -1,0 +1,151 @@
+"""Module globals that one function fills and another reads (shared state between agent
+tools, request handlers and their helpers): what was stored reaches the reader's
+request. Each shape has a negative twin."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import assert_marked
+
+STORES = {
+    # an item set on a module-level dict by a login tool, read by another tool
+    "dict_item": ('''
+        SESSION = {"member": None}
+
+
+        def login(member):
+            SESSION["member"] = member.email
+        ''', 'SESSION["member"]'),
+    # appended to a module-level list, read as a whole
+    "list_append": ('''
+        HISTORY = []
+
+
+        def remember(member):
+            HISTORY.append(f"{member.full_name} <{member.email}>")
+        ''', '"\\n".join(HISTORY)'),
+    # `global` rebinding
+    "global_statement": ('''
+        last_phone = None
+
+
+        def on_call(caller):
+            global last_phone
+            last_phone = caller.phone
+        ''', "last_phone"),
+    # an attribute of a module-level namespace object
+    "namespace_attribute": ('''
+        import types
+
+        STATE = types.SimpleNamespace(patient=None)
+
+
+        def admit(patient):
+            STATE.patient = patient.cpr
+        ''', "STATE.patient"),
+    # a loop over records finds the one that matches and keeps it (the ATM-agent shape)
+    "loop_match": ('''
+        import json
+
+        with open("members.json") as fh:
+            MEMBERS = json.load(fh)
+        CURRENT = {"member": None}
+
+
+        def authenticate(email: str):
+            for member in MEMBERS:
+                if member["email"] == email:
+                    CURRENT["member"] = member
+        ''', 'CURRENT["member"]'),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(STORES))
+def test_what_one_function_stores_in_a_global_reaches_another_functions_request(shape, write):
+    store, read = STORES[shape]
+    assert_marked(write({"desk/tools.py": store + f'''
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def answer(question: str):
+            context = {read}
+            return client.chat.completions.create(  # expect: GDPR001
+                model="gpt-4o-mini",
+                messages=[{{"role": "system", "content": f"Context: {{context}}"}}, {{"role": "user", "content": question}}],
+            )
+        '''}))
+
+
+NOT_STORES = {
+    # the function only reads the global, or builds a local copy of the same name
+    "local_shadow": '''
+        SESSION = {"member": None}
+
+
+        def login(member):
+            SESSION = {}
+            SESSION["member"] = member.email
+            return SESSION
+        ''',
+    # a parameter named like the global
+    "parameter": '''
+        SESSION = {"member": None}
+
+
+        def login(SESSION, member):
+            SESSION["member"] = member.email
+        ''',
+    # what is stored is not personal
+    "plain_data": '''
+        SESSION = {"member": None}
+
+
+        def login(member):
+            SESSION["member"] = member.tier
+        ''',
+}
+
+
+@pytest.mark.parametrize("shape", sorted(NOT_STORES))
+def test_globals_not_filled_with_personal_data_are_not_reported(shape, write):
+    assert_marked(write({"desk/tools.py": NOT_STORES[shape] + '''
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def answer(question: str):
+            return client.chat.completions.create(  # expect: none
+                model="gpt-4o-mini",
+                messages=[{"role": "system", "content": f"Context: {SESSION['member']}"}, {"role": "user", "content": question}],
+            )
+        '''}))
+
+
+def test_a_store_in_another_module_is_seen_through_the_import(write):
+    assert_marked(write({
+        "desk/__init__.py": "",
+        "desk/state.py": '''
+            CURRENT = {"member": None}
+
+
+            def login(member):
+                CURRENT["member"] = member.email
+            ''',
+        "desk/agent.py": '''
+            from openai import OpenAI
+
+            from desk import state
+
+            client = OpenAI()
+
+
+            def answer(question: str):
+                who = state.CURRENT["member"]
+                return client.responses.create(model="gpt-4o-mini", input=f"{who} asks: {question}")  # expect: GDPR001
+            ''',
+    }))
