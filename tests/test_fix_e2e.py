@@ -6,12 +6,18 @@ phone and address; after it they carry none of them (names included, which
 only the `known=` hints from the analysis let the runtime find), while the
 app's own results, built from the stand-in's echoed replies, still show the
 real values (re-identification, also across streamed chunks).
+
+The last test does the same with the README's bundled example app,
+examples/clinic_app (embeddings and a LiteLLM call included).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -104,9 +110,11 @@ PERSONAL = ["Mette Kjærgaard", "Kjærgaard", "mette.kjaergaard@example.dk", "20
 
 class StandIn(BaseHTTPRequestHandler):
     """Answers chat completions (plain and streamed) and responses by echoing
-    the last user text back; records every request body."""
+    the last user text back, and embeddings with a fixed vector; records every
+    request body (and its path)."""
 
     bodies: list[bytes] = []
+    paths: list[str] = []
 
     def log_message(self, *args) -> None:  # quiet
         pass
@@ -114,6 +122,7 @@ class StandIn(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server API
         data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         type(self).bodies.append(data)
+        type(self).paths.append(self.path)
         body = json.loads(data)
         if self.path.endswith("/chat/completions"):
             text = "Echo: " + body["messages"][-1]["content"]
@@ -133,6 +142,10 @@ class StandIn(BaseHTTPRequestHandler):
                             "content": [{"type": "output_text", "text": text, "annotations": []}]}],
                 "parallel_tool_calls": False, "tool_choice": "auto", "tools": [],
             })
+        elif self.path.endswith("/embeddings"):
+            self._json({"object": "list", "model": body["model"],
+                        "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2, 0.3]}],
+                        "usage": {"prompt_tokens": 1, "total_tokens": 1}})
         else:
             self.send_error(404)
 
@@ -162,6 +175,7 @@ class StandIn(BaseHTTPRequestHandler):
 @pytest.fixture
 def stand_in():
     StandIn.bodies = []
+    StandIn.paths = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -300,3 +314,152 @@ def test_fixed_app_whose_prompt_builder_is_in_another_package(tmp_path: Path, st
         assert value not in sent, f"{value!r} still sent after --fix: {sent}"
     assert "follow up on the blood test" in sent
     assert "Søren Bøgh Lauridsen" in json.loads(out.stdout)  # the caller sees the real name again
+
+
+# The README's bundled example app, examples/clinic_app, fixed and run: every call
+# it makes (chat completions, a streamed reply, embeddings, LiteLLM, the portal
+# chatbot's user=, the already pseudonymised discharge summary and the two clean
+# FAQ generators) goes to the stand-in, before and after `check --fix`.
+
+EXAMPLE_APP = Path(__file__).resolve().parents[1] / "examples" / "clinic_app"
+
+EXAMPLE_RUNNER = '''
+import json
+import os
+import sys
+from datetime import date
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # importing litellm must not go to the network
+
+server, results = sys.argv[1], {}
+for version, root in zip(("before", "after"), sys.argv[2:]):
+    # Both copies are the package `clinic_app`: import each afresh. Its module-level
+    # OpenAI() client and LiteLLM read OPENAI_BASE_URL, so the stand-in sees which
+    # copy sent a request by the path.
+    os.environ["OPENAI_BASE_URL"] = f"{server}/{version}/v1"
+    for name in [m for m in sys.modules if m == "clinic_app" or m.startswith("clinic_app.")]:
+        del sys.modules[name]
+    sys.path.insert(0, root)
+    from clinic_app import models
+    from clinic_app.services import summaries
+
+    sys.path.remove(root)
+    patient = models.Patient(
+        name="Karen Søndergaard",
+        cpr="140583-1238",
+        email="karen.sondergaard@example.dk",
+        phone="+45 28 91 44 07",
+        diagnosis="type 2 diabetes with peripheral neuropathy",
+        allergies=["penicillin", "latex"],
+    )
+    visit = models.Appointment(patient, date(2027, 3, 9), "3B", "HbA1c control")
+    results[version] = {
+        "handover": summaries.handover_note(patient),
+        "reminder": "".join(summaries.stream_reminder(visit)),
+        "embedding": summaries.index_for_search(patient),
+        "letter": summaries.translate_letter(patient, "Vi bekræfter din tid tirsdag den 9. marts kl. 10.30."),
+        "answer": summaries.answer_patient_question(patient, "Hvornår har I åbent om lørdagen?"),
+        "discharge": summaries.discharge_summary(patient, "Udskrives til egen læge med justeret metformin-dosis."),
+        "faq": summaries.treatment_faq(models.Treatment("Hudscreening", 30, 650)),
+        "hours": summaries.opening_hours_faq(),
+    }
+print(json.dumps(results))
+'''
+
+KAREN = {
+    "name": "Karen Søndergaard",
+    "cpr": "140583-1238",
+    "email": "karen.sondergaard@example.dk",
+    "diagnosis": "type 2 diabetes with peripheral neuropathy",
+}
+# ... and the pieces and other spellings of them that must not leave either
+KAREN_PIECES = ["Karen", "Søndergaard", "sondergaard", "1405831238", "4583-1238", "peripheral neuropathy",
+                "penicillin", "latex", "28 91 44 07"]
+
+
+def test_fixed_readme_example_app_sends_no_personal_data_and_still_shows_it(tmp_path: Path, stand_in) -> None:
+    if not EXAMPLE_APP.is_dir():
+        pytest.skip("examples not present")
+    base_url, bodies = stand_in
+    for version in ("before", "after"):
+        shutil.copytree(EXAMPLE_APP, tmp_path / version / "clinic_app")
+    after_dir = tmp_path / "after"
+
+    # 1. The fix, as examples/README.md and docs/fix.md describe it.
+    proc = run_cli("check", "--fix", "clinic_app", cwd=after_dir)
+    out = proc.stdout.decode() + proc.stderr.decode()
+    # A finding left after the fix must say what to do (a help: line).
+    remaining = re.split(r"\n(?=\S+\.py:\d+:\d+: GDPR\d{3} )", "\n" + proc.stdout.decode())[1:]
+    for finding in remaining:
+        assert "\n  help: " in finding, finding
+    # All six documented findings are fixed, the LiteLLM one included: nothing is left.
+    assert remaining == [], out
+    assert proc.returncode == 0, out
+    assert "Fixed 6 findings in 1 file." in out, out
+    for py in sorted((after_dir / "clinic_app").rglob("*.py")):
+        ast.parse(py.read_text(encoding="utf-8"), filename=str(py))
+    fixed = (after_dir / "clinic_app" / "services" / "summaries.py").read_text(encoding="utf-8")
+    assert "protect(litellm.completion, known={\"name\": [patient.name]})(" in fixed
+    assert "user=pseudonymous_id(patient.email)" in fixed
+    again = run_cli("check", "clinic_app", "--output-format", "json", cwd=after_dir)
+    assert again.returncode == 0 and json.loads(again.stdout) == [], again.stdout.decode()
+
+    # 2. Both copies call every function of services/summaries.py that sends a request.
+    env = dict(os.environ, OPENAI_API_KEY="sk-test", GDPR_LINT_KEY="3f" * 32, OPENAI_MAX_RETRIES="0",
+               LITELLM_LOCAL_MODEL_COST_MAP="True")
+    proc = subprocess.run([sys.executable, "-c", EXAMPLE_RUNNER, base_url.removesuffix("/v1"),
+                           str(tmp_path / "before"), str(after_dir)], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(proc.stdout)
+    before, after = results["before"], results["after"]
+
+    sent: dict[str, list[dict]] = {"before": [], "after": []}
+    for path, raw in zip(StandIn.paths, bodies):
+        version, _, endpoint = path.lstrip("/").partition("/v1/")
+        sent[version].append({"endpoint": endpoint, **json.loads(raw)})
+    calls = ["chat/completions", "chat/completions", "embeddings", "chat/completions",  # ... the 4th is LiteLLM's
+             "chat/completions", "chat/completions", "chat/completions", "responses"]
+    # The LiteLLM call (model gpt-4o) reaches the same stand-in as the SDK's calls.
+    for version in ("before", "after"):
+        assert [b["endpoint"] for b in sent[version]] == calls, sent[version]
+        assert [b["model"] for b in sent[version]][2:4] == ["text-embedding-3-small", "gpt-4o"]
+
+    # 3. Unfixed, the app sends the patient's name, CPR number, e-mail and diagnosis.
+    text_before = "\n".join(json.dumps(b, ensure_ascii=False) for b in sent["before"])
+    for value in KAREN.values():
+        assert value in text_before, value
+    handover, _, embedding, letter, answer, *_ = sent["before"]
+    assert KAREN["cpr"] in json.dumps(handover, ensure_ascii=False)
+    assert KAREN["diagnosis"] in embedding["input"]
+    assert KAREN["name"] in json.dumps(letter, ensure_ascii=False)
+    assert answer["user"] == KAREN["email"]
+
+    # Fixed, no request body carries any of them: not the chat ones, not the streamed
+    # one, not the embeddings input, not the LiteLLM request, not the user= id.
+    for body in sent["after"]:
+        text = json.dumps(body, ensure_ascii=False)
+        for value in [*KAREN.values(), *KAREN_PIECES]:
+            assert value not in text, f"{value!r} still sent to {body['endpoint']} ({body['model']}) after --fix: {text}"
+    assert sent["after"][4]["user"] and "@" not in sent["after"][4]["user"]
+    # What is not personal still reaches the model as it was.
+    assert "Vi bekræfter din tid tirsdag den 9. marts kl. 10.30." in json.dumps(sent["after"][3], ensure_ascii=False)
+    assert sent["after"][4]["messages"][-1]["content"] == "Hvornår har I åbent om lørdagen?"
+    assert "09.03.2027" in json.dumps(sent["after"][1]) and "room 3B" in json.dumps(sent["after"][1])
+
+    # The caller sees the real values again where the stand-in echoes them back
+    # (the streamed reminder arrives in five-character chunks).
+    assert after["reminder"] == before["reminder"]
+    assert "Write a friendly SMS reminder in Danish to Karen Søndergaard about the appointment" in after["reminder"]
+    assert after["letter"] == before["letter"]
+    assert "Dear Karen Søndergaard,\nVi bekræfter" in after["letter"]
+    assert after["answer"] == before["answer"] and after["embedding"] == before["embedding"]
+    assert "Patient: Karen Søndergaard (CPR " in after["handover"]
+    assert "Diagnosis: type 2 diabetes with peripheral neuropathy\nAllergies: penicillin, latex" in after["handover"]
+    # ... except the CPR number: redacted by default, irreversibly, so never restored.
+    assert KAREN["cpr"] in before["handover"] and KAREN["cpr"] not in after["handover"]
+    assert after["handover"] == before["handover"].replace(KAREN["cpr"], "[[CPR_REDACTED_1]]")
+    # Calls the fix leaves alone answer as before: the clean FAQs, and the discharge
+    # summary the app pseudonymises itself (it does not reidentify() the reply).
+    for key in ("faq", "hours", "discharge"):
+        assert after[key] == before[key], key
