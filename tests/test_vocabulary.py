@@ -332,3 +332,52 @@ def test_a_compound_is_judged_by_its_head(word, category):
                                   "timestamp", "broadcast", "password"])
 def test_a_compound_of_a_thing_is_not_personal(word):
     assert default_vocabulary().classify(word) is None
+
+
+# Special categories in each of the project's languages (issue: what is personal): the
+# words for convictions and charges, political leaning, triage records, genetic
+# counselling, trade unions, religion, orientation and origin, as identifiers and dict
+# keys are written; short words that are also other things count only for a person.
+SPECIAL_WORDS = [
+    ("sigtelse", "criminal"), ("tiltale", "criminal"), ("strafferegister", "criminal"),  # da
+    ("brottsregister", "criminal"), ("belastningsregister", "criminal"),  # sv
+    ("siktelse", "criminal"), ("politiattest", "criminal"),  # no
+    ("vorstrafe", "criminal"), ("strafregister", "criminal"), ("verurteilung", "criminal"),  # de
+    ("strafblad", "criminal"), ("veroordeling", "criminal"),  # nl
+    ("casier_judiciaire", "criminal"), ("condamnations", "criminal"),  # fr
+    ("party_leaning", "political_opinion"), ("partimedlemskab", "political_opinion"),
+    ("partitillhörighet", "political_opinion"),
+    ("parteizugehörigkeit", "political_opinion"), ("politieke_voorkeur", "political_opinion"),
+    ("vitals", "health"), ("chief_complaint", "health"), ("genetic_counselling", "genetic"),
+    ("allergier", "health"), ("sjukskrivning", "health"), ("sykemelding", "health"),
+    ("vorerkrankungen", "health"), ("medicatie", "health"), ("antécédents_médicaux", "health"),
+    ("fackförening", "trade_union"), ("vakbond", "trade_union"),
+    ("trosuppfattning", "religion"), ("konfession", "religion"), ("religie", "religion"),
+    ("seksualitet", "sex_life"), ("sexuell_läggning", "sex_life"), ("orientation_sexuelle", "sex_life"),
+    ("etnisitet", "ethnic_origin"), ("etnische_afkomst", "ethnic_origin"), ("origine_ethnique", "ethnic_origin"),
+]
+
+
+@pytest.mark.parametrize("identifier, category", SPECIAL_WORDS)
+def test_special_categories_in_each_language(identifier, category):
+    m = default_vocabulary().classify(identifier)
+    assert (m.category.key if m else None) == category
+
+
+@pytest.mark.parametrize("identifier, owner", [
+    ("dom", ("patient",)), ("domme", ("borger",)), ("straf", ("borger",)), ("dom", ("kunde",)),
+    ("brott", ("person",)), ("befund", ("patient",)),
+])
+def test_short_words_count_for_a_person_only(identifier, owner):
+    v = default_vocabulary()
+    assert v.classify(identifier, owner) is not None
+    assert v.classify(identifier) is None  # `dom` is also the document object model
+
+
+@pytest.mark.parametrize("identifier", [
+    "dom_element", "dom_tree", "journal_entries", "server_diagnostics", "diagnostic_info",
+    "rule_infractions", "render_dom",
+])
+def test_look_alikes_of_special_words_are_not_personal(identifier):
+    m = default_vocabulary().classify(identifier)
+    assert m is None or not m.category.special
