@@ -381,3 +381,32 @@ def test_short_words_count_for_a_person_only(identifier, owner):
 def test_look_alikes_of_special_words_are_not_personal(identifier):
     m = default_vocabulary().classify(identifier)
     assert m is None or not m.category.special
+
+
+# Inflected forms (analysis/stems.py): a listed word of one of the project's languages in
+# another form counts as that word, with medium confidence.
+@pytest.mark.parametrize("identifier, category", [
+    ("vorstrafe", "criminal"), ("diagnoserne", "health"), ("sigtelsen", "criminal"),  # de, da
+    ("straffeattesten", "criminal"), ("fagforeningen", "trade_union"), ("sygemeldingen", "health"),  # da / no
+    ("telefonnummeret", "phone"), ("adressen", "address"),  # no, da
+    ("fackföreningen", "trade_union"), ("sjukskrivningen", "health"),  # sv
+    ("veroordelingen", "criminal"), ("ziektes", "health"),  # nl
+    ("condamnation", "criminal"), ("maladies", "health"),  # fr
+])
+def test_inflected_forms_of_listed_words(identifier, category):
+    m = default_vocabulary().classify(identifier)
+    assert m is not None and m.category.key == category
+    listed = m.term == identifier
+    assert listed or m.confidence == "medium"
+
+
+@pytest.mark.parametrize("identifier", [
+    # English is not stemmed: its stems join unrelated words of code
+    "charged", "charging", "ordering", "offended", "unionized",
+    # short words are not stemmed
+    "domen", "doms",
+    # words of the languages that only share a beginning with a listed word
+    "diagnostik_server", "adressering", "navnerum",
+])
+def test_inflection_does_not_reach_unrelated_words(identifier):
+    assert default_vocabulary().classify(identifier) is None

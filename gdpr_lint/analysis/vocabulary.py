@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
+from gdpr_lint.analysis.stems import StemIndex
 from gdpr_lint.config.ruledata import load_vocabulary_data
 
 # The ASCII case of the rules in `tokenize`, as two regular expressions (most names are ASCII).
@@ -123,6 +124,7 @@ class Vocabulary:
         for key, phrases in data.get("labels", {}).items():
             for phrase in phrases:
                 self._labels.setdefault(tokenize(phrase), key)
+        self._stems = StemIndex(data.get("languages", {}), tokenize)
         if extra:
             self.extend(extra)
         self._max_term = max((len(t) for t in [*self._terms, *self._ambiguous, *self._contextual]), default=1)
@@ -196,7 +198,17 @@ class Vocabulary:
                 for cat, owners in self._contextual[head]:
                     if context & owners or (kind == "person" and "person" in owners):
                         return self._judge(cat, head, modifiers, kind, ambiguous=False)
-        return self._compound_head(toks, kind)
+        return self._compound_head(toks, kind) or self._inflected(toks, kind)
+
+    def _inflected(self, toks: tuple[str, ...], kind: str | None) -> Match | None:
+        """`vorstrafe`, `sigtelsen`, `brottsregistret`: a listed word of one of the project's
+        languages in another inflection (stems.py); weaker evidence than the word itself."""
+        hit = self._stems.lookup(toks[-1])
+        if hit is None:
+            return None
+        cat, word, ambiguous = hit
+        match = self._judge(cat, (word,), toks[:-1], kind, ambiguous=ambiguous)
+        return Match(match.category, "medium", match.term) if match is not None else None
 
     # Germanic languages (and lower-case English) write compounds as one word whose last
     # part names what it is: "udskrivningsdiagnose", "hovedadresse", "kundeemail".

@@ -129,6 +129,7 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
     context: dict[str, list] = {name: [] for name in _CONTEXT_LISTS}
     labels: dict[str, list] = {}
     suffixes: list[str] = []
+    by_language: dict[str, dict[str, dict[str, list]]] = {}  # file stem -> category -> terms / ambiguous
     for path in sorted(folder.glob("*.toml")):
         if path.name == "categories.toml":
             continue
@@ -141,6 +142,8 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
             _check_keys(spec, ("terms", "ambiguous", "contextual"), path, where)
             for name in ("terms", "ambiguous"):
                 _append(categories[key][name], spec.get(name, []), path, f"{where}.{name}")
+                by_language.setdefault(path.stem, {}).setdefault(key, {}).setdefault(name, []).extend(
+                    spec.get(name, []))
             contextual = spec.get("contextual", [])
             if not isinstance(contextual, list):
                 raise RuleDataError(f"{path}: {where}.contextual: expected a list of {{ term = ..., owners = [...] }}")
@@ -164,7 +167,7 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
         _check_keys(norm, ("neutral_suffixes",), path, "normalise")
         _append(suffixes, norm.get("neutral_suffixes", []), path, "normalise.neutral_suffixes")
     return {"categories": categories, "context": context, "labels": labels,
-            "normalise": {"neutral_suffixes": suffixes}}
+            "normalise": {"neutral_suffixes": suffixes}, "languages": by_language}
 
 
 def _tables(data: dict, name: str, path: Path) -> dict:

@@ -1,0 +1,65 @@
+"""Inflected forms of the vocabulary's words, per language.
+
+The word files list words as they are usually written (`vorstrafen`, `diagnose`,
+`brottsregister`); code and prompt keys also use other forms: `vorstrafe`,
+`diagnoserne`, `brottsregistret`, `sigtelsen`. A Snowball stemmer (the `snowballstemmer`
+package: pure Python, one algorithm per language) reduces a word and the listed words of
+the same language to a common stem; a word whose stem is the stem of a listed word of
+that language is that word inflected.
+
+Only languages with a word file and a Snowball algorithm take part, English excepted:
+its stems join too many unrelated words of code (`charged` and `charges`, `ordering` and
+`orders`), and its plural `s` is handled as a neutral suffix already. Only words of at
+least MIN_LENGTH letters are stemmed: short stems are common letter sequences.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+ALGORITHMS = {"da": "danish", "sv": "swedish", "no": "norwegian", "de": "german", "nl": "dutch",
+              "fr": "french", "fi": "finnish"}
+MIN_LENGTH = 5
+
+
+@lru_cache(maxsize=None)
+def stemmer(language: str) -> Any | None:
+    algorithm = ALGORITHMS.get(language)
+    if algorithm is None:
+        return None
+    try:
+        import snowballstemmer
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    return snowballstemmer.stemmer(algorithm)
+
+
+class StemIndex:
+    """stem -> (category key, listed word, ambiguous?) for each language's one-word terms."""
+
+    def __init__(self, languages: dict[str, dict[str, dict[str, list]]], tokenize) -> None:
+        self._by_language: dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]] = {}
+        for language, categories in languages.items():
+            st = stemmer(language)
+            if st is None:
+                continue
+            index: dict[str, tuple[str, str, bool]] = {}
+            for key, lists in categories.items():
+                for name in ("terms", "ambiguous"):
+                    for word in lists.get(name, []):
+                        toks = tokenize(word)
+                        if len(toks) == 1 and len(toks[0]) >= MIN_LENGTH:
+                            index.setdefault(st.stemWord(toks[0]), (key, toks[0], name == "ambiguous"))
+            if index:
+                self._by_language[language] = (st, index)
+
+    def lookup(self, token: str) -> tuple[str, str, bool] | None:
+        """The listed word `token` is an inflected form of, in the first language that has one."""
+        if len(token) < MIN_LENGTH:
+            return None
+        for st, index in self._by_language.values():
+            hit = index.get(st.stemWord(token))
+            if hit is not None and hit[1] != token:
+                return hit
+        return None
