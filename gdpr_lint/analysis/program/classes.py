@@ -136,19 +136,20 @@ class Classes:
         for fi in order:
             if fi.cls is not ci:
                 continue
-            frame = Frame(self, fi.module, fi, parent=fi.closure)
-            self.bind_parameters(frame, fi)
             if fi.name in INITIALISERS:
+                frame = Frame(self, fi.module, fi, parent=fi.closure)
+                self.bind_parameters(frame, fi)
                 frame.run_block(fi.node.body)
                 continue
-            # elsewhere only the `self.x = ...` statements matter; evaluate just those
-            self_name = fi.param_names[0] if fi.param_names else "self"
-            for stmt in ast.walk(fi.node):
-                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                    if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name
-                           for t in targets):
-                        frame.stmt(stmt)
+            # elsewhere only the `self.x = ...` statements matter; evaluate just those (a
+            # method without any needs no frame: its parameters' annotations are not read)
+            stores = _self_stores(fi.node, fi.param_names[0] if fi.param_names else "self")
+            if not stores:
+                continue
+            frame = Frame(self, fi.module, fi, parent=fi.closure)
+            self.bind_parameters(frame, fi)
+            for stmt in stores:
+                frame.stmt(stmt)
 
     def class_attr_set(self, key: str, attr: str, value: Value) -> None:
         ci = self.classes.get(key)
@@ -156,3 +157,18 @@ class Classes:
             return
         old = ci.attrs.get(attr)
         ci.attrs[attr] = value if old is None else join(old, value)
+
+
+def _self_stores(node: ast.AST, self_name: str) -> list[ast.stmt]:
+    """The `self.x = ...` assignments anywhere in a method, in `ast.walk` order. Kept on the
+    syntax tree, which the projects of a process share (a class is collected once per
+    project)."""
+    memo = node.__dict__.setdefault("_gdpr_self_stores", {})
+    hit = memo.get(self_name)
+    if hit is None:
+        hit = memo[self_name] = [
+            stmt for stmt in ast.walk(node)
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None
+            and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name
+                    for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]))]
+    return hit
