@@ -269,6 +269,8 @@ def main() -> None:
     r.add_argument("--app", action="append")
     r.add_argument("--large", action="store_true", help="include the entries marked large (LiteLLM)")
     r.add_argument("--jobs", type=int, help="gdpr-lint -j (default: its own, the number of cores)")
+    r.add_argument("--dir", action="append", default=[], metavar="NAME=PATH",
+                   help="also time this folder (e.g. make_corpora.py's no_openai corpus: code without OpenAI)")
     r.add_argument("--json", action="store_true")
     args = ap.parse_args()
     apps = load_apps(args.app)
@@ -288,8 +290,11 @@ def main() -> None:
     meta = {"cores": os.cpu_count(), "runs": args.runs, "load_before": os.getloadavg()[0],
             "semgrep_version": version, "baseline": args.baseline}
     results = {}
-    for app in apps:
-        app_dir = work / "apps" / app["name"]
+    targets = [(app, work / "apps" / app["name"]) for app in apps]
+    for spec in args.dir:
+        name, _, path = spec.partition("=")
+        targets.append(({"name": name}, Path(path).resolve()))
+    for app, app_dir in targets:
         if not app_dir.is_dir():
             raise SystemExit(f"{app_dir} is missing: run `fetch` first")
         files, lines = count(app_dir)
