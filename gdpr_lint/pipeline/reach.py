@@ -183,7 +183,11 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
             for local, target in bound.items():
                 if local not in chained and is_package_by_name.get(target, False):
                     chained.add(local)
-                    more.extend(n for n in chained_names(text, local, target) if n not in seen)
+                    chain_key = ("chain", text, local, target)
+                    chain = memo.get(chain_key)
+                    if chain is None:
+                        chain = memo[chain_key] = chained_names(text, local, target)
+                    more.extend(n for n in chain if n not in seen)
             pending.extend(sorted(more, key=_depth))
     return False, looked_at
 
