@@ -190,3 +190,73 @@ def test_imported_names_covers_every_import_form() -> None:
     # words that merely contain `import` / `from` are not imports
     names, _ = imported_names(b"reimport_all = transfrom_x = 1\n", "m", package=False)
     assert names == []
+
+
+# A module that only names a guessable root where no request can follow (a table of HTTP
+# responses, a list of completions, a docstring) makes no OpenAI object: a view reaching it
+# is answered from bytes. One that reads the root as a value can, and is analysed.
+RESOURCE_WORDS_WITHOUT_CLIENT = {
+    "subscript-and-store": '''
+        class Cache:
+            def __init__(self):
+                self.responses = {}
+
+            def put(self, code, body):
+                self.responses[code] = body
+        ''',
+    "docstring": '''
+        def describe(server):
+            """Looks things up in self.responses for the server's status line."""
+            return server.status
+        ''',
+    "not-a-path": '''
+        def complete(widget, word):
+            widget.completions.append(word)
+        ''',
+}
+
+
+@pytest.mark.parametrize("how", sorted(RESOURCE_WORDS_WITHOUT_CLIENT))
+def test_reachable_resource_word_without_a_client_is_not_an_origin(tmp_path: Path, how: str) -> None:
+    root = write_files(tmp_path / how, {
+        "web/__init__.py": "",
+        "web/helpers.py": RESOURCE_WORDS_WITHOUT_CLIENT[how],
+        "web/views.py": '''
+            from web import helpers
+
+
+            def upload(request):
+                for f in request.files.values():
+                    helpers.describe(f) if hasattr(helpers, "describe") else None
+            ''',
+    })
+    project = _project(root)
+    reach, looked_at = may_reach_request(project, _entry(project, root / "web/views.py"), frozenset())
+    assert reach is False
+    assert "helpers.py" in {p.name for p, _ in looked_at}
+    assert _findings(root, exhaustive=False) == _findings(root, exhaustive=True) == set()
+
+
+def test_reachable_resource_root_read_as_a_value_is_an_origin(tmp_path: Path) -> None:
+    # `backend.responses` handed on: the analysis guesses a request from it, so the view
+    # that reaches it through `.files` is analysed, and reports what the exhaustive run does
+    root = write_files(tmp_path, {
+        "support/__init__.py": "",
+        "support/backend.py": '''
+            def api(backend):
+                return backend.responses
+            ''',
+        "support/views.py": '''
+            from support.backend import api
+
+
+            def draft_reply(service, ticket):
+                for f in ticket.files:
+                    pass
+                return api(service).create(model="gpt-4o-mini", input=ticket.customer.email)
+            ''',
+    })
+    project = _project(root)
+    assert may_reach_request(project, _entry(project, root / "support/views.py"), frozenset())[0] is True
+    fast = _findings(root, exhaustive=False)
+    assert fast == _findings(root, exhaustive=True)

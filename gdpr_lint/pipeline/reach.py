@@ -4,8 +4,8 @@ The prefilter selects files by spellings; some of them (`.files`, `.models`, `.i
 `.stream(`) are common in code that has nothing to do with OpenAI (Django's
 `from .models import`, tkinter's `.invoke(`), and they only make a request on an object
 that is known to be a client or a LangChain model. Such an object is only ever made
-where one of the origin spellings is (prefilter.origin_trigger): the package names, a
-guessable resource root, a configured sink or helper. So a file whose only triggers are
+where one of the origin spellings is (prefilter.has_origin_spelling): the package names,
+a guessable resource root whose value is used, a configured sink or helper. So a file whose only triggers are
 receiver words, and none of whose reachable modules (through its imports, transitively)
 holds an origin spelling, cannot hold a request the analysis would find, and analysing
 it is skipped.
@@ -25,11 +25,19 @@ from __future__ import annotations
 
 import ast
 import re
+import weakref
+from bisect import bisect_right
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gdpr_lint.pipeline.prefilter import continues, guess_use_lines, origin_trigger
+from gdpr_lint.pipeline.prefilter import (
+    PACKAGE_WORDS,
+    _word_spellings,
+    continues,
+    guess_use_lines,
+    has_origin_spelling,
+)
 from gdpr_lint.surfaces.openai_v1 import GUESS_ROOTS
 from gdpr_lint.pipeline.source import search_view
 
@@ -37,7 +45,8 @@ if TYPE_CHECKING:
     from gdpr_lint.analysis.program.project import Project
     from gdpr_lint.analysis.program.symbols import ModuleInfo
 
-MAX_REACH_MODULES = 300  # beyond this, give up and analyse
+MAX_REACH_MODULES = 1000  # beyond this, give up and analyse
+_END = 1 << 62
 
 _ID = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
 _SP = rb"(?:[ \t\f]|\\\r?\n)"  # blanks and line continuations inside a statement
@@ -70,7 +79,7 @@ def imported_names(data: bytes, modname: str, package: bool) -> tuple[list[str],
 
     names: list[str] = []
     bound: dict[str, str] = {}
-    spans = []
+    spans: list[tuple[int, int]] = []  # in order of their start
     for m in _FROM.finditer(data):
         if not _starts_word(data, m.start()):
             continue
@@ -87,7 +96,8 @@ def imported_names(data: bytes, modname: str, package: bool) -> tuple[list[str],
             names.append(dotted)
             bound[_clean(a.group(2)) if a.group(2) else name] = dotted
     for m in _IMPORT.finditer(data):
-        if not _starts_word(data, m.start()) or any(s <= m.start() < e for s, e in spans):
+        i = bisect_right(spans, (m.start(), _END)) - 1  # the last from-import starting here or before
+        if not _starts_word(data, m.start()) or i >= 0 and spans[i][0] <= m.start() < spans[i][1]:
             continue  # part of a word, or the `import` of a from-import
         for a in _ALIAS.finditer(m.group(1)):
             name = _clean(a.group(1))
@@ -126,16 +136,19 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
     origin spelling: the answer holds while those files do not change (and the modules
     that were looked for and not found do not appear: project.missing_paths_of).
     (True, []) when one does, or when unsure."""
-    pattern = origin_trigger(frozenset(words) | project.extra_words)
-    if pattern.search(mod.source.search_view):
+    words = frozenset(words) | project.extra_words
+    if has_origin_spelling(mod.source.search_view, words):
         return True, []
+    memo = _MEMO.get(project)
+    if memo is None:
+        memo = _MEMO[project] = {}
     looked_at = [(mod.source.path, mod.source.data)]
     seen = {mod.name}
     is_package_by_name: dict[str, bool] = {mod.name: mod.package}  # the modules found
     todo = [(mod.name, mod.package, mod.source.search_view)]  # searched as search_view
     while todo:
         modname, package, text = todo.pop()
-        names, bound = imported_names(text, modname, package)
+        names, bound = _imports_of(memo, text, modname, package)
         pending = deque(sorted(names, key=_depth))
         chained: set[str] = set()
         while pending:
@@ -150,13 +163,17 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
                 seen.add(name)
                 if len(seen) > MAX_REACH_MODULES:
                     return True, []
-                found = _module_bytes(project, name)
+                found = _module_bytes(project, name, memo)
                 if found is None:
                     continue
                 path, is_package, data, view = found
                 if data is None:
                     return True, []  # cannot be read: cannot say what it holds
-                if pattern.search(view):
+                key = ("origin", path, words)
+                holds = memo.get(key)
+                if holds is None:
+                    holds = memo[key] = _holds_origin(data, view, words)
+                if holds:
                     return True, []
                 is_package_by_name[name] = is_package
                 looked_at.append((path, data))
@@ -166,9 +183,48 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
             for local, target in bound.items():
                 if local not in chained and is_package_by_name.get(target, False):
                     chained.add(local)
-                    more.extend(n for n in chained_names(text, local, target) if n not in seen)
+                    chain_key = ("chain", text, local, target)
+                    chain = memo.get(chain_key)
+                    if chain is None:
+                        chain = memo[chain_key] = chained_names(text, local, target)
+                    more.extend(n for n in chain if n not in seen)
             pending.extend(sorted(more, key=_depth))
     return False, looked_at
+
+
+# Per project: what was read, the imports found and the verdicts on single modules, shared
+# by the units that reach the same modules. The units of one run share one memo across the
+# fresh projects of their chunks (share_memo): the files do not change during a run, and
+# every entry is a function of a file's bytes alone.
+_MEMO: weakref.WeakKeyDictionary[Project, dict] = weakref.WeakKeyDictionary()
+
+
+def share_memo(project: Project, memo: dict) -> None:
+    _MEMO[project] = memo
+
+
+def _imports_of(memo: dict, text: bytes, modname: str, package: bool) -> tuple[list[str], dict[str, str]]:
+    key = ("imports", modname, package, text)
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = imported_names(text, modname, package)
+    return hit
+
+
+def _holds_origin(data: bytes, view: bytes, words: frozenset[str]) -> bool:
+    """Whether a reachable module can make an OpenAI object: a package name or word, or a
+    guessable root read where a request can follow (the bytes first; where they cannot
+    rule it out, the parsed module, as for an entry: `guess_root_in_use`). A module that
+    does not parse counts as one that can."""
+    if any(w in view for w in PACKAGE_WORDS) or words and _word_spellings(words).search(view) is not None:
+        return True
+    if not guess_use_lines(view):
+        return False
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return True
+    return guess_root_in_use(tree, view)
 
 
 def guess_root_in_use(tree: ast.Module, view: bytes) -> bool:
@@ -209,14 +265,21 @@ def _depth(name: str) -> int:
     return name.count(".")
 
 
-def _module_bytes(project: Project, name: str) -> tuple[Path, bool, bytes | None, bytes] | None:
+def _module_bytes(project: Project, name: str, memo: dict) -> tuple[Path, bool, bytes | None, bytes] | None:
     """(file, is a package, bytes or None if unreadable, search view) of module `name`; None if absent."""
     known = project.modules.get(name)
     if known is not None:
         return known.source.path, known.package, known.source.data, known.source.search_view
-    path = project.locate_module(name)
+    path = project.locate_module(name)  # (records where it was looked for, as a dependency)
     if path is None:
         return None
+    hit = memo.get(("read", path))
+    if hit is None:
+        hit = memo[("read", path)] = _read_module(project, path)
+    return hit
+
+
+def _read_module(project: Project, path: Path) -> tuple[Path, bool, bytes | None, bytes]:
     data = project.input_bytes(path)
     if data is None:
         try:

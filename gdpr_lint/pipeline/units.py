@@ -21,9 +21,9 @@ from typing import Callable, Iterable
 from gdpr_lint.analysis.dataflows import build_flows
 from gdpr_lint.checks.findings import build_findings
 from gdpr_lint.model import CallSite, FileError, Finding
-from gdpr_lint.pipeline.prefilter import has_seed_spelling, origin_trigger
+from gdpr_lint.pipeline.prefilter import has_origin_spelling, has_seed_spelling
 from gdpr_lint.analysis.program.project import Project
-from gdpr_lint.pipeline.reach import guess_root_in_use, may_reach_request
+from gdpr_lint.pipeline.reach import guess_root_in_use, may_reach_request, share_memo
 from gdpr_lint.pipeline.source import SourceError, SourceFile, parse_source, text_source
 from gdpr_lint.analysis.vocabulary import Vocabulary
 
@@ -63,6 +63,7 @@ class UnitContext:
     exhaustive: bool = False  # analyse every function, not only those the prefilter selects
     parsed: dict[Path, SourceFile] = field(default_factory=dict)  # per-process parse cache
     project: Project | None = None  # per-process shared project (created in the worker)
+    reach_memo: dict = field(default_factory=dict)  # reach.py's reads and verdicts, for every project of the run
 
 
 class UnitTimeout(Exception):
@@ -71,6 +72,18 @@ class UnitTimeout(Exception):
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+_HASHES: dict[Path, tuple[bytes, str]] = {}
+
+
+def _file_hash(path: Path, data: bytes) -> str:
+    """sha256 of a file's bytes, once per process for the same bytes object (reach.py
+    looks at the same modules for many units)."""
+    hit = _HASHES.get(path)
+    if hit is None or hit[0] is not data:
+        hit = _HASHES[path] = (data, sha256(data))
+    return hit[1]
 
 
 _alarm_fired = False
@@ -167,6 +180,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
         project = ctx.project = Project(ctx.vocab, roots=list(ctx.roots), cwd=ctx.cwd,
                                         extra_sanitizers=ctx.sanitizers, sinks=ctx.sinks,
                                         input_bytes=load, parse_cache=ctx.parsed)
+        share_memo(project, ctx.reach_memo)
     words = ctx.extra_words | words
     try:
         src = _decoded(ctx, entry, display, data)
@@ -202,7 +216,7 @@ def _unreachable_before_parsing(project: Project, unparsed: SourceFile, result: 
     which no module holding an origin spelling can be reached (reach.py) is answered from
     bytes: nothing to analyse, and it is not even parsed. The answer holds until one of the
     modules looked at changes (or a module looked for appears)."""
-    if origin_trigger(words).search(unparsed.search_view):
+    if has_origin_spelling(unparsed.search_view, words):
         return False
     rec = project.recording()
     try:
@@ -212,7 +226,7 @@ def _unreachable_before_parsing(project: Project, unparsed: SourceFile, result: 
     if reach:
         return False
     for path, text in looked_at:
-        result.deps[str(path)] = sha256(text)
+        result.deps[str(path)] = _file_hash(path, text)
     result.deps.update({str(p): "missing" for p in project.missing_paths_of(probed)})
     result.parsed = False
     return True

@@ -7,6 +7,8 @@ A part of the whole-program side: `Project` (project.py) combines them.
 from __future__ import annotations
 
 import ast
+import re
+from functools import lru_cache
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo
@@ -136,19 +138,20 @@ class Classes:
         for fi in order:
             if fi.cls is not ci:
                 continue
-            frame = Frame(self, fi.module, fi, parent=fi.closure)
-            self.bind_parameters(frame, fi)
             if fi.name in INITIALISERS:
+                frame = Frame(self, fi.module, fi, parent=fi.closure)
+                self.bind_parameters(frame, fi)
                 frame.run_block(fi.node.body)
                 continue
-            # elsewhere only the `self.x = ...` statements matter; evaluate just those
-            self_name = fi.param_names[0] if fi.param_names else "self"
-            for stmt in ast.walk(fi.node):
-                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                    if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name
-                           for t in targets):
-                        frame.stmt(stmt)
+            # elsewhere only the `self.x = ...` statements matter; evaluate just those (a
+            # method without any needs no frame: its parameters' annotations are not read)
+            stores = _self_stores(fi.node, fi.param_names[0] if fi.param_names else "self", fi.module)
+            if not stores:
+                continue
+            frame = Frame(self, fi.module, fi, parent=fi.closure)
+            self.bind_parameters(frame, fi)
+            for stmt in stores:
+                frame.stmt(stmt)
 
     def class_attr_set(self, key: str, attr: str, value: Value) -> None:
         ci = self.classes.get(key)
@@ -156,3 +159,46 @@ class Classes:
             return
         old = ci.attrs.get(attr)
         ci.attrs[attr] = value if old is None else join(old, value)
+
+
+def _self_stores(node: ast.AST, self_name: str, mod: ModuleInfo) -> list[ast.stmt]:
+    """The `self.x = ...` assignments anywhere in a method, in `ast.walk` order. Kept on the
+    syntax tree, which the projects of a process share (a class is collected once per
+    project). A method whose text spells no such assignment is not walked."""
+    memo = node.__dict__.setdefault("_gdpr_self_stores", {})
+    hit = memo.get(self_name)
+    if hit is None:
+        if not _may_store(node, self_name, mod):
+            hit = memo[self_name] = []
+            return hit
+        hit = memo[self_name] = [
+            stmt for stmt in ast.walk(node)
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None
+            and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name
+                    for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]))]
+    return hit
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")  # the line ends the parser counts (not form feeds)
+
+
+def _may_store(node: ast.AST, self_name: str, mod: ModuleInfo) -> bool:
+    """Whether the method's text can hold `<self>.<attr> =` or `<self>.<attr>: T = ...`
+    (a superset: strings, comments and comparisons are not told apart; text that is not
+    plain ASCII is always walked, as identifiers are read in NFKC form)."""
+    tree = mod.source.tree
+    start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    if tree is None or start is None or end is None:
+        return True
+    lines = tree.__dict__.get("_gdpr_lines")
+    if lines is None:
+        lines = tree.__dict__["_gdpr_lines"] = _LINE_END.split(mod.source.text)
+    text = "\n".join(lines[start - 1:end])
+    if not text.isascii():
+        return True
+    return _store_pattern(self_name).search(text) is not None
+
+
+@lru_cache(maxsize=64)
+def _store_pattern(self_name: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(self_name) + r"[\s\\]*\.[\s\\]*[A-Za-z_]\w*[\s\\)]*(?::|=(?!=))")
