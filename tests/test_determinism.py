@@ -88,3 +88,33 @@ def test_flow_path_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
     reports = [_report_with_seed(tmp_path, seed) for seed in (0, 1, 2, 3, 4, 5)]
     assert reports[0], "the leak must be found"
     assert all(r == reports[0] for r in reports[1:])
+
+
+def test_client_flavour_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    # the client is an Azure one on one path and a plain one on another: the call is
+    # reported once, with the same flavour in every run
+    write_files(tmp_path, {"desk/llm.py": '''
+        import os
+
+        from openai import AsyncAzureOpenAI, AsyncOpenAI, AzureOpenAI, OpenAI
+
+        if os.environ.get("AZURE_OPENAI_ENDPOINT"):
+            client = AzureOpenAI(api_version="2024-06-01")
+            aclient = AsyncAzureOpenAI(api_version="2024-06-01")
+        else:
+            client = OpenAI()
+            aclient = AsyncOpenAI()
+
+
+        def reply(customer):
+            return client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": f"Write to {customer.email}"}])
+
+
+        async def areply(customer):
+            return await aclient.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": f"Write to {customer.email}"}])
+        '''})
+    reports = [_report_with_seed(tmp_path, seed) for seed in range(8)]
+    assert len(reports[0]) == 2
+    assert all(r == reports[0] for r in reports[1:])

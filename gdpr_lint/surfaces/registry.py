@@ -82,17 +82,24 @@ def protect(tags, protection: "bool | str" = True) -> frozenset:
 
 def request(ctx: AnalysisContext, tags, node: ast.Call, args: list[Value],
             kwargs: Kwargs) -> tuple[Surface, Request] | None:
-    """The request a call of a value with these tags sends, if any (a later tag's request
-    replaces an earlier one; fallbacks count only when nothing else did)."""
+    """The request a call of a value with these tags sends, if any; fallbacks count only
+    when nothing else did. A value may be several things at once (an Azure client on one
+    path, a plain one on another): the first request in a fixed order is taken, never the
+    one a set happened to yield first, so the report does not change from run to run."""
     found: tuple[Surface, Request] | None = None
     for t in tags:
         for s in SURFACES:
             r = s.request(ctx, t, node, args, kwargs)
             if r is not None:
-                if not r.fallback or found is None:
+                if found is None or (found[1].fallback and not r.fallback) or (
+                        found[1].fallback == r.fallback and _order(r) < _order(found[1])):
                     found = (s, r)
                 break
     return found
+
+
+def _order(r: Request) -> tuple:
+    return (r.flavour, r.endpoint, str(r.protected), r.confidence)
 
 
 def fixable(flavour: str, endpoint: str, code: str) -> bool:
