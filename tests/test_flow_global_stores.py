@@ -149,3 +149,55 @@ def test_a_store_in_another_module_is_seen_through_the_import(write):
                 return client.responses.create(model="gpt-4o-mini", input=f"{who} asks: {question}")  # expect: GDPR001
             ''',
     }))
+
+
+def test_agent_tools_sharing_the_logged_in_account(write):
+    # the ATM-agent shape: a tool logs the holder in by keeping the matching account in a
+    # module global; other tools read it and return the balance and a greeting to the model
+    assert_marked(write({"atm/main.py": '''
+        import json
+
+        from agents import Agent, Runner, function_tool
+
+
+        class BankAccount:
+            def __init__(self, name, pin, balance):
+                self.name = name
+                self.pin = pin
+                self.balance = balance
+
+            def greet(self):
+                return f"Welcome {self.name}!"
+
+
+        with open("accounts.json") as fh:
+            accounts = [BankAccount(d["name"], d["pin"], d["balance"]) for d in json.load(fh)]
+        current_account = {"account": None}
+
+
+        @function_tool
+        def login(name: str, pin: int) -> str:
+            for account in accounts:
+                if account.name == name and account.pin == pin:
+                    current_account["account"] = account
+                    return "Logged in."
+            return "Not found."
+
+
+        @function_tool
+        def greet() -> str:
+            return current_account["account"].greet()
+
+
+        @function_tool
+        def balance() -> str:
+            return f"Your balance is {current_account['account'].balance}"
+
+
+        agent = Agent(name="ATM", instructions="Log the user in, then help.", tools=[login, greet, balance])
+
+
+        def main():
+            while True:
+                print(Runner.run_sync(agent, input("> ")).final_output)  # expect: GDPR001
+        '''}))

@@ -410,3 +410,17 @@ def test_inflected_forms_of_listed_words(identifier, category):
 ])
 def test_inflection_does_not_reach_unrelated_words(identifier):
     assert default_vocabulary().classify(identifier) is None
+
+
+# An account a person holds is about that person; a CRM's plain `account` is a company.
+@pytest.mark.parametrize("identifier, owner, category", [
+    ("name", ("bank", "account"), "name"), ("balance", ("bank", "account"), "bank"),
+    ("pin", ("user", "account"), "bank"), ("email", ("customer", "account"), "email"),
+    ("balance", ("customer",), "bank"), ("account_balance", ("member",), "bank"),
+    # negatives: a company account, a service account, a balance or pin of no one
+    ("name", ("account",), None), ("name", ("crm", "account"), None), ("email", ("service", "account"), None),
+    ("balance", (), None), ("pin", (), None), ("balance", ("ledger",), None),
+])
+def test_accounts_people_hold(identifier, owner, category):
+    m = default_vocabulary().classify(identifier, owner)
+    assert (m.category.key if m else None) == category

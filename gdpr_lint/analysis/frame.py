@@ -101,11 +101,11 @@ class Frame(Statements, Expressions, Evidence, Members, Calls, Libraries):
     def global_store(self, name: str, value: Value) -> None:
         """This function stores `value` into module global `name` (an item, an attribute, an
         appended element): other functions reading the global see it (global_stores.py)."""
-        if self.func is None or not value.taints:
+        if self.func is None or not (value.taints or value.tags or value.fields):
             return
         if name not in self.stored_globals:
             f: Frame | None = self
-            while f is not None:
+            while f is not None and f.env is not self.module.globals:
                 if name in f.env:
                     return  # a local (or a closure's): not the module's
                 f = f.parent

@@ -270,8 +270,13 @@ class Statements:
             else:
                 new = Value(old.taints | value.taints, old.tags, None)
             if value.taints:
-                new = new.extend(self.step(target, f"stored in `{self.text(target)}`"))
-                self.global_store(base_node.id, value.extend(self.step(target, f"stored in `{self.text(target)}`")))
+                step = self.step(target, f"stored in `{self.text(target)}`")
+                new, value = new.extend(step), value.extend(step)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                # the item, so that a reader of `G["k"]` gets the object itself (its methods too)
+                self.global_store(base_node.id, Value(value.taints, frozenset(), ((key.value, value),)))
+            else:
+                self.global_store(base_node.id, value)
             self.env[base_node.id] = new
             self.note_mutation(base_node.id, value)
         else:

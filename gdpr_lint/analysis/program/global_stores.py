@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
 from gdpr_lint.analysis.summaries import strip_params
-from gdpr_lint.analysis.values import Cls, Func, Value, join
+from gdpr_lint.analysis.values import Value, join
 
 if TYPE_CHECKING:
     from gdpr_lint.analysis.context import AnalysisContext
@@ -61,11 +61,12 @@ class GlobalStores:
         return mod.global_stores.get(name)
 
     def record_global_store(self, mod: ModuleInfo, name: str, value: Value) -> None:
+        # the data and what kind of object it is (a person record's methods still apply)
         value = strip_params(value)
-        if not value.taints:
+        if not (value.taints or value.tags or value.fields):
             return
         old = mod.global_stores.get(name)
-        mod.global_stores[name] = Value(value.taints) if old is None else join(old, Value(value.taints))
+        mod.global_stores[name] = value if old is None else join(old, value)
 
     def _collect_global_stores(self, mod: ModuleInfo) -> None:
         mod.stores_state = "collecting"
@@ -88,21 +89,17 @@ class GlobalStores:
             del self.summaries[key]
 
     def _functions_named(self, mod: ModuleInfo, names: dict[str, set[str]]) -> list[FunctionInfo]:
-        """The FunctionInfo of top-level functions and methods of top-level classes, by name."""
+        """The FunctionInfo of top-level functions and methods of top-level classes, by name
+        (found by their definition: a decorator may have replaced the name's value)."""
         out = []
         for top, methods in names.items():
-            value = self.global_value(mod, top)
-            if value is None:
-                continue
-            for t in value.tags:
-                if isinstance(t, Func) and not methods:
-                    fi = self.functions.get(t.key)
-                    if fi is not None:
+            self.global_value(mod, top)  # runs the definition
+            for fi in list(mod.functions):
+                if methods:
+                    if fi.cls is not None and fi.cls.name == top and fi.name in methods and fi.cls.module is mod:
                         out.append(fi)
-                elif isinstance(t, Cls):
-                    ci = self.classes.get(t.key)
-                    if ci is not None:
-                        out.extend(fi for m, fi in ci.methods.items() if m in methods and fi.cls is ci)
+                elif fi.cls is None and fi.name == top and fi.closure is None:
+                    out.append(fi)
         return out
 
 
