@@ -191,7 +191,8 @@ def test_syntax_error(write):
 # Syntax of a newer Python than the one running the tests: 3.12's (PEP 701 f-strings, PEP 695
 # generics and `type`) under 3.11, 3.14's t-strings under 3.12 and 3.13.
 NEWER_SYNTAX = [
-    'def greeting(customer):\n    return f"Dear {customer["name"]}"\n',
+    'def greeting(customer):\n    return f"Dear {customer["name"] + "\\n"}"\n',  # a backslash: not respelled
+    'def greeting(customer):\n    return f"Dear {f"{customer["name"]}"}"\n',  # nested deeper than 3.11 can spell
     'def lines(rows):\n    return f"{"\\n".join(rows)}"\n',
     'def first[T](items: list[T]) -> T:\n    return items[0]\n',
     'type Rows = list[dict[str, str]]\n',
@@ -211,6 +212,31 @@ def test_newer_python_syntax_says_which_python_is_needed_and_which_runs(write, s
     only_error(proc, "crm/modern.py: syntax error at line ",
                      f"this file needs Python {v.major}.{v.minor + 1} or later",
                      f"gdpr-lint runs on Python {v.major}.{v.minor}.{v.micro} at ")
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="this interpreter reads Python 3.12 f-strings itself")
+@pytest.mark.parametrize("quoted, findings", [
+    ('f"Dear {customer["name"]}, your order"', 1),
+    ("f'Dear {customer['name']}'", 1),
+    ('f"{", ".join(c["email"] for c in customers)}"', 1),
+    ('f"{"Hello"} {len(order["items"])} items"', 0),  # negative: nothing personal
+])
+def test_python_312_fstrings_reusing_their_quotes_are_analysed(write, quoted, findings):
+    """PEP 701 f-strings reuse their quotes inside the braces; the file is read in the
+    running Python's spelling (the inner quotes swapped, every position unchanged)."""
+    source = (f"from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef draft(customer, customers, order):\n"
+              f"    text = {quoted}\n"
+              f"    return client.responses.create(model=\"gpt-4o-mini\", input=text)\n")
+    with pytest.raises(SyntaxError):
+        compile(source, "modern.py", "exec")
+    root = write({"crm/modern.py": source})
+    proc = run_cli("check", ".", "--output-format", "json", cwd=root)
+    assert proc.returncode == (1 if findings else 0), proc.stderr.decode()
+    found = json.loads(proc.stdout)
+    assert len(found) == findings
+    for f in found:
+        assert (f["line"], f["column"]) == (8, 12)  # positions are the file's own
+        assert f["flow"][0]["line"] == 7
 
 
 def test_a_plain_syntax_error_is_not_called_newer_syntax(write):

@@ -418,3 +418,29 @@ def test_identifier_only_in_user_is_not_content(write):
     '''})
     assert_marked(root)
     assert {c for c, _, _ in findings_of(root)} == {"GDPR003"}
+
+
+def test_a_chatbots_own_name_under_a_prompt_label_is_not_a_persons(write):
+    # "Name:" in a persona prompt labels the bot's name; the same label on a customer's stays
+    from helpers import assert_marked
+
+    assert_marked(write({"bot/persona.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+        config = {"chatbot_name": "Nova", "bot_personality": "cheerful"}
+
+
+        def persona_reply(question):
+            system = f"Name: {config['chatbot_name']}\\nPersonality: {config['bot_personality']}"
+            return client.chat.completions.create(  # expect: none
+                model="gpt-4o-mini",
+                messages=[{"role": "system", "content": system}, {"role": "user", "content": question}])
+
+
+        def support_reply(customer, question):
+            system = f"Name: {customer.full_name}"
+            return client.chat.completions.create(  # expect: GDPR001
+                model="gpt-4o-mini",
+                messages=[{"role": "system", "content": system}, {"role": "user", "content": question}])
+        '''}))

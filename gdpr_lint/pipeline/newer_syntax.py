@@ -11,7 +11,9 @@ gdpr-lint.
 
 Analysing such files would need a parse tree in the shape of `ast` for syntax the running
 `ast` cannot produce; the run fails closed instead (exit 2, the file named), and the
-message says how to fix it: run gdpr-lint with the Python the project uses.
+message says how to fix it: run gdpr-lint with the Python the project uses. The most
+common case is an exception: an f-string that reuses its quotes inside the braces is
+respelled with the other quote (`older_spelling`), which moves nothing, and parsed.
 
 LibCST's parser is native code that can overflow its stack on pathological input (deeply
 nested brackets), so it runs in a forked child: a crash or a hang there costs the hint,
@@ -96,3 +98,102 @@ def _quiet_child() -> None:  # pragma: no cover - runs in the child
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+
+
+# --------------------------------------------------------------------------- f-strings
+
+_FSTRING_REUSE = re.compile(r"""(?i)(?<![\w.])[rb]?f[rb]?(["'])(?!\1\1)[^\n]*?\{[^}\n]*\1""")
+
+
+def older_spelling(text: str) -> str | None:
+    """The same file in the running Python's syntax, when the only newer construct is an
+    f-string that reuses its own quotes inside the braces (PEP 701, Python 3.12:
+    `f"Hi {row["name"]}"`): the inner strings get the other quote character
+    (`f"Hi {row['name']}"`). Nothing moves (each quote is replaced by one character), so
+    every position in the tree is the file's own. None when that is not enough."""
+    here = sys.version_info
+    if (here.major, here.minor) >= (3, 12) or len(text) > MAX_BYTES or not _FSTRING_REUSE.search(text):
+        return None
+    if not hasattr(os, "fork"):
+        return None
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child; it writes the new text to the pipe
+        code = 1
+        try:
+            os.close(read_end)
+            _quiet_child()
+            new = _requote(text)
+            if new is not None:
+                data = new.encode("utf-8")
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(write_end, view):]
+                code = 0
+        except BaseException:  # noqa: BLE001 - no rewrite, the parse error stands
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks = []
+    deadline = time.monotonic() + WAIT_SECONDS
+    try:
+        import select
+
+        while True:
+            ready, _, _ = select.select([read_end], [], [], 0.05)
+            if ready:
+                chunk = os.read(read_end, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            elif time.monotonic() > deadline:
+                os.kill(pid, 9)
+                break
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+        return None
+    new = b"".join(chunks).decode("utf-8")
+    return new if len(new) == len(text) and new != text else None
+
+
+def _requote(text: str) -> str | None:  # pragma: no cover - runs in the forked child
+    import libcst as cst
+
+    module = cst.parse_module(text)
+    failed = []
+
+    class Requote(cst.CSTTransformer):
+        def __init__(self) -> None:
+            self.quotes: list[str] = []
+
+        def visit_FormattedString(self, node: cst.FormattedString) -> bool:
+            self.quotes.append(node.quote)
+            return True
+
+        def leave_FormattedString(self, original, updated):
+            self.quotes.pop()
+            return self._swap(updated, updated.quote, lambda q: updated.with_changes(start=updated.start[:-len(updated.quote)] + q, end=q))
+
+        def leave_SimpleString(self, original, updated):
+            prefix_len = len(updated.value) - len(updated.value.lstrip("rbuRBU"))
+            quote = updated.value[prefix_len:prefix_len + 3]
+            quote = quote if quote in ('"""', "'''") else quote[0]
+            body = updated.value[prefix_len + len(quote):-len(quote)]
+            return self._swap(updated, quote, lambda q: updated.with_changes(
+                value=updated.value[:prefix_len] + q + body + q), body=body)
+
+        def _swap(self, node, quote, rebuilt, body=None):
+            enclosing = [q for q in self.quotes if len(q) == 1]
+            if not enclosing or len(quote) != 1 or quote not in enclosing:
+                return node
+            other = "'" if quote == '"' else '"'
+            if other in enclosing or (body is not None and (other in body or "\\" in body)):
+                failed.append(node)
+                return node
+            return rebuilt(other)
+
+    new = module.visit(Requote()).code
+    return None if failed else new

@@ -208,7 +208,21 @@ def _parse(text: str, filename: str, *, tree: bool, top_level_await: bool = Fals
     except SyntaxError as exc:
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "") if exc.lineno else ""
         msg = exc.msg if hasattr(exc, "msg") else str(exc)
-        from gdpr_lint.pipeline.newer_syntax import newer_python_note
+        from gdpr_lint.pipeline.newer_syntax import newer_python_note, older_spelling
+
+        # Python 3.12 f-strings that reuse their quotes: parsed in the running Python's
+        # spelling, every position unchanged
+        older = older_spelling(text)
+        if older is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    if not tree:
+                        compile(older, filename, "exec", flags=flags, dont_inherit=True)
+                        return None
+                    return compile(older, filename, "exec", flags=flags | ast.PyCF_ONLY_AST, dont_inherit=True)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                pass
 
         note = newer_python_note(text)
         error = SourceError(f"syntax error{' at ' + where if where else ''}: {msg}{f' ({note})' if note else ''}")
