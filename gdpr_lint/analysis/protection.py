@@ -56,8 +56,8 @@ def category_of_key(key: str, vocab: Vocabulary) -> str:
 
 def via(base: str, protection: Protection) -> str:
     """The `via` of data redacted by the runtime sanitizer `base` with this protection."""
-    if protection is True or protection is False or protection == "":
-        return base
+    if not isinstance(protection, str) or not protection:
+        return base  # no known= (True), or not protected (False)
     return f"{base}{_KNOWN}{protection.replace(',', ', ')})"
 
 

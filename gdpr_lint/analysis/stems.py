@@ -39,8 +39,16 @@ class StemIndex:
     """stem -> (category key, listed word, ambiguous?) for each language's one-word terms."""
 
     def __init__(self, languages: dict[str, dict[str, dict[str, list]]], tokenize) -> None:
-        self._by_language: dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]] = {}
-        for language, categories in languages.items():
+        # built on the first lookup: loading the stemmers is most of the vocabulary's start-up,
+        # and a run that analyses no request never needs them
+        self._languages = languages
+        self._tokenize = tokenize
+        self._by_language: dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]] | None = None
+
+    def _build(self) -> dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]]:
+        by_language: dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]] = {}
+        tokenize = self._tokenize
+        for language, categories in self._languages.items():
             st = stemmer(language)
             if st is None:
                 continue
@@ -52,12 +60,15 @@ class StemIndex:
                         if len(toks) == 1 and len(toks[0]) >= MIN_LENGTH:
                             index.setdefault(st.stemWord(toks[0]), (key, toks[0], name == "ambiguous"))
             if index:
-                self._by_language[language] = (st, index)
+                by_language[language] = (st, index)
+        return by_language
 
     def lookup(self, token: str) -> tuple[str, str, bool] | None:
         """The listed word `token` is an inflected form of, in the first language that has one."""
         if len(token) < MIN_LENGTH:
             return None
+        if self._by_language is None:
+            self._by_language = self._build()
         for st, index in self._by_language.values():
             hit = index.get(st.stemWord(token))
             if hit is not None and hit[1] != token:

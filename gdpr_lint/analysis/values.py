@@ -68,7 +68,8 @@ def redacted(labels: Iterable, via: str) -> frozenset:
 Label = Src | Par | Red
 
 
-def _path_key(lab: Label) -> tuple:
+def path_key(lab: Label) -> tuple:
+    """Shorter paths first, then by source position: which of equal labels to keep."""
     return (len(lab.path), [(s.path, s.line, s.column, s.note) for s in lab.path])
 
 
@@ -81,7 +82,7 @@ def merge_labels(labels: Iterable[Label]) -> frozenset:
         old = chosen.get(lab)
         if old is None:
             chosen[lab] = lab
-        elif old.path != lab.path and _path_key(lab) < _path_key(old):
+        elif old.path != lab.path and path_key(lab) < path_key(old):
             del chosen[old]
             chosen[lab] = lab
     return frozenset(chosen.values())

@@ -11,7 +11,7 @@ from gdpr_lint.checks.decide import code_for, describe
 from gdpr_lint.model import Finding, level_at_least
 from gdpr_lint.analysis.program.project import Project
 from gdpr_lint.analysis.program.symbols import SiteInfo
-from gdpr_lint.analysis.values import Src
+from gdpr_lint.analysis.values import Src, path_key
 from gdpr_lint.analysis.vocabulary import Vocabulary
 from gdpr_lint.surfaces import registry as surfaces
 
@@ -52,7 +52,7 @@ def build_findings(project: Project, vocab: Vocabulary, reported: set[str] | Non
             continue
         labels = grouped[(hit.site, code)]
         key = (hit.label.expr, hit.label.category, hit.label.origin)
-        rank = (len(hit.label.path), [(st.path, st.line, st.column, st.note) for st in hit.label.path], hit.param)
+        rank = (*path_key(hit.label), hit.param)
         if key not in labels or rank < labels[key][2]:
             labels[key] = (hit.label, hit, rank)
     findings = []

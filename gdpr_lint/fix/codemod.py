@@ -32,7 +32,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from gdpr_lint.checks.rules import KNOWN_ORDER
-from gdpr_lint.fix.imports import place_runtime_import
+from gdpr_lint.fix.imports import dotted_name, place_runtime_import
 from gdpr_lint.fix.style import DEFAULT_LINE_LENGTH, line_length_for
 from gdpr_lint.model import Finding
 from gdpr_lint.pipeline.source import SourceError, decode, parse_text
@@ -60,15 +60,6 @@ class FixError(Exception):
 
 
 # --------------------------------------------------------------------------- codemod
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 def _known_literal(known: dict[str, list[str]], forbidden: str = "") -> str:
@@ -247,14 +238,14 @@ class ProtectCalls(VisitorBasedCodemodCommand):
     def _is_runtime_call(self, node: cst.BaseExpression, func: str) -> bool:
         if not isinstance(node, cst.Call):
             return False
-        dotted = _dotted(node.func)
+        dotted = dotted_name(node.func)
         locals_ = self.protect_locals if func == "protect" else self.pid_locals
         return dotted in locals_ or dotted == f"{RUNTIME}.{func}"
 
     def _is_pseudonymise_call(self, node: cst.CSTNode) -> bool:
         if not isinstance(node, cst.Call):
             return False
-        dotted = _dotted(node.func)
+        dotted = dotted_name(node.func)
         return dotted in self.pseudonymise_locals or dotted in {f"{RUNTIME}.{f}" for f in PSEUDONYMISE}
 
     # -- calls ----------------------------------------------------------------

@@ -22,12 +22,14 @@ Stmt = cst.SimpleStatementLine | cst.BaseCompoundStatement
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
 
 
-def _dotted(node: cst.BaseExpression | None) -> str:
+def dotted_name(node: cst.BaseExpression | None) -> str | None:
+    """`a.b.c` for a name or attribute chain; None for anything else."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
 
 
 def _key(stmt: cst.CSTNode) -> tuple[int, str] | None:
@@ -36,11 +38,11 @@ def _key(stmt: cst.CSTNode) -> tuple[int, str] | None:
         return None
     imp = stmt.body[0]
     if isinstance(imp, cst.Import):
-        return (0, _dotted(imp.names[0].name).lower())
+        return (0, (dotted_name(imp.names[0].name) or "").lower())
     if isinstance(imp, cst.ImportFrom):
         if imp.relative:
-            return (1, "." * len(imp.relative) + _dotted(imp.module).lower())
-        return (1, _dotted(imp.module).lower())
+            return (1, "." * len(imp.relative) + (dotted_name(imp.module) or "").lower())
+        return (1, (dotted_name(imp.module) or "").lower())
     return None
 
 
@@ -124,10 +126,10 @@ def _sorted_extension(before: Sequence[Stmt], after: list[Stmt]) -> list[Stmt]:
         if not (isinstance(old_imp, cst.ImportFrom) and isinstance(new_imp, cst.ImportFrom)
                 and isinstance(old_imp.names, Sequence) and isinstance(new_imp.names, Sequence)):
             return after
-        old_names = [_dotted(a.name) for a in old_imp.names]
+        old_names = [dotted_name(a.name) or "" for a in old_imp.names]
         if old_names != sorted(old_names, key=str.lower) or new_imp.lpar is not None:
             return after  # not kept sorted, or written over several lines: leave it
-        names = sorted(new_imp.names, key=lambda a: _dotted(a.name).lower())
+        names = sorted(new_imp.names, key=lambda a: (dotted_name(a.name) or "").lower())
         comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         names = [a.with_changes(comma=comma if j < len(names) - 1 else cst.MaybeSentinel.DEFAULT)
                  for j, a in enumerate(names)]

@@ -638,6 +638,20 @@ def _raw_offset(raw: str, spans: list[tuple[int, int]], line: int, column: int) 
 # --------------------------------------------------------------------------- results
 
 
+def _to_cell(books: dict, item) -> None:
+    """A finding's or call site's span and statement lines, within its cell."""
+    nb = books.get(item.path)
+    if nb is None or item.cell is not None:
+        return
+    span = _span(nb, item.span)
+    if span is None:
+        return
+    item.cell, item.span = span
+    first, last = item.statement_lines
+    if first:
+        item.statement_lines = (_line(nb, first, item.cell), _line(nb, last, item.cell))
+
+
 def to_cell_positions(result) -> None:
     """Rewrite the positions a run found in notebooks (lines of the code cells taken
     together) as (cell, line, column) within each cell: findings, suppressed findings,
@@ -648,24 +662,10 @@ def to_cell_positions(result) -> None:
     if not books:
         return
     for f in [*result.findings, *result.suppressed]:
-        nb = books.get(f.path)
-        if nb is not None and f.cell is None:
-            span = _span(nb, f.span)
-            if span is not None:
-                f.cell, f.span = span
-                first, last = f.statement_lines
-                if first:
-                    f.statement_lines = (_line(nb, first, f.cell), _line(nb, last, f.cell))
+        _to_cell(books, f)
         f.flow = [_step(books, s) for s in f.flow]
     for site in result.sites:
-        nb = books.get(site.path)
-        if nb is not None and site.cell is None:
-            span = _span(nb, site.span)
-            if span is not None:
-                site.cell, site.span = span
-                first, last = site.statement_lines
-                if first:
-                    site.statement_lines = (_line(nb, first, site.cell), _line(nb, last, site.cell))
+        _to_cell(books, site)
     flows = []
     for fl in result.flows:
         changes: dict[str, Any] = {"steps": tuple(_step(books, s) for s in fl.steps)}
