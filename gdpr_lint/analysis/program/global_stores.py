@@ -29,7 +29,7 @@ import ast
 from typing import TYPE_CHECKING, Any, cast
 
 from gdpr_lint.analysis.frame import Frame
-from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact
 from gdpr_lint.analysis.summaries import strip_params
 from gdpr_lint.analysis.values import Value, join
 
@@ -53,10 +53,17 @@ class GlobalStores:
         def global_value(self, mod: ModuleInfo, name: str) -> Value | None: ...
 
     def global_stores(self, mod: ModuleInfo, name: str) -> Value | None:
-        """What the module's functions store into its global `name` (None: nothing)."""
-        if mod.stores_state == "new":
-            self._collect_global_stores(mod)
-        elif mod.stores_state == "collecting":
+        """What the module's functions store into its global `name` (None: nothing). Only
+        the functions that store into `name` itself are run, once each per project."""
+        state = mod.stores_collected.get(name)
+        if state is None:
+            assert mod.source.tree is not None
+            writers = tree_fact(mod.source.tree, _writers_by_global).get(name)
+            if writers:
+                self._collect_global_stores(mod, name, writers)
+            else:
+                mod.stores_collected[name] = "ready"
+        elif state == "collecting":
             self.touch(("g", mod.name))  # read while the stores are being collected: provisional
         return mod.global_stores.get(name)
 
@@ -68,27 +75,28 @@ class GlobalStores:
         old = mod.global_stores.get(name)
         mod.global_stores[name] = value if old is None else join(old, value)
 
-    def _collect_global_stores(self, mod: ModuleInfo) -> None:
-        mod.stores_state = "collecting"
+    def _collect_global_stores(self, mod: ModuleInfo, name: str, writers: dict[str, frozenset[str]]) -> None:
+        mod.stores_collected[name] = "collecting"
         try:
-            writers = _storing_functions(mod)
-            if writers:
-                rec = self.recording()
-                try:
-                    for fi in self._functions_named(mod, writers):
-                        frame = Frame(cast("AnalysisContext", self), fi.module, fi, parent=fi.closure)
-                        self.bind_parameters(frame, fi)
-                        frame.run_block(fi.node.body)
-                finally:
-                    self.stop_recording(rec)
+            rec = self.recording()
+            try:
+                for fi in self._functions_named(mod, writers):
+                    if fi.key in mod.writers_run:
+                        continue  # run for another global it stores into: its stores are all recorded
+                    mod.writers_run.add(fi.key)
+                    frame = Frame(cast("AnalysisContext", self), fi.module, fi, parent=fi.closure)
+                    self.bind_parameters(frame, fi)
+                    frame.run_block(fi.node.body)
+            finally:
+                self.stop_recording(rec)
         finally:
-            mod.stores_state = "ready"
+            mod.stores_collected[name] = "ready"
         # summaries worked out while the stores were incomplete are worked out again
         marker = ("g", mod.name)
         for key in [k for k, s in self.summaries.items() if marker in s.deps]:
             del self.summaries[key]
 
-    def _functions_named(self, mod: ModuleInfo, names: dict[str, set[str]]) -> list[FunctionInfo]:
+    def _functions_named(self, mod: ModuleInfo, names: dict[str, frozenset[str]]) -> list[FunctionInfo]:
         """The FunctionInfo of top-level functions and methods of top-level classes, by name
         (found by their definition: a decorator may have replaced the name's value)."""
         out = []
@@ -103,23 +111,21 @@ class GlobalStores:
         return out
 
 
-def _storing_functions(mod: ModuleInfo) -> dict[str, set[str]]:
-    """Top-level functions (name -> empty set) and classes (name -> method names) whose
-    bodies store into one of the module's globals."""
-    tree = mod.source.tree
-    assert tree is not None
+def _writers_by_global(tree: ast.Module) -> dict[str, dict[str, frozenset[str]]]:
+    """For each module global that functions store into: the top-level functions (name ->
+    empty set) and classes (name -> method names) that store into it."""
     module_names = set(_top_level_names(tree))
-    out: dict[str, set[str]] = {}
+    found: dict[str, dict[str, set[str]]] = {}
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if _stores_into(stmt, module_names):
-                out[stmt.name] = set()
+            for g in _stored_globals(stmt, module_names):
+                found.setdefault(g, {}).setdefault(stmt.name, set())
         elif isinstance(stmt, ast.ClassDef):
-            methods = {m.name for m in stmt.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
-                       and _stores_into(m, module_names)}
-            if methods:
-                out[stmt.name] = methods
-    return out
+            for m in stmt.body:
+                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for g in _stored_globals(m, module_names):
+                        found.setdefault(g, {}).setdefault(stmt.name, set()).add(m.name)
+    return {g: {top: frozenset(ms) for top, ms in tops.items()} for g, tops in found.items()}
 
 
 def _top_level_names(tree: ast.Module):
@@ -132,9 +138,9 @@ def _top_level_names(tree: ast.Module):
                         yield n.id
 
 
-def _stores_into(func: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str]) -> bool:
-    """Whether `func` sets an item or attribute of, or calls a mutating method on, a module
-    global it does not rebind locally."""
+def _stored_globals(func: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str]) -> set[str]:
+    """The module globals `func` sets an item or attribute of, or calls a mutating method on,
+    without rebinding them locally, and those it declares `global` and assigns."""
     local = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}
     declared_global: set[str] = set()
     roots: set[str] = set()
@@ -156,7 +162,7 @@ def _stores_into(func: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set
                 roots.add(root)
     candidates = (roots - local) | (roots & declared_global)
     # `global current` then `current = ...`: a global even if the module never binds it
-    return bool(candidates & module_names) or bool(declared_global & assigned)
+    return (candidates & module_names) | (declared_global & assigned)
 
 
 def _root(node: ast.expr) -> str | None:

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from gdpr_lint.analysis.frame import Frame
-from gdpr_lint.analysis.program.symbols import ModuleInfo
+from gdpr_lint.analysis.program.symbols import ModuleInfo, tree_fact
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.values import (
     EMPTY,
@@ -368,7 +368,8 @@ def resolve_relative(modname: str, package: bool, name: str | None, level: int) 
 
 def _binders(mod: ModuleInfo) -> dict[str, list[int]]:
     if mod.binders is None:
-        mod.binders = _top_level_binders(mod.source.tree)
+        assert mod.source.tree is not None
+        mod.binders = tree_fact(mod.source.tree, _top_level_binders)
     return mod.binders
 
 

@@ -5,13 +5,32 @@ and the program (project.py) builds them."""
 from __future__ import annotations
 
 import ast
+import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from gdpr_lint.analysis.values import Value
 from gdpr_lint.model import CallSite
 from gdpr_lint.pipeline.source import SourceFile
 from gdpr_lint.surfaces.catalogue import Endpoint
+
+T = TypeVar("T")
+
+# Facts worked out from a syntax tree alone (which top-level statements bind a name, which
+# functions store into which globals) are kept with the tree: the parse cache shares trees
+# between the fresh projects of a run's chunks, so each is worked out once per file.
+_TREE_FACTS: weakref.WeakKeyDictionary[ast.Module, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def tree_fact(tree: ast.Module, compute: Callable[[ast.Module], T]) -> T:
+    """`compute(tree)`, once per tree (a pure function of the tree; do not mutate the result)."""
+    facts = _TREE_FACTS.get(tree)
+    if facts is None:
+        facts = _TREE_FACTS[tree] = {}
+    key = compute.__qualname__
+    if key not in facts:
+        facts[key] = compute(tree)
+    return facts[key]
 
 
 @dataclass
@@ -35,7 +54,8 @@ class ModuleInfo:
     # what functions store into this module's globals (`current["account"] = account`,
     # `seen.append(customer)`), for the other functions that read them (global_stores.py)
     global_stores: dict[str, Value] = field(default_factory=dict)
-    stores_state: str = "new"  # new | collecting | ready
+    stores_collected: dict[str, str] = field(default_factory=dict)  # global -> collecting | ready
+    writers_run: set = field(default_factory=set)  # storing functions run (their key)
     _line_bytes: dict[int, bytes] = field(default_factory=dict)
 
     def segment(self, node: ast.AST) -> str:
