@@ -24,6 +24,7 @@ from gdpr_lint.analysis.values import (
     Obj,
     Partial,
     Person,
+    Tmpl,
     Value,
     join,
     join_all,
@@ -78,6 +79,17 @@ class Libraries:
         return Value(frozenset({self.source(arg, name, "record", "medium", known=False,
                                             note=f"file `{name}` (records about people)")}))
 
+    def template_texts(self, arg: Value, files: bool) -> str | None:
+        """The template text an argument gives: its constant text, or (`files`) the text of
+        the project's template file it names; None when not known."""
+        if not arg.has(Const):
+            return None
+        strings = sorted(arg.of(Const)[0].strings)
+        if not files:
+            return "\n".join(strings)
+        found = [self.ctx.template_text(s) for s in strings if len(s) < 300 and "\n" not in s and "{" not in s]
+        return "\n".join(t for t in found if t is not None) if found and None not in found else None
+
     def upload_source(self, node: ast.AST):
         """A file the application's users upload: personal by what it is (a CV, an ID scan,
         a recorded call), medium confidence as its content is not seen."""
@@ -126,6 +138,10 @@ class Libraries:
             return sql
         fname = method or getattr(node.func, "id", "")
         if fname in MODELS.renderer_methods and (method is None or recv is None):
+            for i, a in enumerate(args[:2]):  # render_template("letter.j2", ...): a project file
+                text = self.template_texts(a, files=True)
+                if text is not None:
+                    return self.render_with(text, node, args, kwargs, skip=i)
             rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
             rendered += [self.materialise(v, n) for _, v, n in kwargs]
             return join_all(r.plain() for r in rendered)
@@ -141,6 +157,9 @@ class Libraries:
                 return EMPTY
             if method in ("format", "format_map", "substitute", "safe_substitute"):
                 return self.format_call(node, recv, args, kwargs)
+            if method in MODELS.renderer_methods and recv.has(Tmpl):
+                text = "\n".join(sorted(t.text for t in recv.of(Tmpl)))
+                return join(recv.plain(), self.render_with(text, node, args, kwargs))
             if method in MODELS.renderer_methods:
                 # a template rendered with a person record writes (some of) its fields
                 rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
@@ -235,6 +254,10 @@ class Libraries:
             return ctx.protect_value(inner, protection.handed_over(node, ctx.vocab))
         if q in san.content or q in ctx.extra_sanitizers or q.split(".")[-1] in ctx.extra_sanitizers:
             return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(SANITIZED)}))
+        if q in MODELS.template_texts or q in MODELS.template_files:
+            text = self.template_texts(args[0], files=q in MODELS.template_files) if args else None
+            if text is not None:
+                return Value(args[0].taints, frozenset({Tmpl(text), Inst(q)}))
         if "#" in q:
             cls, method = q.split("#", 1)
             if (cls, method) in san.content_methods:

@@ -24,6 +24,8 @@ class LibraryModels:
     mutator_methods: frozenset[str]
     renderer_methods: frozenset[str]
     row_methods: frozenset[str]
+    template_texts: frozenset[str]
+    template_files: frozenset[str]
     keep_mark_methods: frozenset[str]
     upload_attributes: frozenset[str]
     upload_calls: frozenset[str]
@@ -52,6 +54,8 @@ def library_models() -> LibraryModels:
         mutator_methods=_names(data, "methods", "mutators"),
         renderer_methods=_names(data, "methods", "renderers"),
         row_methods=_names(data, "methods", "rows"),
+        template_texts=_names(data, "templates", "texts"),
+        template_files=_names(data, "templates", "files"),
         keep_mark_methods=_names(data, "methods", "keep_marks"),
         upload_attributes=_names(data, "sources", "upload_attributes"),
         upload_calls=_names(data, "sources", "upload_calls"),
