@@ -246,3 +246,330 @@ def test_an_unknown_template_file_writes_everything_it_was_given(write):
             client.responses.create(model="gpt-4o", input=text)  # expect: GDPR001
     """})
     assert_marked(root)
+
+
+# --- tables of people (pandas) --------------------------------------------------------
+
+FRAMES = {
+    "iterrows-of-a-csv-of-customers": """
+        import pandas as pd
+        from openai import OpenAI
+        client = OpenAI()
+        df = pd.read_csv("data/customers.csv")
+        for _, row in df.iterrows():
+            client.responses.create(model="gpt-4o", input=f"Write to {row['email']}")  # expect: GDPR001
+    """,
+    "itertuples-of-a-patients-workbook": """
+        import pandas as pd
+        from openai import OpenAI
+        client = OpenAI()
+        patients = pd.read_excel("patients.xlsx")
+        for p in patients.itertuples(index=False):
+            client.responses.create(model="gpt-4o", input=f"Summarise {p.diagnosis}")  # expect: GDPR001, GDPR002
+    """,
+    "records-of-a-sql-query-serialised": """
+        import json
+        import sqlite3
+        import pandas as pd
+        from openai import OpenAI
+        client = OpenAI()
+        conn = sqlite3.connect("crm.db")
+        frame = pd.read_sql("SELECT * FROM customers", conn)
+        for rec in frame.to_dict("records"):
+            client.responses.create(model="gpt-4o", input=json.dumps(rec))  # expect: GDPR001
+    """,
+    "markdown-of-the-table": """
+        import pandas as pd
+        from openai import OpenAI
+        client = OpenAI()
+        df = pd.read_csv("customers.csv")
+        client.responses.create(model="gpt-4o", input="Analyse:\\n" + df.head(20).to_markdown())  # expect: GDPR001
+    """,
+    "personal-columns-selected": """
+        import pandas as pd
+        from openai import OpenAI
+        client = OpenAI()
+        df = pd.read_csv("customers.csv")
+        contacts = df[["name", "email"]]
+        client.responses.create(model="gpt-4o", input=contacts.to_csv())  # expect: GDPR001
+    """,
+    "a-non-personal-column-dropped-only": """
+        import pandas as pd
+        from openai import OpenAI
+        client = OpenAI()
+        df = pd.read_csv("customers.csv")
+        slim = df.drop(columns=["internal_score"])
+        client.responses.create(model="gpt-4o", input=slim.to_csv())  # expect: GDPR001
+    """,
+    "non-personal-columns-of-customers": """
+        import pandas as pd
+        from openai import OpenAI
+        client = OpenAI()
+        df = pd.read_csv("customers.csv")
+        stats = df[["plan", "churn"]]
+        client.responses.create(model="gpt-4o", input=stats.to_csv())  # expect: none
+    """,
+    "identifying-columns-dropped": """
+        import pandas as pd
+        from openai import OpenAI
+        client = OpenAI()
+        df = pd.read_csv("customers.csv")
+        anon = df.drop(columns=["email", "name", "phone"])
+        client.responses.create(model="gpt-4o", input=anon.to_csv())  # expect: none
+    """,
+    "identifying-columns-dropped-by-axis": """
+        import sqlite3
+        import pandas as pd
+        from openai import OpenAI
+        client = OpenAI()
+        frame = pd.read_sql("SELECT * FROM patients", sqlite3.connect("clinic.db"))
+        anon = frame.drop(["name", "cpr"], axis=1)
+        client.responses.create(model="gpt-4o", input=anon.to_json())  # expect: none
+    """,
+    "a-table-of-products": """
+        import pandas as pd
+        from openai import OpenAI
+        client = OpenAI()
+        df = pd.read_csv("products.csv")
+        for _, row in df.iterrows():
+            client.responses.create(model="gpt-4o", input=f"Describe {row['name']}: {df.to_markdown()}")  # expect: none
+    """,
+}
+
+
+@pytest.mark.parametrize("case", sorted(FRAMES))
+def test_tables_of_people_and_their_columns(write, case):
+    assert_marked(write({"main.py": FRAMES[case]}))
+
+
+# --- ORM rows -------------------------------------------------------------------------
+
+DJANGO_MODELS = """
+from django.db import models
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=100)
+    email = models.EmailField()
+    plan = models.CharField(max_length=20)
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=100)
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+"""
+
+DJANGO = {
+    "values-of-personal-fields": """
+        import json
+        from openai import OpenAI
+        from .models import Customer
+        client = OpenAI()
+        def export():
+            rows = list(Customer.objects.filter(plan="pro").values("name", "email"))
+            return client.responses.create(model="gpt-4o", input=json.dumps(rows))  # expect: GDPR001
+    """,
+    "values-list-of-emails": """
+        from openai import OpenAI
+        from .models import Customer
+        client = OpenAI()
+        def emails():
+            return client.responses.create(model="gpt-4o", input=", ".join(Customer.objects.values_list("email", flat=True)))  # expect: GDPR001
+    """,
+    "drf-serializer-data": """
+        import json
+        from rest_framework import serializers
+        from openai import OpenAI
+        from .models import Customer
+        client = OpenAI()
+        class CustomerSerializer(serializers.ModelSerializer):
+            class Meta:
+                model = Customer
+                fields = ["name", "email"]
+        def profile(pk):
+            data = CustomerSerializer(Customer.objects.get(pk=pk)).data
+            return client.responses.create(model="gpt-4o", input=json.dumps(data))  # expect: GDPR001
+    """,
+    "model-form-cleaned-data": """
+        from django import forms
+        from openai import OpenAI
+        from .models import Customer
+        client = OpenAI()
+        class SignupForm(forms.ModelForm):
+            class Meta:
+                model = Customer
+                exclude = ["plan"]
+        def signup(request):
+            form = SignupForm(request.POST)
+            if form.is_valid():
+                client.responses.create(model="gpt-4o", input=f"New signup: {form.cleaned_data}")  # expect: GDPR001
+    """,
+    "values-of-a-non-personal-field": """
+        import json
+        from openai import OpenAI
+        from .models import Customer
+        client = OpenAI()
+        def plans():
+            rows = list(Customer.objects.values("plan"))
+            return client.responses.create(model="gpt-4o", input=json.dumps(rows))  # expect: none
+    """,
+    "serializers-of-products-and-of-a-plan": """
+        import json
+        from rest_framework import serializers
+        from openai import OpenAI
+        from .models import Customer, Product
+        client = OpenAI()
+        class ProductSerializer(serializers.ModelSerializer):
+            class Meta:
+                model = Product
+                fields = "__all__"
+        class PlanSerializer(serializers.ModelSerializer):
+            class Meta:
+                model = Customer
+                fields = ["plan"]
+        def describe(pk):
+            data = ProductSerializer(Product.objects.get(pk=pk)).data
+            plan = PlanSerializer(Customer.objects.get(pk=pk)).data
+            return client.responses.create(model="gpt-4o", input=json.dumps(data) + json.dumps(plan))  # expect: none
+    """,
+}
+
+
+@pytest.mark.parametrize("case", sorted(DJANGO))
+def test_django_rows_values_serializers_and_forms(write, case):
+    assert_marked(write({"crm/__init__.py": "", "crm/models.py": DJANGO_MODELS, "crm/views.py": DJANGO[case]}))
+
+
+SQLALCHEMY_MODELS = """
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    diagnosis: Mapped[str] = mapped_column(String(500))
+
+
+class Venue(Base):
+    __tablename__ = "venues"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(200))
+"""
+
+SQLALCHEMY = {
+    "session-get-then-vars": """
+        from openai import OpenAI
+        from sqlalchemy.orm import Session
+        from models import Patient
+        client = OpenAI()
+        def summarise(session: Session, pid: int):
+            rec = session.get(Patient, pid)
+            client.responses.create(model="gpt-4o", input=f"Summarise {vars(rec)}")  # expect: GDPR001, GDPR002
+    """,
+    "session-get-then-a-name": """
+        from openai import OpenAI
+        from sqlalchemy.orm import Session
+        from models import Patient
+        client = OpenAI()
+        def greet(session: Session, pid: int):
+            rec = session.get(Patient, pid)
+            client.responses.create(model="gpt-4o", input=f"Greet {rec.name}")  # expect: GDPR001
+    """,
+    "execute-select-scalars": """
+        from openai import OpenAI
+        from sqlalchemy import select
+        from db import SessionLocal
+        from models import Patient
+        client = OpenAI()
+        def digest():
+            with SessionLocal() as s:
+                for row in s.execute(select(Patient)).scalars():
+                    client.responses.create(model="gpt-4o", input=str(row.__dict__))  # expect: GDPR001, GDPR002
+    """,
+    "legacy-query": """
+        from openai import OpenAI
+        from models import Patient
+        client = OpenAI()
+        def digest(session):
+            first = session.query(Patient).filter(Patient.id == 1).first()
+            client.responses.create(model="gpt-4o", input=repr(first))  # expect: GDPR001, GDPR002
+    """,
+    "venues": """
+        from openai import OpenAI
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+        from models import Venue
+        client = OpenAI()
+        def describe(session: Session):
+            v = session.get(Venue, 1)
+            rows = session.execute(select(Venue)).scalars().all()
+            client.responses.create(model="gpt-4o", input=f"{v.name} {v.address} {vars(v)} {[r.name for r in rows]}")  # expect: none
+    """,
+}
+
+
+@pytest.mark.parametrize("case", sorted(SQLALCHEMY))
+def test_sqlalchemy_rows_of_the_model_queried(write, case):
+    db = "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\nSessionLocal = sessionmaker(create_engine('sqlite://'))\n"
+    assert_marked(write({"models.py": SQLALCHEMY_MODELS, "db.py": db, "main.py": SQLALCHEMY[case]}))
+
+
+# --- records serialised ---------------------------------------------------------------
+
+SERIALISED = {
+    "asdict-of-a-patient": """
+        import json
+        from dataclasses import asdict
+        from openai import OpenAI
+        from records import Patient
+        client = OpenAI()
+        def send(p: Patient):
+            client.responses.create(model="gpt-4o", input=json.dumps(asdict(p)))  # expect: GDPR001, GDPR002
+    """,
+    "model-dump-json-of-a-pydantic-patient": """
+        from pydantic import BaseModel
+        from openai import OpenAI
+        client = OpenAI()
+        class Admission(BaseModel):
+            patient_name: str
+            diagnosis: str
+        def send(a: Admission):
+            client.responses.create(model="gpt-4o", input=a.model_dump_json())  # expect: GDPR001, GDPR002
+    """,
+    "string-template-substitute-of-asdict": """
+        import string
+        from dataclasses import asdict
+        from openai import OpenAI
+        from records import Patient
+        client = OpenAI()
+        LETTER = string.Template("Discharge letter for $name: $diagnosis")
+        def send(p: Patient):
+            client.responses.create(model="gpt-4o", input=LETTER.substitute(**asdict(p)))  # expect: GDPR001, GDPR002
+    """,
+    "customer-without-special-fields": """
+        from dataclasses import asdict
+        from openai import OpenAI
+        from records import Customer
+        client = OpenAI()
+        def send(c: Customer):
+            client.responses.create(model="gpt-4o", input=str(asdict(c)))  # expect: GDPR001
+    """,
+}
+
+
+@pytest.mark.parametrize("case", sorted(SERIALISED))
+def test_serialised_records_carry_their_special_category_fields(write, case):
+    assert_marked(write({"records.py": RECORDS, "main.py": SERIALISED[case]}))
+
+
+def test_a_serialised_record_names_its_special_fields_in_the_code_s_terms(write):
+    root = write({"records.py": RECORDS, "main.py": SERIALISED["asdict-of-a-patient"]})
+    special = [f for f in analyse(root).findings if f.code == "GDPR002"]
+    assert special and "p.diagnosis" in special[0].message

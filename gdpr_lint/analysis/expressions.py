@@ -87,7 +87,19 @@ class Expressions:
             return v
         expr = self.text(node)
         src = self.source(node, expr, "record", "medium", note=f"`{expr}` (whole personal record serialised)")
-        return Value(v.taints | {src}, v.tags, v.fields)
+        # its special-category fields go along, and are named (GDPR002): `asdict(patient)`
+        # sends `patient.diagnosis`
+        special = set()
+        owner = node.value if isinstance(node, ast.Attribute) and node.attr in ("__dict__", "_data") else node
+        for o in v.of(Obj):
+            ci = self.ctx.classes.get(o.cls)
+            for fname, cat in sorted(ci.field_categories.items()) if ci is not None else ():
+                category = self.vocab.categories.get(cat)
+                if category is not None and category.special:
+                    field = f"{self.text(owner)}.{fname}"
+                    special.add(self.source(node, field, cat, "high", known=_reference(owner),
+                                            note=f"`{field}` ({category.label}) in the record serialised"))
+        return Value(v.taints | {src} | special, v.tags, v.fields)
 
     def e_BinOp(self, node: ast.BinOp) -> Value:
         left = self.eval(node.left)
@@ -248,3 +260,10 @@ class Expressions:
 
 def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reference(node: ast.AST) -> bool:
+    """A name or attribute chain: its fields can be named in the code's own terms."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)

@@ -17,6 +17,7 @@ from gdpr_lint.analysis.values import (
     HASHED,
     SANITIZED,
     SCALAR,
+    Cls,
     Const,
     Env,
     Flag,
@@ -24,6 +25,7 @@ from gdpr_lint.analysis.values import (
     Obj,
     Partial,
     Person,
+    Src,
     Tmpl,
     Value,
     join,
@@ -78,6 +80,49 @@ class Libraries:
         name = m.group(0)
         return Value(frozenset({self.source(arg, name, "record", "medium", known=False,
                                             note=f"file `{name}` (records about people)")}))
+
+    def projection(self, recv: Value, owner: ast.AST, keys: list[str], node: ast.AST, how: str = "[{!r}]") -> Value:
+        """Only the named fields of a record or table (`df[["plan", "churn"]]`,
+        `Customer.objects.values("plan")`): what they hold, not the whole record."""
+        shown = self.text(owner)
+        kept = frozenset(lab for lab in recv.taints if not isinstance(lab, Src) or _field_of(lab.expr) in keys)
+        return join_all([Value(kept)] + [self.classify_member(recv, owner, k, node, shown + how.format(k))
+                                         for k in keys])
+
+    def dropped_columns(self, node: ast.Call) -> list[str]:
+        """`df.drop(columns=["email"])`, `df.drop(["email"], axis=1)`: the columns removed."""
+        cols = next((k.value for k in node.keywords if k.arg == "columns"), None)
+        if cols is None and node.args and any(k.arg == "axis" and isinstance(k.value, ast.Constant)
+                                              and k.value.value in (1, "columns") for k in node.keywords):
+            cols = node.args[0]
+        if isinstance(cols, ast.Constant):
+            return _constant_strings([cols]) or []
+        return _constant_strings(cols.elts) or [] if isinstance(cols, (ast.List, ast.Tuple)) else []
+
+    def without_columns(self, recv: Value, owner: ast.AST, dropped: list[str]) -> Value:
+        """A table without the personal columns it named: what identified people is gone (the
+        whole record and those columns); a drop of non-personal columns changes nothing."""
+        _, kind = self.owner_of(recv, owner)
+        if not any((m := self.vocab.classify(c, (), kind or "person")) is not None and m.category.content
+                   for c in dropped):
+            return recv
+        kept = frozenset(lab for lab in recv.taints if not isinstance(lab, Src)
+                         or lab.category != "record" and _field_of(lab.expr) not in dropped)
+        return Value(kept, frozenset(t for t in recv.tags if not isinstance(t, (Person, Obj))))
+
+    def rows_of_models(self, args: list[Value]) -> Value | None:
+        """Rows of the project model classes a query is given (`session.get(Patient, pid)`), or of
+        the query it runs (`session.execute(select(Customer))`); None when it is given neither."""
+        tags: set = set()
+        for a in args:
+            for t in a.tags:
+                key = t.key if isinstance(t, Cls) else t.cls if isinstance(t, Obj) else None
+                ci = self.ctx.classes.get(key) if key is not None else None
+                if ci is not None:
+                    tags.add(Obj(ci.key))
+                    if ci.person:
+                        tags.add(Person(ci.name))
+        return Value(join_all(args).taints, frozenset(tags)) if tags else None
 
     def template_texts(self, arg: Value, files: bool) -> str | None:
         """The template text an argument gives: its constant text, or (`files`) the text of
@@ -145,9 +190,21 @@ class Libraries:
             rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
             rendered += [self.materialise(v, n) for _, v, n in kwargs]
             return join_all(r.plain() for r in rendered)
+        if fname in MODELS.query_calls:
+            rows = self.rows_of_models(args[:1])
+            if rows is not None:
+                return rows
         if method in MODELS.row_methods and recv is not None and (recv.has(Person) or recv.has(Obj)):
             return Value(recv.taints, frozenset(t for t in recv.tags if isinstance(t, (Person, Obj))))
         if method is not None and recv is not None:
+            named = _constant_strings(node.args) if method in MODELS.projection_methods else None
+            if named and (recv.has(Obj) or recv.has(Person)):
+                return self.projection(recv, node.func.value, named, node, f".{method}({{!r}})")
+            if method in MODELS.column_drop_methods and (recv.has(Person) or recv.has(Obj) or any(
+                    isinstance(lab, Src) and lab.category == "record" for lab in recv.taints)):
+                dropped = self.dropped_columns(node)
+                if dropped:
+                    return self.without_columns(recv, node.func.value, dropped)
             if method in MODELS.mutator_methods:
                 added = join_all([a for a in args] + [v for _, v, _ in kwargs])
                 added = self.materialise(added, node) if added.has(Person) else added
@@ -312,3 +369,14 @@ def open_target(node: ast.Call) -> tuple[str, bool] | None:
     mode_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
     mode = mode_node.value if isinstance(mode_node, ast.Constant) and isinstance(mode_node.value, str) else "r"
     return path.value, any(c in mode for c in "wax")
+
+
+def _constant_strings(nodes) -> list[str] | None:
+    """The strings of constant string nodes; None if any is not one."""
+    out = [n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return out if len(out) == len(nodes) else None
+
+
+def _field_of(expr: str) -> str:
+    """The field an expression reads (`users.email`, `row['email']` -> email)."""
+    return re.split(r"[.\[]", expr.rstrip("]'\""))[-1].strip("'\"")

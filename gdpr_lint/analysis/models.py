@@ -24,6 +24,10 @@ class LibraryModels:
     mutator_methods: frozenset[str]
     renderer_methods: frozenset[str]
     row_methods: frozenset[str]
+    query_calls: frozenset[str]
+    record_attributes: frozenset[str]
+    projection_methods: frozenset[str]
+    column_drop_methods: frozenset[str]
     template_texts: frozenset[str]
     template_files: frozenset[str]
     keep_mark_methods: frozenset[str]
@@ -54,6 +58,10 @@ def library_models() -> LibraryModels:
         mutator_methods=_names(data, "methods", "mutators"),
         renderer_methods=_names(data, "methods", "renderers"),
         row_methods=_names(data, "methods", "rows"),
+        query_calls=_names(data, "methods", "queries"),
+        record_attributes=_names(data, "methods", "record_attributes"),
+        projection_methods=_names(data, "methods", "projections"),
+        column_drop_methods=_names(data, "methods", "column_drops"),
         template_texts=_names(data, "templates", "texts"),
         template_files=_names(data, "templates", "files"),
         keep_mark_methods=_names(data, "methods", "keep_marks"),

@@ -50,6 +50,9 @@ class Classes:
                     ci.field_categories.update(base.field_categories)
                     ci.person = ci.person or base.person
         ci.person = ci.person or self.vocab.owner_kind(tokenize(node.name)) == "person"
+        for stmt in node.body:
+            if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+                self._meta_model(ci, stmt, frame)
         fields: list[tuple[str, ast.AST | None]] = []
         for stmt in node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -86,6 +89,33 @@ class Classes:
                 if m is not None and m.category.content:
                     ci.field_categories.setdefault(fname, m.category.key)
         return ci
+
+    def _meta_model(self, ci: ClassInfo, meta: ast.ClassDef, frame: Frame) -> None:
+        """A DRF ModelSerializer or Django ModelForm (`class Meta: model = Customer; fields =
+        [...]`) holds the fields it names of its model: its `.data` / `.cleaned_data` is
+        that part of the record."""
+        model = None
+        names: list[str] | None = None  # None: all fields
+        excluded: list[str] = []
+        for stmt in meta.body:
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+                continue
+            target, value = stmt.targets[0].id, stmt.value
+            strings = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)] \
+                if isinstance(value, (ast.List, ast.Tuple)) else None
+            if target == "model":
+                model = next((self.classes.get(t.key) for t in frame.eval(value).of(Cls)), None)
+            elif target == "fields" and strings is not None:
+                names = strings
+            elif target == "exclude" and strings is not None:
+                excluded = strings
+        if model is None:
+            return
+        cats = {f: c for f, c in model.field_categories.items()
+                if (names is None or f in names) and f not in excluded}
+        ci.field_categories.update(cats)
+        if model.person and (names is None or cats):
+            ci.person = True
 
     def class_is_person(self, key: str) -> bool:
         ci = self.classes.get(key)
