@@ -573,3 +573,106 @@ def test_a_serialised_record_names_its_special_fields_in_the_code_s_terms(write)
     root = write({"records.py": RECORDS, "main.py": SERIALISED["asdict-of-a-patient"]})
     special = [f for f in analyse(root).findings if f.code == "GDPR002"]
     assert special and "p.diagnosis" in special[0].message
+
+
+# --- LangChain prompt templates -------------------------------------------------------
+
+LANGCHAIN = {
+    "partial-piped-into-the-model": """
+        from langchain_core.prompts import PromptTemplate
+        from langchain_openai import ChatOpenAI
+        from records import Customer
+        llm = ChatOpenAI(model="gpt-4o")
+        BASE = PromptTemplate.from_template("Write to {name} about their {plan} plan")
+        def upsell(c: Customer):
+            chain = BASE.partial(name=c.name) | llm
+            return chain.invoke({"plan": c.plan})  # expect: GDPR001
+    """,
+    "partial-then-format": """
+        from langchain_core.prompts import PromptTemplate
+        from langchain_openai import ChatOpenAI
+        from records import Customer
+        llm = ChatOpenAI(model="gpt-4o")
+        BASE = PromptTemplate.from_template("Write to {email} about their {plan} plan")
+        def upsell(c: Customer):
+            prompt = BASE.partial(email=c.email)
+            return llm.invoke(prompt.format(plan=c.plan))  # expect: GDPR001
+    """,
+    "from-messages-with-a-parser": """
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+        from langchain_openai import ChatOpenAI
+        from records import Patient
+        prompt = ChatPromptTemplate.from_messages([("system", "Clinical assistant."), ("human", "Explain {diagnosis} to {name}")])
+        chain = prompt | ChatOpenAI(model="gpt-4o") | StrOutputParser()
+        def explain(p: Patient):
+            return chain.invoke({"diagnosis": p.diagnosis, "name": p.name})  # expect: GDPR001, GDPR002
+    """,
+    "format-messages": """
+        from langchain_core.prompts import ChatPromptTemplate
+        from langchain_openai import ChatOpenAI
+        from records import Patient
+        llm = ChatOpenAI()
+        TPL = ChatPromptTemplate.from_template("Explain {diagnosis} simply")
+        def explain(p: Patient):
+            return llm.invoke(TPL.format_messages(diagnosis=p.diagnosis))  # expect: GDPR002
+    """,
+    "a-chain-fed-by-another-chain": """
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+        from langchain_openai import ChatOpenAI
+        from records import Patient
+        llm = ChatOpenAI()
+        summarise = ChatPromptTemplate.from_template("Summarise: {notes}") | llm | StrOutputParser()
+        translate = ChatPromptTemplate.from_template("Translate to Danish: {text}") | llm | StrOutputParser()
+        def handover(p: Patient):
+            summary = summarise.invoke({"notes": p.diagnosis})  # expect: GDPR002
+            return translate.invoke({"text": summary})  # expect: GDPR002
+    """,
+    "partial-of-a-setting": """
+        from langchain_core.prompts import PromptTemplate
+        from langchain_openai import ChatOpenAI
+        from records import Customer
+        llm = ChatOpenAI(model="gpt-4o")
+        BASE = PromptTemplate.from_template("In a {tone} tone, suggest an upgrade from the {plan} plan")
+        def upsell(c: Customer):
+            chain = BASE.partial(tone="friendly") | llm
+            return chain.invoke({"plan": c.plan})  # expect: none
+    """,
+    "from-messages-of-non-personal-fields": """
+        from langchain_core.prompts import ChatPromptTemplate
+        from langchain_openai import ChatOpenAI
+        from records import Customer
+        prompt = ChatPromptTemplate.from_messages([("system", "Pricing assistant."), ("user", "Suggest an upgrade from the {plan} plan for {seats} seats")])
+        chain = prompt | ChatOpenAI()
+        def upsell(c: Customer):
+            return chain.invoke({"plan": c.plan, "seats": c.seats})  # expect: none
+    """,
+}
+
+
+@pytest.mark.parametrize("case", sorted(LANGCHAIN))
+def test_langchain_prompt_templates_partials_and_chains(write, case):
+    assert_marked(write({"records.py": RECORDS, "main.py": LANGCHAIN[case]}))
+
+
+def test_a_chain_defined_in_another_module_with_a_partial_prompt(write):
+    root = write({
+        "records.py": RECORDS,
+        "chains.py": """
+            from langchain_core.prompts import PromptTemplate
+            from langchain_openai import ChatOpenAI
+            BASE = PromptTemplate.from_template("Write to {name} about their {plan} plan")
+            def letter_chain(name):
+                return BASE.partial(name=name) | ChatOpenAI(model="gpt-4o")
+        """,
+        "main.py": """
+            from chains import letter_chain
+            from records import Customer
+            def upsell(c: Customer):
+                return letter_chain(c.name).invoke({"plan": c.plan})  # expect: GDPR001
+            def generic(c: Customer):
+                return letter_chain("our customer").invoke({"plan": c.plan})  # expect: none
+        """,
+    })
+    assert_marked(root)
