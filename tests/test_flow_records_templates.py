@@ -676,3 +676,53 @@ def test_a_chain_defined_in_another_module_with_a_partial_prompt(write):
         """,
     })
     assert_marked(root)
+
+
+# --- files of people ------------------------------------------------------------------
+
+FILES = {
+    "yaml-resume": """
+        import yaml
+        from openai import OpenAI
+        client = OpenAI()
+        profile = yaml.safe_load(open("resume.yaml"))
+        client.responses.create(model="gpt-4o", input=f"Improve this: {profile}")  # expect: GDPR001
+    """,
+    "json-customers": """
+        import json
+        from openai import OpenAI
+        client = OpenAI()
+        for entry in json.load(open("data/customers.json")):
+            client.responses.create(model="gpt-4o", input=str(entry))  # expect: GDPR001
+    """,
+    "dict-reader-over-a-path": """
+        import csv
+        from pathlib import Path
+        from openai import OpenAI
+        client = OpenAI()
+        rows = list(csv.DictReader(Path("exports/employees.csv").open()))
+        client.responses.create(model="gpt-4o", input=str(rows[:10]))  # expect: GDPR001
+    """,
+    "path-read-text": """
+        from pathlib import Path
+        from openai import OpenAI
+        client = OpenAI()
+        client.responses.create(model="gpt-4o", input=Path("patients.csv").read_text())  # expect: GDPR001
+    """,
+    "settings-templates-and-products": """
+        import csv
+        import yaml
+        from pathlib import Path
+        from openai import OpenAI
+        client = OpenAI()
+        cfg = yaml.safe_load(open("config.yaml"))
+        tmpl = Path("email_template.txt").read_text()
+        items = list(csv.DictReader(Path("products.csv").open()))
+        client.responses.create(model="gpt-4o", input=str(cfg) + tmpl + str(items))  # expect: none
+    """,
+}
+
+
+@pytest.mark.parametrize("case", sorted(FILES))
+def test_files_of_people_read_whole(write, case):
+    assert_marked(write({"main.py": FILES[case]}))

@@ -34,7 +34,7 @@ from gdpr_lint.analysis.values import (
 from gdpr_lint.analysis.vocabulary import tokenize
 from gdpr_lint.surfaces import registry as surfaces
 
-_DATA_FILE = re.compile(r"([\w-]+)\.(?:csv|tsv|jsonl?|ndjson|xlsx?|parquet|txt|xml|pdf|docx?)\b", re.I)
+_DATA_FILE = re.compile(r"([\w-]+)\.(?:csv|tsv|jsonl?|ndjson|xlsx?|parquet|txt|xml|pdf|docx?|ya?ml)\b", re.I)
 _SQL_SELECT = re.compile(r"\s*select\s+(?:distinct\s+)?(.+?)\s+from\s+([\w.\"`\[\]]+)", re.I | re.S)
 # How outside calls carry data (rules/library_models.toml)
 MODELS = library_models()
@@ -75,9 +75,14 @@ class Libraries:
         if m is None:
             return EMPTY
         toks = tokenize(m.group(1))
-        if self.vocab.owner_kind(toks) != "person" and not any(t in self.vocab.person_owners for t in toks):
-            return EMPTY
         name = m.group(0)
+        if self.vocab.owner_kind(toks) != "person" and not any(t in self.vocab.person_owners for t in toks):
+            # a file named for what it holds about someone: `resume.yaml`, `transcripts.json`
+            cm = self.vocab.classify(toks)
+            if cm is None or not cm.category.content or cm.category.key in ("record", "upload"):
+                return EMPTY
+            return Value(frozenset({self.source(arg, name, cm.category.key, "medium", known=False,
+                                                note=f"file `{name}` ({cm.category.label})")}))
         return Value(frozenset({self.source(arg, name, "record", "medium", known=False,
                                             note=f"file `{name}` (records about people)")}))
 
@@ -311,6 +316,10 @@ class Libraries:
             return ctx.protect_value(inner, protection.handed_over(node, ctx.vocab))
         if q in san.content or q in ctx.extra_sanitizers or q.split(".")[-1] in ctx.extra_sanitizers:
             return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(SANITIZED)}))
+        if node.args and q.rsplit(".", 1)[-1] in MODELS.file_readers:  # Path("customers.csv"), csv.DictReader(...)
+            data_file = self.file_value(node)
+            if data_file != EMPTY:
+                return data_file
         if q in MODELS.template_texts or q in MODELS.template_files:
             text = self.template_texts(args[0], files=q in MODELS.template_files) if args else None
             if text is not None:
