@@ -16,9 +16,11 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from gdpr_lint.analysis.values import EMPTY, Obj, Person, Src, Value, join_all
-from gdpr_lint.analysis.vocabulary import tokenize
+from gdpr_lint.analysis.vocabulary import Vocabulary, tokenize
+from gdpr_lint.model import FlowStep
 
 _BLOCK = re.compile(r"\{\{(.*?)\}\}|\{%-?(.*?)-?%\}", re.S)
 # `x["email"]`, `x.get("email")`: the same field as `x.email`
@@ -44,7 +46,7 @@ def references(text: str) -> list[Ref]:
         expr = (m.group(2) if statement else m.group(1)).strip()
         expr = _KEYED.sub(lambda k: "." + (k.group(2) or k.group(4)), expr)
         expr = _STRING.sub('""', expr)
-        mode, names = "write", ()
+        mode, names = "write", ()  # type: tuple[str, tuple[str, ...]]
         if statement:
             word, _, rest = expr.partition(" ")
             if word == "for":
@@ -69,8 +71,17 @@ def references(text: str) -> list[Ref]:
 
 
 class Templates:
+    # what it uses of the Frame it is part of (frame.py)
+    vocab: Vocabulary
+    if TYPE_CHECKING:
+        def eval(self, node: ast.AST | None) -> Value: ...
+        def step(self, node: ast.AST, note: str) -> FlowStep: ...
+        def attribute(self, recv: Value, attr: str, node: ast.Attribute) -> Value: ...
+        def element(self, it: Value) -> Value: ...
+        def materialise(self, v: Value, node: ast.AST) -> Value: ...
+        def key_evidence(self, key: str, v: Value, node: ast.AST) -> Value: ...
 
-    def render_with(self, text: str, node: ast.Call, args: list[Value], kwargs, skip: int = -1) -> Value:
+    def render_with(self, text: str, node: ast.Call, args: list[Value], kwargs: Any, skip: int = -1) -> Value:
         """`tmpl.render(patient=p)`, `render_template("x.j2", **ctx)`, `t.render({"c": c})`: the
         context is the keywords and the mappings whose keys are known; a mapping we cannot see
         into is written whole (argument `skip` is the template's file name)."""
@@ -86,7 +97,8 @@ class Templates:
             if isinstance(n, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str)
                                                and _plain(e) for k, e in zip(n.keys, n.values)):
                 # {"customer": c}: the values as the code names them, before the dict held them
-                context.update((k.value, (self.eval(e), e, e)) for k, e in zip(n.keys, n.values))
+                context.update((k.value, (self.eval(e), e, e)) for k, e in zip(n.keys, n.values)
+                               if isinstance(k, ast.Constant) and isinstance(k.value, str))
             elif v.fields is not None:
                 context.update((k, (fv, None, n)) for k, fv in v.fields)
             else:
@@ -105,10 +117,11 @@ class Templates:
             if hit is None:
                 continue
             value, base, real = hit
-            node = base
+            node: ast.expr = base
             for attr in ref.chain[1:]:
-                node = _at(ast.Attribute(value=node, attr=attr, ctx=ast.Load()), base)
-                value = self.attribute(value, attr, node)
+                read = ast.Attribute(value=node, attr=attr, ctx=ast.Load())
+                node = _at(read, base)
+                value = self.attribute(value, attr, read)
             if ref.mode in ("for", "set"):
                 bound = self.element(value) if ref.mode == "for" else value
                 for n in ref.names:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Folders that hold no templates of the project (environments, caches, VCS data).
 _SKIP_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "venv", "env", "build", "dist"})
@@ -19,9 +20,11 @@ _MAX_BYTES = 256_000
 
 
 class TemplateFiles:
+    # what it uses of the Project it is part of (project.py)
     roots: list[Path]
-
-    def touch(self, item: tuple) -> None: ...
+    _templates: dict[str, list[Path]] | None = None  # file name -> the project's files of that name
+    if TYPE_CHECKING:
+        def touch(self, item: tuple) -> None: ...
 
     def template_text(self, name: str) -> str | None:
         """The text of the project's template file(s) named `name` (joined when several
@@ -44,7 +47,7 @@ class TemplateFiles:
         return "\n".join(texts) if texts else None
 
     def _template_index(self) -> dict[str, list[Path]]:
-        index = getattr(self, "_templates", None)
+        index = self._templates
         if index is None:
             index = self._templates = {}
             seen = 0
