@@ -109,6 +109,15 @@ LEAKS = {
             text = Template("Customer record: {{ customer }}").render(customer=c)
             client.responses.create(model="gpt-4o", input=text)  # expect: GDPR001
     """,
+    "loop-over-the-record-items": """
+        from jinja2 import Template
+        from openai import OpenAI
+        from records import Patient
+        client = OpenAI()
+        FORM = Template("{% for k, v in patient.items() %}{{ k }}: {{ v }}\\n{% endfor %}")
+        def form(p: Patient):
+            client.responses.create(model="gpt-4o", input=FORM.render(patient=p))  # expect: GDPR001, GDPR002
+    """,
     "flask-render-template-keywords": """
         from flask import render_template
         from openai import OpenAI
@@ -167,6 +176,14 @@ CLEAN = {
         def upsell(c: Customer):
             text = env.get_template("plan.j2").render(customer=c)
             client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": text}])  # expect: none
+    """,
+    "loop-over-a-dict-of-figures": """
+        from jinja2 import Template
+        from openai import OpenAI
+        client = OpenAI()
+        REPORT = Template("{% for k, v in stats.items() %}{{ k }}: {{ v }}\\n{% endfor %}")
+        def report(customer):
+            client.responses.create(model="gpt-4o", input=REPORT.render(stats={"open": 3, "closed": 9}, customer=customer))  # expect: none
     """,
     "flask-render-template-stats": """
         from flask import render_template

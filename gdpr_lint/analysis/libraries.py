@@ -316,7 +316,8 @@ class Libraries:
             return ctx.protect_value(inner, protection.handed_over(node, ctx.vocab))
         if q in san.content or q in ctx.extra_sanitizers or q.split(".")[-1] in ctx.extra_sanitizers:
             return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(SANITIZED)}))
-        if node.args and q.rsplit(".", 1)[-1] in MODELS.file_readers:  # Path("customers.csv"), csv.DictReader(...)
+        if node.args and q.rsplit(".", 1)[-1] in MODELS.file_readers and not q.startswith("builtins."):
+            # Path("customers.csv"), csv.DictReader(...) (open() is generic_call's: it keeps what is written)
             data_file = self.file_value(node)
             if data_file != EMPTY:
                 return data_file

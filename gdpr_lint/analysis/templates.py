@@ -118,10 +118,15 @@ class Templates:
                 continue
             value, base, real = hit
             node: ast.expr = base
+            owner = value
             for attr in ref.chain[1:]:
                 read = ast.Attribute(value=node, attr=attr, ctx=ast.Load())
-                node = _at(read, base)
+                owner, node = value, _at(read, base)
                 value = self.attribute(value, attr, read)
+            if ref.mode == "for" and (len(ref.chain) == 1 or ref.chain[-1] in ("items", "values")) \
+                    and (owner.has(Person) or owner.has(Obj)):
+                # `{% for k, v in patient.items() %}`: every field of the record is written
+                value = self.materialise(owner, node if len(ref.chain) == 1 else node_of(node)).plain()
             if ref.mode in ("for", "set"):
                 bound = self.element(value) if ref.mode == "for" else value
                 for n in ref.names:
@@ -152,6 +157,11 @@ class Templates:
         if vnode is not None and _plain(vnode):
             return vnode, True
         return _at(ast.Name(id=name, ctx=ast.Load()), anchor), False
+
+
+def node_of(read: ast.expr) -> ast.expr:
+    """The record an attribute read is made on (`patient` of `patient.items`)."""
+    return read.value if isinstance(read, ast.Attribute) else read
 
 
 def _plain(node: ast.AST | None) -> bool:
