@@ -518,6 +518,14 @@ SQLALCHEMY = {
             first = session.query(Patient).filter(Patient.id == 1).first()
             client.responses.create(model="gpt-4o", input=repr(first))  # expect: GDPR001, GDPR002
     """,
+    "a-lookup-keyed-by-a-patient-is-not-a-row": """
+        from openai import OpenAI
+        from models import Patient
+        client = OpenAI()
+        RISK = {}
+        def risk(p: Patient):
+            client.responses.create(model="gpt-4o", input=f"Risk score {RISK.get(p)}")  # expect: none
+    """,
     "venues": """
         from openai import OpenAI
         from sqlalchemy import select

@@ -115,13 +115,14 @@ class Libraries:
                          or lab.category != "record" and _field_of(lab.expr) not in dropped)
         return Value(kept, frozenset(t for t in recv.tags if not isinstance(t, (Person, Obj))))
 
-    def rows_of_models(self, args: list[Value]) -> Value | None:
-        """Rows of the project model classes a query is given (`session.get(Patient, pid)`), or of
-        the query it runs (`session.execute(select(Customer))`); None when it is given neither."""
+    def rows_of_models(self, args: list[Value], runs: bool) -> Value | None:
+        """Rows of the project model classes a query is given (`session.get(Patient, pid)`), or
+        (`runs`) of the query it runs (`session.execute(select(Customer))`); None when it is given
+        neither (`scores.get(customer)` is not a row of customers)."""
         tags: set = set()
         for a in args:
             for t in a.tags:
-                key = t.key if isinstance(t, Cls) else t.cls if isinstance(t, Obj) else None
+                key = t.key if isinstance(t, Cls) else t.cls if isinstance(t, Obj) and runs else None
                 ci = self.ctx.classes.get(key) if key is not None else None
                 if ci is not None:
                     tags.add(Obj(ci.key))
@@ -196,7 +197,7 @@ class Libraries:
             rendered += [self.materialise(v, n) for _, v, n in kwargs]
             return join_all(r.plain() for r in rendered)
         if fname in MODELS.query_calls:
-            rows = self.rows_of_models(args[:1])
+            rows = self.rows_of_models(args[:1], runs=fname in MODELS.query_runs)
             if rows is not None:
                 return rows
         if method in MODELS.row_methods and recv is not None and (recv.has(Person) or recv.has(Obj)):

@@ -25,6 +25,7 @@ class LibraryModels:
     renderer_methods: frozenset[str]
     row_methods: frozenset[str]
     query_calls: frozenset[str]
+    query_runs: frozenset[str]
     record_attributes: frozenset[str]
     projection_methods: frozenset[str]
     column_drop_methods: frozenset[str]
@@ -59,6 +60,7 @@ def library_models() -> LibraryModels:
         renderer_methods=_names(data, "methods", "renderers"),
         row_methods=_names(data, "methods", "rows"),
         query_calls=_names(data, "methods", "queries"),
+        query_runs=_names(data, "methods", "query_runs"),
         record_attributes=_names(data, "methods", "record_attributes"),
         projection_methods=_names(data, "methods", "projections"),
         column_drop_methods=_names(data, "methods", "column_drops"),
