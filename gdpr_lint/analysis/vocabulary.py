@@ -114,7 +114,9 @@ class Vocabulary:
         # single words match an owner's head; phrases ("account holder") its last tokens
         self.person_owners = frozenset(tokenize(w)[0] for w in context["person_owners"] if len(tokenize(w)) == 1)
         self.person_owner_phrases = frozenset(tokenize(w) for w in context["person_owners"] if len(tokenize(w)) > 1)
-        self.non_person_owners = frozenset(tokenize(w)[-1] for w in context["non_person_owners"] if tokenize(w))
+        # a phrase names its own owner ("city_record"), not every owner with its head ("record")
+        self.non_person_owners = frozenset(tokenize(w)[0] for w in context["non_person_owners"] if len(tokenize(w)) == 1)
+        self.non_person_owner_phrases = frozenset(tokenize(w) for w in context["non_person_owners"] if len(tokenize(w)) > 1)
         self.animal_owners = frozenset(tokenize(w)[-1] for w in context["animal_owners"] if tokenize(w))
         self.non_personal_modifiers = frozenset(
             t for w in context["non_personal_modifiers"] for t in tokenize(w)
@@ -125,6 +127,9 @@ class Vocabulary:
             for phrase in phrases:
                 self._labels.setdefault(tokenize(phrase), key)
         self._stems = StemIndex(data.get("languages", {}), tokenize)
+        # `patienten`, `kundens`, `borgeren`, `företaget`, `hunden`: owner words inflected
+        self._owner_stems = StemIndex(data.get("owner_languages", {}), tokenize)
+        self._owner_memo: dict[str, object] = {}
         if extra:
             self.extend(extra)
         self._max_term = max((len(t) for t in [*self._terms, *self._ambiguous, *self._contextual]), default=1)
@@ -151,11 +156,15 @@ class Vocabulary:
             return "animal"
         if head in self.person_owners or any(toks[-len(p):] == p for p in self.person_owner_phrases):
             return "person"
-        if head in self.non_person_owners:
+        if head in self.non_person_owners or any(toks[-len(p):] == p for p in self.non_person_owner_phrases):
             return "thing"
         if head in RECORD_HEADS and any(t in self.person_owners for t in toks[:-1]):
             return "person"  # customer_row, patient_record, user_data
-        return None
+        kind = self._owner_memo.get(head, self)
+        if kind is self:
+            inflected = self._owner_stems.lookup(head)
+            kind = self._owner_memo[head] = inflected[0] if inflected is not None else None
+        return kind  # type: ignore[return-value]
 
     # --- identifiers ----------------------------------------------------------------
 

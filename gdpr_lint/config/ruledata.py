@@ -100,6 +100,10 @@ _CATEGORY_FLAGS = {"label": str, "special": bool, "direct_identifier": bool, "co
 _CONTEXT_LISTS = ("person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers")
 
 
+# The owner lists of [context] and the owner kind their words name (vocabulary.owner_kind).
+_OWNER_KINDS = {"person_owners": "person", "non_person_owners": "thing", "animal_owners": "animal"}
+
+
 @lru_cache(maxsize=None)
 def load_vocabulary_data() -> dict:
     """The built-in vocabulary, rules/personal_data/, as one document (read_vocabulary_folder)."""
@@ -130,6 +134,7 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
     labels: dict[str, list] = {}
     suffixes: list[str] = []
     by_language: dict[str, dict[str, dict[str, list]]] = {}  # file stem -> category -> terms / ambiguous
+    owners_by_language: dict[str, dict[str, dict[str, list]]] = {}  # file stem -> owner kind -> terms
     for path in sorted(folder.glob("*.toml")):
         if path.name == "categories.toml":
             continue
@@ -159,6 +164,9 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
         _check_keys(ctx, _CONTEXT_LISTS, path, "context")
         for name, words in ctx.items():
             _append(context[name], words, path, f"context.{name}")
+            if name in _OWNER_KINDS:
+                owners_by_language.setdefault(path.stem, {}).setdefault(_OWNER_KINDS[name], {}).setdefault(
+                    "terms", []).extend(words)
         for key, words in _tables(data, "labels", path).items():
             if key not in categories:
                 raise RuleDataError(f"{path}: labels.{key}: not a category of categories.toml")
@@ -167,7 +175,8 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
         _check_keys(norm, ("neutral_suffixes",), path, "normalise")
         _append(suffixes, norm.get("neutral_suffixes", []), path, "normalise.neutral_suffixes")
     return {"categories": categories, "context": context, "labels": labels,
-            "normalise": {"neutral_suffixes": suffixes}, "languages": by_language}
+            "normalise": {"neutral_suffixes": suffixes}, "languages": by_language,
+            "owner_languages": owners_by_language}
 
 
 def _tables(data: dict, name: str, path: Path) -> dict:

@@ -49,7 +49,10 @@ class Classes:
                     ci.methods.update(base.methods)
                     ci.field_categories.update(base.field_categories)
                     ci.person = ci.person or base.person
-        ci.person = ci.person or self.vocab.owner_kind(tokenize(node.name)) == "person"
+        # The class's own name says whose fields these are: a Customer's name is a person's, a
+        # Venue's address and switchboard phone or a Pet's diagnosis are not (an owner_name is).
+        own_kind = self.vocab.owner_kind(tokenize(node.name))
+        ci.person = ci.person or own_kind == "person"
         fields: list[tuple[str, ast.AST | None]] = []
         for stmt in node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -67,7 +70,7 @@ class Classes:
                             fields.append((t.id, stmt.value.func))
         ci.field_order = [f for f, ann in fields if ann is not None and not isinstance(ann, ast.Call)]
         # A class whose fields are personal is a person record (dataclass, Pydantic, ORM model).
-        kind = "person" if ci.person else None
+        kind = "person" if ci.person else own_kind
         for fname, ann in fields:
             type_name = ast.unparse(ann).split(".")[-1].split("(")[0] if ann is not None else ""
             for tname, cat in FIELD_TYPE_CATEGORIES.items():
@@ -76,7 +79,7 @@ class Classes:
             m = self.vocab.classify(fname, (), kind)
             if m is not None and m.category.content:
                 ci.field_categories.setdefault(fname, m.category.key)
-        if not ci.person and any(
+        if not ci.person and own_kind not in ("thing", "animal") and any(
                 (self.vocab.categories[c].direct_identifier or self.vocab.categories[c].special
                  or c in ("name", "date_of_birth", "national_id", "address"))
                 and self.vocab.categories[c].content for c in ci.field_categories.values()):
