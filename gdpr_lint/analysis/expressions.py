@@ -25,6 +25,9 @@ from gdpr_lint.analysis.values import (
 )
 
 
+# Sources that are a whole document whose subject the source alone does not tell.
+DOCUMENT_CATEGORIES = frozenset({"upload", "free_text"})
+
 class Expressions:
 
     # ------------------------------------------------------------------ expressions
@@ -71,14 +74,60 @@ class Expressions:
     def interpolate(self, v: Value, node: ast.AST, text_before: str) -> Value:
         """A value written into text: records become text, and the label before it is evidence."""
         v = self.materialise(v, node)
+        if v.srcs() and text_before and not v.flag(SANITIZED):
+            v = self.special_purpose(v, node, text_before)
         if not v.srcs() and text_before and not (v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const)) \
                 and not self.named_not_personal(node):
             m = self.vocab.classify_label(text_before)
+            note = f"`{self.text(node)}` labelled {m.term!r} in the prompt ({m.category.label})" if m else ""
+            if m is None:
+                m = self.vocab.classify_purpose(text_before)
+                note = f"`{self.text(node)}` introduced as {m.term!r} by the prompt ({m.category.label})" if m else ""
             if m is not None:
-                src = self.source(node, self.text(node), m.category.key, "medium",
-                                  note=f"`{self.text(node)}` labelled {m.term!r} in the prompt ({m.category.label})")
+                src = self.source(node, self.text(node), m.category.key, "medium", note=note)
                 v = Value(v.taints | {src}, v.tags, v.fields)
         return v.plain()
+
+    def messages_purpose(self, node, values: list[Value]) -> list[Value]:
+        """`[{"role": "system", "content": "Write a SOAP note from the consultation
+        transcript."}, {"role": "user", "content": text}]`: a fixed message that names a
+        document about a person says what the other messages' text is."""
+        contents = [(i, dict(v.fields)["content"]) for i, v in enumerate(values)
+                    if v.fields is not None and "content" in dict(v.fields)]
+        fixed = [c for _, c in contents if c.has(Const) and not c.taints]
+        if not fixed or len(contents) < 2:
+            return values
+        match = None
+        for c in fixed:
+            for text in sorted(c.of(Const)[0].strings):
+                match = match or self.vocab.purpose_in(text)
+        if match is None:
+            return values
+        out = list(values)
+        for i, c in contents:
+            if c.has(Const) or c.flag(SANITIZED) or c.flag(HASHED) or c.flag(SCALAR):
+                continue
+            if c.srcs() and not (match.category.special and all(s.category in DOCUMENT_CATEGORIES for s in c.srcs())):
+                continue
+            elt = node.elts[i]
+            vnode = next((v for k, v in zip(elt.keys, elt.values)
+                          if isinstance(k, ast.Constant) and k.value == "content"), elt)
+            src = self.source(vnode, self.text(vnode), match.category.key, "medium", known=False,
+                              note=f"`{self.text(vnode)}` read as {match.term!r}, as another message of the prompt says ({match.category.label})")
+            out[i] = Value(values[i].taints | {src}, values[i].tags, values[i].fields)
+        return out
+
+    def special_purpose(self, v: Value, node: ast.AST, text_before: str) -> Value:
+        """An upload or a transcript the prompt calls a discharge letter or a criminal record
+        is Art. 9 / 10 data: the purpose adds what the source alone does not say."""
+        if not all(s.category in DOCUMENT_CATEGORIES for s in v.srcs()):
+            return v  # a named datum (customer.name) is what it is; only a document is read anew
+        m = self.vocab.classify_purpose(text_before)
+        if m is None or not m.category.special:
+            return v
+        src = self.source(node, self.text(node), m.category.key, "medium", known=False,
+                          note=f"`{self.text(node)}` introduced as {m.term!r} by the prompt ({m.category.label})")
+        return Value(v.taints | {src}, v.tags, v.fields)
 
     def materialise(self, v: Value, node: ast.AST) -> Value:
         """str()/json.dumps() of a whole person record: all of it becomes text."""
@@ -175,6 +224,8 @@ class Expressions:
 
     def e_List(self, node) -> Value:
         values = [self.eval(e) for e in node.elts]
+        if len(values) > 1:
+            values = self.messages_purpose(node, values)
         consts = [next(iter(v.of(Const)[0].strings)) for v in values if v.has(Const) and len(v.of(Const)[0].strings) == 1]
         out = join_all(v.plain() if not v.has(Person) else v for v in values)
         if values and len(consts) == len(values):

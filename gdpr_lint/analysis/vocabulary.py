@@ -70,6 +70,12 @@ RECORD_HEADS = frozenset({
     "list", "dump", "export", "csv", "file", "profile", "profiles", "dto", "item", "items",
 })
 
+# How a prompt introduces a document it quotes (classify_purpose): the text before the value
+# ends in a colon, a line break or a fence; its last sentence is the one that names it.
+_INTRODUCES = re.compile(r"(?::|\n|```|\'\'\'|\"\"\"|---|<\w+>)[ \t]*$")
+_FENCE_TAIL = re.compile(r"(?:```\w*|\'\'\'|\"\"\"|---|<\w+>|\s)+$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+
 
 @dataclass(frozen=True)
 class Category:
@@ -126,6 +132,12 @@ class Vocabulary:
         for key, phrases in data.get("labels", {}).items():
             for phrase in phrases:
                 self._labels.setdefault(tokenize(phrase), key)
+        self._purpose: dict[tuple[str, ...], str] = {}
+        for key, phrases in data.get("purpose", {}).items():
+            for phrase in phrases:
+                self._purpose.setdefault(tokenize(phrase), key)
+        self._max_purpose = max((len(t) for t in self._purpose), default=1)
+        self._purpose_stems = StemIndex(data.get("purpose_languages", {}), tokenize)
         self._stems = StemIndex(data.get("languages", {}), tokenize)
         # `patienten`, `kundens`, `borgeren`, `företaget`, `hunden`: owner words inflected
         self._owner_stems = StemIndex(data.get("owner_languages", {}), tokenize)
@@ -269,6 +281,31 @@ class Vocabulary:
         if key is None:
             return None
         return Match(self.categories[key], "medium", clause)
+
+    def classify_purpose(self, text_before: str) -> Match | None:
+        """`"Extract the candidate's details from this CV:\\n"` -> free text about a person,
+        `"Summarise this patient's discharge letter:"` -> health data. The prompt's own last
+        sentence names a document about a person (`[purpose]`) and introduces the value
+        that follows (a colon, a line break, a fence): evidence of purpose, medium."""
+        if not self._purpose or not _INTRODUCES.search(text_before):
+            return None
+        text = _FENCE_TAIL.sub("", text_before).rstrip(":")
+        return self.purpose_in(_SENTENCE_END.split(text)[-1][-200:])
+
+    def purpose_in(self, text: str) -> Match | None:
+        """The first document about a person that `text` names ("... from the consultation
+        transcript", "Opsummer borgerens journal"), if any."""
+        toks = tokenize(text[:2000])
+        for i in range(len(toks)):
+            for n in range(min(self._max_purpose, len(toks) - i), 0, -1):
+                key = self._purpose.get(toks[i:i + n])
+                if key is not None:
+                    return Match(self.categories[key], "medium", " ".join(toks[i:i + n]))
+        for tok in toks:  # "Lebenslaufs", "ansøgningen", "journalen"
+            hit = self._purpose_stems.lookup(tok)
+            if hit is not None:
+                return Match(self.categories[hit[0]], "medium", tok)
+        return None
 
     def is_personal_word(self, word: str) -> bool:
         return self.classify(word) is not None

@@ -117,7 +117,7 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
     (one per language, and common.toml) appended in file-name order, repeats dropped.
 
     {"categories": {KEY: {label, flags..., terms, ambiguous, contextual}},
-     "context": {person_owners: [...], ...}, "labels": {KEY: [...]},
+     "context": {person_owners: [...], ...}, "labels": {KEY: [...]}, "purpose": {KEY: [...]},
      "normalise": {"neutral_suffixes": [...]}}
     """
     defs_path = folder / "categories.toml"
@@ -132,6 +132,8 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
         categories[key] = {**spec, "terms": [], "ambiguous": [], "contextual": []}
     context: dict[str, list] = {name: [] for name in _CONTEXT_LISTS}
     labels: dict[str, list] = {}
+    purpose: dict[str, list] = {}
+    purpose_by_language: dict[str, dict[str, dict[str, list]]] = {}
     suffixes: list[str] = []
     by_language: dict[str, dict[str, dict[str, list]]] = {}  # file stem -> category -> terms / ambiguous
     owners_by_language: dict[str, dict[str, dict[str, list]]] = {}  # file stem -> owner kind -> terms
@@ -139,7 +141,7 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
         if path.name == "categories.toml":
             continue
         data = load(path)
-        _check_keys(data, ("categories", "context", "labels", "normalise"), path, "")
+        _check_keys(data, ("categories", "context", "labels", "purpose", "normalise"), path, "")
         for key, spec in _tables(data, "categories", path).items():
             where = f"categories.{key}"
             if key not in categories:
@@ -171,12 +173,17 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
             if key not in categories:
                 raise RuleDataError(f"{path}: labels.{key}: not a category of categories.toml")
             _append(labels.setdefault(key, []), words, path, f"labels.{key}")
+        for key, words in _tables(data, "purpose", path).items():
+            if key not in categories:
+                raise RuleDataError(f"{path}: purpose.{key}: not a category of categories.toml")
+            _append(purpose.setdefault(key, []), words, path, f"purpose.{key}")
+            purpose_by_language.setdefault(path.stem, {}).setdefault(key, {}).setdefault("terms", []).extend(words)
         norm = _tables(data, "normalise", path)
         _check_keys(norm, ("neutral_suffixes",), path, "normalise")
         _append(suffixes, norm.get("neutral_suffixes", []), path, "normalise.neutral_suffixes")
     return {"categories": categories, "context": context, "labels": labels,
             "normalise": {"neutral_suffixes": suffixes}, "languages": by_language,
-            "owner_languages": owners_by_language}
+            "owner_languages": owners_by_language, "purpose": purpose, "purpose_languages": purpose_by_language}
 
 
 def _tables(data: dict, name: str, path: Path) -> dict:
