@@ -247,6 +247,11 @@ class Vocabulary:
                 match = self._judge(cat, head, toks[:-1] + (last[:i].rstrip("s"),), kind, ambiguous=False)
                 # a compound is weaker evidence than a word of its own
                 return Match(match.category, "medium", match.term) if match is not None else None
+        for i in range(3, len(last) - self.MIN_COMPOUND_HEAD + 1):  # an inflected head: -diagnoserne
+            hit = self._stems.lookup(last[i:])
+            if hit is not None and not hit[2]:
+                match = self._judge(hit[0], (hit[1],), toks[:-1] + (last[:i].rstrip("s"),), kind, ambiguous=False)
+                return Match(match.category, "medium", match.term) if match is not None else None
         return None
 
     def _judge(self, cat_key: str, head, modifiers, kind, *, ambiguous: bool) -> Match | None:
