@@ -270,3 +270,35 @@ def test_made_up_people_in_demo_scripts_stay_clean(write):
             model="gpt-4o", messages=[{"role": "user", "content": "Summarise this CV:\\nJane Doe, nurse, 10 years"}]))
     '''})
     assert_marked(root)
+
+
+def test_langchain_messages_say_what_the_text_is(write):
+    root = write({"hr/screen.py": '''
+        from langchain_core.messages import HumanMessage, SystemMessage
+        from langchain_openai import ChatOpenAI
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        def discharge(notes):
+            return llm.invoke([  # expect: GDPR002
+                SystemMessage(content="Write a discharge summary from these clinical notes."),
+                HumanMessage(content=notes),
+            ])
+
+
+        def history(text):
+            return llm.invoke([("system", "Summarise the patient's medical history."), ("user", text)])  # expect: GDPR002
+
+
+        def lebenslauf(text):
+            return llm.invoke([SystemMessage("Bewerte den Lebenslauf der Bewerberin."), HumanMessage(text)])  # expect: GDPR001
+
+
+        def release_notes(text):
+            return llm.invoke([  # expect: none
+                SystemMessage(content="Write release notes from these commit messages."),
+                HumanMessage(content=text),
+            ])
+    '''})
+    assert_marked(root)

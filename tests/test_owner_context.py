@@ -228,3 +228,91 @@ def test_inflected_owner_words(word, kind):
     from gdpr_lint.analysis.vocabulary import default_vocabulary
 
     assert default_vocabulary().owner_kind((word,)) == kind
+
+
+def test_plural_owners_in_tables_and_frames(write):
+    root = write({"app/report.py": '''
+        import sqlite3
+
+        from openai import OpenAI
+
+        client = OpenAI()
+        db = sqlite3.connect("app.db")
+
+
+        def ask(text):
+            return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": text}])
+
+
+        def venues():
+            rows = db.execute("SELECT name, phone, email FROM venues").fetchall()
+            return client.chat.completions.create(  # expect: none
+                model="gpt-4o", messages=[{"role": "user", "content": str(rows)}])
+
+
+        def suppliers(df_suppliers):
+            return client.chat.completions.create(  # expect: none
+                model="gpt-4o", messages=[{"role": "user", "content": df_suppliers["email"].to_string()}])
+
+
+        def witnesses():
+            rows = db.execute("SELECT name, phone FROM witnesses").fetchall()
+            return client.chat.completions.create(  # expect: GDPR001
+                model="gpt-4o", messages=[{"role": "user", "content": str(rows)}])
+    '''})
+    assert_marked(root)
+
+
+def test_user_account_models_and_business_models(write):
+    root = write({"app/models.py": '''
+        from django.contrib.auth.models import AbstractUser
+        from django.db import models
+        from flask_login import UserMixin
+
+
+        class Account(AbstractUser):
+            bio = models.TextField()
+
+
+        class Login(UserMixin):
+            handle: str
+
+
+        class Venue(models.Model):
+            name = models.CharField(max_length=100)
+            phone = models.CharField(max_length=40)
+            email = models.EmailField()
+
+
+        class Kennel(models.Model):
+            name = models.CharField(max_length=100)
+            owner_email = models.EmailField()
+    ''', "app/ai.py": '''
+        from openai import OpenAI
+
+        from app.models import Account, Kennel, Login, Venue
+
+        client = OpenAI()
+
+
+        def greet(acc: Account):
+            return client.chat.completions.create(  # expect: GDPR001
+                model="gpt-4o", messages=[{"role": "user", "content": f"Hi {acc.first_name} <{acc.email}>"}])
+
+
+        def login(who: Login):
+            return client.chat.completions.create(  # expect: GDPR001
+                model="gpt-4o", messages=[{"role": "user", "content": str(who)}])
+
+
+        def venue(pk):
+            v = Venue.objects.get(pk=pk)
+            return client.chat.completions.create(  # expect: none
+                model="gpt-4o", messages=[{"role": "user", "content": f"{v.name} {v.phone} {v.email}"}])
+
+
+        def kennel(k: Kennel):
+            return client.chat.completions.create(  # expect: GDPR001
+                model="gpt-4o", messages=[{"role": "user", "content": k.owner_email}])
+    '''})
+    assert_marked(root)

@@ -90,31 +90,28 @@ class Expressions:
 
     def messages_purpose(self, node, values: list[Value]) -> list[Value]:
         """`[{"role": "system", "content": "Write a SOAP note from the consultation
-        transcript."}, {"role": "user", "content": text}]`: a fixed message that names a
-        document about a person says what the other messages' text is."""
-        contents = [(i, dict(v.fields)["content"]) for i, v in enumerate(values)
-                    if v.fields is not None and "content" in dict(v.fields)]
-        fixed = [c for _, c in contents if c.has(Const) and not c.taints]
+        transcript."}, {"role": "user", "content": text}]`, `[SystemMessage(...),
+        HumanMessage(content=text)]`, `[("system", "..."), ("user", text)]`: a fixed message
+        that names a document about a person says what the other messages' text is."""
+        contents = [(i, c) for i, c in enumerate(map(_message_content, node.elts)) if c is not None]
+        fixed = [c.value for _, c in contents if isinstance(c, ast.Constant) and isinstance(c.value, str)]
         if not fixed or len(contents) < 2:
             return values
-        match = None
-        for c in fixed:
-            for text in sorted(c.of(Const)[0].strings):
-                match = match or self.vocab.purpose_in(text)
+        match = next((m for m in map(self.vocab.purpose_in, fixed) if m is not None), None)
         if match is None:
             return values
         out = list(values)
-        for i, c in contents:
-            if c.has(Const) or c.flag(SANITIZED) or c.flag(HASHED) or c.flag(SCALAR):
+        for i, cnode in contents:
+            v = values[i]
+            if isinstance(cnode, ast.Constant) or v.flag(SANITIZED) or v.flag(HASHED):
                 continue
-            if c.srcs() and not (match.category.special and all(s.category in DOCUMENT_CATEGORIES for s in c.srcs())):
+            if v.srcs() and not (match.category.special and all(s.category in DOCUMENT_CATEGORIES for s in v.srcs())):
                 continue
-            elt = node.elts[i]
-            vnode = next((v for k, v in zip(elt.keys, elt.values)
-                          if isinstance(k, ast.Constant) and k.value == "content"), elt)
-            src = self.source(vnode, self.text(vnode), match.category.key, "medium", known=False,
-                              note=f"`{self.text(vnode)}` read as {match.term!r}, as another message of the prompt says ({match.category.label})")
-            out[i] = Value(values[i].taints | {src}, values[i].tags, values[i].fields)
+            if not v.taints and not isinstance(cnode, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+                continue
+            src = self.source(cnode, self.text(cnode), match.category.key, "medium", known=False,
+                              note=f"`{self.text(cnode)}` read as {match.term!r}, as another message of the prompt says ({match.category.label})")
+            out[i] = Value(v.taints | {src}, v.tags, v.fields)
         return out
 
     def special_purpose(self, v: Value, node: ast.AST, text_before: str) -> Value:
@@ -299,3 +296,24 @@ class Expressions:
 
 def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# LangChain message classes and roles of (role, text) pairs, for messages_purpose
+_ROLES = frozenset({"system", "developer", "user", "human", "assistant", "ai"})
+
+
+def _message_content(elt: ast.AST) -> ast.AST | None:
+    """The text node of one chat message written in place: a dict's "content", a
+    `SystemMessage(content=...)`, or a `("system", text)` pair."""
+    if isinstance(elt, ast.Dict):
+        return next((v for k, v in zip(elt.keys, elt.values)
+                     if isinstance(k, ast.Constant) and k.value == "content"), None)
+    if isinstance(elt, ast.Call):
+        name = elt.func.attr if isinstance(elt.func, ast.Attribute) else getattr(elt.func, "id", "")
+        if name.endswith("Message") and name != "Message":
+            return next((k.value for k in elt.keywords if k.arg == "content"), elt.args[0] if elt.args else None)
+        return None
+    if isinstance(elt, ast.Tuple) and len(elt.elts) == 2 and isinstance(elt.elts[0], ast.Constant) \
+            and elt.elts[0].value in _ROLES:
+        return elt.elts[1]
+    return None

@@ -175,8 +175,19 @@ class Vocabulary:
         kind = self._owner_memo.get(head, self)
         if kind is self:
             inflected = self._owner_stems.lookup(head)
-            kind = self._owner_memo[head] = inflected[0] if inflected is not None else None
+            kind = self._owner_memo[head] = inflected[0] if inflected is not None else self._plural_kind(head)
         return kind  # type: ignore[return-value]
+
+    def _plural_kind(self, head: str) -> str | None:
+        """`venues`, `suppliers`, `pharmacies`, `kunders`: a listed owner word in the plural."""
+        if len(head) < 4 or not head.endswith("s") or head.endswith("ss"):
+            return None
+        for single in (head[:-3] + "y" if head.endswith("ies") else "", head[:-2], head[:-1]):
+            for kind, words in (("animal", self.animal_owners), ("person", self.person_owners),
+                                ("thing", self.non_person_owners)):
+                if len(single) > 1 and single in words:
+                    return kind
+        return None
 
     # --- identifiers ----------------------------------------------------------------
 

@@ -11,10 +11,12 @@ import re
 from functools import lru_cache
 
 from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo
 from gdpr_lint.analysis.summaries import strip_params
 from gdpr_lint.analysis.values import (
     Cls,
+    Ext,
     Func,
     Src,
     Value,
@@ -22,6 +24,7 @@ from gdpr_lint.analysis.values import (
 )
 from gdpr_lint.analysis.vocabulary import tokenize
 
+MODELS = library_models()
 INITIALISERS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__", "__aenter__", "initialize", "initialise"})
 FIELD_TYPE_CATEGORIES = {
     "EmailStr": "email", "EmailField": "email", "NameEmail": "email", "PhoneNumberField": "phone",
@@ -49,9 +52,11 @@ class Classes:
                     ci.methods.update(base.methods)
                     ci.field_categories.update(base.field_categories)
                     ci.person = ci.person or base.person
+            # a user account model (Django's AbstractUser, flask_login's UserMixin)
+            ci.person = ci.person or any(t.qualname in MODELS.person_bases for t in b.of(Ext))
         # The class's own name says whose fields these are: a Customer's name is a person's, a
         # Venue's address and switchboard phone or a Pet's diagnosis are not (an owner_name is).
-        own_kind = self.vocab.owner_kind(tokenize(node.name))
+        own_kind = None if ci.person else self.vocab.owner_kind(tokenize(node.name))
         ci.person = ci.person or own_kind == "person"
         fields: list[tuple[str, ast.AST | None]] = []
         for stmt in node.body:
@@ -73,8 +78,10 @@ class Classes:
         kind = "person" if ci.person else own_kind
         for fname, ann in fields:
             type_name = ast.unparse(ann).split(".")[-1].split("(")[0] if ann is not None else ""
+            # a Venue's EmailField is the venue's address; a Pet's owner_email one of a person
+            typed = kind not in ("thing", "animal") or any(t in self.vocab.person_owners for t in tokenize(fname))
             for tname, cat in FIELD_TYPE_CATEGORIES.items():
-                if tname in type_name:
+                if tname in type_name and typed:
                     ci.field_categories[fname] = cat
             m = self.vocab.classify(fname, (), kind)
             if m is not None and m.category.content:
