@@ -302,3 +302,90 @@ def test_langchain_messages_say_what_the_text_is(write):
             ])
     '''})
     assert_marked(root)
+
+
+def test_stored_chat_messages_and_comments_are_what_people_wrote(write):
+    root = write({"chat/models.py": '''
+        from django.db import models
+        from sqlalchemy import Column, Integer, Text
+        from sqlalchemy.orm import declarative_base
+
+        Base = declarative_base()
+
+
+        class Message(models.Model):
+            role = models.CharField(max_length=20)
+            content = models.TextField()
+
+
+        class ChatMessage(Base):
+            __tablename__ = "chat_messages"
+            id = Column(Integer, primary_key=True)
+            body = Column(Text)
+
+
+        class Besked(models.Model):
+            tekst = models.TextField()
+
+
+        class FAQ(models.Model):
+            question = models.TextField()
+            answer = models.TextField()
+
+
+        class Article(models.Model):
+            title = models.CharField(max_length=200)
+            content = models.TextField()
+    ''', "chat/schemas.py": '''
+        from pydantic import BaseModel
+
+
+        class IncomingMessage(BaseModel):  # a request body, not a stored history
+            content: str
+    ''', "chat/bot.py": '''
+        from openai import OpenAI
+
+        from chat.models import FAQ, Article, Besked, ChatMessage, Message
+        from chat.schemas import IncomingMessage
+
+        client = OpenAI()
+
+
+        def reply(conversation_id):
+            history = Message.objects.filter(conversation_id=conversation_id).order_by("id")
+            msgs = [{"role": m.role, "content": m.content} for m in history]
+            return client.chat.completions.create(model="gpt-4o", messages=msgs)  # expect: GDPR001
+
+
+        def summarise(rows: list[ChatMessage]):
+            text = "\\n".join(r.body for r in rows)
+            return client.responses.create(model="gpt-4o", input=text)  # expect: GDPR001
+
+
+        def dansk(pk):
+            b = Besked.objects.get(pk=pk)
+            return client.responses.create(model="gpt-4o", input=b.tekst)  # expect: GDPR001
+
+
+        def faq():
+            text = "\\n".join(f.answer for f in FAQ.objects.all())
+            return client.responses.create(model="gpt-4o", input=text)  # expect: none
+
+
+        def article(pk):
+            return client.responses.create(model="gpt-4o", input=Article.objects.get(pk=pk).content)  # expect: none
+
+
+        def answer(message: IncomingMessage):
+            return client.responses.create(model="gpt-4o", input=message.content)  # expect: none
+
+
+        def judge_the_reply():
+            resp = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Tell a joke"}])
+            message = resp.choices[0].message
+            return client.chat.completions.create(  # expect: none
+                model="gpt-4o", messages=[{"role": "user", "content": "Rate: " + message.content}])
+    '''})
+    assert_marked(root)
+    [f] = [f for f in analyse(root).findings if f.function.endswith("reply")]
+    assert f.confidence == "medium" and "a field of Message" in f.flow[0].note

@@ -176,7 +176,8 @@ def test_merged_vocabulary_has_every_file_and_no_repeats():
     for words in [*data["context"].values(), *data["labels"].values()]:
         assert len(words) == len(set(words))
     assert data["normalise"]["neutral_suffixes"]
-    assert set(data["context"]) == {"person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers"}
+    assert set(data["context"]) == {"person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers",
+                                    "written_records", "written_fields"}
 
 
 def test_a_new_language_is_a_new_file(tmp_path):

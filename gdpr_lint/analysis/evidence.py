@@ -131,7 +131,8 @@ class Evidence:
             if ci is not None and name in ci.field_categories:
                 cat = ci.field_categories[name]
                 expr = shown or self.text(node)
-                return Value(frozenset({self.source(node, expr, cat, "high", note=self.field_note(expr, cat, ci))}))
+                confidence = "medium" if name in ci.weak_fields else "high"
+                return Value(frozenset({self.source(node, expr, cat, confidence, note=self.field_note(expr, cat, ci))}))
         m = self.vocab.classify(name, owner, kind)
         out = EMPTY
         if m is not None:

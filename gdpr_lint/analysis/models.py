@@ -29,6 +29,7 @@ class LibraryModels:
     upload_calls: frozenset[str]
     upload_members: frozenset[str]
     person_bases: frozenset[str]
+    stored_record_packages: frozenset[str]
     message_calls: dict[str, str]  # qualified name -> what it returns ("an e-mail message")
     message_chains: dict[str, str]  # method chain ("users().messages().get") -> what it returns
 
@@ -67,6 +68,7 @@ def library_models() -> LibraryModels:
         upload_calls=_names(data, "sources", "upload_calls"),
         upload_members=_names(data, "sources", "upload_members"),
         person_bases=_names(data, "sources", "person_bases"),
+        stored_record_packages=_names(data, "sources", "stored_record_packages"),
         message_calls=_described(data, "calls"),
         message_chains=_described(data, "chains"),
     )

@@ -124,6 +124,9 @@ class Vocabulary:
         self.non_person_owners = frozenset(tokenize(w)[0] for w in context["non_person_owners"] if len(tokenize(w)) == 1)
         self.non_person_owner_phrases = frozenset(tokenize(w) for w in context["non_person_owners"] if len(tokenize(w)) > 1)
         self.animal_owners = frozenset(tokenize(w)[-1] for w in context["animal_owners"] if tokenize(w))
+        # record classes that store what people wrote, and the fields that hold it
+        self.written_records = frozenset(t for w in context.get("written_records", []) for t in tokenize(w)[-1:])
+        self.written_fields = frozenset(t for w in context.get("written_fields", []) for t in tokenize(w)[-1:])
         self.non_personal_modifiers = frozenset(
             t for w in context["non_personal_modifiers"] for t in tokenize(w)
         )

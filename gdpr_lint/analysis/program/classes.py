@@ -51,6 +51,7 @@ class Classes:
                 if base is not None:
                     ci.methods.update(base.methods)
                     ci.field_categories.update(base.field_categories)
+                    ci.weak_fields.update(base.weak_fields)
                     ci.person = ci.person or base.person
             # a user account model (Django's AbstractUser, flask_login's UserMixin)
             ci.person = ci.person or any(t.qualname in MODELS.person_bases for t in b.of(Ext))
@@ -76,6 +77,10 @@ class Classes:
         ci.field_order = [f for f, ann in fields if ann is not None and not isinstance(ann, ast.Call)]
         # A class whose fields are personal is a person record (dataclass, Pydantic, ORM model).
         kind = "person" if ci.person else own_kind
+        # a stored chat message, comment or ticket: its text is what a person wrote
+        head = tokenize(node.name)[-1:]
+        written = bool(head) and (head[0] in self.vocab.written_records or head[0].rstrip("s") in self.vocab.written_records) \
+            and self.stored_record(ci)
         for fname, ann in fields:
             type_name = ast.unparse(ann).split(".")[-1].split("(")[0] if ann is not None else ""
             # a Venue's EmailField is the venue's address; a Pet's owner_email one of a person
@@ -86,6 +91,10 @@ class Classes:
             m = self.vocab.classify(fname, (), kind)
             if m is not None and m.category.content:
                 ci.field_categories.setdefault(fname, m.category.key)
+            elif written and tokenize(fname)[-1:] and tokenize(fname)[-1] in self.vocab.written_fields:
+                if fname not in ci.field_categories:  # ChatMessage.content
+                    ci.field_categories[fname] = "free_text"
+                    ci.weak_fields.add(fname)
         if not ci.person and own_kind not in ("thing", "animal") and any(
                 (self.vocab.categories[c].direct_identifier or self.vocab.categories[c].special
                  or c in ("name", "date_of_birth", "national_id", "address"))
@@ -96,6 +105,19 @@ class Classes:
                 if m is not None and m.category.content:
                     ci.field_categories.setdefault(fname, m.category.key)
         return ci
+
+    def stored_record(self, ci: ClassInfo) -> bool:
+        """A database model: a base from an ORM package, a stored base class, or `__tablename__`."""
+        if "__tablename__" in ci.attrs:
+            return True
+        for b in ci.bases:
+            if any(t.qualname.split(".")[0] in MODELS.stored_record_packages
+                   or any(t.qualname.startswith(p + ".") for p in MODELS.stored_record_packages) for t in b.of(Ext)):
+                return True
+            if any((base := self.classes.get(t.key)) is not None and base is not ci and self.stored_record(base)
+                   for t in b.of(Cls)):
+                return True
+        return False
 
     def class_is_person(self, key: str) -> bool:
         ci = self.classes.get(key)
