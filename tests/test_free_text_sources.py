@@ -389,3 +389,38 @@ def test_stored_chat_messages_and_comments_are_what_people_wrote(write):
     assert_marked(root)
     [f] = [f for f in analyse(root).findings if f.function.endswith("reply")]
     assert f.confidence == "medium" and "a field of Message" in f.flow[0].note
+
+
+PURPOSES = [
+    # (text before the value, category or None)
+    ("Extract the candidate's details from this CV:\n", "free_text"),
+    ("Here is the applicant's resume.\n\n", "free_text"),
+    ("Score this resume:\n```\n", "free_text"),
+    ("Summarise this patient's discharge letter:\n", "health"),
+    ("Write a SOAP note: ", "health"),
+    ("Opsummer borgerens journal:\n", "free_text"),
+    ("Resumé af ansøgningen:\n", "free_text"),
+    ("Skriv en epikrise ud fra notatet:\n", "health"),
+    ("Sammanfatta journalen:\n", "free_text"),
+    ("Les søknaden:\n", "free_text"),
+    ("Prüfe die Lebensläufe:\n", "free_text"),
+    ("Fasse die Arztbriefe zusammen:\n", "health"),
+    ("Résume ce CV :\n", "free_text"),
+    ("Résume le dossier médical :\n", "health"),
+    ("Summarise the criminal record:\n", "criminal"),
+    # documents about no one, the verb "resume", a value that is not introduced
+    ("Summarise this manual:\n", None),
+    ("Translate the following journal article:\n", None),
+    ("Resume the conversation:\n", None),
+    ("Write a cover letter template. Language: ", None),
+    ("Tips for a good CV, in a ", None),
+    ("Answer from the docs:\n", None),
+]
+
+
+def test_purpose_phrases_per_language():
+    from gdpr_lint.analysis.vocabulary import default_vocabulary
+
+    vocab = default_vocabulary()
+    got = [(text, m.category.key if (m := vocab.classify_purpose(text)) else None) for text, _ in PURPOSES]
+    assert got == PURPOSES

@@ -88,14 +88,19 @@ class StemIndex:
                 by_language[language] = (st, index)
         return by_language
 
-    def lookup(self, token: str) -> tuple[str, str, bool] | None:
-        """The listed word `token` is an inflected form of, in the first language that has one."""
+    def lookup(self, token: str, suffixed: bool = False) -> tuple[str, str, bool] | None:
+        """The listed word `token` is an inflected form of, in the first language that has one
+        (`suffixed`: only when the token carries an ending that language's stemmer removes,
+        so an English `journal` is not taken for the Danish `journalen`)."""
         if len(token) < MIN_LENGTH:
             return None
         if self._by_language is None:
             self._by_language = self._build()
         for st, index in self._by_language.values():
-            hit = index.get(st.stemWord(token))
+            stem = st.stemWord(token)
+            if suffixed and stem == token:
+                continue
+            hit = index.get(stem)
             if hit is not None and (hit[1] != token or token in self._joined):
                 return hit
         return None

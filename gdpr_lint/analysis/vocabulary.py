@@ -321,7 +321,7 @@ class Vocabulary:
                 if key is not None:
                     return Match(self.categories[key], "medium", " ".join(toks[i:i + n]))
         for tok in toks:  # "Lebenslaufs", "ansøgningen", "journalen"
-            hit = self._purpose_stems.lookup(tok)
+            hit = self._purpose_stems.lookup(tok, suffixed=True)
             if hit is not None:
                 return Match(self.categories[hit[0]], "medium", tok)
         return None
