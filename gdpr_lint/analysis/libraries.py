@@ -148,6 +148,15 @@ class Libraries:
         return self.source(node, expr, "upload", "medium", known=False,
                            note=f"`{expr}` (a file uploaded by a user)")
 
+    def message_source(self, node: ast.AST, what: str) -> Value:
+        """An e-mail, a helpdesk ticket, an issue: what people wrote, about themselves or
+        others, whatever the variable is called (`data`, `body`, `text`)."""
+        expr = self.text(node)
+        if len(expr) > 40 and isinstance(node, ast.Call):
+            expr = f"{self.text(node.func)}(...)"
+        return Value(frozenset({self.source(node, expr, "free_text", "medium", known=False,
+                                            note=f"`{expr}` ({what}: free text people wrote)")}))
+
     def opened_file(self, node: ast.Call) -> Value | None:
         """`open("batch.jsonl", "w")`: a handle whose writes are kept; read back, the data
         written to that path (only literal paths; a path computed at run time is unknown)."""
@@ -171,6 +180,10 @@ class Libraries:
 
     def generic_call(self, node: ast.Call, recv: Value | None, args: list[Value], kwargs) -> Value:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if method is not None and MODELS.message_chains:
+            what = MODELS.message_chains.get(method_chain(node))
+            if what is not None:  # service.users().messages().get(userId="me", id=...)
+                return self.message_source(node, what)
         if (method or getattr(node.func, "id", "")) == "open":
             opened = self.opened_file(node)
             if opened is not None:
@@ -308,6 +321,8 @@ class Libraries:
                 return update
         if q in MODELS.upload_calls:  # st.file_uploader(...), await upload.read()
             return Value(frozenset({self.upload_source(node)}), frozenset({Inst(q)}))
+        if q in MODELS.message_calls:  # email.message_from_bytes(raw), jira.issue(key)
+            return self.message_source(node, MODELS.message_calls[q]).with_tags(Inst(q))
         ctx = self.ctx
         san = ctx.sanitizers
         if q in MODELS.environment_calls and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
@@ -391,3 +406,17 @@ def _constant_strings(nodes) -> list[str] | None:
 def _field_of(expr: str) -> str:
     """The field an expression reads (`users.email`, `row['email']` -> email)."""
     return re.split(r"[.\[]", expr.rstrip("]'\""))[-1].strip("'\"")
+
+
+def method_chain(node: ast.Call, depth: int = 3) -> str:
+    """`service.users().messages().get(...)` -> "users().messages().get": the last `depth`
+    attribute steps of a call, calls written `()` whatever their arguments."""
+    parts: list[str] = []
+    cur: ast.AST = node.func
+    called = False
+    while isinstance(cur, ast.Attribute) and len(parts) < depth:
+        parts.append(cur.attr + ("()" if called else ""))
+        cur, called = cur.value, False
+        if isinstance(cur, ast.Call):
+            cur, called = cur.func, True
+    return ".".join(reversed(parts))

@@ -35,6 +35,17 @@ class LibraryModels:
     upload_attributes: frozenset[str]
     upload_calls: frozenset[str]
     upload_members: frozenset[str]
+    person_bases: frozenset[str]
+    stored_record_packages: frozenset[str]
+    message_calls: dict[str, str]  # qualified name -> what it returns ("an e-mail message")
+    message_chains: dict[str, str]  # method chain ("users().messages().get") -> what it returns
+
+
+def _described(data: dict, key: str) -> dict[str, str]:
+    value = data.get("sources", {}).get("messages", {}).get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise RuleDataError(f"{MODELS_FILE}: [sources.messages.{key}]: expected names = descriptions")
+    return dict(value)
 
 
 def _names(data: dict, table: str, key: str) -> frozenset[str]:
@@ -70,4 +81,8 @@ def library_models() -> LibraryModels:
         upload_attributes=_names(data, "sources", "upload_attributes"),
         upload_calls=_names(data, "sources", "upload_calls"),
         upload_members=_names(data, "sources", "upload_members"),
+        person_bases=_names(data, "sources", "person_bases"),
+        stored_record_packages=_names(data, "sources", "stored_record_packages"),
+        message_calls=_described(data, "calls"),
+        message_chains=_described(data, "chains"),
     )
