@@ -141,3 +141,22 @@ def test_results_are_kept_per_python_version(tmp_path, monkeypatch):
     monkeypatch.setattr(cache_module, "PYTHON", "3.12:/usr/bin/python3.12")
     assert cache.key(Path("app.py"), "hash", "settings", frozenset()) != key
     assert cache.syntax_verdicts() == {}
+
+
+def test_editing_a_template_file_changes_the_cached_result(write):
+    root = write({
+        "templates/reply.j2": "Suggest an upgrade from the {{ customer.plan }} plan.\n",
+        "app.py": """
+            from jinja2 import Environment, FileSystemLoader
+            from openai import OpenAI
+            client = OpenAI()
+            env = Environment(loader=FileSystemLoader("templates"))
+            def reply(customer):
+                return client.responses.create(model="gpt-4o", input=env.get_template("reply.j2").render(customer=customer))
+        """,
+    })
+    assert _check(root) == []
+    # only the template changes: it now writes the customer's e-mail address
+    (root / "templates/reply.j2").write_text("Write to {{ customer.email }}.\n", encoding="utf-8")
+    findings = _check(root)
+    assert [(f["code"], f["data"]) for f in findings] == [("GDPR001", ["customer.email (email)"])]

@@ -103,9 +103,11 @@ def test_a_transcript_is_about_the_people_recorded(write):
                 model="gpt-4o", messages=[{"role": "user", "content": f"Write a SOAP note: {transcript.text}"}])
         '''})
     result = analyse(root)
-    [finding] = result.findings
+    [finding, purpose] = sorted(result.findings, key=lambda f: f.code)
     assert finding.endpoint == "chat.completions.create" and finding.categories == ["free_text"]
     assert finding.confidence == "medium"
+    # what the prompt asks for says what the consultation is about: health data, medium
+    assert purpose.code == "GDPR002" and purpose.categories == ["health"] and purpose.confidence == "medium"
 
 
 def test_a_reply_about_a_person_is_still_about_the_person(write):

@@ -118,6 +118,9 @@ def _words(data: dict):
     for key, words in data.get("labels", {}).items():
         for w in words:
             yield "labels", key, w
+    for key, words in data.get("purpose", {}).items():
+        for w in words:
+            yield "purpose", key, w
 
 
 def test_the_folder_has_a_file_per_language():
@@ -135,12 +138,12 @@ def test_categories_file_holds_only_definitions():
 @pytest.mark.parametrize("path", LANGUAGE_FILES, ids=lambda p: p.name)
 def test_every_word_file_loads_and_names_known_categories(path):
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert set(data) <= {"categories", "context", "labels", "normalise"}
+    assert set(data) <= {"categories", "context", "labels", "purpose", "normalise"}
     assert path.read_text(encoding="utf-8").startswith("# ")  # the short format note on top
     words = list(_words(data))
     assert words
     for section, key, word in words:
-        if section in ("terms", "ambiguous", "contextual", "owners", "labels"):
+        if section in ("terms", "ambiguous", "contextual", "owners", "labels", "purpose"):
             assert key in CATEGORIES, (section, key, word)
         assert tokenize(word), (section, key, word)  # every word has at least one token
 
@@ -173,7 +176,8 @@ def test_merged_vocabulary_has_every_file_and_no_repeats():
     for words in [*data["context"].values(), *data["labels"].values()]:
         assert len(words) == len(set(words))
     assert data["normalise"]["neutral_suffixes"]
-    assert set(data["context"]) == {"person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers"}
+    assert set(data["context"]) == {"person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers",
+                                    "written_records", "written_fields"}
 
 
 def test_a_new_language_is_a_new_file(tmp_path):

@@ -131,7 +131,8 @@ class Evidence:
             if ci is not None and name in ci.field_categories:
                 cat = ci.field_categories[name]
                 expr = shown or self.text(node)
-                return Value(frozenset({self.source(node, expr, cat, "high")}))
+                confidence = "medium" if name in ci.weak_fields else "high"
+                return Value(frozenset({self.source(node, expr, cat, confidence, note=self.field_note(expr, cat, ci))}))
         m = self.vocab.classify(name, owner, kind)
         out = EMPTY
         if m is not None:
@@ -142,6 +143,16 @@ class Evidence:
         if m is None and self.vocab.owner_kind(name_toks) == "person" and kind != "thing":
             out = out.with_tags(Person(self.text(node)))
         return out
+
+    def field_note(self, expr: str, cat: str, ci) -> str:
+        """The owner that decided, when the expression does not show it: `r.navn` is a field
+        of Borger (a record about a person), `p.owner_phone` a field of Pet."""
+        category = self.vocab.categories.get(cat)
+        label = category.label if category else cat
+        if tokenize(ci.name)[-1:] and tokenize(ci.name)[-1] in tokenize(expr):
+            return f"`{expr}` ({label})"
+        whose = ", a record about a person" if ci.person else ""
+        return f"`{expr}` ({label}; a field of {ci.name}{whose})"
 
     # ------------------------------------------------------------------ annotations
 

@@ -25,6 +25,9 @@ from gdpr_lint.analysis.values import (
 )
 
 
+# Sources that are a whole document whose subject the source alone does not tell.
+DOCUMENT_CATEGORIES = frozenset({"upload", "free_text"})
+
 class Expressions:
 
     # ------------------------------------------------------------------ expressions
@@ -71,14 +74,57 @@ class Expressions:
     def interpolate(self, v: Value, node: ast.AST, text_before: str) -> Value:
         """A value written into text: records become text, and the label before it is evidence."""
         v = self.materialise(v, node)
+        if v.srcs() and text_before and not v.flag(SANITIZED):
+            v = self.special_purpose(v, node, text_before)
         if not v.srcs() and text_before and not (v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const)) \
                 and not self.named_not_personal(node):
             m = self.vocab.classify_label(text_before)
+            note = f"`{self.text(node)}` labelled {m.term!r} in the prompt ({m.category.label})" if m else ""
+            if m is None:
+                m = self.vocab.classify_purpose(text_before)
+                note = f"`{self.text(node)}` introduced as {m.term!r} by the prompt ({m.category.label})" if m else ""
             if m is not None:
-                src = self.source(node, self.text(node), m.category.key, "medium",
-                                  note=f"`{self.text(node)}` labelled {m.term!r} in the prompt ({m.category.label})")
+                src = self.source(node, self.text(node), m.category.key, "medium", note=note)
                 v = Value(v.taints | {src}, v.tags, v.fields)
         return v.plain()
+
+    def messages_purpose(self, node, values: list[Value]) -> list[Value]:
+        """`[{"role": "system", "content": "Write a SOAP note from the consultation
+        transcript."}, {"role": "user", "content": text}]`, `[SystemMessage(...),
+        HumanMessage(content=text)]`, `[("system", "..."), ("user", text)]`: a fixed message
+        that names a document about a person says what the other messages' text is."""
+        contents = [(i, c) for i, c in enumerate(map(_message_content, node.elts)) if c is not None]
+        fixed = [c.value for _, c in contents if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+        if not fixed or len(contents) < 2:
+            return values
+        match = next((m for m in map(self.vocab.purpose_in, fixed) if m is not None), None)
+        if match is None:
+            return values
+        out = list(values)
+        for i, cnode in contents:
+            v = values[i]
+            if isinstance(cnode, ast.Constant) or v.flag(SANITIZED) or v.flag(HASHED):
+                continue
+            if v.srcs() and not (match.category.special and all(s.category in DOCUMENT_CATEGORIES for s in v.srcs())):
+                continue
+            if not v.taints and not isinstance(cnode, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+                continue
+            src = self.source(cnode, self.text(cnode), match.category.key, "medium", known=False,
+                              note=f"`{self.text(cnode)}` read as {match.term!r}, as another message of the prompt says ({match.category.label})")
+            out[i] = Value(v.taints | {src}, v.tags, v.fields)
+        return out
+
+    def special_purpose(self, v: Value, node: ast.AST, text_before: str) -> Value:
+        """An upload or a transcript the prompt calls a discharge letter or a criminal record
+        is Art. 9 / 10 data: the purpose adds what the source alone does not say."""
+        if not all(s.category in DOCUMENT_CATEGORIES for s in v.srcs()):
+            return v  # a named datum (customer.name) is what it is; only a document is read anew
+        m = self.vocab.classify_purpose(text_before)
+        if m is None or not m.category.special:
+            return v
+        src = self.source(node, self.text(node), m.category.key, "medium", known=False,
+                          note=f"`{self.text(node)}` introduced as {m.term!r} by the prompt ({m.category.label})")
+        return Value(v.taints | {src}, v.tags, v.fields)
 
     def materialise(self, v: Value, node: ast.AST) -> Value:
         """str()/json.dumps() of a whole person record: all of it becomes text."""
@@ -87,7 +133,19 @@ class Expressions:
             return v
         expr = self.text(node)
         src = self.source(node, expr, "record", "medium", note=f"`{expr}` (whole personal record serialised)")
-        return Value(v.taints | {src}, v.tags, v.fields)
+        # its special-category fields go along, and are named (GDPR002): `asdict(patient)`
+        # sends `patient.diagnosis`
+        special = set()
+        owner = node.value if isinstance(node, ast.Attribute) and node.attr in ("__dict__", "_data") else node
+        for o in v.of(Obj):
+            ci = self.ctx.classes.get(o.cls)
+            for fname, cat in sorted(ci.field_categories.items()) if ci is not None else ():
+                category = self.vocab.categories.get(cat)
+                if category is not None and category.special:
+                    field = f"{self.text(owner)}.{fname}"
+                    special.add(self.source(node, field, cat, "high", known=_reference(owner),
+                                            note=f"`{field}` ({category.label}) in the record serialised"))
+        return Value(v.taints | {src} | special, v.tags, v.fields)
 
     def e_BinOp(self, node: ast.BinOp) -> Value:
         left = self.eval(node.left)
@@ -175,6 +233,8 @@ class Expressions:
 
     def e_List(self, node) -> Value:
         values = [self.eval(e) for e in node.elts]
+        if len(values) > 1:
+            values = self.messages_purpose(node, values)
         consts = [next(iter(v.of(Const)[0].strings)) for v in values if v.has(Const) and len(v.of(Const)[0].strings) == 1]
         out = join_all(v.plain() if not v.has(Person) else v for v in values)
         if values and len(consts) == len(values):
@@ -248,3 +308,31 @@ class Expressions:
 
 def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reference(node: ast.AST) -> bool:
+    """A name or attribute chain: its fields can be named in the code's own terms."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+# LangChain message classes and roles of (role, text) pairs, for messages_purpose
+_ROLES = frozenset({"system", "developer", "user", "human", "assistant", "ai"})
+
+
+def _message_content(elt: ast.AST) -> ast.AST | None:
+    """The text node of one chat message written in place: a dict's "content", a
+    `SystemMessage(content=...)`, or a `("system", text)` pair."""
+    if isinstance(elt, ast.Dict):
+        return next((v for k, v in zip(elt.keys, elt.values)
+                     if isinstance(k, ast.Constant) and k.value == "content"), None)
+    if isinstance(elt, ast.Call):
+        name = elt.func.attr if isinstance(elt.func, ast.Attribute) else getattr(elt.func, "id", "")
+        if name.endswith("Message") and name != "Message":
+            return next((k.value for k in elt.keywords if k.arg == "content"), elt.args[0] if elt.args else None)
+        return None
+    if isinstance(elt, ast.Tuple) and len(elt.elts) == 2 and isinstance(elt.elts[0], ast.Constant) \
+            and elt.elts[0].value in _ROLES:
+        return elt.elts[1]
+    return None

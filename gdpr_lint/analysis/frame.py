@@ -22,6 +22,7 @@ from gdpr_lint.analysis.libraries import Libraries
 from gdpr_lint.analysis.members import Members
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
 from gdpr_lint.analysis.statements import Statements
+from gdpr_lint.analysis.templates import Templates
 from gdpr_lint.analysis.summaries import Hit, ParamSink
 from gdpr_lint.analysis.values import (
     EMPTY,
@@ -37,7 +38,7 @@ from gdpr_lint.model import FlowStep
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 
-class Frame(Statements, Expressions, Evidence, Members, Calls, Libraries):
+class Frame(Statements, Expressions, Evidence, Members, Calls, Libraries, Templates):
     """One body being interpreted: its environment, what it returns, the hits and
     parameter sinks it records. The evaluation rules live by concern in the classes it
     combines (statements, expressions, naming evidence, members, calls, library

@@ -17,6 +17,7 @@ from gdpr_lint.analysis.values import (
     HASHED,
     SANITIZED,
     SCALAR,
+    Cls,
     Const,
     Env,
     Flag,
@@ -24,6 +25,8 @@ from gdpr_lint.analysis.values import (
     Obj,
     Partial,
     Person,
+    Src,
+    Tmpl,
     Value,
     join,
     join_all,
@@ -31,7 +34,7 @@ from gdpr_lint.analysis.values import (
 from gdpr_lint.analysis.vocabulary import tokenize
 from gdpr_lint.surfaces import registry as surfaces
 
-_DATA_FILE = re.compile(r"([\w-]+)\.(?:csv|tsv|jsonl?|ndjson|xlsx?|parquet|txt|xml|pdf|docx?)\b", re.I)
+_DATA_FILE = re.compile(r"([\w-]+)\.(?:csv|tsv|jsonl?|ndjson|xlsx?|parquet|txt|xml|pdf|docx?|ya?ml)\b", re.I)
 _SQL_SELECT = re.compile(r"\s*select\s+(?:distinct\s+)?(.+?)\s+from\s+([\w.\"`\[\]]+)", re.I | re.S)
 # How outside calls carry data (rules/library_models.toml)
 MODELS = library_models()
@@ -72,11 +75,71 @@ class Libraries:
         if m is None:
             return EMPTY
         toks = tokenize(m.group(1))
-        if self.vocab.owner_kind(toks) != "person" and not any(t in self.vocab.person_owners for t in toks):
-            return EMPTY
         name = m.group(0)
+        if self.vocab.owner_kind(toks) != "person" and not any(t in self.vocab.person_owners for t in toks):
+            # a file named for what it holds about someone: `resume.yaml`, `transcripts.json`
+            cm = self.vocab.classify(toks)
+            if cm is None or not cm.category.content or cm.category.key in ("record", "upload"):
+                return EMPTY
+            return Value(frozenset({self.source(arg, name, cm.category.key, "medium", known=False,
+                                                note=f"file `{name}` ({cm.category.label})")}))
         return Value(frozenset({self.source(arg, name, "record", "medium", known=False,
                                             note=f"file `{name}` (records about people)")}))
+
+    def projection(self, recv: Value, owner: ast.AST, keys: list[str], node: ast.AST, how: str = "[{!r}]") -> Value:
+        """Only the named fields of a record or table (`df[["plan", "churn"]]`,
+        `Customer.objects.values("plan")`): what they hold, not the whole record."""
+        shown = self.text(owner)
+        kept = frozenset(lab for lab in recv.taints if not isinstance(lab, Src) or _field_of(lab.expr) in keys)
+        return join_all([Value(kept)] + [self.classify_member(recv, owner, k, node, shown + how.format(k))
+                                         for k in keys])
+
+    def dropped_columns(self, node: ast.Call) -> list[str]:
+        """`df.drop(columns=["email"])`, `df.drop(["email"], axis=1)`: the columns removed."""
+        cols = next((k.value for k in node.keywords if k.arg == "columns"), None)
+        if cols is None and node.args and any(k.arg == "axis" and isinstance(k.value, ast.Constant)
+                                              and k.value.value in (1, "columns") for k in node.keywords):
+            cols = node.args[0]
+        if isinstance(cols, ast.Constant):
+            return _constant_strings([cols]) or []
+        return _constant_strings(cols.elts) or [] if isinstance(cols, (ast.List, ast.Tuple)) else []
+
+    def without_columns(self, recv: Value, owner: ast.AST, dropped: list[str]) -> Value:
+        """A table without the personal columns it named: what identified people is gone (the
+        whole record and those columns); a drop of non-personal columns changes nothing."""
+        _, kind = self.owner_of(recv, owner)
+        if not any((m := self.vocab.classify(c, (), kind or "person")) is not None and m.category.content
+                   for c in dropped):
+            return recv
+        kept = frozenset(lab for lab in recv.taints if not isinstance(lab, Src)
+                         or lab.category != "record" and _field_of(lab.expr) not in dropped)
+        return Value(kept, frozenset(t for t in recv.tags if not isinstance(t, (Person, Obj))))
+
+    def rows_of_models(self, args: list[Value], runs: bool) -> Value | None:
+        """Rows of the project model classes a query is given (`session.get(Patient, pid)`), or
+        (`runs`) of the query it runs (`session.execute(select(Customer))`); None when it is given
+        neither (`scores.get(customer)` is not a row of customers)."""
+        tags: set = set()
+        for a in args:
+            for t in a.tags:
+                key = t.key if isinstance(t, Cls) else t.cls if isinstance(t, Obj) and runs else None
+                ci = self.ctx.classes.get(key) if key is not None else None
+                if ci is not None:
+                    tags.add(Obj(ci.key))
+                    if ci.person:
+                        tags.add(Person(ci.name))
+        return Value(join_all(args).taints, frozenset(tags)) if tags else None
+
+    def template_texts(self, arg: Value, files: bool) -> str | None:
+        """The template text an argument gives: its constant text, or (`files`) the text of
+        the project's template file it names; None when not known."""
+        if not arg.has(Const):
+            return None
+        strings = sorted(arg.of(Const)[0].strings)
+        if not files:
+            return "\n".join(strings)
+        found = [self.ctx.template_text(s) for s in strings if len(s) < 300 and "\n" not in s and "{" not in s]
+        return "\n".join(t for t in found if t is not None) if found and None not in found else None
 
     def upload_source(self, node: ast.AST):
         """A file the application's users upload: personal by what it is (a CV, an ID scan,
@@ -84,6 +147,15 @@ class Libraries:
         expr = self.text(node)
         return self.source(node, expr, "upload", "medium", known=False,
                            note=f"`{expr}` (a file uploaded by a user)")
+
+    def message_source(self, node: ast.AST, what: str) -> Value:
+        """An e-mail, a helpdesk ticket, an issue: what people wrote, about themselves or
+        others, whatever the variable is called (`data`, `body`, `text`)."""
+        expr = self.text(node)
+        if len(expr) > 40 and isinstance(node, ast.Call):
+            expr = f"{self.text(node.func)}(...)"
+        return Value(frozenset({self.source(node, expr, "free_text", "medium", known=False,
+                                            note=f"`{expr}` ({what}: free text people wrote)")}))
 
     def opened_file(self, node: ast.Call) -> Value | None:
         """`open("batch.jsonl", "w")`: a handle whose writes are kept; read back, the data
@@ -108,6 +180,10 @@ class Libraries:
 
     def generic_call(self, node: ast.Call, recv: Value | None, args: list[Value], kwargs) -> Value:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if method is not None and MODELS.message_chains:
+            what = MODELS.message_chains.get(method_chain(node))
+            if what is not None:  # service.users().messages().get(userId="me", id=...)
+                return self.message_source(node, what)
         if (method or getattr(node.func, "id", "")) == "open":
             opened = self.opened_file(node)
             if opened is not None:
@@ -126,12 +202,28 @@ class Libraries:
             return sql
         fname = method or getattr(node.func, "id", "")
         if fname in MODELS.renderer_methods and (method is None or recv is None):
+            for i, a in enumerate(args[:2]):  # render_template("letter.j2", ...): a project file
+                text = self.template_texts(a, files=True)
+                if text is not None:
+                    return self.render_with(text, node, args, kwargs, skip=i)
             rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
             rendered += [self.materialise(v, n) for _, v, n in kwargs]
             return join_all(r.plain() for r in rendered)
+        if fname in MODELS.query_calls:
+            rows = self.rows_of_models(args[:1], runs=fname in MODELS.query_runs)
+            if rows is not None:
+                return rows
         if method in MODELS.row_methods and recv is not None and (recv.has(Person) or recv.has(Obj)):
             return Value(recv.taints, frozenset(t for t in recv.tags if isinstance(t, (Person, Obj))))
         if method is not None and recv is not None:
+            named = _constant_strings(node.args) if method in MODELS.projection_methods else None
+            if named and (recv.has(Obj) or recv.has(Person)):
+                return self.projection(recv, node.func.value, named, node, f".{method}({{!r}})")
+            if method in MODELS.column_drop_methods and (recv.has(Person) or recv.has(Obj) or any(
+                    isinstance(lab, Src) and lab.category == "record" for lab in recv.taints)):
+                dropped = self.dropped_columns(node)
+                if dropped:
+                    return self.without_columns(recv, node.func.value, dropped)
             if method in MODELS.mutator_methods:
                 added = join_all([a for a in args] + [v for _, v, _ in kwargs])
                 added = self.materialise(added, node) if added.has(Person) else added
@@ -141,6 +233,9 @@ class Libraries:
                 return EMPTY
             if method in ("format", "format_map", "substitute", "safe_substitute"):
                 return self.format_call(node, recv, args, kwargs)
+            if method in MODELS.renderer_methods and recv.has(Tmpl):
+                text = "\n".join(sorted(t.text for t in recv.of(Tmpl)))
+                return join(recv.plain(), self.render_with(text, node, args, kwargs))
             if method in MODELS.renderer_methods:
                 # a template rendered with a person record writes (some of) its fields
                 rendered = [self.materialise(a, n) for a, n in zip(args, node.args)]
@@ -226,6 +321,8 @@ class Libraries:
                 return update
         if q in MODELS.upload_calls:  # st.file_uploader(...), await upload.read()
             return Value(frozenset({self.upload_source(node)}), frozenset({Inst(q)}))
+        if q in MODELS.message_calls:  # email.message_from_bytes(raw), jira.issue(key)
+            return self.message_source(node, MODELS.message_calls[q]).with_tags(Inst(q))
         ctx = self.ctx
         san = ctx.sanitizers
         if q in MODELS.environment_calls and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
@@ -235,6 +332,15 @@ class Libraries:
             return ctx.protect_value(inner, protection.handed_over(node, ctx.vocab))
         if q in san.content or q in ctx.extra_sanitizers or q.split(".")[-1] in ctx.extra_sanitizers:
             return Value(self.redacted_inputs(q, node, args, kwargs), frozenset({Flag(SANITIZED)}))
+        if node.args and q.rsplit(".", 1)[-1] in MODELS.file_readers and not q.startswith("builtins."):
+            # Path("customers.csv"), csv.DictReader(...) (open() is generic_call's: it keeps what is written)
+            data_file = self.file_value(node)
+            if data_file != EMPTY:
+                return data_file
+        if q in MODELS.template_texts or q in MODELS.template_files:
+            text = self.template_texts(args[0], files=q in MODELS.template_files) if args else None
+            if text is not None:
+                return Value(args[0].taints, frozenset({Tmpl(text), Inst(q)}))
         if "#" in q:
             cls, method = q.split("#", 1)
             if (cls, method) in san.content_methods:
@@ -289,3 +395,28 @@ def open_target(node: ast.Call) -> tuple[str, bool] | None:
     mode_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
     mode = mode_node.value if isinstance(mode_node, ast.Constant) and isinstance(mode_node.value, str) else "r"
     return path.value, any(c in mode for c in "wax")
+
+
+def _constant_strings(nodes) -> list[str] | None:
+    """The strings of constant string nodes; None if any is not one."""
+    out = [n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return out if len(out) == len(nodes) else None
+
+
+def _field_of(expr: str) -> str:
+    """The field an expression reads (`users.email`, `row['email']` -> email)."""
+    return re.split(r"[.\[]", expr.rstrip("]'\""))[-1].strip("'\"")
+
+
+def method_chain(node: ast.Call, depth: int = 3) -> str:
+    """`service.users().messages().get(...)` -> "users().messages().get": the last `depth`
+    attribute steps of a call, calls written `()` whatever their arguments."""
+    parts: list[str] = []
+    cur: ast.AST = node.func
+    called = False
+    while isinstance(cur, ast.Attribute) and len(parts) < depth:
+        parts.append(cur.attr + ("()" if called else ""))
+        cur, called = cur.value, False
+        if isinstance(cur, ast.Call):
+            cur, called = cur.func, True
+    return ".".join(reversed(parts))

@@ -24,6 +24,7 @@ from gdpr_lint.analysis.values import (
     Obj,
     Person,
     Res,
+    Src,
     Value,
     join,
 )
@@ -70,6 +71,8 @@ class Members:
                     if member is not None:
                         tags |= member.tags
                         recv = Value(recv.taints | member.taints, recv.tags, None)
+                    elif attr in MODELS.record_attributes and ci.person and attr not in ci.field_categories:
+                        tags |= {t, Person(ci.name)}  # serializer.data, form.cleaned_data: the record
             elif isinstance(t, Cls):
                 api = True
                 ci = self.ctx.classes.get(t.key)
@@ -119,6 +122,10 @@ class Members:
                     step = self.step(node, f"from the graph state `{key.value}`")
                     out = Value(out.taints | frozenset(lab.extend(step) for lab in written.taints), out.tags)
             return out
+        if keyv.has(Const) and isinstance(key, (ast.List, ast.Tuple)) and (recv.has(Person) or any(
+                isinstance(lab, Src) and lab.category == "record" for lab in recv.taints)):
+            # df[["plan", "churn"]]: those columns of a table of people, not the whole table
+            return self.projection(recv, node.value, sorted(keyv.of(Const)[0].strings), node)
         if keyv.has(Const) and (isinstance(key, (ast.List, ast.Tuple, ast.Name))):
             out = Value(recv.taints)
             for k in keyv.of(Const)[0].strings:

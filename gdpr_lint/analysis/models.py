@@ -24,10 +24,28 @@ class LibraryModels:
     mutator_methods: frozenset[str]
     renderer_methods: frozenset[str]
     row_methods: frozenset[str]
+    query_calls: frozenset[str]
+    query_runs: frozenset[str]
+    record_attributes: frozenset[str]
+    projection_methods: frozenset[str]
+    column_drop_methods: frozenset[str]
+    template_texts: frozenset[str]
+    template_files: frozenset[str]
     keep_mark_methods: frozenset[str]
     upload_attributes: frozenset[str]
     upload_calls: frozenset[str]
     upload_members: frozenset[str]
+    person_bases: frozenset[str]
+    stored_record_packages: frozenset[str]
+    message_calls: dict[str, str]  # qualified name -> what it returns ("an e-mail message")
+    message_chains: dict[str, str]  # method chain ("users().messages().get") -> what it returns
+
+
+def _described(data: dict, key: str) -> dict[str, str]:
+    value = data.get("sources", {}).get("messages", {}).get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise RuleDataError(f"{MODELS_FILE}: [sources.messages.{key}]: expected names = descriptions")
+    return dict(value)
 
 
 def _names(data: dict, table: str, key: str) -> frozenset[str]:
@@ -52,8 +70,19 @@ def library_models() -> LibraryModels:
         mutator_methods=_names(data, "methods", "mutators"),
         renderer_methods=_names(data, "methods", "renderers"),
         row_methods=_names(data, "methods", "rows"),
+        query_calls=_names(data, "methods", "queries"),
+        query_runs=_names(data, "methods", "query_runs"),
+        record_attributes=_names(data, "methods", "record_attributes"),
+        projection_methods=_names(data, "methods", "projections"),
+        column_drop_methods=_names(data, "methods", "column_drops"),
+        template_texts=_names(data, "templates", "texts"),
+        template_files=_names(data, "templates", "files"),
         keep_mark_methods=_names(data, "methods", "keep_marks"),
         upload_attributes=_names(data, "sources", "upload_attributes"),
         upload_calls=_names(data, "sources", "upload_calls"),
         upload_members=_names(data, "sources", "upload_members"),
+        person_bases=_names(data, "sources", "person_bases"),
+        stored_record_packages=_names(data, "sources", "stored_record_packages"),
+        message_calls=_described(data, "calls"),
+        message_chains=_described(data, "chains"),
     )

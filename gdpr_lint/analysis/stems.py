@@ -21,6 +21,24 @@ from typing import Any
 ALGORITHMS = {"da": "danish", "sv": "swedish", "no": "norwegian", "de": "german", "nl": "dutch",
               "fr": "french", "fi": "finnish"}
 MIN_LENGTH = 5
+# Languages that write a compound as one word, so a listed phrase may appear as one.
+JOINING = frozenset({"da", "sv", "no", "de", "nl"})
+# Nordic nouns in -er/-el drop that e before an ending (register -> registret, nummer ->
+# numret/numre, middel -> midlet), which the Snowball stemmers do not undo.
+SYNCOPE = {"sv": ("et", "ets", "en", "ens", "e", "ena", "ar"), "da": ("et", "ets", "e", "ene", "en"),
+           "no": ("et", "ets", "e", "ene", "en")}
+
+
+def syncopated(language: str, word: str) -> tuple[str, ...]:
+    """The forms of `word` that drop the e of a final -er/-el: `brottsregistret`."""
+    endings = SYNCOPE.get(language)
+    if not endings or len(word) < MIN_LENGTH or word[-2] != "e" or word[-1] not in "rl" \
+            or word[-3] in "aeiouyæøåäö":
+        return ()
+    stems = [word[:-2] + word[-1]]
+    if word[-3] == word[-4]:  # nummer -> numret, numre
+        stems.append(word[:-3] + word[-1])
+    return tuple(stem + e for stem in stems for e in endings)
 
 
 @lru_cache(maxsize=None)
@@ -44,6 +62,7 @@ class StemIndex:
         self._languages = languages
         self._tokenize = tokenize
         self._by_language: dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]] | None = None
+        self._joined: set[str] = set()  # phrases written as one word: not listed as such
 
     def _build(self) -> dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]]:
         by_language: dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]] = {}
@@ -57,20 +76,31 @@ class StemIndex:
                 for name in ("terms", "ambiguous"):
                     for word in lists.get(name, []):
                         toks = tokenize(word)
-                        if len(toks) == 1 and len(toks[0]) >= MIN_LENGTH:
-                            index.setdefault(st.stemWord(toks[0]), (key, toks[0], name == "ambiguous"))
+                        # a phrase is also written as one word: "patient journal", "patientjournalen"
+                        one = toks[0] if len(toks) == 1 else "".join(toks) if language in JOINING else ""
+                        if len(one) < MIN_LENGTH:
+                            continue
+                        if len(toks) > 1:
+                            self._joined.add(one)
+                        for form in (one, *syncopated(language, one)):
+                            index.setdefault(st.stemWord(form), (key, one, name == "ambiguous"))
             if index:
                 by_language[language] = (st, index)
         return by_language
 
-    def lookup(self, token: str) -> tuple[str, str, bool] | None:
-        """The listed word `token` is an inflected form of, in the first language that has one."""
+    def lookup(self, token: str, suffixed: bool = False) -> tuple[str, str, bool] | None:
+        """The listed word `token` is an inflected form of, in the first language that has one
+        (`suffixed`: only when the token carries an ending that language's stemmer removes,
+        so an English `journal` is not taken for the Danish `journalen`)."""
         if len(token) < MIN_LENGTH:
             return None
         if self._by_language is None:
             self._by_language = self._build()
         for st, index in self._by_language.values():
-            hit = index.get(st.stemWord(token))
-            if hit is not None and hit[1] != token:
+            stem = st.stemWord(token)
+            if suffixed and stem == token:
+                continue
+            hit = index.get(stem)
+            if hit is not None and (hit[1] != token or token in self._joined):
                 return hit
         return None

@@ -210,6 +210,14 @@ class Partial:
 
 
 @dataclass(frozen=True)
+class Tmpl:
+    """A template whose text is known (`Template("...")`, a project template file): its
+    rendering writes what its placeholders read from the arguments."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class FileHandle:
     """A file opened by a literal path: what is written to it can be read back from it
     (a JSONL batch file built from records, then uploaded)."""

@@ -70,6 +70,12 @@ RECORD_HEADS = frozenset({
     "list", "dump", "export", "csv", "file", "profile", "profiles", "dto", "item", "items",
 })
 
+# How a prompt introduces a document it quotes (classify_purpose): the text before the value
+# ends in a colon, a line break or a fence; its last sentence is the one that names it.
+_INTRODUCES = re.compile(r"(?::|\n|```|\'\'\'|\"\"\"|---|<\w+>)[ \t]*$")
+_FENCE_TAIL = re.compile(r"(?:```\w*|\'\'\'|\"\"\"|---|<\w+>|\s)+$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+
 
 @dataclass(frozen=True)
 class Category:
@@ -114,8 +120,13 @@ class Vocabulary:
         # single words match an owner's head; phrases ("account holder") its last tokens
         self.person_owners = frozenset(tokenize(w)[0] for w in context["person_owners"] if len(tokenize(w)) == 1)
         self.person_owner_phrases = frozenset(tokenize(w) for w in context["person_owners"] if len(tokenize(w)) > 1)
-        self.non_person_owners = frozenset(tokenize(w)[-1] for w in context["non_person_owners"] if tokenize(w))
+        # a phrase names its own owner ("city_record"), not every owner with its head ("record")
+        self.non_person_owners = frozenset(tokenize(w)[0] for w in context["non_person_owners"] if len(tokenize(w)) == 1)
+        self.non_person_owner_phrases = frozenset(tokenize(w) for w in context["non_person_owners"] if len(tokenize(w)) > 1)
         self.animal_owners = frozenset(tokenize(w)[-1] for w in context["animal_owners"] if tokenize(w))
+        # record classes that store what people wrote, and the fields that hold it
+        self.written_records = frozenset(t for w in context.get("written_records", []) for t in tokenize(w)[-1:])
+        self.written_fields = frozenset(t for w in context.get("written_fields", []) for t in tokenize(w)[-1:])
         self.non_personal_modifiers = frozenset(
             t for w in context["non_personal_modifiers"] for t in tokenize(w)
         )
@@ -124,7 +135,16 @@ class Vocabulary:
         for key, phrases in data.get("labels", {}).items():
             for phrase in phrases:
                 self._labels.setdefault(tokenize(phrase), key)
+        self._purpose: dict[tuple[str, ...], str] = {}
+        for key, phrases in data.get("purpose", {}).items():
+            for phrase in phrases:
+                self._purpose.setdefault(tokenize(phrase), key)
+        self._max_purpose = max((len(t) for t in self._purpose), default=1)
+        self._purpose_stems = StemIndex(data.get("purpose_languages", {}), tokenize)
         self._stems = StemIndex(data.get("languages", {}), tokenize)
+        # `patienten`, `kundens`, `borgeren`, `företaget`, `hunden`: owner words inflected
+        self._owner_stems = StemIndex(data.get("owner_languages", {}), tokenize)
+        self._owner_memo: dict[str, object] = {}
         if extra:
             self.extend(extra)
         self._max_term = max((len(t) for t in [*self._terms, *self._ambiguous, *self._contextual]), default=1)
@@ -151,10 +171,25 @@ class Vocabulary:
             return "animal"
         if head in self.person_owners or any(toks[-len(p):] == p for p in self.person_owner_phrases):
             return "person"
-        if head in self.non_person_owners:
+        if head in self.non_person_owners or any(toks[-len(p):] == p for p in self.non_person_owner_phrases):
             return "thing"
         if head in RECORD_HEADS and any(t in self.person_owners for t in toks[:-1]):
             return "person"  # customer_row, patient_record, user_data
+        kind = self._owner_memo.get(head, self)
+        if kind is self:
+            inflected = self._owner_stems.lookup(head)
+            kind = self._owner_memo[head] = inflected[0] if inflected is not None else self._plural_kind(head)
+        return kind  # type: ignore[return-value]
+
+    def _plural_kind(self, head: str) -> str | None:
+        """`venues`, `suppliers`, `pharmacies`, `kunders`: a listed owner word in the plural."""
+        if len(head) < 4 or not head.endswith("s") or head.endswith("ss"):
+            return None
+        for single in (head[:-3] + "y" if head.endswith("ies") else "", head[:-2], head[:-1]):
+            for kind, words in (("animal", self.animal_owners), ("person", self.person_owners),
+                                ("thing", self.non_person_owners)):
+                if len(single) > 1 and single in words:
+                    return kind
         return None
 
     # --- identifiers ----------------------------------------------------------------
@@ -226,6 +261,11 @@ class Vocabulary:
                 match = self._judge(cat, head, toks[:-1] + (last[:i].rstrip("s"),), kind, ambiguous=False)
                 # a compound is weaker evidence than a word of its own
                 return Match(match.category, "medium", match.term) if match is not None else None
+        for i in range(3, len(last) - self.MIN_COMPOUND_HEAD + 1):  # an inflected head: -diagnoserne
+            hit = self._stems.lookup(last[i:])
+            if hit is not None and not hit[2]:
+                match = self._judge(hit[0], (hit[1],), toks[:-1] + (last[:i].rstrip("s"),), kind, ambiguous=False)
+                return Match(match.category, "medium", match.term) if match is not None else None
         return None
 
     def _judge(self, cat_key: str, head, modifiers, kind, *, ambiguous: bool) -> Match | None:
@@ -260,6 +300,31 @@ class Vocabulary:
         if key is None:
             return None
         return Match(self.categories[key], "medium", clause)
+
+    def classify_purpose(self, text_before: str) -> Match | None:
+        """`"Extract the candidate's details from this CV:\\n"` -> free text about a person,
+        `"Summarise this patient's discharge letter:"` -> health data. The prompt's own last
+        sentence names a document about a person (`[purpose]`) and introduces the value
+        that follows (a colon, a line break, a fence): evidence of purpose, medium."""
+        if not self._purpose or not _INTRODUCES.search(text_before):
+            return None
+        text = _FENCE_TAIL.sub("", text_before).rstrip(":")
+        return self.purpose_in(_SENTENCE_END.split(text)[-1][-200:])
+
+    def purpose_in(self, text: str) -> Match | None:
+        """The first document about a person that `text` names ("... from the consultation
+        transcript", "Opsummer borgerens journal"), if any."""
+        toks = tokenize(text[:2000])
+        for i in range(len(toks)):
+            for n in range(min(self._max_purpose, len(toks) - i), 0, -1):
+                key = self._purpose.get(toks[i:i + n])
+                if key is not None:
+                    return Match(self.categories[key], "medium", " ".join(toks[i:i + n]))
+        for tok in toks:  # "Lebenslaufs", "ansøgningen", "journalen"
+            hit = self._purpose_stems.lookup(tok, suffixed=True)
+            if hit is not None:
+                return Match(self.categories[hit[0]], "medium", tok)
+        return None
 
     def is_personal_word(self, word: str) -> bool:
         return self.classify(word) is not None

@@ -97,7 +97,12 @@ def load_toml(path: Path) -> dict:
 
 VOCABULARY_FOLDER = "personal_data"
 _CATEGORY_FLAGS = {"label": str, "special": bool, "direct_identifier": bool, "content": bool}
-_CONTEXT_LISTS = ("person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers")
+_CONTEXT_LISTS = ("person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers",
+                  "written_records", "written_fields")
+
+
+# The owner lists of [context] and the owner kind their words name (vocabulary.owner_kind).
+_OWNER_KINDS = {"person_owners": "person", "non_person_owners": "thing", "animal_owners": "animal"}
 
 
 @lru_cache(maxsize=None)
@@ -113,7 +118,7 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
     (one per language, and common.toml) appended in file-name order, repeats dropped.
 
     {"categories": {KEY: {label, flags..., terms, ambiguous, contextual}},
-     "context": {person_owners: [...], ...}, "labels": {KEY: [...]},
+     "context": {person_owners: [...], ...}, "labels": {KEY: [...]}, "purpose": {KEY: [...]},
      "normalise": {"neutral_suffixes": [...]}}
     """
     defs_path = folder / "categories.toml"
@@ -128,13 +133,16 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
         categories[key] = {**spec, "terms": [], "ambiguous": [], "contextual": []}
     context: dict[str, list] = {name: [] for name in _CONTEXT_LISTS}
     labels: dict[str, list] = {}
+    purpose: dict[str, list] = {}
+    purpose_by_language: dict[str, dict[str, dict[str, list]]] = {}
     suffixes: list[str] = []
     by_language: dict[str, dict[str, dict[str, list]]] = {}  # file stem -> category -> terms / ambiguous
+    owners_by_language: dict[str, dict[str, dict[str, list]]] = {}  # file stem -> owner kind -> terms
     for path in sorted(folder.glob("*.toml")):
         if path.name == "categories.toml":
             continue
         data = load(path)
-        _check_keys(data, ("categories", "context", "labels", "normalise"), path, "")
+        _check_keys(data, ("categories", "context", "labels", "purpose", "normalise"), path, "")
         for key, spec in _tables(data, "categories", path).items():
             where = f"categories.{key}"
             if key not in categories:
@@ -159,15 +167,24 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
         _check_keys(ctx, _CONTEXT_LISTS, path, "context")
         for name, words in ctx.items():
             _append(context[name], words, path, f"context.{name}")
+            if name in _OWNER_KINDS:
+                owners_by_language.setdefault(path.stem, {}).setdefault(_OWNER_KINDS[name], {}).setdefault(
+                    "terms", []).extend(words)
         for key, words in _tables(data, "labels", path).items():
             if key not in categories:
                 raise RuleDataError(f"{path}: labels.{key}: not a category of categories.toml")
             _append(labels.setdefault(key, []), words, path, f"labels.{key}")
+        for key, words in _tables(data, "purpose", path).items():
+            if key not in categories:
+                raise RuleDataError(f"{path}: purpose.{key}: not a category of categories.toml")
+            _append(purpose.setdefault(key, []), words, path, f"purpose.{key}")
+            purpose_by_language.setdefault(path.stem, {}).setdefault(key, {}).setdefault("terms", []).extend(words)
         norm = _tables(data, "normalise", path)
         _check_keys(norm, ("neutral_suffixes",), path, "normalise")
         _append(suffixes, norm.get("neutral_suffixes", []), path, "normalise.neutral_suffixes")
     return {"categories": categories, "context": context, "labels": labels,
-            "normalise": {"neutral_suffixes": suffixes}, "languages": by_language}
+            "normalise": {"neutral_suffixes": suffixes}, "languages": by_language,
+            "owner_languages": owners_by_language, "purpose": purpose, "purpose_languages": purpose_by_language}
 
 
 def _tables(data: dict, name: str, path: Path) -> dict:

@@ -201,6 +201,11 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
         if m is not None:
             result.deps[str(m.source.path)] = sha256(m.source.data)
     result.deps.update({str(p): "missing" for p in project.missing_paths_of(deps)})
+    for path in {name for kind, name in deps if kind == "t"}:  # template files read
+        try:
+            result.deps[path] = sha256(Path(path).read_bytes())
+        except OSError:
+            result.deps[path] = "missing"
     result.errors.extend(project.load_errors[name] for kind, name in deps if kind == "e" and name in project.load_errors)
     result.findings = build_findings(project, ctx.vocab, reported=ctx.reported, hits=hits)
     result.flows = build_flows(project, ctx.vocab, ctx.reported, hits)

@@ -35,6 +35,9 @@ class Request:
     # a fallback: taken only when no other tag of the callee is a request (a guessed
     # resource chain on an untyped parameter, a configured wrapper)
     fallback: bool = False
+    # the receiver sends what it holds with every call (a LangChain chain whose prompt was
+    # filled in part: `prompt.partial(name=...) | model`)
+    sends_receiver: bool = False
 
 
 class Surface:

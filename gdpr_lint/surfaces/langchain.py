@@ -153,7 +153,8 @@ class LangChainSurface(Surface):
             return None
         ep = Endpoint(f"langchain.{tag.method}", tag.kind, ("input",) + m.content_keywords, (), (), ("input",), False)
         cls = tag.qualname.split(".")[-1]
-        return Request(f"{cls}.{tag.method}", "langchain", ep, tag.protected, "high")
+        return Request(f"{cls}.{tag.method}", "langchain", ep, tag.protected, "high",
+                       sends_receiver=tag.kind == "chain")
 
     def response(self, frame, request, node):
         if request.ep.path.startswith("langchain.vectorstore.from_") or request.ep.path.startswith(

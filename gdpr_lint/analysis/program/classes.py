@@ -11,10 +11,12 @@ import re
 from functools import lru_cache
 
 from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo
 from gdpr_lint.analysis.summaries import strip_params
 from gdpr_lint.analysis.values import (
     Cls,
+    Ext,
     Func,
     Src,
     Value,
@@ -22,6 +24,7 @@ from gdpr_lint.analysis.values import (
 )
 from gdpr_lint.analysis.vocabulary import tokenize
 
+MODELS = library_models()
 INITIALISERS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__", "__aenter__", "initialize", "initialise"})
 FIELD_TYPE_CATEGORIES = {
     "EmailStr": "email", "EmailField": "email", "NameEmail": "email", "PhoneNumberField": "phone",
@@ -48,8 +51,17 @@ class Classes:
                 if base is not None:
                     ci.methods.update(base.methods)
                     ci.field_categories.update(base.field_categories)
+                    ci.weak_fields.update(base.weak_fields)
                     ci.person = ci.person or base.person
-        ci.person = ci.person or self.vocab.owner_kind(tokenize(node.name)) == "person"
+            # a user account model (Django's AbstractUser, flask_login's UserMixin)
+            ci.person = ci.person or any(t.qualname in MODELS.person_bases for t in b.of(Ext))
+        # The class's own name says whose fields these are: a Customer's name is a person's, a
+        # Venue's address and switchboard phone or a Pet's diagnosis are not (an owner_name is).
+        own_kind = None if ci.person else self.vocab.owner_kind(tokenize(node.name))
+        ci.person = ci.person or own_kind == "person"
+        for stmt in node.body:
+            if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+                self._meta_model(ci, stmt, frame)
         fields: list[tuple[str, ast.AST | None]] = []
         for stmt in node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -67,16 +79,26 @@ class Classes:
                             fields.append((t.id, stmt.value.func))
         ci.field_order = [f for f, ann in fields if ann is not None and not isinstance(ann, ast.Call)]
         # A class whose fields are personal is a person record (dataclass, Pydantic, ORM model).
-        kind = "person" if ci.person else None
+        kind = "person" if ci.person else own_kind
+        # a stored chat message, comment or ticket: its text is what a person wrote
+        head = tokenize(node.name)[-1:]
+        written = bool(head) and (head[0] in self.vocab.written_records or head[0].rstrip("s") in self.vocab.written_records) \
+            and self.stored_record(ci)
         for fname, ann in fields:
             type_name = ast.unparse(ann).split(".")[-1].split("(")[0] if ann is not None else ""
+            # a Venue's EmailField is the venue's address; a Pet's owner_email one of a person
+            typed = kind not in ("thing", "animal") or any(t in self.vocab.person_owners for t in tokenize(fname))
             for tname, cat in FIELD_TYPE_CATEGORIES.items():
-                if tname in type_name:
+                if tname in type_name and typed:
                     ci.field_categories[fname] = cat
             m = self.vocab.classify(fname, (), kind)
             if m is not None and m.category.content:
                 ci.field_categories.setdefault(fname, m.category.key)
-        if not ci.person and any(
+            elif written and tokenize(fname)[-1:] and tokenize(fname)[-1] in self.vocab.written_fields:
+                if fname not in ci.field_categories:  # ChatMessage.content
+                    ci.field_categories[fname] = "free_text"
+                    ci.weak_fields.add(fname)
+        if not ci.person and own_kind not in ("thing", "animal") and any(
                 (self.vocab.categories[c].direct_identifier or self.vocab.categories[c].special
                  or c in ("name", "date_of_birth", "national_id", "address"))
                 and self.vocab.categories[c].content for c in ci.field_categories.values()):
@@ -86,6 +108,46 @@ class Classes:
                 if m is not None and m.category.content:
                     ci.field_categories.setdefault(fname, m.category.key)
         return ci
+
+    def _meta_model(self, ci: ClassInfo, meta: ast.ClassDef, frame: Frame) -> None:
+        """A DRF ModelSerializer or Django ModelForm (`class Meta: model = Customer; fields =
+        [...]`) holds the fields it names of its model: its `.data` / `.cleaned_data` is
+        that part of the record."""
+        model = None
+        names: list[str] | None = None  # None: all fields
+        excluded: list[str] = []
+        for stmt in meta.body:
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+                continue
+            target, value = stmt.targets[0].id, stmt.value
+            strings = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)] \
+                if isinstance(value, (ast.List, ast.Tuple)) else None
+            if target == "model":
+                model = next((self.classes.get(t.key) for t in frame.eval(value).of(Cls)), None)
+            elif target == "fields" and strings is not None:
+                names = strings
+            elif target == "exclude" and strings is not None:
+                excluded = strings
+        if model is None:
+            return
+        cats = {f: c for f, c in model.field_categories.items()
+                if (names is None or f in names) and f not in excluded}
+        ci.field_categories.update(cats)
+        if model.person and (names is None or cats):
+            ci.person = True
+
+    def stored_record(self, ci: ClassInfo) -> bool:
+        """A database model: a base from an ORM package, a stored base class, or `__tablename__`."""
+        if "__tablename__" in ci.attrs:
+            return True
+        for b in ci.bases:
+            if any(t.qualname.split(".")[0] in MODELS.stored_record_packages
+                   or any(t.qualname.startswith(p + ".") for p in MODELS.stored_record_packages) for t in b.of(Ext)):
+                return True
+            if any((base := self.classes.get(t.key)) is not None and base is not ci and self.stored_record(base)
+                   for t in b.of(Cls)):
+                return True
+        return False
 
     def class_is_person(self, key: str) -> bool:
         ci = self.classes.get(key)

@@ -20,6 +20,7 @@ from gdpr_lint.analysis.program.global_stores import GlobalStores
 from gdpr_lint.analysis.program.graph_state import GraphState
 from gdpr_lint.analysis.program.modules import Modules
 from gdpr_lint.analysis.program.requests import Requests
+from gdpr_lint.analysis.program.template_files import TemplateFiles
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, SiteInfo
 from gdpr_lint.analysis.summaries import Hit, Summary
 from gdpr_lint.analysis.vocabulary import Vocabulary
@@ -27,7 +28,7 @@ from gdpr_lint.model import FileError
 from gdpr_lint.surfaces.catalogue import catalogue, sanitizers
 
 
-class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, GraphState):
+class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, GraphState, TemplateFiles):
     """The whole program a unit sees: the modules it loads, their functions and classes,
     summaries, and the request call sites found. Implements analysis/context.py's
     AnalysisContext; the concerns live in the classes it combines."""

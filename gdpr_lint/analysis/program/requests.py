@@ -57,7 +57,10 @@ class Requests:
         site_key = self.record_site(frame, node, endpoint_name, flavour, protected, confidence, ep,
                                     client=self.client_of(fval, kwargs))
         sent: set = set()  # the personal content sent: the reply is about the same people
-        for pname, value, vnode in surface.arguments(request, node, args, kwargs):
+        arguments = surface.arguments(request, node, args, kwargs)
+        if request.sends_receiver and fval.taints and isinstance(node.func, ast.Attribute):
+            arguments.append((request.ep.content[0], Value(fval.taints), node.func.value))
+        for pname, value, vnode in arguments:
             kind = None
             if pname in ep.identity:
                 kind = "identity"

@@ -101,6 +101,7 @@ class ClassInfo:
     bases: list[Value] = field(default_factory=list)
     person: bool = False
     field_categories: dict[str, str] = field(default_factory=dict)
+    weak_fields: set[str] = field(default_factory=set)  # fields judged by the class's kind alone: medium
     store_state: str = "new"
     deps: frozenset = frozenset()
     field_order: list[str] = field(default_factory=list)  # declared fields (dataclass / model constructors)
