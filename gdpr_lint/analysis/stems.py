@@ -63,6 +63,7 @@ class StemIndex:
         self._tokenize = tokenize
         self._by_language: dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]] | None = None
         self._joined: set[str] = set()  # phrases written as one word: not listed as such
+        self._memo: dict[tuple[str, bool], tuple[str, str, bool] | None] = {}
 
     def _build(self) -> dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]]:
         by_language: dict[str, tuple[Any, dict[str, tuple[str, str, bool]]]] = {}
@@ -94,6 +95,13 @@ class StemIndex:
         so an English `journal` is not taken for the Danish `journalen`)."""
         if len(token) < MIN_LENGTH:
             return None
+        key = (token, suffixed)
+        if key in self._memo:  # the same identifiers recur in every function
+            return self._memo[key]
+        hit = self._memo[key] = self._lookup(token, suffixed)
+        return hit
+
+    def _lookup(self, token: str, suffixed: bool) -> tuple[str, str, bool] | None:
         if self._by_language is None:
             self._by_language = self._build()
         for st, index in self._by_language.values():

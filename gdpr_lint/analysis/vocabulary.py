@@ -145,6 +145,7 @@ class Vocabulary:
         # `patienten`, `kundens`, `borgeren`, `företaget`, `hunden`: owner words inflected
         self._owner_stems = StemIndex(data.get("owner_languages", {}), tokenize)
         self._owner_memo: dict[str, object] = {}
+        self._owner_kind_memo: dict[tuple[str, ...], object] = {}
         if extra:
             self.extend(extra)
         self._max_term = max((len(t) for t in [*self._terms, *self._ambiguous, *self._contextual]), default=1)
@@ -164,6 +165,12 @@ class Vocabulary:
     def owner_kind(self, owner_tokens: Iterable[str]) -> str | None:
         """'person', 'animal', 'thing' or None (unknown) for an owner's name tokens."""
         toks = tuple(owner_tokens)
+        kind = self._owner_kind_memo.get(toks, self)
+        if kind is self:  # asked for every attribute read: worked out once per owner name
+            kind = self._owner_kind_memo[toks] = self._owner_kind(toks)
+        return kind  # type: ignore[return-value]
+
+    def _owner_kind(self, toks: tuple[str, ...]) -> str | None:
         if not toks:
             return None
         head = toks[-1]
