@@ -288,11 +288,14 @@ def test_guess_root_in_use_after_parsing() -> None:
     from gdpr_lint.pipeline.reach import guess_root_in_use
 
     used = ["r = client.responses", "helper(self.chat)", "c.chat.completions.create(messages=m)",
-            "x.responses.with_raw_response.create()", "for r in self.responses: pass", "f(x.images or y)",
-            "n = len(self.images)"]
+            "x.responses.with_raw_response.create()", "f(x.images or y)", "api = getattr(x.chat, name)",
+            "for r in make(self.responses): pass", "n = size(self.images)"]
     unused = ["self.responses[code] = x", "self.responses = {}", "self.responses += [1]", "del self.responses[k]",
               "self.completions.append(x)", "ok = code in self.responses", "n = self.images > 2 < x.chat",
-              "'a docstring naming self.responses'"]
+              "'a docstring naming self.responses'",
+              # iterated or only read by a builtin: idlelib's completion list, a list of images
+              "for r in self.responses: pass", "n = len(self.images)", "last = min(len(self.completions) - 1, i)",
+              "names = [c for c in self.completions]", "print(sorted(self.files))"]
     for text in used:
         assert guess_root_in_use(ast.parse(text), text.encode()), text
     for text in unused:

@@ -231,12 +231,14 @@ def guess_root_in_use(tree: ast.Module, view: bytes) -> bool:
     """Whether some `.chat` / `.responses` / ... attribute is read where a request can follow.
     The interpreter keeps nothing of it through a subscript (`x.responses[code]`) or a
     comparison (`code in x.responses`), nor through an attribute that is no path under the
-    root (`x.completions.append`); a store makes no value at all. Every other read counts.
+    root (`x.completions.append`), nor through iteration or a builtin that only reads it
+    (`len(self.completions)`); a store makes no value at all. Every other read counts.
     Only the statements on the lines the bytes could not rule out are looked at."""
     lines = guess_use_lines(view)
     if not lines:
         return False
     nodes: list[ast.AST] = []
+    statements: list[ast.AST] = []
     todo: list[ast.AST] = [tree]
     while todo:
         for child in ast.iter_child_nodes(todo.pop()):
@@ -244,6 +246,7 @@ def guess_root_in_use(tree: ast.Module, view: bytes) -> bool:
                 nodes.extend(ast.walk(child))  # the statement's own expressions
             elif any(child.lineno <= line <= (child.end_lineno or child.lineno) for line in lines):
                 todo.append(child)
+                statements.append(child)
     dead: set[int] = set()
     reads: list[ast.Attribute] = []
     for node in nodes:
@@ -258,7 +261,20 @@ def guess_root_in_use(tree: ast.Module, view: bytes) -> bool:
         elif isinstance(node, ast.Compare):
             dead.add(id(node.left))
             dead.update(id(c) for c in node.comparators)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _READING_BUILTINS:
+            dead.update(id(a) for a in node.args)
+        elif isinstance(node, ast.comprehension):
+            dead.add(id(node.iter))
+    for stmt in statements:
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            dead.add(id(stmt.iter))
     return any(id(n) not in dead for n in reads)
+
+
+# Builtins that only read what they are given (a size, a copy of its items, a text): an
+# OpenAI client's resource passed to them makes no request (`len(self.completions)`).
+_READING_BUILTINS = frozenset({"len", "bool", "isinstance", "hash", "id", "repr", "str", "min", "max", "sorted",
+                               "sum", "any", "all", "enumerate", "list", "tuple", "set", "reversed", "print"})
 
 
 def _depth(name: str) -> int:
