@@ -13,6 +13,7 @@ from gdpr_lint.analysis import protection
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo
 from gdpr_lint.analysis.values import (
     Src,
+    Graph,
     EMPTY,
     Cls,
     Ext,
@@ -23,11 +24,15 @@ from gdpr_lint.analysis.values import (
     Person,
     Red,
     Value,
+    join,
     join_all,
     merge_labels,
     redacted,
 )
+from gdpr_lint.analysis.models import library_models
 from gdpr_lint.surfaces import registry as surfaces
+
+MODELS = library_models()
 
 
 class Calls:
@@ -51,6 +56,8 @@ class Calls:
         site = ctx.detect_request(self, node, fval, args, kwargs)
         if site is not None:
             return site
+        if recv is not None and isinstance(node.func, ast.Attribute) and recv.has(Graph):
+            return self.graph_call(recv, node, args, kwargs)
         results: list[Value] = []
         handled = False
         for t in fval.tags:
@@ -96,6 +103,27 @@ class Calls:
             return join_all(results)
         # An unknown callable or a method on data: the result carries the inputs.
         return self.generic_call(node, recv, args, kwargs)
+
+    def graph_call(self, recv: Value, node: ast.Call, args: list[Value], kwargs) -> Value:
+        """A method of a LangGraph graph: running it (`app.invoke({"note": ...})`) calls each
+        node function added to it with the input as its state; building it (`compile()`,
+        `add_node(...)`) gives the same graph. The result is the final state: the input and
+        what the nodes return."""
+        assert isinstance(node.func, ast.Attribute)
+        graphs = sorted(recv.of(Graph), key=lambda g: (g.module, g.line, g.col))
+        if node.func.attr not in MODELS.graph_runs:
+            return Value(tags=frozenset(graphs))
+        state = args[0] if args else next((v for k, v, _ in kwargs if k == "input"), EMPTY)
+        if node.func.attr in ("batch", "abatch"):
+            state = self.element(state)
+        # one pass in the order the nodes were added: a node sees the input and the updates
+        # of the nodes added before it (`summarise` writes `summary`, `reply` sends it)
+        for graph in graphs:
+            for fi in self.ctx.graph_nodes(graph):
+                update = self.apply(fi, node, [state], [], None)
+                if update.fields is not None:
+                    state = join(state, update)
+        return state
 
     def redacted_inputs(self, via: str, node: ast.Call, args: list[Value], kwargs) -> frozenset:
         """What a sanitizer was given, marked as redacted by it (`known=` only names values)."""
@@ -156,6 +184,12 @@ class Calls:
             if arg is None:
                 return []
             step = self.step(node, f"passed to `{name}()` as `{fi.param_names[i]}`")
+            if par.key is not None:
+                # the function reads one item: of a dict whose items are known, that item alone
+                # (the frame's own subscript rule, e_Subscript)
+                item = arg.field(par.key)
+                if item is not None:
+                    arg = item
             return [lab.extend(step, *par.path) for lab in arg.taints]
 
         def substitute(lab) -> list:
@@ -165,13 +199,18 @@ class Calls:
                 return list(redacted(arg_labels(lab.inner.index, lab.inner), lab.via))
             return [lab]
 
-        ret_taints: list = []
         here = self.step(node, f"returned by the call of `{name}()`")
-        for lab in summ.ret.taints:
-            if isinstance(lab, Par) or isinstance(lab, Red) and isinstance(lab.inner, Par):
-                ret_taints.extend(substitute(lab))
-            else:
-                ret_taints.append(self.hand_over(lab, fi, node).extend(here))
+
+        def returned(taints) -> list:
+            out: list = []
+            for lab in taints:
+                if isinstance(lab, Par) or isinstance(lab, Red) and isinstance(lab.inner, Par):
+                    out.extend(substitute(lab))
+                else:
+                    out.append(self.hand_over(lab, fi, node).extend(here))
+            return out
+
+        ret_taints = returned(summ.ret.taints)
         for ps in summ.sinks:
             for lab in arg_labels(ps.par.index, ps.par):
                 self.emit(ps.site, ps.kind, ps.param, lab, ctx.sites[ps.site].function_key, ps.via)
@@ -196,7 +235,13 @@ class Calls:
         if bound_self is not None and fi.name == "__init__":
             tags = set()
         symbolic = summ.ret.pars() or any(isinstance(t, Red) and isinstance(t.inner, Par) for t in summ.ret.taints)
-        return Value(merge_labels(ret_taints), frozenset(tags), summ.ret.fields if not symbolic else None)
+        fields = summ.ret.fields
+        if symbolic and fields is not None:
+            # a dict built from the arguments (`{"summary": f"Notes: {state['note']}"}`) keeps its
+            # items, each with what the caller passed for it
+            fields = tuple((k, Value(merge_labels(returned(v.taints)), v.tags, v.fields if not v.pars() else None))
+                           for k, v in fields)
+        return Value(merge_labels(ret_taints), frozenset(tags), fields)
 
 
 def _plain_reference(node: ast.AST) -> bool:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, SiteInfo
 from gdpr_lint.analysis.summaries import Summary
-from gdpr_lint.analysis.values import Value
+from gdpr_lint.analysis.values import Graph, Value
 from gdpr_lint.analysis.vocabulary import Vocabulary
 from gdpr_lint.model import FlowStep
 from gdpr_lint.surfaces.catalogue import Sanitizers
@@ -58,6 +58,7 @@ class AnalysisContext(Protocol):
 
     # graph state passed between node functions
     def state_read(self, fi: FunctionInfo, key: str) -> Value | None: ...
+    def graph_nodes(self, graph: Graph) -> list[FunctionInfo]: ...
 
     # files written and read back by literal path
     def write_file(self, path: str, taints: frozenset) -> None: ...

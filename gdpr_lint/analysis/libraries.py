@@ -13,6 +13,7 @@ from gdpr_lint.analysis import protection
 from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.values import (
     FileHandle,
+    Graph,
     EMPTY,
     HASHED,
     SANITIZED,
@@ -319,6 +320,8 @@ class Libraries:
             update = next((v for k, v, _ in kwargs if k == "update"), None)
             if update is not None:
                 return update
+        if q in MODELS.state_graphs:  # StateGraph(State): a graph its module adds nodes to
+            return Value(tags=frozenset({Graph(self.module.name, node.lineno, node.col_offset)}))
         if q in MODELS.upload_calls:  # st.file_uploader(...), await upload.read()
             return Value(frozenset({self.upload_source(node)}), frozenset({Inst(q)}))
         if q in MODELS.message_calls:  # email.message_from_bytes(raw), jira.issue(key)

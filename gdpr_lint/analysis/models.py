@@ -18,6 +18,8 @@ class LibraryModels:
     container_calls: frozenset[str]
     environment_calls: frozenset[str]
     state_updates: frozenset[str]
+    state_graphs: frozenset[str]
+    graph_runs: frozenset[str]
     file_readers: frozenset[str]
     foreign_roots: frozenset[str]
     serialiser_methods: frozenset[str]
@@ -64,6 +66,8 @@ def library_models() -> LibraryModels:
         container_calls=_names(data, "calls", "containers"),
         environment_calls=_names(data, "calls", "environment"),
         state_updates=_names(data, "calls", "state_updates"),
+        state_graphs=_names(data, "calls", "state_graphs"),
+        graph_runs=_names(data, "methods", "graph_runs"),
         file_readers=_names(data, "calls", "file_readers"),
         foreign_roots=_names(data, "calls", "foreign_roots"),
         serialiser_methods=_names(data, "methods", "serialisers"),

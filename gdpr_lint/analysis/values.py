@@ -39,6 +39,7 @@ class Par:
     index: int
     name: str
     path: tuple[FlowStep, ...] = field(default=(), compare=False)
+    key: str | None = None  # only this item of the parameter (`state["topic"]`), as a caller's dict holds it
 
     def extend(self, *steps: FlowStep) -> "Par":
         return replace(self, path=(self.path + steps)[-MAX_PATH:])
@@ -207,6 +208,16 @@ class Const:
 class Partial:
     func: "Value" = field(compare=False, hash=False)
     ident: int = 0
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A LangGraph state graph (or the app compiled from it), by where it was built: running
+    it calls the node functions added to it there (analysis/program/graph_state.py)."""
+
+    module: str
+    line: int
+    col: int
 
 
 @dataclass(frozen=True)
