@@ -362,3 +362,21 @@ def test_fix_instruction_names_the_hook_under_pre_commit(tmp_path, monkeypatch):
     monkeypatch.setenv("PRE_COMMIT", "1")
     assert fix_instruction("crm/ai.py") == (
         "the `gdpr-lint-fix` pre-commit hook (`pre-commit run gdpr-lint-fix --files crm/ai.py`)")
+
+
+def test_a_reader_closing_the_pipe_early_stops_the_run_quietly(write):
+    # `gdpr-lint check . | head -3` on a report far larger than a pipe's buffer
+    from helpers import cli_command
+
+    many = "\n".join(f"def follow_up_{i}(customer):\n"
+                     f"    return client.responses.create(model='gpt-4o', input=customer.email)\n" for i in range(600))
+    root = write({"crm.py": f"from openai import OpenAI\n\nclient = OpenAI()\n\n{many}"})
+    proc = subprocess.Popen([*cli_command(), "check", "--no-cache", "."], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert first.startswith(b"crm.py:")
+    assert err == "", err  # no traceback, no "internal error", no "Exception ignored"

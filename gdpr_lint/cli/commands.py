@@ -2,7 +2,8 @@
 `gdpr-lint map`, `gdpr-lint rule CODE`.
 
 Exit codes: 0 nothing to report; 1 findings remain; 2 usage or configuration
-error, internal error, or a file that could not be analysed (fail closed).
+error, internal error, or a file that could not be analysed (fail closed); 141 the
+output's reader closed the pipe early (`| head`), as for a writer ended by SIGPIPE.
 Heavy modules are imported inside the commands so `--version` stays fast.
 """
 
@@ -116,6 +117,11 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("gdpr-lint: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # the reader went away (`gdpr-lint check . | head`): stop quietly, with the status of
+            # a writer ended by SIGPIPE; the closed pipe must not be flushed again at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except Exception as exc:  # noqa: BLE001 - fail closed with one line, never a traceback
             if os.environ.get("GDPR_LINT_DEBUG"):
                 raise
