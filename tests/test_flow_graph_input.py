@@ -186,6 +186,14 @@ def test_a_helper_reading_one_item_of_a_dict_gets_that_item(write):
             return ask({"topic": customer.complaint_text, "email": "support@example.com"})
 
 
+        def ask_plan(d):
+            return client.responses.create(model="gpt-4o", input=f"Plan: {d.get('plan', 'basic')}")
+
+
+        def upgrade(customer):
+            return ask_plan({"plan": "premium", "name": customer.full_name})
+
+
         def unknown_shape(db, customer):
             return ask(db.fetch_profile(customer.email))  # a dict we cannot see into: all of it may be read
         '''})

@@ -29,6 +29,7 @@ from gdpr_lint.analysis.values import (
     Src,
     Tmpl,
     Value,
+    item_of,
     join,
     join_all,
 )
@@ -249,7 +250,7 @@ class Libraries:
                 if fv is not None:
                     return join(fv, join_all(args[1:]))
                 member = self.classify_member(recv, node.func.value, key, node)
-                return join_all([Value(recv.taints), member] + args[1:])
+                return join_all([Value(item_of(recv.taints, key)), member] + args[1:])
             if method in MODELS.serialiser_methods:
                 return self.materialise(recv, node.func.value).plain()
             if method.startswith(("get_", "get")) and not node.args and (recv.has(Person) or recv.has(Obj)):

@@ -7,7 +7,6 @@ A part of the interpreter: `Frame` (analysis/frame.py) combines them.
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 
 from gdpr_lint.analysis.values import (
     HASHED,
@@ -23,11 +22,11 @@ from gdpr_lint.analysis.values import (
     LangChain,
     Mod,
     Obj,
-    Par,
     Person,
     Res,
     Src,
     Value,
+    item_of,
     join,
 )
 from gdpr_lint.analysis.models import library_models
@@ -114,10 +113,7 @@ class Members:
                 return fv
             member = self.classify_member(recv, node.value, key.value, node)
             tags = {t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)}
-            # a parameter's item (`state["topic"]`): the caller's item, where its dict is known
-            taints = frozenset(replace(t, key=key.value) if isinstance(t, Par) and t.key is None else t
-                               for t in recv.taints)
-            out = Value(taints | member.taints, frozenset(tags | set(member.tags)))
+            out = Value(item_of(recv.taints, key.value) | member.taints, frozenset(tags | set(member.tags)))
             first = 1 if self.func is not None and self.func.is_method else 0
             if self.func is not None and isinstance(node.value, ast.Name) and len(self.func.param_names) > first \
                     and node.value.id == self.func.param_names[first]:

@@ -45,6 +45,12 @@ class Par:
         return replace(self, path=(self.path + steps)[-MAX_PATH:])
 
 
+def item_of(taints: frozenset, key: str) -> frozenset:
+    """The labels of `x[key]` / `x.get(key)`: of a parameter, only that item of what the caller
+    passes (where the caller's dict is known); other labels stay as they are."""
+    return frozenset(replace(t, key=key) if isinstance(t, Par) and t.key is None else t for t in taints)
+
+
 @dataclass(frozen=True)
 class Red:
     """Personal data that was redacted (or hashed) on its way: `inner` passed through `via`,
