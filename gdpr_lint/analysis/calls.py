@@ -12,8 +12,11 @@ from dataclasses import replace
 from gdpr_lint.analysis import protection
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo
 from gdpr_lint.analysis.values import (
+    MISSES,
+    SANITIZED,
     Src,
     EMPTY,
+    Flag,
     Cls,
     Ext,
     Func,
@@ -70,6 +73,9 @@ class Calls:
                         # runtime analysed from its own repository, a vendored copy), or a project
                         # function configured in `sanitizers = [...]`
                         results.append(self.call_external(qn, node, args, kwargs, recv) or EMPTY)
+                    elif (via := ctx.scrubber(fi)) is not None:
+                        # the project's own redaction function (analysis/scrubbers.py)
+                        results.append(Value(self.redacted_inputs(via, node, args, kwargs), frozenset({Flag(SANITIZED)})))
                     else:
                         results.append(self.apply(fi, node, args, kwargs, t.bound_self))
                     handled = True
@@ -103,7 +109,16 @@ class Calls:
         vals += [self.materialise(v, n) for k, v, n in kwargs if k != "known"]
         if via in self.ctx.sanitizers.runtime_steps:
             via = protection.via(via, protection.handed_over(node, self.ctx.vocab))
-        return redacted(join_all(vals).taints, via)
+        return self.redact(join_all(vals).taints, via, node)
+
+    def redact(self, labels, via: str, node: ast.AST) -> frozenset:
+        """`redacted`, with a step on the data a project scrubber's patterns miss (it passes)."""
+        out = redacted(labels, via)
+        if MISSES not in via:
+            return out
+        name = via.partition(MISSES)[0].rsplit(".", 1)[-1]
+        step = self.step(node, f"passed through `{name}()`, whose patterns do not match it")
+        return frozenset(lab if isinstance(lab, Red) else lab.extend(step) for lab in out)
 
     def instantiate(self, ci: ClassInfo, node: ast.Call, args, kwargs) -> Value:
         self_value = Value(tags=frozenset({Obj(ci.key)} | ({Person(self.text(node.func))} if ci.person else set())))
@@ -162,7 +177,7 @@ class Calls:
             if isinstance(lab, Par):
                 return arg_labels(lab.index, lab)
             if isinstance(lab, Red) and isinstance(lab.inner, Par):
-                return list(redacted(arg_labels(lab.inner.index, lab.inner), lab.via))
+                return list(self.redact(arg_labels(lab.inner.index, lab.inner), lab.via, node))
             return [lab]
 
         ret_taints: list = []

@@ -19,7 +19,9 @@ from gdpr_lint.analysis.values import (
     SCALAR,
     Const,
     Env,
+    Ext,
     Flag,
+    Func,
     Inst,
     Obj,
     Partial,
@@ -267,6 +269,11 @@ class Libraries:
             return self.materialise(obj, node.args[0]).plain()
         if q == "string.Template" and args:
             return args[0]
+        if q == "builtins.map" and len(node.args) == 2 and not kwargs and not any(
+                isinstance(a, ast.Starred) for a in node.args) and (args[0].has(Func) or args[0].has(Ext)):
+            # map(redact, notes): the function runs on each element (a redaction step too)
+            one = ast.copy_location(ast.Call(func=node.args[0], args=[node.args[1]], keywords=[]), node)
+            return self.call(one, args[0], None, [self.element(args[1])], [])
         if q in MODELS.container_calls:
             vals = args + [v for _, v, _ in kwargs]
             keep = [t for v in vals for t in v.tags if isinstance(t, (Person, Obj, Const))]

@@ -16,6 +16,7 @@ from gdpr_lint.analysis.values import (
     Func,
     Imported,
     Obj,
+    Src,
     Value,
     join,
     join_all,
@@ -230,7 +231,11 @@ class Statements:
                     self.assign(t, self.eval(vn), vn, note)
             else:
                 elem = value if value.fields is None else self.element(value)
-                for t in target.elts:
+                for i, t in enumerate(target.elts):
+                    if i == 0 and len(target.elts) == 2 and _items_call(value_node):
+                        # `for k, v in asdict(patient).items()`: the keys are a record's field names
+                        self.assign(t, _field_names(elem), value_node, note)
+                        continue
                     self.assign(t.value if isinstance(t, ast.Starred) else t, elem, value_node, note)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, value_node, note)
@@ -305,3 +310,15 @@ class Statements:
         idx = self.param_index.get(name)
         if idx is not None:
             self.mutations[idx] = join(self.mutations.get(idx, EMPTY), value.plain())
+
+
+def _items_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "items" \
+        and not node.args
+
+
+def _field_names(elem: Value) -> Value:
+    """The keys of a dict's items: what it holds, except that a serialised record's keys
+    are its field names, not data about the person."""
+    return Value(frozenset(lab for lab in elem.taints if not (isinstance(lab, Src) and lab.category == "record")),
+                 frozenset(t for t in elem.tags if isinstance(t, Const)))

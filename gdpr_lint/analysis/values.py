@@ -60,9 +60,19 @@ class Red:
         return Red(self.inner.extend(*steps), self.via)
 
 
+# A project redaction function's `via` lists the categories its patterns do not match
+# ("app.privacy.mask_cpr (misses: email, name)": analysis/scrubbers.py); data of those
+# passes through it as it is.
+MISSES = " (misses: "
+
+
 def redacted(labels: Iterable, via: str) -> frozenset:
-    """The labels of a sanitizer's inputs, marked as redacted by `via` (already redacted ones stay)."""
-    return frozenset(lab if isinstance(lab, Red) else Red(lab, via) for lab in labels)
+    """The labels of a sanitizer's inputs, marked as redacted by `via` (already redacted ones
+    stay; data of a category `via` misses stays raw)."""
+    _, sep, rest = via.partition(MISSES)
+    missed = frozenset(rest.rstrip(")").split(", ")) if sep else frozenset()
+    return frozenset(lab if isinstance(lab, Red) or isinstance(lab, Src) and lab.category in missed
+                     else Red(lab, via) for lab in labels)
 
 
 Label = Src | Par | Red

@@ -10,6 +10,7 @@ import ast
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.scrubbers import scrubber_via
 from gdpr_lint.analysis.summaries import Summary
 from gdpr_lint.analysis.values import (
     EMPTY,
@@ -47,6 +48,15 @@ class Functions:
         self.functions[key] = fi
         mod.functions.append(fi)
         return fi
+
+    def scrubber(self, fi: FunctionInfo) -> str | None:
+        """The `via` of a project function that redacts text by itself (analysis/scrubbers.py),
+        or None."""
+        self.touch_all({("m", fi.module.name), ("f", fi.key)})
+        if fi.redacts is None:
+            via = scrubber_via(f"{fi.module.name}.{fi.qualname}", fi.node, fi.module.source.tree)
+            fi.redacts = via or ""
+        return fi.redacts or None
 
     # ------------------------------------------------------------------ summaries
 

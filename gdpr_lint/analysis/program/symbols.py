@@ -63,6 +63,7 @@ class FunctionInfo:
     closure: Any  # the Frame of the enclosing function (a closure reads its variables), or None
     param_names: list[str]
     is_method: bool
+    redacts: str | None = None  # as a redaction step of its own: its `via`, "" if it is none; None: not judged
 
     @property
     def name(self) -> str:
