@@ -55,18 +55,29 @@ class Expressions:
     def e_JoinedStr(self, node: ast.JoinedStr) -> Value:
         parts: list[Value] = []
         before = ""
+        texts: list[str] | None = []  # the string, while every piece is a known constant
         for piece in node.values:
             if isinstance(piece, ast.Constant):
                 before += str(piece.value)
                 parts.append(self.e_Constant(piece).plain())
+                if texts is not None:
+                    texts.append(str(piece.value))
                 continue
             if isinstance(piece, ast.FormattedValue):
                 v = self.eval(piece.value)
                 if piece.format_spec is not None:
                     self.eval(piece.format_spec)
+                consts = v.of(Const)
+                if texts is not None and piece.conversion == -1 and piece.format_spec is None and not v.taints \
+                        and len(consts) == 1 and len(consts[0].strings) == 1:
+                    texts.append(next(iter(consts[0].strings)))
+                else:
+                    texts = None
                 parts.append(self.interpolate(v, piece.value, before))
                 before = ""
-        return join_all(parts)
+        out = join_all(parts)
+        # f"{DATA_DIR}/anonymised": a constant string too (a path built from settings)
+        return out.with_tags(Const(frozenset({"".join(texts)}))) if texts is not None and not out.taints else out
 
     def interpolate(self, v: Value, node: ast.AST, text_before: str) -> Value:
         """A value written into text: records become text, and the label before it is evidence."""
@@ -107,6 +118,10 @@ class Expressions:
             return join(left.plain(), right.plain()).with_tags(*(t for t in left.tags | right.tags if t == Flag(SCALAR)) if left.flag(SCALAR) and right.flag(SCALAR) else ())
         if left.flag(SCALAR) and right.flag(SCALAR):
             return Value(tags=frozenset({Flag(SCALAR)}))
+        if isinstance(node.op, ast.Div):  # Path("data") / "anonymised": a path to redacted data
+            read = self.location_read("joinpath", left, [right], [])
+            if read is not None:
+                return read
         return join(left.plain(), right.plain())
 
     def percent_format(self, tmpl: Value, tmpl_node: ast.AST, args_node: ast.AST, args: Value) -> Value:

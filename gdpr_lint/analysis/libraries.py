@@ -30,6 +30,7 @@ from gdpr_lint.analysis.values import (
     join,
     join_all,
 )
+from gdpr_lint.analysis.scrubbers import location_rules, redacted_location
 from gdpr_lint.analysis.vocabulary import tokenize
 from gdpr_lint.surfaces import registry as surfaces
 
@@ -110,6 +111,9 @@ class Libraries:
 
     def generic_call(self, node: ast.Call, recv: Value | None, args: list[Value], kwargs) -> Value:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        read = self.location_read(method or getattr(node.func, "id", ""), recv, args, kwargs)
+        if read is not None:
+            return read
         if (method or getattr(node.func, "id", "")) == "open":
             opened = self.opened_file(node)
             if opened is not None:
@@ -221,7 +225,24 @@ class Libraries:
             out.append(v)
         return join_all(out).plain()
 
+    def location_read(self, fname: str, recv: Value | None, args: list[Value], kwargs) -> Value | None:
+        """A path built on, or a file read from, a place named as holding redacted data
+        (`Path("anonymised_emails").glob("*.txt")`, `open(f"{REDACTED_DIR}/{name}")`): what
+        is read there is redacted text (analysis/scrubbers.py). None: not such a read."""
+        if fname not in location_rules().calls:
+            return None
+        vals = list(args) + [v for _, v, _ in kwargs] + ([recv] if recv is not None else [])
+        if any(v.srcs() for v in vals):
+            return None  # raw personal data in the path itself
+        if not any(v.flag(SANITIZED) or any(redacted_location(s) for c in v.of(Const) for s in c.strings)
+                   for v in vals):
+            return None
+        return Value(join_all(v.plain() for v in vals).taints, frozenset({Flag(SANITIZED)}))
+
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
+        read = self.location_read(q.rsplit(".", 1)[-1].split("#")[-1], recv, args, kwargs)
+        if read is not None:
+            return read
         if q in MODELS.state_updates:  # Command(goto=..., update={...}): the update is what the node returns
             update = next((v for k, v, _ in kwargs if k == "update"), None)
             if update is not None:

@@ -6,6 +6,8 @@ patterns where they are literals: each is tried on sample values of the categori
 that have a recognisable shape (an e-mail address, a phone or CPR number, a name ...).
 Data of a sampled category none of its patterns matches passes through it; a function
 whose literal patterns match no sample at all (`sanitize_html`) is not a redaction step.
+A place named as holding redacted data (`anonymised_emails/`) was written by such a step:
+what is read from it is redacted text (`redacted_location`).
 Patterns the code computes (a recogniser's entities, values looked up at run time) are
 trusted like a library's anonymiser.
 
@@ -173,3 +175,25 @@ def _binds(target: ast.AST, name: str) -> bool:
     if isinstance(target, (ast.Tuple, ast.List)):
         return any(_binds(t, name) for t in target.elts)
     return False
+
+
+@dataclass(frozen=True)
+class LocationRules:
+    words: frozenset[str]
+    negations: frozenset[str]
+    calls: frozenset[str]
+
+
+@lru_cache(maxsize=None)
+def location_rules() -> LocationRules:
+    data = load_rule_file("sanitizers.toml").get("redacted_locations", {})
+    return LocationRules(frozenset(data.get("words", [])), frozenset(data.get("negations", [])),
+                         frozenset(data.get("calls", [])))
+
+
+def redacted_location(path: str) -> bool:
+    """`data/emails/anonymized`, `pseudonymisiert/kunden.json`: a path that names its data as
+    redacted (a whole word, not negated: `not_anonymised`, `to_redact`, `unredacted` do not)."""
+    r = location_rules()
+    toks = tokenize(path)
+    return any(t in r.words and (i == 0 or toks[i - 1] not in r.negations) for i, t in enumerate(toks))

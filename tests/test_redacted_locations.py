@@ -1,0 +1,121 @@
+"""Data read back from a place named as holding redacted data (analysis/scrubbers.py
+`redacted_location`): a redaction step wrote it there, so what is read is redacted text,
+not personal data by the name of the variable it lands in or of the file. The same reads
+from a place not so named (or named as still to be redacted) stay personal.
+"""
+
+from __future__ import annotations
+
+from helpers import assert_marked
+
+
+def test_anonymised_folder_read_back_in_several_spellings(write):
+    assert_marked(write({
+        "app/__init__.py": "",
+        "app/settings.py": """
+            from dataclasses import dataclass
+            from pathlib import Path
+
+            DATA = Path("data")
+            ANON_DIR = DATA / "anonymized"
+
+
+            @dataclass
+            class AppConfig:
+                EMAIL_FOLDER: str = "data/emails/anonymised"
+        """,
+        "app/replies.py": """
+            import glob
+            import json
+            import os
+            from pathlib import Path
+
+            import pandas as pd
+            from openai import OpenAI
+
+            from app.settings import ANON_DIR, AppConfig
+
+            client = OpenAI()
+            REDACTED = "output/redacted_notes"
+
+
+            def from_path_glob():
+                for f in Path("anonymised_emails").glob("*.txt"):
+                    email = f.read_text()
+                    client.responses.create(model="gpt-4o", input=email)  # expect: none
+
+
+            def from_config(config: AppConfig):
+                for name in os.listdir(config.EMAIL_FOLDER):
+                    with open(os.path.join(config.EMAIL_FOLDER, name), encoding="utf-8") as fh:
+                        email_content = fh.read()
+                    client.responses.create(model="gpt-4o", input=email_content)  # expect: none
+
+
+            def from_another_module():
+                for p in ANON_DIR.glob("*.txt"):
+                    email = p.read_text()
+                    client.responses.create(model="gpt-4o", input=email)  # expect: none
+
+
+            def from_fstring_path():
+                for path in glob.glob(f"{REDACTED}/*.txt"):
+                    note = open(path).read()
+                    client.responses.create(model="gpt-4o", input=f"Diagnosis: {note}")  # expect: none
+
+
+            def german_csv():
+                patienten = pd.read_csv("exports/pseudonymisiert/patienten.csv")
+                for _, patient in patienten.iterrows():
+                    client.responses.create(model="gpt-4o", input=f"{patient['name']}: {patient['diagnose']}")  # expect: none
+
+
+            def danish_json():
+                with open("udtraek/anonymiseret/kunder.json") as fh:
+                    kunder = json.load(fh)
+                for kunde in kunder:
+                    client.responses.create(model="gpt-4o", input=f"Skriv til {kunde['email']}")  # expect: none
+        """,
+    }))
+
+
+def test_places_not_named_as_redacted_stay_personal(write):
+    assert_marked(write({"app/replies.py": """
+        import json
+        from pathlib import Path
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def plain_folder():
+            for f in Path("emails").glob("*.txt"):
+                email = f.read_text()
+                client.responses.create(model="gpt-4o", input=email)  # expect: GDPR001
+
+
+        def still_to_anonymise():
+            for f in Path("to_anonymise").glob("*.txt"):
+                email = f.read_text()
+                client.responses.create(model="gpt-4o", input=email)  # expect: GDPR001
+
+
+        def unredacted():
+            with open("unredacted/customers.json") as fh:
+                customers = json.load(fh)
+            for customer in customers:
+                client.responses.create(model="gpt-4o", input=customer["email"])  # expect: GDPR001
+
+
+        def not_anonymised():
+            for f in Path("exports/not_anonymised").iterdir():
+                email = f.read_text()
+                client.responses.create(model="gpt-4o", input=email)  # expect: GDPR001
+
+
+        def raw_data_in_the_path(customer):
+            # the folder is named redacted, the data sent is the customer's own
+            path = Path("redacted") / f"{customer.email}.txt"
+            return client.responses.create(model="gpt-4o", input=f"{path}")  # expect: GDPR001
+    """}))
