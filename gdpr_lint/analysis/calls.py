@@ -13,6 +13,9 @@ from gdpr_lint.analysis import protection
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo
 from gdpr_lint.analysis.values import (
     MISSES,
+    LangChain,
+    Protected,
+    Res,
     SANITIZED,
     Src,
     EMPTY,
@@ -162,9 +165,14 @@ class Calls:
     def apply(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self: Value | None) -> Value:
         """Apply a project function's summary at this call."""
         ctx = self.ctx
-        summ = ctx.summary(fi)
         mapping = ctx.bind_arguments(fi, node, args, kwargs, bound_self)
+        callables = {i: mapping[i] for i in ctx.called_parameters(fi)
+                     if i in mapping and any(isinstance(t, CALLABLE_TAGS) for t in mapping[i].tags)}
+        summ = ctx.specialised_summary(fi, callables) if callables else ctx.summary(fi)
         name = fi.qualname
+        for h in summ.hits if callables else ():
+            # what the helper sends through the callable it was given, from its own data
+            self.emit(h.site, h.kind, h.param, h.label, h.scope, h.via)
 
         def arg_labels(i: int, par: Par) -> list:
             arg = mapping.get(i)
@@ -212,6 +220,11 @@ class Calls:
             tags = set()
         symbolic = summ.ret.pars() or any(isinstance(t, Red) and isinstance(t.inner, Par) for t in summ.ret.taints)
         return Value(merge_labels(ret_taints), frozenset(tags), summ.ret.fields if not symbolic else None)
+
+
+# Values a helper may be handed to call: a request method, a protected one, a partial, a
+# project function, an outside function (`litellm.completion`)
+CALLABLE_TAGS = (Res, LangChain, Protected, Partial, Func, Ext)
 
 
 def _plain_reference(node: ast.AST) -> bool:

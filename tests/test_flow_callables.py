@@ -1,0 +1,119 @@
+"""Requests reached through callables a helper is handed (analysis/calls.py, the
+specialised summaries of analysis/program/functions.py): `call_llm(client.chat.completions.create,
+prompt)`, a retry helper given the project's own sending function, an async helper given
+the async client's method, a LangChain model's `invoke`. Each has a twin that hands over
+a callable that sends nothing, or data that is not personal.
+"""
+
+from __future__ import annotations
+
+from helpers import assert_marked, check_json
+
+
+def test_sdk_method_passed_to_a_helper_in_the_same_module(write):
+    assert_marked(write({"crm/assist.py": """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def call_llm(fn, prompt):
+            return fn(model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}])  # expect: GDPR001
+
+
+        def local_echo(**kwargs):
+            return kwargs
+
+
+        def follow_up(customer):
+            return call_llm(client.chat.completions.create, f"Write to {customer.email}")
+
+
+        def describe(product):
+            return call_llm(client.chat.completions.create, f"Describe {product.title}")
+
+
+        def dry_run(customer):
+            return call_llm(local_echo, f"Write to {customer.email}")
+    """}))
+
+
+def test_callables_through_helpers_in_other_modules(write):
+    assert_marked(write({
+        "app/__init__.py": "",
+        "app/llm.py": """
+            import time
+
+
+            def with_retry(fn, *args, attempts=3, **kwargs):
+                for i in range(attempts):
+                    try:
+                        return fn(*args, **kwargs)
+                    except Exception:
+                        time.sleep(2 ** i)
+
+
+            async def call_async(create, **params):
+                return await create(model="gpt-4o", **params)  # expect: GDPR002
+
+
+            def run_chain(invoke, text):
+                return invoke(text)  # expect: GDPR001
+        """,
+        "app/clinic.py": """
+            from langchain_openai import ChatOpenAI
+            from openai import AsyncOpenAI, OpenAI
+
+            from app.llm import call_async, run_chain, with_retry
+
+            client = OpenAI()
+            aclient = AsyncOpenAI()
+            llm = ChatOpenAI(model="gpt-4o")
+
+
+            def summarise(note):
+                return client.responses.create(model="gpt-4o", input=note)  # expect: GDPR002
+
+
+            def summarise_patient(patient):
+                return with_retry(summarise, patient.clinical_note)
+
+
+            def summarise_stock(item):
+                return with_retry(summarise, item.description)
+
+
+            async def triage(patient):
+                return await call_async(aclient.chat.completions.create,
+                                        messages=[{"role": "user", "content": patient.diagnosis}])
+
+
+            def greet(customer):
+                return run_chain(llm.invoke, f"Greet {customer.full_name}")
+
+
+            def plain(customer):
+                return run_chain(str.upper, f"Greet {customer.full_name}")
+        """,
+    }))
+
+
+def test_flow_names_the_helper_and_the_caller(write):
+    root = write({"crm/assist.py": """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def call_llm(fn, prompt):
+            return fn(model="gpt-4o-mini", input=prompt)
+
+
+        def follow_up(customer):
+            return call_llm(client.responses.create, customer.email)
+    """})
+    [finding] = check_json(root)
+    assert finding["line"] == 7 and "customer.email" in finding["message"]
+    notes = [s["note"] for s in finding["flow"]]
+    assert notes[0] == "`customer.email` (email)" and "passed to `call_llm()` as `prompt`" in notes
+    assert notes[-1] == "sent as `input` to responses.create"
