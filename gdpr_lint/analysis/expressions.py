@@ -15,9 +15,12 @@ from gdpr_lint.analysis.values import (
     HASHED,
     SANITIZED,
     SCALAR,
+    Cls,
     Const,
     Flag,
+    Func,
     Obj,
+    Partial,
     Person,
     Value,
     join,
@@ -194,7 +197,8 @@ class Expressions:
         out = join_all(v.plain() if not v.has(Person) else v for v in values)
         if values and len(consts) == len(values):
             out = out.with_tags(Const(frozenset(consts)))
-        keep = [t for v in values for t in v.tags if isinstance(t, (Person, Obj))]
+        # records stay records; functions stay functions (`tools = [lookup, search]`: an agent's)
+        keep = [t for v in values for t in v.tags if isinstance(t, (Person, Obj, Func))]
         if keep:
             out = out.with_tags(*keep)
         return Value(out.taints, frozenset(t for t in out.tags if t != Flag(SCALAR)), None)
@@ -250,6 +254,12 @@ class Expressions:
     def e_DictComp(self, node) -> Value:
         v = self.comprehension(node.generators, [node.key, node.value])
         return Value(v.taints)
+
+    def any_entry(self, d: Value) -> Value:
+        """`TOOLS[name]`, `TOOLS.get(name)` with a computed key: any of the values, the
+        functions of a dispatch table included (a tool the model chose)."""
+        callables = [t for _, fv in d.fields or () for t in fv.tags if isinstance(t, (Func, Partial, Cls))]
+        return self.element(d).with_tags(*callables)
 
     def element(self, it: Value) -> Value:
         """The value of one element of an iterable."""

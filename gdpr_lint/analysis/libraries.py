@@ -160,6 +160,8 @@ class Libraries:
                     return join(fv, join_all(args[1:]))
                 member = self.classify_member(recv, node.func.value, key, node)
                 return join_all([Value(recv.taints), member] + args[1:])
+            if method == "get" and node.args and recv.fields is not None:
+                return join_all([self.any_entry(recv)] + args[1:])
             if method in MODELS.serialiser_methods:
                 return self.materialise(recv, node.func.value).plain()
             if method.startswith(("get_", "get")) and not node.args and (recv.has(Person) or recv.has(Obj)):

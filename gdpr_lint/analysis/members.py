@@ -125,7 +125,7 @@ class Members:
                 out = join(out, self.classify_member(recv, node.value, k, node, f"{self.text(node.value)}[{k!r}]"))
             return out
         if recv.fields is not None:
-            return self.element(recv)
+            return self.any_entry(recv)
         if recv.has(Const) and isinstance(key, ast.Slice):
             return recv.plain()
         tags = [t for t in recv.tags if isinstance(t, (Person, Obj, Flag, LangChain, Client, Res)) and t != Flag(SCALAR)]

@@ -35,6 +35,9 @@ class Request:
     # a fallback: taken only when no other tag of the callee is a request (a guessed
     # resource chain on an untyped parameter, a configured wrapper)
     fallback: bool = False
+    # the callee carries data it sends itself, under this parameter name ("" for none): an
+    # agent built with tools sends what they return
+    receiver: str = ""
 
 
 class Surface:
