@@ -117,3 +117,95 @@ def test_flow_names_the_helper_and_the_caller(write):
     notes = [s["note"] for s in finding["flow"]]
     assert notes[0] == "`customer.email` (email)" and "passed to `call_llm()` as `prompt`" in notes
     assert notes[-1] == "sent as `input` to responses.create"
+
+
+def test_lambdas_are_functions(write):
+    assert_marked(write({"crm/prompts.py": """
+        import scrubadub
+        from openai import OpenAI
+
+        client = OpenAI()
+        to_customer = lambda c: f"Write to {c.full_name} <{c.email}>"
+        for_product = lambda p: f"Describe {p.title}"
+
+
+        def follow_up(customer):
+            return client.responses.create(model="gpt-4o", input=to_customer(customer))  # expect: GDPR001
+
+
+        def describe(product):
+            return client.responses.create(model="gpt-4o", input=for_product(product))  # expect: none
+
+
+        def batch(patients):
+            notes = [p.clinical_note for p in patients]
+            clean = "\\n".join(map(lambda n: scrubadub.clean(n), notes))
+            client.responses.create(model="gpt-4o", input=clean)  # expect: none
+            raw = "\\n".join(map(lambda n: n.strip(), notes))
+            return client.responses.create(model="gpt-4o", input=raw)  # expect: GDPR002
+
+
+        def later(patient):
+            note = patient.diagnosis
+            send = lambda: client.responses.create(model="gpt-4o", input=note)  # expect: GDPR002
+            return send()
+    """}))
+
+
+def test_wrappers_partials_and_class_state(write):
+    assert_marked(write({
+        "app/__init__.py": "",
+        "app/llm.py": """
+            from functools import cached_property
+
+            from openai import OpenAI
+
+
+            class LLM:
+                @cached_property
+                def client(self):
+                    return OpenAI()
+
+                def ask(self, prompt, **options):
+                    return self.client.responses.create(model="gpt-4o", input=prompt, **options)  # expect: GDPR001
+
+
+            class Session:
+                current_patient = None
+        """,
+        "app/use.py": """
+            import functools
+
+            from openai import OpenAI
+
+            from app.llm import LLM, Session
+
+            client = OpenAI()
+            llm = LLM()
+
+
+            def send(prompt, model="gpt-4o"):
+                return client.responses.create(model=model, input=prompt)  # expect: GDPR001
+
+
+            def follow_up(customer):
+                ask = functools.partial(send, model="gpt-4o-mini")
+                return ask(customer.email)
+
+
+            def describe(product):
+                return functools.partial(send, model="gpt-4o-mini")(product.title)
+
+
+            def greet(customer):
+                return llm.ask(f"Greet {customer.first_name}")
+
+
+            def login(patient):
+                Session.current_patient = patient
+
+
+            def summarise():
+                return client.responses.create(model="gpt-4o", input=Session.current_patient.diagnosis)  # expect: GDPR002
+        """,
+    }))

@@ -184,7 +184,19 @@ class Expressions:
         return self.eval(node.value)
 
     def e_Lambda(self, node: ast.Lambda) -> Value:
-        return EMPTY
+        """A lambda is a function returning its body (`build = lambda c: f"Write to {c.email}"`)."""
+        fdef = ast.FunctionDef(name="<lambda>", args=node.args, body=[ast.Return(value=node.body)],
+                               decorator_list=[], returns=None, type_comment=None)
+        if hasattr(fdef, "type_params"):
+            fdef.type_params = []
+        ast.copy_location(fdef, node)
+        ast.copy_location(fdef.body[0], node.body)
+        fi = self.ctx.define_function(self.module, fdef, self, cls=None)
+        if fi.node is not fdef and getattr(fi.node.body[0], "value", None) is not node.body:
+            return EMPTY  # another lambda on the same line holds the name: not followed
+        if self.func is not None:  # analysed now, with this frame as its closure
+            self.ctx.summary(fi)
+        return Value(tags=frozenset({Func(fi.key)}))
 
     def e_Slice(self, node: ast.Slice) -> Value:
         for part in (node.lower, node.upper, node.step):
