@@ -240,3 +240,53 @@ def test_flow_names_the_scrubber_that_missed(write):
     [finding] = check_json(root)
     assert "customer.email" in finding["message"] and "customer.phone" not in finding["message"]
     assert "passed through `redact_phone()`, whose patterns do not match it" in [s["note"] for s in finding["flow"]]
+
+
+def test_redactor_classes_and_wrappers_in_another_module(write):
+    assert_marked(write({
+        "app/__init__.py": "",
+        "app/privacy.py": r'''
+            import re
+
+            from presidio_analyzer import AnalyzerEngine
+            from presidio_anonymizer import AnonymizerEngine
+
+            _analyzer = AnalyzerEngine()
+            _anonymizer = AnonymizerEngine()
+
+
+            def prepare(text):
+                # named like nothing in particular: a wrapper of a library anonymiser
+                return _anonymizer.anonymize(text=text, analyzer_results=_analyzer.analyze(text=text, language="en")).text
+
+
+            class PIIRedactor:
+                EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+                def __init__(self):
+                    self.cpr = re.compile(r"\b\d{6}-\d{4}\b")
+
+                def redact(self, text):
+                    return self.cpr.sub("<CPR>", self.EMAIL.sub("<EMAIL>", text))
+        ''',
+        "app/use.py": '''
+            from openai import OpenAI
+
+            from app.privacy import PIIRedactor, prepare
+
+            client = OpenAI()
+            redactor = PIIRedactor()
+
+
+            def a(patient):
+                return client.responses.create(model="gpt-4o", input=prepare(f"{patient.full_name}: {patient.diagnosis}"))  # expect: none
+
+
+            def b(borger):
+                return client.responses.create(model="gpt-4o", input=redactor.redact(f"{borger.email} {borger.cpr}"))  # expect: none
+
+
+            def c(customer):
+                return client.responses.create(model="gpt-4o", input=redactor.redact(customer.full_name))  # expect: GDPR001
+        ''',
+    }))

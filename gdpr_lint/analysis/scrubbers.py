@@ -58,9 +58,11 @@ def named_as_redaction(name: str) -> bool:
     return any(t.startswith(r.removal_verbs) for t in toks) and any(t.startswith(tuple(r.pii_words)) for t in toks)
 
 
-def scrubber_via(qualname: str, node: ast.FunctionDef | ast.AsyncFunctionDef, module: ast.Module | None) -> str | None:
+def scrubber_via(qualname: str, node: ast.FunctionDef | ast.AsyncFunctionDef, module: ast.Module | None,
+                 cls: ast.ClassDef | None = None) -> str | None:
     """The `via` of a project redaction function (with the sampled categories it misses),
-    or None when `node` is not one."""
+    or None when `node` is not one; `cls`: the class of a method (its patterns may be
+    class attributes or set in `__init__`)."""
     if not named_as_redaction(node.name):
         return None
     r = rules()
@@ -73,7 +75,7 @@ def scrubber_via(qualname: str, node: ast.FunctionDef | ast.AsyncFunctionDef, mo
             continue
         found = True
         expr, literal_text = target
-        resolved = _strings(expr, node, module)
+        resolved = _strings(expr, node, module, cls=cls)
         if resolved is None:
             dynamic = True
         else:
@@ -119,7 +121,8 @@ def _substitution(node: ast.AST) -> tuple[ast.AST, bool] | None:
     return None
 
 
-def _strings(expr: ast.AST, func: ast.AST, module: ast.Module | None, depth: int = 0) -> list[str] | None:
+def _strings(expr: ast.AST, func: ast.AST, module: ast.Module | None, depth: int = 0,
+             cls: ast.ClassDef | None = None) -> list[str] | None:
     """The literal strings a pattern expression can be, or None when it is computed
     (looked up at run time, an entity's text). Names are followed to their assignments
     and loop collections in the function, then at module level."""
@@ -137,6 +140,14 @@ def _strings(expr: ast.AST, func: ast.AST, module: ast.Module | None, depth: int
         return _strings(expr.func.value, func, module, depth + 1)
     if isinstance(expr, ast.Subscript):
         return _strings(expr.value, func, module, depth + 1)
+    if isinstance(expr, ast.Attribute) and cls is not None and isinstance(expr.value, ast.Name) \
+            and expr.value.id in ("self", "cls", cls.name):
+        # `self.EMAIL.sub(...)`: a class attribute, or set on self in a method
+        found = [n.value for n in ast.walk(cls) if isinstance(n, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == expr.attr and n in cls.body
+            or isinstance(t, ast.Attribute) and t.attr == expr.attr and isinstance(t.value, ast.Name)
+            and t.value.id == "self" for t in n.targets)]
+        return _all(found, func, module, depth) if found else None
     if isinstance(expr, ast.Name):
         sources: list[ast.AST] = []
         for scope in (func, module):

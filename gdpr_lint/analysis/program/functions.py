@@ -54,7 +54,8 @@ class Functions:
         or None."""
         self.touch_all({("m", fi.module.name), ("f", fi.key)})
         if fi.redacts is None:
-            via = scrubber_via(f"{fi.module.name}.{fi.qualname}", fi.node, fi.module.source.tree)
+            via = scrubber_via(f"{fi.module.name}.{fi.qualname}", fi.node, fi.module.source.tree,
+                               fi.cls.node if fi.cls is not None else None)
             fi.redacts = via or ""
         return fi.redacts or None
 
