@@ -22,6 +22,7 @@ import ast
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 from gdpr_lint.analysis.values import MISSES
 from gdpr_lint.analysis.vocabulary import tokenize
@@ -143,7 +144,7 @@ def _strings(expr: ast.AST, func: ast.AST, module: ast.Module | None, depth: int
     if isinstance(expr, ast.Attribute) and cls is not None and isinstance(expr.value, ast.Name) \
             and expr.value.id in ("self", "cls", cls.name):
         # `self.EMAIL.sub(...)`: a class attribute, or set on self in a method
-        found = [n.value for n in ast.walk(cls) if isinstance(n, ast.Assign) and any(
+        found: list[ast.AST] = [n.value for n in ast.walk(cls) if isinstance(n, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == expr.attr and n in cls.body
             or isinstance(t, ast.Attribute) and t.attr == expr.attr and isinstance(t.value, ast.Name)
             and t.value.id == "self" for t in n.targets)]
@@ -153,7 +154,7 @@ def _strings(expr: ast.AST, func: ast.AST, module: ast.Module | None, depth: int
         for scope in (func, module):
             if scope is None:
                 continue
-            nodes = ast.walk(scope) if scope is func else iter(scope.body)
+            nodes = ast.walk(scope) if scope is func else iter(module.body if module is not None else ())
             for n in nodes:
                 if isinstance(n, ast.Assign) and any(_binds(t, expr.id) for t in n.targets):
                     sources.append(n.value)
@@ -167,7 +168,7 @@ def _strings(expr: ast.AST, func: ast.AST, module: ast.Module | None, depth: int
     return None
 
 
-def _all(exprs: list[ast.AST], func: ast.AST, module: ast.Module | None, depth: int) -> list[str] | None:
+def _all(exprs: Sequence[ast.AST], func: ast.AST, module: ast.Module | None, depth: int) -> list[str] | None:
     out: list[str] = []
     for e in exprs:
         if isinstance(e, (ast.Tuple, ast.List)):  # (label, pattern) pairs: both are tried
