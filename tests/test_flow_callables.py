@@ -209,3 +209,90 @@ def test_wrappers_partials_and_class_state(write):
                 return client.responses.create(model="gpt-4o", input=Session.current_patient.diagnosis)  # expect: GDPR002
         """,
     }))
+
+
+RUNNERS = {
+    "app/__init__.py": "",
+    # never mentions OpenAI: the request is found at `fn(...)` through its callers
+    "app/util.py": """
+        import time
+
+
+        def with_retry(fn, *args, **kwargs):
+            for i in range(3):
+                try:
+                    return fn(*args, **kwargs)
+                except Exception:
+                    time.sleep(i)
+    """,
+    "app/main.py": """
+        import asyncio
+        import functools
+        from concurrent.futures import ThreadPoolExecutor
+
+        from openai import OpenAI
+        from starlette.concurrency import run_in_threadpool
+
+        from app.util import with_retry
+
+        client = OpenAI()
+        pool = ThreadPoolExecutor(4)
+
+
+        def summarise(note):
+            return client.responses.create(model="gpt-4o", input=note)  # expect: GDPR002
+
+
+        def retry(customer):
+            return with_retry(client.responses.create, model="gpt-4o", input=customer.email)
+
+
+        async def in_thread(customer):
+            return await asyncio.to_thread(client.chat.completions.create, model="gpt-4o",  # expect: GDPR001
+                                           messages=[{"role": "user", "content": customer.phone}])
+
+
+        async def in_executor(patient):
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(None, functools.partial(client.responses.create,  # expect: GDPR002
+                                                                      model="gpt-4o", input=patient.diagnosis))
+
+
+        def submitted(customer):
+            return pool.submit(client.responses.create, model="gpt-4o", input=customer.full_name).result()  # expect: GDPR001
+
+
+        async def threadpool(patient):
+            return await run_in_threadpool(summarise, patient.clinical_note)
+
+
+        def mapped(patients):
+            with ThreadPoolExecutor() as ex:
+                return list(ex.map(summarise, [p.diagnosis for p in patients]))
+
+
+        async def stock(item):
+            await asyncio.to_thread(client.responses.create, model="gpt-4o", input=item.description)  # expect: none
+            return pool.submit(summarise, item.description).result()
+    """,
+}
+
+
+def test_libraries_that_run_a_callable(write, tmp_path):
+    root = write(RUNNERS)
+    root.joinpath("app/util.py").write_text(
+        root.joinpath("app/util.py").read_text().replace("fn(*args, **kwargs)", "fn(*args, **kwargs)  # expect: GDPR001"))
+    assert_marked(root)
+    from gdpr_lint.config.settings import ConfigResolver
+    from gdpr_lint.pipeline.engine import analyse_paths
+
+    def view(exhaustive):
+        result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1, exhaustive=exhaustive)
+        return {(f.code, f.path, f.line, tuple(sorted(f.data))) for f in result.findings}, \
+            {(f.path, f.line, f.fixable) for f in result.findings}
+
+    fast, fixable = view(False)
+    assert fast == view(True)[0]  # the prefilter and the relevance selection lose nothing
+    # a request a library runs has no call of its own to wrap with protect()
+    assert {(p, line) for p, line, fx in fixable if not fx} == {
+        ("app/main.py", 23), ("app/main.py", 29), ("app/main.py", 34)}

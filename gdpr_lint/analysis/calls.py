@@ -93,8 +93,19 @@ class Calls:
                 results.append(self.apply(method, node, args, kwargs, Value(fval.taints, frozenset({t}))))
                 handled = True
             elif isinstance(t, Partial):
-                inner_args = t.func
-                results.append(self.call(node, inner_args, None, args, kwargs))
+                if t.args or t.kwargs:
+                    # the bound arguments go first; they stand at this call (their own nodes
+                    # may be in another module)
+                    full = ast.Call(func=node.func, args=[node.func] * len(t.args) + list(node.args),
+                                    keywords=[ast.keyword(arg=k, value=node.func) for k, _ in t.kwargs] + list(node.keywords))
+                    ast.copy_location(full, node)
+                    full.end_lineno, full.end_col_offset = node.end_lineno, node.end_col_offset
+                    if hasattr(node, "ran_by"):
+                        full.ran_by = node.ran_by  # type: ignore[attr-defined]
+                    results.append(self.call(full, t.func, None, list(t.args) + args,
+                                             [(k, v, node.func) for k, v in t.kwargs] + kwargs))
+                else:
+                    results.append(self.call(node, t.func, None, args, kwargs))
                 handled = True
             else:
                 other = surfaces.call_member(self, t, node, args, kwargs)  # client.with_options(...), model.bind_tools(...)

@@ -23,9 +23,12 @@ from gdpr_lint.analysis.values import (
     Flag,
     Func,
     Inst,
+    LangChain,
     Obj,
     Partial,
     Person,
+    Protected,
+    Res,
     Value,
     join,
     join_all,
@@ -114,6 +117,10 @@ class Libraries:
         read = self.location_read(method or getattr(node.func, "id", ""), recv, args, kwargs)
         if read is not None:
             return read
+        if method is not None:
+            ran = self.run_callable(method, node, args, kwargs)
+            if ran is not None:
+                return ran
         if (method or getattr(node.func, "id", "")) == "open":
             opened = self.opened_file(node)
             if opened is not None:
@@ -241,10 +248,36 @@ class Libraries:
             return None
         return Value(join_all(v.plain() for v in vals).taints, frozenset({Flag(SANITIZED)}))
 
+    def run_callable(self, name: str, node: ast.Call, args: list[Value], kwargs) -> Value | None:
+        """A library call that runs a callable it is given (`asyncio.to_thread(fn, *args)`,
+        `pool.submit(fn, x)`, `map(redact, notes)`: rules/library_models.toml): what calling
+        it there would do, the request it sends included (reported at the callable)."""
+        method = name.split("#")[-1] if "#" in name else name.rsplit(".", 1)[-1]
+        runners, mappers = MODELS.callable_runners, MODELS.callable_mappers
+        mapper = name in mappers or method in mappers and "." not in method
+        i = 0 if mapper else runners.get(name, runners.get(method) if "." not in method else None)
+        if i is None or len(node.args) <= i + (1 if mapper else 0) \
+                or any(isinstance(a, ast.Starred) for a in node.args[:i + 2]):
+            return None
+        fn = args[i]
+        if not any(isinstance(t, (Func, Ext, Partial, Res, LangChain, Protected)) for t in fn.tags):
+            return None
+        # the call as it runs, placed at the callable (the runner itself is not the request)
+        one = ast.Call(func=node.args[i], args=node.args[i + 1:], keywords=node.keywords)
+        ast.copy_location(one, node.args[i])
+        one.end_lineno, one.end_col_offset = node.args[i].end_lineno, node.args[i].end_col_offset
+        one.ran_by = name  # type: ignore[attr-defined]  # not a call in the source: --fix leaves it
+        if mapper:
+            return self.call(one, fn, None, [self.element(args[i + 1])] + args[i + 2:], kwargs)
+        return self.call(one, fn, None, args[i + 1:], kwargs)
+
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
         read = self.location_read(q.rsplit(".", 1)[-1].split("#")[-1], recv, args, kwargs)
         if read is not None:
             return read
+        ran = self.run_callable(q, node, args, kwargs)
+        if ran is not None:
+            return ran
         if q in MODELS.state_updates:  # Command(goto=..., update={...}): the update is what the node returns
             update = next((v for k, v, _ in kwargs if k == "update"), None)
             if update is not None:
@@ -271,7 +304,11 @@ class Libraries:
         if built is not None:
             return built
         if q == "functools.partial" and args:
-            return Value(tags=frozenset({Partial(args[0], id(node))}))
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                return Value(tags=frozenset({Partial(args[0], id(node))}))
+            step = self.step(node, "bound by `functools.partial`")
+            return Value(tags=frozenset({Partial(args[0], id(node), tuple(a.extend(step) for a in args[1:]),
+                                                 tuple((k, v.extend(step)) for k, v, _ in kwargs))}))
         if q in MODELS.scalar_calls:
             return Value(tags=frozenset({Flag(SCALAR)}))
         if q in MODELS.serialiser_calls:
@@ -292,11 +329,6 @@ class Libraries:
             return self.materialise(obj, node.args[0]).plain()
         if q == "string.Template" and args:
             return args[0]
-        if q == "builtins.map" and len(node.args) == 2 and not kwargs and not any(
-                isinstance(a, ast.Starred) for a in node.args) and (args[0].has(Func) or args[0].has(Ext)):
-            # map(redact, notes): the function runs on each element (a redaction step too)
-            one = ast.copy_location(ast.Call(func=node.args[0], args=[node.args[1]], keywords=[]), node)
-            return self.call(one, args[0], None, [self.element(args[1])], [])
         if q in MODELS.container_calls:
             vals = args + [v for _, v, _ in kwargs]
             keep = [t for v in vals for t in v.tags if isinstance(t, (Person, Obj, Const))]

@@ -28,6 +28,8 @@ class LibraryModels:
     upload_attributes: frozenset[str]
     upload_calls: frozenset[str]
     upload_members: frozenset[str]
+    callable_runners: dict[str, int]  # name -> position of the callable it runs
+    callable_mappers: frozenset[str]
 
 
 def _names(data: dict, table: str, key: str) -> frozenset[str]:
@@ -56,4 +58,7 @@ def library_models() -> LibraryModels:
         upload_attributes=_names(data, "sources", "upload_attributes"),
         upload_calls=_names(data, "sources", "upload_calls"),
         upload_members=_names(data, "sources", "upload_members"),
+        callable_runners={n.partition("@")[0]: int(n.partition("@")[2] or 0)
+                          for n in _names(data, "calls", "callable_runners")},
+        callable_mappers=_names(data, "calls", "callable_mappers"),
     )

@@ -217,6 +217,9 @@ class Const:
 class Partial:
     func: "Value" = field(compare=False, hash=False)
     ident: int = 0
+    # what functools.partial bound: positional values, then (keyword or None, value) pairs
+    args: tuple = field(default=(), compare=False, hash=False)
+    kwargs: tuple = field(default=(), compare=False, hash=False)
 
 
 @dataclass(frozen=True)
