@@ -296,3 +296,72 @@ def test_libraries_that_run_a_callable(write, tmp_path):
     # a request a library runs has no call of its own to wrap with protect()
     assert {(p, line) for p, line, fx in fixable if not fx} == {
         ("app/main.py", 23), ("app/main.py", 29), ("app/main.py", 34)}
+
+
+def test_keywords_forwarded_through_kwargs_keep_their_request_parameter(write):
+    assert_marked(write({
+        "app/__init__.py": "",
+        "app/llm.py": """
+            from openai import OpenAI
+
+
+            class Model:
+                def __init__(self, model="gpt-4o"):
+                    self.client = OpenAI()
+                    self.model = model
+
+                def complete(self, prompt, **kwargs):
+                    return self.client.chat.completions.create(  # expect: GDPR001, GDPR003
+                        model=self.model, messages=[{"role": "user", "content": prompt}], **kwargs)
+
+
+            def respond(**params):
+                return OpenAI().responses.create(model="gpt-4o", **params)  # expect: GDPR002
+        """,
+        "app/use.py": """
+            import hashlib
+
+            from app.llm import Model, respond
+
+            llm = Model()
+
+
+            def greet(customer):
+                # the e-mail as user= is an identifier (GDPR003); the name in the prompt is content
+                return llm.complete(f"Hi {customer.first_name}", user=customer.email, temperature=0.2)
+
+
+            def greet_hashed(customer):
+                return llm.complete("Hi there", user=hashlib.sha256(customer.email.encode()).hexdigest())
+
+
+            def triage(patient):
+                return respond(input=patient.diagnosis, metadata={"ticket": "T-1"})
+        """,
+    }))
+
+
+def test_async_generators_stream_what_they_were_given(write):
+    assert_marked(write({"clinic/stream.py": """
+        from openai import AsyncOpenAI
+
+        client = AsyncOpenAI()
+
+
+        async def stream_answer(note):
+            stream = await client.chat.completions.create(  # expect: GDPR002
+                model="gpt-4o", messages=[{"role": "user", "content": note}], stream=True)
+            async for chunk in stream:
+                yield chunk.choices[0].delta.content or ""
+
+
+        async def summarise(patient):
+            parts = []
+            async for piece in stream_answer(patient.clinical_note):
+                parts.append(piece)
+            return "".join(parts)
+
+
+        async def describe(item):
+            return [p async for p in stream_answer(item.description)]
+    """}))

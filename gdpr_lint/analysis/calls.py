@@ -173,6 +173,22 @@ class Calls:
             return lab
         return replace(lab, known=self.text(arg) + lab.known[len(head):], scope=self.scope)
 
+    def forwarded_keywords(self, fi: FunctionInfo, ps, arg: Value | None) -> list | None:
+        """(request parameter, kind, value) of the keywords a caller passed into a helper's
+        `**kwargs` that the helper passes on as `**` to a request (`user=` is an identifier,
+        `messages=` content, `temperature=` neither); None when that is not the case here."""
+        a = fi.node.args
+        ep = self.ctx.sites[ps.site].endpoint
+        if ps.param != "**" or a.kwarg is None or fi.param_names[ps.par.index] != a.kwarg.arg \
+                or arg is None or arg.fields is None or ep is None:
+            return None
+        out = []
+        for key, value in arg.fields:
+            kind = _forwarded_kind(ep, key)
+            if kind is not None:
+                out.append((key, kind, value))
+        return out
+
     def apply(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self: Value | None) -> Value:
         """Apply a project function's summary at this call."""
         ctx = self.ctx
@@ -207,6 +223,15 @@ class Calls:
             else:
                 ret_taints.append(self.hand_over(lab, fi, node).extend(here))
         for ps in summ.sinks:
+            keywords = self.forwarded_keywords(fi, ps, mapping.get(ps.par.index))
+            if keywords is not None:
+                # `**kwargs` passed on to the request: each keyword is the request parameter it names
+                step = self.step(node, f"passed to `{name}()` as `**{fi.param_names[ps.par.index]}`")
+                for key, kind, value in keywords:
+                    for lab in value.taints:
+                        self.emit(ps.site, kind, key, lab.extend(step, *ps.par.path), ctx.sites[ps.site].function_key,
+                                  ps.via)
+                continue
             for lab in arg_labels(ps.par.index, ps.par):
                 self.emit(ps.site, ps.kind, ps.param, lab, ctx.sites[ps.site].function_key, ps.via)
         for i, added in summ.mutations.items():
@@ -236,6 +261,14 @@ class Calls:
 # Values a helper may be handed to call: a request method, a protected one, a partial, a
 # project function, an outside function (`litellm.completion`)
 CALLABLE_TAGS = (Res, LangChain, Protected, Partial, Func, Ext)
+
+
+def _forwarded_kind(ep, key: str) -> str | None:
+    if key in ep.identity:
+        return "identity"
+    if key in ep.content or "*" in ep.content:
+        return "content"
+    return None
 
 
 def _plain_reference(node: ast.AST) -> bool:

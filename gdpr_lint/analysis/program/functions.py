@@ -184,6 +184,9 @@ class Functions:
                             mapping[i] = join(mapping.get(i, EMPTY), v)
                 continue
             target = idx.get(k, kw_i)
-            if target is not None:
+            if target is not None and target == kw_i and k not in idx:
+                # into **kwargs: a dict with this key (a request it is passed on to reads the key)
+                mapping[target] = join(mapping.get(target, Value(fields=())), Value(v.taints, frozenset(), ((k, v),)))
+            elif target is not None:
                 mapping[target] = join(mapping.get(target, EMPTY), v)
         return mapping
