@@ -173,7 +173,7 @@ def test_look_alikes_are_not_redaction(write):
         client = OpenAI()
 
 
-        def sanitize_html(text):
+        def scrub_html(text):
             return re.sub(r"<[^>]+>", "", text)
 
 
@@ -189,10 +189,16 @@ def test_look_alikes_are_not_redaction(write):
             return re.sub(r"\S+@\S+", "[EMAIL]", text)
 
 
+        def sanitize_input(text, token):
+            # cleaning input is not redaction: the name does not say so
+            return text.replace(token, "")
+
+
         def reply(customer):
-            client.responses.create(model="gpt-4o", input=sanitize_html(customer.email))  # expect: GDPR001
+            client.responses.create(model="gpt-4o", input=scrub_html(customer.email))  # expect: GDPR001
             client.responses.create(model="gpt-4o", input=mask_whitespace(customer.email))  # expect: GDPR001
             client.responses.create(model="gpt-4o", input=anonymise(customer.email))  # expect: GDPR001
+            client.responses.create(model="gpt-4o", input=sanitize_input(customer.email, "\x00"))  # expect: GDPR001
             return client.responses.create(model="gpt-4o", input=tidy(customer.email))  # expect: GDPR001
     '''}))
 

@@ -5,7 +5,7 @@ replaces text (rules/sanitizers.toml `[project]`). What it redacts is read from 
 patterns where they are literals: each is tried on sample values of the categories
 that have a recognisable shape (an e-mail address, a phone or CPR number, a name ...).
 Data of a sampled category none of its patterns matches passes through it; a function
-whose literal patterns match no sample at all (`sanitize_html`) is not a redaction step.
+whose literal patterns match no sample at all (`scrub_html`) is not a redaction step.
 A place named as holding redacted data (`anonymised_emails/`) was written by such a step:
 what is read from it is redacted text (`redacted_location`).
 Patterns the code computes (a recogniser's entities, values looked up at run time) are
