@@ -119,3 +119,48 @@ def test_places_not_named_as_redacted_stay_personal(write):
             path = Path("redacted") / f"{customer.email}.txt"
             return client.responses.create(model="gpt-4o", input=f"{path}")  # expect: GDPR001
     """}))
+
+
+def test_queues_named_as_redacted(write):
+    assert_marked(write({"worker/consume.py": """
+        import json
+
+        import boto3
+        import redis
+        from kafka import KafkaConsumer
+        from openai import OpenAI
+
+        client = OpenAI()
+        r = redis.Redis()
+        sqs = boto3.client("sqs")
+        ANON_QUEUE = "https://sqs.eu-west-1.amazonaws.com/123/anonymised-tickets"
+
+
+        def from_redis():
+            while True:
+                email = r.blpop("redacted:emails")
+                client.responses.create(model="gpt-4o", input=email)  # expect: none
+
+
+        def from_sqs():
+            for message in sqs.receive_message(QueueUrl=ANON_QUEUE)["Messages"]:
+                ticket = json.loads(message["Body"])
+                client.responses.create(model="gpt-4o", input=ticket["email"])  # expect: none
+
+
+        def from_kafka():
+            for record in KafkaConsumer("pseudonymized-notes"):
+                note = record.value.decode()
+                client.responses.create(model="gpt-4o", input=f"Diagnosis: {note}")  # expect: none
+
+
+        def from_a_plain_queue():
+            while True:
+                email = r.blpop("incoming:emails")
+                client.responses.create(model="gpt-4o", input=email)  # expect: GDPR001
+
+
+        def a_queue_variable_named_safe(safe_queue):
+            email = safe_queue.get()
+            client.responses.create(model="gpt-4o", input=email)  # expect: GDPR001
+    """}))
