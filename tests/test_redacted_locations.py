@@ -164,3 +164,35 @@ def test_queues_named_as_redacted(write):
             email = safe_queue.get()
             client.responses.create(model="gpt-4o", input=email)  # expect: GDPR001
     """}))
+
+
+def test_redacted_text_written_and_read_back_by_a_literal_path(write):
+    # the path says nothing; the data written there was redacted, so the reader's names do not count
+    assert_marked(write({"pipeline/steps.py": """
+        import scrubadub
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def prepare(customer):
+            with open("work/out.txt", "w") as fh:
+                fh.write(scrubadub.clean(f"{customer.email}: {customer.complaint}"))
+
+
+        def answer():
+            with open("work/out.txt") as fh:
+                email = fh.read()
+            return client.responses.create(model="gpt-4o", input=email)  # expect: none
+
+
+        def prepare_raw(customer):
+            with open("work/raw.txt", "w") as fh:
+                fh.write(customer.email)
+
+
+        def answer_raw():
+            with open("work/raw.txt") as fh:
+                text = fh.read()
+            return client.responses.create(model="gpt-4o", input=text)  # expect: GDPR001
+    """}))

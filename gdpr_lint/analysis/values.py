@@ -78,6 +78,13 @@ def redacted(labels: Iterable, via: str) -> frozenset:
 Label = Src | Par | Red
 
 
+def only_redacted(taints: Iterable) -> bool:
+    """Data that all passed a redaction step (a redacted text written to a file and read
+    back): its names no longer make it personal."""
+    taints = list(taints)
+    return bool(taints) and all(isinstance(t, Red) for t in taints)
+
+
 def path_key(lab: Label) -> tuple:
     """Shorter paths first, then by source position: which of equal labels to keep."""
     return (len(lab.path), [(s.path, s.line, s.column, s.note) for s in lab.path])
