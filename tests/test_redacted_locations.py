@@ -196,3 +196,61 @@ def test_redacted_text_written_and_read_back_by_a_literal_path(write):
                 text = fh.read()
             return client.responses.create(model="gpt-4o", input=text)  # expect: GDPR001
     """}))
+
+
+def test_session_state_gives_back_what_was_stored(write):
+    assert_marked(write({
+        "app/__init__.py": "",
+        "app/models.py": """
+            from dataclasses import dataclass
+
+
+            @dataclass
+            class MailItem:
+                filename: str
+                content: str
+
+
+            @dataclass
+            class Patient:
+                full_name: str
+                diagnosis: str
+        """,
+        "app/pages.py": """
+            import os
+
+            import streamlit as st
+            from flask import session
+            from openai import OpenAI
+
+            from app.models import MailItem, Patient
+
+            client = OpenAI()
+            FOLDER = "data/emails/anonymized"
+
+
+            def mail_page():
+                name = st.selectbox("Mail", os.listdir(FOLDER))
+                if name:
+                    with open(os.path.join(FOLDER, name)) as fh:
+                        st.session_state.selected_email = MailItem(filename=name, content=fh.read())
+                if st.session_state.selected_email:
+                    item = st.session_state.selected_email
+                    client.responses.create(model="gpt-4o", input=item.content)  # expect: none
+
+
+            def contact_page():
+                st.session_state.email = st.text_input("Your e-mail")
+                client.responses.create(model="gpt-4o", input=st.session_state.email)  # expect: GDPR001
+
+
+            def history_page():
+                # nothing stored here: the name is the evidence
+                client.responses.create(model="gpt-4o", input=st.session_state["email"])  # expect: GDPR001
+
+
+            def flask_view(pid):
+                session["patient"] = Patient(full_name="?", diagnosis=st.text_input("Diagnosis"))
+                return client.responses.create(model="gpt-4o", input=session["patient"].diagnosis)  # expect: GDPR002
+        """,
+    }))

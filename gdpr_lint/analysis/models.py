@@ -30,6 +30,7 @@ class LibraryModels:
     upload_members: frozenset[str]
     callable_runners: dict[str, int]  # name -> position of the callable it runs
     callable_mappers: frozenset[str]
+    state_objects: frozenset[str]
 
 
 def _names(data: dict, table: str, key: str) -> frozenset[str]:
@@ -61,4 +62,5 @@ def library_models() -> LibraryModels:
         callable_runners={n.partition("@")[0]: int(n.partition("@")[2] or 0)
                           for n in _names(data, "calls", "callable_runners")},
         callable_mappers=_names(data, "calls", "callable_mappers"),
+        state_objects=_names(data, "sources", "state_objects"),
     )

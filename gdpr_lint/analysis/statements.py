@@ -254,6 +254,10 @@ class Statements:
 
     def set_attribute(self, target: ast.Attribute, value: Value) -> None:
         recv = self.eval(target.value)
+        slot = self.state_key(recv, target.attr)
+        if slot is not None:  # `st.session_state.x = v`: read back later in this function
+            self.env[slot] = value
+            return
         for obj in recv.of(Obj):
             self.ctx.class_attr_set(obj.cls, target.attr, strip_params(value))
         if isinstance(target.value, ast.Name) and recv.has(Obj) and value.pars():
@@ -266,6 +270,11 @@ class Statements:
     def set_item(self, target: ast.Subscript, value: Value) -> None:
         base_node = target.value
         key = target.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            slot = self.state_key(self.eval(base_node), key.value)
+            if slot is not None:  # `session["x"] = v`
+                self.env[slot] = value
+                return
         if isinstance(base_node, ast.Name):
             old = self.lookup(base_node.id)
             if isinstance(key, ast.Constant) and isinstance(key.value, str) and (old.fields is not None or old == EMPTY):
