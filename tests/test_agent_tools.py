@@ -204,3 +204,51 @@ def test_langchain_agent_flow_names_the_tool(write):
     notes = [s["note"] for s in finding["flow"]]
     assert notes[0] == "`candidate.email` (email)"
     assert "returned by a tool of the agent" in notes and notes[-1] == "sent as `tools` to ChatOpenAI.invoke"
+
+
+def test_langchain_tool_loop_run_by_hand(write):
+    # the docs' loop: the model proposes calls, the code runs the tool and sends its output back
+    assert_marked(write({"clinic/loop.py": """
+        from langchain_core.messages import HumanMessage, ToolMessage
+        from langchain_core.tools import tool
+        from langchain_openai import ChatOpenAI
+
+
+        def load_patient(pid):
+            ...
+
+
+        @tool
+        def patient_record(pid: str) -> str:
+            \"\"\"Look up a patient.\"\"\"
+            patient = load_patient(pid)
+            return f"{patient.full_name}: {patient.diagnosis}"
+
+
+        @tool
+        def ward_of(pid: str) -> str:
+            \"\"\"The ward a bed is on.\"\"\"
+            return "B" if pid.startswith("2") else "A"
+
+
+        llm_with_tools = ChatOpenAI(model="gpt-4o").bind_tools([patient_record, ward_of])
+
+
+        def ask(question):
+            messages = [HumanMessage(question)]
+            ai_msg = llm_with_tools.invoke(messages)
+            messages.append(ai_msg)
+            for tool_call in ai_msg.tool_calls:
+                selected = {"patient_record": patient_record}[tool_call["name"].lower()]
+                messages.append(selected.invoke(tool_call))
+            return llm_with_tools.invoke(messages)  # expect: GDPR001, GDPR002
+
+
+        async def ask_ward(question):
+            messages = [HumanMessage(question)]
+            ai_msg = await llm_with_tools.ainvoke(messages)
+            for tool_call in ai_msg.tool_calls:
+                output = await ward_of.ainvoke(tool_call["args"])
+                messages.append(ToolMessage(output, tool_call_id=tool_call["id"]))
+            return await llm_with_tools.ainvoke(messages)  # expect: none
+    """}))

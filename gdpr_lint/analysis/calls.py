@@ -28,6 +28,7 @@ from gdpr_lint.analysis.values import (
     Partial,
     Person,
     Red,
+    Runs,
     Value,
     join_all,
     merge_labels,
@@ -87,6 +88,12 @@ class Calls:
                 if ci is not None:
                     results.append(self.instantiate(ci, node, args, kwargs))
                     handled = True
+            elif isinstance(t, Runs) and (fi := ctx.functions.get(t.key)) is not None:
+                # a tool run with a mapping of its arguments (those the model chose: unknown here)
+                given = args[0] if args else EMPTY
+                named = [(k, v, node.args[0]) for k, v in given.fields or ()] if node.args else []
+                results.append(self.apply(fi, node, [], named, None))
+                handled = True
             elif isinstance(t, Obj) and (ci := ctx.classes.get(t.cls)) is not None \
                     and (method := ctx.class_method(ci, "__call__")) is not None:
                 # calling a project object runs its __call__ (a callable wrapper around a model)

@@ -18,12 +18,14 @@ from gdpr_lint.analysis.values import (
     Env,
     Ext,
     Flag,
+    Func,
     Inst,
     LangChain,
     Mod,
     Obj,
     Person,
     Res,
+    Runs,
     Value,
     join,
     only_redacted,
@@ -32,6 +34,8 @@ from gdpr_lint.analysis.models import library_models
 from gdpr_lint.surfaces import registry as surfaces
 
 MODELS = library_models()
+# how a decorated function (a LangChain tool, a runnable) is run: `patient_record.invoke(args)`
+RUN_METHODS = ("invoke", "ainvoke", "run", "arun")
 
 
 class Members:
@@ -68,6 +72,10 @@ class Members:
         tags: set = set()
         api = False
         for t in recv.tags:
+            if isinstance(t, Func) and attr in RUN_METHODS:
+                api = True
+                tags.add(Runs(t.key))
+                continue
             owned = surfaces.member(self.ctx, t, attr)  # a client, resource or model's member
             if owned is not None:
                 api = True

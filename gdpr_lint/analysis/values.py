@@ -195,6 +195,14 @@ class Func:
 
 
 @dataclass(frozen=True)
+class Runs:
+    """`lookup.invoke(...)` of a project function made a tool or runnable by a decorator
+    (`@tool`): calling it runs the function (a plain function has no `invoke`)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class Cls:
     key: str  # "module:qualname"
 
