@@ -60,3 +60,24 @@ def test_hosted_redaction_sdks(write):
             safe = textual.redact(customer.email).redacted_text
             return client.responses.create(model="gpt-4o", input=f"{safe} / {customer.phone}")  # expect: GDPR001
     """}))
+
+
+def test_llm_guard_scan_prompt_tuple(write):
+    assert_marked(write({"hr/screen.py": """
+        from llm_guard import scan_prompt
+        from llm_guard.input_scanners import Anonymize, PromptInjection
+        from llm_guard.vault import Vault
+        from openai import OpenAI
+
+        client = OpenAI()
+        scanners = [Anonymize(Vault()), PromptInjection()]
+
+
+        def screen(candidate):
+            prompt = f"Assess {candidate.full_name} <{candidate.email}>"
+            sanitized, valid, score = scan_prompt(scanners, prompt)
+            if not all(valid.values()):
+                return None
+            client.responses.create(model="gpt-4o", input=sanitized)  # expect: none
+            return client.responses.create(model="gpt-4o", input=prompt)  # expect: GDPR001
+    """}))

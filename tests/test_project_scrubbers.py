@@ -296,3 +296,29 @@ def test_redactor_classes_and_wrappers_in_another_module(write):
                 return client.responses.create(model="gpt-4o", input=redactor.redact(customer.full_name))  # expect: GDPR001
         ''',
     }))
+
+
+def test_element_wise_runtime_pseudonymisation_of_a_record(write):
+    assert_marked(write({"crm/export.py": """
+        import json
+        from dataclasses import asdict, dataclass
+
+        from openai import OpenAI
+
+        from gdpr_lint.runtime import pseudonymise
+
+        client = OpenAI()
+
+
+        @dataclass
+        class Customer:
+            full_name: str
+            email: str
+
+
+        def summarise(c: Customer):
+            safe = {k: pseudonymise(str(v)) for k, v in asdict(c).items()}
+            client.responses.create(model="gpt-4o", input=json.dumps(safe))  # expect: none
+            half = {k: (pseudonymise(v) if k == "email" else v) for k, v in asdict(c).items()}
+            return client.responses.create(model="gpt-4o", input=json.dumps(half))  # expect: GDPR001
+    """}))
