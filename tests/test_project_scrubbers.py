@@ -322,3 +322,24 @@ def test_element_wise_runtime_pseudonymisation_of_a_record(write):
             half = {k: (pseudonymise(v) if k == "email" else v) for k, v in asdict(c).items()}
             return client.responses.create(model="gpt-4o", input=json.dumps(half))  # expect: GDPR001
     """}))
+
+
+def test_a_scrubber_that_asks_a_model_still_sends_what_it_is_given(write):
+    # an anonymiser built on the model itself: the text reaches OpenAI inside it
+    assert_marked(write({"crm/anon.py": r'''
+        import re
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def anonymise(text):
+            reply = client.responses.create(model="gpt-4o-mini", input=f"Replace every name: {text}")  # expect: GDPR001
+            return re.sub(r"[\w.+-]+@[\w-]+\.[\w.]+", "<email>", reply.output_text)
+
+
+        def summarise(customer):
+            safe = anonymise(f"{customer.full_name} <{customer.email}>")
+            return client.responses.create(model="gpt-4o", input=safe)  # expect: GDPR001
+    '''}))

@@ -78,8 +78,10 @@ class Calls:
                         # function configured in `sanitizers = [...]`
                         results.append(self.call_external(qn, node, args, kwargs, recv) or EMPTY)
                     elif (via := ctx.scrubber(fi)) is not None:
-                        # the project's own redaction function (analysis/scrubbers.py)
-                        results.append(Value(self.redacted_inputs(via, node, args, kwargs), frozenset({Flag(SANITIZED)})))
+                        # the project's own redaction function (analysis/scrubbers.py): what it
+                        # returns is redacted; what it does on the way (a request) still counts
+                        returned = self.apply(fi, node, args, kwargs, t.bound_self)
+                        results.append(Value(self.redact(returned.taints, via, node), frozenset({Flag(SANITIZED)})))
                     else:
                         results.append(self.apply(fi, node, args, kwargs, t.bound_self))
                     handled = True
