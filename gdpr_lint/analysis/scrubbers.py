@@ -6,10 +6,11 @@ patterns where they are literals: each is tried on sample values of the categori
 that have a recognisable shape (an e-mail address, a phone or CPR number, a name ...).
 Data of a sampled category none of its patterns matches passes through it; a function
 whose literal patterns match no sample at all (`scrub_html`) is not a redaction step.
-A place named as holding redacted data (`anonymised_emails/`) was written by such a step:
-what is read from it is redacted text (`redacted_location`).
 Patterns the code computes (a recogniser's entities, values looked up at run time) are
 trusted like a library's anonymiser.
+
+A place named as holding redacted data (`anonymised_emails/`, a `redacted:emails` queue)
+was written by such a step: what is read from it is redacted text (`redacted_location`).
 
 The verdict travels in the `via` of the redacted labels:
 "app.privacy.mask_cpr (misses: email, name)"; `values.redacted` keeps the missed
