@@ -252,3 +252,38 @@ def test_langchain_tool_loop_run_by_hand(write):
                 messages.append(ToolMessage(output, tool_call_id=tool_call["id"]))
             return await llm_with_tools.ainvoke(messages)  # expect: none
     """}))
+
+
+def test_agents_sdk_tools_held_in_a_list_variable(write):
+    assert_marked(write({"support/agent.py": """
+        from agents import Agent, Runner, function_tool
+
+
+        def find_member(member_id):
+            ...
+
+
+        @function_tool
+        def member_contact(member_id: str) -> str:
+            member = find_member(member_id)
+            return f"{member.full_name}, {member.phone}"
+
+
+        @function_tool
+        def opening_hours() -> str:
+            return "09-17"
+
+
+        TOOLS = [member_contact, opening_hours]
+        FAQ_TOOLS = [opening_hours]
+        support = Agent(name="Support", instructions="Help members.", tools=TOOLS)
+        faq = Agent(name="FAQ", instructions="Answer questions.", tools=FAQ_TOOLS)
+
+
+        def answer(question):
+            return Runner.run_sync(support, question)  # expect: GDPR001
+
+
+        def answer_faq(question):
+            return Runner.run_sync(faq, question)  # expect: none
+    """}))
