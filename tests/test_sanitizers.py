@@ -247,7 +247,8 @@ def test_configured_sanitizer(write):
     assert_marked(root)
 
 
-def test_unconfigured_homemade_scrubber_does_not_count(write):
+def test_homemade_scrubber_does_not_cover_what_its_pattern_misses(write):
+    # a CPR mask (tests/test_project_scrubbers.py: what the project's own scrubbers cover)
     assert_marked(write({"crm/followup.py": """
         import re
 

@@ -12,9 +12,15 @@ from dataclasses import replace
 from gdpr_lint.analysis import protection
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo
 from gdpr_lint.analysis.values import (
+    MISSES,
+    LangChain,
+    Protected,
+    Res,
+    SANITIZED,
     Src,
     Graph,
     EMPTY,
+    Flag,
     Cls,
     Ext,
     Func,
@@ -23,6 +29,7 @@ from gdpr_lint.analysis.values import (
     Partial,
     Person,
     Red,
+    Runs,
     Value,
     join,
     join_all,
@@ -77,6 +84,11 @@ class Calls:
                         # runtime analysed from its own repository, a vendored copy), or a project
                         # function configured in `sanitizers = [...]`
                         results.append(self.call_external(qn, node, args, kwargs, recv) or EMPTY)
+                    elif (via := ctx.scrubber(fi)) is not None:
+                        # the project's own redaction function (analysis/scrubbers.py): what it
+                        # returns is redacted; what it does on the way (a request) still counts
+                        returned = self.apply(fi, node, args, kwargs, t.bound_self)
+                        results.append(Value(self.redact(returned.taints, via, node), frozenset({Flag(SANITIZED)})))
                     else:
                         results.append(self.apply(fi, node, args, kwargs, t.bound_self))
                     handled = True
@@ -85,14 +97,31 @@ class Calls:
                 if ci is not None:
                     results.append(self.instantiate(ci, node, args, kwargs))
                     handled = True
+            elif isinstance(t, Runs) and (fi := ctx.functions.get(t.key)) is not None:
+                # a tool run with a mapping of its arguments (those the model chose: unknown here)
+                given = args[0] if args else EMPTY
+                named = [(k, v, node.args[0]) for k, v in given.fields or ()] if node.args else []
+                results.append(self.apply(fi, node, [], named, None))
+                handled = True
             elif isinstance(t, Obj) and (ci := ctx.classes.get(t.cls)) is not None \
                     and (method := ctx.class_method(ci, "__call__")) is not None:
                 # calling a project object runs its __call__ (a callable wrapper around a model)
                 results.append(self.apply(method, node, args, kwargs, Value(fval.taints, frozenset({t}))))
                 handled = True
             elif isinstance(t, Partial):
-                inner_args = t.func
-                results.append(self.call(node, inner_args, None, args, kwargs))
+                if t.args or t.kwargs:
+                    # the bound arguments go first; they stand at this call (their own nodes
+                    # may be in another module)
+                    full = ast.Call(func=node.func, args=[node.func] * len(t.args) + list(node.args),
+                                    keywords=[ast.keyword(arg=k, value=node.func) for k, _ in t.kwargs] + list(node.keywords))
+                    ast.copy_location(full, node)
+                    full.end_lineno, full.end_col_offset = node.end_lineno, node.end_col_offset
+                    if hasattr(node, "ran_by"):
+                        full.ran_by = node.ran_by  # type: ignore[attr-defined]
+                    results.append(self.call(full, t.func, None, list(t.args) + args,
+                                             [(k, v, node.func) for k, v in t.kwargs] + kwargs))
+                else:
+                    results.append(self.call(node, t.func, None, args, kwargs))
                 handled = True
             else:
                 other = surfaces.call_member(self, t, node, args, kwargs)  # client.with_options(...), model.bind_tools(...)
@@ -131,7 +160,16 @@ class Calls:
         vals += [self.materialise(v, n) for k, v, n in kwargs if k != "known"]
         if via in self.ctx.sanitizers.runtime_steps:
             via = protection.via(via, protection.handed_over(node, self.ctx.vocab))
-        return redacted(join_all(vals).taints, via)
+        return self.redact(join_all(vals).taints, via, node)
+
+    def redact(self, labels, via: str, node: ast.AST) -> frozenset:
+        """`redacted`, with a step on the data a project scrubber's patterns miss (it passes)."""
+        out = redacted(labels, via)
+        if MISSES not in via:
+            return out
+        name = via.partition(MISSES)[0].rsplit(".", 1)[-1]
+        step = self.step(node, f"passed through `{name}()`, whose patterns do not match it")
+        return frozenset(lab if isinstance(lab, Red) else lab.extend(step) for lab in out)
 
     def instantiate(self, ci: ClassInfo, node: ast.Call, args, kwargs) -> Value:
         self_value = Value(tags=frozenset({Obj(ci.key)} | ({Person(self.text(node.func))} if ci.person else set())))
@@ -172,12 +210,33 @@ class Calls:
             return lab
         return replace(lab, known=self.text(arg) + lab.known[len(head):], scope=self.scope)
 
+    def forwarded_keywords(self, fi: FunctionInfo, ps, arg: Value | None) -> list | None:
+        """(request parameter, kind, value) of the keywords a caller passed into a helper's
+        `**kwargs` that the helper passes on as `**` to a request (`user=` is an identifier,
+        `messages=` content, `temperature=` neither); None when that is not the case here."""
+        a = fi.node.args
+        ep = self.ctx.sites[ps.site].endpoint
+        if ps.param != "**" or a.kwarg is None or fi.param_names[ps.par.index] != a.kwarg.arg \
+                or arg is None or arg.fields is None or ep is None:
+            return None
+        out = []
+        for key, value in arg.fields:
+            kind = _forwarded_kind(ep, key)
+            if kind is not None:
+                out.append((key, kind, value))
+        return out
+
     def apply(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self: Value | None) -> Value:
         """Apply a project function's summary at this call."""
         ctx = self.ctx
-        summ = ctx.summary(fi)
         mapping = ctx.bind_arguments(fi, node, args, kwargs, bound_self)
+        callables = {i: mapping[i] for i in ctx.called_parameters(fi)
+                     if i in mapping and any(isinstance(t, CALLABLE_TAGS) for t in mapping[i].tags)}
+        summ = ctx.specialised_summary(fi, callables) if callables else ctx.summary(fi)
         name = fi.qualname
+        for h in summ.hits if callables else ():
+            # what the helper sends through the callable it was given, from its own data
+            self.emit(h.site, h.kind, h.param, h.label, h.scope, h.via)
 
         def arg_labels(i: int, par: Par) -> list:
             arg = mapping.get(i)
@@ -196,7 +255,7 @@ class Calls:
             if isinstance(lab, Par):
                 return arg_labels(lab.index, lab)
             if isinstance(lab, Red) and isinstance(lab.inner, Par):
-                return list(redacted(arg_labels(lab.inner.index, lab.inner), lab.via))
+                return list(self.redact(arg_labels(lab.inner.index, lab.inner), lab.via, node))
             return [lab]
 
         here = self.step(node, f"returned by the call of `{name}()`")
@@ -212,6 +271,15 @@ class Calls:
 
         ret_taints = returned(summ.ret.taints)
         for ps in summ.sinks:
+            keywords = self.forwarded_keywords(fi, ps, mapping.get(ps.par.index))
+            if keywords is not None:
+                # `**kwargs` passed on to the request: each keyword is the request parameter it names
+                step = self.step(node, f"passed to `{name}()` as `**{fi.param_names[ps.par.index]}`")
+                for key, kind, value in keywords:
+                    for lab in value.taints:
+                        self.emit(ps.site, kind, key, lab.extend(step, *ps.par.path), ctx.sites[ps.site].function_key,
+                                  ps.via)
+                continue
             for lab in arg_labels(ps.par.index, ps.par):
                 self.emit(ps.site, ps.kind, ps.param, lab, ctx.sites[ps.site].function_key, ps.via)
         for i, added in summ.mutations.items():
@@ -242,6 +310,19 @@ class Calls:
             fields = tuple((k, Value(merge_labels(returned(v.taints)), v.tags, v.fields if not v.pars() else None))
                            for k, v in fields)
         return Value(merge_labels(ret_taints), frozenset(tags), fields)
+
+
+# Values a helper may be handed to call: a request method, a protected one, a partial, a
+# project function, an outside function (`litellm.completion`)
+CALLABLE_TAGS = (Res, LangChain, Protected, Partial, Func, Ext)
+
+
+def _forwarded_kind(ep, key: str) -> str | None:
+    if key in ep.identity:
+        return "identity"
+    if key in ep.content or "*" in ep.content:
+        return "content"
+    return None
 
 
 def _plain_reference(node: ast.AST) -> bool:

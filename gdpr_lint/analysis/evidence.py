@@ -30,6 +30,7 @@ from gdpr_lint.analysis.values import (
     Value,
     join,
     join_all,
+    only_redacted,
 )
 from gdpr_lint.analysis.vocabulary import tokenize
 from gdpr_lint.surfaces import registry as surfaces
@@ -42,7 +43,8 @@ class Evidence:
 
     def name_evidence(self, name: str, value: Value, node: ast.AST) -> Value:
         """A variable's own name is evidence: `email = fetch()` holds an e-mail address."""
-        if value.flag(SANITIZED) or value.flag(HASHED) or value.flag(SCALAR) or value.has(Const):
+        if value.flag(SANITIZED) or value.flag(HASHED) or value.flag(SCALAR) or value.has(Const) \
+                or only_redacted(value.taints):
             return value
         if any(isinstance(t, API_TAGS) for t in value.tags):
             return value
@@ -79,7 +81,7 @@ class Evidence:
         if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.JoinedStr)):
             return v  # a literal or a nested structure (a JSON schema) is not the data itself
         v = self.materialise(v, node) if v.has(Person) else v
-        if v.srcs() or v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const):
+        if v.srcs() or v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const) or only_redacted(v.taints):
             return v
         if any(isinstance(t, API_TAGS) for t in v.tags):
             return v

@@ -15,9 +15,12 @@ from gdpr_lint.analysis.values import (
     HASHED,
     SANITIZED,
     SCALAR,
+    Cls,
     Const,
     Flag,
+    Func,
     Obj,
+    Partial,
     Person,
     Value,
     join,
@@ -58,18 +61,29 @@ class Expressions:
     def e_JoinedStr(self, node: ast.JoinedStr) -> Value:
         parts: list[Value] = []
         before = ""
+        texts: list[str] | None = []  # the string, while every piece is a known constant
         for piece in node.values:
             if isinstance(piece, ast.Constant):
                 before += str(piece.value)
                 parts.append(self.e_Constant(piece).plain())
+                if texts is not None:
+                    texts.append(str(piece.value))
                 continue
             if isinstance(piece, ast.FormattedValue):
                 v = self.eval(piece.value)
                 if piece.format_spec is not None:
                     self.eval(piece.format_spec)
+                consts = v.of(Const)
+                if texts is not None and piece.conversion == -1 and piece.format_spec is None and not v.taints \
+                        and len(consts) == 1 and len(consts[0].strings) == 1:
+                    texts.append(next(iter(consts[0].strings)))
+                else:
+                    texts = None
                 parts.append(self.interpolate(v, piece.value, before))
                 before = ""
-        return join_all(parts)
+        out = join_all(parts)
+        # f"{DATA_DIR}/anonymised": a constant string too (a path built from settings)
+        return out.with_tags(Const(frozenset({"".join(texts)}))) if texts is not None and not out.taints else out
 
     def interpolate(self, v: Value, node: ast.AST, text_before: str) -> Value:
         """A value written into text: records become text, and the label before it is evidence."""
@@ -165,6 +179,10 @@ class Expressions:
             return join(left.plain(), right.plain()).with_tags(*(t for t in left.tags | right.tags if t == Flag(SCALAR)) if left.flag(SCALAR) and right.flag(SCALAR) else ())
         if left.flag(SCALAR) and right.flag(SCALAR):
             return Value(tags=frozenset({Flag(SCALAR)}))
+        if isinstance(node.op, ast.Div):  # Path("data") / "anonymised": a path to redacted data
+            read = self.location_read("joinpath", left, [right], [])
+            if read is not None:
+                return read
         return join(left.plain(), right.plain())
 
     def percent_format(self, tmpl: Value, tmpl_node: ast.AST, args_node: ast.AST, args: Value) -> Value:
@@ -224,7 +242,19 @@ class Expressions:
         return self.eval(node.value)
 
     def e_Lambda(self, node: ast.Lambda) -> Value:
-        return EMPTY
+        """A lambda is a function returning its body (`build = lambda c: f"Write to {c.email}"`)."""
+        fdef = ast.FunctionDef(name="<lambda>", args=node.args, body=[ast.Return(value=node.body)],
+                               decorator_list=[], returns=None, type_comment=None)
+        if hasattr(fdef, "type_params"):
+            fdef.type_params = []
+        ast.copy_location(fdef, node)
+        ast.copy_location(fdef.body[0], node.body)
+        fi = self.ctx.define_function(self.module, fdef, self, cls=None)
+        if fi.node is not fdef and getattr(fi.node.body[0], "value", None) is not node.body:
+            return EMPTY  # another lambda on the same line holds the name: not followed
+        if self.func is not None:  # analysed now, with this frame as its closure
+            self.ctx.summary(fi)
+        return Value(tags=frozenset({Func(fi.key)}))
 
     def e_Slice(self, node: ast.Slice) -> Value:
         for part in (node.lower, node.upper, node.step):
@@ -239,7 +269,8 @@ class Expressions:
         out = join_all(v.plain() if not v.has(Person) else v for v in values)
         if values and len(consts) == len(values):
             out = out.with_tags(Const(frozenset(consts)))
-        keep = [t for v in values for t in v.tags if isinstance(t, (Person, Obj))]
+        # records stay records; functions stay functions (`tools = [lookup, search]`: an agent's)
+        keep = [t for v in values for t in v.tags if isinstance(t, (Person, Obj, Func))]
         if keep:
             out = out.with_tags(*keep)
         return Value(out.taints, frozenset(t for t in out.tags if t != Flag(SCALAR)), None)
@@ -295,6 +326,12 @@ class Expressions:
     def e_DictComp(self, node) -> Value:
         v = self.comprehension(node.generators, [node.key, node.value])
         return Value(v.taints)
+
+    def any_entry(self, d: Value) -> Value:
+        """`TOOLS[name]`, `TOOLS.get(name)` with a computed key: any of the values, the
+        functions of a dispatch table included (a tool the model chose)."""
+        callables = [t for _, fv in d.fields or () for t in fv.tags if isinstance(t, (Func, Partial, Cls))]
+        return self.element(d).with_tags(*callables)
 
     def element(self, it: Value) -> Value:
         """The value of one element of an iterable."""

@@ -21,11 +21,16 @@ from gdpr_lint.analysis.values import (
     Cls,
     Const,
     Env,
+    Ext,
     Flag,
+    Func,
     Inst,
+    LangChain,
     Obj,
     Partial,
     Person,
+    Protected,
+    Res,
     Src,
     Tmpl,
     Value,
@@ -33,6 +38,7 @@ from gdpr_lint.analysis.values import (
     join,
     join_all,
 )
+from gdpr_lint.analysis.scrubbers import location_rules, redacted_location
 from gdpr_lint.analysis.vocabulary import tokenize
 from gdpr_lint.surfaces import registry as surfaces
 
@@ -186,6 +192,13 @@ class Libraries:
             what = MODELS.message_chains.get(method_chain(node))
             if what is not None:  # service.users().messages().get(userId="me", id=...)
                 return self.message_source(node, what)
+        read = self.location_read(method or getattr(node.func, "id", ""), recv, args, kwargs)
+        if read is not None:
+            return read
+        if method is not None:
+            ran = self.run_callable(method, node, args, kwargs)
+            if ran is not None:
+                return ran
         if (method or getattr(node.func, "id", "")) == "open":
             opened = self.opened_file(node)
             if opened is not None:
@@ -251,6 +264,8 @@ class Libraries:
                     return join(fv, join_all(args[1:]))
                 member = self.classify_member(recv, node.func.value, key, node)
                 return join_all([Value(item_of(recv.taints, key)), member] + args[1:])
+            if method == "get" and node.args and recv.fields is not None:
+                return join_all([self.any_entry(recv)] + args[1:])
             if method in MODELS.serialiser_methods:
                 return self.materialise(recv, node.func.value).plain()
             if method.startswith(("get_", "get")) and not node.args and (recv.has(Person) or recv.has(Obj)):
@@ -316,7 +331,50 @@ class Libraries:
             out.append(v)
         return join_all(out).plain()
 
+    def location_read(self, fname: str, recv: Value | None, args: list[Value], kwargs) -> Value | None:
+        """A path built on, or a file read from, a place named as holding redacted data
+        (`Path("anonymised_emails").glob("*.txt")`, `open(f"{REDACTED_DIR}/{name}")`): what
+        is read there is redacted text (analysis/scrubbers.py). None: not such a read."""
+        if fname not in location_rules().calls:
+            return None
+        vals = list(args) + [v for _, v, _ in kwargs] + ([recv] if recv is not None else [])
+        if any(v.srcs() for v in vals):
+            return None  # raw personal data in the path itself
+        if not any(v.flag(SANITIZED) or any(redacted_location(s) for c in v.of(Const) for s in c.strings)
+                   for v in vals):
+            return None
+        return Value(join_all(v.plain() for v in vals).taints, frozenset({Flag(SANITIZED)}))
+
+    def run_callable(self, name: str, node: ast.Call, args: list[Value], kwargs) -> Value | None:
+        """A library call that runs a callable it is given (`asyncio.to_thread(fn, *args)`,
+        `pool.submit(fn, x)`, `map(redact, notes)`: rules/library_models.toml): what calling
+        it there would do, the request it sends included (reported at the callable)."""
+        method = name.split("#")[-1] if "#" in name else name.rsplit(".", 1)[-1]
+        runners, mappers = MODELS.callable_runners, MODELS.callable_mappers
+        mapper = name in mappers or method in mappers and "." not in method
+        i = 0 if mapper else runners.get(name, runners.get(method) if "." not in method else None)
+        if i is None or len(node.args) <= i + (1 if mapper else 0) \
+                or any(isinstance(a, ast.Starred) for a in node.args[:i + 2]):
+            return None
+        fn = args[i]
+        if not any(isinstance(t, (Func, Ext, Partial, Res, LangChain, Protected)) for t in fn.tags):
+            return None
+        # the call as it runs, placed at the callable (the runner itself is not the request)
+        one = ast.Call(func=node.args[i], args=node.args[i + 1:], keywords=node.keywords)
+        ast.copy_location(one, node.args[i])
+        one.end_lineno, one.end_col_offset = node.args[i].end_lineno, node.args[i].end_col_offset
+        one.ran_by = name  # type: ignore[attr-defined]  # not a call in the source: --fix leaves it
+        if mapper:
+            return self.call(one, fn, None, [self.element(args[i + 1])] + args[i + 2:], kwargs)
+        return self.call(one, fn, None, args[i + 1:], kwargs)
+
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
+        read = self.location_read(q.rsplit(".", 1)[-1].split("#")[-1], recv, args, kwargs)
+        if read is not None:
+            return read
+        ran = self.run_callable(q, node, args, kwargs)
+        if ran is not None:
+            return ran
         if q in MODELS.state_updates:  # Command(goto=..., update={...}): the update is what the node returns
             update = next((v for k, v, _ in kwargs if k == "update"), None)
             if update is not None:
@@ -356,7 +414,11 @@ class Libraries:
         if built is not None:
             return built
         if q == "functools.partial" and args:
-            return Value(tags=frozenset({Partial(args[0], id(node))}))
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                return Value(tags=frozenset({Partial(args[0], id(node))}))
+            step = self.step(node, "bound by `functools.partial`")
+            return Value(tags=frozenset({Partial(args[0], id(node), tuple(a.extend(step) for a in args[1:]),
+                                                 tuple((k, v.extend(step)) for k, v, _ in kwargs))}))
         if q in MODELS.scalar_calls:
             return Value(tags=frozenset({Flag(SCALAR)}))
         if q in MODELS.serialiser_calls:

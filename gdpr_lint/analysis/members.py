@@ -18,21 +18,26 @@ from gdpr_lint.analysis.values import (
     Env,
     Ext,
     Flag,
+    Func,
     Inst,
     LangChain,
     Mod,
     Obj,
     Person,
     Res,
+    Runs,
     Src,
     Value,
     item_of,
     join,
+    only_redacted,
 )
 from gdpr_lint.analysis.models import library_models
 from gdpr_lint.surfaces import registry as surfaces
 
 MODELS = library_models()
+# how a decorated function (a LangChain tool, a runnable) is run: `patient_record.invoke(args)`
+RUN_METHODS = ("invoke", "ainvoke", "run", "arun")
 
 
 class Members:
@@ -41,12 +46,38 @@ class Members:
 
     def e_Attribute(self, node: ast.Attribute) -> Value:
         recv = self.eval(node.value)
-        return self.attribute(recv, node.attr, node)
+        return self.stored_state(recv, node.attr, node, self.attribute(recv, node.attr, node))
+
+    def state_key(self, recv: Value, key: str) -> str | None:
+        """The frame's name for `st.session_state.key` / `session["key"]`: a state object's
+        member, which the code may store into and read back (None: not one)."""
+        if self.func is None:
+            return None  # a module frame's env is the module's globals
+        for t in recv.tags:
+            if isinstance(t, Ext) and t.qualname in MODELS.state_objects:
+                return f"<state {t.qualname}>.{key}"
+        return None
+
+    def stored_state(self, recv: Value, key: str, node: ast.AST, named: Value) -> Value:
+        """A state object's member read after this function stored into it: what was stored,
+        and, unless that is a known kind of value, what its name says."""
+        slot = self.state_key(recv, key)
+        stored = self.env.get(slot) if slot is not None else None
+        if stored is None:
+            return named
+        stored = stored.extend(self.step(node, f"read back from `{self.text(node)}`"))
+        known = stored.flag(SANITIZED) or stored.flag(HASHED) or stored.flag(SCALAR) or stored.has(Const) \
+            or stored.has(Obj) or only_redacted(stored.taints)
+        return stored if known else join(stored, named)
 
     def attribute(self, recv: Value, attr: str, node: ast.Attribute) -> Value:
         tags: set = set()
         api = False
         for t in recv.tags:
+            if isinstance(t, Func) and attr in RUN_METHODS:
+                api = True
+                tags.add(Runs(t.key))
+                continue
             owned = surfaces.member(self.ctx, t, attr)  # a client, resource or model's member
             if owned is not None:
                 api = True
@@ -111,6 +142,9 @@ class Members:
             fv = recv.field(key.value)
             if fv is not None:
                 return fv
+            slot = self.state_key(recv, key.value)
+            if slot is not None and slot in self.env:
+                return self.stored_state(recv, key.value, node, self.classify_member(recv, node.value, key.value, node))
             member = self.classify_member(recv, node.value, key.value, node)
             tags = {t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)}
             out = Value(item_of(recv.taints, key.value) | member.taints, frozenset(tags | set(member.tags)))
@@ -133,7 +167,7 @@ class Members:
                 out = join(out, self.classify_member(recv, node.value, k, node, f"{self.text(node.value)}[{k!r}]"))
             return out
         if recv.fields is not None:
-            return self.element(recv)
+            return self.any_entry(recv)
         if recv.has(Const) and isinstance(key, ast.Slice):
             return recv.plain()
         tags = [t for t in recv.tags if isinstance(t, (Person, Obj, Flag, LangChain, Client, Res)) and t != Flag(SCALAR)]

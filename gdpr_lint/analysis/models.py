@@ -41,6 +41,9 @@ class LibraryModels:
     stored_record_packages: frozenset[str]
     message_calls: dict[str, str]  # qualified name -> what it returns ("an e-mail message")
     message_chains: dict[str, str]  # method chain ("users().messages().get") -> what it returns
+    callable_runners: dict[str, int]  # name -> position of the callable it runs
+    callable_mappers: frozenset[str]
+    state_objects: frozenset[str]
 
 
 def _described(data: dict, key: str) -> dict[str, str]:
@@ -89,4 +92,8 @@ def library_models() -> LibraryModels:
         stored_record_packages=_names(data, "sources", "stored_record_packages"),
         message_calls=_described(data, "calls"),
         message_chains=_described(data, "chains"),
+        callable_runners={n.partition("@")[0]: int(n.partition("@")[2] or 0)
+                          for n in _names(data, "calls", "callable_runners")},
+        callable_mappers=_names(data, "calls", "callable_mappers"),
+        state_objects=_names(data, "sources", "state_objects"),
     )

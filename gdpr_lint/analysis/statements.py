@@ -16,6 +16,7 @@ from gdpr_lint.analysis.values import (
     Func,
     Imported,
     Obj,
+    Src,
     Value,
     join,
     join_all,
@@ -230,7 +231,11 @@ class Statements:
                     self.assign(t, self.eval(vn), vn, note)
             else:
                 elem = value if value.fields is None else self.element(value)
-                for t in target.elts:
+                for i, t in enumerate(target.elts):
+                    if i == 0 and len(target.elts) == 2 and _items_call(value_node):
+                        # `for k, v in asdict(patient).items()`: the keys are a record's field names
+                        self.assign(t, _field_names(elem), value_node, note)
+                        continue
                     self.assign(t.value if isinstance(t, ast.Starred) else t, elem, value_node, note)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, value_node, note)
@@ -249,6 +254,10 @@ class Statements:
 
     def set_attribute(self, target: ast.Attribute, value: Value) -> None:
         recv = self.eval(target.value)
+        slot = self.state_key(recv, target.attr)
+        if slot is not None:  # `st.session_state.x = v`: read back later in this function
+            self.env[slot] = value
+            return
         for obj in recv.of(Obj):
             self.ctx.class_attr_set(obj.cls, target.attr, strip_params(value))
         if isinstance(target.value, ast.Name) and recv.has(Obj) and value.pars():
@@ -261,6 +270,11 @@ class Statements:
     def set_item(self, target: ast.Subscript, value: Value) -> None:
         base_node = target.value
         key = target.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            slot = self.state_key(self.eval(base_node), key.value)
+            if slot is not None:  # `session["x"] = v`
+                self.env[slot] = value
+                return
         if isinstance(base_node, ast.Name):
             old = self.lookup(base_node.id)
             if isinstance(key, ast.Constant) and isinstance(key.value, str) and (old.fields is not None or old == EMPTY):
@@ -305,3 +319,15 @@ class Statements:
         idx = self.param_index.get(name)
         if idx is not None:
             self.mutations[idx] = join(self.mutations.get(idx, EMPTY), value.plain())
+
+
+def _items_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "items" \
+        and not node.args
+
+
+def _field_names(elem: Value) -> Value:
+    """The keys of a dict's items: what it holds, except that a serialised record's keys
+    are its field names, not data about the person."""
+    return Value(frozenset(lab for lab in elem.taints if not (isinstance(lab, Src) and lab.category == "record")),
+                 frozenset(t for t in elem.tags if isinstance(t, Const)))

@@ -67,12 +67,29 @@ class Red:
         return Red(self.inner.extend(*steps), self.via)
 
 
+# A project redaction function's `via` lists the categories its patterns do not match
+# ("app.privacy.mask_cpr (misses: email, name)": analysis/scrubbers.py); data of those
+# passes through it as it is.
+MISSES = " (misses: "
+
+
 def redacted(labels: Iterable, via: str) -> frozenset:
-    """The labels of a sanitizer's inputs, marked as redacted by `via` (already redacted ones stay)."""
-    return frozenset(lab if isinstance(lab, Red) else Red(lab, via) for lab in labels)
+    """The labels of a sanitizer's inputs, marked as redacted by `via` (already redacted ones
+    stay; data of a category `via` misses stays raw)."""
+    _, sep, rest = via.partition(MISSES)
+    missed = frozenset(rest.rstrip(")").split(", ")) if sep else frozenset()
+    return frozenset(lab if isinstance(lab, Red) or isinstance(lab, Src) and lab.category in missed
+                     else Red(lab, via) for lab in labels)
 
 
 Label = Src | Par | Red
+
+
+def only_redacted(taints: Iterable) -> bool:
+    """Data that all passed a redaction step (a redacted text written to a file and read
+    back): its names no longer make it personal."""
+    taints = list(taints)
+    return bool(taints) and all(isinstance(t, Red) for t in taints)
 
 
 def path_key(lab: Label) -> tuple:
@@ -185,6 +202,14 @@ class Func:
 
 
 @dataclass(frozen=True)
+class Runs:
+    """`lookup.invoke(...)` of a project function made a tool or runnable by a decorator
+    (`@tool`): calling it runs the function (a plain function has no `invoke`)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class Cls:
     key: str  # "module:qualname"
 
@@ -214,6 +239,9 @@ class Const:
 class Partial:
     func: "Value" = field(compare=False, hash=False)
     ident: int = 0
+    # what functools.partial bound: positional values, then (keyword or None, value) pairs
+    args: tuple = field(default=(), compare=False, hash=False)
+    kwargs: tuple = field(default=(), compare=False, hash=False)
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
     flow = [first.origin, *first.path]
     params = sorted({h.param for _, h in labelled})
     message, severity = describe(code, site.endpoint, data, categories, params, vocab)
-    fixable = surfaces.fixable(site.flavour, site.endpoint, code)
+    # a request a library runs for the code (asyncio.to_thread(fn, ...)) has no call of its own to wrap
+    fixable = surfaces.fixable(site.flavour, site.endpoint, code) and not hasattr(info.node, "ran_by")
     known: dict[str, list[str]] = {}
     if code != "GDPR003":
         for lab, _hit in labelled:

@@ -35,9 +35,10 @@ class Request:
     # a fallback: taken only when no other tag of the callee is a request (a guessed
     # resource chain on an untyped parameter, a configured wrapper)
     fallback: bool = False
-    # the receiver sends what it holds with every call (a LangChain chain whose prompt was
-    # filled in part: `prompt.partial(name=...) | model`)
-    sends_receiver: bool = False
+    # the callee carries data it sends itself, under this parameter name ("" for none): a
+    # LangChain chain whose prompt was filled in part (`prompt.partial(name=...) | model`), an
+    # agent built with tools (what they return)
+    receiver: str = ""
 
 
 class Surface:

@@ -61,10 +61,13 @@ class LangChainSurface(Surface):
             return Value(tags=frozenset({LangChain("vectorstore", qualname.rsplit(".", 1)[0], None, store.protected)}))
         if qualname in cat.langchain_models:
             return Value(tags=frozenset({LangChain(cat.langchain_models[qualname], qualname)}))
-        if qualname.startswith("langchain") and any(v.has(LangChain) for v in args + [kv for _, kv, _ in kwargs]):
-            # a chain or agent built around a model: calling it reaches the model
+        if qualname.startswith(("langchain", "langgraph")) and any(v.has(LangChain) for v in args + [kv for _, kv, _ in kwargs]):
+            # a chain or agent built around a model: calling it reaches the model, with what
+            # the agent it wraps carries and what its tools return
             lc = next(t for v in args + [kv for _, kv, _ in kwargs] for t in v.of(LangChain))
-            return Value(tags=frozenset({LangChain("chain", lc.qualname)}))
+            inner = join_all(v for v in args + [kv for _, kv, _ in kwargs] if v.has(LangChain))
+            return Value(join_all([inner, _tool_outputs(frame, node)]).taints,
+                         frozenset({LangChain("chain", lc.qualname)}))
         return None
 
     def owns(self, tag):
@@ -154,7 +157,7 @@ class LangChainSurface(Surface):
         ep = Endpoint(f"langchain.{tag.method}", tag.kind, ("input",) + m.content_keywords, (), (), ("input",), False)
         cls = tag.qualname.split(".")[-1]
         return Request(f"{cls}.{tag.method}", "langchain", ep, tag.protected, "high",
-                       sends_receiver=tag.kind == "chain")
+                       receiver="input" if tag.kind == "chain" else "")
 
     def response(self, frame, request, node):
         if request.ep.path.startswith("langchain.vectorstore.from_") or request.ep.path.startswith(
@@ -178,6 +181,25 @@ class LangChainSurface(Surface):
         for k, v, vnode in kwargs:
             out.append(("input" if k in request.ep.content else (k or "**"), v, vnode))
         return out
+
+
+def _tool_outputs(frame, node: ast.Call) -> Value:
+    """What the project's functions given to an agent as tools return (`@tool` functions in
+    `create_react_agent(llm, [lookup_patient])`, `AgentExecutor(agent=..., tools=tools)`):
+    the agent hands it to the model. Their parameters are the model's own arguments."""
+    from gdpr_lint.analysis.summaries import strip_params
+    from gdpr_lint.analysis.values import Func
+
+    nodes = [a for a in node.args] + [k.value for k in node.keywords if k.arg in ("tools", "functions")]
+    out = []
+    for n in nodes:
+        for e in n.elts if isinstance(n, (ast.List, ast.Tuple)) else [n]:
+            for t in frame.eval(e).of(Func):
+                fi = frame.ctx.functions.get(t.key)
+                if fi is not None:
+                    ret = strip_params(frame.ctx.summary(fi).ret).plain()
+                    out.append(ret.extend(frame.step(e, "returned by a tool of the agent")))
+    return join_all(out)
 
 
 def _model_classes() -> frozenset[str]:

@@ -10,6 +10,7 @@ import ast
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.scrubbers import scrubber_via
 from gdpr_lint.analysis.summaries import Summary
 from gdpr_lint.analysis.values import (
     EMPTY,
@@ -47,6 +48,16 @@ class Functions:
         self.functions[key] = fi
         mod.functions.append(fi)
         return fi
+
+    def scrubber(self, fi: FunctionInfo) -> str | None:
+        """The `via` of a project function that redacts text by itself (analysis/scrubbers.py),
+        or None."""
+        self.touch_all({("m", fi.module.name), ("f", fi.key)})
+        if fi.redacts is None:
+            via = scrubber_via(f"{fi.module.name}.{fi.qualname}", fi.node, fi.module.source.tree,
+                               fi.cls.node if fi.cls is not None else None)
+            fi.redacts = via or ""
+        return fi.redacts or None
 
     # ------------------------------------------------------------------ summaries
 
@@ -97,6 +108,46 @@ class Functions:
         self.state_write(fi, s)  # a graph node's update, for the nodes that read the state
         return s
 
+    def specialised_summary(self, fi: FunctionInfo, bindings: dict[int, Value]) -> Summary:
+        """The summary of `fi` with parameters it calls bound to the callables a caller passes:
+        `call_llm(client.chat.completions.create, prompt)`, `with_retry(ask, text)`; the request
+        (or helper) is then found at the parameter's call inside `fi`."""
+        spec = (fi.key, frozenset((i, v.tags) for i, v in bindings.items()))
+        key = self.specialisations.setdefault(spec, f"{fi.key}|callables:{len(self.specialisations)}")
+        s = self.summaries.get(key)
+        if s is not None:
+            self.touch_all(s.deps)
+            return s
+        if key in self.in_progress:
+            return self.summary(fi)
+        self.in_progress.add(key)
+        rec = self.recording()
+        rec.update({("m", fi.module.name), ("f", fi.key)})
+        try:
+            if fi.cls is not None:
+                self.ensure_class_store(fi.cls)
+            frame = Frame(self, fi.module, fi, parent=fi.closure)
+            self.bind_parameters(frame, fi)
+            for i, v in bindings.items():
+                name = fi.param_names[i]
+                frame.env[name] = Value(frame.env[name].taints, v.tags)
+            frame.run_block(fi.node.body)
+            s = Summary(ret=frame.ret, sinks=frame.sinks, mutations=frame.mutations, hits=frame.hits)
+        finally:
+            self.in_progress.discard(key)
+            deps = self.stop_recording(rec)
+        s.deps = deps
+        self.summaries[key] = s  # never touched as ("f", key): its hits reach the caller's frame
+        return s
+
+    def called_parameters(self, fi: FunctionInfo) -> frozenset[int]:
+        """The parameters `fi` calls (`def call_llm(fn, prompt): return fn(...)`)."""
+        if fi.called_params is None:
+            names = {n: i for i, n in enumerate(fi.param_names)}
+            fi.called_params = frozenset(names[n.func.id] for n in ast.walk(fi.node) if isinstance(n, ast.Call)
+                                         and isinstance(n.func, ast.Name) and n.func.id in names)
+        return fi.called_params
+
     def bind_arguments(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self) -> dict[int, Value]:
         a = fi.node.args
         positional = [p.arg for p in a.posonlyargs + a.args]
@@ -133,6 +184,9 @@ class Functions:
                             mapping[i] = join(mapping.get(i, EMPTY), v)
                 continue
             target = idx.get(k, kw_i)
-            if target is not None:
+            if target is not None and target == kw_i and k not in idx:
+                # into **kwargs: a dict with this key (a request it is passed on to reads the key)
+                mapping[target] = join(mapping.get(target, Value(fields=())), Value(v.taints, frozenset(), ((k, v),)))
+            elif target is not None:
                 mapping[target] = join(mapping.get(target, EMPTY), v)
         return mapping

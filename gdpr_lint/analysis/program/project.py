@@ -51,6 +51,7 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.functions: dict[str, FunctionInfo] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.summaries: dict[str, Summary] = {}
+        self.specialisations: dict[tuple, str] = {}  # (function, callables bound) -> its summary's key
         self.in_progress: set[str] = set()
         self.sites: dict[str, SiteInfo] = {}
         self.module_hits: list[Hit] = []

@@ -57,10 +57,7 @@ class Requests:
         site_key = self.record_site(frame, node, endpoint_name, flavour, protected, confidence, ep,
                                     client=self.client_of(fval, kwargs))
         sent: set = set()  # the personal content sent: the reply is about the same people
-        arguments = surface.arguments(request, node, args, kwargs)
-        if request.sends_receiver and fval.taints and isinstance(node.func, ast.Attribute):
-            arguments.append((request.ep.content[0], Value(fval.taints), node.func.value))
-        for pname, value, vnode in arguments:
+        for pname, value, vnode in surface.arguments(request, node, args, kwargs):
             kind = None
             if pname in ep.identity:
                 kind = "identity"
@@ -78,6 +75,14 @@ class Requests:
                 # a reply re-identified by protect() holds the real values again; one to text
                 # redacted by a sanitizer holds only what the model was given
                 sent.update(lab for lab in value.taints if not isinstance(lab, Red))
+        if request.receiver and fval.taints:
+            # an agent's own data (what its tools return) goes along with every run
+            for lab in fval.taints:
+                frame.emit(site_key, "content", request.receiver,
+                           lab.extend(frame.step(node, f"sent as `{request.receiver}` to {endpoint_name}")),
+                           frame.scope, protection.via(PROTECT, protected) if protected else "")
+                if not isinstance(lab, Red):
+                    sent.add(lab)
         reply = surface.response(frame, request, node)
         if sent:
             step = frame.step(node, f"in the reply of {endpoint_name}")

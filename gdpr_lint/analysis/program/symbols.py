@@ -83,6 +83,8 @@ class FunctionInfo:
     closure: Any  # the Frame of the enclosing function (a closure reads its variables), or None
     param_names: list[str]
     is_method: bool
+    called_params: frozenset[int] | None = None  # parameters the body calls; None: not looked at yet
+    redacts: str | None = None  # as a redaction step of its own: its `via`, "" if it is none; None: not judged
 
     @property
     def name(self) -> str:
