@@ -156,6 +156,25 @@ class Libraries:
         return self.source(node, expr, "upload", "medium", known=False,
                            note=f"`{expr}` (a file uploaded by a user)")
 
+    def typed_input(self, node: ast.Call) -> Value | None:
+        """What a person types into an input labelled with personal data (`input("Your
+        e-mail: ")`, `st.text_area("Consultation notes")`): that data, medium confidence."""
+        label = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg in ("label", "prompt", "message", "text")), None)
+        if not (isinstance(label, ast.Constant) and isinstance(label.value, str)):
+            return None
+        text = label.value.strip().rstrip(":?>").strip()
+        if not text or len(text) > 60:
+            return None
+        m = self.vocab.classify(text) or self.vocab.classify_label(text + ":") or self.vocab.purpose_in(text)
+        if m is None:
+            return None
+        expr = self.text(node)
+        if len(expr) > 50:
+            expr = f"{self.text(node.func)}({label.value.strip()!r})"
+        return Value(frozenset({self.source(node, expr, m.category.key, "medium", known=False,
+                                            note=f"`{expr}` ({m.category.label}: what a person types in, by its label)")}))
+
     def message_source(self, node: ast.AST, what: str) -> Value:
         """An e-mail, a helpdesk ticket, an issue: what people wrote, about themselves or
         others, whatever the variable is called (`data`, `body`, `text`)."""
@@ -381,6 +400,10 @@ class Libraries:
                 return update
         if q in MODELS.state_graphs:  # StateGraph(State): a graph its module adds nodes to
             return Value(tags=frozenset({Graph(self.module.name, node.lineno, node.col_offset)}))
+        if q in MODELS.input_widgets:
+            typed = self.typed_input(node)
+            if typed is not None:
+                return typed
         if q in MODELS.upload_calls:  # st.file_uploader(...), await upload.read()
             return Value(frozenset({self.upload_source(node)}), frozenset({Inst(q)}))
         if q in MODELS.message_calls:  # email.message_from_bytes(raw), jira.issue(key)

@@ -37,6 +37,7 @@ class LibraryModels:
     upload_attributes: frozenset[str]
     upload_calls: frozenset[str]
     upload_members: frozenset[str]
+    input_widgets: frozenset[str]
     person_bases: frozenset[str]
     stored_record_packages: frozenset[str]
     message_calls: dict[str, str]  # qualified name -> what it returns ("an e-mail message")
@@ -88,6 +89,7 @@ def library_models() -> LibraryModels:
         upload_attributes=_names(data, "sources", "upload_attributes"),
         upload_calls=_names(data, "sources", "upload_calls"),
         upload_members=_names(data, "sources", "upload_members"),
+        input_widgets=_names(data, "sources", "input_widgets"),
         person_bases=_names(data, "sources", "person_bases"),
         stored_record_packages=_names(data, "sources", "stored_record_packages"),
         message_calls=_described(data, "calls"),
