@@ -43,9 +43,10 @@ def _read(path: Path, table: tuple[str, ...]) -> int | None:
             data = tomllib.load(fh)
     except (OSError, ValueError):
         return None  # missing or not TOML: the linter reports broken configuration elsewhere
+    section: object = data
     for key in table:
-        data = data.get(key)
-        if not isinstance(data, dict):
-            return None
-    value = data.get("line-length", data.get("line_length"))
+        section = section.get(key) if isinstance(section, dict) else None
+    if not isinstance(section, dict):
+        return None
+    value = section.get("line-length", section.get("line_length"))
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
