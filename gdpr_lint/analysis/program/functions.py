@@ -90,21 +90,7 @@ class Functions:
         if fi.key in self.in_progress:
             # recursion: assume every parameter may flow to the result
             return Summary(ret=Value(frozenset(Par(i, n) for i, n in enumerate(fi.param_names))))
-        self.in_progress.add(fi.key)
-        rec = self.recording()
-        rec.update({("m", fi.module.name), ("f", fi.key)})
-        try:
-            if fi.cls is not None:
-                self.ensure_class_store(fi.cls)
-            frame = Frame(self, fi.module, fi, parent=fi.closure)
-            self.bind_parameters(frame, fi)
-            frame.run_block(fi.node.body)
-            s = Summary(ret=frame.ret, sinks=frame.sinks, mutations=frame.mutations, hits=frame.hits)
-        finally:
-            self.in_progress.discard(fi.key)
-            deps = self.stop_recording(rec)
-        s.deps = deps
-        self.summaries[fi.key] = s
+        s = self._summarise(fi, fi.key, {})
         self.state_write(fi, s)  # a graph node's update, for the nodes that read the state
         return s
 
@@ -120,6 +106,12 @@ class Functions:
             return s
         if key in self.in_progress:
             return self.summary(fi)
+        # never touched as ("f", key): its hits reach the caller's frame
+        return self._summarise(fi, key, bindings)
+
+    def _summarise(self, fi: FunctionInfo, key: str, bindings: dict[int, Value]) -> Summary:
+        """Run `fi`'s body once into the summary kept under `key`, the parameters in `bindings`
+        holding the callables a caller passes."""
         self.in_progress.add(key)
         rec = self.recording()
         rec.update({("m", fi.module.name), ("f", fi.key)})
@@ -137,7 +129,7 @@ class Functions:
             self.in_progress.discard(key)
             deps = self.stop_recording(rec)
         s.deps = deps
-        self.summaries[key] = s  # never touched as ("f", key): its hits reach the caller's frame
+        self.summaries[key] = s
         return s
 
     def called_parameters(self, fi: FunctionInfo) -> frozenset[int]:
