@@ -316,3 +316,34 @@ def test_user_account_models_and_business_models(write):
                 model="gpt-4o", messages=[{"role": "user", "content": k.owner_email}])
     '''})
     assert_marked(root)
+
+
+def labelled_app(param: str, label: str, expr: str, codes: str) -> str:
+    return f'''
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def handle({param}):
+    return client.responses.create(  # expect: {codes}
+        model="gpt-4o-mini",
+        input=f"{label}: {{{expr}}}",
+    )
+'''
+
+
+@pytest.mark.parametrize("param, label, expr, codes", [
+    # a prompt's label does not make a pet's or a plant's data anyone's health
+    ("dog", "Diagnosis", "dog.diagnosis", "none"),
+    ("cat", "Allergies", "cat.allergies", "none"),
+    ("plant", "Disease", "plant.disease", "none"),
+    ("crops", "Diagnosis", "crops.diagnosis", "none"),
+    # the same shapes about people
+    ("patient", "Diagnosis", "patient.diagnosis", "GDPR002"),
+    ("patient", "Medication", "patient.drug", "GDPR002"),
+    ("dog", "Owner", "dog.owner_name", "GDPR001"),
+    ("note", "Diagnosis", "note", "GDPR002"),
+])
+def test_labels_and_names_respect_a_thing_or_animal_owner(write, param, label, expr, codes):
+    assert_marked(write({"app.py": labelled_app(param, label, expr, codes)}))

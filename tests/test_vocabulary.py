@@ -105,7 +105,7 @@ CATEGORIES = tomllib.loads((RULES / "categories.toml").read_text(encoding="utf-8
 def _words(data: dict):
     """(section, category or list name, word) for every word of a word file."""
     for key, spec in data.get("categories", {}).items():
-        for kind in ("terms", "ambiguous"):
+        for kind in ("terms", "ambiguous", "modifiers"):
             for w in spec.get(kind, []):
                 yield kind, key, w
         for item in spec.get("contextual", []):
@@ -165,19 +165,19 @@ def test_merged_vocabulary_has_every_file_and_no_repeats():
     data = load_vocabulary_data()
     assert list(data["categories"]) == list(CATEGORIES)
     for key, spec in data["categories"].items():
-        assert {k: v for k, v in spec.items() if k not in ("terms", "ambiguous", "contextual")} == CATEGORIES[key]
+        assert {k: v for k, v in spec.items() if k not in ("terms", "ambiguous", "contextual", "modifiers")} == CATEGORIES[key]
     merged = {(s, k, w) for s, k, w in _words(data)}
     for path in LANGUAGE_FILES:
         for item in _words(tomllib.loads(path.read_text(encoding="utf-8"))):
             assert item in merged, (path.name, item)
     for spec in data["categories"].values():
-        for kind in ("terms", "ambiguous"):
+        for kind in ("terms", "ambiguous", "modifiers"):
             assert len(spec[kind]) == len(set(spec[kind]))
     for words in [*data["context"].values(), *data["labels"].values()]:
         assert len(words) == len(set(words))
     assert data["normalise"]["neutral_suffixes"]
     assert set(data["context"]) == {"person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers",
-                                    "written_records", "written_fields"}
+                                    "written_records", "written_fields", "data_heads"}
 
 
 def test_a_new_language_is_a_new_file(tmp_path):

@@ -60,7 +60,8 @@ class Evidence:
         return value
 
     def named_not_personal(self, node: ast.AST) -> bool:
-        """`product_name`, `company.address`, `row["file_name"]`: the name itself rules it out."""
+        """`product_name`, `company.address`, `dog.diagnosis`, `row["file_name"]`: the name itself
+        rules it out (a prompt's label does not make a pet's diagnosis anyone's health)."""
         owner: tuple[str, ...] = ()
         if isinstance(node, ast.Name):
             ident = node.id
@@ -74,7 +75,7 @@ class Evidence:
             return False
         toks = tokenize(ident)
         return any(t in self.vocab.non_personal_modifiers for t in toks[:-1]) or \
-            self.vocab.owner_kind(toks) == "thing" or self.vocab.owner_kind(owner) == "thing"
+            self.vocab.owner_kind(toks) == "thing" or self.vocab.owner_kind(owner) in ("thing", "animal")
 
     def key_evidence(self, key: str, v: Value, node: ast.AST) -> Value:
         """`{"email": x}`: the key says what x is when nothing else does."""

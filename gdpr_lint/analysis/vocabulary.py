@@ -100,6 +100,7 @@ class Vocabulary:
         self._terms: dict[tuple[str, ...], str] = {}
         self._ambiguous: dict[tuple[str, ...], str] = {}
         self._contextual: dict[tuple[str, ...], list[tuple[str, frozenset[str]]]] = {}
+        self._modifiers: dict[tuple[str, ...], str] = {}  # "hiv", "religious": qualify a data word
         for key, spec in data["categories"].items():
             self.categories[key] = Category(
                 key=key,
@@ -112,6 +113,8 @@ class Vocabulary:
                 self._terms.setdefault(tokenize(term), key)
             for term in spec.get("ambiguous", []):
                 self._ambiguous.setdefault(tokenize(term), key)
+            for term in spec.get("modifiers", []):
+                self._modifiers.setdefault(tokenize(term), key)
             for ctx in spec.get("contextual", []):
                 self._contextual.setdefault(tokenize(ctx["term"]), []).append(
                     (ctx.get("category", key), frozenset(t for o in ctx["owners"] for t in tokenize(o)))
@@ -124,6 +127,8 @@ class Vocabulary:
         self.non_person_owners = frozenset(tokenize(w)[0] for w in context["non_person_owners"] if len(tokenize(w)) == 1)
         self.non_person_owner_phrases = frozenset(tokenize(w) for w in context["non_person_owners"] if len(tokenize(w)) > 1)
         self.animal_owners = frozenset(tokenize(w)[-1] for w in context["animal_owners"] if tokenize(w))
+        # words that name data about something without saying what (status, result, notes)
+        self.data_heads = frozenset(t for w in context.get("data_heads", []) for t in tokenize(w)[-1:])
         # record classes that store what people wrote, and the fields that hold it
         self.written_records = frozenset(t for w in context.get("written_records", []) for t in tokenize(w)[-1:])
         self.written_fields = frozenset(t for w in context.get("written_fields", []) for t in tokenize(w)[-1:])
@@ -240,7 +245,24 @@ class Vocabulary:
                 for cat, owners in self._contextual[head]:
                     if context & owners or (kind == "person" and "person" in owners):
                         return self._judge(cat, head, modifiers, kind, ambiguous=False)
-        return self._compound_head(toks, kind) or self._inflected(toks, kind)
+        return self._qualified_data(toks, kind) or self._compound_head(toks, kind) or self._inflected(toks, kind)
+
+    def _qualified_data(self, toks: tuple[str, ...], kind: str | None) -> Match | None:
+        """`hiv_status`, `genetic_test_result`, `religious_affiliation`, `therapy_notes`: a word
+        that names data without saying what (`data_heads`) qualified by a special category's
+        term or modifier is that category's data; medium, as the head alone says nothing."""
+        if len(toks) < 2 or toks[-1] not in self.data_heads:
+            return None
+        for n in (2, 1):  # the words right before the head qualify it: not `political_news_summary`
+            mod = toks[-1 - n:-1]
+            if len(mod) == n:
+                key = self._modifiers.get(mod) or self._terms.get(mod)
+                i = len(toks) - 1 - n
+                if key is None or not self.categories[key].special:
+                    continue
+                match = self._judge(key, mod, toks[:i], kind, ambiguous=False)
+                return Match(match.category, "medium", " ".join(toks)) if match is not None else None
+        return None
 
     def _inflected(self, toks: tuple[str, ...], kind: str | None) -> Match | None:
         """`vorstrafe`, `sigtelsen`, `brottsregistret`: a listed word of one of the project's

@@ -98,7 +98,7 @@ def load_toml(path: Path) -> dict:
 VOCABULARY_FOLDER = "personal_data"
 _CATEGORY_FLAGS = {"label": str, "special": bool, "direct_identifier": bool, "content": bool}
 _CONTEXT_LISTS = ("person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers",
-                  "written_records", "written_fields")
+                  "written_records", "written_fields", "data_heads")
 
 
 # The owner lists of [context] and the owner kind their words name (vocabulary.owner_kind).
@@ -117,7 +117,7 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
     categories.toml, with the word lists of every other `*.toml` file of the folder
     (one per language, and common.toml) appended in file-name order, repeats dropped.
 
-    {"categories": {KEY: {label, flags..., terms, ambiguous, contextual}},
+    {"categories": {KEY: {label, flags..., terms, ambiguous, contextual, modifiers}},
      "context": {person_owners: [...], ...}, "labels": {KEY: [...]}, "purpose": {KEY: [...]},
      "normalise": {"neutral_suffixes": [...]}}
     """
@@ -130,7 +130,7 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
         for flag, kind in _CATEGORY_FLAGS.items():
             if flag in spec and not isinstance(spec[flag], kind):
                 raise RuleDataError(f"{defs_path}: categories.{key}.{flag}: expected a {kind.__name__}")
-        categories[key] = {**spec, "terms": [], "ambiguous": [], "contextual": []}
+        categories[key] = {**spec, "terms": [], "ambiguous": [], "contextual": [], "modifiers": []}
     context: dict[str, list] = {name: [] for name in _CONTEXT_LISTS}
     labels: dict[str, list] = {}
     purpose: dict[str, list] = {}
@@ -147,7 +147,8 @@ def read_vocabulary_folder(folder: Path, load: Callable[[Path], dict] = load_tom
             where = f"categories.{key}"
             if key not in categories:
                 raise RuleDataError(f"{path}: {where}: not a category of categories.toml")
-            _check_keys(spec, ("terms", "ambiguous", "contextual"), path, where)
+            _check_keys(spec, ("terms", "ambiguous", "contextual", "modifiers"), path, where)
+            _append(categories[key]["modifiers"], spec.get("modifiers", []), path, f"{where}.modifiers")
             for name in ("terms", "ambiguous"):
                 _append(categories[key][name], spec.get(name, []), path, f"{where}.{name}")
                 by_language.setdefault(path.stem, {}).setdefault(key, {}).setdefault(name, []).extend(

@@ -1,0 +1,55 @@
+"""A word that names data without saying what it is (status, result, notes, history,
+affiliation) is a special category's data when a word of that category qualifies it right
+before it: `hiv_status`, `genetic_test_result`, `religious_affiliation`, `therapy_notes`.
+Without such a word, or with the word further away, it is nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import analyse
+
+
+APP = '''
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def handle(record):
+    return client.responses.create(model="gpt-4o-mini", input=f"Summarise {{record.{field}}}")
+'''
+
+
+@pytest.mark.parametrize("field, category", [
+    ("hiv_status", "health data"),
+    ("psychiatric_assessment", "health data"),
+    ("medical_notes", "health data"),
+    ("therapy_notes", "health data"),
+    ("genetic_test_result", "genetic data"),
+    ("dna_profile", "genetic data"),
+    ("religious_affiliation", "religious or philosophical beliefs"),
+    ("ethnic_background", "racial or ethnic origin"),
+    ("political_views", "political opinions"),
+    ("criminal_background", "criminal convictions and offences (Art. 10)"),
+    ("fingerprint_data", "biometric data"),
+])
+def test_a_qualified_data_word_is_that_category(write, field, category):
+    root = write({"app.py": APP.format(field=field)})
+    [finding] = analyse(root).findings
+    assert finding.code == "GDPR002", finding.data
+    assert finding.data == [f"record.{field} ({category})"], finding.data
+
+
+@pytest.mark.parametrize("field", [
+    "test_result", "status", "delivery_status", "political_news_summary", "medical_device_type",
+    "health_check_status", "criminal_case_count",
+])
+def test_a_data_word_without_a_qualifier_right_before_it_is_nothing(write, field):
+    root = write({"app.py": APP.format(field=field)})
+    assert analyse(root).findings == [], field
+
+
+def test_a_thing_owner_keeps_its_qualified_data_out(write):
+    root = write({"app.py": APP.format(field="hiv_status").replace("record", "server")})
+    assert analyse(root).findings == []
