@@ -260,3 +260,46 @@ def test_reachable_resource_root_read_as_a_value_is_an_origin(tmp_path: Path) ->
     assert may_reach_request(project, _entry(project, root / "support/views.py"), frozenset())[0] is True
     fast = _findings(root, exhaustive=False)
     assert fast == _findings(root, exhaustive=True)
+
+
+def test_a_file_mentioning_a_helper_name_it_cannot_reach_is_not_analysed(tmp_path: Path) -> None:
+    # `run` in crm/ai.py sends its argument; scripts/cli.py and jobs/nightly.py say `run` too.
+    # The CLI imports the helper and is analysed (its flow is reported); the nightly job's
+    # `run` is another library's and nothing it imports defines the helper: answered from
+    # bytes, not parsed (a syntax error there does not count).
+    root = write_files(tmp_path, {
+        "crm/__init__.py": "",
+        "crm/ai.py": '''
+            from openai import OpenAI
+
+            client = OpenAI()
+
+
+            def run(text):
+                return client.responses.create(model="gpt-4o-mini", input=text)
+            ''',
+        "scripts/cli.py": '''
+            from crm.ai import run
+
+
+            def main(customer):
+                return run(f"Write to {customer.email}")
+            ''',
+        "jobs/nightly.py": '''
+            from invoke import run
+
+
+            def backup(customer):
+                return run(f"backup --owner {customer.email}"
+            ''',
+    })
+    result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1)
+    assert result.errors == []
+    assert [(f.path, f.span.line) for f in result.findings] == [("crm/ai.py", 7)]
+    assert [s.path for f in result.findings for s in f.flow][0] == "scripts/cli.py"
+    # the twin: the nightly job imports the helper's module, so it is analysed (and its
+    # syntax error reported)
+    (root / "jobs/nightly.py").write_text("from crm import ai\n\n\ndef main(c):\n    return ai.run(c.email\n",
+                                          encoding="utf-8")
+    result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1)
+    assert [e.path for e in result.errors] == ["jobs/nightly.py"]

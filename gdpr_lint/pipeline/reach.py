@@ -28,6 +28,7 @@ import re
 import weakref
 from bisect import bisect_right
 from collections import deque
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,14 +131,14 @@ def _with_parents(names: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
-                      ) -> tuple[bool, list[tuple[Path, bytes]]]:
+def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str],
+                      defining: frozenset[str] = frozenset()) -> tuple[bool, list[tuple[Path, bytes]]]:
     """(False, files looked at, with their bytes) when neither `mod` nor any module it can reach holds an
-    origin spelling: the answer holds while those files do not change (and the modules
-    that were looked for and not found do not appear: project.missing_paths_of).
-    (True, []) when one does, or when unsure."""
+    origin spelling, or defines one of the names in `defining`: the answer holds while those
+    files do not change (and the modules that were looked for and not found do not appear:
+    project.missing_paths_of). (True, []) when one does, or when unsure."""
     words = frozenset(words) | project.extra_words
-    if has_origin_spelling(mod.source.search_view, words):
+    if has_origin_spelling(mod.source.search_view, words) or defines_any(mod.source.search_view, defining):
         return True, []
     memo = _MEMO.get(project)
     if memo is None:
@@ -169,10 +170,10 @@ def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str]
                 path, is_package, data, view = found
                 if data is None:
                     return True, []  # cannot be read: cannot say what it holds
-                key = ("origin", path, words)
+                key = ("origin", path, words, defining)
                 holds = memo.get(key)
                 if holds is None:
-                    holds = memo[key] = _holds_origin(data, view, words)
+                    holds = memo[key] = _holds_origin(data, view, words) or defines_any(view, defining)
                 if holds:
                     return True, []
                 is_package_by_name[name] = is_package
@@ -209,6 +210,18 @@ def _imports_of(memo: dict, text: bytes, modname: str, package: bool) -> tuple[l
     if hit is None:
         hit = memo[key] = imported_names(text, modname, package)
     return hit
+
+
+def defines_any(view: bytes, names: frozenset[str]) -> bool:
+    """Whether a module's text can define one of `names`: a `def` or `class` of that name,
+    or an assignment to it at the start of a line (`ask = functools.partial(...)`)."""
+    return bool(names) and _definitions(names).search(view) is not None
+
+
+@lru_cache(maxsize=256)
+def _definitions(names: frozenset[str]) -> re.Pattern[bytes]:
+    alt = b"|".join(re.escape(n.encode()) for n in sorted(names))
+    return re.compile(rb"\b(?:def|class)[ \t]+(?:" + alt + rb")\b|^[ \t]*(?:" + alt + rb")[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
 
 
 def _holds_origin(data: bytes, view: bytes, words: frozenset[str]) -> bool:

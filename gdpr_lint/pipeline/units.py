@@ -23,7 +23,7 @@ from gdpr_lint.checks.findings import build_findings
 from gdpr_lint.model import CallSite, FileError, Finding
 from gdpr_lint.pipeline.prefilter import has_origin_spelling, has_seed_spelling
 from gdpr_lint.analysis.program.project import Project
-from gdpr_lint.pipeline.reach import guess_root_in_use, may_reach_request, share_memo
+from gdpr_lint.pipeline.reach import defines_any, guess_root_in_use, may_reach_request, share_memo
 from gdpr_lint.pipeline.source import SourceError, SourceFile, parse_source, text_source
 from gdpr_lint.analysis.vocabulary import Vocabulary
 
@@ -181,10 +181,14 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
                                         extra_sanitizers=ctx.sanitizers, sinks=ctx.sinks,
                                         input_bytes=load, parse_cache=ctx.parsed)
         share_memo(project, ctx.reach_memo)
+    # the names of helpers found elsewhere (`run`, `main`: common words) make a file matter
+    # only if it can reach a module defining one (or an OpenAI origin)
+    helpers = words - ctx.extra_words
     words = ctx.extra_words | words
     try:
         src = _decoded(ctx, entry, display, data)
-        if not ctx.exhaustive and src.tree is None and _unreachable_before_parsing(project, src, result, words):
+        if not ctx.exhaustive and src.tree is None and _unreachable_before_parsing(project, src, result, words,
+                                                                                  helpers):
             return
         src = _parsed(ctx, src)
     except SourceError as exc:
@@ -216,16 +220,20 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
 
 
 def _unreachable_before_parsing(project: Project, unparsed: SourceFile, result: UnitResult,
-                                words: frozenset[str]) -> bool:
+                                words: frozenset[str], helpers: frozenset[str] = frozenset()) -> bool:
     """A file whose only request spellings are receiver words (`.files`, `.invoke(`) and from
     which no module holding an origin spelling can be reached (reach.py) is answered from
-    bytes: nothing to analyse, and it is not even parsed. The answer holds until one of the
-    modules looked at changes (or a module looked for appears)."""
-    if has_origin_spelling(unparsed.search_view, words):
+    bytes: nothing to analyse, and it is not even parsed. The names of helpers found
+    elsewhere (`helpers`, among `words`) count where they are defined, not where they are
+    mentioned: a file saying `run` matters if it can reach the module defining the helper
+    `run`. The answer holds until one of the modules looked at changes (or a module looked
+    for appears)."""
+    origin_words = words - helpers
+    if has_origin_spelling(unparsed.search_view, origin_words) or defines_any(unparsed.search_view, helpers):
         return False
     rec = project.recording()
     try:
-        reach, looked_at = may_reach_request(project, project.module_stub(unparsed), words)
+        reach, looked_at = may_reach_request(project, project.module_stub(unparsed), origin_words, helpers)
     finally:
         probed = project.stop_recording(rec)
     if reach:
