@@ -53,3 +53,16 @@ def test_a_data_word_without_a_qualifier_right_before_it_is_nothing(write, field
 def test_a_thing_owner_keeps_its_qualified_data_out(write):
     root = write({"app.py": APP.format(field="hiv_status").replace("record", "server")})
     assert analyse(root).findings == []
+
+
+@pytest.mark.parametrize("owner, field, codes", [
+    ("patient", "history", ["GDPR002"]),
+    ("record", "family_history", ["GDPR002"]),
+    ("visit", "treatment_history", ["GDPR002"]),
+    ("chat", "history", []),
+    ("order", "history", []),
+    ("browser", "history", []),
+])
+def test_a_history_is_health_data_only_when_a_patient_or_clinic_owns_it(write, owner, field, codes):
+    root = write({"app.py": APP.format(field=field).replace("record", owner)})
+    assert [f.code for f in analyse(root).findings] == codes
