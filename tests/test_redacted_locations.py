@@ -254,3 +254,46 @@ def test_session_state_gives_back_what_was_stored(write):
                 return client.responses.create(model="gpt-4o", input=session["patient"].diagnosis)  # expect: GDPR002
         """,
     }))
+
+
+def test_a_record_built_from_redacted_text_is_not_personal_by_its_field_names(write):
+    # a mail object whose content was read from the anonymised folder: `mail.content` (an
+    # e-mail's content, free text by its name) stays redacted; the same object filled from
+    # the inbox is personal
+    assert_marked(write({"mail_app.py": """
+        import os
+        from dataclasses import dataclass
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        @dataclass
+        class Settings:
+            MAIL_FOLDER: str = "data/emails/anonymized"
+
+
+        @dataclass
+        class Mail:
+            filename: str
+            content: str
+
+
+        def typed_settings(settings: Settings, name: str):
+            with open(os.path.join(settings.MAIL_FOLDER, name)) as fh:
+                mail = Mail(filename=name, content=fh.read())
+            return client.responses.create(model="gpt-4o", input=f"Answer this e-mail: {mail.content}")  # expect: none
+
+
+        def constant_folder(name: str):
+            with open(os.path.join("data/emails/anonymized", name)) as fh:
+                mail = Mail(filename=name, content=fh.read())
+            return client.responses.create(model="gpt-4o", input=f"Answer this e-mail: {mail.content}")  # expect: none
+
+
+        def inbox(name: str):
+            with open(os.path.join("data/emails/inbox", name)) as fh:
+                mail = Mail(filename=name, content=fh.read())
+            return client.responses.create(model="gpt-4o", input=f"Answer this e-mail: {mail.content}")  # expect: GDPR001
+    """}))
