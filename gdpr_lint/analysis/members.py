@@ -128,9 +128,7 @@ class Members:
                 if fv.flag(SANITIZED) or fv.flag(HASHED) or only_redacted(fv.taints):
                     return fv  # redacted before it was stored: its name makes it personal no more
                 return Value(fv.taints | member.taints, fv.tags | frozenset(member.tags), fv.fields)
-        # an object whose data all passed a redaction step (a mail read from the anonymised
-        # folder): a member's name makes it personal no more, as for the value itself
-        taints = recv.taints if only_redacted(recv.taints) else recv.taints | member.taints
+        taints = recv.taints | member.taints
         if attr in MODELS.upload_members or any(
                 isinstance(t, Ext) and t.qualname in MODELS.upload_attributes for t in tags):
             taints = taints | {self.upload_source(node)}
