@@ -183,12 +183,12 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
         share_memo(project, ctx.reach_memo)
     # the names of helpers found elsewhere (`run`, `main`: common words) make a file matter
     # only if it can reach a module defining one (or an OpenAI origin)
-    helpers = words - ctx.extra_words
+    helper_words = words - ctx.extra_words
     words = ctx.extra_words | words
     try:
         src = _decoded(ctx, entry, display, data)
         if not ctx.exhaustive and src.tree is None and _unreachable_before_parsing(project, src, result, words,
-                                                                                  helpers):
+                                                                                  helper_words):
             return
         src = _parsed(ctx, src)
     except SourceError as exc:
