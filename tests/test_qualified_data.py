@@ -66,3 +66,20 @@ def test_a_thing_owner_keeps_its_qualified_data_out(write):
 def test_a_history_is_health_data_only_when_a_patient_or_clinic_owns_it(write, owner, field, codes):
     root = write({"app.py": APP.format(field=field).replace("record", owner)})
     assert [f.code for f in analyse(root).findings] == codes
+
+
+@pytest.mark.parametrize("field, code", [
+    # Danish, Norwegian, Swedish, German: separate words and compounds written as one word
+    ("medicinske_oplysninger", "GDPR002"), ("helbredsstatus", "GDPR002"), ("politisk_holdning", "GDPR002"),
+    ("religiøse_tilhørsforhold", "GDPR002"), ("sygdomshistorik", "GDPR002"),
+    ("helse_opplysninger", "GDPR002"), ("etnisk_bakgrunn", "GDPR002"),
+    ("hälso_uppgifter", "GDPR002"), ("etnisk_bakgrund", "GDPR002"),
+    ("psychische_daten", "GDPR002"), ("gesundheitsdaten", "GDPR002"), ("krankheitsverlauf", "GDPR002"),
+    ("politische_einstellung", "GDPR002"),
+    # the same data words without such a qualifier
+    ("kunde_status", None), ("kundedata", None), ("ordre_historik", None), ("metadata", None),
+    ("projekt_daten", None), ("statusdata", None),
+])
+def test_qualified_data_words_in_the_nordic_languages_and_german(write, field, code):
+    root = write({"app.py": APP.format(field=field)})
+    assert [f.code for f in analyse(root).findings] == ([code] if code else []), field

@@ -251,8 +251,8 @@ class Vocabulary:
         """`hiv_status`, `genetic_test_result`, `religious_affiliation`, `therapy_notes`: a word
         that names data without saying what (`data_heads`) qualified by a special category's
         term or modifier is that category's data; medium, as the head alone says nothing."""
-        if len(toks) < 2 or toks[-1] not in self.data_heads:
-            return None
+        if len(toks) == 1 or toks[-1] not in self.data_heads:
+            return self._qualified_compound(toks, kind)
         for n in (2, 1):  # the words right before the head qualify it: not `political_news_summary`
             mod = toks[-1 - n:-1]
             if len(mod) == n:
@@ -262,6 +262,21 @@ class Vocabulary:
                     continue
                 match = self._judge(key, mod, toks[:i], kind, ambiguous=False)
                 return Match(match.category, "medium", " ".join(toks)) if match is not None else None
+        return None
+
+    def _qualified_compound(self, toks: tuple[str, ...], kind: str | None) -> Match | None:
+        """The same written as one word: `helbredsstatus`, `gesundheitsdaten`, `hälsouppgifter`."""
+        last = toks[-1]
+        if len(last) < self.MIN_COMPOUND:
+            return None
+        for i in range(3, len(last) - 3):
+            head, mod = last[i:], (last[:i],)
+            if head not in self.data_heads:
+                continue
+            key = self._modifiers.get(mod) or self._terms.get(mod)
+            if key is not None and self.categories[key].special:
+                match = self._judge(key, mod, toks[:-1], kind, ambiguous=False)
+                return Match(match.category, "medium", last) if match is not None else None
         return None
 
     def _inflected(self, toks: tuple[str, ...], kind: str | None) -> Match | None:
