@@ -255,13 +255,9 @@ class Vocabulary:
             return self._qualified_compound(toks, kind)
         for n in (2, 1):  # the words right before the head qualify it: not `political_news_summary`
             mod = toks[-1 - n:-1]
-            if len(mod) == n:
-                key = self._modifiers.get(mod) or self._terms.get(mod)
-                i = len(toks) - 1 - n
-                if key is None or not self.categories[key].special:
-                    continue
-                match = self._judge(key, mod, toks[:i], kind, ambiguous=False)
-                return Match(match.category, "medium", " ".join(toks)) if match is not None else None
+            key = self._special_qualifier(mod) if len(mod) == n else None
+            if key is not None:
+                return self._weaker(self._judge(key, mod, toks[:-1 - n], kind, ambiguous=False), " ".join(toks))
         return None
 
     def _qualified_compound(self, toks: tuple[str, ...], kind: str | None) -> Match | None:
@@ -270,14 +266,21 @@ class Vocabulary:
         if len(last) < self.MIN_COMPOUND:
             return None
         for i in range(3, len(last) - 3):
-            head, mod = last[i:], (last[:i],)
-            if head not in self.data_heads:
-                continue
-            key = self._modifiers.get(mod) or self._terms.get(mod)
-            if key is not None and self.categories[key].special:
-                match = self._judge(key, mod, toks[:-1], kind, ambiguous=False)
-                return Match(match.category, "medium", last) if match is not None else None
+            mod = (last[:i],)
+            key = self._special_qualifier(mod) if last[i:] in self.data_heads else None
+            if key is not None:
+                return self._weaker(self._judge(key, mod, toks[:-1], kind, ambiguous=False), last)
         return None
+
+    def _special_qualifier(self, mod: tuple[str, ...]) -> str | None:
+        """The special category whose modifier or term `mod` is, if any."""
+        key = self._modifiers.get(mod) or self._terms.get(mod)
+        return key if key is not None and self.categories[key].special else None
+
+    @staticmethod
+    def _weaker(match: Match | None, term: str | None = None) -> Match | None:
+        """A match on weaker evidence than a listed word of its own: medium confidence."""
+        return Match(match.category, "medium", term or match.term) if match is not None else None
 
     def _inflected(self, toks: tuple[str, ...], kind: str | None) -> Match | None:
         """`vorstrafe`, `sigtelsen`, `brottsregistret`: a listed word of one of the project's
@@ -286,8 +289,7 @@ class Vocabulary:
         if hit is None:
             return None
         cat, word, ambiguous = hit
-        match = self._judge(cat, (word,), toks[:-1], kind, ambiguous=ambiguous)
-        return Match(match.category, "medium", match.term) if match is not None else None
+        return self._weaker(self._judge(cat, (word,), toks[:-1], kind, ambiguous=ambiguous))
 
     # Germanic languages (and lower-case English) write compounds as one word whose last
     # part names what it is: "udskrivningsdiagnose", "hovedadresse", "kundeemail".
@@ -302,14 +304,13 @@ class Vocabulary:
             head = (last[i:],)
             cat = self._terms.get(head)
             if cat is not None:
-                match = self._judge(cat, head, toks[:-1] + (last[:i].rstrip("s"),), kind, ambiguous=False)
                 # a compound is weaker evidence than a word of its own
-                return Match(match.category, "medium", match.term) if match is not None else None
+                return self._weaker(self._judge(cat, head, toks[:-1] + (last[:i].rstrip("s"),), kind, ambiguous=False))
         for i in range(3, len(last) - self.MIN_COMPOUND_HEAD + 1):  # an inflected head: -diagnoserne
             hit = self._stems.lookup(last[i:])
             if hit is not None and not hit[2]:
-                match = self._judge(hit[0], (hit[1],), toks[:-1] + (last[:i].rstrip("s"),), kind, ambiguous=False)
-                return Match(match.category, "medium", match.term) if match is not None else None
+                return self._weaker(self._judge(hit[0], (hit[1],), toks[:-1] + (last[:i].rstrip("s"),), kind,
+                                                ambiguous=False))
         return None
 
     def _judge(self, cat_key: str, head, modifiers, kind, *, ambiguous: bool) -> Match | None:

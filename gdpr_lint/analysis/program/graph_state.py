@@ -15,7 +15,6 @@ A part of the whole-program side: `Project` (project.py) combines them.
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact
@@ -32,7 +31,8 @@ def state_type(fi: FunctionInfo) -> str | None:
     args = fi.node.args.posonlyargs + fi.node.args.args
     if fi.is_method:
         args = args[1:]
-    if not args or args[0].annotation is None or not _imports_graph_library(fi.module.source.tree):
+    tree = fi.module.source.tree
+    if not args or args[0].annotation is None or tree is None or not tree_fact(tree, _imports_graph_library):
         return None
     ann = args[0].annotation
     if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
@@ -44,10 +44,7 @@ def state_type(fi: FunctionInfo) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)  # asked for every summary: once per module tree
-def _imports_graph_library(tree: ast.Module | None) -> bool:
-    if tree is None:
-        return False
+def _imports_graph_library(tree: ast.Module) -> bool:
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".", 1)[0] in GRAPH_PACKAGES:
             return True
