@@ -143,7 +143,7 @@ class Calls:
         if node.func.attr not in MODELS.graph_runs:
             return Value(tags=frozenset(graphs))
         state = args[0] if args else next((v for k, v, _ in kwargs if k == "input"), EMPTY)
-        if node.func.attr in ("batch", "abatch"):
+        if node.func.attr in MODELS.graph_batches:
             state = self.element(state)
         # one pass in the order the nodes were added: a node sees the input and the updates
         # of the nodes added before it (`summarise` writes `summary`, `reply` sends it)

@@ -20,6 +20,7 @@ class LibraryModels:
     state_updates: frozenset[str]
     state_graphs: frozenset[str]
     graph_runs: frozenset[str]
+    graph_batches: frozenset[str]
     file_readers: frozenset[str]
     foreign_roots: frozenset[str]
     serialiser_methods: frozenset[str]
@@ -72,6 +73,7 @@ def library_models() -> LibraryModels:
         state_updates=_names(data, "calls", "state_updates"),
         state_graphs=_names(data, "calls", "state_graphs"),
         graph_runs=_names(data, "methods", "graph_runs"),
+        graph_batches=_names(data, "methods", "graph_batches"),
         file_readers=_names(data, "calls", "file_readers"),
         foreign_roots=_names(data, "calls", "foreign_roots"),
         serialiser_methods=_names(data, "methods", "serialisers"),
