@@ -92,7 +92,7 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
                     known[lab.category].append(lab.known)
     if code == "GDPR004":  # fixable by handing the values over, where they are in scope
         fixable = bool(known) and all(lab.category in known for lab, _ in labelled)
-        hint = _known_hint(labelled, known)  # also when fixable: the fix may not find the runtime call
+        hint = _known_hint(labelled, known, fixable)  # also when fixable: the fix may not find the runtime call
     else:
         hint = "" if fixable else surfaces.fix_hint(site.flavour, site.endpoint)
     return Finding(
@@ -103,10 +103,10 @@ def _finding(info: SiteInfo, code: str, labelled: list[tuple[Src, Hit]], vocab: 
     )
 
 
-def _known_hint(labelled: list[tuple[Src, Hit]], known: dict[str, list[str]]) -> str:
+def _known_hint(labelled: list[tuple[Src, Hit]], known: dict[str, list[str]], all_known: bool) -> str:
     """GDPR004: what to hand over, written as the `known=` entries to add where the values
-    are in scope at the call; else which data to hand over where they are."""
-    if known and all(lab.category in known for lab, _ in labelled):
+    are in scope at the call (`all_known`); else which data to hand over where they are."""
+    if all_known:
         entries = ", ".join(f'"{cat}": [{", ".join(values)}]' for cat, values in known.items())
         return f"hand the values over to the runtime: known={{{entries}}}, or leave them out of the request"
     names = ", ".join(dict.fromkeys(lab.expr for lab, _ in labelled))

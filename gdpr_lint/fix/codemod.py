@@ -32,12 +32,11 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from gdpr_lint.checks.rules import KNOWN_ORDER
-from gdpr_lint.fix.imports import dotted_name, place_runtime_import
+from gdpr_lint.fix.imports import RUNTIME, dotted_name, place_runtime_import
 from gdpr_lint.fix.style import DEFAULT_LINE_LENGTH, line_length_for
 from gdpr_lint.model import Finding
 from gdpr_lint.pipeline.source import SourceError, decode, parse_text
 
-RUNTIME = "gdpr_lint.runtime"
 CONTENT_CODES = ("GDPR001", "GDPR002")
 IDENTITY_CODE = "GDPR003"
 HANDOVER_CODE = "GDPR004"  # hand the values to the runtime call already there

@@ -23,6 +23,7 @@ from gdpr_lint.model import FileError, Finding
 from gdpr_lint.pipeline.source import decode
 
 from gdpr_lint.fix.codemod import FIX_CODES, FixError, Unfixed, rewrite_source
+from gdpr_lint.fix.imports import RUNTIME
 from gdpr_lint.fix.style import line_length_for
 from gdpr_lint.fix.notebook import rewrite_notebook
 
@@ -279,9 +280,6 @@ def explain_remaining(outcome: FixOutcome, remaining: list[Finding]) -> list[Fin
     return remaining
 
 
-RUNTIME_IMPORT = "gdpr_lint.runtime"
-
-
 def summary(outcome: FixOutcome, remaining: list[Finding], *, diff: bool) -> str:
     """`Fixed 3 findings in 2 files. 1 finding is not auto-fixable (see the help: lines).`"""
     done = outcome.files if diff else [ff for ff in outcome.files if ff.display in outcome.written]
@@ -296,9 +294,9 @@ def summary(outcome: FixOutcome, remaining: list[Finding], *, diff: bool) -> str
     if left:
         text += f" {left} finding{'s are' if left != 1 else ' is'} not auto-fixable" + (
             "." if diff else " (see the help: lines).")
-    if any(RUNTIME_IMPORT not in ff.old_text and RUNTIME_IMPORT in ff.new_text for ff in done):
+    if any(RUNTIME not in ff.old_text and RUNTIME in ff.new_text for ff in done):
         # the application now needs the runtime where it runs, not only where it is linted
-        text += (f"\nThe fixed code imports {RUNTIME_IMPORT}: add gdpr-lint to the application's runtime "
+        text += (f"\nThe fixed code imports {RUNTIME}: add gdpr-lint to the application's runtime "
                  "dependencies (see docs/fix.md, 'What the fix adds').")
     return text
 

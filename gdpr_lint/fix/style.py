@@ -27,22 +27,29 @@ def line_length_for(path: str | Path) -> int:
 @lru_cache(maxsize=256)
 def _line_length_in(directory: Path) -> int:
     for d in (directory, *directory.parents):
-        for name, table in ((".ruff.toml", ()), ("ruff.toml", ()), ("pyproject.toml", ("tool", "ruff")),
-                            ("pyproject.toml", ("tool", "black"))):
-            value = _read(d / name, table)
-            if value is not None:
-                return value
+        for name, tables in ((".ruff.toml", ((),)), ("ruff.toml", ((),)),
+                             ("pyproject.toml", (("tool", "ruff"), ("tool", "black")))):
+            data = _load(d / name)
+            if data is None:
+                continue
+            for table in tables:
+                value = _line_length(data, table)
+                if value is not None:
+                    return value
         if (d / ".git").exists():
             break  # the repository's root: settings above it are not the project's
     return DEFAULT_LINE_LENGTH
 
 
-def _read(path: Path, table: tuple[str, ...]) -> int | None:
+def _load(path: Path) -> dict | None:
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except (OSError, ValueError):
         return None  # missing or not TOML: the linter reports broken configuration elsewhere
+
+
+def _line_length(data: dict, table: tuple[str, ...]) -> int | None:
     section: object = data
     for key in table:
         section = section.get(key) if isinstance(section, dict) else None
