@@ -206,7 +206,7 @@ class Calls:
                 arg = node.args[pos]
             else:
                 arg = next((k.value for k in node.keywords if k.arg == head), None)
-        if arg is None or not _plain_reference(arg):
+        if arg is None or not plain_reference(arg):
             return lab
         return replace(lab, known=self.text(arg) + lab.known[len(head):], scope=self.scope)
 
@@ -325,7 +325,7 @@ def _forwarded_kind(ep, key: str) -> str | None:
     return None
 
 
-def _plain_reference(node: ast.AST) -> bool:
+def plain_reference(node: ast.AST | None) -> bool:
     """A name or attribute chain (`patient`, `self.customer`): safe to evaluate again at the
     call (no call, no subscript that could change)."""
     while isinstance(node, ast.Attribute):

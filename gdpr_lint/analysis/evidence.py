@@ -39,12 +39,16 @@ from gdpr_lint.surfaces import registry as surfaces
 API_TAGS = (Client, Res, Guess, LangChain, Protected, Func, Cls, Mod, Partial)
 
 
+def settled(v: Value) -> bool:
+    """A value no name can make personal: redacted, hashed, a number, a constant."""
+    return v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const) or only_redacted(v.taints)
+
+
 class Evidence:
 
     def name_evidence(self, name: str, value: Value, node: ast.AST) -> Value:
         """A variable's own name is evidence: `email = fetch()` holds an e-mail address."""
-        if value.flag(SANITIZED) or value.flag(HASHED) or value.flag(SCALAR) or value.has(Const) \
-                or only_redacted(value.taints):
+        if settled(value):
             return value
         if any(isinstance(t, API_TAGS) for t in value.tags):
             return value
@@ -82,7 +86,7 @@ class Evidence:
         if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.JoinedStr)):
             return v  # a literal or a nested structure (a JSON schema) is not the data itself
         v = self.materialise(v, node) if v.has(Person) else v
-        if v.srcs() or v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const) or only_redacted(v.taints):
+        if v.srcs() or settled(v):
             return v
         if any(isinstance(t, API_TAGS) for t in v.tags):
             return v

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from gdpr_lint.analysis.calls import plain_reference
 from gdpr_lint.analysis.literals import find_personal_literals
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.values import (
@@ -157,7 +158,7 @@ class Expressions:
                 category = self.vocab.categories.get(cat)
                 if category is not None and category.special:
                     field = f"{self.text(owner)}.{fname}"
-                    special.add(self.source(node, field, cat, "high", known=_reference(owner),
+                    special.add(self.source(node, field, cat, "high", known=plain_reference(owner),
                                             note=f"`{field}` ({category.label}) in the record serialised"))
         return Value(v.taints | {src} | special, v.tags, v.fields)
 
@@ -345,13 +346,6 @@ class Expressions:
 
 def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _reference(node: ast.AST) -> bool:
-    """A name or attribute chain: its fields can be named in the code's own terms."""
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return isinstance(node, ast.Name)
 
 
 # LangChain message classes and roles of (role, text) pairs, for messages_purpose

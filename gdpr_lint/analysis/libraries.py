@@ -207,23 +207,24 @@ class Libraries:
 
     def generic_call(self, node: ast.Call, recv: Value | None, args: list[Value], kwargs) -> Value:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        fname = method or getattr(node.func, "id", "")
         if method is not None and MODELS.message_chains:
             what = MODELS.message_chains.get(method_chain(node))
             if what is not None:  # service.users().messages().get(userId="me", id=...)
                 return self.message_source(node, what)
-        read = self.location_read(method or getattr(node.func, "id", ""), recv, args, kwargs)
+        read = self.location_read(fname, recv, args, kwargs)
         if read is not None:
             return read
         if method is not None:
             ran = self.run_callable(method, node, args, kwargs)
             if ran is not None:
                 return ran
-        if (method or getattr(node.func, "id", "")) == "open":
+        if fname == "open":
             opened = self.opened_file(node)
             if opened is not None:
                 data_file = self.file_value(node) if node.args else EMPTY
                 return join(opened, data_file)
-        if node.args and (method or getattr(node.func, "id", "")) in MODELS.file_readers:
+        if node.args and fname in MODELS.file_readers:
             data_file = self.file_value(node)
             if data_file != EMPTY:
                 return data_file
@@ -234,7 +235,6 @@ class Libraries:
                 old = self.lookup(node.func.value.id)
                 self.env[node.func.value.id] = Value(old.taints | sql.taints, old.tags | sql.tags)
             return sql
-        fname = method or getattr(node.func, "id", "")
         if fname in MODELS.renderer_methods and (method is None or recv is None):
             for i, a in enumerate(args[:2]):  # render_template("letter.j2", ...): a project file
                 text = self.template_texts(a, files=True)

@@ -32,6 +32,7 @@ from gdpr_lint.analysis.values import (
     join,
     only_redacted,
 )
+from gdpr_lint.analysis.evidence import settled
 from gdpr_lint.analysis.models import library_models
 from gdpr_lint.surfaces import registry as surfaces
 
@@ -66,8 +67,7 @@ class Members:
         if stored is None:
             return named
         stored = stored.extend(self.step(node, f"read back from `{self.text(node)}`"))
-        known = stored.flag(SANITIZED) or stored.flag(HASHED) or stored.flag(SCALAR) or stored.has(Const) \
-            or stored.has(Obj) or only_redacted(stored.taints)
+        known = settled(stored) or stored.has(Obj)
         return stored if known else join(stored, named)
 
     def attribute(self, recv: Value, attr: str, node: ast.Attribute) -> Value:

@@ -16,8 +16,10 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from gdpr_lint.analysis.calls import plain_reference
 from gdpr_lint.analysis.values import EMPTY, Obj, Person, Src, Value, join_all
 from gdpr_lint.analysis.vocabulary import Vocabulary, tokenize
 from gdpr_lint.model import FlowStep
@@ -38,7 +40,8 @@ class Ref:
     names: tuple[str, ...] = ()
 
 
-def references(text: str) -> list[Ref]:
+@lru_cache(maxsize=256)  # a render is evaluated at every pass over its call; the text stays the same
+def references(text: str) -> tuple[Ref, ...]:
     """The name chains of a Jinja2 / Django template, in order."""
     refs: list[Ref] = []
     for m in _BLOCK.finditer(text):
@@ -67,7 +70,7 @@ def references(text: str) -> list[Ref]:
             binding = mode in ("for", "set") and i == 0
             refs.append(Ref(chain, mode if binding else ("test" if mode == "test" else "write"),
                             names if binding else ()))
-    return refs
+    return tuple(refs)
 
 
 class Templates:
@@ -95,10 +98,10 @@ class Templates:
                 context[k] = (v, n, n)
         for v, n in mappings:
             if isinstance(n, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str)
-                                               and _plain(e) for k, e in zip(n.keys, n.values)):
+                                               and plain_reference(e) for k, e in zip(n.keys, n.values)):
                 # {"customer": c}: the values as the code names them, before the dict held them
                 context.update((k.value, (self.eval(e), e, e)) for k, e in zip(n.keys, n.values)
-                               if isinstance(k, ast.Constant) and isinstance(k.value, str))
+                               if isinstance(k, ast.Constant) and isinstance(k.value, str))  # (for the type checker)
             elif v.fields is not None:
                 context.update((k, (fv, None, n)) for k, fv in v.fields)
             else:
@@ -154,7 +157,7 @@ class Templates:
     def _template_base(self, name: str, vnode: ast.expr | None, anchor: ast.AST) -> tuple[ast.expr, bool]:
         """The expression fields are read from: the code's own (`p` of `patient=p`) when it is a
         plain name or attribute chain, else the template's name at the call."""
-        if vnode is not None and _plain(vnode):
+        if vnode is not None and plain_reference(vnode):
             return vnode, True
         return _at(ast.Name(id=name, ctx=ast.Load()), anchor), False
 
@@ -162,13 +165,6 @@ class Templates:
 def node_of(read: ast.expr) -> ast.expr:
     """The record an attribute read is made on (`patient` of `patient.items`)."""
     return read.value if isinstance(read, ast.Attribute) else read
-
-
-def _plain(node: ast.AST | None) -> bool:
-    """A name or attribute chain: evaluating it again reads, it does nothing."""
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return isinstance(node, ast.Name)
 
 
 def _at(node: ast.expr, where: ast.AST) -> ast.expr:
