@@ -69,8 +69,8 @@ def default_conversation() -> Conversation:
             used[0] = now
             return conv
         conv.close()
-    s = config.settings()
-    conv = Conversation(s.scope_id if s.scope_id is not None else _PROCESS_SCOPE, max_values=s.scope_max_values)
+    scope_id = config.settings().scope_id
+    conv = new_scope(scope_id if scope_id is not None else _PROCESS_SCOPE)
     _default.set((conv, [now]))
     return conv
 

@@ -159,8 +159,7 @@ class _Protection:
                         "which cannot be pseudonymised; nothing was sent"
                     )
             outside = RequestPseudonymiser(ctx)
-            request = _outside_body(request, outside, endpoint, self.mod)
-            ctype = request.headers.get("content-type", "")
+            request = _outside_body(request, outside, endpoint, self.mod)  # its content-type is kept
             if not body:
                 new_request = request
                 findings: List[Finding] = []
