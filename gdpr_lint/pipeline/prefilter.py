@@ -139,13 +139,17 @@ def guess_use_lines(data: bytes) -> set[int]:
     return {data.count(b"\n", 0, m.start(1)) + 1 for m in _guesses_in_use(data)}
 
 
+def has_origin_word(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
+    """A package name or a configured word: what makes an OpenAI object whatever its use."""
+    return (any(w in data for w in PACKAGE_WORDS)
+            or bool(extra_words) and _word_spellings(extra_words).search(data) is not None)
+
+
 def has_origin_spelling(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
     """`origin_trigger`, with the guessable roots judged use by use as for the seeds
     (`_guess_in_use`): `self.responses[code] = ...` or `x.completions.append(...)` makes no
     OpenAI object, here or in a module that hands one over."""
-    return (any(w in data for w in PACKAGE_WORDS)
-            or bool(extra_words) and _word_spellings(extra_words).search(data) is not None
-            or _guess_in_use(data))
+    return has_origin_word(data, extra_words) or _guess_in_use(data)
 
 
 def may_matter(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:

@@ -33,11 +33,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gdpr_lint.pipeline.prefilter import (
-    PACKAGE_WORDS,
-    _word_spellings,
     continues,
     guess_use_lines,
     has_origin_spelling,
+    has_origin_word,
 )
 from gdpr_lint.surfaces.openai_v1 import GUESS_ROOTS
 from gdpr_lint.pipeline.source import search_view
@@ -229,25 +228,27 @@ def _holds_origin(data: bytes, view: bytes, words: frozenset[str]) -> bool:
     guessable root read where a request can follow (the bytes first; where they cannot
     rule it out, the parsed module, as for an entry: `guess_root_in_use`). A module that
     does not parse counts as one that can."""
-    if any(w in view for w in PACKAGE_WORDS) or words and _word_spellings(words).search(view) is not None:
+    if has_origin_word(view, words):
         return True
-    if not guess_use_lines(view):
+    lines = guess_use_lines(view)
+    if not lines:
         return False
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError):
         return True
-    return guess_root_in_use(tree, view)
+    return guess_root_in_use(tree, view, lines)
 
 
-def guess_root_in_use(tree: ast.Module, view: bytes) -> bool:
+def guess_root_in_use(tree: ast.Module, view: bytes, lines: set[int] | None = None) -> bool:
     """Whether some `.chat` / `.responses` / ... attribute is read where a request can follow.
     The interpreter keeps nothing of it through a subscript (`x.responses[code]`) or a
     comparison (`code in x.responses`), nor through an attribute that is no path under the
     root (`x.completions.append`), nor through iteration or a builtin that only reads it
     (`len(self.completions)`); a store makes no value at all. Every other read counts.
     Only the statements on the lines the bytes could not rule out are looked at."""
-    lines = guess_use_lines(view)
+    if lines is None:
+        lines = guess_use_lines(view)
     if not lines:
         return False
     nodes: list[ast.AST] = []
