@@ -303,12 +303,7 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         if self._is_runtime_call(node.func, "protect"):
             self.unfixed.extend(Unfixed(f, "the call already goes through protect(...)") for f in findings)
             return node
-        known: dict[str, list[str]] = {}
-        for f in findings:
-            for category, exprs in f.known.items():
-                bucket = known.setdefault(category, [])
-                bucket.extend(e for e in exprs if e not in bucket)
-        literal = _known_literal(known, "".join(sorted(set(self.fstring_quotes))))
+        literal = self._known_of(findings)
         protect = self._need("protect")
         head = f"{protect}(__gdpr_lint_callee__" + (f", known={literal})" if literal else ")")
         callee = cst.Module(body=[]).code_for_node(node.func)
@@ -324,16 +319,19 @@ class ProtectCalls(VisitorBasedCodemodCommand):
         self.applied.extend(findings)
         return node.with_changes(func=wrapper)
 
-    def _hand_over(self, node: cst.Call, findings: list[Finding]) -> cst.Call:
-        """Add the findings' known values to the `known=` of this runtime call (a new
-        mapping, or new entries / values in a literal one)."""
+    def _known_of(self, findings: list[Finding]) -> str:
+        """The findings' known values, merged, as a `known=` literal writable here ("" if none is)."""
         known: dict[str, list[str]] = {}
         for f in findings:
             for category, exprs in f.known.items():
                 bucket = known.setdefault(category, [])
                 bucket.extend(e for e in exprs if e not in bucket)
-        forbidden = "".join(sorted(set(self.fstring_quotes)))
-        literal = _known_literal(known, forbidden)
+        return _known_literal(known, "".join(sorted(set(self.fstring_quotes))))
+
+    def _hand_over(self, node: cst.Call, findings: list[Finding]) -> cst.Call:
+        """Add the findings' known values to the `known=` of this runtime call (a new
+        mapping, or new entries / values in a literal one)."""
+        literal = self._known_of(findings)
         if not literal:
             self.unfixed.extend(Unfixed(f, "the values cannot be written at this call") for f in findings)
             return node
