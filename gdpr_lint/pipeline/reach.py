@@ -27,10 +27,9 @@ import ast
 import re
 import weakref
 from bisect import bisect_right
-from collections import deque
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from gdpr_lint.pipeline.prefilter import (
     continues,
@@ -131,65 +130,179 @@ def _with_parents(names: list[str]) -> list[str]:
 
 
 def may_reach_request(project: Project, mod: ModuleInfo, words: frozenset[str],
-                      defining: frozenset[str] = frozenset()) -> tuple[bool, list[tuple[Path, bytes]]]:
-    """(False, files looked at, with their bytes) when neither `mod` nor any module it can reach holds an
-    origin spelling, or defines one of the names in `defining`: the answer holds while those
-    files do not change (and the modules that were looked for and not found do not appear:
-    project.missing_paths_of). (True, []) when one does, or when unsure."""
+                      defining: frozenset[str] = frozenset()) -> tuple[bool, list[tuple[Path, bytes | None]]]:
+    """(False, files looked at, with their bytes, and the places looked at in vain, with
+    None) when neither `mod` nor any module it can reach holds an origin spelling, or
+    defines one of the names in `defining`: the answer holds while those files do not
+    change and no module appears in those places. (True, []) when one does, or when unsure."""
     words = frozenset(words) | project.extra_words
     if has_origin_spelling(mod.source.search_view, words) or defines_any(mod.source.search_view, defining):
         return True, []
     memo = _MEMO.get(project)
     if memo is None:
         memo = _MEMO[project] = {}
-    looked_at = [(mod.source.path, mod.source.data)]
-    seen = {mod.name}
-    is_package_by_name: dict[str, bool] = {mod.name: mod.package}  # the modules found
-    todo = [(mod.name, mod.package, mod.source.search_view)]  # searched as search_view
-    while todo:
-        modname, package, text = todo.pop()
-        names, bound = _imports_of(memo, text, modname, package)
-        pending = deque(sorted(names, key=_depth))
-        chained: set[str] = set()
-        while pending:
-            # parents first: a submodule is only looked for inside a package that exists
-            while pending:
-                name = pending.popleft()
-                if name in seen:
-                    continue
-                parent = name.rpartition(".")[0]
-                if parent and not is_package_by_name.get(parent, False):
-                    continue
-                seen.add(name)
-                if len(seen) > MAX_REACH_MODULES:
-                    return True, []
-                found = _module_bytes(project, name, memo)
-                if found is None:
-                    continue
-                path, is_package, data, view = found
-                if data is None:
-                    return True, []  # cannot be read: cannot say what it holds
-                key = ("origin", path, words, defining)
-                holds = memo.get(key)
-                if holds is None:
-                    holds = memo[key] = _holds_origin(data, view, words) or defines_any(view, defining)
-                if holds:
-                    return True, []
-                is_package_by_name[name] = is_package
-                looked_at.append((path, data))
-                todo.append((name, is_package, view))
-            # attribute chains on the names bound to packages (only those have submodules)
-            more: list[str] = []
-            for local, target in bound.items():
-                if local not in chained and is_package_by_name.get(target, False):
-                    chained.add(local)
-                    chain_key = ("chain", text, local, target)
-                    chain = memo.get(chain_key)
-                    if chain is None:
-                        chain = memo[chain_key] = chained_names(text, local, target)
-                    more.extend(n for n in chain if n not in seen)
-            pending.extend(sorted(more, key=_depth))
+    reach = _Reach(project, memo, words, defining)
+    names = {mod.name}
+    for child in reach.children(mod.name, mod.package, mod.source.search_view):
+        closed = reach.closure(child)
+        if closed is None:
+            return True, []
+        names |= closed
+    if len(names) > MAX_REACH_MODULES:
+        return True, []
+    looked_at: list[tuple[Path, bytes | None]] = [(mod.source.path, mod.source.data)]
+    for name in sorted(names - {mod.name}):
+        found, in_vain = reach.found(name)
+        if found is not None:
+            looked_at.append((found[0], found[2]))
+        looked_at.extend((path, None) for path in in_vain)
     return False, looked_at
+
+
+class _Reach:
+    """The modules reachable from a module, as a closure over the import graph: a module's
+    children are the names its imports (and attribute chains on imported packages) name,
+    a submodule only inside a package that exists. The closure of every module is kept for
+    the run (per search roots, words and defined names), so the units that import the same
+    libraries walk them once; a strongly connected group of modules (imports in a cycle)
+    shares one closure. None for a closure that holds an origin spelling, a module that
+    cannot be read, or more than MAX_REACH_MODULES modules: unsure, analyse."""
+
+    def __init__(self, project: Project, memo: dict, words: frozenset[str], defining: frozenset[str]) -> None:
+        self.project, self.memo, self.words, self.defining = project, memo, words, defining
+        # the roots decide which file a name is (a unit's project adds its entry's root)
+        self.roots = tuple(project.roots)
+        self.closures: dict[str, frozenset[str] | None] = memo.setdefault(("closures", self.roots, words, defining), {})
+
+    def found(self, name: str) -> tuple[tuple[Path, bool, bytes | None, bytes] | None, list[Path]]:
+        """((file, is a package, bytes or None if unreadable, search view) of module `name` or
+        None if absent, the places looked at in vain)."""
+        key = ("found", self.roots, name)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = (_module_bytes(self.project, name, self.memo), self.project.places_of(name)[1])
+        return hit
+
+    def is_package(self, name: str) -> bool:
+        """Whether `name` is a package that exists (looked for only inside a package that does)."""
+        if not self._may_exist(name):
+            return False
+        found = self.found(name)[0]
+        return found is not None and found[1]
+
+    def children(self, modname: str, package: bool, text: bytes) -> list[str]:
+        names, bound = _imports_of(self.memo, text, modname, package)
+        out = [n for n in sorted(names, key=_depth) if self._may_exist(n)]
+        for local, target in bound.items():
+            if self.is_package(target):
+                chain_key = ("chain", text, local, target)
+                chain = self.memo.get(chain_key)
+                if chain is None:
+                    chain = self.memo[chain_key] = chained_names(text, local, target)
+                out.extend(n for n in sorted(chain, key=_depth) if self._may_exist(n))
+        return list(dict.fromkeys(out))
+
+    def _may_exist(self, name: str) -> bool:
+        parent = name.rpartition(".")[0]
+        return not parent or self.is_package(parent)
+
+    def holds(self, name: str) -> bool | None:
+        """Whether module `name` holds an origin spelling or a defined name; None if unreadable."""
+        found = self.found(name)[0]
+        if found is None:
+            return False
+        path, _, data, view = found
+        if data is None:
+            return None
+        key = ("origin", path, self.words, self.defining)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = _holds_origin(data, view, self.words) or defines_any(view, self.defining)
+        return hit
+
+    def closure(self, start: str) -> frozenset[str] | None:
+        """The names reachable from `start` (itself included), or None (see the class).
+        Tarjan's algorithm, iteratively: a group's closure is complete when its root is."""
+        closures = self.closures
+        if start in closures:
+            return closures[start]
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        kids: dict[str, list[str]] = {}
+        group: list[str] = []
+        on_group: set[str] = set()
+        calls: list[tuple[str, Iterator[str]]] = []
+
+        def enter(name: str) -> bool:
+            """False when `name` settles the answer: unsure or holding an origin."""
+            index[name] = low[name] = len(index)
+            group.append(name)
+            on_group.add(name)
+            if self.holds(name) is not False:
+                return False
+            found = self.found(name)[0]
+            kids[name] = [] if found is None else self.children(name, found[1], found[3])
+            calls.append((name, iter(kids[name])))
+            return True
+
+        def give_up() -> None:
+            for name, _ in calls:  # each of them reaches what settled it
+                closures[name] = None
+            if not calls:
+                closures[start] = None
+
+        if not enter(start):
+            give_up()
+            return None
+        while calls:
+            name, todo = calls[-1]
+            child = next(todo, None)
+            if child is not None:
+                if child in closures:
+                    if closures[child] is None:
+                        give_up()
+                        return None
+                elif child not in index:
+                    if not enter(child):
+                        calls.append((child, iter(())))
+                        give_up()
+                        return None
+                elif child in on_group:
+                    low[name] = min(low[name], index[child])
+                continue
+            calls.pop()
+            if calls:
+                parent = calls[-1][0]
+                low[parent] = min(low[parent], low[name])
+            if low[name] != index[name]:
+                continue
+            members = []
+            while True:
+                member = group.pop()
+                on_group.discard(member)
+                members.append(member)
+                if member == name:
+                    break
+            reached = set(members)
+            too_many = False
+            for member in members:
+                for child in kids[member]:
+                    if child not in reached:
+                        closed = closures.get(child)
+                        if closed is None:
+                            too_many = True  # a child given up on (in this group's own walk)
+                            break
+                        reached |= closed
+                if too_many or len(reached) > MAX_REACH_MODULES:
+                    too_many = True
+                    break
+            result = None if too_many else frozenset(reached)
+            for member in members:
+                closures[member] = result
+            if result is None:
+                give_up()
+                return None
+        return closures[start]
 
 
 # Per project: what was read, the imports found and the verdicts on single modules, shared

@@ -64,6 +64,7 @@ class UnitContext:
     parsed: dict[Path, SourceFile] = field(default_factory=dict)  # per-process parse cache
     project: Project | None = None  # per-process shared project (created in the worker)
     reach_memo: dict = field(default_factory=dict)  # reach.py's reads and verdicts, for every project of the run
+    file_probes: dict = field(default_factory=dict)  # where modules' files are, for every project of the run
 
 
 class UnitTimeout(Exception):
@@ -179,7 +180,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
 
         project = ctx.project = Project(ctx.vocab, roots=list(ctx.roots), cwd=ctx.cwd,
                                         extra_sanitizers=ctx.sanitizers, sinks=ctx.sinks,
-                                        input_bytes=load, parse_cache=ctx.parsed)
+                                        input_bytes=load, parse_cache=ctx.parsed, file_probes=ctx.file_probes)
         share_memo(project, ctx.reach_memo)
     # the names of helpers found elsewhere (`run`, `main`: common words) make a file matter
     # only if it can reach a module defining one (or an OpenAI origin)
@@ -231,16 +232,11 @@ def _unreachable_before_parsing(project: Project, unparsed: SourceFile, result: 
     origin_words = words - helpers
     if has_origin_spelling(unparsed.search_view, origin_words) or defines_any(unparsed.search_view, helpers):
         return False
-    rec = project.recording()
-    try:
-        reach, looked_at = may_reach_request(project, project.module_stub(unparsed), origin_words, helpers)
-    finally:
-        probed = project.stop_recording(rec)
+    reach, looked_at = may_reach_request(project, project.module_stub(unparsed), origin_words, helpers)
     if reach:
         return False
     for path, text in looked_at:
-        result.deps[str(path)] = _file_hash(path, text)
-    result.deps.update({str(p): "missing" for p in project.missing_paths_of(probed)})
+        result.deps[str(path)] = "missing" if text is None else _file_hash(path, text)
     result.parsed = False
     return True
 

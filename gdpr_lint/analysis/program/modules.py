@@ -30,6 +30,17 @@ MAX_EXTRA_MODULES = 2000
 FINAL_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
+def _file_of(root: Path, rel: str) -> tuple[Path | None, tuple[Path, ...]]:
+    """(the file of module path `rel` (`pkg/mod`) under `root`, a module file before a
+    package, or None; the places looked at in vain before it)."""
+    in_vain: list[Path] = []
+    for candidate in (root / (rel + ".py"), root / rel / "__init__.py"):
+        if candidate.is_file():
+            return candidate.resolve(), tuple(in_vain)
+        in_vain.append(candidate)
+    return None, tuple(in_vain)
+
+
 class Modules:
 
     # ------------------------------------------------------------------ dependencies
@@ -118,22 +129,26 @@ class Modules:
         there, the answer changes): recorded as ("x", name), see missing_paths_of."""
         hit = self._located.get(name, False)
         if hit is False:
-            rel = name.replace(".", os.sep)
-            hit = None
-            probed = []
-            for root in list(self.roots):
-                for candidate in (root / (rel + ".py"), root / rel / "__init__.py"):
-                    if candidate.is_file():
-                        hit = candidate.resolve()
-                        break
-                    probed.append(candidate)
-                if hit is not None:
-                    break
+            hit, self._probed[name] = self.places_of(name)
             self._located[name] = hit
-            self._probed[name] = probed
         if self._probed[name]:
             self.touch(("x", name))
         return hit
+
+    def places_of(self, name: str) -> tuple[Path | None, list[Path]]:
+        """(the file of module `name`, the places looked at in vain before it), without
+        recording them as a dependency."""
+        rel = name.replace(".", os.sep)
+        in_vain: list[Path] = []
+        for root in self.roots:
+            key = (root, rel)
+            found = self.file_probes.get(key)
+            if found is None:
+                found = self.file_probes[key] = _file_of(root, rel)
+            in_vain.extend(found[1])
+            if found[0] is not None:
+                return found[0], in_vain
+        return None, in_vain
 
     def missing_paths_of(self, deps) -> set[Path]:
         """The paths looked at in vain by what recorded `deps`."""

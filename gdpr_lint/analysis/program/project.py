@@ -36,7 +36,7 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
     def __init__(self, vocab: Vocabulary, *, roots: list[Path], cwd: Path,
                  extra_sanitizers: tuple[str, ...] = (), sinks: tuple = (),
                  input_bytes: Callable[[Path], bytes | None] | None = None,
-                 parse_cache: dict | None = None) -> None:
+                 parse_cache: dict | None = None, file_probes: dict | None = None) -> None:
         self.vocab = vocab
         self.catalogue = catalogue()
         self.sanitizers = sanitizers()
@@ -66,6 +66,9 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self._rec: list[set] = []
         self.input_bytes = input_bytes or (lambda path: None)
         self.parse_cache = parse_cache if parse_cache is not None else {}
+        # (root, module path) -> its file or None: the file system does not change during a
+        # run, so the projects of one run share what was found where (modules.locate_module)
+        self.file_probes: dict[tuple[Path, str], tuple[Path | None, tuple[Path, ...]]] = file_probes if file_probes is not None else {}
         # data written to files by literal path, for reads of the same path (analysis order)
         self.file_data: dict[str, frozenset] = {}
         # graph state (LangGraph): state type -> key -> what nodes write there
