@@ -114,7 +114,9 @@ def search_view(data: bytes, text: str | None = None) -> bytes:
             text = decode(data)
         except SourceError:
             return data  # reported by whoever reads it as source
-    return unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
+    if not unicodedata.is_normalized("NFKC", text):  # (the check is many times faster)
+        text = unicodedata.normalize("NFKC", text)
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _end_of_line_2(data: bytes) -> int:
