@@ -31,7 +31,9 @@ class Src:
     path: tuple[FlowStep, ...] = field(default=(), compare=False)
 
     def extend(self, *steps: FlowStep) -> "Src":
-        return replace(self, path=(self.path + steps)[-MAX_PATH:])
+        # (the constructor, not dataclasses.replace: this runs for every label at every step)
+        return Src(self.expr, self.category, self.confidence, self.origin, self.scope, self.known,
+                   (self.path + steps)[-MAX_PATH:])
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Par:
     key: str | None = None  # only this item of the parameter (`state["topic"]`), as a caller's dict holds it
 
     def extend(self, *steps: FlowStep) -> "Par":
-        return replace(self, path=(self.path + steps)[-MAX_PATH:])
+        return Par(self.index, self.name, (self.path + steps)[-MAX_PATH:], self.key)
 
 
 def item_of(taints: frozenset, key: str) -> frozenset:
@@ -320,8 +322,8 @@ class Value:
     def extend(self, *steps: FlowStep) -> "Value":
         if not self.taints:
             return self
-        return replace(self, taints=frozenset(t.extend(*steps) for t in self.taints),
-                       fields=tuple((k, v.extend(*steps)) for k, v in self.fields) if self.fields else self.fields)
+        return Value(frozenset(t.extend(*steps) for t in self.taints), self.tags,
+                     tuple((k, v.extend(*steps)) for k, v in self.fields) if self.fields else self.fields)
 
     def field(self, key: str) -> "Value | None":
         if self.fields is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.analysis.frame import Frame
-from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, node_fact
 from gdpr_lint.analysis.scrubbers import scrubber_via
 from gdpr_lint.analysis.summaries import Summary
 from gdpr_lint.analysis.values import (
@@ -135,9 +135,8 @@ class Functions:
     def called_parameters(self, fi: FunctionInfo) -> frozenset[int]:
         """The parameters `fi` calls (`def call_llm(fn, prompt): return fn(...)`)."""
         if fi.called_params is None:
-            names = {n: i for i, n in enumerate(fi.param_names)}
-            fi.called_params = frozenset(names[n.func.id] for n in ast.walk(fi.node) if isinstance(n, ast.Call)
-                                         and isinstance(n.func, ast.Name) and n.func.id in names)
+            called = node_fact(fi.module.source.tree, fi.node, _called_names) if fi.module.source.tree else frozenset()
+            fi.called_params = frozenset(i for i, n in enumerate(fi.param_names) if n in called)
         return fi.called_params
 
     def bind_arguments(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self) -> dict[int, Value]:
@@ -182,3 +181,8 @@ class Functions:
             elif target is not None:
                 mapping[target] = join(mapping.get(target, EMPTY), v)
         return mapping
+
+
+def _called_names(node: ast.AST) -> frozenset[str]:
+    """The plain names called anywhere in `node` (`fn(...)`)."""
+    return frozenset(n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name))

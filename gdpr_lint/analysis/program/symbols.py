@@ -33,6 +33,20 @@ def tree_fact(tree: ast.Module, compute: Callable[[ast.Module], T]) -> T:
     return facts[key]
 
 
+def node_fact(tree: ast.Module, node: ast.AST, compute: Callable[[ast.AST], T]) -> T:
+    """`compute(node)` for a node of `tree`, once per tree (as tree_fact)."""
+    facts = _TREE_FACTS.get(tree)
+    if facts is None:
+        facts = _TREE_FACTS[tree] = {}
+    per_node = facts.setdefault(compute.__qualname__, {})
+    hit = per_node.get(id(node))
+    if hit is None:
+        # the node is kept with its fact: its id cannot be reused by another node while the
+        # entry lives (a node made during the analysis is not part of the tree)
+        hit = per_node[id(node)] = (node, compute(node))
+    return hit[1]
+
+
 @dataclass
 class ModuleInfo:
     name: str
