@@ -49,11 +49,9 @@ def _words(extra_words: frozenset[str]) -> str:
     return r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words)))
 
 
-@lru_cache(maxsize=64)
-def trigger(extra_words: frozenset[str] = frozenset()) -> re.Pattern[bytes]:
+@lru_cache(maxsize=None)
+def trigger() -> re.Pattern[bytes]:
     parts = [_PACKAGES, _roots(catalogue().resource_roots), _DOT + r"(?:%s)\s*\(" % _request_methods()]
-    if extra_words:
-        parts.append(_words(extra_words))
     return re.compile("|".join(parts).encode())
 
 
@@ -77,7 +75,7 @@ def _receiver_spellings() -> re.Pattern[bytes]:
     return re.compile((_DOT + r"(?:(?:%s)\b|(?:%s)\s*\()" % (other_roots, _request_methods())).encode())
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)  # (a set of helper names per file: small patterns)
 def _word_spellings(extra_words: frozenset[str]) -> re.Pattern[bytes]:
     return re.compile(_words(extra_words).encode())
 
@@ -159,7 +157,19 @@ def may_matter(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
 
 def matching_lines(data: bytes, extra_words: frozenset[str] = frozenset()) -> list[int]:
     """1-based line numbers holding a trigger (to pick the functions worth analysing)."""
-    lines = []
-    for m in trigger(extra_words).finditer(data):
-        lines.append(data.count(b"\n", 0, m.start()) + 1)
+    # The extra words (a helper's name: a set of its own for nearly every file) are searched
+    # apart: one pattern with all the spellings would be compiled again for each set.
+    found = _match_lines(trigger(), data)
+    if extra_words:
+        found |= _match_lines(_word_spellings(extra_words), data)
+    return sorted(found)
+
+
+def _match_lines(pattern: re.Pattern[bytes], data: bytes) -> set[int]:
+    lines: set[int] = set()
+    line, pos = 1, 0
+    for m in pattern.finditer(data):  # (newlines counted from the last match, not from the start)
+        line += data.count(b"\n", pos, m.start())
+        pos = m.start()
+        lines.add(line)
     return lines
