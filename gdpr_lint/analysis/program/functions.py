@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.analysis.frame import Frame
-from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, node_fact
+from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, node_fact, walk_nodes
 from gdpr_lint.analysis.scrubbers import scrubber_via
 from gdpr_lint.analysis.summaries import Summary
 from gdpr_lint.analysis.values import (
@@ -185,4 +185,4 @@ class Functions:
 
 def _called_names(node: ast.AST) -> frozenset[str]:
     """The plain names called anywhere in `node` (`fn(...)`)."""
-    return frozenset(n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name))
+    return frozenset(n.func.id for n in walk_nodes(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name))

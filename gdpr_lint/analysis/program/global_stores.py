@@ -29,7 +29,7 @@ import ast
 from typing import TYPE_CHECKING, Any, cast
 
 from gdpr_lint.analysis.frame import Frame
-from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact
+from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact, walk_nodes
 from gdpr_lint.analysis.summaries import strip_params
 from gdpr_lint.analysis.values import Value, join
 
@@ -145,7 +145,7 @@ def _stored_globals(func: ast.FunctionDef | ast.AsyncFunctionDef, module_names: 
     declared_global: set[str] = set()
     roots: set[str] = set()
     assigned: set[str] = set()
-    for node in ast.walk(func):
+    for node in walk_nodes(func):
         if isinstance(node, ast.Global):
             declared_global.update(node.names)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 from gdpr_lint.analysis.values import Value
 from gdpr_lint.model import CallSite
@@ -31,6 +31,24 @@ def tree_fact(tree: ast.Module, compute: Callable[[ast.Module], T]) -> T:
     if key not in facts:
         facts[key] = compute(tree)
     return facts[key]
+
+
+def walk_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under `node` (itself included), as ast.walk but in no particular order and
+    about twice as fast (one generator, no per-node field iterators): for facts that are sets."""
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        current = pop()
+        yield current
+        for name in current._fields:
+            child = getattr(current, name, None)
+            if isinstance(child, ast.AST):
+                push(child)
+            elif isinstance(child, list):
+                for item in child:
+                    if isinstance(item, ast.AST):
+                        push(item)
 
 
 def node_fact(tree: ast.Module, node: ast.AST, compute: Callable[[ast.AST], T]) -> T:
