@@ -303,3 +303,76 @@ def test_a_file_mentioning_a_helper_name_it_cannot_reach_is_not_analysed(tmp_pat
                                           encoding="utf-8")
     result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1)
     assert [e.path for e in result.errors] == ["jobs/nightly.py"]
+
+
+# Modules that import each other: the closure of each is kept for the run and shared by the
+# units that reach them (reach._Reach); the answer must not depend on which entry came first.
+CYCLE_APP = {
+    "crm/__init__.py": "",
+    "crm/records.py": "from crm import audit\n\n\nclass Customer:\n    email = ''\n",
+    "crm/audit.py": "from crm import records\nfrom crm.notify import send\n",
+    "crm/notify.py": "from crm import audit\n\n\ndef send(text):\n    return text\n",
+    "crm/upload.py": '''
+        from crm.records import Customer
+
+
+        def attach(request):
+            for f in request.files.values():
+                f.save(Customer.email)
+        ''',
+    "crm/export.py": '''
+        from crm import notify
+
+
+        def export(batch):
+            return batch.files.create(purpose="batch", file=notify.send("x"))
+        ''',
+}
+
+
+@pytest.mark.parametrize("first", ["upload.py", "export.py"])
+def test_an_import_cycle_without_an_origin_is_unreachable_from_every_entry(tmp_path: Path, first: str) -> None:
+    root = write_files(tmp_path, CYCLE_APP)
+    project = _project(root)
+    order = [first] + [n for n in ("upload.py", "export.py") if n != first]
+    looked = {}
+    for name in order:
+        reach, looked_at = may_reach_request(project, _entry(project, root / "crm" / name), frozenset())
+        assert reach is False
+        looked[name] = {p.name for p, data in looked_at if data is not None}
+    # each answer depends on every module of the cycle, whichever entry walked it first
+    assert looked["upload.py"] >= {"upload.py", "records.py", "audit.py", "notify.py", "__init__.py"}
+    assert looked["export.py"] >= {"export.py", "records.py", "audit.py", "notify.py", "__init__.py"}
+
+
+@pytest.mark.parametrize("first", ["upload.py", "export.py"])
+def test_an_origin_inside_an_import_cycle_is_reached_from_every_entry(tmp_path: Path, first: str) -> None:
+    files = dict(CYCLE_APP)
+    files["crm/notify.py"] = "from crm import audit\nfrom openai import OpenAI\n\nclient = OpenAI()\n"
+    root = write_files(tmp_path, files)
+    project = _project(root)
+    order = [first] + [n for n in ("upload.py", "export.py") if n != first]
+    for name in order:
+        assert may_reach_request(project, _entry(project, root / "crm" / name), frozenset())[0] is True
+
+
+def test_too_many_reachable_modules_means_analyse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gdpr_lint.pipeline.reach as reach
+
+    root = write_files(tmp_path, CYCLE_APP)
+    monkeypatch.setattr(reach, "MAX_REACH_MODULES", 3)
+    project = _project(root)
+    assert may_reach_request(project, _entry(project, root / "crm/upload.py"), frozenset())[0] is True
+
+
+def test_a_missing_module_is_a_dependency_of_the_answer(tmp_path: Path) -> None:
+    # `import crm.helpers` that does not exist yet: if it appears, the answer may change
+    root = write_files(tmp_path, {
+        "crm/__init__.py": "",
+        "crm/upload.py": "import crm.helpers\n\n\ndef attach(request):\n    return request.files\n",
+    })
+    project = _project(root)
+    reach, looked_at = may_reach_request(project, _entry(project, root / "crm/upload.py"), frozenset())
+    assert reach is False
+    missing = {p.relative_to(root).as_posix() for p, data in looked_at if data is None}
+    assert {"crm/helpers.py", "crm/helpers/__init__.py"} <= missing

@@ -305,8 +305,8 @@ class _Reach:
         return closures[start]
 
 
-# Per project: what was read, the imports found and the verdicts on single modules, shared
-# by the units that reach the same modules. The units of one run share one memo across the
+# Per project: what was read, the imports found, the verdicts on single modules and the
+# closures of modules (per search roots), shared by the units that reach the same modules. The units of one run share one memo across the
 # fresh projects of their chunks (share_memo): the files do not change during a run, and
 # every entry is a function of a file's bytes alone.
 _MEMO: weakref.WeakKeyDictionary[Project, dict] = weakref.WeakKeyDictionary()
