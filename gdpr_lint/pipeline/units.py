@@ -9,6 +9,7 @@ file and the run fails closed).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import signal
@@ -29,6 +30,10 @@ from gdpr_lint.analysis.vocabulary import Vocabulary
 
 UNIT_TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
 POOL_MIN_UNITS = 24  # below this a process pool costs more than it saves
+# What a process may keep for the rest of a run (MB of resident memory, 0: no limit): past it,
+# after a chunk, it lets go of the parsed files, the facts of their trees and reach.py's reads,
+# and works them out again as later chunks need them (slower, not larger).
+WORKER_MEMORY_MB = float(os.environ.get("GDPR_LINT_WORKER_MEMORY_MB", "1024"))
 # Test hook: a unit whose entry file has this name stalls and its alarm goes off at once, as
 # if the time limit had passed, so the time-limit path is tested on any machine, however fast
 # or slow: the other units keep the whole limit.
@@ -264,6 +269,28 @@ def _run_chunk(ctx: UnitContext, chunk: list[tuple[Path, frozenset[str]]]) -> It
     ctx.project = None
     for e, words in chunk:
         yield analyse_unit(ctx, e, words)
+    if WORKER_MEMORY_MB > 0 and (_resident_mb() or 0) > WORKER_MEMORY_MB:
+        release_caches(ctx)
+
+
+def release_caches(ctx: UnitContext) -> None:
+    """Drop what the process keeps between chunks (every entry is a function of the files'
+    bytes, worked out again when asked for): the answers do not change, only the time."""
+    ctx.project = None
+    ctx.parsed.clear()  # the trees, and with them their facts (symbols.tree_fact)
+    ctx.reach_memo.clear()
+    ctx.file_probes.clear()
+    _HASHES.clear()
+    gc.collect()  # the projects of earlier chunks hold cycles
+
+
+def _resident_mb() -> float | None:
+    """The process's resident memory now (Linux; None where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def _chunks(entries: list) -> list[list]:
