@@ -252,6 +252,22 @@ def test_time_limit_is_reported_not_silent(tmp_path):
     assert [f["path"] for f in json.loads(proc.stdout)] == ["followup.py"]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="address-space limits are enforced on Linux")
+def test_a_file_whose_analysis_outgrows_the_worker_memory_limit_fails_closed(tmp_path):
+    """A unit that grows past its worker's limit (GDPR_LINT_UNIT_MEMORY_MB) is named as out of
+    memory; the run goes on with the other files in a pool of workers and exits 2, instead of
+    the system killing the run. The growth comes from a test hook, not a pathological input."""
+    for i in range(30):  # enough units for a process pool
+        (tmp_path / f"followup_{i:02d}.py").write_text(LEAKY)
+    env = {**os.environ, "GDPR_LINT_UNIT_MEMORY_MB": "1500", "GDPR_LINT_TEST_BLOAT_ENTRY": "followup_07.py"}
+    proc = subprocess.run([*cli_command(), "check", "--no-cache", "-j", "2", "--output-format", "json", "."],
+                          cwd=tmp_path, capture_output=True, timeout=600, env=env)
+    assert proc.returncode == 2
+    assert _errors(proc) == {"followup_07.py": "ran out of memory during analysis"}
+    reported = sorted(f["path"] for f in json.loads(proc.stdout))
+    assert reported == [f"followup_{i:02d}.py" for i in range(30) if i != 7]
+
+
 # ------------------------------------------------------------------ in-process: races and crashes
 
 

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -34,10 +35,17 @@ POOL_MIN_UNITS = 24  # below this a process pool costs more than it saves
 # after a chunk, it lets go of the parsed files, the facts of their trees and reach.py's reads,
 # and works them out again as later chunks need them (slower, not larger).
 WORKER_MEMORY_MB = float(os.environ.get("GDPR_LINT_WORKER_MEMORY_MB", "1024"))
+# The most a worker process may hold at all (MB of address space; 0: no limit; default: 80% of
+# the machine's memory shared by the workers): a file whose analysis grows past it fails
+# (closed, "ran out of memory") instead of the system killing the run or its neighbours.
+UNIT_MEMORY_MB = float(os.environ.get("GDPR_LINT_UNIT_MEMORY_MB", "-1"))
 # Test hook: a unit whose entry file has this name stalls and its alarm goes off at once, as
 # if the time limit had passed, so the time-limit path is tested on any machine, however fast
 # or slow: the other units keep the whole limit.
 _STALL_ENTRY = os.environ.get("GDPR_LINT_TEST_STALL_ENTRY")
+# Test hook: a unit whose entry file has this name grows until its worker's memory limit
+# (UNIT_MEMORY_MB) stops it, so the limit's path is tested without a pathological input.
+_BLOAT_ENTRY = os.environ.get("GDPR_LINT_TEST_BLOAT_ENTRY")
 
 
 @dataclass
@@ -117,6 +125,11 @@ def analyse_unit(ctx: UnitContext, entry: Path, words: frozenset[str] = frozense
             if _STALL_ENTRY and entry.name == _STALL_ENTRY and use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, 0.001)
                 time.sleep(UNIT_TIME_LIMIT + 60)  # the alarm ends the wait
+            if _BLOAT_ENTRY and entry.name == _BLOAT_ENTRY and UNIT_MEMORY_MB > 0:
+                hog = []
+                while len(hog) * 32 < 2 * UNIT_MEMORY_MB:  # the limit must stop it long before
+                    hog.append(bytearray(32 << 20))
+                raise RuntimeError("the worker's memory limit was not applied")
             _run(ctx, entry, display, data, result, words)
         except Exception as exc:
             # the alarm can go off inside a `finally` that is unwinding; whatever that
@@ -284,6 +297,45 @@ def release_caches(ctx: UnitContext) -> None:
     gc.collect()  # the projects of earlier chunks hold cycles
 
 
+def _limit_worker_memory(jobs: int) -> int | None:
+    """Cap this process's address space (UNIT_MEMORY_MB); a pool's initializer. Returns the
+    soft limit it replaced (to restore in a process that goes on), None if it set none."""
+    limit = UNIT_MEMORY_MB
+    if limit < 0:
+        try:
+            limit = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20 * 0.8 / max(1, jobs)
+        except (ValueError, OSError, AttributeError):
+            return None
+    if limit <= 0:
+        return None
+    try:
+        import resource
+
+        cap = int(limit * 2**20)
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        if soft != resource.RLIM_INFINITY and soft <= cap:
+            return None
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+        return soft
+    except (ImportError, ValueError, OSError):
+        return None  # not available here (Windows) or not allowed: the system's own limits apply
+
+
+@contextmanager
+def _memory_limited():
+    """The cap of _limit_worker_memory around units analysed in this process, lifted after."""
+    replaced = _limit_worker_memory(1)
+    try:
+        yield
+    finally:
+        if replaced is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (replaced, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
 def _resident_mb() -> float | None:
     """The process's resident memory now (Linux; None where it cannot be read)."""
     try:
@@ -314,9 +366,10 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
             on_done(r)
 
     if jobs <= 1 or len(entries) < POOL_MIN_UNITS or sys.platform == "win32":
-        for chunk in _chunks(entries):  # the same chunks as a pool's, so the same answers
-            for r in _run_chunk(ctx, chunk):
-                done(r)
+        with _memory_limited():
+            for chunk in _chunks(entries):  # the same chunks as a pool's, so the same answers
+                for r in _run_chunk(ctx, chunk):
+                    done(r)
         return results
     # imported here: a run with few units (a pre-commit hook) never pays for them
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -327,7 +380,8 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
     _POOL_CTX = ctx
     pending = list(entries)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"),
+                                 initializer=_limit_worker_memory, initargs=(jobs,)) as pool:
             futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in _chunks(pending)}
             for fut in as_completed(futures):
                 try:
@@ -358,7 +412,8 @@ def _isolated(ctx: UnitContext, entry: Path, words: frozenset[str]) -> UnitResul
     global _POOL_CTX
     _POOL_CTX = ctx
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"),
+                                 initializer=_limit_worker_memory, initargs=(1,)) as pool:
             return pool.submit(_worker, entry, words).result()
     except BrokenProcessPool:
         display = ctx.inputs[entry][0]
