@@ -126,7 +126,7 @@ def analyse_unit(ctx: UnitContext, entry: Path, words: frozenset[str] = frozense
                 signal.setitimer(signal.ITIMER_REAL, 0.001)
                 time.sleep(UNIT_TIME_LIMIT + 60)  # the alarm ends the wait
             if _BLOAT_ENTRY and entry.name == _BLOAT_ENTRY and UNIT_MEMORY_MB > 0:
-                hog = []
+                hog: list[bytearray] = []
                 while len(hog) * 32 < 2 * UNIT_MEMORY_MB:  # the limit must stop it long before
                     hog.append(bytearray(32 << 20))
                 raise RuntimeError("the worker's memory limit was not applied")
