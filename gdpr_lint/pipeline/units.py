@@ -126,7 +126,8 @@ def analyse_unit(ctx: UnitContext, entry: Path, words: frozenset[str] = frozense
                 signal.setitimer(signal.ITIMER_REAL, 0.001)
                 time.sleep(UNIT_TIME_LIMIT + 60)  # the alarm ends the wait
             if _BLOAT_ENTRY and entry.name == _BLOAT_ENTRY and UNIT_MEMORY_MB > 0:
-                hog: list[bytearray] = []
+                hog: list[object] = []
+                hog.append(hog)  # held in a cycle, as a project holds its modules
                 while len(hog) * 32 < 2 * UNIT_MEMORY_MB:  # the limit must stop it long before
                     hog.append(bytearray(32 << 20))
                 raise RuntimeError("the worker's memory limit was not applied")
@@ -146,6 +147,9 @@ def analyse_unit(ctx: UnitContext, entry: Path, words: frozenset[str] = frozense
     except MemoryError:
         result.findings, result.sites, result.transient = [], [], True
         result.errors.append(FileError(display, "ran out of memory during analysis"))
+        # what the unit built is held in cycles (a project and its modules): collected now,
+        # or the process stays at its limit and every later unit fails for want of memory
+        release_caches(ctx)
     except Exception as exc:  # noqa: BLE001 - a bug on one file fails that file (closed), not the run
         if os.environ.get("GDPR_LINT_DEBUG"):
             raise
