@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.models import library_models
-from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, decorator_texts, source_text
 from gdpr_lint.analysis.summaries import strip_params
 from gdpr_lint.analysis.values import (
     Cls,
@@ -85,7 +85,7 @@ class Classes:
         written = bool(head) and (head[0] in self.vocab.written_records or head[0].rstrip("s") in self.vocab.written_records) \
             and self.stored_record(ci)
         for fname, ann in fields:
-            type_name = ast.unparse(ann).split(".")[-1].split("(")[0] if ann is not None else ""
+            type_name = source_text(mod.source.tree, ann).split(".")[-1].split("(")[0] if ann is not None else ""
             # a Venue's EmailField is the venue's address; a Pet's owner_email one of a person
             typed = kind not in ("thing", "animal") or any(t in self.vocab.person_owners for t in tokenize(fname))
             for tname, cat in FIELD_TYPE_CATEGORIES.items():
@@ -159,7 +159,7 @@ class Classes:
     def class_member(self, ci: ClassInfo, attr: str, self_value: Value | None) -> Value | None:
         if attr in ci.methods:
             fi = ci.methods[attr]
-            decorators = {ast.unparse(d) for d in fi.node.decorator_list}
+            decorators = decorator_texts(fi.module.source.tree, fi.node)
             if "property" in decorators or "cached_property" in decorators or "functools.cached_property" in decorators:
                 if self_value is not None:
                     return self.property_value(fi, self_value)

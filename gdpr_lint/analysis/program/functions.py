@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.analysis.frame import Frame
-from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, node_fact, walk_nodes
+from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, decorator_texts, node_fact, walk_nodes
 from gdpr_lint.analysis.scrubbers import scrubber_via
 from gdpr_lint.analysis.summaries import Summary
 from gdpr_lint.analysis.values import (
@@ -42,7 +42,7 @@ class Functions:
         params += [p.arg for p in a.kwonlyargs]
         if a.kwarg:
             params.append(a.kwarg.arg)
-        decorators = {ast.unparse(d).split("(")[0].split(".")[-1] for d in node.decorator_list}
+        decorators = {d.split("(")[0].split(".")[-1] for d in decorator_texts(mod.source.tree, node)}
         is_method = cls is not None and "staticmethod" not in decorators
         fi = FunctionInfo(key, mod, qualname, node, cls, frame if frame.func is not None else None, params, is_method)
         self.functions[key] = fi
@@ -66,8 +66,7 @@ class Functions:
         all_args = a.posonlyargs + a.args + ([a.vararg] if a.vararg else []) + a.kwonlyargs + ([a.kwarg] if a.kwarg else [])
         for i, arg in enumerate(all_args):
             if i == 0 and fi.is_method:
-                decorators = {ast.unparse(d) for d in fi.node.decorator_list}
-                if "classmethod" in decorators:
+                if "classmethod" in decorator_texts(fi.module.source.tree, fi.node):
                     frame.env[arg.arg] = Value(tags=frozenset({Cls(fi.cls.key)}))
                 else:
                     tags = {Obj(fi.cls.key)} | ({Person(fi.cls.name)} if fi.cls.person else set())

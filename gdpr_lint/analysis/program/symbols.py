@@ -65,6 +65,28 @@ def node_fact(tree: ast.Module, node: ast.AST, compute: Callable[[ast.AST], T]) 
     return hit[1]
 
 
+def decorator_texts(tree: ast.Module | None, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> tuple[str, ...]:
+    """The decorators of a definition as written (`property`, `functools.cached_property`)."""
+    if not node.decorator_list:
+        return ()
+    if tree is None:
+        return _decorator_texts(node)
+    return node_fact(tree, node, _decorator_texts)
+
+
+def _decorator_texts(node: ast.AST) -> tuple[str, ...]:
+    return tuple(ast.unparse(d) for d in getattr(node, "decorator_list", ()))
+
+
+def source_text(tree: ast.Module | None, node: ast.AST) -> str:
+    """`ast.unparse(node)`, once per node of a tree (an annotation read by every project)."""
+    return _unparsed(node) if tree is None else node_fact(tree, node, _unparsed)
+
+
+def _unparsed(node: ast.AST) -> str:
+    return ast.unparse(node)
+
+
 @dataclass
 class ModuleInfo:
     name: str
