@@ -78,6 +78,7 @@ class UnitContext:
     project: Project | None = None  # per-process shared project (created in the worker)
     reach_memo: dict = field(default_factory=dict)  # reach.py's reads and verdicts, for every project of the run
     file_probes: dict = field(default_factory=dict)  # where modules' files are, for every project of the run
+    memory_threshold: float | None = None  # resident MB past which the caches are let go (None: the budget)
 
 
 class UnitTimeout(Exception):
@@ -286,8 +287,12 @@ def _run_chunk(ctx: UnitContext, chunk: list[tuple[Path, frozenset[str]]]) -> It
     ctx.project = None
     for e, words in chunk:
         yield analyse_unit(ctx, e, words)
-    if WORKER_MEMORY_MB > 0 and (_resident_mb() or 0) > WORKER_MEMORY_MB:
+    threshold = WORKER_MEMORY_MB if ctx.memory_threshold is None else ctx.memory_threshold
+    if WORKER_MEMORY_MB > 0 and (_resident_mb() or 0) > threshold:
         release_caches(ctx)
+        # what the process cannot give back (one large file's analysis, a fragmented heap)
+        # stays: the caches may grow by half the budget again before the next release
+        ctx.memory_threshold = max(WORKER_MEMORY_MB, (_resident_mb() or 0) + WORKER_MEMORY_MB / 2)
 
 
 def release_caches(ctx: UnitContext) -> None:
