@@ -24,13 +24,18 @@ _TREE_FACTS: weakref.WeakKeyDictionary[ast.Module, dict[str, Any]] = weakref.Wea
 
 def tree_fact(tree: ast.Module, compute: Callable[[ast.Module], T]) -> T:
     """`compute(tree)`, once per tree (a pure function of the tree; do not mutate the result)."""
-    facts = _TREE_FACTS.get(tree)
-    if facts is None:
-        facts = _TREE_FACTS[tree] = {}
+    facts = _facts_of(tree)
     key = compute.__qualname__
     if key not in facts:
         facts[key] = compute(tree)
     return facts[key]
+
+
+def _facts_of(tree: ast.Module) -> dict[str, Any]:
+    facts = _TREE_FACTS.get(tree)
+    if facts is None:
+        facts = _TREE_FACTS[tree] = {}
+    return facts
 
 
 def walk_nodes(node: ast.AST) -> Iterator[ast.AST]:
@@ -53,10 +58,7 @@ def walk_nodes(node: ast.AST) -> Iterator[ast.AST]:
 
 def node_fact(tree: ast.Module, node: ast.AST, compute: Callable[[ast.AST], T]) -> T:
     """`compute(node)` for a node of `tree`, once per tree (as tree_fact)."""
-    facts = _TREE_FACTS.get(tree)
-    if facts is None:
-        facts = _TREE_FACTS[tree] = {}
-    per_node = facts.setdefault(compute.__qualname__, {})
+    per_node = _facts_of(tree).setdefault(compute.__qualname__, {})
     hit = per_node.get(id(node))
     if hit is None:
         # the node is kept with its fact: its id cannot be reused by another node while the
@@ -67,15 +69,7 @@ def node_fact(tree: ast.Module, node: ast.AST, compute: Callable[[ast.AST], T]) 
 
 def decorator_texts(tree: ast.Module | None, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> tuple[str, ...]:
     """The decorators of a definition as written (`property`, `functools.cached_property`)."""
-    if not node.decorator_list:
-        return ()
-    if tree is None:
-        return _decorator_texts(node)
-    return node_fact(tree, node, _decorator_texts)
-
-
-def _decorator_texts(node: ast.AST) -> tuple[str, ...]:
-    return tuple(ast.unparse(d) for d in getattr(node, "decorator_list", ()))
+    return tuple(source_text(tree, d) for d in node.decorator_list)
 
 
 def source_text(tree: ast.Module | None, node: ast.AST) -> str:
