@@ -134,7 +134,7 @@ def _guess_in_use(data: bytes) -> bool:
 
 def guess_use_lines(data: bytes) -> set[int]:
     """1-based lines of the guessable roots whose value may be used (`reach.guess_root_in_use`)."""
-    return {data.count(b"\n", 0, m.start(1)) + 1 for m in _guesses_in_use(data)}
+    return _lines_at((m.start(1) for m in _guesses_in_use(data)), data)
 
 
 def has_origin_word(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
@@ -159,17 +159,19 @@ def matching_lines(data: bytes, extra_words: frozenset[str] = frozenset()) -> li
     """1-based line numbers holding a trigger (to pick the functions worth analysing)."""
     # The extra words (a helper's name: a set of its own for nearly every file) are searched
     # apart: one pattern with all the spellings would be compiled again for each set.
-    found = _match_lines(trigger(), data)
+    found = _lines_at((m.start() for m in trigger().finditer(data)), data)
     if extra_words:
-        found |= _match_lines(_word_spellings(extra_words), data)
+        found |= _lines_at((m.start() for m in _word_spellings(extra_words).finditer(data)), data)
     return sorted(found)
 
 
-def _match_lines(pattern: re.Pattern[bytes], data: bytes) -> set[int]:
+def _lines_at(offsets, data: bytes) -> set[int]:
+    """1-based line numbers of ascending byte offsets (newlines counted from the last offset,
+    not from the start: linear in the file)."""
     lines: set[int] = set()
     line, pos = 1, 0
-    for m in pattern.finditer(data):  # (newlines counted from the last match, not from the start)
-        line += data.count(b"\n", pos, m.start())
-        pos = m.start()
+    for offset in offsets:
+        line += data.count(b"\n", pos, offset)
+        pos = offset
         lines.add(line)
     return lines
