@@ -20,8 +20,9 @@ from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
 from gdpr_lint.analysis.dataflows import merge_flows
 from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.checks.residency import residency_findings
-from gdpr_lint.pipeline.prefilter import may_matter
+from gdpr_lint.pipeline.prefilter import helper_use_lines, may_matter
 from gdpr_lint.pipeline.notebook import to_cell_positions
+from gdpr_lint.pipeline.reach import imported_names
 from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, text_source
 from gdpr_lint.pipeline.syntax_check import SyntaxCheck
 from gdpr_lint.pipeline.units import UnitContext, UnitResult, merge_findings, run_units, sha256
@@ -319,6 +320,8 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
     words_used: dict[Path, frozenset[str]] = {}
     helpers: set[str] = set()
     done = total = 0  # unit runs finished / planned so far (a later round may add runs)
+    # what a module of this project can be called: a name outside it is a library's
+    project_names = {part for p in inputs for part in (*p.parent.parts, p.stem)}
     for _round in range(8):
         if exhaustive and _round:
             break  # every file was a unit with every function analysed: helper words add nothing
@@ -334,7 +337,13 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
                 handled = words_used[p] | (latest[p].helpers if p in latest else frozenset())
                 if words <= handled:
                     continue
+                new_words = words - handled
                 words = words - (latest[p].helpers if p in latest else frozenset()) | words_used[p]
+                if p in latest and _analysed_already(latest[p], views[p], new_words, project_names):
+                    words_used[p] = words
+                    if p not in uncached:
+                        cache.put(cache.key(p, current_hash(str(p)) or "", settings_fp, words), latest[p])
+                    continue
             todo.append((p, words))
         if not todo:
             break
@@ -369,6 +378,21 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
             if not r.transient and p not in uncached:  # a time limit, crash or internal error is reported again next run
                 cache.put(keys[p], r)
     return latest
+
+
+def _analysed_already(prior: UnitResult, view: bytes, new_words: frozenset[str], project_names: set[str]) -> bool:
+    """Whether running a unit again with helper names found since (`new_words`) would only
+    repeat `prior`: every line naming one of them (or a global holding an object of a
+    helper class) lies in code the first run analysed, where the call already resolved to
+    the helper, calls it bare without arguments (`main()`), handing it nothing, or is an
+    attribute of a library module (`asyncio.run(...)`), not the project's helper."""
+    if prior.unanalysed is None or prior.transient:
+        return False
+    names = new_words | {g for g, cls in prior.instances if cls in new_words}
+    spans = prior.unanalysed
+    _, bound = imported_names(view, "", False)
+    libraries = frozenset(local for local, dotted in bound.items() if dotted.split(".")[0] not in project_names)
+    return not any(start <= line <= end for line in helper_use_lines(view, names, libraries) for start, end in spans)
 
 
 def _words_in_files(views: dict[Path, bytes], words: set[str]) -> dict[Path, frozenset[str]]:

@@ -160,9 +160,43 @@ def matching_lines(data: bytes, extra_words: frozenset[str] = frozenset()) -> li
     # The extra words (a helper's name: a set of its own for nearly every file) are searched
     # apart: one pattern with all the spellings would be compiled again for each set.
     found = _lines_at((m.start() for m in trigger().finditer(data)), data)
-    if extra_words:
-        found |= _lines_at((m.start() for m in _word_spellings(extra_words).finditer(data)), data)
-    return sorted(found)
+    return sorted(found | word_lines(data, extra_words))
+
+
+def word_lines(data: bytes, words: frozenset[str]) -> set[int]:
+    """1-based line numbers mentioning one of `words` (helper names) as a whole word."""
+    return _lines_at((m.start() for m in _word_spellings(words).finditer(data)), data) if words else set()
+
+
+_BARE_CALL = re.compile(rb"[ \t]*\([ \t]*\)")
+_DOT_BEFORE = re.compile(rb"\.[ \t]*\Z")
+# a word followed on its line by another word that is not an operator keyword: prose (a
+# docstring, a comment, a prompt), never a name in code (`run the tests`, `main points`)
+_PROSE_AFTER = re.compile(rb"[ \t]+(?!(?:and|or|if|else|for|in|is|not|as)\b)[A-Za-z_]")
+_RECEIVER = re.compile(rb"([A-Za-z_][\w]*)[ \t]*\.[ \t]*\Z")
+
+
+def helper_use_lines(data: bytes, words: frozenset[str], libraries: frozenset[str] = frozenset()) -> set[int]:
+    """`word_lines`, except where the name cannot be a call of the project's helper that
+    hands it data: a bare call without arguments (`main()`, `asyncio.run(main())`: a method
+    call, `record.describe()`, hands the method its object, and counts), an attribute of a
+    name bound to a library module (`asyncio.run(...)`, `subprocess.run(...)` with
+    `libraries` = {"asyncio", "subprocess"}) and a word in prose (`run the tests`)."""
+    if not words:
+        return set()
+    offsets = []
+    for m in _word_spellings(words).finditer(data):
+        start = m.start()
+        dotted = _DOT_BEFORE.search(data, max(0, start - 16), start) is not None
+        if not dotted and _BARE_CALL.match(data, m.end()) is not None or _PROSE_AFTER.match(data, m.end()):
+            continue
+        if dotted and libraries:
+            recv = _RECEIVER.search(data, max(0, start - 80), start)
+            if recv is not None and recv.group(1).decode() in libraries \
+                    and (recv.start() == 0 or data[recv.start() - 1:recv.start()] != b"."):
+                continue
+        offsets.append(start)
+    return _lines_at(offsets, data)
 
 
 def _lines_at(offsets, data: bytes) -> set[int]:

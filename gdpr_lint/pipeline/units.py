@@ -59,6 +59,10 @@ class UnitResult:
     deps: dict[str, str] = field(default_factory=dict)  # absolute path -> sha256 of what was read
     transient: bool = False  # stopped by a limit or a crash: reported, but not cached as the file's answer
     parsed: bool = True  # False: answered from bytes (reach.py); under syntax-check = "all" it is compiled
+    # line ranges of the entry whose code the analysis did not run (functions it never
+    # summarised, top-level code left for later); None: the entry was not analysed
+    unanalysed: tuple[tuple[int, int], ...] | None = None
+    instances: tuple[tuple[str, str], ...] = ()  # (global, class name): objects of a class the entry holds
 
 
 @dataclass
@@ -241,6 +245,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
     result.sites = [si.site for key, si in project.sites.items()
                     if si.site.path in ctx.reported and (si.module is mod or key in site_keys)]
     result.helpers = helpers
+    result.unanalysed, result.instances = project.unanalysed_spans(mod, deps), project.instance_classes(mod)
 
 
 def _unreachable_before_parsing(project: Project, unparsed: SourceFile, result: UnitResult,

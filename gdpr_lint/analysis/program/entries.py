@@ -99,6 +99,30 @@ class Entries:
         helpers |= {fi.cls.name for fi in sink_functions if fi.cls is not None and fi.name == "__call__"}
         return hits, deps, helpers
 
+    def unanalysed_spans(self, mod: ModuleInfo, deps: frozenset) -> tuple[tuple[int, int], ...]:
+        """The line ranges of entry `mod` whose code its analysis (which read `deps`) did
+        not run: functions it never summarised and top-level statements left for later. A
+        helper's name found later only in other lines adds nothing to the entry's answer:
+        the calls there were analysed, and a call resolves to the helper whatever the words."""
+        touched = {key for kind, key in deps if kind == "f"}
+        assert mod.source.tree is not None
+        body = mod.source.tree.body
+        spans = {(body[i].lineno, body[i].end_lineno or body[i].lineno) for i in mod.deferred}
+        spans |= {(fi.node.lineno, fi.node.end_lineno or fi.node.lineno) for fi in mod.functions
+                  if fi.key not in touched}
+        return tuple(sorted(spans))
+
+    def instance_classes(self, mod: ModuleInfo) -> tuple[tuple[str, str], ...]:
+        """(global, class name) for the module globals holding an object of a project class:
+        the class named as a helper (its `__call__` reaches a request) marks the global."""
+        out = set()
+        for name, v in mod.globals.items():
+            for o in v.of(Obj):
+                ci = self.classes.get(o.cls)
+                if ci is not None:
+                    out.add((name, ci.name))
+        return tuple(sorted(out))
+
     def instances_of_helpers(self, mod: ModuleInfo, words: frozenset[str]) -> set[str]:
         """Module globals holding an instance of a class named in `words` (a callable wrapper
         whose `__call__` reaches a request): the lines calling them can reach it too."""

@@ -1,0 +1,172 @@
+"""Helper rounds: a file that names a helper found by another unit (a function whose
+parameters reach a request) is analysed again with that name - unless every line naming
+it lies in code the first run already analysed, calls it bare (`main()`), is an attribute
+of a library module (`asyncio.run(...)`) or is prose. Skipping such a re-run must not
+change the answer: the tests compare with the run that re-analyses every such file and
+with the exhaustive run (every file a unit, every function analysed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import write_files
+from gdpr_lint.config.settings import ConfigResolver
+from gdpr_lint.pipeline import engine
+from gdpr_lint.pipeline.engine import analyse_paths
+from gdpr_lint.pipeline.prefilter import helper_use_lines
+
+DESK = {
+    # the helper: its parameter reaches a request; named `run`, as agent runners are
+    "desk/agent.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def run(question: str) -> str:
+            reply = client.responses.create(model="gpt-4o-mini", input=question)
+            return reply.output_text
+        ''',
+    # analysed in the first round (a request of its own); `run` here is subprocess's and
+    # asyncio's, and main() is called bare: nothing a second run would add
+    "desk/jobs.py": '''
+        import asyncio
+        import subprocess
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def changelog() -> str:
+            log = subprocess.run(["git", "log", "--oneline"], capture_output=True, text=True).stdout
+            return client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": f"Summarise: {log}"}],
+            ).choices[0].message.content
+
+
+        async def main() -> None:
+            print(changelog())
+
+
+        if __name__ == "__main__":
+            asyncio.run(main())
+        ''',
+    # no OpenAI spelling: only the helper's name makes it matter (second round)
+    "desk/handlers.py": '''
+        from desk.agent import run
+
+
+        def escalate(customer):
+            return run(f"Draft an apology to {customer.full_name} <{customer.email}>")
+        ''',
+    # a script: the helper called with a record at the top level, left for later in the
+    # first round (no request spelling), so it is analysed again with the helper's name
+    "desk/cli.py": '''
+        import json
+        import sys
+
+        from desk.agent import run
+
+
+        def main() -> None:
+            print("usage: cli.py RECORD")
+
+
+        if __name__ == "__main__":
+            with open(sys.argv[1]) as fh:
+                patient = json.load(fh)
+            run(f"Summarise the case of {patient['name']}, diagnosis {patient['diagnosis']}")
+            main()
+        ''',
+    "desk/__init__.py": "",
+}
+
+
+def _run(root: Path, exhaustive: bool = False):
+    return analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1, exhaustive=exhaustive)
+
+
+def _view(result) -> tuple[set, set, list]:
+    findings = {(f.code, f.path, f.span.line, tuple(sorted(f.data)), tuple(str(s) for s in f.flow))
+                for f in result.findings}
+    sites = {(s.path, s.span.line, s.span.column) for s in result.sites}
+    return findings, sites, sorted(str(e) for e in result.errors)
+
+
+@pytest.fixture
+def units_run(monkeypatch) -> list[list[str]]:
+    """The entry files of each round of units, by name."""
+    rounds: list[list[str]] = []
+    real = engine.run_units
+
+    def recording(ctx, entries, jobs, on_done=None):
+        rounds.append(sorted(Path(p).name for p, _ in entries))
+        return real(ctx, entries, jobs, on_done)
+
+    monkeypatch.setattr(engine, "run_units", recording)
+    return rounds
+
+
+def test_a_file_naming_the_helper_only_where_it_was_analysed_is_not_run_again(tmp_path, units_run):
+    root = write_files(tmp_path / "support", DESK)
+    result = _run(root)
+    later = [name for r in units_run[1:] for name in r]
+    assert "jobs.py" in units_run[0] and "jobs.py" not in later, units_run
+    assert "handlers.py" in later and "cli.py" in later, units_run
+    leaked = {(f.path, d) for f in result.findings if f.code == "GDPR001" for d in f.data}
+    assert any("customer.email" in d for _, d in leaked), leaked
+    assert any("patient['name']" in d for _, d in leaked), leaked
+    assert any("diagnosis" in d for f in result.findings for d in f.data), result.findings
+    assert not any("log" in d for _, d in leaked), leaked
+
+
+def test_skipping_the_rerun_reports_what_rerunning_reports(tmp_path, monkeypatch):
+    root = write_files(tmp_path / "support", DESK)
+    skipped = _view(_run(root))
+    monkeypatch.setattr(engine, "_analysed_already", lambda *args: False)
+    rerun = _view(_run(root))
+    assert skipped == rerun
+    assert skipped[0] == _view(_run(root, exhaustive=True))[0]
+
+
+def test_a_helper_named_in_code_the_first_run_left_out_is_followed(tmp_path, units_run):
+    files = dict(DESK)
+    # the same file, but the helper is now called with data in a function the first run
+    # did not analyse (it spells no request)
+    files["desk/jobs.py"] = DESK["desk/jobs.py"].replace('''
+        client = OpenAI()''', '''
+        from desk.agent import run
+
+        client = OpenAI()''').replace('''
+        async def main() -> None:''', '''
+        def page(member):
+            return run(f"Tell {member.email} the build broke")
+
+
+        async def main() -> None:''')
+    root = write_files(tmp_path / "support", files)
+    result = _run(root)
+    assert "jobs.py" in [name for r in units_run[1:] for name in r], units_run
+    assert any(f.code == "GDPR001" and any("member.email" in d for d in f.data) for f in result.findings), \
+        [(f.path, f.data) for f in result.findings]
+
+
+@pytest.mark.parametrize(("line", "counted"), [
+    ("reply = run(customer.email)", True),                 # the helper called with data
+    ("pool.submit(run, record)", True),                    # handed over as a callable
+    ("answer = runner.run(question)", True),               # a method: it gets its object
+    ("asyncio.run(main())", False),                        # asyncio's run, main called bare
+    ("out = subprocess.run(['ls'], check=True)", False),   # a library module's function
+    ("main()", False),                                     # bare: hands the helper nothing
+    ("record.main()", True),                               # a method call hands it `record`
+    ("# run the tests before merging", False),             # prose
+    ("run and stop", True),                                # an operator keyword follows: code
+])
+def test_which_mentions_of_a_helper_name_can_hand_it_data(line, counted):
+    data = ("import asyncio\nimport subprocess\n\n" + line + "\n").encode()
+    lines = helper_use_lines(data, frozenset({"run", "main"}), frozenset({"asyncio", "subprocess"}))
+    assert (4 in lines) is counted, lines
