@@ -15,7 +15,7 @@ from helpers import write_files
 from gdpr_lint.config.settings import ConfigResolver
 from gdpr_lint.pipeline import engine
 from gdpr_lint.pipeline.engine import analyse_paths
-from gdpr_lint.pipeline.prefilter import helper_use_lines
+from gdpr_lint.pipeline.prefilter import helper_uses
 
 DESK = {
     # the helper: its parameter reaches a request; named `run`, as agent runners are
@@ -168,5 +168,37 @@ def test_a_helper_named_in_code_the_first_run_left_out_is_followed(tmp_path, uni
 ])
 def test_which_mentions_of_a_helper_name_can_hand_it_data(line, counted):
     data = ("import asyncio\nimport subprocess\n\n" + line + "\n").encode()
-    lines = helper_use_lines(data, frozenset({"run", "main"}), frozenset({"asyncio", "subprocess"}))
-    assert (4 in lines) is counted, lines
+    uses = list(helper_uses(data, frozenset({"run", "main"})))
+    libraries = {"asyncio", "subprocess"}
+    assert any(line == 4 and receiver not in libraries for line, receiver in uses) is counted, uses
+
+
+def test_a_cached_second_run_answers_the_same_without_analysing(tmp_path, monkeypatch, units_run):
+    root = write_files(tmp_path / "support", DESK)
+    monkeypatch.setenv("GDPR_LINT_CACHE_DIR", str(tmp_path / "cache"))
+
+    def cached_run():
+        return analyse_paths([root], ConfigResolver(cwd=root), use_cache=True, jobs=1)
+
+    first = _view(cached_run())
+    units_run.clear()
+    second = _view(cached_run())
+    assert second == first
+    assert not any(units_run), units_run  # every answer, the skipped re-run's too, came from the cache
+
+
+def test_which_files_mention_a_helper_name():
+    views = {
+        Path("a.py"): b"def notify(customer):\n    return ask(customer.email)\n",
+        Path("b.py"): b"from a import notify\n\nnotify(member)\n",
+        Path("c.py"): b"notify_all = []\nrenotify(x)\nnotify2()\n",      # other identifiers
+        Path("d.py"): b"def r\xc3\xa9sum\xc3\xa9(x):\n    return x\n\nr\xc3\xa9sum\xc3\xa9(cv)\n",
+        Path("e.py"): b"import remote\nremote.ask(text)\n",                 # `ask` defined in no input
+    }
+    found = engine._HelperMentions(views).in_files({"notify", "résumé", "ask"})
+    assert found == {
+        Path("a.py"): frozenset({"notify", "ask"}),
+        Path("b.py"): frozenset({"notify"}),
+        Path("d.py"): frozenset({"résumé"}),
+        Path("e.py"): frozenset({"ask"}),
+    }

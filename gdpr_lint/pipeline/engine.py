@@ -20,7 +20,7 @@ from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
 from gdpr_lint.analysis.dataflows import merge_flows
 from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.checks.residency import residency_findings
-from gdpr_lint.pipeline.prefilter import helper_use_lines, may_matter
+from gdpr_lint.pipeline.prefilter import helper_uses, may_matter
 from gdpr_lint.pipeline.notebook import to_cell_positions
 from gdpr_lint.pipeline.reach import imported_names
 from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, text_source
@@ -322,15 +322,17 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
     done = total = 0  # unit runs finished / planned so far (a later round may add runs)
     # what a module of this project can be called: a name outside it is a library's
     project_names = {part for p in inputs for part in (*p.parent.parts, p.stem)}
+    mentions = _HelperMentions(views)
     for _round in range(8):
         if exhaustive and _round:
             break  # every file was a unit with every function analysed: helper words add nothing
-        helper_words = _words_in_files(views, helpers)
-        todo: list[tuple[Path, frozenset[str]]] = []
+        helper_words = mentions.in_files(helpers)
+        todo: list[tuple[Path, frozenset[str], frozenset[str]]] = []  # (file, words, words new to it)
         for p in inputs:
             words = helper_words.get(p, frozenset())
             if p not in seeds and not words:
                 continue
+            new_words: frozenset[str] = frozenset()
             if p in words_used:
                 # a unit already followed the helpers it found itself (its own, and those
                 # of the modules it imports); re-run only for helpers found elsewhere
@@ -339,17 +341,12 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
                     continue
                 new_words = words - handled
                 words = words - (latest[p].helpers if p in latest else frozenset()) | words_used[p]
-                if p in latest and _analysed_already(latest[p], views[p], new_words, project_names):
-                    words_used[p] = words
-                    if p not in uncached:
-                        cache.put(cache.key(p, current_hash(str(p)) or "", settings_fp, words), latest[p])
-                    continue
-            todo.append((p, words))
+            todo.append((p, words, new_words))
         if not todo:
             break
         total += len(todo)
         fresh: list[tuple[Path, frozenset[str], str]] = []
-        for p, words in todo:
+        for p, words, new_words in todo:
             words_used[p] = words
             key = cache.key(p, current_hash(str(p)) or "", settings_fp, words)
             # a companion's answer holds only what reaches the checked files: not the file's answer
@@ -358,6 +355,11 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
                 latest[p] = cached
                 from_cache.add(p)
                 helpers |= cached.helpers
+                done += 1
+            elif new_words and p in latest and _analysed_already(latest[p], views[p], new_words, project_names):
+                # a second run would repeat the first: its answer stands, for these words too
+                if p not in uncached:
+                    cache.put(key, latest[p])
                 done += 1
             else:
                 fresh.append((p, words, key))
@@ -382,30 +384,62 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
 
 def _analysed_already(prior: UnitResult, view: bytes, new_words: frozenset[str], project_names: set[str]) -> bool:
     """Whether running a unit again with helper names found since (`new_words`) would only
-    repeat `prior`: every line naming one of them (or a global holding an object of a
-    helper class) lies in code the first run analysed, where the call already resolved to
-    the helper, calls it bare without arguments (`main()`), handing it nothing, or is an
-    attribute of a library module (`asyncio.run(...)`), not the project's helper."""
+    repeat `prior`: every mention of one of them (or of a global holding an object of a
+    helper class) that can hand the helper data (prefilter.helper_uses) lies in code the
+    first run analysed, where the call already resolved to the helper, or is an attribute
+    of a library module (`asyncio.run(...)`), not the project's helper."""
     if prior.unanalysed is None or prior.transient:
         return False
     names = new_words | {g for g, cls in prior.instances if cls in new_words}
-    spans = prior.unanalysed
-    _, bound = imported_names(view, "", False)
-    libraries = frozenset(local for local, dotted in bound.items() if dotted.split(".")[0] not in project_names)
-    return not any(start <= line <= end for line in helper_use_lines(view, names, libraries) for start, end in spans)
+    libraries: frozenset[str] | None = None
+    for line, receiver in helper_uses(view, names):
+        if not any(start <= line <= end for start, end in prior.unanalysed):
+            continue
+        if receiver:
+            if libraries is None:
+                _, bound = imported_names(view, "", False)
+                libraries = frozenset(local for local, dotted in bound.items()
+                                      if dotted.split(".")[0] not in project_names)
+            if receiver in libraries:
+                continue
+        return False
+    return True
 
 
-def _words_in_files(views: dict[Path, bytes], words: set[str]) -> dict[Path, frozenset[str]]:
-    """For each input file (its search view), the helper names it mentions (a caller may feed them data)."""
-    if not words:
-        return {}
-    pattern = re.compile(rb"\b(" + b"|".join(re.escape(w.encode()) for w in sorted(words)) + rb")\b")
-    out = {}
-    for p, data in views.items():
-        found = frozenset(m.decode() for m in pattern.findall(data))
-        if found:
-            out[p] = found
-    return out
+class _HelperMentions:
+    """Which helper names each input file mentions (a caller may feed them data), for every
+    round of a run. A helper is a function or class of the project, so each file's
+    identifiers that some input defines (`def x`, `class x`) are gathered once; a round
+    then intersects sets instead of scanning every file for the names again."""
+
+    _IDENTIFIER = re.compile(rb"[\w\x80-\xff]+")
+    _DEFINED = re.compile(rb"\b(?:def|class)(?:[ \t]|\\\r?\n)+([\w\x80-\xff]+)")
+
+    def __init__(self, views: dict[Path, bytes]) -> None:
+        self.views = views
+        self.defined: frozenset[bytes] | None = None
+        self.names: dict[Path, frozenset[bytes]] = {}
+
+    def in_files(self, words: set[str]) -> dict[Path, frozenset[str]]:
+        if not words:
+            return {}
+        if self.defined is None:
+            self.defined = frozenset(name for data in self.views.values() for name in self._DEFINED.findall(data))
+        wanted = {w.encode(): w for w in words}
+        # a helper defined outside the inputs (a module found on another root) is looked for by its spelling
+        elsewhere = sorted(b for b in wanted if b not in self.defined)
+        pattern = re.compile(rb"\b(" + b"|".join(map(re.escape, elsewhere)) + rb")\b") if elsewhere else None
+        out = {}
+        for p, data in self.views.items():
+            names = self.names.get(p)
+            if names is None:
+                names = self.names[p] = frozenset(self._IDENTIFIER.findall(data)) & self.defined
+            found = {wanted[b] for b in names & wanted.keys()}
+            if pattern is not None:
+                found.update(m.decode() for m in pattern.findall(data))
+            if found:
+                out[p] = frozenset(found)
+        return out
 
 
 def _default_jobs() -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterator
 
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.surfaces.catalogue import RESOURCE_VARIANTS, catalogue
@@ -169,34 +170,51 @@ def word_lines(data: bytes, words: frozenset[str]) -> set[int]:
 
 
 _BARE_CALL = re.compile(rb"[ \t]*\([ \t]*\)")
-_DOT_BEFORE = re.compile(rb"\.[ \t]*\Z")
 # a word followed on its line by another word that is not an operator keyword: prose (a
 # docstring, a comment, a prompt), never a name in code (`run the tests`, `main points`)
 _PROSE_AFTER = re.compile(rb"[ \t]+(?!(?:and|or|if|else|for|in|is|not|as)\b)[A-Za-z_]")
-_RECEIVER = re.compile(rb"([A-Za-z_][\w]*)[ \t]*\.[ \t]*\Z")
 
 
-def helper_use_lines(data: bytes, words: frozenset[str], libraries: frozenset[str] = frozenset()) -> set[int]:
-    """`word_lines`, except where the name cannot be a call of the project's helper that
-    hands it data: a bare call without arguments (`main()`, `asyncio.run(main())`: a method
-    call, `record.describe()`, hands the method its object, and counts), an attribute of a
-    name bound to a library module (`asyncio.run(...)`, `subprocess.run(...)` with
-    `libraries` = {"asyncio", "subprocess"}) and a word in prose (`run the tests`)."""
+def helper_uses(data: bytes, words: frozenset[str]) -> Iterator[tuple[int, str | None]]:
+    """(line, receiver) for each mention of one of `words` (helper names) that can be a
+    use of the helper handing it data; receiver: the name before the dot of `name.word`
+    ("" after another expression, None without a dot), for the caller to tell a library
+    module's function (`asyncio.run`) from the helper. Left out: a bare call without
+    arguments (`main()`, `asyncio.run(main())`: a method call, `record.describe()`, hands
+    the method its object, and counts) and a word in prose (`run the tests`)."""
     if not words:
-        return set()
-    offsets = []
+        return
+    line, pos = 1, 0
     for m in _word_spellings(words).finditer(data):
         start = m.start()
-        dotted = _DOT_BEFORE.search(data, max(0, start - 16), start) is not None
-        if not dotted and _BARE_CALL.match(data, m.end()) is not None or _PROSE_AFTER.match(data, m.end()):
+        receiver = _receiver_before(data, start)
+        if receiver is None and _BARE_CALL.match(data, m.end()) is not None or _PROSE_AFTER.match(data, m.end()):
             continue
-        if dotted and libraries:
-            recv = _RECEIVER.search(data, max(0, start - 80), start)
-            if recv is not None and recv.group(1).decode() in libraries \
-                    and (recv.start() == 0 or data[recv.start() - 1:recv.start()] != b"."):
-                continue
-        offsets.append(start)
-    return _lines_at(offsets, data)
+        line += data.count(b"\n", pos, start)
+        pos = start
+        yield line, receiver
+
+
+def _receiver_before(data: bytes, start: int) -> str | None:
+    """The name in `name . word` ending at `start`; "" when the dot follows something else;
+    None without a dot."""
+    i = start - 1
+    while i >= 0 and data[i] in b" \t":
+        i -= 1
+    if i < 0 or data[i] != 0x2E:  # "."
+        return None
+    i -= 1
+    while i >= 0 and data[i] in b" \t":
+        i -= 1
+    end = i + 1
+    while i >= 0 and data[i] in _IDENTIFIER_BYTES:
+        i -= 1
+    if end == i + 1 or i >= 0 and data[i] == 0x2E or data[i + 1] in b"0123456789":
+        return ""
+    return data[i + 1:end].decode("utf-8", "replace")
+
+
+_IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") | frozenset(range(0x80, 0x100))
 
 
 def _lines_at(offsets, data: bytes) -> set[int]:
