@@ -160,3 +160,24 @@ def test_editing_a_template_file_changes_the_cached_result(write):
     (root / "templates/reply.j2").write_text("Write to {{ customer.email }}.\n", encoding="utf-8")
     findings = _check(root)
     assert [(f["code"], f["data"]) for f in findings] == [("GDPR001", ["customer.email (email)"])]
+
+
+def test_a_place_looked_for_in_vain_is_checked_once_per_run_and_noticed_next_run(tmp_path, monkeypatch):
+    from gdpr_lint.pipeline.cache import Cache
+    from gdpr_lint.pipeline.units import UnitResult
+
+    absent = tmp_path / "app" / "llm_client.py"  # where two entries looked for `llm_client`
+    entries = [tmp_path / "app" / name for name in ("views.py", "tasks.py")]
+    cache = Cache(tmp_path / "cache")
+    keys = [cache.key(entry, "0" * 64, "", frozenset()) for entry in entries]
+    for key, entry in zip(keys, entries):
+        cache.put(key, UnitResult(entry=entry.name, deps={str(absent): "missing"}))
+    looked = []
+    real_exists = os.path.exists
+    monkeypatch.setattr(os.path, "exists", lambda p: looked.append(p) or real_exists(p))
+    run = Cache(tmp_path / "cache")
+    assert all(run.get(key, lambda path: None) is not None for key in keys)
+    assert looked == [str(absent)]
+    absent.parent.mkdir(parents=True)
+    absent.write_text("def ask(prompt): ...\n", encoding="utf-8")
+    assert all(Cache(tmp_path / "cache").get(key, lambda path: None) is None for key in keys)

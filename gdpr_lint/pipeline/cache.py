@@ -51,6 +51,9 @@ class Cache:
         self.directory = directory
         self.hits = 0
         self.misses = 0
+        # places a module was looked for in vain: the same hundreds recur in every entry's
+        # answer (each unit probes the same imports), so each is looked at once per run
+        self._exists: dict[str, bool] = {}
 
     @property
     def enabled(self) -> bool:
@@ -79,7 +82,10 @@ class Cache:
             return None
         for dep, digest in stored.deps.items():
             if digest == "missing":
-                if os.path.exists(dep):
+                exists = self._exists.get(dep)
+                if exists is None:
+                    exists = self._exists[dep] = os.path.exists(dep)
+                if exists:
                     self.misses += 1
                     return None
             elif current_hash(dep) != digest:
