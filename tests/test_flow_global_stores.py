@@ -24,6 +24,15 @@ STORES = {
         def remember(member):
             HISTORY.append(f"{member.full_name} <{member.email}>")
         ''', '"\\n".join(HISTORY)'),
+    # a method chain broken over lines inside parentheses
+    "chained_append": ('''
+        NOTES = []
+
+
+        def remember(member):
+            (NOTES
+                .append(member.email))
+        ''', '"; ".join(NOTES)'),
     # `global` rebinding
     "global_statement": ('''
         last_phone = None
