@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.surfaces.catalogue import RESOURCE_VARIANTS, catalogue
@@ -169,6 +169,10 @@ def word_lines(data: bytes, words: frozenset[str]) -> set[int]:
     return _lines_at((m.start() for m in _word_spellings(words).finditer(data)), data) if words else set()
 
 
+# the bytes of an identifier in a search view (letters, digits, `_`, and any byte of a
+# character beyond ASCII)
+WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") | frozenset(range(0x80, 0x100))
+
 _BARE_CALL = re.compile(rb"[ \t]*\([ \t]*\)")
 # a word followed on its line by another word that is not an operator keyword: prose (a
 # docstring, a comment, a prompt), never a name in code (`run the tests`, `main points`)
@@ -184,15 +188,13 @@ def helper_uses(data: bytes, words: frozenset[str]) -> Iterator[tuple[int, str |
     the method its object, and counts) and a word in prose (`run the tests`)."""
     if not words:
         return
-    line, pos = 1, 0
+    kept: list[tuple[int, str | None]] = []
     for m in _word_spellings(words).finditer(data):
-        start = m.start()
-        receiver = _receiver_before(data, start)
+        receiver = _receiver_before(data, m.start())
         if receiver is None and _BARE_CALL.match(data, m.end()) is not None or _PROSE_AFTER.match(data, m.end()):
             continue
-        line += data.count(b"\n", pos, start)
-        pos = start
-        yield line, receiver
+        kept.append((m.start(), receiver))
+    yield from zip(_line_numbers((offset for offset, _ in kept), data), (receiver for _, receiver in kept))
 
 
 def _receiver_before(data: bytes, start: int) -> str | None:
@@ -207,23 +209,23 @@ def _receiver_before(data: bytes, start: int) -> str | None:
     while i >= 0 and data[i] in b" \t":
         i -= 1
     end = i + 1
-    while i >= 0 and data[i] in _IDENTIFIER_BYTES:
+    while i >= 0 and data[i] in WORD_BYTES:
         i -= 1
     if end == i + 1 or i >= 0 and data[i] == 0x2E or data[i + 1] in b"0123456789":
         return ""
     return data[i + 1:end].decode("utf-8", "replace")
 
 
-_IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") | frozenset(range(0x80, 0x100))
-
-
 def _lines_at(offsets, data: bytes) -> set[int]:
-    """1-based line numbers of ascending byte offsets (newlines counted from the last offset,
-    not from the start: linear in the file)."""
-    lines: set[int] = set()
+    """1-based line numbers of ascending byte offsets."""
+    return set(_line_numbers(offsets, data))
+
+
+def _line_numbers(offsets: Iterable[int], data: bytes) -> Iterator[int]:
+    """The 1-based line number of each of ascending byte offsets (newlines counted from the
+    last offset, not from the start: linear in the file)."""
     line, pos = 1, 0
     for offset in offsets:
         line += data.count(b"\n", pos, offset)
         pos = offset
-        lines.add(line)
-    return lines
+        yield line

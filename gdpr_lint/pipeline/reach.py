@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from gdpr_lint.pipeline.prefilter import (
+    WORD_BYTES,
     continues,
     guess_use_lines,
     has_origin_spelling,
@@ -60,7 +61,6 @@ _IMPORT = re.compile(rb"import" + _SP + rb"+((?:[^\n\\;#]|\\\r?\n)*)")
 _ALIAS = re.compile(rb"(" + _DOTTED + rb")(?:" + _SP + rb"+as" + _SP + rb"+(" + _ID + rb"))?")
 _CHAIN = rb"((?:\s*\.\s*" + _ID + rb")+)"
 _BLANKS = re.compile(rb"\s|\\")
-_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") | frozenset(range(0x80, 0x100))
 
 
 def _clean(dotted: bytes) -> str:
@@ -68,7 +68,7 @@ def _clean(dotted: bytes) -> str:
 
 
 def _starts_word(data: bytes, i: int) -> bool:
-    return i == 0 or data[i - 1] not in _WORD
+    return i == 0 or data[i - 1] not in WORD_BYTES
 
 
 def imported_names(data: bytes, modname: str, package: bool) -> tuple[list[str], dict[str, str]]:
