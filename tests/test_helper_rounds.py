@@ -202,3 +202,39 @@ def test_which_files_mention_a_helper_name():
         Path("d.py"): frozenset({"résumé"}),
         Path("e.py"): frozenset({"ask"}),
     }
+
+
+def test_a_notebook_is_run_again_only_for_a_cell_the_first_run_left_out(tmp_path, units_run):
+    from test_notebooks import code, notebook
+
+    cells = [
+        code('''
+            import asyncio
+
+            from openai import OpenAI
+
+            from desk.agent import run
+
+            client = OpenAI()
+            '''),
+        code('''
+            def changelog(log: str) -> str:
+                return client.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": log}],
+                ).choices[0].message.content
+            '''),
+    ]
+    paging = code('''
+        def page(member):
+            return run(f"Tell {member.email} the build broke")
+        ''')
+    files = dict(DESK)
+    files["desk/release.ipynb"] = notebook(*cells, code("asyncio.run(main())"), as_string=True)
+    files["desk/oncall.ipynb"] = notebook(*cells, paging, as_string=True)
+    root = write_files(tmp_path / "support", files)
+    result = _run(root)
+    later = [name for r in units_run[1:] for name in r]
+    assert "release.ipynb" in units_run[0] and "release.ipynb" not in later, units_run
+    assert "oncall.ipynb" in later, units_run
+    paged = [f for f in result.findings if any("member.email" in d for d in f.data)]
+    assert paged and paged[0].flow[0].path.endswith("oncall.ipynb"), [(f.path, f.data) for f in result.findings]
