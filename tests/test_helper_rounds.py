@@ -15,7 +15,7 @@ from helpers import write_files
 from gdpr_lint.config.settings import ConfigResolver
 from gdpr_lint.pipeline import engine
 from gdpr_lint.pipeline.engine import analyse_paths
-from gdpr_lint.pipeline.prefilter import helper_uses
+from gdpr_lint.pipeline.prefilter import HelperMentions, helper_uses
 
 DESK = {
     # the helper: its parameter reaches a request; named `run`, as agent runners are
@@ -195,7 +195,7 @@ def test_which_files_mention_a_helper_name():
         Path("d.py"): b"def r\xc3\xa9sum\xc3\xa9(x):\n    return x\n\nr\xc3\xa9sum\xc3\xa9(cv)\n",
         Path("e.py"): b"import remote\nremote.ask(text)\n",                 # `ask` defined in no input
     }
-    found = engine._HelperMentions(views).in_files({"notify", "résumé", "ask"})
+    found = HelperMentions(views).in_files({"notify", "résumé", "ask"})
     assert found == {
         Path("a.py"): frozenset({"notify", "ask"}),
         Path("b.py"): frozenset({"notify"}),

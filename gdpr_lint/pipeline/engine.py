@@ -8,7 +8,6 @@ from __future__ import annotations
 import fnmatch
 import gc
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +19,7 @@ from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
 from gdpr_lint.analysis.dataflows import merge_flows
 from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.checks.residency import residency_findings
-from gdpr_lint.pipeline.prefilter import helper_uses, may_matter
+from gdpr_lint.pipeline.prefilter import HelperMentions, helper_uses, may_matter
 from gdpr_lint.pipeline.notebook import to_cell_positions
 from gdpr_lint.pipeline.reach import imported_names
 from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, text_source
@@ -322,7 +321,7 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
     done = total = 0  # unit runs finished / planned so far (a later round may add runs)
     # what a module of this project can be called: a name outside it is a library's
     project_names = {part for p in inputs for part in (*p.parent.parts, p.stem)}
-    mentions = _HelperMentions(views)
+    mentions = HelperMentions(views)
     for _round in range(8):
         if exhaustive and _round:
             break  # every file was a unit with every function analysed: helper words add nothing
@@ -404,42 +403,6 @@ def _analysed_already(prior: UnitResult, view: bytes, new_words: frozenset[str],
                 continue
         return False
     return True
-
-
-class _HelperMentions:
-    """Which helper names each input file mentions (a caller may feed them data), for every
-    round of a run. A helper is a function or class of the project, so each file's
-    identifiers that some input defines (`def x`, `class x`) are gathered once; a round
-    then intersects sets instead of scanning every file for the names again."""
-
-    _IDENTIFIER = re.compile(rb"[\w\x80-\xff]+")
-    _DEFINED = re.compile(rb"\b(?:def|class)(?:[ \t]|\\\r?\n)+([\w\x80-\xff]+)")
-
-    def __init__(self, views: dict[Path, bytes]) -> None:
-        self.views = views
-        self.defined: frozenset[bytes] | None = None
-        self.names: dict[Path, frozenset[bytes]] = {}
-
-    def in_files(self, words: set[str]) -> dict[Path, frozenset[str]]:
-        if not words:
-            return {}
-        if self.defined is None:
-            self.defined = frozenset(name for data in self.views.values() for name in self._DEFINED.findall(data))
-        wanted = {w.encode(): w for w in words}
-        # a helper defined outside the inputs (a module found on another root) is looked for by its spelling
-        elsewhere = sorted(b for b in wanted if b not in self.defined)
-        pattern = re.compile(rb"\b(" + b"|".join(map(re.escape, elsewhere)) + rb")\b") if elsewhere else None
-        out = {}
-        for p, data in self.views.items():
-            names = self.names.get(p)
-            if names is None:
-                names = self.names[p] = frozenset(self._IDENTIFIER.findall(data)) & self.defined
-            found = {wanted[b] for b in names & wanted.keys()}
-            if pattern is not None:
-                found.update(m.decode() for m in pattern.findall(data))
-            if found:
-                out[p] = frozenset(found)
-        return out
 
 
 def _default_jobs() -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Iterator
 
 from gdpr_lint.surfaces import registry as surfaces
@@ -195,6 +196,42 @@ def helper_uses(data: bytes, words: frozenset[str]) -> Iterator[tuple[int, str |
             continue
         kept.append((m.start(), receiver))
     yield from zip(_line_numbers((offset for offset, _ in kept), data), (receiver for _, receiver in kept))
+
+
+class HelperMentions:
+    """Which helper names each input file mentions (a caller may feed them data), for every
+    round of a run. A helper is a function or class of the project, so each file's
+    identifiers that some input defines (`def x`, `class x`) are gathered once; a round
+    then intersects sets instead of scanning every file for the names again."""
+
+    _IDENTIFIER = re.compile(rb"[\w\x80-\xff]+")
+    _DEFINED = re.compile(rb"\b(?:def|class)(?:[ \t]|\\\r?\n)+([\w\x80-\xff]+)")
+
+    def __init__(self, views: dict[Path, bytes]) -> None:
+        self.views = views
+        self.defined: frozenset[bytes] | None = None
+        self.names: dict[Path, frozenset[bytes]] = {}
+
+    def in_files(self, words: set[str]) -> dict[Path, frozenset[str]]:
+        if not words:
+            return {}
+        if self.defined is None:
+            self.defined = frozenset(name for data in self.views.values() for name in self._DEFINED.findall(data))
+        wanted = {w.encode(): w for w in words}
+        # a helper defined outside the inputs (a module found on another root) is looked for by its spelling
+        elsewhere = frozenset(w for b, w in wanted.items() if b not in self.defined)
+        pattern = _word_spellings(elsewhere) if elsewhere else None
+        out = {}
+        for p, data in self.views.items():
+            names = self.names.get(p)
+            if names is None:
+                names = self.names[p] = frozenset(self._IDENTIFIER.findall(data)) & self.defined
+            found = {wanted[b] for b in names & wanted.keys()}
+            if pattern is not None:
+                found.update(m.group(0).decode() for m in pattern.finditer(data))
+            if found:
+                out[p] = frozenset(found)
+        return out
 
 
 def _receiver_before(data: bytes, start: int) -> str | None:

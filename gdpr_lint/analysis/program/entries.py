@@ -126,13 +126,7 @@ class Entries:
     def instances_of_helpers(self, mod: ModuleInfo, words: frozenset[str]) -> set[str]:
         """Module globals holding an instance of a class named in `words` (a callable wrapper
         whose `__call__` reaches a request): the lines calling them can reach it too."""
-        out = set()
-        for name, v in mod.globals.items():
-            for o in v.of(Obj):
-                ci = self.classes.get(o.cls)
-                if ci is not None and ci.name in words:
-                    out.add(name)
-        return out
+        return {name for name, cls in self.instance_classes(mod) if cls in words}
 
     def trigger_lines(self, mod: ModuleInfo, words: frozenset[str]) -> list[int]:
         """Lines of `mod` that may hold a request or a call of a helper named in `words`."""
