@@ -106,3 +106,55 @@ def test_resident_memory_is_read_where_the_system_tells_it() -> None:
     assert mb is None or 1 < mb < 100_000
     if Path("/proc/self/statm").exists():
         assert mb is not None
+
+
+def test_a_dropped_project_is_freed_without_the_cyclic_collector(tmp_path: Path) -> None:
+    # a project's records point at each other (a module lists its functions, each function
+    # names its module, a closure keeps its frame and with it the project): dropping it
+    # must free it by reference counting, as the collector is paused during a run
+    import gc
+    import weakref
+
+    from gdpr_lint.analysis.vocabulary import default_vocabulary
+
+    root = write_files(tmp_path, APP)
+    inputs = {p: (str(p.relative_to(root)), p.read_bytes()) for p in sorted(root.rglob("*.py"))}
+    ctx = units.UnitContext(vocab=default_vocabulary(), roots=[root], cwd=root, inputs=inputs,
+                            reported={d for d, _ in inputs.values()})
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        result = units.analyse_unit(ctx, root / "clinic" / "view_0.py")
+        assert [f.code for f in result.findings].count("GDPR001") == 1
+        project = ctx.project
+        assert project is not None and project.functions and project.classes
+        held = [weakref.ref(project)] + [weakref.ref(r) for r in (
+            *project.modules.values(), *project.functions.values(), *project.classes.values())]
+        del project
+        units.drop_project(ctx)
+        assert ctx.project is None
+        assert [r for r in held if r() is not None] == []
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_the_collector_is_paused_while_units_are_analysed_and_restored_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    root = write_files(tmp_path, APP)
+    during = []
+    analyse = units.analyse_unit
+    monkeypatch.setattr(units, "analyse_unit", lambda *a, **k: (during.append(gc.isenabled()), analyse(*a, **k))[1])
+    thresholds = gc.get_threshold()
+    assert gc.isenabled()
+    assert _findings(root).count('"GDPR001"') == 6
+    assert during and not any(during)
+    assert gc.isenabled() and gc.get_threshold() == thresholds
+    gc.disable()  # a caller that paused it itself keeps it paused
+    try:
+        _findings(root)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

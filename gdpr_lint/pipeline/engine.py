@@ -8,9 +8,10 @@ from __future__ import annotations
 import fnmatch
 import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from gdpr_lint.fix.instruction import fix_instruction
 from gdpr_lint.config.settings import ConfigError, ConfigResolver, Settings
@@ -138,23 +139,33 @@ def _code_reported(settings_by_display: dict, sources: dict, path: str, code: st
     return not per_file_ignored(probe, settings, sources[path].path)
 
 
-# The analysis allocates millions of small objects (syntax trees, abstract values) and
-# frees almost none of them in cycles; with the default thresholds the cyclic garbage
-# collector walks the whole growing heap again and again: 45% of the CPU time on the
-# OpenAI-heavy benchmark, with the same peak memory when it runs a hundred times less.
-GC_THRESHOLDS = (100_000, 50, 100)
-
-
 def analyse_paths(paths: list[Path], resolver: ConfigResolver, **options: Any) -> RunResult:
     """`exhaustive`: no prefilter and no relevance selection: every file is an analysis
     unit and every function in it is analysed (slow; for debugging and for the tests that
     prove the fast path loses no finding). Exhaustive runs neither read nor write the cache."""
-    before = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
+    with _collector_paused():
         return _analyse_paths(paths, resolver, **options)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The analysis allocates millions of small objects (syntax trees, abstract values) that
+    live until the run ends or their chunk's project is dropped, and a dropped project breaks
+    its own cycles (`Project.dispose`): reference counting frees it. The cyclic collector
+    would only walk the growing heap again and again (45% of the CPU time on the
+    OpenAI-heavy benchmark with the default thresholds, still a tenth with thresholds raised
+    a hundredfold), so it is paused for the run; a worker past its memory budget still
+    collects (units.release_caches). At the end, what the run allocated is handed to the
+    oldest generation without a walk (freeze, unfreeze)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
-        gc.set_threshold(*before)
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False,

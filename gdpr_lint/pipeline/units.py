@@ -170,7 +170,7 @@ def analyse_unit(ctx: UnitContext, entry: Path, words: frozenset[str] = frozense
             signal.signal(signal.SIGALRM, old)
     # stopped half-way: the process's shared project may hold half-built summaries that
     # would be wrong for the next unit, so the next unit starts a fresh one
-    ctx.project = None
+    drop_project(ctx)
     return result
 
 
@@ -289,7 +289,7 @@ def _run_chunk(ctx: UnitContext, chunk: list[tuple[Path, frozenset[str]]]) -> It
     # not depend on which chunks its process happened to analyse before (the order of the
     # summaries in a recursive cycle shapes the flow steps), or two runs of the same
     # code would print different paths.
-    ctx.project = None
+    drop_project(ctx)
     for e, words in chunk:
         yield analyse_unit(ctx, e, words)
     threshold = WORKER_MEMORY_MB if ctx.memory_threshold is None else ctx.memory_threshold
@@ -300,15 +300,21 @@ def _run_chunk(ctx: UnitContext, chunk: list[tuple[Path, frozenset[str]]]) -> It
         ctx.memory_threshold = max(WORKER_MEMORY_MB, (_resident_mb() or 0) + WORKER_MEMORY_MB / 2)
 
 
+def drop_project(ctx: UnitContext) -> None:
+    if ctx.project is not None:
+        ctx.project.dispose()
+        ctx.project = None
+
+
 def release_caches(ctx: UnitContext) -> None:
     """Drop what the process keeps between chunks (every entry is a function of the files'
     bytes, worked out again when asked for): the answers do not change, only the time."""
-    ctx.project = None
+    drop_project(ctx)
     ctx.parsed.clear()  # the trees, and with them their facts (symbols.tree_fact)
     ctx.reach_memo.clear()
     ctx.file_probes.clear()
     _HASHES.clear()
-    gc.collect()  # the projects of earlier chunks hold cycles
+    gc.collect()  # the collector is paused during a run (engine._collector_paused): what is left in cycles
 
 
 def _limit_worker_memory(jobs: int) -> int | None:
