@@ -210,3 +210,82 @@ def test_agent_tools_sharing_the_logged_in_account(write):
             while True:
                 print(Runner.run_sync(agent, input("> ")).final_output)  # expect: GDPR001
         '''}))
+
+
+def test_the_writers_of_each_global_are_read_off_the_tree():
+    # the fact global_stores.py runs writers by: item, attribute, mutating method and
+    # `global` stores count; a local of the same name, a read, a non-mutating method and an
+    # attribute of an imported module's object do not
+    import ast
+    import textwrap
+
+    from gdpr_lint.analysis.program.global_stores import _writers_by_global
+
+    tree = ast.parse(textwrap.dedent('''
+        import cache
+        SESSION = {}
+        HISTORY: list = []
+        current = None
+        settings = cache.Settings()
+
+
+        def login(member):
+            SESSION["member"] = member.email
+
+
+        def remember(member):
+            HISTORY.append(member.full_name)
+
+
+        def switch(member):
+            global current
+            current = member
+
+
+        def shadow(member):
+            SESSION = {}
+            SESSION["member"] = member
+            return HISTORY.count(member), [x for x in HISTORY if x]
+
+
+        class Desk:
+            def configure(self, member):
+                settings.owner = member.email
+
+            def read(self):
+                return SESSION.get("member"), cache.lookup(self)
+        '''))
+    assert _writers_by_global(tree) == {
+        "SESSION": {"login": frozenset()},
+        "HISTORY": {"remember": frozenset()},
+        "current": {"switch": frozenset()},
+        "settings": {"Desk": frozenset({"configure"})},
+    }
+
+
+def test_walk_nodes_visits_every_node_but_expression_contexts():
+    import ast
+    import textwrap
+
+    from gdpr_lint.analysis.program.symbols import walk_nodes
+
+    tree = ast.parse(textwrap.dedent('''
+        @app.post("/x", tags=["a"])
+        async def handler(request: Request, *args: int, key: str = "k", **kw) -> dict[str, Any]:
+            global seen
+            async with client.stream(f"{request.user!r:>10}") as (a, b):
+                match request.json():
+                    case {"name": str(name), **rest} if name:
+                        seen[name] = lambda x=1: x + rest["n"]
+                    case [first, *others]:
+                        del others[0]
+            try:
+                yield {k: v async for k, v in a if v}
+            except* (ValueError, TypeError) as exc:
+                raise RuntimeError(...) from exc
+            return {**kw, "n": -1, "t": (1, 2), "s": {b"x"}}
+        '''))
+    expected = sorted(type(n).__name__ for n in ast.walk(tree) if not isinstance(n, ast.expr_context))
+    assert sorted(type(n).__name__ for n in walk_nodes(tree)) == expected
+    assert {"Lambda", "MatchMapping", "MatchStar", "TryStar", "JoinedStr", "FormattedValue",
+            "arguments", "keyword", "withitem", "match_case"} <= set(expected)

@@ -145,21 +145,22 @@ def _stored_globals(func: ast.FunctionDef | ast.AsyncFunctionDef, module_names: 
     declared_global: set[str] = set()
     roots: set[str] = set()
     assigned: set[str] = set()
-    for node in walk_nodes(func):
-        if isinstance(node, ast.Global):
+    node: Any
+    for node in walk_nodes(func):  # by exact node type: run for every function of a module
+        kind = type(node)
+        if kind is ast.Name:
+            if type(node.ctx) is ast.Store:
+                local.add(node.id)
+                assigned.add(node.id)
+        elif kind is ast.Attribute or kind is ast.Subscript:
+            if type(node.ctx) is ast.Store and (root := _root(node)):
+                roots.add(root)
+        elif kind is ast.Call:
+            if type(node.func) is ast.Attribute and node.func.attr in MUTATING_METHODS and node.args \
+                    and (root := _root(node.func.value)):
+                roots.add(root)
+        elif kind is ast.Global:
             declared_global.update(node.names)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            local.add(node.id)
-            assigned.add(node.id)
-        elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
-            root = _root(node)
-            if root:
-                roots.add(root)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in MUTATING_METHODS and node.args:
-            root = _root(node.func.value)
-            if root:
-                roots.add(root)
     candidates = (roots - local) | (roots & declared_global)
     # `global current` then `current = ...`: a global even if the module never binds it
     return (candidates & module_names) | (declared_global & assigned)

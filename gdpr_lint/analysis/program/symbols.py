@@ -38,22 +38,36 @@ def _facts_of(tree: ast.Module) -> dict[str, Any]:
     return facts
 
 
+# fields that never hold a node (names, flags, a constant's value) and expression
+# contexts (`Load`/`Store`, a third of all nodes): nothing a fact looks for lies below them
+_LEAF_FIELDS = frozenset({"ctx", "id", "attr", "arg", "name", "module", "kind", "type_comment", "conversion",
+                          "level", "is_async", "asname", "tag"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def walk_nodes(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node under `node` (itself included), as ast.walk but in no particular order and
-    about twice as fast (one generator, no per-node field iterators): for facts that are sets."""
+    """Every node under `node` (itself included) but expression contexts, as ast.walk but in
+    no particular order and about twice as fast (one generator, no per-node field iterators,
+    only the fields that can hold nodes): for facts that are sets."""
     stack = [node]
     pop, push = stack.pop, stack.append
+    fields_of = _CHILD_FIELDS
     while stack:
         current = pop()
         yield current
-        for name in current._fields:
+        fields = fields_of.get(current.__class__)
+        if fields is None:
+            cls = current.__class__
+            fields = fields_of[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS
+                                            and not (cls is ast.Constant and f == "value"))
+        for name in fields:
             child = getattr(current, name, None)
-            if isinstance(child, ast.AST):
-                push(child)
-            elif isinstance(child, list):
+            if isinstance(child, list):
                 for item in child:
                     if isinstance(item, ast.AST):
                         push(item)
+            elif isinstance(child, ast.AST):
+                push(child)
 
 
 def node_fact(tree: ast.Module, node: ast.AST, compute: Callable[[ast.AST], T]) -> T:
