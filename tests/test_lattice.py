@@ -28,6 +28,10 @@ def test_join_is_a_union_of_data_and_kinds():
     assert join(a, a) == a  # idempotent
     assert join(join(a, b), v(PAR0)) == join(a, join(b, v(PAR0)))  # associative
     assert join(a, EMPTY) is a and join(EMPTY, b) is b  # EMPTY is the bottom
+    empty_dict = v(fields=())  # `{}`: known to have no keys, which EMPTY does not say
+    assert join(EMPTY, empty_dict) is empty_dict and join(empty_dict, EMPTY) is empty_dict
+    assert join(empty_dict, v(fields=(("email", v(EMAIL)),))).fields == (("email", v(EMAIL)),)
+    assert join(empty_dict, v(EMAIL)).fields is None
 
 
 def test_redaction_on_one_branch_only_is_not_a_redaction():

@@ -12,6 +12,8 @@ from gdpr_lint.analysis.calls import plain_reference
 from gdpr_lint.analysis.literals import find_personal_literals
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.values import (
+    SCALAR_FLAG,
+    SCALAR_VALUE,
     EMPTY,
     HASHED,
     SANITIZED,
@@ -53,7 +55,7 @@ class Expressions:
                 for cat, text in found)
             return Value(taints, frozenset({Const(frozenset({v}))}))
         if isinstance(v, (int, float, complex, bool)) or v is None:
-            return Value(tags=frozenset({Flag(SCALAR)}))
+            return SCALAR_VALUE
         return EMPTY
 
     def e_Name(self, node: ast.Name) -> Value:
@@ -177,9 +179,9 @@ class Expressions:
                 right = self.interpolate(right, node.right, node.left.value)
             else:
                 right = self.materialise(right, node.right) if left.has(Const) else right
-            return join(left.plain(), right.plain()).with_tags(*(t for t in left.tags | right.tags if t == Flag(SCALAR)) if left.flag(SCALAR) and right.flag(SCALAR) else ())
+            return join(left.plain(), right.plain()).with_tags(*(t for t in left.tags | right.tags if t == SCALAR_FLAG) if left.flag(SCALAR) and right.flag(SCALAR) else ())
         if left.flag(SCALAR) and right.flag(SCALAR):
-            return Value(tags=frozenset({Flag(SCALAR)}))
+            return SCALAR_VALUE
         if isinstance(node.op, ast.Div):  # Path("data") / "anonymised": a path to redacted data
             read = self.location_read("joinpath", left, [right], [])
             if read is not None:
@@ -211,12 +213,12 @@ class Expressions:
         self.eval(node.left)
         for c in node.comparators:
             self.eval(c)
-        return Value(tags=frozenset({Flag(SCALAR)}))
+        return SCALAR_VALUE
 
     def e_UnaryOp(self, node: ast.UnaryOp) -> Value:
         v = self.eval(node.operand)
         if isinstance(node.op, ast.Not):
-            return Value(tags=frozenset({Flag(SCALAR)}))
+            return SCALAR_VALUE
         return v
 
     def e_Await(self, node: ast.Await) -> Value:
@@ -274,7 +276,7 @@ class Expressions:
         keep = [t for v in values for t in v.tags if isinstance(t, (Person, Obj, Func))]
         if keep:
             out = out.with_tags(*keep)
-        return Value(out.taints, frozenset(t for t in out.tags if t != Flag(SCALAR)), None)
+        return Value(out.taints, frozenset(t for t in out.tags if t != SCALAR_FLAG), None)
 
     e_Tuple = e_List
     e_Set = e_List
@@ -319,7 +321,7 @@ class Expressions:
 
     def e_ListComp(self, node) -> Value:
         v = self.comprehension(node.generators, [node.elt])
-        return Value(v.taints, frozenset(t for t in v.tags if isinstance(t, (Person, Obj, Flag)) and t != Flag(SCALAR)))
+        return Value(v.taints, frozenset(t for t in v.tags if isinstance(t, (Person, Obj, Flag)) and t != SCALAR_FLAG))
 
     e_SetComp = e_ListComp
     e_GeneratorExp = e_ListComp

@@ -12,12 +12,12 @@ import re
 from gdpr_lint.analysis import protection
 from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.values import (
+    SCALAR_VALUE,
     FileHandle,
     Graph,
     EMPTY,
     HASHED,
     SANITIZED,
-    SCALAR,
     Cls,
     Const,
     Env,
@@ -300,7 +300,7 @@ class Libraries:
             keep = frozenset(t for t in recv.tags if isinstance(t, Flag) and t.name in (SANITIZED, HASHED)) \
                 if method in MODELS.keep_mark_methods or not any(a.taints for a in args) else frozenset()
             if method in ("count", "index", "find", "startswith", "endswith", "isdigit", "__len__"):
-                return Value(tags=frozenset({Flag(SCALAR)}))
+                return SCALAR_VALUE
             return Value(join_all([recv.plain()] + [a.plain() for a in args] + [v.plain() for _, v, _ in kwargs]).taints, keep)
         return Value(join_all([a.plain() for a in args] + [v.plain() for _, v, _ in kwargs]).taints)
 
@@ -443,7 +443,7 @@ class Libraries:
             return Value(tags=frozenset({Partial(args[0], id(node), tuple(a.extend(step) for a in args[1:]),
                                                  tuple((k, v.extend(step)) for k, v, _ in kwargs))}))
         if q in MODELS.scalar_calls:
-            return Value(tags=frozenset({Flag(SCALAR)}))
+            return SCALAR_VALUE
         if q in MODELS.serialiser_calls:
             out = [self.materialise(a, n) for a, n in zip(args, node.args)] + [v for _, v, _ in kwargs]
             written = join_all(out).plain()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.analysis.values import (
+    SCALAR_FLAG,
     HASHED,
     SANITIZED,
-    SCALAR,
     Client,
     Cls,
     Const,
@@ -172,7 +172,7 @@ class Members:
             return self.any_entry(recv)
         if recv.has(Const) and isinstance(key, ast.Slice):
             return recv.plain()
-        tags = [t for t in recv.tags if isinstance(t, (Person, Obj, Flag, LangChain, Client, Res)) and t != Flag(SCALAR)]
+        tags = [t for t in recv.tags if isinstance(t, (Person, Obj, Flag, LangChain, Client, Res)) and t != SCALAR_FLAG]
         if isinstance(node.ctx, ast.Load) and recv.has(Ext):
             # typing constructs in annotations: Optional[X], list[X]
             tags += list(keyv.tags)

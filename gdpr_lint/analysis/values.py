@@ -295,13 +295,16 @@ class Value:
         return join(self, other)
 
     def has(self, kind: type) -> bool:
-        return any(isinstance(t, kind) for t in self.tags)
+        for t in self.tags:  # a loop, not any(<generator>): asked a million times a run
+            if isinstance(t, kind):
+                return True
+        return False
 
     def of(self, kind: type) -> list:
         return [t for t in self.tags if isinstance(t, kind)]
 
     def flag(self, name: str) -> bool:
-        return Flag(name) in self.tags
+        return _flag(name) in self.tags
 
     def srcs(self) -> list[Src]:
         return [t for t in self.taints if isinstance(t, Src)]
@@ -335,12 +338,27 @@ class Value:
 
 
 EMPTY = Value()
+_FLAGS: dict[str, Flag] = {}
+
+
+def _flag(name: str) -> Flag:
+    """One Flag per name: a frozen dataclass is slow to build, and `flag()` asks often."""
+    found = _FLAGS.get(name)
+    if found is None:
+        found = _FLAGS[name] = Flag(name)
+    return found
+
+
+_SANITIZED_FLAG = _flag(SANITIZED)
+SCALAR_FLAG = _flag(SCALAR)
+SCALAR_VALUE = Value(tags=frozenset({SCALAR_FLAG}))  # a number, bool or None (values are immutable: one will do)
 
 
 def join(a: Value, b: Value) -> Value:
-    if a is b or b == EMPTY:
+    # the empty value by its parts: the dataclass's == builds and compares tuples (hot path)
+    if a is b or (not b.taints and not b.tags and b.fields is None):
         return a
-    if a == EMPTY:
+    if not a.taints and not a.tags and a.fields is None:
         return b
     fields = None
     if a.fields is not None and b.fields is not None:
@@ -350,8 +368,8 @@ def join(a: Value, b: Value) -> Value:
         fields = tuple(merged.items())
     tags = a.tags | b.tags
     # Sanitised only if every joined value was: raw data beside redacted text still leaks.
-    if a.flag(SANITIZED) != b.flag(SANITIZED):
-        tags = tags - {Flag(SANITIZED)}
+    if (_SANITIZED_FLAG in a.tags) != (_SANITIZED_FLAG in b.tags):
+        tags = tags - {_SANITIZED_FLAG}
     return Value(a.taints | b.taints, tags, fields)
 
 
