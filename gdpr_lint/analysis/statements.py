@@ -19,7 +19,6 @@ from gdpr_lint.analysis.values import (
     Src,
     Value,
     join,
-    join_all,
 )
 
 
@@ -48,11 +47,12 @@ class Statements:
     def merge(self, envs: list[dict]) -> None:
         if not envs:
             return
-        keys = set().union(*envs)
-        merged = {}
-        for k in keys:
-            vals = [e[k] for e in envs if k in e]
-            merged[k] = join_all(vals)
+        # the branches are copies of one env: most names hold the very same value in each
+        merged = dict(envs[0])
+        for env in envs[1:]:
+            for k, v in env.items():
+                have = merged.get(k)
+                merged[k] = v if have is None else join(have, v)
         # in place: a module frame's env is the module's globals dict
         self.env.clear()
         self.env.update(merged)
