@@ -214,6 +214,18 @@ def test_a_fixable_surface_names_a_runtime_adapter_that_exists():
         assert not content_fixable or s.runtime_adapter, s.name
 
 
+def test_every_surface_that_implements_a_hook_is_asked_in_registry_order():
+    # the registry skips the surfaces that keep Surface's own hook (it answers None); every
+    # one that overrides a hook must still be asked, in SURFACES' order (earlier wins)
+    from gdpr_lint.surfaces.base import Surface
+
+    for hook, asked in registry._HOOKS.items():
+        overriding = [s for s in registry.SURFACES if getattr(type(s), hook) is not getattr(Surface, hook)]
+        assert [m.__self__ for m in asked] == overriding, hook
+        assert overriding, hook
+    assert registry._HOOKS["request"][-1].__self__ is registry.SURFACES[-1]  # configured sinks, last
+
+
 # ------------------------------------------------------------------ the OpenAI Agents SDK
 
 AGENT_MEMBERS = '''

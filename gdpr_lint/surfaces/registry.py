@@ -34,10 +34,21 @@ def surface_for(flavour: str) -> Surface | None:
     return _BY_FLAVOUR.get(flavour)
 
 
+def _implementations(hook: str) -> tuple[Any, ...]:
+    """The bound `hook` of each surface that implements it, in SURFACES' order (Surface's
+    own answers None: asking it would change nothing, and the hooks run on every call)."""
+    default = getattr(Surface, hook)
+    return tuple(getattr(s, hook) for s in SURFACES if getattr(type(s), hook) is not default)
+
+
+_HOOKS = {hook: _implementations(hook)
+          for hook in ("construct", "member", "call_member", "pipe", "annotation", "protect", "request")}
+
+
 def _first(hook: str, *args: Any) -> Any | None:
     """The first surface's answer to `hook` (None: no surface claims it)."""
-    for s in SURFACES:
-        answer = getattr(s, hook)(*args)
+    for method in _HOOKS[hook]:
+        answer = method(*args)
         if answer is not None:
             return answer
     return None
@@ -72,8 +83,8 @@ def protect(tags, protection: "bool | str" = True) -> frozenset:
     marked with what its `known=` handed over (analysis/protection.py)."""
     out = set()
     for t in tags:
-        for s in SURFACES:
-            p = s.protect(t, protection)
+        for protect_tag in _HOOKS["protect"]:
+            p = protect_tag(t, protection)
             if p is not None:
                 out.add(p)
                 break
@@ -88,12 +99,12 @@ def request(ctx: AnalysisContext, tags, node: ast.Call, args: list[Value],
     one a set happened to yield first, so the report does not change from run to run."""
     found: tuple[Surface, Request] | None = None
     for t in tags:
-        for s in SURFACES:
-            r = s.request(ctx, t, node, args, kwargs)
+        for ask in _HOOKS["request"]:
+            r = ask(ctx, t, node, args, kwargs)
             if r is not None:
                 if found is None or (found[1].fallback and not r.fallback) or (
                         found[1].fallback == r.fallback and _order(r) < _order(found[1])):
-                    found = (s, r)
+                    found = (ask.__self__, r)
                 break
     return found
 
