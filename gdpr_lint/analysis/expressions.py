@@ -7,6 +7,7 @@ A part of the interpreter: `Frame` (analysis/frame.py) combines them.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 from gdpr_lint.analysis.calls import plain_reference
 from gdpr_lint.analysis.literals import find_personal_literals
@@ -50,6 +51,8 @@ class Expressions:
         v = node.value
         if isinstance(v, str):
             found = find_personal_literals(v)
+            if not found:
+                return _text_constant(v)
             taints = frozenset(
                 self.source(node, _shorten(text), cat, "medium", note=f"literal {_shorten(text)!r} ({self.vocab.categories[cat].label})", known=False)
                 for cat, text in found)
@@ -369,3 +372,9 @@ def _message_content(elt: ast.AST) -> ast.AST | None:
             and elt.elts[0].value in _ROLES:
         return elt.elts[1]
     return None
+
+
+@lru_cache(maxsize=16384)
+def _text_constant(text: str) -> Value:
+    """A string literal without personal data: the same immutable value wherever it is read."""
+    return Value(tags=frozenset({Const(frozenset({text}))}))
