@@ -292,6 +292,7 @@ def _run_chunk(ctx: UnitContext, chunk: list[tuple[Path, frozenset[str]]]) -> It
     drop_project(ctx)
     for e, words in chunk:
         yield analyse_unit(ctx, e, words)
+    drop_project(ctx)  # freed now, not when the next chunk starts: the reading below is what stays
     threshold = WORKER_MEMORY_MB if ctx.memory_threshold is None else ctx.memory_threshold
     if WORKER_MEMORY_MB > 0 and (_resident_mb() or 0) > threshold:
         release_caches(ctx)
