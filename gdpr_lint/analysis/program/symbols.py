@@ -38,9 +38,10 @@ def _facts_of(tree: ast.Module) -> dict[str, Any]:
     return facts
 
 
-# fields that never hold a node (names, flags, a constant's value) and expression
-# contexts (`Load`/`Store`, a third of all nodes): nothing a fact looks for lies below them
-_LEAF_FIELDS = frozenset({"ctx", "id", "attr", "arg", "name", "module", "kind", "type_comment", "conversion",
+# fields that never hold a node (identifiers, flags, a constant's value) and expression
+# contexts (`Load`/`Store`, a third of all nodes): nothing a fact looks for lies below them.
+# Not `name`: a string in most nodes, but a Name node in 3.12's `type X = ...` (TypeAlias).
+_LEAF_FIELDS = frozenset({"ctx", "id", "attr", "arg", "module", "kind", "type_comment", "conversion",
                           "level", "is_async", "asname", "tag"})
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
