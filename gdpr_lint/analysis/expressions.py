@@ -13,12 +13,12 @@ from gdpr_lint.analysis.calls import plain_reference
 from gdpr_lint.analysis.literals import find_personal_literals
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.values import (
-    SCALAR_FLAG,
-    SCALAR_VALUE,
     EMPTY,
     HASHED,
     SANITIZED,
     SCALAR,
+    SCALAR_FLAG,
+    SCALAR_VALUE,
     Cls,
     Const,
     Flag,
@@ -182,7 +182,7 @@ class Expressions:
                 right = self.interpolate(right, node.right, node.left.value)
             else:
                 right = self.materialise(right, node.right) if left.has(Const) else right
-            return join(left.plain(), right.plain()).with_tags(*(t for t in left.tags | right.tags if t == SCALAR_FLAG) if left.flag(SCALAR) and right.flag(SCALAR) else ())
+            return join(left.plain(), right.plain()).with_tags(*((SCALAR_FLAG,) if left.flag(SCALAR) and right.flag(SCALAR) else ()))
         if left.flag(SCALAR) and right.flag(SCALAR):
             return SCALAR_VALUE
         if isinstance(node.op, ast.Div):  # Path("data") / "anonymised": a path to redacted data

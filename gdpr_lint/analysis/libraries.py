@@ -12,12 +12,12 @@ import re
 from gdpr_lint.analysis import protection
 from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.values import (
-    SCALAR_VALUE,
     FileHandle,
     Graph,
     EMPTY,
     HASHED,
     SANITIZED,
+    SCALAR_VALUE,
     Cls,
     Const,
     Env,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.analysis.values import (
-    SCALAR_FLAG,
     HASHED,
     SANITIZED,
+    SCALAR_FLAG,
     Client,
     Cls,
     Const,

@@ -47,7 +47,8 @@ class Statements:
     def merge(self, envs: list[dict]) -> None:
         if not envs:
             return
-        # the branches are copies of one env: most names hold the very same value in each
+        # the branches are copies of one env: most names hold the very same value in each,
+        # which join returns at once
         merged = dict(envs[0])
         for env in envs[1:]:
             for k, v in env.items():
