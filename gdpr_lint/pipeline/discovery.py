@@ -165,6 +165,11 @@ class Discovery:
         self.resolver = resolver
         self.force_exclude = force_exclude
         self.explicit: set[Path] = set()  # files named on the command line (not found in a folder)
+        # What the folder walks covered (`unwalked_module_names`): the folders walked from
+        # (resolved), and what they left out inside them (excluded, not included, unreadable,
+        # a second link to a folder) as (resolved top, path below it, is a folder)
+        self._walked: list[Path] = []
+        self._left_out: list[tuple[Path, tuple[str, ...], bool]] = []
         self._gitignores: dict[Path, GitIgnore | None] = {}
         self._chains: dict[Path, tuple[GitIgnore, ...]] = {}
 
@@ -243,9 +248,35 @@ class Discovery:
             self._walk(path, found, errors)
         return list(found), errors
 
+    def unwalked_module_names(self, roots: list[Path]) -> frozenset[str] | None:
+        """What an import can find under `roots` (resolved import roots) that the walks did
+        not: an excluded `build/` or `venv/`, a `.py` file outside `include`, a second link
+        to a folder. Returned as the names an import must spell to reach them (each such
+        folder or file, one import step below a folder that was walked). None when a root
+        is not inside a folder walked, or lies inside something left out: anything may be there."""
+        names: set[str] = set()
+        for root in roots:
+            if not any(root == top or top in root.parents for top in self._walked):
+                return None
+            for top, below, is_dir in self._left_out:
+                where = top.joinpath(*below)
+                if where == root or where in root.parents:
+                    return None
+                if root not in where.parents:
+                    continue
+                parts = where.relative_to(root).parts
+                leaf = parts[-1] if is_dir else parts[-1][:-3] if parts[-1].endswith(".py") else ""
+                if leaf.isidentifier() and all(p.isidentifier() for p in parts[:-1]):
+                    names.add(leaf)
+        return frozenset(names)
+
+    def _leave_out(self, top: Path, path: Path, is_dir: bool) -> None:
+        self._left_out.append((self._walked[-1], path.relative_to(top).parts, is_dir))
+
     def _walk(self, top: Path, found: dict[Path, None], errors: list[FileError]) -> None:
         cwd = self.resolver.cwd
         seen_dirs: set[tuple[int, int]] = set()
+        self._walked.append(top.resolve())
         stack = [top]
         while stack:
             directory = stack.pop()
@@ -253,15 +284,18 @@ class Discovery:
                 st = directory.stat()
             except OSError as exc:
                 errors.append(FileError(display_path(directory, cwd), f"cannot access folder: {exc.strerror}"))
+                self._leave_out(top, directory, True)
                 continue
             key = (st.st_dev, st.st_ino)
             if key in seen_dirs:
+                self._leave_out(top, directory, True)
                 continue  # a symlink loop or a second link to a folder already walked
             seen_dirs.add(key)
             try:
                 entries = sorted(os.scandir(directory), key=lambda e: e.name)
             except OSError as exc:
                 errors.append(FileError(display_path(directory, cwd), f"cannot list folder: {exc.strerror}"))
+                self._leave_out(top, directory, True)
                 continue
             settings = self.resolver.for_path(directory)
             subdirs = []
@@ -273,15 +307,19 @@ class Discovery:
                     is_dir = False
                 if is_dir:
                     if self.excluded(path, settings, True):
+                        self._leave_out(top, path, True)
                         continue
                     subdirs.append(path)
                 elif included(path, settings.root or cwd, settings):
                     if self.excluded(path, settings, False):
+                        self._leave_out(top, path, False)
                         continue
                     if entry.is_symlink() and not os.path.exists(entry.path):
                         errors.append(FileError(display_path(path, cwd), _dangling(entry.path)))
                         continue
                     found[path] = None
+                elif entry.name.endswith(".py"):
+                    self._leave_out(top, path, False)
             stack.extend(reversed(subdirs))
 
 

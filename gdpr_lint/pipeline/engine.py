@@ -18,11 +18,12 @@ from gdpr_lint.config.settings import ConfigError, ConfigResolver, Settings
 from gdpr_lint.pipeline.discovery import Discovery, display_path
 from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
 from gdpr_lint.analysis.dataflows import merge_flows
+from gdpr_lint.analysis.program.importpath import module_path
 from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.checks.residency import residency_findings
-from gdpr_lint.pipeline.prefilter import HelperMentions, helper_uses, may_matter
+from gdpr_lint.pipeline.prefilter import HelperMentions, has_origin_spelling, has_receiver_spelling, helper_uses, may_matter
 from gdpr_lint.pipeline.notebook import to_cell_positions
-from gdpr_lint.pipeline.reach import imported_names
+from gdpr_lint.pipeline.reach import imported_names, no_origin_anywhere
 from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, text_source
 from gdpr_lint.pipeline.syntax_check import SyntaxCheck
 from gdpr_lint.pipeline.units import UnitContext, UnitResult, merge_findings, run_units, sha256
@@ -243,7 +244,15 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
 
     # analyse: the files that may hold a request, and what they lead to (_analyse_units)
     views = {p: result.sources[display].search_view for p, (display, _) in inputs.items()}
-    seeds = set(inputs) if exhaustive else {p for p, view in views.items() if may_matter(view, sink_words)}
+    explicit = [p for p in paths if p.is_file()]  # files named one by one (a pre-commit run)
+    if exhaustive:
+        seeds = set(inputs)
+    else:
+        origins = {p for p, view in views.items() if has_origin_spelling(view, sink_words)}
+        seeds = origins | {p for p, view in views.items() if p not in origins and has_receiver_spelling(view)}
+        if seeds and not explicit and not result.errors and _no_openai_here(
+                discovery, roots, seeds, [result.sources[inputs[p][0]] for p in sorted(origins)], views, sink_words):
+            seeds = set()
     # Files whose bytes cannot hold or feed a request are not parsed: no finding can come
     # from them, and a file that does not compile cannot be imported into one that can.
     # Under `syntax-check = "all"` they are compiled all the same, so a syntax error
@@ -255,7 +264,6 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     # Files named one by one (a pre-commit run passes the changed files): the project
     # modules they import that hold a request are analysed with them, unreported, so a
     # changed caller feeding an unchanged helper is reported at the helper's request.
-    explicit = [p for p in paths if p.is_file()]
     companions = {} if exhaustive or not explicit else _companions(inputs, views, roots, cwd, sink_words)
     units_in = {**inputs, **companions}
     if companions:
@@ -315,6 +323,16 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     result.findings = sorted(result.findings + stale, key=Finding.sort_key)
     to_cell_positions(result)  # notebooks: from lines of the cells together to (cell, line, column)
     return result
+
+
+def _no_openai_here(discovery: Discovery, roots: list[Path], seeds: set[Path], origins: list[SourceFile],
+                    views: dict[Path, bytes], words: frozenset[str]) -> bool:
+    """Code without OpenAI use: no module the seeds can import can make an OpenAI object
+    (reach.no_origin_anywhere), so none of them is a unit. Only where the folders walked hold
+    every module an import can find from the seeds' import roots."""
+    import_roots = sorted({r.resolve() for r in roots} | {module_path(p.resolve())[1] for p in seeds})
+    unwalked = discovery.unwalked_module_names(import_roots)
+    return unwalked is not None and no_origin_anywhere(origins, views.values(), words, unwalked)
 
 
 def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], seeds: set[Path], cache: Cache, settings_fp: str,

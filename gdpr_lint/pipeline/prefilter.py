@@ -139,6 +139,12 @@ def guess_use_lines(data: bytes) -> set[int]:
     return _lines_at((m.start(1) for m in _guesses_in_use(data)), data)
 
 
+def has_receiver_spelling(data: bytes) -> bool:
+    """A resource root that is not guessed or a LangChain request method (`.files`, `.invoke(`):
+    a request only on an object something else made (what `may_matter` adds to the origin spellings)."""
+    return _receiver_spellings().search(data) is not None
+
+
 def has_origin_word(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
     """A package name or a configured word: what makes an OpenAI object whatever its use."""
     return (any(w in data for w in PACKAGE_WORDS)

@@ -29,8 +29,9 @@ import weakref
 from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
+from gdpr_lint.analysis.program.importpath import resolve_relative
 from gdpr_lint.pipeline.prefilter import (
     WORD_BYTES,
     continues,
@@ -39,7 +40,7 @@ from gdpr_lint.pipeline.prefilter import (
     has_origin_word,
 )
 from gdpr_lint.surfaces.openai_v1 import GUESS_ROOTS
-from gdpr_lint.pipeline.source import search_view
+from gdpr_lint.pipeline.source import SourceError, SourceFile, parse_source, search_view
 
 if TYPE_CHECKING:
     from gdpr_lint.analysis.program.project import Project
@@ -74,8 +75,6 @@ def _starts_word(data: bytes, i: int) -> bool:
 def imported_names(data: bytes, modname: str, package: bool) -> tuple[list[str], dict[str, str]]:
     """(dotted names the module imports, with their parent packages; local name -> the
     dotted name it binds). A superset of what the import statements say."""
-    from gdpr_lint.analysis.program.modules import resolve_relative
-
     names: list[str] = []
     bound: dict[str, str] = {}
     spans: list[tuple[int, int]] = []  # in order of their start
@@ -173,22 +172,26 @@ class _Reach:
         # the roots decide which file a name is (a unit's project adds its entry's root)
         self.roots = tuple(project.roots)
         self.closures: dict[str, frozenset[str] | None] = memo.setdefault(("closures", self.roots, words, defining), {})
+        # the memo's tables, looked up once (their keys would otherwise be hashed per call)
+        self._found: dict[str, tuple] = memo.setdefault(("found", self.roots), {})
+        self._packages: dict[str, bool] = memo.setdefault(("package", self.roots), {})
+        self._holds: dict[Path, bool] = memo.setdefault(("origin", words, defining), {})
 
     def found(self, name: str) -> tuple[tuple[Path, bool, bytes | None, bytes] | None, list[Path]]:
         """((file, is a package, bytes or None if unreadable, search view) of module `name` or
         None if absent, the places looked at in vain)."""
-        key = ("found", self.roots, name)
-        hit = self.memo.get(key)
+        hit = self._found.get(name)
         if hit is None:
-            hit = self.memo[key] = (_module_bytes(self.project, name, self.memo), self.project.places_of(name)[1])
+            hit = self._found[name] = (_module_bytes(self.project, name, self.memo), self.project.places_of(name)[1])
         return hit
 
     def is_package(self, name: str) -> bool:
         """Whether `name` is a package that exists (looked for only inside a package that does)."""
-        if not self._may_exist(name):
-            return False
-        found = self.found(name)[0]
-        return found is not None and found[1]
+        hit = self._packages.get(name)
+        if hit is None:
+            found = self.found(name)[0] if self._may_exist(name) else None
+            hit = self._packages[name] = found is not None and found[1]
+        return hit
 
     def children(self, modname: str, package: bool, text: bytes) -> list[str]:
         names, bound = _imports_of(self.memo, text, modname, package)
@@ -214,10 +217,9 @@ class _Reach:
         path, _, data, view = found
         if data is None:
             return None
-        key = ("origin", path, self.words, self.defining)
-        hit = self.memo.get(key)
+        hit = self._holds.get(path)
         if hit is None:
-            hit = self.memo[key] = _holds_origin(data, view, self.words) or defines_any(view, self.defining)
+            hit = self._holds[path] = _holds_origin(data, view, self.words) or defines_any(view, self.defining)
         return hit
 
     def closure(self, start: str) -> frozenset[str] | None:
@@ -351,6 +353,39 @@ def _holds_origin(data: bytes, view: bytes, words: frozenset[str]) -> bool:
     except (SyntaxError, ValueError):
         return True
     return guess_root_in_use(tree, view, lines)
+
+
+def holds_origin(src: SourceFile, words: frozenset[str]) -> bool:
+    """Whether an input file can make an OpenAI object: an origin word, or a guessable root
+    whose use the parsed file confirms (a file that does not parse counts as one that can)."""
+    view = src.search_view
+    if has_origin_word(view, words):
+        return True
+    lines = guess_use_lines(view)
+    if not lines:
+        return False
+    try:
+        tree = src.tree if src.tree is not None else parse_source(src)
+    except SourceError:
+        return True
+    return guess_root_in_use(tree, view, lines)
+
+
+def no_origin_anywhere(origins: Iterable[SourceFile], views: Iterable[bytes], words: frozenset[str],
+                       unwalked: frozenset[str]) -> bool:
+    """Whether no module that an entry can import can make an OpenAI object, decided for the
+    whole run at once instead of import by import: `origins` (the input files whose bytes hold
+    an origin spelling) hold none once parsed, and no file (`views`: every input file) names a
+    folder or module the discovery left out (`unwalked`, Discovery.unwalked_module_names),
+    through which an import could reach a file nobody looked at. Then no entry can reach an
+    origin (may_reach_request would answer False for each): code without OpenAI use has no
+    analysis unit at all."""
+    if any(holds_origin(src, words) for src in origins):
+        return False
+    if unwalked:
+        names = re.compile(b"|".join(re.escape(n.encode()) for n in sorted(unwalked)))
+        return not any(names.search(view) for view in views)
+    return True
 
 
 def guess_root_in_use(tree: ast.Module, view: bytes, lines: set[int] | None = None) -> bool:

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.program.importpath import module_path, resolve_relative
 from gdpr_lint.analysis.program.symbols import ModuleInfo, tree_fact
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.values import (
@@ -70,12 +71,7 @@ class Modules:
     def module_name_for(self, path: Path) -> tuple[str, bool]:
         path = path.resolve()
         package = path.name == "__init__.py"
-        # a notebook is no importable module: `import churn` must not find churn.ipynb
-        parts = [] if package else [path.stem + ("@ipynb" if path.suffix.lower() == ".ipynb" else "")]
-        d = path.parent
-        while (d / "__init__.py").exists() and d.parent != d:
-            parts.insert(0, d.name)
-            d = d.parent
+        parts, d = module_path(path)
         if d not in self.roots:
             self.roots.append(d)
         return ".".join(parts) or path.parent.name, package
@@ -368,17 +364,6 @@ def _plain_target(t: ast.expr) -> bool:
     if isinstance(t, ast.Starred):
         return _plain_target(t.value)
     return isinstance(t, (ast.Tuple, ast.List)) and all(_plain_target(e) for e in t.elts)
-
-
-def resolve_relative(modname: str, package: bool, name: str | None, level: int) -> str:
-    """The absolute name of `from <level dots><name> import ...` in module `modname`."""
-    if level == 0:
-        return name or ""
-    parts = modname.split("@")[0].split(".")
-    base = parts if package else parts[:-1]
-    if level > 1:
-        base = base[: len(base) - (level - 1)]
-    return ".".join(base + ([name] if name else []))
 
 
 def _binders(mod: ModuleInfo) -> dict[str, list[int]]:

@@ -1,0 +1,154 @@
+"""Code without OpenAI use has no analysis unit at all: when no file of a repository can make
+an OpenAI object (reach.no_origin_anywhere) and the folders walked hold every module an
+import can find, the files holding only receiver words (`.files`, `.models`, `.invoke(`)
+are not units, and nothing is parsed or walked import by import. Where a module an import
+can reach was left out of the walk (an excluded folder some file names, a root outside the
+folders checked), the answer falls back to reach.py's import walk, which reads those
+modules: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from helpers import write_files
+from gdpr_lint.config.settings import ConfigResolver
+from gdpr_lint.pipeline.discovery import Discovery
+from gdpr_lint.pipeline.engine import analyse_paths
+
+# A Django shop, a Tk dialog and a cache of HTTP responses: receiver words and guessable
+# roots everywhere, and no OpenAI anywhere.
+NO_OPENAI = {
+    "shop/__init__.py": "",
+    "shop/models.py": '''
+        class Customer:
+            def __init__(self, name, email):
+                self.name, self.email = name, email
+        ''',
+    "shop/views.py": '''
+        from .models import Customer
+        from shop import storage
+
+
+        def upload(request):
+            for f in request.files.values():
+                storage.save(f, owner=Customer(request.user.name, request.user.email))
+        ''',
+    "shop/storage.py": "import os\n\n\ndef save(f, owner):\n    f.save(os.path.join('uploads', owner.email))\n",
+    "dialogs.py": "import tkinter\n\n\ndef press(button: tkinter.Button) -> None:\n    button.invoke()\n",
+    "http_cache.py": '''
+        class Cache:
+            def __init__(self):
+                self.responses = {}
+
+            def remember(self, code, body):
+                self.responses[code] = body
+        ''',
+}
+
+# The model a view sends a customer's e-mail to, and the view (only `.invoke(`).
+LLM_SETUP = "from langchain_openai import ChatOpenAI\n\nllm = ChatOpenAI(model='gpt-4o-mini')\n"
+VIEW = '''
+    from {module} import llm
+
+
+    def draft_reply(ticket):
+        return llm.invoke(f"Write to {{ticket.customer.email}} about {{ticket.number}}.").content
+    '''
+
+
+def _run(paths: list[Path], cwd: Path, **overrides):
+    result = analyse_paths(paths, ConfigResolver(cwd=cwd, overrides=overrides or None), use_cache=False, jobs=1)
+    return result, {(f.path, f.span.line) for f in result.findings}
+
+
+def _exhaustive(paths: list[Path], cwd: Path) -> set:
+    result = analyse_paths(paths, ConfigResolver(cwd=cwd), use_cache=False, jobs=1, exhaustive=True)
+    return {(f.path, f.span.line) for f in result.findings}
+
+
+def test_a_repository_without_openai_has_no_unit(tmp_path: Path) -> None:
+    root = write_files(tmp_path, NO_OPENAI)
+    result, found = _run([root], root)
+    assert (result.units, found, result.errors, result.files) == (0, set(), [], 6)
+    assert _exhaustive([root], root) == set()
+
+
+def test_one_module_making_a_model_means_the_import_walk(tmp_path: Path) -> None:
+    # the same shop with an assistant: its view only says `.invoke(`; the model is made elsewhere
+    root = write_files(tmp_path, {**NO_OPENAI, "assistant/__init__.py": "", "assistant/llm.py": LLM_SETUP,
+                                  "assistant/views.py": VIEW.format(module="assistant.llm")})
+    result, found = _run([root], root)
+    assert found == _exhaustive([root], root) == {("assistant/views.py", 5)}
+    assert result.unit_files == ["assistant/llm.py", "assistant/views.py", "dialogs.py", "shop/views.py"]
+
+
+def test_an_excluded_folder_that_a_file_imports_means_the_import_walk(tmp_path: Path) -> None:
+    # `vendor_llm/` is excluded from the check, but the view imports the model from it:
+    # only the import walk reads it
+    root = write_files(tmp_path, {**NO_OPENAI, "vendor_llm/__init__.py": "", "vendor_llm/setup.py": LLM_SETUP,
+                                  "support/__init__.py": "", "support/views.py": VIEW.format(module="vendor_llm.setup"),
+                                  "pyproject.toml": '[tool.gdpr-lint]\nextend-exclude = ["vendor_llm"]\n'})
+    result, found = _run([root], root)
+    assert found == {("support/views.py", 5)}
+    assert "support/views.py" in result.unit_files
+
+
+def test_an_excluded_folder_no_file_names_does_not_count(tmp_path: Path) -> None:
+    # a build output with OpenAI code in it that nothing imports (`build/` is excluded by
+    # default): the repository's own files still cannot reach an OpenAI object
+    root = write_files(tmp_path, {**NO_OPENAI, "build/lib/assistant/llm.py": LLM_SETUP,
+                                  "venv/bin/activate_this.py": "import openai\n"})
+    result, found = _run([root], root)
+    assert (result.units, found, result.errors) == (0, set(), [])
+
+
+def test_a_root_outside_the_checked_folder_means_the_import_walk(tmp_path: Path) -> None:
+    # `gdpr-lint check support` run from the repository: the model module is not checked,
+    # but the view imports it from the working folder (an import root)
+    root = write_files(tmp_path, {"llm_setup.py": LLM_SETUP, "support/__init__.py": "",
+                                  "support/views.py": VIEW.format(module="llm_setup")})
+    result, found = _run([root / "support"], root)
+    assert found == {("support/views.py", 5)} and result.units == 1
+
+
+def test_a_package_checked_by_itself_means_the_import_walk(tmp_path: Path) -> None:
+    # the package's import root is the folder above it, which was not walked
+    root = write_files(tmp_path, {"llm_setup.py": LLM_SETUP, "app/__init__.py": "",
+                                  "app/views.py": VIEW.format(module="llm_setup")})
+    _, found = _run([root / "app"], root / "app")
+    assert found == {("views.py", 5)}
+
+
+def test_a_skipped_file_still_fails_a_strict_syntax_check(tmp_path: Path) -> None:
+    root = write_files(tmp_path, {**NO_OPENAI, "dialogs.py": "def press(button):\n    button.invoke(\n"})
+    result, _ = _run([root], root)
+    assert (result.units, result.errors) == (0, [])
+    strict, _ = _run([root], root, **{"syntax-check": "all"})
+    assert [(e.path, e.message.split(":")[0]) for e in strict.errors] == [("dialogs.py", "syntax error at line 2, column 18")]
+
+
+def test_unwalked_module_names(tmp_path: Path) -> None:
+    root = write_files(tmp_path, {
+        "app/__init__.py": "", "app/main.py": "",
+        "build/lib/app/main.py": "", "venv/bin/activate_this.py": "", ".venv/lib/site.py": "",
+        "node_modules/left-pad/index.py": "", "docs/conf.py": "", "app/generated_pb2.py": "",
+        "pyproject.toml": textwrap.dedent('''
+            [tool.gdpr-lint]
+            extend-exclude = ["docs", "app/generated_pb2.py", "site-packages"]
+            '''),
+    })
+    resolver = ConfigResolver(cwd=root)
+    discovery = Discovery(resolver)
+    discovery.files([root])
+    # `.venv` cannot be imported; the others can, each by its own name
+    assert discovery.unwalked_module_names([root.resolve()]) == {"build", "venv", "node_modules", "docs",
+                                                                  "generated_pb2"}
+    assert discovery.unwalked_module_names([(root / "app").resolve()]) == {"generated_pb2"}
+    assert discovery.unwalked_module_names([root.parent.resolve()]) is None  # not walked
+    assert discovery.unwalked_module_names([(root / "build/lib").resolve()]) is None  # inside an excluded folder
+    only_app = Discovery(resolver)
+    only_app.files([root / "app"])
+    assert only_app.unwalked_module_names([(root / "app").resolve()]) == {"generated_pb2"}
+    assert only_app.unwalked_module_names([root.resolve()]) is None
