@@ -214,3 +214,8 @@ LEVELS = ("low", "medium", "high")
 
 def level_at_least(value: str, minimum: str) -> bool:
     return LEVELS.index(value) >= LEVELS.index(minimum)
+
+
+def filter_levels(findings: list[Finding], severity: str, confidence: str) -> list[Finding]:
+    """The findings at or above both levels (--severity-level, --confidence-level)."""
+    return [f for f in findings if level_at_least(f.severity, severity) and level_at_least(f.confidence, confidence)]

@@ -339,3 +339,24 @@ def test_cli_no_prefilter_flag_reports_the_same(tmp_path: Path) -> None:
     assert fast.returncode == full.returncode == 1, (fast.stderr, full.stderr)
     assert fast.stdout == full.stdout
     assert not (root / ".gdpr_lint_cache").exists()  # exhaustive runs do not touch the cache
+
+
+def test_one_scan_answers_origin_and_seed_as_the_two_tests_do() -> None:
+    # the engine asks every file both questions with one scan of its dots; it must answer
+    # as has_origin_spelling and may_matter do, on the spellings where the guessable roots
+    # and the receiver words meet and on real modules (this package's own, the fixtures)
+    from gdpr_lint.pipeline.prefilter import has_origin_spelling, origin_and_seed
+
+    spellings = [b"x.beta.files.create(f)\n", b"x.chat.invoke(p)\n", b"x.beta . files\n", b"self.responses[code]\n",
+                 b"self.responses[k] = v\nr.files\n", b"if k in self.responses:\n    m.invoke(1)\n",
+                 b"self.completions.append(x)\n", b"x.images.models\n", b"x.completions.invoke(1)\n", b"y.files\n", b"z.invoke (\n",
+                 b"import openai\n", b"llm.stream(x)\nself.chat.x\n", b"a.b.c\n", b"", b"for r in self.responses:\n"]
+    package = Path(__file__).resolve().parents[1] / "gdpr_lint"
+    files = spellings + [p.read_bytes() for p in sorted(package.rglob("*.py"))]
+    files += [p.read_bytes() for p in sorted(Path(__file__).parent.rglob("*.py"))]
+    answers = {(origin_and_seed(data), (has_origin_spelling(data), may_matter(data))) for data in files}
+    assert all(one == two for one, two in answers), [data for data in files
+                                                      if origin_and_seed(data) != (has_origin_spelling(data), may_matter(data))]
+    assert {one for one, _ in answers} == {(True, True), (False, True), (False, False)}
+    assert origin_and_seed(b"x.completions.files\n") == origin_and_seed(b"x.images.models\n") == (False, True)
+    assert origin_and_seed(b"helper(customer)\n", frozenset({"helper"})) == (True, True)

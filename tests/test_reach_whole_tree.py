@@ -9,6 +9,8 @@ modules: nothing is lost.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -152,3 +154,25 @@ def test_unwalked_module_names(tmp_path: Path) -> None:
     only_app.files([root / "app"])
     assert only_app.unwalked_module_names([(root / "app").resolve()]) == {"generated_pb2"}
     assert only_app.unwalked_module_names([root.resolve()]) is None
+
+
+def test_a_run_without_units_does_not_load_the_interpreter(tmp_path: Path) -> None:
+    # the abstract interpreter is most of the start-up time of a run that needs none of it
+    root = write_files(tmp_path / "shop", NO_OPENAI)
+    script = textwrap.dedent('''
+        import sys
+        from pathlib import Path
+        from gdpr_lint.config.settings import ConfigResolver
+        from gdpr_lint.pipeline.engine import analyse_paths
+
+        root = Path(sys.argv[1])
+        result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1)
+        loaded = sorted(m for m in sys.modules if m.startswith(("gdpr_lint.analysis.program.project",
+                                                                "gdpr_lint.analysis.frame", "gdpr_lint.checks.findings")))
+        print(result.units, len(result.findings), loaded)
+        ''')
+    out = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "0", "[]"]
+    write_files(tmp_path / "shop", {"assistant.py": LLM_SETUP + "\nllm.invoke('hello')\n"})
+    out = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, check=True).stdout
+    assert out.split()[0] == "3" and "gdpr_lint.analysis.frame" in out  # assistant.py and the two it may reach

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from gdpr_lint.analysis.summaries import Hit
 from gdpr_lint.checks.decide import code_for, describe
-from gdpr_lint.model import Finding, level_at_least
+from gdpr_lint.model import Finding
 from gdpr_lint.analysis.program.project import Project
 from gdpr_lint.analysis.program.symbols import SiteInfo
 from gdpr_lint.analysis.values import Src, path_key
@@ -114,5 +114,3 @@ def _known_hint(labelled: list[tuple[Src, Hit]], known: dict[str, list[str]], al
             "or leave them out of the request")
 
 
-def filter_levels(findings: list[Finding], severity: str, confidence: str) -> list[Finding]:
-    return [f for f in findings if level_at_least(f.severity, severity) and level_at_least(f.confidence, confidence)]

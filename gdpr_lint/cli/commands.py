@@ -387,7 +387,7 @@ def check(paths, config, isolated, select, ignore, extend_select, force_exclude,
           noqa_reason=None, color="auto", show_files=False, show_settings=False) -> None:
     """Report personal data reaching OpenAI requests in PATHS (default: .; `-` for standard input)."""
     from gdpr_lint.pipeline.engine import analyse_paths
-    from gdpr_lint.checks.findings import filter_levels
+    from gdpr_lint.model import filter_levels
     from gdpr_lint.report.context import Report, ReportContext
 
     severity_level, confidence_level = _level(severity_level), _level(confidence_level)

@@ -10,7 +10,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -73,6 +72,8 @@ def _store_parsed(path: Path, data: dict) -> None:
     target = _cache_file(path)
     if target is None:
         return
+    import tempfile  # (only when the parsed data is stored: most runs find it)
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")

@@ -13,7 +13,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -101,6 +100,8 @@ class Cache:
         try:
             self._ensure_root()
             target_dir.mkdir(parents=True, exist_ok=True)
+            import tempfile  # (a run without the cache never writes)
+
             fd, tmp = tempfile.mkstemp(dir=target_dir, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -126,6 +127,8 @@ class Cache:
             return
         try:
             self._ensure_root()
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump({"version": (FORMAT, __version__, PYTHON), "verdicts": verdicts}, fh)

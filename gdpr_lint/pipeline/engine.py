@@ -11,24 +11,24 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from gdpr_lint.fix.instruction import fix_instruction
 from gdpr_lint.config.settings import ConfigError, ConfigResolver, Settings
 from gdpr_lint.pipeline.discovery import Discovery, display_path
 from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
-from gdpr_lint.analysis.dataflows import merge_flows
 from gdpr_lint.analysis.program.importpath import module_path
 from gdpr_lint.model import CallSite, FileError, Finding, Span
-from gdpr_lint.checks.residency import residency_findings
-from gdpr_lint.pipeline.prefilter import HelperMentions, has_origin_spelling, has_receiver_spelling, helper_uses, may_matter
+from gdpr_lint.pipeline.prefilter import HelperMentions, helper_uses, may_matter, origin_and_seed
 from gdpr_lint.pipeline.notebook import to_cell_positions
 from gdpr_lint.pipeline.reach import imported_names, no_origin_anywhere
 from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, text_source
 from gdpr_lint.pipeline.syntax_check import SyntaxCheck
 from gdpr_lint.pipeline.units import UnitContext, UnitResult, merge_findings, run_units, sha256
 from gdpr_lint.pipeline.suppression import apply_suppressions
-from gdpr_lint.analysis.vocabulary import Vocabulary, default_vocabulary
+
+if TYPE_CHECKING:
+    from gdpr_lint.analysis.vocabulary import Vocabulary
 
 
 # Set by command-line options that apply to every command (--no-cache, --jobs, progress,
@@ -55,6 +55,8 @@ class RunResult:
 
 
 def _vocabulary(settings: list[Settings]) -> Vocabulary:
+    from gdpr_lint.analysis.vocabulary import Vocabulary, default_vocabulary
+
     extra: dict[str, list[str]] = {}
     for s in settings:
         for cat, terms in s.personal_data:
@@ -213,18 +215,12 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     result.files = len(pending) - skipped
 
     all_settings = list({id(s): s for s in settings_by_file.values()}.values())
-    vocab = _vocabulary(all_settings)
     roots = sorted({s.root for s in all_settings if s.root} | {cwd})
     for s in all_settings:
         for extra in s.src:
             roots.append(((s.root or cwd) / extra).resolve())
     sinks = tuple(x for s in all_settings for x in s.sinks)
     sink_words = frozenset(x.function.split(".")[-1] for x in sinks)
-    # a configured wrapper's name is a request spelling in every unit (not only a seed)
-    ctx = UnitContext(vocab=vocab, roots=list(roots), cwd=cwd, inputs=inputs,
-                      reported={d for d, _ in inputs.values()},
-                      sanitizers=tuple(x for s in all_settings for x in s.sanitizers), sinks=sinks,
-                      extra_words=sink_words, exhaustive=exhaustive)
     settings_fp = "|".join(sorted({s.fingerprint() for s in all_settings}))
     cache = Cache(_cache_dir(all_settings, cwd) if use_cache else None)
     result.cache = cache
@@ -248,8 +244,9 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     if exhaustive:
         seeds = set(inputs)
     else:
-        origins = {p for p, view in views.items() if has_origin_spelling(view, sink_words)}
-        seeds = origins | {p for p, view in views.items() if p not in origins and has_receiver_spelling(view)}
+        spelled = {p: origin_and_seed(view, sink_words) for p, view in views.items()}
+        origins = {p for p, (origin, _) in spelled.items() if origin}
+        seeds = {p for p, (_, seed) in spelled.items() if seed}
         if seeds and not explicit and not result.errors and _no_openai_here(
                 discovery, roots, seeds, [result.sources[inputs[p][0]] for p in sorted(origins)], views, sink_words):
             seeds = set()
@@ -266,13 +263,19 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     # changed caller feeding an unchanged helper is reported at the helper's request.
     companions = {} if exhaustive or not explicit else _companions(inputs, views, roots, cwd, sink_words)
     units_in = {**inputs, **companions}
-    if companions:
-        ctx.inputs = units_in
-        seeds = seeds | set(companions)
+    seeds = seeds | set(companions)
     from_cache: set[Path] = set()
+    latest: dict[Path, UnitResult] = {}
     try:
-        latest = _analyse_units(ctx, units_in, views, seeds, cache, settings_fp, current_hash, jobs, progress, exhaustive,
-                                from_cache, uncached=set(companions))
+        if seeds:  # (code without OpenAI use has none: the vocabulary is not even built)
+            vocab = _vocabulary(all_settings)
+            # a configured wrapper's name is a request spelling in every unit (not only a seed)
+            ctx = UnitContext(vocab=vocab, roots=list(roots), cwd=cwd, inputs=units_in,
+                              reported={d for d, _ in inputs.values()},
+                              sanitizers=tuple(x for s in all_settings for x in s.sanitizers), sinks=sinks,
+                              extra_words=sink_words, exhaustive=exhaustive)
+            latest = _analyse_units(ctx, units_in, views, seeds, cache, settings_fp, current_hash, jobs, progress,
+                                    exhaustive, from_cache, uncached=set(companions))
     except BaseException:
         syntax.close()
         raise
@@ -287,7 +290,7 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     unparsed = {p: inputs[p] for p, r in latest.items() if p in inputs and not r.parsed and compile_all(p)}
     if unparsed:
         result.errors.extend(SyntaxCheck(unparsed, cache, jobs).errors(set()))
-    findings = merge_findings((r.findings for r in latest.values()), vocab)
+    findings = merge_findings((r.findings for r in latest.values()), vocab) if latest else []
     seen_sites: dict[tuple, CallSite] = {}
     for r in latest.values():
         for site in r.sites:
@@ -295,9 +298,15 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
         result.errors.extend(r.errors)
     result.sites = sorted(seen_sites.values(), key=lambda s: (s.path, s.span.line, s.span.column))
     result.errors = sorted({(e.path, e.message): e for e in result.errors}.values(), key=lambda e: (e.path, e.message))
-    result.flows = merge_flows(r.flows for r in latest.values())
-    findings = sorted(findings + residency_findings(result.sites, result.flows, vocab, result.settings),
-                      key=Finding.sort_key)  # GDPR010 (opt-in)
+    if latest:
+        from gdpr_lint.analysis.dataflows import merge_flows
+
+        result.flows = merge_flows(r.flows for r in latest.values())
+    if result.sites:  # GDPR010 (opt-in)
+        from gdpr_lint.checks.residency import residency_findings
+
+        findings += residency_findings(result.sites, result.flows, vocab, result.settings)
+    findings.sort(key=Finding.sort_key)
     by_display = result.sources
     for f in findings:  # at a call outside the checked files, reached through them: read that file too
         if f.path not in by_display:

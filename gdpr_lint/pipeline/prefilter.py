@@ -96,9 +96,10 @@ def has_seed_spelling(data: bytes, extra_words: frozenset[str] = frozenset()) ->
 # stored, returned, called on): `x.responses[code]` keeps nothing of it, `x.responses = {}`
 # makes none, and `x.completions.append(...)` is not a path under the root, so those
 # spellings alone (http.server's response table, idlelib's completion list) are not seeds.
-_GUESS_USE = re.compile(
-    _DOT.encode() + rb"(" + b"|".join(sorted(r.encode() for r in GUESS_ROOTS)) + rb")\b"
-    rb"[ \t]*(\[|=(?!=)|(?:[-+*/%&|^@]|//|>>|<<|\*\*)=|\.[ \t]*([A-Za-z_]\w*))?")
+# Groups: 1 the root, 2 what follows, 3 the dot before a name, 4 the name.
+_GUESS_ROOT_USE = (rb"(" + b"|".join(sorted(r.encode() for r in GUESS_ROOTS)) + rb")\b"
+                   rb"[ \t]*(\[|=(?!=)|(?:[-+*/%&|^@]|//|>>|<<|\*\*)=|(\.[ \t]*)([A-Za-z_]\w*))?")
+_GUESS_USE = re.compile(_DOT.encode() + _GUESS_ROOT_USE)
 
 
 @lru_cache(maxsize=None)
@@ -115,19 +116,21 @@ _COLON_AFTER = re.compile(rb"[ \t]*:(?!=)")
 _FOR_HEADER = re.compile(rb"[ \t]*(?:async[ \t]+)?for\b")
 
 
+def _in_use(data: bytes, m: re.Match[bytes]) -> bool:
+    """Whether the guessable root of a `_GUESS_USE` match may be used as a value."""
+    after, name = m.group(2), m.group(4)
+    if after is None:
+        if _COLON_AFTER.match(data, m.end()):
+            line_start = data.rfind(b"\n", 0, m.start()) + 1
+            if _MEMBERSHIP_BEFORE.search(data, line_start, m.start()) and not _FOR_HEADER.match(data, line_start):
+                return False
+        return True  # a value use: passed, stored, returned, iterated...
+    return name is not None and continues(m.group(1).decode(), name.decode())
+
+
 def _guesses_in_use(data: bytes):
     """The matches of `_GUESS_USE` whose value may be used (an iterator)."""
-    for m in _GUESS_USE.finditer(data):
-        after, name = m.group(2), m.group(3)
-        if after is None:
-            if _COLON_AFTER.match(data, m.end()):
-                line_start = data.rfind(b"\n", 0, m.start()) + 1
-                if (_MEMBERSHIP_BEFORE.search(data, line_start, m.start())
-                        and not _FOR_HEADER.match(data, line_start)):
-                    continue
-            yield m  # a value use: passed, stored, returned, iterated...
-        elif name is not None and continues(m.group(1).decode(), name.decode()):
-            yield m
+    return (m for m in _GUESS_USE.finditer(data) if _in_use(data, m))
 
 
 def _guess_in_use(data: bytes) -> bool:
@@ -139,10 +142,28 @@ def guess_use_lines(data: bytes) -> set[int]:
     return _lines_at((m.start(1) for m in _guesses_in_use(data)), data)
 
 
-def has_receiver_spelling(data: bytes) -> bool:
-    """A resource root that is not guessed or a LangChain request method (`.files`, `.invoke(`):
-    a request only on an object something else made (what `may_matter` adds to the origin spellings)."""
-    return _receiver_spellings().search(data) is not None
+@lru_cache(maxsize=None)
+def _dot_spellings() -> re.Pattern[bytes]:
+    """`_GUESS_USE` and `_receiver_spellings` in one pattern (the guessable roots' groups
+    first), so that the dots of a file are scanned once for both."""
+    receivers = _receiver_spellings().pattern[len(_DOT.encode()):]
+    return re.compile(_DOT.encode() + rb"(?:" + _GUESS_ROOT_USE + rb"|" + receivers + rb")")
+
+
+def origin_and_seed(data: bytes, extra_words: frozenset[str] = frozenset()) -> tuple[bool, bool]:
+    """(`has_origin_spelling`, `may_matter`) of a file, its dots scanned once: every file of
+    a run is asked both."""
+    if has_origin_word(data, extra_words):
+        return True, True
+    receiver = False
+    for m in _dot_spellings().finditer(data):
+        if m.group(1) is None:
+            receiver = True  # `.files`, `.invoke(`
+        elif _in_use(data, m):
+            return True, True
+        elif not receiver and m.group(3) is not None and _receiver_spellings().match(data, m.start(3)):
+            receiver = True  # `x.beta.files`: the name after a root is itself a receiver word
+    return False, receiver
 
 
 def has_origin_word(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:

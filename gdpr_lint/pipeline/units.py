@@ -18,16 +18,16 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from gdpr_lint.analysis.dataflows import build_flows
-from gdpr_lint.checks.findings import build_findings
 from gdpr_lint.model import CallSite, FileError, Finding
 from gdpr_lint.pipeline.prefilter import has_origin_spelling, has_seed_spelling
-from gdpr_lint.analysis.program.project import Project
 from gdpr_lint.pipeline.reach import defines_any, guess_root_in_use, may_reach_request, share_memo
 from gdpr_lint.pipeline.source import SourceError, SourceFile, parse_source, text_source
-from gdpr_lint.analysis.vocabulary import Vocabulary
+
+if TYPE_CHECKING:  # the analysis is loaded where a unit is analysed: a run without one never pays for it
+    from gdpr_lint.analysis.program.project import Project
+    from gdpr_lint.analysis.vocabulary import Vocabulary
 
 UNIT_TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
 POOL_MIN_UNITS = 24  # below this a process pool costs more than it saves
@@ -198,6 +198,10 @@ def _parsed(ctx: UnitContext, src: SourceFile) -> SourceFile:
 def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitResult,
          words: frozenset[str]) -> None:
     result.deps[str(entry)] = sha256(data)
+    from gdpr_lint.analysis.dataflows import build_flows
+    from gdpr_lint.analysis.program.project import Project
+    from gdpr_lint.checks.findings import build_findings
+
     project = ctx.project
     if project is None:
         # one project per process: modules, classes and summaries are shared by its units
