@@ -184,11 +184,21 @@ def test_fixability_per_surface(flavour, endpoint, code, fixable):
         assert registry.fix_hint(flavour)
 
 
-def test_prefilter_spellings_come_from_the_surfaces():
+def test_prefilter_spellings_come_from_the_rule_data():
+    # the prefilter reads how code spells each library from rules/integrations.toml, so that
+    # it runs (on every file of a repository) without loading the surfaces' analysis
+    from gdpr_lint.config.ruledata import load_rule_file
     from gdpr_lint.pipeline import prefilter
+    from gdpr_lint.surfaces.catalogue import catalogue
 
+    spellings = load_rule_file("integrations.toml")["spellings"]
+    # every library surface says how it is spelled (a configured sink is spelled by the user's settings)
+    assert set(spellings) == {s.name for s in registry.SURFACES} - {"configured"}
     assert set(prefilter.PACKAGE_WORDS) == {b"openai", b"OpenAI", b"langchain", b"litellm", b"from agents", b"import agents"}
-    assert "invoke" in registry.request_methods() and "embed_documents" in registry.request_methods()
+    methods = catalogue().request_methods
+    assert {"invoke", "ainvoke", "stream", "embed_documents", "run_sync", "run_streamed"} <= set(methods)
+    assert prefilter.may_matter(b"result = Runner.run_sync(triage_agent, message)\n")
+    assert prefilter.may_matter(b"vectors = embedder.embed_documents(notes)\n")
     assert prefilter.may_matter(b"answer = llm.ainvoke(question)\n")
     assert not prefilter.may_matter(b"answer = llm.summon(question)\n")
 

@@ -19,9 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.surfaces.catalogue import RESOURCE_VARIANTS, catalogue
-from gdpr_lint.surfaces.openai_v1 import GUESS_ROOTS
 
 
 # An attribute dot: Python allows blanks, line continuations and (inside brackets) line
@@ -29,8 +27,9 @@ from gdpr_lint.surfaces.openai_v1 import GUESS_ROOTS
 _DOT = r"\.(?:\s|\\|#[^\n]*+)*+"
 
 
-# The names that bring a surface's library in (each surface declares its own).
-PACKAGE_WORDS = tuple(w.encode() for w in surfaces.package_words())
+# The names that bring a surface's library in (rules/integrations.toml [spellings]).
+PACKAGE_WORDS = tuple(w.encode() for w in catalogue().package_words)
+GUESS_ROOTS = catalogue().guess_roots
 _PACKAGES = "|".join(w.decode() for w in PACKAGE_WORDS)
 
 
@@ -40,7 +39,7 @@ def _request_methods() -> str:
     (`.bind_tools(...)` etc. send nothing themselves; the request is the `.invoke(` that
     follows). The legacy 0.x API is always reached through the `openai` module, which the
     package words catch."""
-    return "|".join(map(re.escape, surfaces.request_methods()))
+    return "|".join(map(re.escape, catalogue().request_methods))
 
 
 def _roots(roots) -> str:

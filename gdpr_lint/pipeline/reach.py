@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from gdpr_lint.analysis.program.importpath import resolve_relative
 from gdpr_lint.pipeline.prefilter import (
+    GUESS_ROOTS,
     WORD_BYTES,
     continues,
     guess_use_lines,
     has_origin_spelling,
     has_origin_word,
 )
-from gdpr_lint.surfaces.openai_v1 import GUESS_ROOTS
 from gdpr_lint.pipeline.source import SourceError, SourceFile, parse_source, search_view
 
 if TYPE_CHECKING:

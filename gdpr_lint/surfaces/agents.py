@@ -44,10 +44,7 @@ class AgentObject:
 class AgentsSDK(Surface):
     name = "agents"
     flavours = ("openai-agents",)
-    # the import lines (`from agents import Agent, Runner`); "agents" alone is a common word
-    package_words = ("from agents", "import agents")
     package_roots = ("agents",)
-    request_methods = ("run_sync", "run_streamed")
     runtime_adapter = "gdpr_lint.runtime.adapters.agents_sdk"
     fix_hint = ("OpenAI Agents SDK run: run it through gdpr_lint.runtime.protect, "
                 "protect(Runner.run, known={...})(agent, input), which protects every model request of the run "

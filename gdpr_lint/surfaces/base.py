@@ -46,9 +46,7 @@ class Surface:
 
     name: str = ""
     flavours: tuple[str, ...] = ()  # the call-site flavours this surface reports
-    # Spellings for the bytes-level prefilter (pipeline/prefilter.py):
-    package_words: tuple[str, ...] = ()  # names that bring the library in (import lines, module use)
-    request_methods: tuple[str, ...] = ()  # `.method(` spellings that are requests on an object built elsewhere
+    # (how code spells the library, for the bytes-level prefilter: rules/integrations.toml [spellings])
     # The library's top-level module names (`litellm`, `langchain_openai`): a name imported
     # from them, or a module global holding one of the surface's objects, marks the lines
     # that use it (`from litellm import acompletion as ask` makes `ask(` a request line).

@@ -1,6 +1,7 @@
 """The rule data the surfaces read, loaded from rules/: endpoints.toml (v1 client
 resources, generated from the SDK), legacy.toml (0.x module API), integrations.toml
-(LangChain, LiteLLM) and sanitizers.toml.
+(how code spells each library, LangChain, LiteLLM) and sanitizers.toml. It imports no
+analysis: the prefilter reads its spellings before anything is parsed.
 """
 
 from __future__ import annotations
@@ -73,7 +74,13 @@ class Catalogue:
         # longest prefix first, so `langfuse.openai.openai` wins over `langfuse.openai`
         self.module_aliases: tuple[tuple[str, str], ...] = tuple(
             sorted(sdk.get("module_aliases", {}).items(), key=lambda kv: -len(kv[0])))
+        spellings = integ.get("spellings", {})
+        # the prefilter's words (pipeline/prefilter.py): every library's, in the file's order
+        self.package_words: tuple[str, ...] = tuple(dict.fromkeys(
+            w for table in spellings.values() for w in table.get("package_words", [])))
+        self.guess_roots: frozenset[str] = frozenset(spellings.get("openai_v1", {}).get("guessable_roots", []))
         lc = integ.get("langchain", {})
+        self.langchain_embedding_methods: tuple[str, ...] = tuple(lc.get("embedding_methods", []))
         self.langchain_models: dict[str, str] = {m["name"]: m["kind"] for m in lc.get("model", [])}
         self.langchain_bound: set[str] = set(lc.get("bound_methods", []))
         self.langchain_methods: dict[str, LangChainMethod] = {}
@@ -91,6 +98,9 @@ class Catalogue:
             k: tuple(v) for k, v in stores.get("methods", {}).items()}
         self.retriever_methods: dict[str, tuple[str, ...]] = {
             k: tuple(v) for k, v in stores.get("retriever_methods", {}).items()}
+        self.request_methods: tuple[str, ...] = tuple(sorted(
+            {m for table in spellings.values() for m in table.get("request_methods", [])}
+            | set(self.langchain_methods) | set(self.langchain_embedding_methods)))
         ll = integ.get("litellm", {})
         self.litellm_functions: dict[str, Endpoint] = {}
         for f in ll.get("function", []):

@@ -30,15 +30,11 @@ class Pipeline:
     method: str | None = None
 
 
-# LangChain's embedding request methods (not in the [langchain.method] table: they take
-# texts, not an `input`); spelled here for the prefilter.
-EMBEDDING_METHODS = ("embed_query", "aembed_query", "embed_documents", "aembed_documents")
 
 
 class LangChainSurface(Surface):
     name = "langchain"
     flavours = ("langchain",)
-    package_words = ("langchain",)
     package_roots = ("langchain", "langchain_openai", "langchain_community", "langchain_core")
     runtime_adapter = "gdpr_lint.runtime.adapters.langchain_sdk"
     fix_hint = ("LangChain call: pass the text through gdpr_lint.runtime.pseudonymise(...) before invoking "
@@ -46,10 +42,6 @@ class LangChainSurface(Surface):
     store_hint = ("LangChain vector store: build it with protected embeddings, e.g. "
                   "FAISS.from_texts(texts, protect(OpenAIEmbeddings())) (gdpr_lint.runtime.protect): "
                   "every text it embeds, when it is built and for every query, is then pseudonymised.")
-
-    @property
-    def request_methods(self) -> tuple[str, ...]:  # type: ignore[override]
-        return tuple(sorted(set(catalogue().langchain_methods) | set(EMBEDDING_METHODS)))
 
     def construct(self, frame, qualname, node, args, kwargs):
         cat = catalogue()
@@ -128,7 +120,7 @@ class LangChainSurface(Surface):
         # the model in it (runtime/adapters/langchain_sdk.py). Vector stores are built elsewhere.
         cls, _, method = endpoint.rpartition(".")
         return code in ("GDPR001", "GDPR002") and cls in _model_classes() and (
-            method in catalogue().langchain_methods or method in EMBEDDING_METHODS)
+            method in catalogue().langchain_methods or method in catalogue().langchain_embedding_methods)
 
     def hint(self, endpoint):
         cls = endpoint.split(".", 1)[0]

@@ -72,7 +72,6 @@ def _model_list(node: ast.AST | None) -> tuple[tuple[str, str], ...]:
 class LiteLLM(Surface):
     name = "litellm"
     flavours = ("litellm",)
-    package_words = ("litellm",)
     package_roots = ("litellm",)
     runtime_adapter = "gdpr_lint.runtime.adapters.litellm_sdk"
     fix_hint = ("LiteLLM call the runtime cannot protect (images, audio): pseudonymise the text with "

@@ -12,7 +12,6 @@ from gdpr_lint.surfaces.catalogue import catalogue
 class OpenAILegacy(Surface):
     name = "openai_legacy"
     flavours = ("openai-legacy",)
-    package_words = ("openai",)
     package_roots = ("openai",)
     fix_hint = ("Legacy openai<1.0 call: migrate to the v1 client, then run --fix (or wrap the text with "
                 "gdpr_lint.runtime.pseudonymise(...) and reidentify(...) the reply).")

@@ -30,12 +30,8 @@ CLIENT_CLASSES = {
 # Receivers that keep the client/resource they were called on.
 CLIENT_PASSTHROUGH_METHODS = {"with_options", "copy"}
 # Resource roots under which a call on an object of unknown origin is taken for a request
-# (`client.chat.completions.create(...)` with `client` a parameter). The other roots
-# (`.files`, `.models`, ...) only make a request on an object known to be a client.
-GUESS_ROOTS = frozenset({
-    "chat", "embeddings", "responses", "completions", "beta", "audio", "moderations", "images",
-    "vector_stores", "conversations", "fine_tuning", "batches", "uploads",
-})
+# (rules/integrations.toml [spellings.openai_v1] guessable_roots).
+GUESS_ROOTS = catalogue().guess_roots
 # Endpoints that turn a recording into text: their result is a transcript of people speaking.
 TRANSCRIBING = frozenset({"audio.transcriptions.create", "audio.translations.create"})
 # Client constructor arguments that say where requests go (data residency).
@@ -95,7 +91,6 @@ def client_config(where: str, kwargs: Kwargs, flavour: str,
 class OpenAIV1(Surface):
     name = "openai_v1"
     flavours = ("openai-v1", "openai-v1-async", "openai-azure", "openai-azure-async", "openai-module")
-    package_words = ("openai", "OpenAI")
     package_roots = ("openai",)
     openai_endpoints = True
     runtime_adapter = "gdpr_lint.runtime.adapters.openai_sdk"

@@ -123,15 +123,6 @@ def fix_hint(flavour: str, endpoint: str = "") -> str:
     return s.hint(endpoint) if s is not None else Surface.fix_hint
 
 
-def package_words() -> tuple[str, ...]:
-    return tuple(dict.fromkeys(w for s in SURFACES for w in s.package_words))
-
-
-def request_methods() -> tuple[str, ...]:
-    return tuple(sorted({m for s in SURFACES for m in s.request_methods}))
-
-
-
 def owned(value: Value) -> bool:
     """Whether a value is (or wraps, as a functools.partial) one of a surface's objects."""
     for t in value.tags:
