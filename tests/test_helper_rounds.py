@@ -194,14 +194,21 @@ def test_which_files_mention_a_helper_name():
         Path("c.py"): b"notify_all = []\nrenotify(x)\nnotify2()\n",      # other identifiers
         Path("d.py"): b"def r\xc3\xa9sum\xc3\xa9(x):\n    return x\n\nr\xc3\xa9sum\xc3\xa9(cv)\n",
         Path("e.py"): b"import remote\nremote.ask(text)\n",                 # `ask` defined in no input
+        # a definition across a line continuation; `subclass Notifier` in prose defines nothing
+        Path("f.py"): b"class \\\n        Mailer:\n    pass\n# a subclass Notifier would\n",
+        Path("g.py"): b"from f import Mailer\n\nMailer().send(Notifier)\n",
     }
-    found = HelperMentions(views).in_files({"notify", "résumé", "ask"})
+    mentions = HelperMentions(views)
+    found = mentions.in_files({"notify", "résumé", "ask", "Mailer", "Notifier"})
     assert found == {
         Path("a.py"): frozenset({"notify", "ask"}),
         Path("b.py"): frozenset({"notify"}),
         Path("d.py"): frozenset({"résumé"}),
         Path("e.py"): frozenset({"ask"}),
+        Path("f.py"): frozenset({"Mailer", "Notifier"}),
+        Path("g.py"): frozenset({"Mailer", "Notifier"}),
     }
+    assert mentions.defined == {b"notify", "résumé".encode(), b"Mailer"}
 
 
 def test_a_notebook_is_run_again_only_for_a_cell_the_first_run_left_out(tmp_path, units_run):

@@ -19,7 +19,7 @@ from gdpr_lint.pipeline.discovery import Discovery, display_path
 from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
 from gdpr_lint.analysis.program.importpath import module_path
 from gdpr_lint.model import CallSite, FileError, Finding, Span
-from gdpr_lint.pipeline.prefilter import HelperMentions, helper_uses, may_matter, origin_and_seed
+from gdpr_lint.pipeline.prefilter import HelperMentions, has_origin_word, helper_uses, may_matter, origin_and_seed
 from gdpr_lint.pipeline.notebook import to_cell_positions
 from gdpr_lint.pipeline.reach import imported_names, no_origin_anywhere
 from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, text_source
@@ -339,6 +339,8 @@ def _no_openai_here(discovery: Discovery, roots: list[Path], seeds: set[Path], o
     """Code without OpenAI use: no module the seeds can import can make an OpenAI object
     (reach.no_origin_anywhere), so none of them is a unit. Only where the folders walked hold
     every module an import can find from the seeds' import roots."""
+    if any(has_origin_word(src.search_view, words) for src in origins):
+        return False  # an OpenAI application: decided without a system call or a parse
     import_roots = sorted({r.resolve() for r in roots} | {module_path(p.resolve())[1] for p in seeds})
     unwalked = discovery.unwalked_module_names(import_roots)
     return unwalked is not None and no_origin_anywhere(origins, views.values(), words, unwalked)

@@ -198,7 +198,8 @@ def word_lines(data: bytes, words: frozenset[str]) -> set[int]:
 
 # the bytes of an identifier in a search view (letters, digits, `_`, and any byte of a
 # character beyond ASCII)
-WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") | frozenset(range(0x80, 0x100))
+_ASCII_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")  # a bytes regex's \w
+WORD_BYTES = _ASCII_WORD_BYTES | frozenset(range(0x80, 0x100))
 
 _BARE_CALL = re.compile(rb"[ \t]*\([ \t]*\)")
 # a word followed on its line by another word that is not an operator keyword: prose (a
@@ -230,19 +231,29 @@ class HelperMentions:
     identifiers that some input defines (`def x`, `class x`) are gathered once; a round
     then intersects sets instead of scanning every file for the names again."""
 
-    _IDENTIFIER = re.compile(rb"[\w\x80-\xff]+")
-    _DEFINED = re.compile(rb"\b(?:def|class)(?:[ \t]|\\\r?\n)+([\w\x80-\xff]+)")
+    # `def name` / `class name` (a literal first, which the regex engine scans for fast; the
+    # byte before is checked by hand, as `\b` would)
+    _DEFINED = (re.compile(rb"def(?:[ \t]|\\\r?\n)+([\w\x80-\xff]+)"),
+                re.compile(rb"class(?:[ \t]|\\\r?\n)+([\w\x80-\xff]+)"))
+    # identifier bytes kept, every other byte a blank: `split()` then yields the identifiers
+    _BLANK_OTHERS = bytes(c if c in WORD_BYTES else 0x20 for c in range(256))
 
     def __init__(self, views: dict[Path, bytes]) -> None:
         self.views = views
         self.defined: frozenset[bytes] | None = None
         self.names: dict[Path, frozenset[bytes]] = {}
 
+    def _definitions(self, data: bytes) -> Iterator[bytes]:
+        for pattern in self._DEFINED:
+            for m in pattern.finditer(data):
+                if m.start() == 0 or data[m.start() - 1] not in _ASCII_WORD_BYTES:
+                    yield m.group(1)
+
     def in_files(self, words: set[str]) -> dict[Path, frozenset[str]]:
         if not words:
             return {}
         if self.defined is None:
-            self.defined = frozenset(name for data in self.views.values() for name in self._DEFINED.findall(data))
+            self.defined = frozenset(name for data in self.views.values() for name in self._definitions(data))
         wanted = {w.encode(): w for w in words}
         # a helper defined outside the inputs (a module found on another root) is looked for by its spelling
         elsewhere = frozenset(w for b, w in wanted.items() if b not in self.defined)
@@ -251,7 +262,7 @@ class HelperMentions:
         for p, data in self.views.items():
             names = self.names.get(p)
             if names is None:
-                names = self.names[p] = frozenset(self._IDENTIFIER.findall(data)) & self.defined
+                names = self.names[p] = self.defined.intersection(data.translate(self._BLANK_OTHERS).split())
             found = {wanted[b] for b in names & wanted.keys()}
             if pattern is not None:
                 found.update(m.group(0).decode() for m in pattern.finditer(data))

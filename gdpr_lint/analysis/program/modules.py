@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+from bisect import bisect_left
 from pathlib import Path
 
 from gdpr_lint.analysis.frame import Frame
@@ -408,6 +409,7 @@ def _top_level_binders(tree: ast.Module) -> dict[str, list[int]]:
 
 
 def spans_any(node: ast.AST, lines: list[int]) -> bool:
+    """Whether one of `lines` (sorted: trigger lines) lies within the node."""
     start = node.lineno
-    end = node.end_lineno or start
-    return any(start <= ln <= end for ln in lines)
+    i = bisect_left(lines, start)
+    return i < len(lines) and lines[i] <= (node.end_lineno or start)
