@@ -30,6 +30,29 @@ def follow_up(customer):
 """
 
 
+# A Django shop and a Tk dialog: receiver words (`from .models import`, `request.files`,
+# `.invoke(`) and no OpenAI anywhere (tests of reach.py and of the whole-tree answer).
+SHOP_WITHOUT_OPENAI = {
+    "shop/__init__.py": "",
+    "shop/models.py": '''
+        class Customer:
+            def __init__(self, name, email):
+                self.name, self.email = name, email
+        ''',
+    "shop/views.py": '''
+        from .models import Customer
+        from shop import storage
+
+
+        def upload(request):
+            for f in request.files.values():
+                storage.save(f, owner=Customer(request.user.name, request.user.email))
+        ''',
+    "shop/storage.py": "import os\n\n\ndef save(f, owner):\n    f.save(os.path.join('uploads', owner.email))\n",
+    "dialogs.py": "import tkinter\n\n\ndef press(button: tkinter.Button) -> None:\n    button.invoke()\n",
+}
+
+
 def cli_command() -> list[str]:
     exe = shutil.which("gdpr-lint", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     return [exe] if exe else [sys.executable, "-m", "gdpr_lint"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import write_files
+from helpers import SHOP_WITHOUT_OPENAI, write_files
 from gdpr_lint.config.settings import ConfigResolver
 from gdpr_lint.pipeline.engine import analyse_paths
 from gdpr_lint.pipeline.prefilter import may_matter, origin_trigger
@@ -84,25 +84,7 @@ def _entry(project: Project, path: Path):
 
 def test_unrelated_receiver_words_are_not_analysed(tmp_path: Path) -> None:
     # Django: `from .models import`, `request.files`; a Tk dialog: `.invoke(`
-    root = write_files(tmp_path, {
-        "shop/__init__.py": "",
-        "shop/models.py": '''
-            class Customer:
-                def __init__(self, name, email):
-                    self.name, self.email = name, email
-            ''',
-        "shop/views.py": '''
-            from .models import Customer
-            from shop import storage
-
-
-            def upload(request):
-                for f in request.files.values():
-                    storage.save(f, owner=Customer(request.user.name, request.user.email))
-            ''',
-        "shop/storage.py": "import os\n\n\ndef save(f, owner):\n    f.save(os.path.join('uploads', owner.email))\n",
-        "dialogs.py": "import tkinter\n\n\ndef press(button: tkinter.Button) -> None:\n    button.invoke()\n",
-    })
+    root = write_files(tmp_path, SHOP_WITHOUT_OPENAI)
     project = _project(root)
     reach, looked_at = may_reach_request(project, _entry(project, root / "shop/views.py"), frozenset())
     assert not reach

@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from helpers import write_files
+from helpers import SHOP_WITHOUT_OPENAI, write_files
 from gdpr_lint.config.settings import ConfigResolver
 from gdpr_lint.pipeline.discovery import Discovery
 from gdpr_lint.pipeline.engine import analyse_paths
@@ -22,23 +22,7 @@ from gdpr_lint.pipeline.engine import analyse_paths
 # A Django shop, a Tk dialog and a cache of HTTP responses: receiver words and guessable
 # roots everywhere, and no OpenAI anywhere.
 NO_OPENAI = {
-    "shop/__init__.py": "",
-    "shop/models.py": '''
-        class Customer:
-            def __init__(self, name, email):
-                self.name, self.email = name, email
-        ''',
-    "shop/views.py": '''
-        from .models import Customer
-        from shop import storage
-
-
-        def upload(request):
-            for f in request.files.values():
-                storage.save(f, owner=Customer(request.user.name, request.user.email))
-        ''',
-    "shop/storage.py": "import os\n\n\ndef save(f, owner):\n    f.save(os.path.join('uploads', owner.email))\n",
-    "dialogs.py": "import tkinter\n\n\ndef press(button: tkinter.Button) -> None:\n    button.invoke()\n",
+    **SHOP_WITHOUT_OPENAI,
     "http_cache.py": '''
         class Cache:
             def __init__(self):

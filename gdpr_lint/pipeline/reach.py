@@ -29,7 +29,7 @@ import weakref
 from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from gdpr_lint.analysis.program.importpath import resolve_relative
 from gdpr_lint.pipeline.prefilter import (
@@ -219,7 +219,8 @@ class _Reach:
             return None
         hit = self._holds.get(path)
         if hit is None:
-            hit = self._holds[path] = _holds_origin(data, view, self.words) or defines_any(view, self.defining)
+            hit = self._holds[path] = (_holds_origin(view, self.words, lambda: ast.parse(data))
+                                       or defines_any(view, self.defining))
         return hit
 
     def closure(self, start: str) -> frozenset[str] | None:
@@ -338,37 +339,26 @@ def _definitions(names: frozenset[str]) -> re.Pattern[bytes]:
     return re.compile(rb"\b(?:def|class)[ \t]+(?:" + alt + rb")\b|^[ \t]*(?:" + alt + rb")[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
 
 
-def _holds_origin(data: bytes, view: bytes, words: frozenset[str]) -> bool:
-    """Whether a reachable module can make an OpenAI object: a package name or word, or a
-    guessable root read where a request can follow (the bytes first; where they cannot
-    rule it out, the parsed module, as for an entry: `guess_root_in_use`). A module that
-    does not parse counts as one that can."""
+def _holds_origin(view: bytes, words: frozenset[str], parse: Callable[[], ast.Module]) -> bool:
+    """Whether a module can make an OpenAI object: a package name or word, or a guessable
+    root read where a request can follow (the bytes first; where they cannot rule it out,
+    the tree `parse` gives, as for an entry: `guess_root_in_use`). A module that does not
+    parse counts as one that can."""
     if has_origin_word(view, words):
         return True
     lines = guess_use_lines(view)
     if not lines:
         return False
     try:
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError):
+        tree = parse()
+    except (SyntaxError, ValueError, SourceError):
         return True
     return guess_root_in_use(tree, view, lines)
 
 
 def holds_origin(src: SourceFile, words: frozenset[str]) -> bool:
-    """Whether an input file can make an OpenAI object: an origin word, or a guessable root
-    whose use the parsed file confirms (a file that does not parse counts as one that can)."""
-    view = src.search_view
-    if has_origin_word(view, words):
-        return True
-    lines = guess_use_lines(view)
-    if not lines:
-        return False
-    try:
-        tree = src.tree if src.tree is not None else parse_source(src)
-    except SourceError:
-        return True
-    return guess_root_in_use(tree, view, lines)
+    """`_holds_origin` of an input file (a notebook's code cells parsed as the analysis does)."""
+    return _holds_origin(src.search_view, words, lambda: src.tree if src.tree is not None else parse_source(src))
 
 
 def no_origin_anywhere(origins: Iterable[SourceFile], views: Iterable[bytes], words: frozenset[str],

@@ -188,6 +188,16 @@ def _decoded(ctx: UnitContext, path: Path, display: str, data: bytes) -> SourceF
     return text_source(path, display, data)
 
 
+def _analysis():
+    """The interpreter's entry points, imported on first use: a run without units never
+    loads them, and a pool imports them before it forks (run_units), once for every worker."""
+    from gdpr_lint.analysis.dataflows import build_flows
+    from gdpr_lint.analysis.program.project import Project
+    from gdpr_lint.checks.findings import build_findings
+
+    return Project, build_findings, build_flows
+
+
 def _parsed(ctx: UnitContext, src: SourceFile) -> SourceFile:
     if src.tree is None:
         src.tree = parse_source(src)
@@ -198,10 +208,7 @@ def _parsed(ctx: UnitContext, src: SourceFile) -> SourceFile:
 def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitResult,
          words: frozenset[str]) -> None:
     result.deps[str(entry)] = sha256(data)
-    from gdpr_lint.analysis.dataflows import build_flows
-    from gdpr_lint.analysis.program.project import Project
-    from gdpr_lint.checks.findings import build_findings
-
+    Project, build_findings, build_flows = _analysis()
     project = ctx.project
     if project is None:
         # one project per process: modules, classes and summaries are shared by its units
@@ -403,6 +410,7 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
 
     global _POOL_CTX
     _POOL_CTX = ctx
+    _analysis()
     pending = list(entries)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"),
