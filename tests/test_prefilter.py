@@ -358,5 +358,11 @@ def test_one_scan_answers_origin_and_seed_as_the_two_tests_do() -> None:
     assert all(one == two for one, two in answers), [data for data in files
                                                       if origin_and_seed(data) != (has_origin_spelling(data), may_matter(data))]
     assert {one for one, _ in answers} == {(True, True), (False, True), (False, False)}
+    # the package words are searched with fewer passes than words (`from agents`, `import agents`)
+    from gdpr_lint.pipeline.prefilter import PACKAGE_WORDS, _has_package_word
+
+    agents = [b"from agents import Agent\n", b"import agents\n", b"agents = []\n", b"import  agents\n"]
+    assert [_has_package_word(data) for data in agents] == [True, True, False, False]
+    assert all(_has_package_word(data) == any(w in data for w in PACKAGE_WORDS) for data in files + agents)
     assert origin_and_seed(b"x.completions.files\n") == origin_and_seed(b"x.images.models\n") == (False, True)
     assert origin_and_seed(b"helper(customer)\n", frozenset({"helper"})) == (True, True)

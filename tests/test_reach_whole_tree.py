@@ -83,11 +83,16 @@ def test_an_excluded_folder_that_a_file_imports_means_the_import_walk(tmp_path: 
 
 def test_an_excluded_folder_no_file_names_does_not_count(tmp_path: Path) -> None:
     # a build output with OpenAI code in it that nothing imports (`build/` is excluded by
-    # default): the repository's own files still cannot reach an OpenAI object
+    # default): the repository's own files still cannot reach an OpenAI object. An import
+    # spells the folder's name as a word: `rebuild()` does not, a comment saying `build` may
     root = write_files(tmp_path, {**NO_OPENAI, "build/lib/assistant/llm.py": LLM_SETUP,
-                                  "venv/bin/activate_this.py": "import openai\n"})
+                                  "venv/bin/activate_this.py": "import openai\n",
+                                  "tasks.py": "def rebuild(builder):\n    builder.files.rebuild_index()\n"})
     result, found = _run([root], root)
     assert (result.units, found, result.errors) == (0, set(), [])
+    write_files(tmp_path, {"tasks.py": "# the wheel comes from build/\ndef rebuild(builder):\n    builder.files.x()\n"})
+    result, found = _run([root], root)
+    assert found == set() and result.units > 0  # the import walk decides: nothing reaches the model
 
 
 def test_a_root_outside_the_checked_folder_means_the_import_walk(tmp_path: Path) -> None:
@@ -120,6 +125,7 @@ def test_unwalked_module_names(tmp_path: Path) -> None:
         "app/__init__.py": "", "app/main.py": "",
         "build/lib/app/main.py": "", "venv/bin/activate_this.py": "", ".venv/lib/site.py": "",
         "node_modules/left-pad/index.py": "", "docs/conf.py": "", "app/generated_pb2.py": "",
+        "dist/app-1.0-py3-none-any.whl": "", "app/__pycache__/main.cpython-311.pyc": "",
         "pyproject.toml": textwrap.dedent('''
             [tool.gdpr-lint]
             extend-exclude = ["docs", "app/generated_pb2.py", "site-packages"]
@@ -128,9 +134,9 @@ def test_unwalked_module_names(tmp_path: Path) -> None:
     resolver = ConfigResolver(cwd=root)
     discovery = Discovery(resolver)
     discovery.files([root])
-    # `.venv` cannot be imported; the others can, each by its own name
-    assert discovery.unwalked_module_names([root.resolve()]) == {"build", "venv", "node_modules", "docs",
-                                                                  "generated_pb2"}
+    # `.venv` cannot be imported, nor can anything `dist/`, `node_modules/` (`left-pad`) and
+    # `__pycache__/` hold; the others can, each by its own name
+    assert discovery.unwalked_module_names([root.resolve()]) == {"build", "venv", "docs", "generated_pb2"}
     assert discovery.unwalked_module_names([(root / "app").resolve()]) == {"generated_pb2"}
     assert discovery.unwalked_module_names([root.parent.resolve()]) is None  # not walked
     assert discovery.unwalked_module_names([(root / "build/lib").resolve()]) is None  # inside an excluded folder

@@ -266,7 +266,8 @@ class Discovery:
                     continue
                 parts = where.relative_to(root).parts
                 leaf = parts[-1] if is_dir else parts[-1][:-3] if parts[-1].endswith(".py") else ""
-                if leaf.isidentifier() and all(p.isidentifier() for p in parts[:-1]):
+                if leaf.isidentifier() and all(p.isidentifier() for p in parts[:-1]) \
+                        and (not is_dir or _may_hold_modules(where)):
                     names.add(leaf)
         return frozenset(names)
 
@@ -297,7 +298,7 @@ class Discovery:
                 errors.append(FileError(display_path(directory, cwd), f"cannot list folder: {exc.strerror}"))
                 self._leave_out(top, directory, True)
                 continue
-            settings = self.resolver.for_path(directory)
+            settings = self.resolver.for_folder(directory)
             subdirs = []
             for entry in entries:
                 path = Path(entry.path)
@@ -321,6 +322,20 @@ class Discovery:
                 elif entry.name.endswith(".py"):
                     self._leave_out(top, path, False)
             stack.extend(reversed(subdirs))
+
+
+def _may_hold_modules(folder: Path) -> bool:
+    """Whether a folder lists something an import can name (a `.py` module or a folder with
+    an identifier's name): `dist/` with wheels in it cannot; one it cannot list may."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name[:-3] if entry.name.endswith(".py") else entry.name
+                if name.isidentifier() and (name != entry.name or entry.is_dir()):
+                    return True
+    except OSError:
+        return True
+    return False
 
 
 def _dangling(link: str) -> str:

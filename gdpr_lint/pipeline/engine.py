@@ -194,7 +194,7 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     skipped = 0
     for path, data in pending:
         display = display_path(path, cwd)
-        settings_by_file[path] = resolver.for_path(path)
+        settings_by_file[path] = resolver.for_file(path)  # (discovery's files and standard input: no folder)
         named = data is not None or path in discovery.explicit  # standard input, or named on the command line
         try:
             data = read_bytes(path) if data is None else data

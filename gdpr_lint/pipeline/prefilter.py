@@ -33,6 +33,24 @@ GUESS_ROOTS = catalogue().guess_roots
 _PACKAGES = "|".join(w.decode() for w in PACKAGE_WORDS)
 
 
+def _substring_searches(words: tuple[bytes, ...]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """The words as substring searches, each a pass over the file: words ending in the same
+    word (`from agents`, `import agents`) share one search for it, and are looked for
+    themselves only where it is found (rarely)."""
+    by_last: dict[bytes, list[bytes]] = {}
+    for w in words:
+        by_last.setdefault(w.split()[-1], []).append(w)
+    return tuple((last, () if group == [last] else tuple(group)) for last, group in by_last.items())
+
+
+_PACKAGE_SEARCHES = _substring_searches(PACKAGE_WORDS)
+
+
+def _has_package_word(data: bytes) -> bool:
+    """`any(w in data for w in PACKAGE_WORDS)`, with fewer passes (`_substring_searches`)."""
+    return any(last in data and (not whole or any(w in data for w in whole)) for last, whole in _PACKAGE_SEARCHES)
+
+
 @lru_cache(maxsize=None)
 def _request_methods() -> str:
     """Request methods on a model built elsewhere (`.invoke(`), as a regex alternation
@@ -77,16 +95,17 @@ def _receiver_spellings() -> re.Pattern[bytes]:
 
 
 @lru_cache(maxsize=1024)  # (a set of helper names per file: small patterns)
-def _word_spellings(extra_words: frozenset[str]) -> re.Pattern[bytes]:
-    return re.compile(_words(extra_words).encode())
+def word_pattern(words: frozenset[str]) -> re.Pattern[bytes]:
+    """Any of `words` as a whole word (a byte next to it that is not ASCII counts as a boundary)."""
+    return re.compile(_words(words).encode())
 
 
 def has_seed_spelling(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
     """`trigger` without the guessable roots (those are judged use by use: `_guess_in_use`,
     then `reach.guess_root_in_use` on the parsed file). Package names are looked for as
     plain substrings: four `in` tests are several times faster than one alternation."""
-    return (any(w in data for w in PACKAGE_WORDS) or _receiver_spellings().search(data) is not None
-            or bool(extra_words) and _word_spellings(extra_words).search(data) is not None)
+    return (_has_package_word(data) or _receiver_spellings().search(data) is not None
+            or bool(extra_words) and word_pattern(extra_words).search(data) is not None)
 
 
 # One use of a guessable root, with what follows it on the same line: a subscript, an
@@ -167,8 +186,8 @@ def origin_and_seed(data: bytes, extra_words: frozenset[str] = frozenset()) -> t
 
 def has_origin_word(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
     """A package name or a configured word: what makes an OpenAI object whatever its use."""
-    return (any(w in data for w in PACKAGE_WORDS)
-            or bool(extra_words) and _word_spellings(extra_words).search(data) is not None)
+    return (_has_package_word(data)
+            or bool(extra_words) and word_pattern(extra_words).search(data) is not None)
 
 
 def has_origin_spelling(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
@@ -193,7 +212,7 @@ def matching_lines(data: bytes, extra_words: frozenset[str] = frozenset()) -> li
 
 def word_lines(data: bytes, words: frozenset[str]) -> set[int]:
     """1-based line numbers mentioning one of `words` (helper names) as a whole word."""
-    return _lines_at((m.start() for m in _word_spellings(words).finditer(data)), data) if words else set()
+    return _lines_at((m.start() for m in word_pattern(words).finditer(data)), data) if words else set()
 
 
 # the bytes of an identifier in a search view (letters, digits, `_`, and any byte of a
@@ -217,7 +236,7 @@ def helper_uses(data: bytes, words: frozenset[str]) -> Iterator[tuple[int, str |
     if not words:
         return
     kept: list[tuple[int, str | None]] = []
-    for m in _word_spellings(words).finditer(data):
+    for m in word_pattern(words).finditer(data):
         receiver = _receiver_before(data, m.start())
         if receiver is None and _BARE_CALL.match(data, m.end()) is not None or _PROSE_AFTER.match(data, m.end()):
             continue
@@ -257,7 +276,7 @@ class HelperMentions:
         wanted = {w.encode(): w for w in words}
         # a helper defined outside the inputs (a module found on another root) is looked for by its spelling
         elsewhere = frozenset(w for b, w in wanted.items() if b not in self.defined)
-        pattern = _word_spellings(elsewhere) if elsewhere else None
+        pattern = word_pattern(elsewhere) if elsewhere else None
         out = {}
         for p, data in self.views.items():
             names = self.names.get(p)

@@ -37,6 +37,7 @@ from gdpr_lint.pipeline.prefilter import (
     WORD_BYTES,
     continues,
     guess_use_lines,
+    word_pattern,
     has_origin_spelling,
     has_origin_word,
 )
@@ -372,8 +373,8 @@ def no_origin_anywhere(origins: Iterable[SourceFile], views: Iterable[bytes], wo
     analysis unit at all."""
     if any(holds_origin(src, words) for src in origins):
         return False
-    if unwalked:
-        names = re.compile(b"|".join(re.escape(n.encode()) for n in sorted(unwalked)))
+    if unwalked:  # (an import spells the name as a word: `import build`, `from .build import`)
+        names = word_pattern(unwalked)
         return not any(names.search(view) for view in views)
     return True
 
