@@ -160,20 +160,17 @@ def _enclosing_function(tree: ast.Module | None, line: int) -> str:
 
 
 class _FileSuppressions:
-    def __init__(self, src, has_findings: bool = True) -> None:
+    def __init__(self, src) -> None:
         self.src = src
         self.tree = getattr(src, "tree", None)
         text = src.text if src is not None else ""
         # tokenizing is the slow part: skip files that cannot hold a suppression that
-        # matters. Without findings only a stale one would: it names a GDPR code or is
-        # a gdpr-lint directive (a blanket noqa comment is never stale; `import gdpr_lint`
-        # is neither).
+        # matters. Only one naming a GDPR code does (a blanket or another linter's noqa
+        # silences nothing and is never stale), and it names a code or is a gdpr-lint
+        # directive (`import gdpr_lint` is neither).
         # (on the bytes: lowering them is several times faster than lowering the text)
         lowered = src.data.lower() if src is not None else b""
-        if has_findings:
-            relevant = b"noqa" in lowered or b"gdpr-lint" in lowered
-        else:
-            relevant = b"gdpr-lint" in lowered or _NAMES_A_CODE.search(lowered) is not None
+        relevant = b"gdpr-lint" in lowered or _NAMES_A_CODE.search(lowered) is not None
         self.all = read_suppressions(text) if relevant else []
         if self.all and self.tree is None:
             # sources may arrive unparsed (cached runs): statement boundaries need the tree
@@ -220,9 +217,9 @@ def apply_suppressions(findings: list[Finding], sources: dict, reportable: Calla
     `reportable(path, code)` says whether `code` is enabled for the file at `path`."""
     files: dict[str, _FileSuppressions] = {}
 
-    def for_file(path: str, has_findings: bool = True) -> _FileSuppressions:
+    def for_file(path: str) -> _FileSuppressions:
         if path not in files:
-            files[path] = _FileSuppressions(sources.get(path), has_findings)
+            files[path] = _FileSuppressions(sources.get(path))
         return files[path]
 
     kept: list[Finding] = []
@@ -241,7 +238,7 @@ def apply_suppressions(findings: list[Finding], sources: dict, reportable: Calla
             kept.append(f)
 
     for path in sources:
-        for_file(path, has_findings=False)
+        for_file(path)
     stale: list[Finding] = []
     for path, fs in files.items():
         if not reportable(path, GDPR100.code):
