@@ -1,5 +1,5 @@
 """Code without OpenAI use has no analysis unit at all: when no file of a repository can make
-an OpenAI object (reach.no_origin_anywhere) and the folders walked hold every module an
+an OpenAI object (engine._no_openai_here) and the folders walked hold every module an
 import can find, the files holding only receiver words (`.files`, `.models`, `.invoke(`)
 are not units, and nothing is parsed or walked import by import. Where a module an import
 can reach was left out of the walk (an excluded folder some file names, a root outside the

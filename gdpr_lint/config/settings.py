@@ -451,10 +451,6 @@ class ConfigResolver:
     def for_path(self, path: Path) -> Settings:
         return self.for_folder(path if path.is_dir() else path.parent)
 
-    def for_file(self, path: Path) -> Settings:
-        """`for_path` of a path known not to be a folder (a file read for a run), without asking."""
-        return self.for_folder(path.parent)
-
     def for_folder(self, directory: Path) -> Settings:
         if self.fixed is not None:
             return self.fixed

@@ -19,9 +19,9 @@ from gdpr_lint.pipeline.discovery import Discovery, display_path
 from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
 from gdpr_lint.analysis.program.importpath import module_path
 from gdpr_lint.model import CallSite, FileError, Finding, Span
-from gdpr_lint.pipeline.prefilter import HelperMentions, has_origin_word, helper_uses, may_matter, origin_and_seed
+from gdpr_lint.pipeline.prefilter import HelperMentions, helper_uses, may_matter, origin_and_seed
 from gdpr_lint.pipeline.notebook import to_cell_positions
-from gdpr_lint.pipeline.reach import imported_names, no_origin_anywhere
+from gdpr_lint.pipeline.reach import imported_names, names_any, origin_in_any
 from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, text_source
 from gdpr_lint.pipeline.syntax_check import SyntaxCheck
 from gdpr_lint.pipeline.units import UnitContext, UnitResult, merge_findings, run_units, sha256
@@ -194,7 +194,7 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     skipped = 0
     for path, data in pending:
         display = display_path(path, cwd)
-        settings_by_file[path] = resolver.for_file(path)  # (discovery's files and standard input: no folder)
+        settings_by_file[path] = resolver.for_folder(path.parent)  # (discovery's files and standard input: no folder)
         named = data is not None or path in discovery.explicit  # standard input, or named on the command line
         try:
             data = read_bytes(path) if data is None else data
@@ -336,14 +336,15 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
 
 def _no_openai_here(discovery: Discovery, roots: list[Path], seeds: set[Path], origins: list[SourceFile],
                     views: dict[Path, bytes], words: frozenset[str]) -> bool:
-    """Code without OpenAI use: no module the seeds can import can make an OpenAI object
-    (reach.no_origin_anywhere), so none of them is a unit. Only where the folders walked hold
-    every module an import can find from the seeds' import roots."""
-    if any(has_origin_word(src.search_view, words) for src in origins):
-        return False  # an OpenAI application: decided without a system call or a parse
+    """Code without OpenAI use, decided for the whole run instead of import by import: no
+    input file can make an OpenAI object, and the folders walked hold every module an import
+    can find from the seeds' import roots (what was left out, no file names). Then no seed can
+    reach an origin (reach.may_reach_request would answer False for each): none is a unit."""
+    if origin_in_any(origins, words):
+        return False
     import_roots = sorted({r.resolve() for r in roots} | {module_path(p.resolve())[1] for p in seeds})
     unwalked = discovery.unwalked_module_names(import_roots)
-    return unwalked is not None and no_origin_anywhere(origins, views.values(), words, unwalked)
+    return unwalked is not None and not names_any(unwalked, views.values())
 
 
 def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], seeds: set[Path], cache: Cache, settings_fp: str,

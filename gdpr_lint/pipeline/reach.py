@@ -362,21 +362,20 @@ def holds_origin(src: SourceFile, words: frozenset[str]) -> bool:
     return _holds_origin(src.search_view, words, lambda: src.tree if src.tree is not None else parse_source(src))
 
 
-def no_origin_anywhere(origins: Iterable[SourceFile], views: Iterable[bytes], words: frozenset[str],
-                       unwalked: frozenset[str]) -> bool:
-    """Whether no module that an entry can import can make an OpenAI object, decided for the
-    whole run at once instead of import by import: `origins` (the input files whose bytes hold
-    an origin spelling) hold none once parsed, and no file (`views`: every input file) names a
-    folder or module the discovery left out (`unwalked`, Discovery.unwalked_module_names),
-    through which an import could reach a file nobody looked at. Then no entry can reach an
-    origin (may_reach_request would answer False for each): code without OpenAI use has no
-    analysis unit at all."""
-    if any(holds_origin(src, words) for src in origins):
-        return False
-    if unwalked:  # (an import spells the name as a word: `import build`, `from .build import`)
-        names = word_pattern(unwalked)
-        return not any(names.search(view) for view in views)
-    return True
+def origin_in_any(origins: list[SourceFile], words: frozenset[str]) -> bool:
+    """Whether one of `origins` (input files whose bytes hold an origin spelling) can make an
+    OpenAI object (`holds_origin`). The words first, over all of them: in an OpenAI
+    application the first package word answers, before any file is parsed."""
+    return any(has_origin_word(src.search_view, words) for src in origins) or any(
+        holds_origin(src, words) for src in origins)
+
+
+def names_any(names: frozenset[str], views: Iterable[bytes]) -> bool:
+    """Whether a file names one of `names` (folders and modules the discovery left out,
+    Discovery.unwalked_module_names) as a word, as an import that reaches them must
+    (`import build`, `from .build import`)."""
+    pattern = word_pattern(names) if names else None
+    return pattern is not None and any(pattern.search(view) for view in views)
 
 
 def guess_root_in_use(tree: ast.Module, view: bytes, lines: set[int] | None = None) -> bool:
