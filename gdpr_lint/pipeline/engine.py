@@ -24,7 +24,16 @@ from gdpr_lint.pipeline.notebook import to_cell_positions
 from gdpr_lint.pipeline.reach import imported_names, names_any, origin_in_any
 from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, text_source
 from gdpr_lint.pipeline.syntax_check import SyntaxCheck
-from gdpr_lint.pipeline.units import UnitContext, UnitResult, merge_findings, run_units, sha256
+from gdpr_lint.pipeline.units import (
+    GRAPH_BUILDERS,
+    UnitContext,
+    UnitResult,
+    builders_digest,
+    graph_builders,
+    merge_findings,
+    run_units,
+    sha256,
+)
 from gdpr_lint.pipeline.suppression import apply_suppressions
 
 if TYPE_CHECKING:
@@ -264,6 +273,8 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     companions = {} if exhaustive or not explicit else _companions(inputs, views, roots, cwd, sink_words)
     units_in = {**inputs, **companions}
     seeds = seeds | set(companions)
+    builders = graph_builders(views)
+    hashes[GRAPH_BUILDERS] = builders_digest(builders)
     from_cache: set[Path] = set()
     latest: dict[Path, UnitResult] = {}
     try:
@@ -273,7 +284,7 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
             ctx = UnitContext(vocab=vocab, roots=list(roots), cwd=cwd, inputs=units_in,
                               reported={d for d, _ in inputs.values()},
                               sanitizers=tuple(x for s in all_settings for x in s.sanitizers), sinks=sinks,
-                              extra_words=sink_words, exhaustive=exhaustive)
+                              extra_words=sink_words, exhaustive=exhaustive, graph_builders=builders)
             latest = _analyse_units(ctx, units_in, views, seeds, cache, settings_fp, current_hash, jobs, progress,
                                     exhaustive, from_cache, uncached=set(companions))
     except BaseException:

@@ -83,6 +83,21 @@ class UnitContext:
     reach_memo: dict = field(default_factory=dict)  # reach.py's reads and verdicts, for every project of the run
     file_probes: dict = field(default_factory=dict)  # where modules' files are, for every project of the run
     memory_threshold: float | None = None  # resident MB past which the caches are let go (None: the budget)
+    graph_builders: tuple[Path, ...] = ()  # checked files that add nodes to a graph (graph_builders())
+
+
+# A dependency that is no file: the list of checked files that add nodes to a graph
+# (LangGraph), for units whose answer rests on it (a node module's state read).
+GRAPH_BUILDERS = "<files building graphs>"
+
+
+def graph_builders(views: dict[Path, bytes]) -> tuple[Path, ...]:
+    """The files whose text can add a node to a graph (`builder.add_node(...)`), in order."""
+    return tuple(sorted(p for p, view in views.items() if b"add_node" in view))
+
+
+def builders_digest(builders: tuple[Path, ...]) -> str:
+    return sha256("\n".join(map(str, builders)).encode("utf-8", "surrogateescape"))
 
 
 class UnitTimeout(Exception):
@@ -218,7 +233,8 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
 
         project = ctx.project = Project(ctx.vocab, roots=list(ctx.roots), cwd=ctx.cwd,
                                         extra_sanitizers=ctx.sanitizers, sinks=ctx.sinks,
-                                        input_bytes=load, parse_cache=ctx.parsed, file_probes=ctx.file_probes)
+                                        input_bytes=load, parse_cache=ctx.parsed, file_probes=ctx.file_probes,
+                                        graph_builders=ctx.graph_builders)
         share_memo(project, ctx.reach_memo)
     # the names of helpers found elsewhere (`run`, `main`: common words) make a file matter
     # only if it can reach a module defining one (or an OpenAI origin)
@@ -244,6 +260,8 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
         if m is not None:
             result.deps[str(m.source.path)] = sha256(m.source.data)
     result.deps.update({str(p): "missing" for p in project.missing_paths_of(deps)})
+    if ("b", "") in deps:  # which checked files build graphs: a file that starts to changes the answer
+        result.deps[GRAPH_BUILDERS] = builders_digest(ctx.graph_builders)
     for path in {name for kind, name in deps if kind == "t"}:  # template files read
         try:
             result.deps[path] = sha256(Path(path).read_bytes())

@@ -89,9 +89,7 @@ class Functions:
         if fi.key in self.in_progress:
             # recursion: assume every parameter may flow to the result
             return Summary(ret=Value(frozenset(Par(i, n) for i, n in enumerate(fi.param_names))))
-        s = self._summarise(fi, fi.key, {})
-        self.state_write(fi, s)  # a graph node's update, for the nodes that read the state
-        return s
+        return self._summarise(fi, fi.key, {})
 
     def specialised_summary(self, fi: FunctionInfo, bindings: dict[int, Value]) -> Summary:
         """The summary of `fi` with parameters it calls bound to the callables a caller passes:

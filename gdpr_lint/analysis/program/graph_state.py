@@ -1,9 +1,11 @@
 """Graph state: data that node functions pass to each other through a shared state
 (LangGraph's `StateGraph`): a node returns `{"messages": [...]}` or
 `Command(update={...})`, and another node reads `state["messages"]`. The framework
-does the passing, so the analysis keeps what nodes write per state type (named by
-the annotation of their first parameter) and key, and gives it to the nodes that read
-it. Only in modules that import the graph library.
+does the passing, so the analysis works out what the nodes of one graph write, per key
+(the state type named by the annotation of their first parameter), and gives it to the
+nodes that read it. Which nodes share a state is a function of the checked files (the
+graphs a node's module builds, or the files adding its functions), never of what else a
+run happened to analyse first: a unit's answer must not depend on its neighbours.
 
 The input a graph is run with (`app.invoke({"note": ...})`) is the state every node it
 was built with starts from: the nodes are the functions its module adds to the builder
@@ -15,24 +17,29 @@ A part of the whole-program side: `Project` (project.py) combines them.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, cast
 
+from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact
 from gdpr_lint.analysis.summaries import Summary, strip_params
 
 from gdpr_lint.analysis.values import Func, Graph, Imported, Value
 
+if TYPE_CHECKING:
+    from gdpr_lint.analysis.context import AnalysisContext
+
 GRAPH_PACKAGES = ("langgraph",)
 
 
 def state_type(fi: FunctionInfo) -> str | None:
-    """The state type a node function takes (`def triage(state: State)` -> "State"), in a
-    module that imports a graph library; None otherwise."""
+    """The type a function's state parameter is annotated with (`def triage(state: State)`
+    -> "State"), None if it has none. It is a graph node's state only in a module that
+    imports a graph library, or if a graph adds the function (GraphState.state_writers)."""
     args = fi.node.args.posonlyargs + fi.node.args.args
     if fi.is_method:
         args = args[1:]
-    tree = fi.module.source.tree
-    if not args or args[0].annotation is None or tree is None or not tree_fact(tree, _imports_graph_library):
+    if not args or args[0].annotation is None:
         return None
     ann = args[0].annotation
     if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
@@ -44,7 +51,11 @@ def state_type(fi: FunctionInfo) -> str | None:
     return None
 
 
-def _imports_graph_library(tree: ast.Module) -> bool:
+def _imports_graph_library(tree: ast.Module | None) -> bool:
+    return tree is not None and tree_fact(tree, _graph_imports)
+
+
+def _graph_imports(tree: ast.Module) -> bool:
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".", 1)[0] in GRAPH_PACKAGES:
             return True
@@ -57,60 +68,169 @@ class GraphState:
     # what it uses of the Project it is part of (project.py)
     if TYPE_CHECKING:
         functions: dict[str, FunctionInfo]
-        graph_state: dict[str, dict[str, frozenset]]
-        graph_state_filled: set[str]
+        summaries: dict[str, Summary]
+        graph_state: dict[tuple, dict[str, frozenset]]
+        graph_state_collecting: set[tuple]
+        graph_writers: dict[tuple[str, str], list[FunctionInfo]]
+        graph_state_reads: set[str] | None
+        graph_builders: tuple[Path, ...]
+        input_bytes: Callable[[Path], bytes | None]
+
+        def module_at(self, path: Path) -> ModuleInfo | None: ...
+
+        def touch(self, item: tuple) -> None: ...
+        def recording(self) -> set: ...
+        def stop_recording(self, rec: set) -> frozenset: ...
+        def bind_parameters(self, frame: Frame, fi: FunctionInfo) -> None: ...
 
         def find_module(self, name: str) -> ModuleInfo | None: ...
         def global_value(self, mod: ModuleInfo, name: str) -> Value | None: ...
         def resolve_imported(self, value: Value) -> Value: ...
-        def summary(self, fi: FunctionInfo) -> Summary: ...
 
     def graph_nodes(self, graph: Graph) -> list[FunctionInfo]:
         """The node functions added to `graph` in the module that builds it, in source order."""
         mod = self.find_module(graph.module)
         if mod is None or mod.source.tree is None:
             return []
-        out: list[FunctionInfo] = []
-        for name in tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ()):
-            value = self.global_value(mod, name)
-            if value is not None and value.has(Imported):
-                value = self.resolve_imported(value)
-            for t in value.of(Func) if value is not None else ():
-                fi = self.functions.get(t.key)
-                if fi is not None and fi not in out:
-                    out.append(fi)
-        return out
-
-    def state_write(self, fi: FunctionInfo, summary: Summary) -> None:
-        """What a node function returns, by key, joins its state type's store."""
-        name = state_type(fi)
-        ret = summary.ret
-        if name is None or ret.fields is None:
-            return
-        store = self.graph_state.setdefault(name, {})
-        for key, value in ret.fields:
-            taints = strip_params(value).taints
-            if taints:
-                store[key] = store.get(key, frozenset()) | taints
+        return self._nodes_named(mod, list(tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ())))
 
     def state_read(self, fi: FunctionInfo, key: str) -> Value | None:
-        """`state[key]` in a node function: what the other nodes of that state type write."""
+        """`state[key]` in a node function: what the nodes sharing its state write there."""
         name = state_type(fi)
         if name is None:
             return None
-        if name not in self.graph_state_filled:
-            self.graph_state_filled.add(name)
-            for other in list(self.functions.values()):
-                if other.key != fi.key and state_type(other) == name:
-                    self.summary(other)
-        stored = self.graph_state.get(name, {}).get(key)
+        in_graph_module = _imports_graph_library(fi.module.source.tree)
+        if not in_graph_module and not self._named_by_a_builder(fi):
+            return None  # a typed dict parameter, not a graph's state
+        writers = self.graph_writers.get((fi.module.name, name))
+        if writers is None:
+            self.graph_writers[(fi.module.name, name)] = []  # (asked again while they are found: none yet)
+            writers = self.graph_writers[(fi.module.name, name)] = self.state_writers(fi.module, name)
+        if not in_graph_module and fi not in writers:
+            return None
+        # one state for the nodes of one graph, whichever of their modules asks first
+        scope = (name, tuple(sorted(w.key for w in writers)))
+        state = self.graph_state.get(scope)
+        if state is None:
+            state = self._collect_state(writers, scope)
+        elif scope in self.graph_state_collecting:
+            self.touch(("s", scope))  # read while the writes are being collected: provisional
+            if self.graph_state_reads is not None:
+                self.graph_state_reads.add(key)
+        stored = state.get(key)
         return Value(stored) if stored else None
+
+    def _named_by_a_builder(self, fi: FunctionInfo) -> bool:
+        """Whether a checked file that adds graph nodes spells `fi`'s name (cheap, from bytes)."""
+        self.touch(("b", ""))  # the answer depends on which checked files build graphs
+        word = fi.name.encode("utf-8")
+        return any(word in (self.input_bytes(path) or b"") for path in self.graph_builders)
+
+    def state_writers(self, mod: ModuleInfo, name: str) -> list[FunctionInfo]:
+        """The node functions whose updates a node of `mod` taking state type `name` reads:
+        the nodes of the graphs it belongs to - built in `mod`, or, for a module of nodes that
+        builds none, in any checked file that adds one of its functions (`graph.py`
+        assembling `nodes/*.py`); failing both, its module's own top-level functions on that
+        state type. A function of the checked files, not of what else the run happened to
+        load: two graphs in two modules on one state type do not see each other's writes,
+        and the modules of one graph share one state."""
+        assert mod.source.tree is not None
+        graphs = tree_fact(mod.source.tree, _graph_nodes)
+        out = self._nodes_named(mod, [n for nodes in graphs.values() for n in nodes], name)
+        if not graphs:
+            self.touch(("b", ""))  # the answer depends on which checked files build graphs
+            for path in self.graph_builders:
+                builder = self.module_at(path)
+                if builder is None or builder is mod or builder.source.tree is None:
+                    continue
+                for nodes in tree_fact(builder.source.tree, _graph_nodes).values():
+                    graph = self._nodes_named(builder, list(nodes), name)
+                    if any(w.module is mod for w in graph):
+                        out += [w for w in graph if w not in out]
+        if not out and _imports_graph_library(mod.source.tree):
+            out = self._nodes_named(mod, list(tree_fact(mod.source.tree, _typed_functions)), name)
+        return out
+
+    def _nodes_named(self, mod: ModuleInfo, names: list[str], state: str | None = None) -> list[FunctionInfo]:
+        """The functions `names` refer to in `mod` (defined there or imported), in that order;
+        with `state`, only those taking that state type."""
+        out: list[FunctionInfo] = []
+        for n in names:
+            value = self.global_value(mod, n)
+            if value is not None and value.has(Imported):
+                value = self.resolve_imported(value)
+            for t in value.of(Func) if value is not None else ():
+                w = self.functions.get(t.key)
+                if w is not None and w not in out and (state is None or state_type(w) == state):
+                    out.append(w)
+        return out
+
+    def _collect_state(self, writers: list[FunctionInfo], scope: tuple) -> dict[str, frozenset]:
+        """Run the writers' bodies until what they write stops growing: each round reads
+        the state the previous one wrote, so an update made from another node's update is
+        found, whichever node the analysis met first."""
+        state: dict[str, frozenset] = {}
+        self.graph_state[scope] = state
+        self.graph_state_collecting.add(scope)
+        # a writer runs again only if it read a key the last round changed
+        writes: dict[str, dict[str, frozenset]] = {}
+        reads: dict[str, set[str]] = {}
+        changed: set[str] | None = None  # None: the first round
+        outer = self.graph_state_reads  # (another graph's writer may be running: its reads go on after)
+        rec = self.recording()
+        try:
+            for _ in range(_STATE_ROUNDS):
+                for w in writers:
+                    if changed is not None and not (reads[w.key] & changed):
+                        continue
+                    self.graph_state_reads = reads[w.key] = set()
+                    frame = Frame(cast("AnalysisContext", self), w.module, w, parent=w.closure)
+                    self.bind_parameters(frame, w)
+                    frame.run_block(w.node.body)
+                    mine: dict[str, frozenset] = {}
+                    for key, value in frame.ret.fields or ():
+                        taints = strip_params(value).taints
+                        if taints:
+                            mine[key] = mine.get(key, frozenset()) | taints
+                    writes[w.key] = mine
+                written: dict[str, frozenset] = {}
+                for w in writers:
+                    for key, taints in writes[w.key].items():
+                        written[key] = written.get(key, frozenset()) | taints
+                changed = {k for k in written.keys() | state.keys() if written.get(k) != state.get(k)}
+                state = self.graph_state[scope] = written
+                if not changed:
+                    break
+        finally:
+            self.graph_state_reads = outer
+            self.stop_recording(rec)
+            self.graph_state_collecting.discard(scope)
+        # summaries worked out while the writes were incomplete are worked out again
+        marker = ("s", scope)
+        for k in [k for k, s in self.summaries.items() if marker in s.deps]:
+            del self.summaries[k]
+        return state
+
+
+_STATE_ROUNDS = 4  # an update made from another's update, three hops deep
+
+
+def _typed_functions(tree: ast.Module) -> tuple[str, ...]:
+    """The module's top-level functions whose first parameter is annotated (candidate nodes)."""
+    out = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args.posonlyargs + node.args.args
+            if args and args[0].annotation is not None:
+                out.append(node.name)
+    return tuple(out)
 
 
 def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
     """For each graph built in a module (`builder = StateGraph(State)`, by the position of the
     constructor call): the names of the functions added to it (`builder.add_node(fn)`,
-    `builder.add_node("name", fn)`, `action=fn`), wherever in the module it is built."""
+    `builder.add_node("name", fn)`, `action=fn`, or chained: `StateGraph(State).add_node(fn)
+    .add_node(...)`), wherever in the module it is built."""
     builders: dict[str, tuple[int, int]] = {}
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
@@ -120,14 +240,22 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
                     builders[t.id] = (node.value.lineno, node.value.col_offset)
     out: dict[tuple[int, int], list[str]] = {}
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_node"
-                and isinstance(node.func.value, ast.Name) and node.func.value.id in builders):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_node"):
+            continue
+        recv = node.func.value
+        while isinstance(recv, ast.Call) and isinstance(recv.func, ast.Attribute):
+            recv = recv.func.value  # a chain: `StateGraph(State).add_node(a).add_node(b)`
+        if isinstance(recv, ast.Name) and recv.id in builders:
+            graph = builders[recv.id]
+        elif isinstance(recv, ast.Call):
+            graph = (recv.lineno, recv.col_offset)  # built and filled in one expression
+        else:
             continue
         fn = next((k.value for k in node.keywords if k.arg in ("action", "node")), None)
         if fn is None and node.args:
             fn = node.args[1] if len(node.args) > 1 else node.args[0]
         if isinstance(fn, ast.Name):
-            names = out.setdefault(builders[node.func.value.id], [])
+            names = out.setdefault(graph, [])
             if fn.id not in names:
                 names.append(fn.id)
     return {k: tuple(v) for k, v in out.items()}

@@ -120,6 +120,19 @@ class Modules:
             self._missing.add(name)
         return mod
 
+    def module_at(self, path: Path) -> ModuleInfo | None:
+        """The module in file `path` (a checked file found by what it spells, not by an
+        import), loaded under the name its packages give it; None if another file holds
+        that name or it cannot be read."""
+        known = self.by_path.get(path)
+        if known is not None:
+            return known
+        parts, _ = module_path(path)
+        name = ".".join(parts)
+        if not name or name in self.modules:
+            return None
+        return self._load(path, name)
+
     def locate_module(self, name: str) -> Path | None:
         """The file of module `name` under the project's roots (first root wins). The
         places looked at in vain are a dependency of whoever asked (if a file appears

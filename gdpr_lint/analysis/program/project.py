@@ -36,7 +36,8 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
     def __init__(self, vocab: Vocabulary, *, roots: list[Path], cwd: Path,
                  extra_sanitizers: tuple[str, ...] = (), sinks: tuple = (),
                  input_bytes: Callable[[Path], bytes | None] | None = None,
-                 parse_cache: dict | None = None, file_probes: dict | None = None) -> None:
+                 parse_cache: dict | None = None, file_probes: dict | None = None,
+                 graph_builders: tuple[Path, ...] = ()) -> None:
         self.vocab = vocab
         self.catalogue = catalogue()
         self.sanitizers = sanitizers()
@@ -71,9 +72,14 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.file_probes: dict[tuple[Path, str], tuple[Path | None, tuple[Path, ...]]] = file_probes if file_probes is not None else {}
         # data written to files by literal path, for reads of the same path (analysis order)
         self.file_data: dict[str, frozenset] = {}
-        # graph state (LangGraph): state type -> key -> what nodes write there
-        self.graph_state: dict[str, dict[str, frozenset]] = {}
-        self.graph_state_filled: set[str] = set()
+        # graph state (LangGraph): the nodes whose updates a module's nodes read, per (module,
+        # state type); what they write, per (state type, those nodes) -> key
+        self.graph_writers: dict[tuple[str, str], list[FunctionInfo]] = {}
+        self.graph_state: dict[tuple, dict[str, frozenset]] = {}
+        self.graph_state_collecting: set[tuple] = set()
+        self.graph_state_reads: set[str] | None = None  # keys the writer being run reads
+        # the checked files that add nodes to a graph (graph_state.state_writers)
+        self.graph_builders = graph_builders
 
     def dispose(self) -> None:
         """Break the reference cycles between the project's records (a module lists its

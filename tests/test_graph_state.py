@@ -1,0 +1,258 @@
+"""LangGraph state between nodes: a node reads what the nodes of its own graphs write,
+whatever else the run analysed before it. The writers of a node module's state are its
+module's own nodes and the nodes of the graphs, in any checked file, that add one of its
+functions; two graphs on one state type in two modules do not see each other's writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gdpr_lint.pipeline import units
+from helpers import analyse, run_cli
+
+STATE = '''
+    from langgraph.graph import MessagesState
+
+
+    class State(MessagesState):
+        email_input: dict
+        draft: str
+'''
+
+# a graph whose triage puts the e-mail into the messages its responder sends
+MAIL_GRAPH = '''
+    from langchain.chat_models import init_chat_model
+    from langgraph.graph import StateGraph
+
+    from app.schemas import State
+
+    llm = init_chat_model("openai:gpt-4.1")
+
+
+    def triage(state: State):
+        email = state["email_input"]
+        return {"messages": [{"role": "user", "content": f"Answer {email['author']}: {email['email_thread']}"}]}
+
+
+    def respond(state: State):
+        return {"messages": [llm.invoke(state["messages"])]}
+
+
+    builder = StateGraph(State)
+    builder.add_node("triage", triage)
+    builder.add_node("respond", respond)
+    mail_agent = builder.compile()
+'''
+
+# another graph on the same state type: its messages are a fixed instruction
+REPORT_GRAPH = '''
+    from langchain.chat_models import init_chat_model
+    from langgraph.graph import StateGraph
+
+    from app.schemas import State
+
+    llm = init_chat_model("openai:gpt-4.1")
+
+
+    def plan(state: State):
+        return {"messages": [{"role": "user", "content": "Summarise this week's ticket volume by product."}]}
+
+
+    def write_report(state: State):
+        return {"draft": llm.invoke(state["messages"]).content}
+
+
+    builder = StateGraph(State)
+    builder.add_node("plan", plan)
+    builder.add_node("write_report", write_report)
+    report_agent = builder.compile()
+'''
+
+
+@pytest.fixture
+def one_project(monkeypatch):
+    """Every unit of the run in one chunk, so one project analyses them in file order (a
+    small run gets a fresh project per unit anyway, which would hide what one unit leaves
+    behind for the next)."""
+    monkeypatch.setattr(units, "_chunks", lambda entries: [sorted(entries, key=lambda e: str(e[0]))])
+
+
+def _found(result) -> list[tuple[str, int, list[str]]]:
+    return sorted((f.path, f.line, sorted(d.split(" (")[0] for d in f.data)) for f in result.findings)
+
+
+def test_two_graphs_on_one_state_type_do_not_see_each_others_updates(write, one_project):
+    # both in one run, the mail graph analysed first: the report graph's messages are its own
+    root = write({"app/__init__.py": "", "app/schemas.py": STATE,
+                  "app/a_mail_graph.py": MAIL_GRAPH, "app/b_report_graph.py": REPORT_GRAPH})
+    result = analyse(root)
+    assert [(path, line) for path, line, _ in _found(result)] == [("app/a_mail_graph.py", 15)]
+    notes = [s.note for s in result.findings[0].flow]
+    assert "from the graph state `messages`" in notes
+
+
+def test_the_same_graphs_give_the_same_answer_in_either_order(write, one_project):
+    # the report graph first this time (file order decides what a run analyses first)
+    root = write({"app/__init__.py": "", "app/schemas.py": STATE,
+                  "app/a_report_graph.py": REPORT_GRAPH, "app/b_mail_graph.py": MAIL_GRAPH})
+    assert [(path, line) for path, line, _ in _found(analyse(root))] == [("app/b_mail_graph.py", 15)]
+
+
+NODES = {
+    "agent/__init__.py": "",
+    "agent/state.py": STATE,
+    "agent/nodes/__init__.py": "",
+    "agent/nodes/intake.py": '''
+        from agent.state import State
+
+
+        def intake(state: State):
+            email = state["email_input"]
+            return {"messages": [{"role": "user", "content": f"From {email['author']}: {email['email_thread']}"}]}
+        ''',
+    "agent/nodes/reply.py": '''
+        from langchain_openai import ChatOpenAI
+
+        from agent.state import State
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        def reply(state: State):
+            return {"draft": llm.invoke(state["messages"]).content}
+        ''',
+}
+
+GRAPH_OF_BOTH = '''
+    from langgraph.graph import StateGraph
+
+    from agent.nodes.intake import intake
+    from agent.nodes.reply import reply
+    from agent.state import State
+
+    builder = StateGraph(State)
+    builder.add_node("intake", intake)
+    builder.add_node("reply", reply)
+    graph = builder.compile()
+'''
+
+GRAPH_OF_REPLY_ONLY = '''
+    from langgraph.graph import StateGraph
+
+    from agent.nodes.reply import reply
+    from agent.state import State
+
+    builder = StateGraph(State)
+    builder.add_node("reply", reply)
+    graph = builder.compile()
+'''
+
+
+def test_nodes_in_modules_of_their_own_see_the_updates_of_their_graph(write):
+    # graph.py assembles nodes defined one module each: reply sends what intake wrote
+    root = write({**NODES, "agent/graph.py": GRAPH_OF_BOTH})
+    result = analyse(root)
+    assert _found(result) == [("agent/nodes/reply.py", 9, ["email['author']", 'state["email_input"]'])]
+    notes = [s.note for s in result.findings[0].flow]
+    assert "from the graph state `messages`" in notes
+    assert result.findings[0].flow[0].path == "agent/nodes/intake.py"
+
+
+def test_a_node_module_whose_graph_does_not_add_the_writer_is_clean(write):
+    # intake is defined but no graph runs it next to reply: nothing reaches reply's messages
+    root = write({**NODES, "agent/graph.py": GRAPH_OF_REPLY_ONLY})
+    assert _found(analyse(root)) == []
+
+
+def test_an_update_made_from_another_update_is_found_whichever_node_comes_first(write):
+    # the sender is defined (and so met) first; its draft comes from the summary, which
+    # comes from the intake: two hops through the state
+    root = write({"desk.py": '''
+        from typing import TypedDict
+
+        from langgraph.graph import StateGraph
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        class Ticket(TypedDict):
+            customer: dict
+            summary: str
+            draft: str
+
+
+        def send(state: Ticket):
+            return client.responses.create(model="gpt-4o", input=state["draft"])
+
+
+        def compose(state: Ticket):
+            return {"draft": f"Dear customer, about: {state['summary']}"}
+
+
+        def intake(state: Ticket):
+            return {"summary": f"{state['customer']['name']} wrote about a refund"}
+
+
+        builder = StateGraph(Ticket)
+        builder.add_node("send", send)
+        builder.add_node("compose", compose)
+        builder.add_node("intake", intake)
+        '''})
+    result = analyse(root)
+    assert [(path, line) for path, line, _ in _found(result)] == [("desk.py", 16)]
+    notes = [s.note for s in result.findings[0].flow]
+    assert notes.count("from the graph state `summary`") == 1 and "from the graph state `draft`" in notes
+
+
+def _check(root: Path) -> list[dict]:
+    proc = run_cli("check", ".", "--output-format", "json", cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    return json.loads(proc.stdout)
+
+
+def test_a_graph_module_added_later_is_noticed_by_the_cached_node_modules(write):
+    root = write(dict(NODES))
+    assert _check(root) == []  # no graph: reply's messages hold only what reply writes
+    (root / "agent/graph.py").write_text(GRAPH_OF_BOTH.replace("\n    ", "\n").lstrip("\n"), encoding="utf-8")
+    assert [(f["code"], f["path"]) for f in _check(root)] == [("GDPR001", "agent/nodes/reply.py")]
+
+
+def test_a_graph_built_in_one_expression_shares_its_state(write):
+    # the agent graph is built step by step, the workflow around it in one chained expression:
+    # triage (a node of the chained graph) writes the messages the agent's node sends
+    root = write({"assistant.py": '''
+        from langchain.chat_models import init_chat_model
+        from langgraph.graph import START, MessagesState, StateGraph
+        from langgraph.types import Command
+
+        llm = init_chat_model("openai:gpt-4.1")
+
+
+        class State(MessagesState):
+            email_input: dict
+
+
+        def llm_call(state: State):
+            return {"messages": [llm.invoke(state["messages"])]}
+
+
+        agent_builder = StateGraph(State)
+        agent_builder.add_node("llm_call", llm_call)
+        agent = agent_builder.compile()
+
+
+        def triage_router(state: State):
+            email = state["email_input"]
+            return Command(goto="response_agent", update={"messages": [f"Reply to {email['author']}"]})
+
+
+        workflow = StateGraph(State).add_node(triage_router).add_node("response_agent", agent).add_edge(START, "triage_router")
+        app = workflow.compile()
+        '''})
+    result = analyse(root)
+    assert [(path, line) for path, line, _ in _found(result)] == [("assistant.py", 13)]
+    assert "from the graph state `messages`" in [s.note for s in result.findings[0].flow]
