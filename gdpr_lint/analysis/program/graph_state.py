@@ -73,6 +73,7 @@ class GraphState:
         graph_state_collecting: set[tuple]
         graph_writers: dict[tuple[str, str], list[FunctionInfo]]
         graph_state_reads: set[str] | None
+        graph_builder_words: dict[str, bool]
         graph_builders: tuple[Path, ...]
         input_bytes: Callable[[Path], bytes | None]
 
@@ -123,8 +124,12 @@ class GraphState:
     def _named_by_a_builder(self, fi: FunctionInfo) -> bool:
         """Whether a checked file that adds graph nodes spells `fi`'s name (cheap, from bytes)."""
         self.touch(("b", ""))  # the answer depends on which checked files build graphs
-        word = fi.name.encode("utf-8")
-        return any(word in (self.input_bytes(path) or b"") for path in self.graph_builders)
+        named = self.graph_builder_words.get(fi.name)
+        if named is None:
+            word = fi.name.encode("utf-8")
+            named = self.graph_builder_words[fi.name] = any(word in (self.input_bytes(path) or b"")
+                                                            for path in self.graph_builders)
+        return named
 
     def state_writers(self, mod: ModuleInfo, name: str) -> list[FunctionInfo]:
         """The node functions whose updates a node of `mod` taking state type `name` reads:

@@ -80,6 +80,7 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.graph_state_reads: set[str] | None = None  # keys the writer being run reads
         # the checked files that add nodes to a graph (graph_state.state_writers)
         self.graph_builders = graph_builders
+        self.graph_builder_words: dict[str, bool] = {}  # function name -> spelled by a graph builder?
 
     def dispose(self) -> None:
         """Break the reference cycles between the project's records (a module lists its
