@@ -8,9 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from gdpr_lint.pipeline import units
 from helpers import analyse, run_cli
 
 STATE = '''
@@ -70,14 +67,6 @@ REPORT_GRAPH = '''
     builder.add_node("write_report", write_report)
     report_agent = builder.compile()
 '''
-
-
-@pytest.fixture
-def one_project(monkeypatch):
-    """Every unit of the run in one chunk, so one project analyses them in file order (a
-    small run gets a fresh project per unit anyway, which would hide what one unit leaves
-    behind for the next)."""
-    monkeypatch.setattr(units, "_chunks", lambda entries: [sorted(entries, key=lambda e: str(e[0]))])
 
 
 def _found(result) -> list[tuple[str, int, list[str]]]:

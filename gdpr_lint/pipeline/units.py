@@ -236,6 +236,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
                                         input_bytes=load, parse_cache=ctx.parsed, file_probes=ctx.file_probes,
                                         graph_builders=ctx.graph_builders)
         share_memo(project, ctx.reach_memo)
+    project.enter(entry)
     # the names of helpers found elsewhere (`run`, `main`: common words) make a file matter
     # only if it can reach a module defining one (or an OpenAI origin)
     helper_words = words - ctx.extra_words

@@ -44,6 +44,10 @@ def _file_of(root: Path, rel: str) -> tuple[Path | None, tuple[Path, ...]]:
 
 
 class Modules:
+    # the current entry (enter): its path, its roots, the modules its imports found
+    _entry_path: Path | None
+    _roots_key: tuple[Path, ...]
+    _unit_modules: set[Path]
 
     # ------------------------------------------------------------------ dependencies
 
@@ -75,7 +79,19 @@ class Modules:
         parts, d = module_path(path)
         if d not in self.roots:
             self.roots.append(d)
+            self._roots_key = tuple(self.roots)
         return ".".join(parts) or path.parent.name, package
+
+    def enter(self, path: Path) -> None:
+        """Analyse the next entry, `path`: imports resolve under the run's roots and the
+        entry's own, as when the program starts from it - not under the roots of the entries
+        this project analysed before (a folder of scripts has its own `utils.py`)."""
+        path = path.resolve()
+        _, d = module_path(path)
+        self.roots = self.base_roots + ([d] if d not in self.base_roots else [])
+        self._roots_key = tuple(self.roots)
+        self._entry_path = path
+        self._unit_modules = set()
 
     def add_source(self, source: SourceFile, reported: bool = True) -> ModuleInfo:
         known = self.by_path.get(source.path.resolve())
@@ -98,26 +114,29 @@ class Modules:
         return ModuleInfo(name=name, source=source, package=package)
 
     def find_module(self, name: str) -> ModuleInfo | None:
-        mod = self.modules.get(name)
-        if mod is not None or name in self._missing:
-            if mod is None and name in self.load_errors:
-                self.touch(("e", name))
-            if name in self._probed:
-                self.locate_module(name)  # records where it was looked for
-            return mod
+        """The module an import of `name` finds under the current roots (loading it if need
+        be). A module of the same name another entry's roots found is not it."""
+        if "@" in name:  # an entry or notebook under its own name, never an import
+            return self.modules.get(name)
         resolved = self.locate_module(name)
         if resolved is None:
-            self._missing.add(name)
             return None
-        if self._extra_loaded >= MAX_EXTRA_MODULES:
+        if resolved not in self._unit_modules and resolved != self._entry_path:
+            # at most so many modules per entry, counted as if its project were its own
+            if len(self._unit_modules) >= MAX_EXTRA_MODULES:
+                return None
+            self._unit_modules.add(resolved)
+        mod = self.by_path.get(resolved)
+        if mod is not None:
+            return mod
+        if (self._roots_key, name) in self._missing:
+            if name in self.load_errors:
+                self.touch(("e", name))
             return None
-        self._extra_loaded += 1
-        existing = self.by_path.get(resolved)
-        if existing is not None:
-            return existing
-        mod = self._load(resolved, name)
+        # another file already holds the name (a script folder's own `utils`): an alias
+        mod = self._load(resolved, name if name not in self.modules else f"{name}@{len(self.modules)}")
         if mod is None:
-            self._missing.add(name)
+            self._missing.add((self._roots_key, name))
         return mod
 
     def module_at(self, path: Path) -> ModuleInfo | None:
@@ -137,11 +156,12 @@ class Modules:
         """The file of module `name` under the project's roots (first root wins). The
         places looked at in vain are a dependency of whoever asked (if a file appears
         there, the answer changes): recorded as ("x", name), see missing_paths_of."""
-        hit = self._located.get(name, False)
+        key = (self._roots_key, name)
+        hit = self._located.get(key, False)
         if hit is False:
-            hit, self._probed[name] = self.places_of(name)
-            self._located[name] = hit
-        if self._probed[name]:
+            hit, self._probed[key] = self.places_of(name)
+            self._located[key] = hit
+        if self._probed[key]:
             self.touch(("x", name))
         return hit
 
@@ -161,8 +181,8 @@ class Modules:
         return None, in_vain
 
     def missing_paths_of(self, deps) -> set[Path]:
-        """The paths looked at in vain by what recorded `deps`."""
-        return {p for kind, name in deps if kind == "x" for p in self._probed.get(name, ())}
+        """The paths looked at in vain by what recorded `deps` (under the current roots)."""
+        return {p for kind, name in deps if kind == "x" for p in self._probed.get((self._roots_key, name), ())}
 
     def _load(self, path: Path, name: str) -> ModuleInfo | None:
         from gdpr_lint.pipeline.discovery import display_path

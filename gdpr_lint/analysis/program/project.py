@@ -47,6 +47,8 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.extra_words: frozenset[str] = frozenset(s.function.split(".")[-1] for s in sinks)
         self.cwd = cwd
         self.roots = [r.resolve() for r in roots]
+        self.base_roots = list(self.roots)  # the run's; the entry's own is added (Modules.enter)
+        self._roots_key = tuple(self.roots)
         self.modules: dict[str, ModuleInfo] = {}
         self.by_path: dict[Path, ModuleInfo] = {}
         self.functions: dict[str, FunctionInfo] = {}
@@ -57,11 +59,12 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.sites: dict[str, SiteInfo] = {}
         self.module_hits: list[Hit] = []
         self.errors: list[FileError] = []
-        self._missing: set[str] = set()
+        self._missing: set[tuple[tuple[Path, ...], str]] = set()  # (roots, name): failed to load
         self.load_errors: dict[str, FileError] = {}
-        self._located: dict[str, Path | None] = {}  # module name -> its file
-        self._probed: dict[str, list[Path]] = {}  # module name -> where it was looked for in vain
-        self._extra_loaded = 0
+        self._located: dict[tuple[tuple[Path, ...], str], Path | None] = {}  # (roots, module name) -> its file
+        self._probed: dict[tuple[tuple[Path, ...], str], list[Path]] = {}  # ... -> where it was looked for in vain
+        self._unit_modules: set[Path] = set()  # the modules the current entry's imports found
+        self._entry_path: Path | None = None
         # Dependency recording: what each summary / module evaluation read, so that a
         # unit's result names every file it depends on (for the cache).
         self._rec: list[set] = []
