@@ -41,13 +41,24 @@ MODELS = library_models()
 RUN_METHODS = ("invoke", "ainvoke", "run", "arun")
 
 
+def attribute_slot(name: str, attr: str) -> str:
+    """The frame's name for `name.attr` that this function stored into (statements.py): an
+    env key no variable can have."""
+    return f"<attr {name}>.{attr}"
+
+
 class Members:
 
     # ------------------------------------------------------------------ attributes, subscripts
 
     def e_Attribute(self, node: ast.Attribute) -> Value:
         recv = self.eval(node.value)
-        return self.stored_state(recv, node.attr, node, self.attribute(recv, node.attr, node))
+        named = self.attribute(recv, node.attr, node)
+        if isinstance(node.value, ast.Name):
+            stored = self.env.get(attribute_slot(node.value.id, node.attr))
+            if stored is not None:  # `ticket.body = ...` earlier in this function
+                return join(named, stored.extend(self.step(node, f"read back from `{self.text(node)}`")))
+        return self.stored_state(recv, node.attr, node, named)
 
     def state_key(self, recv: Value, key: str) -> str | None:
         """The frame's name for `st.session_state.key` / `session["key"]`: a state object's

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from gdpr_lint.analysis.members import attribute_slot
 from gdpr_lint.analysis.summaries import strip_params
 from gdpr_lint.analysis.values import (
     EMPTY,
@@ -259,14 +260,26 @@ class Statements:
         if slot is not None:  # `st.session_state.x = v`: read back later in this function
             self.env[slot] = value
             return
-        for obj in recv.of(Obj):
+        inside = self.on_self(target.value)
+        for obj in recv.of(Obj) if inside else ():
             self.ctx.class_attr_set(obj.cls, target.attr, strip_params(value))
         if isinstance(target.value, ast.Name) and recv.has(Obj) and value.pars():
             # `self.data = <what the caller passed>`: the caller's object now carries it
             self.note_mutation(target.value.id, value)
-        if isinstance(target.value, ast.Name) and not recv.has(Obj):
-            # attribute on a local object: the object now carries the data
+        if isinstance(target.value, ast.Name) and not inside:
+            # attribute on a local object: the object now carries the data, and this
+            # function reads the attribute back (`ticket.body = ...` then `ticket.body`); an
+            # object of a project class filled from outside its class is not joined into the
+            # class for every instance of every later analysis
+            if recv.has(Obj):
+                self.env[attribute_slot(target.value.id, target.attr)] = value
             self.update_target(target.value, value.plain(), target)
+
+    def on_self(self, node: ast.expr) -> bool:
+        """Whether `node` is the method's own instance (`self`): its stores make the class's
+        store; any other object's are this function's own."""
+        return (self.func is not None and self.func.is_method and isinstance(node, ast.Name)
+                and bool(self.func.param_names) and node.id == self.func.param_names[0])
 
     def set_item(self, target: ast.Subscript, value: Value) -> None:
         base_node = target.value
@@ -309,9 +322,13 @@ class Statements:
             self.note_mutation(node.id, value)
         elif isinstance(node, ast.Attribute):
             recv = self.eval(node.value)
-            for obj in recv.of(Obj):
+            inside = self.on_self(node.value)
+            for obj in recv.of(Obj) if inside else ():
                 self.ctx.class_attr_set(obj.cls, node.attr, strip_params(value))
             if isinstance(node.value, ast.Name):
+                if not inside and recv.has(Obj):
+                    slot = attribute_slot(node.value.id, node.attr)
+                    self.env[slot] = join(self.env.get(slot, EMPTY), value)
                 self.update_target(node.value, value, where)
         elif isinstance(node, ast.Subscript):
             self.update_target(node.value, value, where)

@@ -12,7 +12,15 @@ from functools import lru_cache
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.models import library_models
-from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, decorator_texts, source_text
+from gdpr_lint.analysis.program.entries import imported_surface_names
+from gdpr_lint.analysis.program.symbols import (
+    ClassInfo,
+    FunctionInfo,
+    ModuleInfo,
+    decorator_texts,
+    source_text,
+    tree_fact,
+)
 from gdpr_lint.analysis.summaries import strip_params
 from gdpr_lint.analysis.values import (
     Cls,
@@ -23,6 +31,7 @@ from gdpr_lint.analysis.values import (
     join,
 )
 from gdpr_lint.analysis.vocabulary import tokenize
+from gdpr_lint.surfaces import registry as surfaces
 
 MODELS = library_models()
 INITIALISERS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__", "__aenter__", "initialize", "initialise"})
@@ -63,13 +72,23 @@ class Classes:
             if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
                 self._meta_model(ci, stmt, frame)
         fields: list[tuple[str, ast.AST | None]] = []
+        # names the module imports from a surface's library: only a field annotated with one
+        # can be declared a client (the annotation is not evaluated for every field)
+        surface_names = tree_fact(mod.source.tree, imported_surface_names) if mod.source.tree is not None else frozenset()
         for stmt in node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 ci.methods[stmt.name] = self.define_function(mod, stmt, frame, ci)
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 fields.append((stmt.target.id, stmt.annotation))
-                if stmt.value is not None:
-                    ci.attrs[stmt.target.id] = strip_params(frame.eval(stmt.value))
+                value = strip_params(frame.eval(stmt.value)) if stmt.value is not None else None
+                if surface_names and not surface_names.isdisjoint(_annotation_words(stmt.annotation)):
+                    declared = frame.annotation_value(stmt.annotation)
+                    if surfaces.owned(declared):
+                        # `chat_client: AzureOpenAI = None`: whatever fills it later is that client
+                        value = Value(value.taints if value else frozenset(),
+                                      declared.tags | (value.tags if value else frozenset()))
+                if value is not None:
+                    ci.attrs[stmt.target.id] = value
             elif isinstance(stmt, ast.Assign):
                 v = strip_params(frame.eval(stmt.value))
                 for t in stmt.targets:
@@ -264,3 +283,14 @@ def _may_store(node: ast.AST, self_name: str, mod: ModuleInfo) -> bool:
 @lru_cache(maxsize=64)
 def _store_pattern(self_name: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(self_name) + r"[\s\\]*\.[\s\\]*[A-Za-z_]\w*[\s\\)]*(?::|=(?!=))")
+
+
+def _annotation_words(node: ast.expr) -> set[str]:
+    """The names an annotation spells (`Optional[openai.AzureOpenAI]`, `"AzureOpenAI"`)."""
+    words = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            words.add(n.id)
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+            words.update(re.findall(r"\w+", n.value))
+    return words
