@@ -118,3 +118,66 @@ def test_client_flavour_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None
     reports = [_report_with_seed(tmp_path, seed) for seed in range(8)]
     assert len(reports[0]) == 2
     assert all(r == reports[0] for r in reports[1:])
+
+
+def test_a_units_answer_does_not_depend_on_the_units_before_it(write, monkeypatch) -> None:
+    # the invariant the chunking rests on, on one tree with the shapes of graph state, import
+    # roots and stores on objects from outside their class (each mechanism has its own test
+    # that fails on the code before it, with one project: test_graph_state, test_import_roots,
+    # test_object_stores): a fresh project per unit, one project for all in file order and
+    # in reverse order give the same report
+    from dataclasses import asdict
+
+    from gdpr_lint.pipeline import units
+    from helpers import analyse
+    from test_graph_state import MAIL_GRAPH, REPORT_GRAPH, STATE
+    from test_import_roots import APP, PROMPTS_CLEAN, PROMPTS_LEAKING
+
+    root = write({
+        "app/__init__.py": "", "app/schemas.py": STATE,
+        "app/a_mail_graph.py": MAIL_GRAPH, "app/b_report_graph.py": REPORT_GRAPH,
+        "ex1/app.py": APP, "ex1/prompts.py": PROMPTS_CLEAN,
+        "ex2/app.py": APP, "ex2/prompts.py": PROMPTS_LEAKING,
+        "shop/__init__.py": "",
+        "shop/bot.py": '''
+            class Bot:
+                def __init__(self, tone: str = "brief"):
+                    self.tone = tone
+            ''',
+        "shop/a_setup.py": '''
+            from openai import OpenAI
+
+            from shop.bot import Bot
+
+            client = OpenAI()
+
+
+            def warm_up(customer):
+                bot = Bot()
+                bot.tone = f"warm, for {customer.name}"
+                return client.responses.create(model="gpt-4o-mini", input="ping")
+            ''',
+        "shop/b_answer.py": '''
+            from openai import OpenAI
+
+            from shop.bot import Bot
+
+            client = OpenAI()
+
+
+            def answer(question):
+                bot = Bot()
+                return client.responses.create(model="gpt-4o-mini", instructions=bot.tone, input=question)
+            ''',
+    })
+
+    def report(chunks):
+        monkeypatch.setattr(units, "_chunks", chunks)
+        return [asdict(f) for f in analyse(root).findings]
+
+    ordered = lambda entries: sorted(entries, key=lambda e: str(e[0]))  # noqa: E731
+    alone = report(lambda entries: [[e] for e in ordered(entries)])
+    together = report(lambda entries: [ordered(entries)])
+    backwards = report(lambda entries: [ordered(entries)[::-1]])
+    assert sorted((f["path"], f["span"]["line"]) for f in alone) == [("app/a_mail_graph.py", 15), ("ex2/app.py", 9)]
+    assert together == alone and backwards == alone
