@@ -132,43 +132,14 @@ def test_a_units_answer_does_not_depend_on_the_units_before_it(write, monkeypatc
     from helpers import analyse
     from test_graph_state import MAIL_GRAPH, REPORT_GRAPH, STATE
     from test_import_roots import APP, PROMPTS_CLEAN, PROMPTS_LEAKING
+    from test_object_stores import AGENT_TREE
 
     root = write({
         "app/__init__.py": "", "app/schemas.py": STATE,
         "app/a_mail_graph.py": MAIL_GRAPH, "app/b_report_graph.py": REPORT_GRAPH,
         "ex1/app.py": APP, "ex1/prompts.py": PROMPTS_CLEAN,
         "ex2/app.py": APP, "ex2/prompts.py": PROMPTS_LEAKING,
-        "shop/__init__.py": "",
-        "shop/bot.py": '''
-            class Bot:
-                def __init__(self, tone: str = "brief"):
-                    self.tone = tone
-            ''',
-        "shop/a_setup.py": '''
-            from openai import OpenAI
-
-            from shop.bot import Bot
-
-            client = OpenAI()
-
-
-            def warm_up(customer):
-                bot = Bot()
-                bot.tone = f"warm, for {customer.name}"
-                return client.responses.create(model="gpt-4o-mini", input="ping")
-            ''',
-        "shop/b_answer.py": '''
-            from openai import OpenAI
-
-            from shop.bot import Bot
-
-            client = OpenAI()
-
-
-            def answer(question):
-                bot = Bot()
-                return client.responses.create(model="gpt-4o-mini", instructions=bot.tone, input=question)
-            ''',
+        **{"agents/" + name: text for name, text in AGENT_TREE.items()},
     })
 
     def report(chunks):

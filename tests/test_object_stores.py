@@ -69,41 +69,44 @@ def test_an_object_filled_by_a_helper_carries_the_data_to_the_request(write):
     assert [(p, line) for p, line, _ in _found(result)] == [("bot.py", 17)]
 
 
+# a test fills its own agent with a customer's name; the service's agent is another object
+AGENT_TREE = {
+    "app/__init__.py": "",
+    "app/agent.py": '''
+        class Agent:
+            def __init__(self, instructions: str = "Be brief."):
+                self.instructions = instructions
+        ''',
+    "app/a_test_agent.py": '''
+        from openai import OpenAI
+
+        from app.agent import Agent
+
+        client = OpenAI()
+
+
+        def test_instructions(customer):
+            agent = Agent()
+            agent.instructions = f"Always greet {customer.name}"
+            assert client.responses.create(model="gpt-4o-mini", input="ping")
+        ''',
+    "app/b_service.py": '''
+        from openai import OpenAI
+
+        from app.agent import Agent
+
+        client = OpenAI()
+
+
+        def answer(question):
+            agent = Agent()
+            return client.responses.create(model="gpt-4o-mini", instructions=agent.instructions, input=question)
+        ''',
+}
+
+
 def test_a_store_on_one_instance_does_not_reach_another_files_instance(write, one_project):
-    # a test fills its own agent with a customer's name; the service's agent is another object
-    root = write({
-        "app/__init__.py": "",
-        "app/agent.py": '''
-            class Agent:
-                def __init__(self, instructions: str = "Be brief."):
-                    self.instructions = instructions
-            ''',
-        "app/a_test_agent.py": '''
-            from openai import OpenAI
-
-            from app.agent import Agent
-
-            client = OpenAI()
-
-
-            def test_instructions(customer):
-                agent = Agent()
-                agent.instructions = f"Always greet {customer.name}"
-                assert client.responses.create(model="gpt-4o-mini", input="ping")
-            ''',
-        "app/b_service.py": '''
-            from openai import OpenAI
-
-            from app.agent import Agent
-
-            client = OpenAI()
-
-
-            def answer(question):
-                agent = Agent()
-                return client.responses.create(model="gpt-4o-mini", instructions=agent.instructions, input=question)
-            ''',
-    })
+    root = write(AGENT_TREE)
     assert _found(analyse(root)) == []
 
 
