@@ -316,9 +316,9 @@ def _worker_chunk(chunk: list[tuple[Path, frozenset[str]]]) -> list[UnitResult]:
 
 def _run_chunk(ctx: UnitContext, chunk: list[tuple[Path, frozenset[str]]]) -> Iterable[UnitResult]:
     # A fresh project per chunk (parsed files are still shared): what a unit reports must
-    # not depend on which chunks its process happened to analyse before (the order of the
-    # summaries in a recursive cycle shapes the flow steps), or two runs of the same
-    # code would print different paths.
+    # not depend on which chunks its process happened to analyse before, or two runs of the
+    # same code would print different paths; the order of the summaries in a recursive
+    # cycle could still shape the flow steps, and which chunks a worker gets varies.
     drop_project(ctx)
     for e, words in chunk:
         yield analyse_unit(ctx, e, words)
@@ -398,11 +398,13 @@ def _resident_mb() -> float | None:
 
 def _chunks(entries: list) -> list[list]:
     """Neighbouring files (same package, same imports) in one chunk, so that one worker's
-    project parses and summarises what they have in common once; chunks small enough
-    (eight at least) to keep two to four workers evenly busy. The chunks do not depend on
-    the number of workers, so neither does the output."""
+    project parses and summarises what they have in common once; eight chunks at least, to
+    keep two to four workers evenly busy, of at most 64 units (a unit's answer does not
+    depend on the units before it in its project, tests/test_determinism.py, so the size is
+    a matter of speed and memory: 16 summarised a large tree's core four times as often).
+    The chunks do not depend on the number of workers."""
     ordered = sorted(entries, key=lambda e: str(e[0]))
-    size = max(1, min(16, -(-len(ordered) // 8)))
+    size = max(1, min(64, -(-len(ordered) // 8)))
     return [ordered[i:i + size] for i in range(0, len(ordered), size)]
 
 
