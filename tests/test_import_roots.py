@@ -6,25 +6,19 @@ notebook folder looking for a package that lives under `src/`, are the shapes.""
 from __future__ import annotations
 
 from helpers import analyse
+from test_cache import PROMPTS_CLEAN, PROMPTS_LEAKING  # the same prompt builder, clean or leaking
 
+# a course exercise: a script importing its folder's own prompt builder
 APP = '''
     from openai import OpenAI
 
-    from prompts import follow_up
+    from prompts import follow_up_prompt
 
     client = OpenAI()
 
 
     def send(customer):
-        return client.responses.create(model="gpt-4o-mini", input=follow_up(customer))
-'''
-PROMPTS_CLEAN = '''
-    def follow_up(customer):
-        return f"Write a follow-up about order {customer.last_order_id}."
-'''
-PROMPTS_LEAKING = '''
-    def follow_up(customer):
-        return f"Write a follow-up to {customer.name} <{customer.email}>."
+        return client.responses.create(model="gpt-4o-mini", input=follow_up_prompt(customer))
 '''
 
 

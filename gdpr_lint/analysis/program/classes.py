@@ -23,6 +23,7 @@ from gdpr_lint.analysis.program.symbols import (
 )
 from gdpr_lint.analysis.summaries import strip_params
 from gdpr_lint.analysis.values import (
+    EMPTY,
     Cls,
     Ext,
     Func,
@@ -85,8 +86,8 @@ class Classes:
                     declared = frame.annotation_value(stmt.annotation)
                     if surfaces.owned(declared):
                         # `chat_client: AzureOpenAI = None`: whatever fills it later is that client
-                        value = Value(value.taints if value else frozenset(),
-                                      declared.tags | (value.tags if value else frozenset()))
+                        base = value if value is not None else EMPTY
+                        value = Value(base.taints, declared.tags | base.tags)
                 if value is not None:
                     ci.attrs[stmt.target.id] = value
             elif isinstance(stmt, ast.Assign):
@@ -220,17 +221,14 @@ class Classes:
             if fi.cls is not ci:
                 continue
             if fi.name in INITIALISERS:
-                frame = Frame(self, fi.module, fi, parent=fi.closure)
-                self.bind_parameters(frame, fi)
-                frame.run_block(fi.node.body)
+                self.bound_frame(fi).run_block(fi.node.body)
                 continue
             # elsewhere only the `self.x = ...` statements matter; evaluate just those (a
             # method without any needs no frame: its parameters' annotations are not read)
             stores = _self_stores(fi.node, fi.param_names[0] if fi.param_names else "self", fi.module)
             if not stores:
                 continue
-            frame = Frame(self, fi.module, fi, parent=fi.closure)
-            self.bind_parameters(frame, fi)
+            frame = self.bound_frame(fi)
             for stmt in stores:
                 frame.stmt(stmt)
 

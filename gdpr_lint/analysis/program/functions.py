@@ -61,6 +61,13 @@ class Functions:
 
     # ------------------------------------------------------------------ summaries
 
+    def bound_frame(self, fi: FunctionInfo) -> Frame:
+        """A fresh frame for `fi`'s body with its parameters bound: for its summary, or to
+        collect what it stores (class, module-global and graph stores)."""
+        frame = Frame(self, fi.module, fi, parent=fi.closure)
+        self.bind_parameters(frame, fi)
+        return frame
+
     def bind_parameters(self, frame: Frame, fi: FunctionInfo) -> None:
         a = fi.node.args
         all_args = a.posonlyargs + a.args + ([a.vararg] if a.vararg else []) + a.kwonlyargs + ([a.kwarg] if a.kwarg else [])
@@ -115,8 +122,7 @@ class Functions:
         try:
             if fi.cls is not None:
                 self.ensure_class_store(fi.cls)
-            frame = Frame(self, fi.module, fi, parent=fi.closure)
-            self.bind_parameters(frame, fi)
+            frame = self.bound_frame(fi)
             for i, v in bindings.items():
                 name = fi.param_names[i]
                 frame.env[name] = Value(frame.env[name].taints, v.tags)

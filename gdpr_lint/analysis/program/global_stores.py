@@ -26,15 +26,13 @@ to the reader). A part of the whole-program side: `Project` (project.py) combine
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact, walk_nodes
 from gdpr_lint.analysis.summaries import strip_params
 from gdpr_lint.analysis.values import Value, join
 
-if TYPE_CHECKING:
-    from gdpr_lint.analysis.context import AnalysisContext
 
 MUTATING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft",
                               "extendleft", "__setitem__"})
@@ -49,7 +47,8 @@ class GlobalStores:
         def touch(self, item: tuple) -> None: ...
         def recording(self) -> set: ...
         def stop_recording(self, rec: set) -> frozenset: ...
-        def bind_parameters(self, frame: Frame, fi: FunctionInfo) -> None: ...
+        def bound_frame(self, fi: FunctionInfo) -> Frame: ...
+        def forget_summaries_reading(self, marker: tuple) -> None: ...
         def global_value(self, mod: ModuleInfo, name: str) -> Value | None: ...
 
     def global_stores(self, mod: ModuleInfo, name: str) -> Value | None:
@@ -84,17 +83,13 @@ class GlobalStores:
                     if fi.key in mod.writers_run:
                         continue  # run for another global it stores into: its stores are all recorded
                     mod.writers_run.add(fi.key)
-                    frame = Frame(cast("AnalysisContext", self), fi.module, fi, parent=fi.closure)
-                    self.bind_parameters(frame, fi)
-                    frame.run_block(fi.node.body)
+                    self.bound_frame(fi).run_block(fi.node.body)
             finally:
                 self.stop_recording(rec)
         finally:
             mod.stores_collected[name] = "ready"
         # summaries worked out while the stores were incomplete are worked out again
-        marker = ("g", mod.name)
-        for key in [k for k, s in self.summaries.items() if marker in s.deps]:
-            del self.summaries[key]
+        self.forget_summaries_reading(("g", mod.name))
 
     def _functions_named(self, mod: ModuleInfo, names: dict[str, frozenset[str]]) -> list[FunctionInfo]:
         """The FunctionInfo of top-level functions and methods of top-level classes, by name

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, cast
+from typing import TYPE_CHECKING, Callable
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact
@@ -26,8 +26,6 @@ from gdpr_lint.analysis.summaries import Summary, strip_params
 
 from gdpr_lint.analysis.values import Func, Graph, Imported, Value
 
-if TYPE_CHECKING:
-    from gdpr_lint.analysis.context import AnalysisContext
 
 GRAPH_PACKAGES = ("langgraph",)
 
@@ -82,7 +80,8 @@ class GraphState:
         def touch(self, item: tuple) -> None: ...
         def recording(self) -> set: ...
         def stop_recording(self, rec: set) -> frozenset: ...
-        def bind_parameters(self, frame: Frame, fi: FunctionInfo) -> None: ...
+        def bound_frame(self, fi: FunctionInfo) -> Frame: ...
+        def forget_summaries_reading(self, marker: tuple) -> None: ...
 
         def find_module(self, name: str) -> ModuleInfo | None: ...
         def global_value(self, mod: ModuleInfo, name: str) -> Value | None: ...
@@ -189,8 +188,7 @@ class GraphState:
                     if changed is not None and not (reads[w.key] & changed):
                         continue
                     self.graph_state_reads = reads[w.key] = set()
-                    frame = Frame(cast("AnalysisContext", self), w.module, w, parent=w.closure)
-                    self.bind_parameters(frame, w)
+                    frame = self.bound_frame(w)
                     frame.run_block(w.node.body)
                     mine: dict[str, frozenset] = {}
                     for key, value in frame.ret.fields or ():
@@ -211,9 +209,7 @@ class GraphState:
             self.stop_recording(rec)
             self.graph_state_collecting.discard(scope)
         # summaries worked out while the writes were incomplete are worked out again
-        marker = ("s", scope)
-        for k in [k for k, s in self.summaries.items() if marker in s.deps]:
-            del self.summaries[k]
+        self.forget_summaries_reading(("s", scope))
         return state
 
 

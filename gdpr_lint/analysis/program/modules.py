@@ -59,6 +59,12 @@ class Modules:
         if self._rec and items:
             self._rec[-1].update(items)
 
+    def forget_summaries_reading(self, marker: tuple) -> None:
+        """Drop the summaries that touched `marker` (what they read was still being
+        collected): they are worked out again when next asked for."""
+        for key in [k for k, s in self.summaries.items() if marker in s.deps]:
+            del self.summaries[key]
+
     def recording(self):
         rec: set = set()
         self._rec.append(rec)
@@ -232,9 +238,7 @@ class Modules:
             mod.state = "ready"
             # summaries that read a global of this module that could still change are
             # provisional (Frame.lookup marks them); the others hold and are kept
-            marker = ("p", mod.name)
-            for key in [k for k, s in self.summaries.items() if marker in s.deps]:
-                del self.summaries[key]
+            self.forget_summaries_reading(("p", mod.name))
         elif mod.state == "ready":
             self.touch_all(mod.deps)
         else:
