@@ -271,9 +271,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
     result.errors.extend(project.load_errors[name] for kind, name in deps if kind == "e" and name in project.load_errors)
     result.findings = build_findings(project, ctx.vocab, reported=ctx.reported, hits=hits)
     result.flows = build_flows(project, ctx.vocab, ctx.reported, hits)
-    site_keys = {h.site for h in hits}
-    result.sites = [si.site for key, si in project.sites.items()
-                    if si.site.path in ctx.reported and (si.module is mod or key in site_keys)]
+    result.sites = [site for site in project.sites_of(mod, {h.site for h in hits}) if site.path in ctx.reported]
     result.helpers = helpers
     result.unanalysed, result.instances = project.unanalysed_spans(mod, deps), project.instance_classes(mod)
 

@@ -132,7 +132,7 @@ class Functions:
             self.in_progress.discard(key)
             deps = self.stop_recording(rec)
         s.deps = deps
-        self.summaries[key] = s
+        self.keep_summary(key, s)
         return s
 
     def called_parameters(self, fi: FunctionInfo) -> frozenset[int]:

@@ -28,6 +28,9 @@ from gdpr_lint.model import FileError
 from gdpr_lint.pipeline.source import SourceError, SourceFile, read_source
 
 MAX_EXTRA_MODULES = 2000
+# Markers a summary touches when it read what was still being collected: a module's globals
+# ("p"), the stores into a module's globals ("g"), a graph's state ("s").
+PROVISIONAL_KINDS = frozenset(("p", "g", "s"))
 # top-level statements whose binding is final once run (if the name is bound nowhere else)
 FINAL_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
@@ -59,11 +62,21 @@ class Modules:
         if self._rec and items:
             self._rec[-1].update(items)
 
+    def keep_summary(self, key: str, summary) -> None:
+        self.summaries[key] = summary
+        # indexed by the provisional markers it read, so that dropping them does not walk
+        # every summary of the project (a project lives for many units)
+        for item in summary.deps:
+            if item[0] in PROVISIONAL_KINDS:
+                self._provisional_readers.setdefault(item, []).append(key)
+
     def forget_summaries_reading(self, marker: tuple) -> None:
         """Drop the summaries that touched `marker` (what they read was still being
         collected): they are worked out again when next asked for."""
-        for key in [k for k, s in self.summaries.items() if marker in s.deps]:
-            del self.summaries[key]
+        for key in self._provisional_readers.pop(marker, ()):
+            s = self.summaries.get(key)
+            if s is not None and marker in s.deps:
+                del self.summaries[key]
 
     def recording(self):
         rec: set = set()

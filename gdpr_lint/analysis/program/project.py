@@ -54,9 +54,11 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.functions: dict[str, FunctionInfo] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.summaries: dict[str, Summary] = {}
+        self._provisional_readers: dict[tuple, list[str]] = {}  # marker -> keys of summaries that read it (keep_summary)
         self.specialisations: dict[tuple, str] = {}  # (function, callables bound) -> its summary's key
         self.in_progress: set[str] = set()
         self.sites: dict[str, SiteInfo] = {}
+        self.site_rank: dict[str, int] = {}  # site key -> the order it was found in
         self.module_hits: list[Hit] = []
         self.errors: list[FileError] = []
         self._missing: set[tuple[tuple[Path, ...], str]] = set()  # (roots, name): failed to load

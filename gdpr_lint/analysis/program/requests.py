@@ -98,6 +98,12 @@ class Requests:
             out.append(ClientConfig("", "unknown"))
         return tuple(dict.fromkeys(out))
 
+    def sites_of(self, mod, keys: set[str]) -> list[CallSite]:
+        """The call sites in module `mod` and those under `keys`, in the order they were found:
+        looked up, not filtered from every site the project holds (it lives for many units)."""
+        chosen = set(mod.site_keys) | keys
+        return [self.sites[k].site for k in sorted(chosen, key=self.site_rank.__getitem__)]
+
     def record_site(self, frame: Frame, node: ast.Call, endpoint: str, flavour: str, protected: bool,
                     confidence: str, ep: Endpoint, client: tuple[ClientConfig, ...] = ()) -> str:
         src = frame.src
@@ -118,7 +124,9 @@ class Requests:
                             confidence=confidence, protected=bool(protected),
                             function=frame.func.qualname if frame.func else "", text=callee,
                             statement_lines=lines, client=client, store=store_argument(node))
+            self.site_rank[key] = len(self.sites)
             self.sites[key] = SiteInfo(site, frame.module, frame.scope, ep, node)
+            frame.module.site_keys.append(key)
         else:
             existing = self.sites[key].site
             existing.protected = existing.protected and bool(protected)
