@@ -4,14 +4,16 @@ the time (gdpr_lint/pipeline/units.py, WORKER_MEMORY_MB)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import pytest
 
 from helpers import write_files
+from gdpr_lint.analysis.program.project import Project
 from gdpr_lint.config.settings import ConfigResolver
-from gdpr_lint.pipeline import units
+from gdpr_lint.pipeline import engine, units
 from gdpr_lint.pipeline.engine import analyse_paths
 
 # A clinic app over ten files (several chunks): records in one module, prompt builders in
@@ -158,3 +160,28 @@ def test_the_collector_is_paused_while_units_are_analysed_and_restored_after(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_process_keeps_its_project_for_its_next_chunk_until_past_its_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # what the views share (records, prompts, the client) is summarised once per process,
+    # not once per chunk; past the budget the project goes with the other caches
+    root = write_files(tmp_path, APP)
+    monkeypatch.setattr(units, "_chunks", lambda entries: [[e] for e in sorted(entries, key=lambda e: str(e[0]))])
+    projects, chunks, rounds = [], [], []
+    init, run_chunk, run_units = Project.__init__, units._run_chunk, units.run_units
+    monkeypatch.setattr(Project, "__init__", lambda self, *a, **k: (projects.append(1), init(self, *a, **k))[1])
+    monkeypatch.setattr(units, "_run_chunk", lambda ctx, chunk: (chunks.append(1), run_chunk(ctx, chunk))[1])
+    monkeypatch.setattr(units, "run_units", lambda *a, **k: (rounds.append(1), run_units(*a, **k))[1])
+    monkeypatch.setattr(engine, "run_units", units.run_units)
+
+    monkeypatch.setattr(units, "WORKER_MEMORY_MB", 0)  # no budget
+    kept = _findings(root)
+    assert len(chunks) >= 6 and len(projects) == len(rounds)
+
+    projects.clear(), chunks.clear(), rounds.clear()
+    monkeypatch.setattr(units, "WORKER_MEMORY_MB", 1000)
+    growing = itertools.count(2000, 1000)  # past the budget, and past half of it again, after every chunk
+    monkeypatch.setattr(units, "_resident_mb", lambda: next(growing))
+    assert _findings(root) == kept
+    assert len(projects) == len(chunks) >= 6

@@ -32,8 +32,9 @@ if TYPE_CHECKING:  # the analysis is loaded where a unit is analysed: a run with
 UNIT_TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
 POOL_MIN_UNITS = 24  # below this a process pool costs more than it saves
 # What a process may keep for the rest of a run (MB of resident memory, 0: no limit): past it,
-# after a chunk, it lets go of the parsed files, the facts of their trees and reach.py's reads,
-# and works them out again as later chunks need them (slower, not larger).
+# after a chunk, it lets go of its project (modules, summaries), the parsed files, the facts of
+# their trees and reach.py's reads, and works them out again as later chunks need them
+# (slower, not larger).
 WORKER_MEMORY_MB = float(os.environ.get("GDPR_LINT_WORKER_MEMORY_MB", "1024"))
 # The most a worker process may hold at all (MB of address space; 0: no limit; default: 80% of
 # the machine's memory shared by the workers): a file whose analysis grows past it fails
@@ -313,14 +314,12 @@ def _worker_chunk(chunk: list[tuple[Path, frozenset[str]]]) -> list[UnitResult]:
 
 
 def _run_chunk(ctx: UnitContext, chunk: list[tuple[Path, frozenset[str]]]) -> Iterable[UnitResult]:
-    # A fresh project per chunk (parsed files are still shared): what a unit reports must
-    # not depend on which chunks its process happened to analyse before, or two runs of the
-    # same code would print different paths; the order of the summaries in a recursive
-    # cycle could still shape the flow steps, and which chunks a worker gets varies.
-    drop_project(ctx)
+    # The process's project stays for its next chunk: what a package's files share (its
+    # core) is summarised once per process, not once per chunk. Which chunks a worker gets
+    # varies from run to run; that is safe because a unit's answer does not depend on the
+    # units its project analysed before (tests/test_determinism.py).
     for e, words in chunk:
         yield analyse_unit(ctx, e, words)
-    drop_project(ctx)  # freed now, not when the next chunk starts: the reading below is what stays
     threshold = WORKER_MEMORY_MB if ctx.memory_threshold is None else ctx.memory_threshold
     if WORKER_MEMORY_MB > 0 and (_resident_mb() or 0) > threshold:
         release_caches(ctx)
@@ -395,12 +394,11 @@ def _resident_mb() -> float | None:
 
 
 def _chunks(entries: list) -> list[list]:
-    """Neighbouring files (same package, same imports) in one chunk, so that one worker's
-    project parses and summarises what they have in common once; eight chunks at least, to
-    keep two to four workers evenly busy, of at most 64 units (a unit's answer does not
-    depend on the units before it in its project, tests/test_determinism.py, so the size is
-    a matter of speed and memory: 16 summarised a large tree's core four times as often).
-    The chunks do not depend on the number of workers."""
+    """Neighbouring files (same package, same imports) in one chunk, handed to one worker
+    at a time; eight chunks at least, to keep two to four workers evenly busy, of at most 64
+    units, after which the worker looks at its memory budget (a unit's answer does not depend
+    on the units before it in its project, tests/test_determinism.py, so the chunks are a
+    matter of speed and memory). The chunks do not depend on the number of workers."""
     ordered = sorted(entries, key=lambda e: str(e[0]))
     size = max(1, min(64, -(-len(ordered) // 8)))
     return [ordered[i:i + size] for i in range(0, len(ordered), size)]
@@ -418,9 +416,10 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
 
     if jobs <= 1 or len(entries) < POOL_MIN_UNITS or sys.platform == "win32":
         with _memory_limited():
-            for chunk in _chunks(entries):  # the same chunks as a pool's, so the same answers
+            for chunk in _chunks(entries):  # the memory budget is looked at between chunks, as in a pool
                 for r in _run_chunk(ctx, chunk):
                     done(r)
+        drop_project(ctx)  # this process goes on to report: the summaries are not needed there
         return results
     # imported here: a run with few units (a pre-commit hook) never pays for them
     from concurrent.futures import ProcessPoolExecutor, as_completed
