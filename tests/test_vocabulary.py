@@ -177,7 +177,9 @@ def test_merged_vocabulary_has_every_file_and_no_repeats():
         assert len(words) == len(set(words))
     assert data["normalise"]["neutral_suffixes"]
     assert set(data["context"]) == {"person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers",
-                                    "written_records", "written_fields", "data_heads"}
+                                    "written_records", "written_fields", "data_heads", "technical_owners"}
+    # a word is technical only as a person owner's other sense
+    assert set(data["context"]["technical_owners"]) <= set(data["context"]["person_owners"])
 
 
 def test_a_new_language_is_a_new_file(tmp_path):

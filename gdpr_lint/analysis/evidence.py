@@ -53,8 +53,7 @@ class Evidence:
         if any(isinstance(t, API_TAGS) for t in value.tags):
             return value
         toks = tokenize(name)
-        kind = self.vocab.owner_kind(toks)
-        if kind == "person" and not value.has(Person):
+        if not value.has(Person) and self.vocab.names_a_person(toks):
             value = value.with_tags(Person(name))
         if not value.srcs():
             m = self.vocab.classify(toks)

@@ -125,6 +125,7 @@ class Vocabulary:
         self.person_owner_phrases = frozenset(tokenize(w) for w in context["person_owners"] if len(tokenize(w)) > 1)
         # a phrase names its own owner ("city_record"), not every owner with its head ("record")
         self.non_person_owners = frozenset(tokenize(w)[0] for w in context["non_person_owners"] if len(tokenize(w)) == 1)
+        self.technical_owners = frozenset(tokenize(w)[0] for w in context.get("technical_owners", []) if tokenize(w))
         self.non_person_owner_phrases = frozenset(tokenize(w) for w in context["non_person_owners"] if len(tokenize(w)) > 1)
         self.animal_owners = frozenset(tokenize(w)[-1] for w in context["animal_owners"] if tokenize(w))
         # words that name data about something without saying what (status, result, notes)
@@ -166,6 +167,14 @@ class Vocabulary:
         self._max_term = max((len(t) for t in [*self._terms, *self._ambiguous, *self._contextual]), default=1)
 
     # --- owners -------------------------------------------------------------------
+
+    def names_a_person(self, toks: tuple[str, ...]) -> bool:
+        """Whether a variable so named holds a person's record by its name alone: a person
+        owner word, not one as often technical (`candidate`, `members`)."""
+        if self.owner_kind(toks) != "person":
+            return False
+        head = toks[-1] if toks else ""
+        return not (head in self.technical_owners or head.endswith("s") and head[:-1] in self.technical_owners)
 
     def owner_kind(self, owner_tokens: Iterable[str]) -> str | None:
         """'person', 'animal', 'thing' or None (unknown) for an owner's name tokens."""

@@ -99,7 +99,7 @@ def load_toml(path: Path) -> dict:
 VOCABULARY_FOLDER = "personal_data"
 _CATEGORY_FLAGS = {"label": str, "special": bool, "direct_identifier": bool, "content": bool}
 _CONTEXT_LISTS = ("person_owners", "non_person_owners", "animal_owners", "non_personal_modifiers",
-                  "written_records", "written_fields", "data_heads")
+                  "written_records", "written_fields", "data_heads", "technical_owners")
 
 
 # The owner lists of [context] and the owner kind their words name (vocabulary.owner_kind).
