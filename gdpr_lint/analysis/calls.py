@@ -176,6 +176,15 @@ class Calls:
         init = self.ctx.class_method(ci, "__init__")
         if init is not None:
             self.apply(init, node, args, kwargs, self_value)
+            # a client or model the constructor is given and keeps (`self.llm = llm`) stays
+            # with this object, for its methods to send through (Functions.stored_parameters)
+            stored = self.ctx.stored_parameters(init)
+            if stored:
+                mapping = self.ctx.bind_arguments(init, node, args, kwargs, self_value)
+                held = tuple((attr, Value(tags=mapping[i].tags)) for i, attrs in stored for attr in attrs
+                             if i in mapping and any(isinstance(t, RECEIVER_TAGS) for t in mapping[i].tags))
+                if held:
+                    return Value(self_value.taints, self_value.tags, held)
             return self_value
         # generated constructor (dataclass, attrs, Pydantic, NamedTuple): arguments become fields
         fields: dict[str, Value] = {}
@@ -230,8 +239,14 @@ class Calls:
         """Apply a project function's summary at this call."""
         ctx = self.ctx
         mapping = ctx.bind_arguments(fi, node, args, kwargs, bound_self)
-        callables = {i: mapping[i] for i in ctx.called_parameters(fi)
+        callables = {i: Value(tags=mapping[i].tags) for i in ctx.called_parameters(fi)
                      if i in mapping and any(isinstance(t, CALLABLE_TAGS) for t in mapping[i].tags)}
+        # a client or model handed to a helper that sends through it (`ask(llm, q)`: `llm.invoke(q)`),
+        # or held by the object whose method it is (`self.llm.invoke(q)`)
+        for i in ctx.receiver_parameters(fi):
+            held = handed_receiver(mapping[i]) if i in mapping and i not in callables else None
+            if held is not None:
+                callables[i] = held
         summ = ctx.specialised_summary(fi, callables) if callables else ctx.summary(fi)
         name = fi.qualname
         for h in summ.hits if callables else ():
@@ -315,6 +330,21 @@ class Calls:
 # Values a helper may be handed to call: a request method, a protected one, a partial, a
 # project function, an outside function (`litellm.completion`)
 CALLABLE_TAGS = (Res, LangChain, Protected, Partial, Func, Ext)
+# Values a helper may be handed to send a request through: a client or resource, a model
+RECEIVER_TAGS = (Res, LangChain, Protected)
+
+
+def handed_receiver(v: Value) -> Value | None:
+    """What a helper needs to know of an argument it calls methods on: the client or model
+    it is (its tags), or for a project object the clients and models it holds (fields from
+    its constructor's arguments, `Provider(ChatOpenAI())`); None when it is neither."""
+    if any(isinstance(t, RECEIVER_TAGS) for t in v.tags):
+        return Value(tags=v.tags)
+    if v.fields and v.has(Obj):
+        held = tuple((k, Value(tags=f.tags)) for k, f in v.fields if any(isinstance(t, RECEIVER_TAGS) for t in f.tags))
+        if held:
+            return Value(tags=v.tags, fields=held)
+    return None
 
 
 def _forwarded_kind(ep, key: str) -> str | None:

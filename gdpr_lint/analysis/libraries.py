@@ -14,6 +14,7 @@ from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.values import (
     FileHandle,
     Graph,
+    Imported,
     EMPTY,
     HASHED,
     SANITIZED,
@@ -26,6 +27,7 @@ from gdpr_lint.analysis.values import (
     Func,
     Inst,
     LangChain,
+    Mod,
     Obj,
     Partial,
     Person,
@@ -412,6 +414,11 @@ class Libraries:
         san = ctx.sanitizers
         if q in MODELS.environment_calls and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
             return Value(tags=frozenset({Env(node.args[0].value)}))
+        if (q in MODELS.module_imports or q in MODELS.package_imports) and args and args[0].has(Const):
+            # a module imported by name: the value an import statement would bind
+            names = args[0].of(Const)[0].strings
+            tops = names if q in MODELS.module_imports else {n.split(".")[0] for n in names}
+            return self.ctx.resolve_imported(Value(tags=frozenset(Imported(n, None) for n in tops)))
         if q in san.protect:
             inner = args[0] if args else EMPTY
             return ctx.protect_value(inner, protection.handed_over(node, ctx.vocab))
@@ -456,8 +463,12 @@ class Libraries:
             name = args[1]
             if name.has(Const):
                 out = Value(obj.taints)
+                modules = frozenset(t for t in obj.tags if isinstance(t, (Ext, Mod)))
                 for s in name.of(Const)[0].strings:
                     out = join(out, self.classify_member(obj, node.args[0], s, node, f"{self.text(node.args[0])}.{s}"))
+                    if modules:  # a module's attribute by name (`getattr(litellm, name)` in a lazy loader)
+                        spelled = ast.copy_location(ast.Attribute(value=node.args[0], attr=s, ctx=ast.Load()), node)
+                        out = join(out, Value(tags=self.attribute(Value(tags=modules), s, spelled).tags))
                 return out
             return self.materialise(obj, node.args[0]).plain()
         if q == "string.Template" and args:

@@ -82,6 +82,7 @@ class Members:
         return stored if known else join(stored, named)
 
     def attribute(self, recv: Value, attr: str, node: ast.Attribute) -> Value:
+        own = recv  # an instance's own fields (constructor arguments) win over its class's store
         tags: set = set()
         api = False
         for t in recv.tags:
@@ -111,6 +112,8 @@ class Members:
                 ci = self.ctx.classes.get(t.cls)
                 if ci is not None:
                     member = self.ctx.class_member(ci, attr, recv)
+                    if member is None and (hook := self.ctx.class_method(ci, "__getattr__")) is not None:
+                        member = self.ctx.hooked_attribute(hook, attr)  # a proxy: `__getattr__` answers
                     if member is not None:
                         tags |= member.tags
                         recv = Value(recv.taints | member.taints, recv.tags, None)
@@ -133,8 +136,8 @@ class Members:
         if attr in ("__dict__", "__slots__", "_data", "_asdict"):
             flags |= {t for t in recv.tags if isinstance(t, (Person, Obj))}
         member = self.classify_member(recv, node.value, attr, node)
-        if recv.fields is not None and recv.has(Obj):
-            fv = recv.field(attr)  # an instance built with known constructor arguments
+        if own.fields is not None and recv.has(Obj):
+            fv = own.field(attr)  # an instance built with known constructor arguments
             if fv is not None:
                 if fv.flag(SANITIZED) or fv.flag(HASHED) or only_redacted(fv.taints):
                     return fv  # redacted before it was stored: its name makes it personal no more

@@ -17,6 +17,8 @@ class LibraryModels:
     serialiser_calls: frozenset[str]
     container_calls: frozenset[str]
     environment_calls: frozenset[str]
+    module_imports: frozenset[str]
+    package_imports: frozenset[str]
     state_updates: frozenset[str]
     state_graphs: frozenset[str]
     graph_runs: frozenset[str]
@@ -70,6 +72,8 @@ def library_models() -> LibraryModels:
         serialiser_calls=_names(data, "calls", "serialisers"),
         container_calls=_names(data, "calls", "containers"),
         environment_calls=_names(data, "calls", "environment"),
+        module_imports=_names(data, "calls", "module_imports"),
+        package_imports=_names(data, "calls", "package_imports"),
         state_updates=_names(data, "calls", "state_updates"),
         state_graphs=_names(data, "calls", "state_graphs"),
         graph_runs=_names(data, "methods", "graph_runs"),

@@ -15,6 +15,7 @@ from gdpr_lint.analysis.summaries import Summary
 from gdpr_lint.analysis.values import (
     EMPTY,
     Cls,
+    Const,
     Obj,
     Par,
     Person,
@@ -102,7 +103,7 @@ class Functions:
         """The summary of `fi` with parameters it calls bound to the callables a caller passes:
         `call_llm(client.chat.completions.create, prompt)`, `with_retry(ask, text)`; the request
         (or helper) is then found at the parameter's call inside `fi`."""
-        spec = (fi.key, frozenset((i, v.tags) for i, v in bindings.items()))
+        spec = (fi.key, frozenset((i, v.tags, v.fields) for i, v in bindings.items()))
         key = self.specialisations.setdefault(spec, f"{fi.key}|callables:{len(self.specialisations)}")
         s = self.summaries.get(key)
         if s is not None:
@@ -125,7 +126,7 @@ class Functions:
             frame = self.bound_frame(fi)
             for i, v in bindings.items():
                 name = fi.param_names[i]
-                frame.env[name] = Value(frame.env[name].taints, v.tags)
+                frame.env[name] = Value(frame.env[name].taints, v.tags, v.fields)
             frame.run_block(fi.node.body)
             s = Summary(ret=frame.ret, sinks=frame.sinks, mutations=frame.mutations, hits=frame.hits)
         finally:
@@ -141,6 +142,35 @@ class Functions:
             called = node_fact(fi.module.source.tree, fi.node, _called_names) if fi.module.source.tree else frozenset()
             fi.called_params = frozenset(i for i, n in enumerate(fi.param_names) if n in called)
         return fi.called_params
+
+    def hooked_attribute(self, hook: FunctionInfo, attr: str) -> Value | None:
+        """What an attribute hook (`__getattr__(self, name)` of a class, `__getattr__(name)` of a
+        module) gives for `attr`: its body run with the name known (a lazy loader's
+        `getattr(importlib.import_module("litellm"), name)` is `litellm.<attr>`)."""
+        index = 1 if hook.is_method else 0
+        if len(hook.param_names) <= index:
+            return None
+        summ = self.specialised_summary(hook, {index: Value(tags=frozenset({Const(frozenset({attr}))}))})
+        return Value(tags=summ.ret.tags) if summ.ret.tags else None
+
+    def receiver_parameters(self, fi: FunctionInfo) -> frozenset[int]:
+        """The parameters `fi` calls a method on (`def ask(llm, q): return llm.invoke(q)`,
+        `client.chat.completions.create(...)`, `llm.bind_tools(t).invoke(...)`)."""
+        if fi.receiver_params is None:
+            heads = node_fact(fi.module.source.tree, fi.node, _receiver_names) if fi.module.source.tree else frozenset()
+            fi.receiver_params = frozenset(i for i, n in enumerate(fi.param_names) if n in heads)
+        return fi.receiver_params
+
+    def stored_parameters(self, fi: FunctionInfo) -> tuple[tuple[int, tuple[str, ...]], ...]:
+        """(parameter, attributes) for the parameters a method stores on `self` as they are
+        (`self.llm = llm`): a constructor keeping the client or model it is given."""
+        if fi.stored_params is None:
+            tree = fi.module.source.tree
+            by_name: dict[str, list[str]] = {}
+            for attr, name in node_fact(tree, fi.node, _stored_names) if tree is not None else ():
+                by_name.setdefault(name, []).append(attr)
+            fi.stored_params = tuple((i, tuple(by_name[n])) for i, n in enumerate(fi.param_names) if i and n in by_name)
+        return fi.stored_params
 
     def bind_arguments(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self) -> dict[int, Value]:
         a = fi.node.args
@@ -184,6 +214,33 @@ class Functions:
             elif target is not None:
                 mapping[target] = join(mapping.get(target, EMPTY), v)
         return mapping
+
+
+def _stored_names(node: ast.AST) -> tuple[tuple[str, str], ...]:
+    """(attribute, name) of the `<first parameter>.attribute = name` statements in a method."""
+    first = node.args.args[0].arg if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.args.args \
+        else None
+    out = []
+    for n in walk_nodes(node):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name):
+            for t in n.targets:
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == first:
+                    out.append((t.attr, n.value.id))
+    return tuple(out)
+
+
+def _receiver_names(node: ast.AST) -> frozenset[str]:
+    """The plain names a method is called on anywhere in `node`, through attributes and calls
+    (`llm.invoke(...)`, `client.chat.completions.create(...)`, `llm.bind_tools(t).invoke(...)`)."""
+    out = set()
+    for n in walk_nodes(node):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            head: ast.AST = n.func.value
+            while isinstance(head, (ast.Attribute, ast.Call)):
+                head = head.value if isinstance(head, ast.Attribute) else head.func
+            if isinstance(head, ast.Name):
+                out.add(head.id)
+    return frozenset(out)
 
 
 def _called_names(node: ast.AST) -> frozenset[str]:

@@ -19,6 +19,7 @@ from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.values import (
     EMPTY,
     Ext,
+    Func,
     Imported,
     Mod,
     Value,
@@ -318,6 +319,11 @@ class Modules:
             return value
         if self.find_module(f"{modname}.{attr}") is not None:
             return Value(tags=frozenset({Mod(f"{modname}.{attr}")}))
+        hook = self.global_value(mod, "__getattr__")  # a module's attribute hook (PEP 562)
+        for t in hook.of(Func) if hook is not None else ():
+            fi = self.functions.get(t.key)
+            if fi is not None and fi.module is mod:
+                return self.hooked_attribute(fi, attr) or EMPTY
         return EMPTY
 
     def resolve_relative(self, mod: ModuleInfo, name: str | None, level: int) -> str:

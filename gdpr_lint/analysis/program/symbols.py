@@ -148,6 +148,8 @@ class FunctionInfo:
     param_names: list[str]
     is_method: bool
     called_params: frozenset[int] | None = None  # parameters the body calls; None: not looked at yet
+    receiver_params: frozenset[int] | None = None  # parameters the body calls a method on; None: not yet
+    stored_params: tuple | None = None  # (parameter, attributes it is stored on self as); None: not yet
     redacts: str | None = None  # as a redaction step of its own: its `via`, "" if it is none; None: not judged
 
     @property
