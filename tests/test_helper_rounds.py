@@ -13,7 +13,7 @@ import pytest
 
 from helpers import write_files
 from gdpr_lint.config.settings import ConfigResolver
-from gdpr_lint.pipeline import engine
+from gdpr_lint.pipeline import engine, units
 from gdpr_lint.pipeline.engine import analyse_paths
 from gdpr_lint.pipeline.prefilter import HelperMentions, helper_uses
 
@@ -122,6 +122,28 @@ def test_a_file_naming_the_helper_only_where_it_was_analysed_is_not_run_again(tm
     assert any("patient['name']" in d for _, d in leaked), leaked
     assert any("diagnosis" in d for f in result.findings for d in f.data), result.findings
     assert not any("log" in d for _, d in leaked), leaked
+
+
+def test_the_rounds_share_one_pool_of_workers_and_report_what_one_process_reports(tmp_path, monkeypatch, units_run):
+    # the callers of a helper found in round one run in the workers that summarised it
+    import concurrent.futures
+
+    root = write_files(tmp_path / "support", DESK)
+    alone = _view(_run(root))
+    pools = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    class Counted(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs):
+            pools.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(units, "POOL_MIN_UNITS", 1)  # a pool even for these few files
+    units_run.clear()
+    pooled = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=2)
+    assert len(units_run) >= 2 and pools == [1], units_run
+    assert _view(pooled) == alone
 
 
 def test_skipping_the_rerun_reports_what_rerunning_reports(tmp_path, monkeypatch):

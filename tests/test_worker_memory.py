@@ -13,7 +13,7 @@ import pytest
 from helpers import write_files
 from gdpr_lint.analysis.program.project import Project
 from gdpr_lint.config.settings import ConfigResolver
-from gdpr_lint.pipeline import engine, units
+from gdpr_lint.pipeline import units
 from gdpr_lint.pipeline.engine import analyse_paths
 
 # A clinic app over ten files (several chunks): records in one module, prompt builders in
@@ -162,24 +162,22 @@ def test_the_collector_is_paused_while_units_are_analysed_and_restored_after(
         gc.enable()
 
 
-def test_a_process_keeps_its_project_for_its_next_chunk_until_past_its_budget(
+def test_a_process_keeps_its_project_for_the_rest_of_the_run_until_past_its_budget(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # what the views share (records, prompts, the client) is summarised once per process,
-    # not once per chunk; past the budget the project goes with the other caches
+    # not once per chunk or round; past the budget the project goes with the other caches
     root = write_files(tmp_path, APP)
     monkeypatch.setattr(units, "_chunks", lambda entries: [[e] for e in sorted(entries, key=lambda e: str(e[0]))])
-    projects, chunks, rounds = [], [], []
-    init, run_chunk, run_units = Project.__init__, units._run_chunk, units.run_units
+    projects, chunks = [], []
+    init, run_chunk = Project.__init__, units._run_chunk
     monkeypatch.setattr(Project, "__init__", lambda self, *a, **k: (projects.append(1), init(self, *a, **k))[1])
     monkeypatch.setattr(units, "_run_chunk", lambda ctx, chunk: (chunks.append(1), run_chunk(ctx, chunk))[1])
-    monkeypatch.setattr(units, "run_units", lambda *a, **k: (rounds.append(1), run_units(*a, **k))[1])
-    monkeypatch.setattr(engine, "run_units", units.run_units)
 
     monkeypatch.setattr(units, "WORKER_MEMORY_MB", 0)  # no budget
     kept = _findings(root)
-    assert len(chunks) >= 6 and len(projects) == len(rounds)
+    assert len(chunks) >= 6 and len(projects) == 1  # for every chunk, and every round of units
 
-    projects.clear(), chunks.clear(), rounds.clear()
+    projects.clear(), chunks.clear()
     monkeypatch.setattr(units, "WORKER_MEMORY_MB", 1000)
     growing = itertools.count(2000, 1000)  # past the budget, and past half of it again, after every chunk
     monkeypatch.setattr(units, "_resident_mb", lambda: next(growing))

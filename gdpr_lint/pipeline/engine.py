@@ -30,6 +30,7 @@ from gdpr_lint.pipeline.units import (
     UnitResult,
     builders_digest,
     graph_builders,
+    finish_units,
     merge_findings,
     run_units,
     sha256,
@@ -285,8 +286,11 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
                               reported={d for d, _ in inputs.values()},
                               sanitizers=tuple(x for s in all_settings for x in s.sanitizers), sinks=sinks,
                               extra_words=sink_words, exhaustive=exhaustive, graph_builders=builders)
-            latest = _analyse_units(ctx, units_in, views, seeds, cache, settings_fp, current_hash, jobs, progress,
-                                    exhaustive, from_cache, uncached=set(companions))
+            try:
+                latest = _analyse_units(ctx, units_in, views, seeds, cache, settings_fp, current_hash, jobs, progress,
+                                        exhaustive, from_cache, uncached=set(companions))
+            finally:
+                finish_units(ctx)
     except BaseException:
         syntax.close()
         raise
@@ -301,9 +305,12 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     unparsed = {p: inputs[p] for p, r in latest.items() if p in inputs and not r.parsed and compile_all(p)}
     if unparsed:
         result.errors.extend(SyntaxCheck(unparsed, cache, jobs).errors(set()))
-    findings = merge_findings((r.findings for r in latest.values()), vocab) if latest else []
+    # the units' answers in the order of their entry files, not of which process finished
+    # first: where two units report one call, the path shown is the same on every run
+    answers = [latest[p] for p in sorted(latest, key=str)]
+    findings = merge_findings((r.findings for r in answers), vocab) if answers else []
     seen_sites: dict[tuple, CallSite] = {}
-    for r in latest.values():
+    for r in answers:
         for site in r.sites:
             seen_sites.setdefault((site.path, site.span.line, site.span.column), site)
         result.errors.extend(r.errors)
@@ -312,7 +319,7 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     if latest:
         from gdpr_lint.analysis.dataflows import merge_flows
 
-        result.flows = merge_flows(r.flows for r in latest.values())
+        result.flows = merge_flows(r.flows for r in answers)
     if result.sites:  # GDPR010 (opt-in)
         from gdpr_lint.checks.residency import residency_findings
 

@@ -85,6 +85,7 @@ class UnitContext:
     file_probes: dict = field(default_factory=dict)  # where modules' files are, for every project of the run
     memory_threshold: float | None = None  # resident MB past which the caches are let go (None: the budget)
     graph_builders: tuple[Path, ...] = ()  # checked files that add nodes to a graph (graph_builders())
+    pool: object = None  # the run's worker processes, kept from one round of units to the next (run_units)
 
 
 # A dependency that is no file: the list of checked files that add nodes to a graph
@@ -406,7 +407,9 @@ def _chunks(entries: list) -> list[list]:
 
 def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs: int,
               on_done: Callable[[UnitResult], None] | None = None) -> list[UnitResult]:
-    """Analyse units, in a pool of `jobs` processes when there are enough of them."""
+    """Analyse units, in a pool of `jobs` processes when there are enough of them. The pool,
+    and the project of each process, stay for the run's next round (finish_units ends them):
+    a round of callers of the helpers found reads what the round before summarised."""
     results: list[UnitResult] = []
 
     def done(r: UnitResult) -> None:
@@ -419,7 +422,6 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
             for chunk in _chunks(entries):  # the memory budget is looked at between chunks, as in a pool
                 for r in _run_chunk(ctx, chunk):
                     done(r)
-        drop_project(ctx)  # this process goes on to report: the summaries are not needed there
         return results
     # imported here: a run with few units (a pre-commit hook) never pays for them
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -427,32 +429,48 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
     from multiprocessing import get_context
 
     global _POOL_CTX
-    _POOL_CTX = ctx
-    _analysis()
+    if ctx.pool is None:
+        _POOL_CTX = ctx
+        _analysis()  # imported once, before the workers fork
+        ctx.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"),
+                                       initializer=_limit_worker_memory, initargs=(jobs,))
+    pool = ctx.pool
+    assert isinstance(pool, ProcessPoolExecutor)
     pending = list(entries)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"),
-                                 initializer=_limit_worker_memory, initargs=(jobs,)) as pool:
-            futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in _chunks(pending)}
-            for fut in as_completed(futures):
-                try:
-                    for r in fut.result():
-                        done(r)
-                    for item in futures[fut]:
-                        pending.remove(item)
-                except BrokenProcessPool:
-                    break
+        futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in _chunks(pending)}
+        for fut in as_completed(futures):
+            try:
+                for r in fut.result():
+                    done(r)
+                for item in futures[fut]:
+                    pending.remove(item)
+            except BrokenProcessPool:
+                break
     except BrokenProcessPool:
         pass
-    # A worker died (native crash, out of memory, killed): run what is left one unit
-    # per process, so the culprit is named and every other unit is still analysed.
-    done_entries = {r.entry for r in results}
-    for e, w in pending:
-        if ctx.inputs[e][0] in done_entries:
-            continue
-        done(_isolated(ctx, e, w))
-    _POOL_CTX = None
+    if pending:
+        # A worker died (native crash, out of memory, killed): run what is left one unit
+        # per process, so the culprit is named and every other unit is still analysed.
+        pool.shutdown(wait=True, cancel_futures=True)
+        ctx.pool = None
+        done_entries = {r.entry for r in results}
+        for e, w in pending:
+            if ctx.inputs[e][0] in done_entries:
+                continue
+            done(_isolated(ctx, e, w))
     return results
+
+
+def finish_units(ctx: UnitContext) -> None:
+    """End what run_units kept for the run's next round: the worker processes, this
+    process's project."""
+    global _POOL_CTX
+    pool, ctx.pool = ctx.pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)  # type: ignore[attr-defined]
+    _POOL_CTX = None
+    drop_project(ctx)
 
 
 def _isolated(ctx: UnitContext, entry: Path, words: frozenset[str]) -> UnitResult:
