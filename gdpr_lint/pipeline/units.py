@@ -417,7 +417,9 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
         if on_done is not None:
             on_done(r)
 
-    if jobs <= 1 or len(entries) < POOL_MIN_UNITS or sys.platform == "win32":
+    # (a round of few units still goes to the pool a round before started: its workers
+    # hold what those units read)
+    if jobs <= 1 or ctx.pool is None and len(entries) < POOL_MIN_UNITS or sys.platform == "win32":
         with _memory_limited():
             for chunk in _chunks(entries):  # the memory budget is looked at between chunks, as in a pool
                 for r in _run_chunk(ctx, chunk):
