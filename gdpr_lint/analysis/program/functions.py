@@ -100,9 +100,11 @@ class Functions:
         return self._summarise(fi, fi.key, {})
 
     def specialised_summary(self, fi: FunctionInfo, bindings: dict[int, Value]) -> Summary:
-        """The summary of `fi` with parameters it calls bound to the callables a caller passes:
-        `call_llm(client.chat.completions.create, prompt)`, `with_retry(ask, text)`; the request
-        (or helper) is then found at the parameter's call inside `fi`."""
+        """The summary of `fi` with parameters bound to what a caller passes that decides where
+        a request goes: callables it calls (`call_llm(client.chat.completions.create, prompt)`,
+        `with_retry(ask, text)`), clients and models it calls methods on (`ask(llm, prompt)`,
+        `self.llm` of an object holding one), an attribute hook's name; the request (or
+        helper) is then found inside `fi`."""
         spec = (fi.key, frozenset((i, v.tags, v.fields) for i, v in bindings.items()))
         key = self.specialisations.setdefault(spec, f"{fi.key}|callables:{len(self.specialisations)}")
         s = self.summaries.get(key)
