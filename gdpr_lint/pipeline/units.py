@@ -398,11 +398,11 @@ def _resident_mb() -> float | None:
 
 def _chunks(entries: list) -> list[list]:
     """Neighbouring files (same package, same imports) in one chunk, so that one project
-    parses and summarises what they have in common once; eight chunks at least, to keep two
-    to four workers evenly busy, of at most 64 units (what a project holds grows with them).
+    parses and summarises what they have in common once; four chunks at least, to keep two
+    to four workers busy, of at most 64 units (what a project holds grows with them).
     The chunks do not depend on the number of workers, nor on the order workers finish in."""
     ordered = sorted(entries, key=lambda e: str(e[0]))
-    size = max(1, min(64, -(-len(ordered) // 8)))
+    size = max(1, min(64, -(-len(ordered) // 4)))
     return [ordered[i:i + size] for i in range(0, len(ordered), size)]
 
 
