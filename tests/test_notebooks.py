@@ -201,6 +201,55 @@ def test_leaking_notebook_is_reported_by_cell(tmp_path):
     assert "Found 1 finding in 1 file" in out
 
 
+def test_a_name_bound_again_cell_after_cell_is_read_as_bound_before_each_use(tmp_path):
+    # the graph and its input are rebound in later cells: each run sees the values bound
+    # before it, whichever file the analysis loaded first
+    cells = [
+        code('''
+            from langchain.chat_models import init_chat_model
+            from langgraph.graph import StateGraph, START
+            from typing_extensions import TypedDict
+
+            llm = init_chat_model("openai:gpt-4.1")
+
+
+            class State(TypedDict):
+                email_input: dict
+                draft: str
+            '''),
+        code('''
+            def outline(state: State):
+                return {"draft": "Thanks for your message."}
+
+            workflow = StateGraph(State)
+            workflow.add_node("outline", outline)
+            workflow.add_edge(START, "outline")
+            agent = workflow.compile()
+            '''),
+        code('''
+            def reply(state: State):
+                author = state["email_input"]["author"]
+                return {"draft": llm.invoke(f"Reply to {author}").content}
+
+            workflow = StateGraph(State).add_node(reply).add_edge(START, "reply").compile()
+            '''),
+        code('''
+            email_input = {"author": "Build server", "subject": "Nightly build"}
+            workflow.invoke({"email_input": email_input})
+            '''),
+        code('''
+            email_input = {"author": "Alice Smith <alice.smith@acme-corp.dk>", "subject": "API docs"}
+            workflow.invoke({"email_input": email_input})
+            '''),
+    ]
+    write_notebook(tmp_path, "notebooks/triage.ipynb", notebook(*cells))
+    proc = check(tmp_path, "--output-format", "json")
+    assert proc.returncode == 1, proc.stderr.decode()
+    [f] = json.loads(proc.stdout)
+    assert (f["cell"], f["endpoint"]) == (3, "init_chat_model.invoke")
+    assert "alice.smith@acme-corp.dk (email)" in f["data"], f["data"]
+
+
 def test_clean_notebook_passes(tmp_path):
     write_notebook(tmp_path, "churn_by_plan.ipynb", notebook(*CLEAN))
     proc = check(tmp_path, "churn_by_plan.ipynb")

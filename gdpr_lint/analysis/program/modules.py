@@ -380,17 +380,21 @@ def _deferrable(body: list[ast.stmt], trigger_lines: list[int], binders: dict[st
     on demand (Project.global_value):
     - what only runs it as a script: every `if __name__ == "__main__":` block, and the
       closing run of bare calls (`main()`, `unittest.main()`);
-    - class definitions and assignments to plain names, when every statement binding
-      those names is deferred too (so the value read is the one the module ends with):
-      most of a module that gained one OpenAI call is classes and constants that call
-      never touches."""
+    - class definitions and assignments to plain names bound once, when nothing else
+      binds those names (so the value read is the one the module ends with): most of a
+      module that gained one OpenAI call is classes and constants that call never touches.
+      A name bound again (a notebook's `email_input = {...}` cell after cell) keeps its
+      binders in order: code between them reads the value bound before it, and a frame
+      that already holds the first value would not ask for the next one."""
     out = {i for i, st in enumerate(body) if _is_main_guard(st) and not spans_any(st, trigger_lines)}
     i = len(body)
     while i > 0 and (i - 1 in out or isinstance(body[i - 1], ast.Expr) and isinstance(body[i - 1].value, ast.Call)
                      and not spans_any(body[i - 1], trigger_lines)):
         i -= 1
         out.add(i)
-    lazy = {i for i, st in enumerate(body) if i not in out and _only_binds_names(st) and not spans_any(st, trigger_lines)}
+    rebound = {j for where in binders.values() if len(where) > 1 for j in where}
+    lazy = {i for i, st in enumerate(body) if i not in out and i not in rebound and _only_binds_names(st)
+            and not spans_any(st, trigger_lines)}
     bound_by: dict[int, list[str]] = {}
     for name, where in binders.items():
         for j in where:
