@@ -470,7 +470,8 @@ def finish_units(ctx: UnitContext) -> None:
     global _POOL_CTX
     pool, ctx.pool = ctx.pool, None
     if pool is not None:
-        pool.shutdown(wait=True)  # type: ignore[attr-defined]
+        # (a run stopped half-way, Ctrl-C or an error, leaves no queued chunk to wait for)
+        pool.shutdown(wait=True, cancel_futures=True)  # type: ignore[attr-defined]
     _POOL_CTX = None
     drop_project(ctx)
 
