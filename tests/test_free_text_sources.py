@@ -408,6 +408,10 @@ PURPOSES = [
     ("Résume ce CV :\n", "free_text"),
     ("Résume le dossier médical :\n", "health"),
     ("Summarise the criminal record:\n", "criminal"),
+    # generic names for what is known of a patient's health
+    ("Please summarize the following medical information:\n\n", "health"),
+    ("Here is the patient data:\n", "health"),
+    ("Review this clinical information and flag risks:\n", "health"),
     # documents about no one, the verb "resume", a value that is not introduced
     ("Summarise this manual:\n", None),
     ("Translate the following journal article:\n", None),
@@ -415,6 +419,8 @@ PURPOSES = [
     ("Write a cover letter template. Language: ", None),
     ("Tips for a good CV, in a ", None),
     ("Answer from the docs:\n", None),
+    ("Explain this medication leaflet:\n", None),
+    ("Summarise the medical journal article:\n", None),
 ]
 
 
@@ -424,3 +430,45 @@ def test_purpose_phrases_per_language():
     vocab = default_vocabulary()
     got = [(text, m.category.key if (m := vocab.classify_purpose(text)) else None) for text, _ in PURPOSES]
     assert got == PURPOSES
+
+
+def test_a_helper_whose_prompt_calls_its_text_medical_information(write):
+    # the text reaches the helper as a plain `content` from a form; the helper's own prompt
+    # says what it is, whichever caller hands it over
+    assert_marked(write({
+        "clinic/__init__.py": "",
+        "clinic/services.py": '''
+            from openai import OpenAI
+
+
+            class SummaryService:
+                def __init__(self):
+                    self.client = OpenAI()
+
+                def summarise(self, content: str, context: str | None = None) -> str:
+                    user_message = f"Please summarize the following medical information:\\n\\n{content}"
+                    response = self.client.chat.completions.create(  # expect: GDPR002
+                        model="gpt-4o",
+                        messages=[{"role": "user", "content": user_message}],
+                    )
+                    return response.choices[0].message.content
+
+                def release_notes(self, content: str) -> str:
+                    response = self.client.chat.completions.create(
+                        model="gpt-4o",
+                        messages=[{"role": "user", "content": f"Please summarize the following release notes:\\n\\n{content}"}],
+                    )
+                    return response.choices[0].message.content
+        ''',
+        "clinic/views.py": '''
+            from clinic.services import SummaryService
+
+
+            def create_summary(validated_data: dict) -> str:
+                return SummaryService().summarise(validated_data["content"])
+
+
+            def publish(changes: str) -> str:
+                return SummaryService().release_notes(changes)
+        ''',
+    }))
