@@ -412,6 +412,10 @@ PURPOSES = [
     ("Please summarize the following medical information:\n\n", "health"),
     ("Here is the patient data:\n", "health"),
     ("Review this clinical information and flag risks:\n", "health"),
+    ("Opsummer borgerens helbredsoplysninger:\n", "health"),
+    ("Fasse die Patientendaten zusammen:\n", "health"),
+    ("Sammanfatta patientuppgifter:\n", "health"),
+    ("Oppsummer helseopplysninger:\n", "health"),
     # documents about no one, the verb "resume", a value that is not introduced
     ("Summarise this manual:\n", None),
     ("Translate the following journal article:\n", None),
