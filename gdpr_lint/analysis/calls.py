@@ -182,7 +182,7 @@ class Calls:
             if stored:
                 mapping = self.ctx.bind_arguments(init, node, args, kwargs, self_value)
                 held = tuple((attr, Value(tags=mapping[i].tags)) for i, attrs in stored for attr in attrs
-                             if i in mapping and any(isinstance(t, RECEIVER_TAGS) for t in mapping[i].tags))
+                             if i in mapping and is_receiver(mapping[i]))
                 if held:
                     return Value(self_value.taints, self_value.tags, held)
             return self_value
@@ -334,14 +334,19 @@ CALLABLE_TAGS = (Res, LangChain, Protected, Partial, Func, Ext)
 RECEIVER_TAGS = (Res, LangChain, Protected)
 
 
+def is_receiver(v: Value) -> bool:
+    """A client, resource or model: what a request can be sent through."""
+    return any(isinstance(t, RECEIVER_TAGS) for t in v.tags)
+
+
 def handed_receiver(v: Value) -> Value | None:
     """What a helper needs to know of an argument it calls methods on: the client or model
     it is (its tags), or for a project object the clients and models it holds (fields from
     its constructor's arguments, `Provider(ChatOpenAI())`); None when it is neither."""
-    if any(isinstance(t, RECEIVER_TAGS) for t in v.tags):
+    if is_receiver(v):
         return Value(tags=v.tags)
     if v.fields and v.has(Obj):
-        held = tuple((k, Value(tags=f.tags)) for k, f in v.fields if any(isinstance(t, RECEIVER_TAGS) for t in f.tags))
+        held = tuple((k, Value(tags=f.tags)) for k, f in v.fields if is_receiver(f))
         if held:
             return Value(tags=v.tags, fields=held)
     return None

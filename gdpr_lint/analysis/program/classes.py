@@ -232,6 +232,20 @@ class Classes:
             for stmt in stores:
                 frame.stmt(stmt)
 
+    def stored_parameters(self, fi: FunctionInfo) -> tuple[tuple[int, tuple[str, ...]], ...]:
+        """(parameter, attributes) for the parameters a method stores on `self` as they are
+        (`self.llm = llm`): a constructor keeping the client or model it is given."""
+        if fi.stored_params is None:
+            by_name: dict[str, list[str]] = {}
+            first = fi.param_names[0] if fi.param_names else "self"
+            for stmt in _self_stores(fi.node, first, fi.module):
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name):
+                    for t in stmt.targets:
+                        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == first:
+                            by_name.setdefault(stmt.value.id, []).append(t.attr)
+            fi.stored_params = tuple((i, tuple(by_name[n])) for i, n in enumerate(fi.param_names) if i and n in by_name)
+        return fi.stored_params
+
     def class_attr_set(self, key: str, attr: str, value: Value) -> None:
         ci = self.classes.get(key)
         if ci is None:

@@ -7,6 +7,7 @@ A part of the whole-program side: `Project` (project.py) combines them.
 from __future__ import annotations
 
 import ast
+from typing import Callable
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, decorator_texts, node_fact, walk_nodes
@@ -141,8 +142,7 @@ class Functions:
     def called_parameters(self, fi: FunctionInfo) -> frozenset[int]:
         """The parameters `fi` calls (`def call_llm(fn, prompt): return fn(...)`)."""
         if fi.called_params is None:
-            called = node_fact(fi.module.source.tree, fi.node, _called_names) if fi.module.source.tree else frozenset()
-            fi.called_params = frozenset(i for i, n in enumerate(fi.param_names) if n in called)
+            fi.called_params = _parameters_among(fi, _called_names)
         return fi.called_params
 
     def hooked_attribute(self, hook: FunctionInfo, attr: str) -> Value | None:
@@ -159,20 +159,8 @@ class Functions:
         """The parameters `fi` calls a method on (`def ask(llm, q): return llm.invoke(q)`,
         `client.chat.completions.create(...)`, `llm.bind_tools(t).invoke(...)`)."""
         if fi.receiver_params is None:
-            heads = node_fact(fi.module.source.tree, fi.node, _receiver_names) if fi.module.source.tree else frozenset()
-            fi.receiver_params = frozenset(i for i, n in enumerate(fi.param_names) if n in heads)
+            fi.receiver_params = _parameters_among(fi, _receiver_names)
         return fi.receiver_params
-
-    def stored_parameters(self, fi: FunctionInfo) -> tuple[tuple[int, tuple[str, ...]], ...]:
-        """(parameter, attributes) for the parameters a method stores on `self` as they are
-        (`self.llm = llm`): a constructor keeping the client or model it is given."""
-        if fi.stored_params is None:
-            tree = fi.module.source.tree
-            by_name: dict[str, list[str]] = {}
-            for attr, name in node_fact(tree, fi.node, _stored_names) if tree is not None else ():
-                by_name.setdefault(name, []).append(attr)
-            fi.stored_params = tuple((i, tuple(by_name[n])) for i, n in enumerate(fi.param_names) if i and n in by_name)
-        return fi.stored_params
 
     def bind_arguments(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self) -> dict[int, Value]:
         a = fi.node.args
@@ -218,17 +206,10 @@ class Functions:
         return mapping
 
 
-def _stored_names(node: ast.AST) -> tuple[tuple[str, str], ...]:
-    """(attribute, name) of the `<first parameter>.attribute = name` statements in a method."""
-    first = node.args.args[0].arg if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.args.args \
-        else None
-    out = []
-    for n in walk_nodes(node):
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name):
-            for t in n.targets:
-                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == first:
-                    out.append((t.attr, n.value.id))
-    return tuple(out)
+def _parameters_among(fi: FunctionInfo, names_in: Callable[[ast.AST], frozenset[str]]) -> frozenset[int]:
+    """The indices of `fi`'s parameters among the names `names_in` finds in its body."""
+    names = node_fact(fi.module.source.tree, fi.node, names_in) if fi.module.source.tree else frozenset()
+    return frozenset(i for i, n in enumerate(fi.param_names) if n in names)
 
 
 def _receiver_names(node: ast.AST) -> frozenset[str]:

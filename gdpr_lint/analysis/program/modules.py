@@ -395,17 +395,6 @@ def _deferrable(body: list[ast.stmt], trigger_lines: list[int], binders: dict[st
     rebound = {j for where in binders.values() if len(where) > 1 for j in where}
     lazy = {i for i, st in enumerate(body) if i not in out and i not in rebound and _only_binds_names(st)
             and not spans_any(st, trigger_lines)}
-    bound_by: dict[int, list[str]] = {}
-    for name, where in binders.items():
-        for j in where:
-            bound_by.setdefault(j, []).append(name)
-    changed = True
-    while changed:  # a name also bound by a statement that runs in order keeps all its binders in order
-        changed = False
-        for i in sorted(lazy):
-            if any(j not in lazy and j not in out for name in bound_by.get(i, ()) for j in binders[name]):
-                lazy.discard(i)
-                changed = True
     return out | lazy
 
 
