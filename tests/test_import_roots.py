@@ -116,3 +116,95 @@ def test_the_module_limit_counts_per_entry_not_per_process(write, one_project, m
             ''',
     })
     assert _found(analyse(root)) == [("b_views.py", 9)]
+
+
+# A src layout whose package holds a folder without an __init__.py (a namespace portion,
+# PEP 420: Python imports `shop.jobs.mailer` all the same). The job imports its package
+# absolutely; the views import the job.
+SRC_LAYOUT = {
+    "pyproject.toml": '[project]\nname = "shop"\nversion = "1"\n',
+    "src/shop/__init__.py": "",
+    "src/shop/prompts.py": '''
+        def follow_up(order):
+            return f"Write to {order.customer.email} about order {order.number}."
+        ''',
+    "src/shop/jobs/mailer.py": '''
+        from openai import OpenAI
+
+        from shop.prompts import follow_up
+
+        client = OpenAI()
+
+
+        def send(order):
+            return client.responses.create(model="gpt-4o-mini", input=follow_up(order))
+        ''',
+    "src/shop/views.py": '''
+        from shop.jobs.mailer import send
+
+
+        def order_shipped(order):
+            return send(order)
+        ''',
+}
+
+
+def test_a_module_in_a_folder_without_init_inside_a_package_is_named_by_its_package(write):
+    # alone, the job's `from shop.prompts import ...` resolves: its package's root (src/)
+    # is an import root, as when Python imports it
+    root = write(SRC_LAYOUT)
+    assert _found(analyse(root, "src/shop/jobs/mailer.py")) == [("src/shop/jobs/mailer.py", 9)]
+
+
+def test_a_namespace_module_has_one_name_whether_entry_or_imported(write, monkeypatch):
+    # the views load the job under its import name first, or the job is its own entry
+    # first: the same report either way, and the same as a fresh project per unit
+    from gdpr_lint.pipeline import units
+
+    root = write(SRC_LAYOUT)
+
+    def report(chunks):
+        monkeypatch.setattr(units, "_chunks", chunks)
+        return [(f.path, f.line, f.flow[0].path) for f in analyse(root).findings]
+
+    ordered = lambda entries: sorted(entries, key=lambda e: str(e[0]))  # noqa: E731
+    alone = report(lambda entries: [[e] for e in ordered(entries)])
+    assert alone == [("src/shop/jobs/mailer.py", 9, "src/shop/prompts.py")]
+    assert report(lambda entries: [ordered(entries)]) == alone
+    assert report(lambda entries: [ordered(entries)[::-1]]) == alone
+
+
+def test_a_script_in_a_namespace_folder_still_imports_its_neighbours(write):
+    # run as a script, `import templates` finds the file beside it; the package's own
+    # modules are found through the package's root
+    root = write({
+        "src/shop/__init__.py": "",
+        "src/shop/settings.py": 'MODEL = "gpt-4o-mini"\n',
+        "src/shop/scripts/templates.py": '''
+            def reminder(customer):
+                return f"Remind {customer.full_name} ({customer.phone}) of the unpaid invoice."
+            ''',
+        "src/shop/scripts/remind.py": '''
+            from openai import OpenAI
+
+            from shop.settings import MODEL
+            from templates import reminder
+
+            client = OpenAI()
+
+
+            def run(customer):
+                return client.responses.create(model=MODEL, input=reminder(customer))
+            ''',
+        "src/shop/scripts/greet.py": '''
+            from openai import OpenAI
+
+            from templates import reminder
+
+            client = OpenAI()
+            print(client.responses.create(model="gpt-4o-mini", input="Say hello to the team."))
+            ''',
+    })
+    result = analyse(root)
+    assert _found(result) == [("src/shop/scripts/remind.py", 10)]
+    assert result.findings[0].flow[0].path == "src/shop/scripts/templates.py"

@@ -108,7 +108,10 @@ class Modules:
         this project analysed before (a folder of scripts has its own `utils.py`)."""
         path = path.resolve()
         _, d = module_path(path)
-        self.roots = self.base_roots + ([d] if d not in self.base_roots else [])
+        # a script in a namespace folder of a package: run, it imports its neighbours from
+        # its folder; imported, its package's root finds the rest
+        own = [path.parent] if path.parent != d and not (path.parent / "__init__.py").exists() else []
+        self.roots = self.base_roots + [r for r in own + [d] if r not in self.base_roots]
         self._roots_key = tuple(self.roots)
         self._entry_path = path
         self._unit_modules = set()
