@@ -4,6 +4,7 @@ the time (gdpr_lint/pipeline/units.py, WORKER_MEMORY_MB)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -161,15 +162,24 @@ def test_the_collector_is_paused_while_units_are_analysed_and_restored_after(
         gc.enable()
 
 
-def test_each_chunk_starts_a_fresh_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # which chunks a worker gets varies from run to run: a project kept from one chunk to
-    # the next would make a unit's answer depend on that (tests/test_determinism.py)
+def test_a_process_keeps_its_project_for_the_rest_of_the_run_until_past_its_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # what the views share (records, prompts, the client) is summarised once per process,
+    # not once per chunk or round; past the budget the project goes with the other caches
     root = write_files(tmp_path, APP)
     monkeypatch.setattr(units, "_chunks", lambda entries: [[e] for e in sorted(entries, key=lambda e: str(e[0]))])
     projects, chunks = [], []
     init, run_chunk = Project.__init__, units._run_chunk
     monkeypatch.setattr(Project, "__init__", lambda self, *a, **k: (projects.append(1), init(self, *a, **k))[1])
     monkeypatch.setattr(units, "_run_chunk", lambda ctx, chunk: (chunks.append(1), run_chunk(ctx, chunk))[1])
-    monkeypatch.setattr(units, "WORKER_MEMORY_MB", 0)  # no budget: nothing else lets a project go
-    _findings(root)
+
+    monkeypatch.setattr(units, "WORKER_MEMORY_MB", 0)  # no budget
+    kept = _findings(root)
+    assert len(chunks) >= 6 and len(projects) == 1  # for every chunk, and every round of units
+
+    projects.clear(), chunks.clear()
+    monkeypatch.setattr(units, "WORKER_MEMORY_MB", 1000)
+    growing = itertools.count(2000, 1000)  # past the budget, and past half of it again, after every chunk
+    monkeypatch.setattr(units, "_resident_mb", lambda: next(growing))
+    assert _findings(root) == kept
     assert len(projects) == len(chunks) >= 6

@@ -32,8 +32,9 @@ if TYPE_CHECKING:  # the analysis is loaded where a unit is analysed: a run with
 UNIT_TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
 POOL_MIN_UNITS = 24  # below this a process pool costs more than it saves
 # What a process may keep for the rest of a run (MB of resident memory, 0: no limit): past it,
-# after a chunk, it lets go of the parsed files, the facts of their trees and reach.py's reads,
-# and works them out again as later chunks need them (slower, not larger).
+# after a chunk, it lets go of its project (modules, summaries), the parsed files, the facts of
+# their trees and reach.py's reads, and works them out again as later chunks need them
+# (slower, not larger).
 WORKER_MEMORY_MB = float(os.environ.get("GDPR_LINT_WORKER_MEMORY_MB", "1024"))
 # The most a worker process may hold at all (MB of address space; 0: no limit; default: 80% of
 # the machine's memory shared by the workers): a file whose analysis grows past it fails
@@ -314,15 +315,12 @@ def _worker_chunk(chunk: list[tuple[Path, frozenset[str]]]) -> list[UnitResult]:
 
 
 def _run_chunk(ctx: UnitContext, chunk: list[tuple[Path, frozenset[str]]]) -> Iterable[UnitResult]:
-    # A fresh project per chunk (parsed files and their facts are still shared): which
-    # chunks a worker gets varies from run to run, and a unit's answer can still depend on
-    # what its project analysed before it (the order of the summaries of a recursive cycle;
-    # LiteLLM with a project per worker gave 9, 11 and 11 findings in three runs, with one
-    # per chunk 14 every time). A chunk's units are the same on every run.
-    drop_project(ctx)
+    # The process's project stays for its next chunk: what a package's files share (its
+    # core) is summarised once per process, not once per chunk. Which chunks a worker gets
+    # varies from run to run; that is safe because a unit's answer does not depend on the
+    # units its project analysed before (tests/test_determinism.py).
     for e, words in chunk:
         yield analyse_unit(ctx, e, words)
-    drop_project(ctx)  # freed now, not when the next chunk starts: the reading below is what stays
     threshold = WORKER_MEMORY_MB if ctx.memory_threshold is None else ctx.memory_threshold
     if WORKER_MEMORY_MB > 0 and (_resident_mb() or 0) > threshold:
         release_caches(ctx)
@@ -397,20 +395,22 @@ def _resident_mb() -> float | None:
 
 
 def _chunks(entries: list) -> list[list]:
-    """Neighbouring files (same package, same imports) in one chunk, so that one project
-    parses and summarises what they have in common once; four chunks at least, to keep two
-    to four workers busy, of at most 64 units (what a project holds grows with them).
-    The chunks do not depend on the number of workers, nor on the order workers finish in."""
+    """Neighbouring files (same package, same imports) in one chunk, handed to one worker
+    at a time; eight chunks at least, to keep two to four workers evenly busy, of at most 64
+    units, after which the worker looks at its memory budget (a unit's answer does not depend
+    on the units before it in its project, tests/test_determinism.py, so the chunks are a
+    matter of speed and memory). The chunks do not depend on the number of workers, nor on
+    the order workers finish in."""
     ordered = sorted(entries, key=lambda e: str(e[0]))
-    size = max(1, min(64, -(-len(ordered) // 4)))
+    size = max(1, min(64, -(-len(ordered) // 8)))
     return [ordered[i:i + size] for i in range(0, len(ordered), size)]
 
 
 def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs: int,
               on_done: Callable[[UnitResult], None] | None = None) -> list[UnitResult]:
-    """Analyse units, in a pool of `jobs` processes when there are enough of them. The pool
-    stays for the run's next round (finish_units ends it): its workers have parsed what the
-    callers of the helpers found read."""
+    """Analyse units, in a pool of `jobs` processes when there are enough of them. The pool,
+    and the project of each process, stay for the run's next round (finish_units ends them):
+    a round of callers of the helpers found reads what the round before summarised."""
     results: list[UnitResult] = []
 
     def done(r: UnitResult) -> None:
@@ -419,7 +419,7 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
             on_done(r)
 
     # (a round of few units still goes to the pool a round before started: its workers
-    # hold the files those units read, parsed)
+    # hold what those units read)
     if jobs <= 1 or ctx.pool is None and len(entries) < POOL_MIN_UNITS or sys.platform == "win32":
         with _memory_limited():
             for chunk in _chunks(entries):  # the memory budget is looked at between chunks, as in a pool
@@ -466,7 +466,8 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
 
 
 def finish_units(ctx: UnitContext) -> None:
-    """End what run_units kept for the run's next round: the worker processes."""
+    """End what run_units kept for the run's next round: the worker processes, this
+    process's project."""
     global _POOL_CTX
     pool, ctx.pool = ctx.pool, None
     if pool is not None:
