@@ -183,3 +183,21 @@ def test_a_process_keeps_its_project_for_the_rest_of_the_run_until_past_its_budg
     monkeypatch.setattr(units, "_resident_mb", lambda: next(growing))
     assert _findings(root) == kept
     assert len(projects) == len(chunks) >= 6
+
+
+def test_the_default_budget_is_a_share_of_the_machines_memory_per_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a budget below what one unit of a large package needs only makes a worker load that
+    # package again after every chunk; the machine decides what a worker can keep
+    import os
+
+    monkeypatch.setattr(units, "WORKER_MEMORY_MB", -1)  # the default: not set
+    pages = {"SC_PHYS_PAGES": 24 * 2**30 // 4096, "SC_PAGE_SIZE": 4096}
+    monkeypatch.setattr(os, "sysconf", lambda name: pages[name])
+    assert units.worker_budget(2) == pytest.approx(24 * 1024 * units.WORKER_MEMORY_SHARE / 2)
+    assert units.worker_budget(4) == pytest.approx(24 * 1024 * units.WORKER_MEMORY_SHARE / 4)
+    pages["SC_PHYS_PAGES"] = 4 * 2**30 // 4096  # a small CI machine: the floor
+    assert units.worker_budget(2) == units.WORKER_MEMORY_MIN_MB
+    monkeypatch.setattr(units, "WORKER_MEMORY_MB", 512)  # set by the user: as given
+    assert units.worker_budget(2) == 512
+    monkeypatch.setattr(units, "WORKER_MEMORY_MB", 0)  # no budget
+    assert units.worker_budget(2) == 0

@@ -31,11 +31,16 @@ if TYPE_CHECKING:  # the analysis is loaded where a unit is analysed: a run with
 
 UNIT_TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
 POOL_MIN_UNITS = 24  # below this a process pool costs more than it saves
-# What a process may keep for the rest of a run (MB of resident memory, 0: no limit): past it,
-# after a chunk, it lets go of its project (modules, summaries), the parsed files, the facts of
-# their trees and reach.py's reads, and works them out again as later chunks need them
-# (slower, not larger).
-WORKER_MEMORY_MB = float(os.environ.get("GDPR_LINT_WORKER_MEMORY_MB", "1024"))
+# What a process may keep for the rest of a run (MB of resident memory, 0: no limit; default:
+# a share of the machine's memory per worker, WORKER_MEMORY_SHARE, at least
+# WORKER_MEMORY_MIN_MB): past it, after a chunk, it lets go of its project (modules,
+# summaries), the parsed files, the facts of their trees and reach.py's reads, and works them
+# out again as later chunks need them (slower, not larger). A budget below what one unit needs
+# (LiteLLM's core is 1.6 GB resident once loaded) only makes a worker load it again and again:
+# what it let go is not given back to the system (a fragmented heap), so it saves little.
+WORKER_MEMORY_MB = float(os.environ.get("GDPR_LINT_WORKER_MEMORY_MB", "-1"))
+WORKER_MEMORY_SHARE = 0.4
+WORKER_MEMORY_MIN_MB = 1024
 # The most a worker process may hold at all (MB of address space; 0: no limit; default: 80% of
 # the machine's memory shared by the workers): a file whose analysis grows past it fails
 # (closed, "ran out of memory") instead of the system killing the run or its neighbours.
@@ -84,6 +89,7 @@ class UnitContext:
     reach_memo: dict = field(default_factory=dict)  # reach.py's reads and verdicts, for every project of the run
     file_probes: dict = field(default_factory=dict)  # where modules' files are, for every project of the run
     memory_threshold: float | None = None  # resident MB past which the caches are let go (None: the budget)
+    memory_budget: float | None = None  # WORKER_MEMORY_MB for the run's number of workers (run_units)
     graph_builders: tuple[Path, ...] = ()  # checked files that add nodes to a graph (graph_builders())
     pool: object = None  # the run's worker processes, kept from one round of units to the next (run_units)
 
@@ -321,12 +327,13 @@ def _run_chunk(ctx: UnitContext, chunk: list[tuple[Path, frozenset[str]]]) -> It
     # units its project analysed before (tests/test_determinism.py).
     for e, words in chunk:
         yield analyse_unit(ctx, e, words)
-    threshold = WORKER_MEMORY_MB if ctx.memory_threshold is None else ctx.memory_threshold
-    if WORKER_MEMORY_MB > 0 and (_resident_mb() or 0) > threshold:
+    budget = ctx.memory_budget if ctx.memory_budget is not None else worker_budget(1)
+    threshold = budget if ctx.memory_threshold is None else ctx.memory_threshold
+    if budget > 0 and (_resident_mb() or 0) > threshold:
         release_caches(ctx)
         # what the process cannot give back (one large file's analysis, a fragmented heap)
         # stays: the caches may grow by half the budget again before the next release
-        ctx.memory_threshold = max(WORKER_MEMORY_MB, (_resident_mb() or 0) + WORKER_MEMORY_MB / 2)
+        ctx.memory_threshold = max(budget, (_resident_mb() or 0) + budget / 2)
 
 
 def drop_project(ctx: UnitContext) -> None:
@@ -344,6 +351,17 @@ def release_caches(ctx: UnitContext) -> None:
     ctx.file_probes.clear()
     _HASHES.clear()
     gc.collect()  # the collector is paused during a run (engine._collector_paused): what is left in cycles
+
+
+def worker_budget(jobs: int) -> float:
+    """What a worker may keep between chunks (WORKER_MEMORY_MB; MB, 0: no limit)."""
+    if WORKER_MEMORY_MB >= 0:
+        return WORKER_MEMORY_MB
+    try:
+        machine = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (ValueError, OSError, AttributeError):
+        return WORKER_MEMORY_MIN_MB
+    return max(WORKER_MEMORY_MIN_MB, machine * WORKER_MEMORY_SHARE / max(1, jobs))
 
 
 def _limit_worker_memory(jobs: int) -> int | None:
@@ -418,6 +436,7 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
         if on_done is not None:
             on_done(r)
 
+    ctx.memory_budget = worker_budget(jobs)
     # (a round of few units still goes to the pool a round before started: its workers
     # hold what those units read)
     if jobs <= 1 or ctx.pool is None and len(entries) < POOL_MIN_UNITS or sys.platform == "win32":
