@@ -416,6 +416,16 @@ PURPOSES = [
     ("Fasse die Patientendaten zusammen:\n", "health"),
     ("Sammanfatta patientuppgifter:\n", "health"),
     ("Oppsummer helseopplysninger:\n", "health"),
+    # what a bank or an insurer holds of one applicant or customer
+    ("Assess the risk from the loan application:\n", "free_text"),
+    ("Summarise the applicant's prior claims history:\n", "free_text"),
+    ("Extract income and fixed costs from this bank statement:\n", "bank"),
+    ("Read the payslips below and give the net monthly salary.\n", "bank"),
+    ("Opsummer kundens kontoudtog:\n", "bank"),
+    ("Prüfe den Versicherungsantrag:\n", "free_text"),
+    ("Fasse die Kontoauszüge zusammen:\n", "bank"),
+    ("Sammanfatta lönespecifikationen:\n", "bank"),
+    ("Vurder lånesøknaden:\n", "free_text"),
     # documents about no one, the verb "resume", a value that is not introduced
     ("Summarise this manual:\n", None),
     ("Translate the following journal article:\n", None),
@@ -425,6 +435,8 @@ PURPOSES = [
     ("Answer from the docs:\n", None),
     ("Explain this medication leaflet:\n", None),
     ("Summarise the medical journal article:\n", None),
+    ("List the bank holidays in this calendar:\n", None),
+    ("Explain the loan calculator's settings:\n", None),
 ]
 
 
@@ -476,3 +488,79 @@ def test_a_helper_whose_prompt_calls_its_text_medical_information(write):
                 return SummaryService().release_notes(changes)
         ''',
     }))
+
+
+def test_a_system_prompt_kept_in_a_constant_says_what_the_other_messages_are(write):
+    # the usual way to keep a system prompt: a module constant. The user message is an
+    # f-string writing in text read from uploaded files (no source of its own); the system
+    # prompt names what that text is. A redacted text, a prompt naming no document about a
+    # person, and a user message of constants only stay clean.
+    root = write({"underwriting/app.py": '''
+        from langchain_core.messages import HumanMessage, SystemMessage
+        from langchain_openai import AzureChatOpenAI
+        from openai import OpenAI
+        import scrubadub
+
+        llm = AzureChatOpenAI(deployment_name="gpt-4.1-mini")
+        client = OpenAI()
+
+        UNDERWRITING_PROMPT = """You assist an insurance underwriter. You are given:
+        1. Applicant data
+        2. Prior claims history
+        3. External verification reports
+        Score the risk from 0 to 100."""
+        STATEMENT_PROMPT = "You read a customer's bank statements and list recurring payments."
+        CHANGELOG_PROMPT = "You write release notes from the commit messages below."
+
+
+        def read_uploads(folder):
+            return {name: open(folder + "/" + name).read() for name in ["a.pdf", "b.pdf"]}
+
+
+        def underwrite(folder):
+            combined = "\\n".join(read_uploads(folder).values())
+            messages = [
+                SystemMessage(content=UNDERWRITING_PROMPT),
+                HumanMessage(content=f"DOCUMENTS:\\n{combined}"),
+            ]
+            return llm.invoke(messages)  # expect: GDPR001
+
+
+        def recurring_payments(text):
+            return client.chat.completions.create(  # expect: GDPR001
+                model="gpt-4o-mini",
+                messages=[{"role": "system", "content": STATEMENT_PROMPT},
+                          {"role": "user", "content": f"Statement:\\n{text}"}],
+            )
+
+
+        def recurring_payments_scrubbed(text):
+            scrubbed = scrubadub.clean(text)
+            return client.chat.completions.create(  # expect: none
+                model="gpt-4o-mini",
+                messages=[{"role": "system", "content": STATEMENT_PROMPT},
+                          {"role": "user", "content": scrubbed}],
+            )
+
+
+        def release_notes(log):
+            return client.chat.completions.create(  # expect: none
+                model="gpt-4o-mini",
+                messages=[{"role": "system", "content": CHANGELOG_PROMPT},
+                          {"role": "user", "content": f"Commits:\\n{log}"}],
+            )
+
+
+        def statement_help():
+            return client.chat.completions.create(  # expect: none
+                model="gpt-4o-mini",
+                messages=[{"role": "system", "content": STATEMENT_PROMPT},
+                          {"role": "user", "content": f"Which fields does a {'bank'} statement have?"}],
+            )
+    '''})
+    assert_marked(root)
+    [underwrite] = [f for f in analyse(root).findings if f.function.endswith("underwrite")]
+    assert underwrite.data == ["combined (free text about a person)"]
+    assert "'claims history', as another message of the prompt says" in underwrite.flow[0].note
+    [payments] = [f for f in analyse(root).findings if f.function.endswith("recurring_payments")]
+    assert payments.categories == ["bank"]
