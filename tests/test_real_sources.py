@@ -136,6 +136,48 @@ def test_a_reply_about_a_person_is_still_about_the_person(write):
     assert "in the reply of chat.completions.create" in [s.note for s in embedded.flow]
 
 
+def test_an_embedding_or_a_moderation_reply_holds_none_of_the_text_sent(write):
+    # retrieval: the customer's question is embedded (a finding there), the vector finds
+    # regulation texts in the index, and those go to the chat model - not the question.
+    # The answer of a chat model, by contrast, is still about the customer.
+    root = write({"support.py": '''
+        from openai import OpenAI
+        from pinecone import Pinecone
+
+        client = OpenAI()
+        index = Pinecone().Index("regulations")
+
+
+        def relevant_rules(customer):
+            vector = client.embeddings.create(model="text-embedding-3-small", input=customer.complaint_text)
+            matches = index.query(vector=vector.data[0].embedding, top_k=3, include_metadata=True)
+            return [m.metadata["text"] for m in matches.matches]
+
+
+        def is_flagged(customer):
+            verdict = client.moderations.create(input=customer.complaint_text)
+            return verdict.results[0].flagged
+
+
+        def explain_rules(customer):
+            rules = "\\n".join(relevant_rules(customer))
+            flagged = is_flagged(customer)
+            return client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": f"Explain these rules (flagged: {flagged}):\\n{rules}"}])
+
+
+        def explain_summary(customer):
+            summary = client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": f"Summarise: {customer.complaint_text}"}])
+            return client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": f"Explain: {summary.choices[0].message.content}"}])
+        '''})
+    result = analyse(root)
+    assert sorted((f.endpoint, f.line) for f in result.findings) == [
+        ("chat.completions.create", 27), ("chat.completions.create", 29),
+        ("embeddings.create", 9), ("moderations.create", 15)]
+
+
 # ------------------------------------------------------------------ graph state between nodes
 
 def test_graph_nodes_pass_personal_data_through_the_state(write):

@@ -67,6 +67,7 @@ class Catalogue:
             if d.get("v1"):
                 self.legacy_v1[ep.path] = d["v1"]
         integ = load_rule_file("integrations.toml")
+        self.opaque_reply_kinds: frozenset[str] = frozenset(integ.get("opaque_reply_kinds", []))
         sdk = integ.get("openai", {})
         self.realtime_events: dict[str, tuple[str, ...]] = {
             k: tuple(v) for k, v in sdk.get("realtime_events", {}).items()}

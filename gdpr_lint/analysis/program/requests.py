@@ -20,7 +20,7 @@ from gdpr_lint.analysis.values import (
 )
 from gdpr_lint.model import CallSite, ClientConfig, Span
 from gdpr_lint.surfaces import registry as surfaces
-from gdpr_lint.surfaces.catalogue import Endpoint
+from gdpr_lint.surfaces.catalogue import Endpoint, catalogue
 
 PROTECT = "gdpr_lint.runtime.protect"
 def store_argument(node: ast.Call) -> str:
@@ -84,7 +84,7 @@ class Requests:
                 if not isinstance(lab, Red):
                     sent.add(lab)
         reply = surface.response(frame, request, node)
-        if sent:
+        if sent and ep.kind not in catalogue().opaque_reply_kinds:
             step = frame.step(node, f"in the reply of {endpoint_name}")
             reply = Value(reply.taints | frozenset(lab.extend(step) for lab in sent), reply.tags, reply.fields)
         return reply
