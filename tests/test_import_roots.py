@@ -22,6 +22,28 @@ APP = '''
 '''
 
 
+# an order's follow-up prompt (the customer's e-mail in it), and a view sending it
+FOLLOW_UP = '''
+    def follow_up(order):
+        return f"Write to {order.customer.email} about order {order.number}."
+'''
+
+
+def sender(prompts_module: str) -> str:
+    """A view importing follow_up from `prompts_module` and sending it (the request on line 9)."""
+    return f'''
+    from openai import OpenAI
+
+    from {prompts_module} import follow_up
+
+    client = OpenAI()
+
+
+    def send(order):
+        return client.responses.create(model="gpt-4o-mini", input=follow_up(order))
+'''
+
+
 def _found(result) -> list[tuple[str, int]]:
     return sorted((f.path, f.line) for f in result.findings)
 
@@ -53,21 +75,8 @@ def test_a_module_one_entry_cannot_find_is_found_by_the_next_that_can(write, one
             print(client.responses.create(model="gpt-4o-mini", input=follow_up(sample_order)))
             ''',
         "src/shop/__init__.py": "",
-        "src/shop/prompts.py": '''
-            def follow_up(order):
-                return f"Write to {order.customer.email} about order {order.number}."
-            ''',
-        "src/shop/views.py": '''
-            from openai import OpenAI
-
-            from shop.prompts import follow_up
-
-            client = OpenAI()
-
-
-            def send(order):
-                return client.responses.create(model="gpt-4o-mini", input=follow_up(order))
-            ''',
+        "src/shop/prompts.py": FOLLOW_UP,
+        "src/shop/views.py": sender("shop.prompts"),
     })
     result = analyse(root)
     assert _found(result) == [("src/shop/views.py", 9)]
@@ -99,21 +108,8 @@ def test_the_module_limit_counts_per_entry_not_per_process(write, one_project, m
             ''',
         "audit.py": 'TAG = "batch"\n',
         "settings.py": 'GREETING = "Hello"\n',
-        "b_views.py": '''
-            from openai import OpenAI
-
-            from shop_prompts import follow_up
-
-            client = OpenAI()
-
-
-            def send(order):
-                return client.responses.create(model="gpt-4o-mini", input=follow_up(order))
-            ''',
-        "shop_prompts.py": '''
-            def follow_up(order):
-                return f"Write to {order.customer.email} about order {order.number}."
-            ''',
+        "b_views.py": sender("shop_prompts"),
+        "shop_prompts.py": FOLLOW_UP,
     })
     assert _found(analyse(root)) == [("b_views.py", 9)]
 
@@ -124,21 +120,8 @@ def test_the_module_limit_counts_per_entry_not_per_process(write, one_project, m
 SRC_LAYOUT = {
     "pyproject.toml": '[project]\nname = "shop"\nversion = "1"\n',
     "src/shop/__init__.py": "",
-    "src/shop/prompts.py": '''
-        def follow_up(order):
-            return f"Write to {order.customer.email} about order {order.number}."
-        ''',
-    "src/shop/jobs/mailer.py": '''
-        from openai import OpenAI
-
-        from shop.prompts import follow_up
-
-        client = OpenAI()
-
-
-        def send(order):
-            return client.responses.create(model="gpt-4o-mini", input=follow_up(order))
-        ''',
+    "src/shop/prompts.py": FOLLOW_UP,
+    "src/shop/jobs/mailer.py": sender("shop.prompts"),
     "src/shop/views.py": '''
         from shop.jobs.mailer import send
 
