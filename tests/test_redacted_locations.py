@@ -256,6 +256,55 @@ def test_session_state_gives_back_what_was_stored(write):
     }))
 
 
+def test_a_cache_in_session_state_gives_back_what_a_rerun_stored_there(write):
+    # Streamlit reruns the page: the branch that finds an entry in the cache reads what an
+    # earlier run stored below it. A mail read from the anonymised folder stays redacted
+    # when it comes back from the cache; a reply drafted from the customer's e-mail is still
+    # the customer's when it does. A cache this function never fills is read by its names.
+    assert_marked(write({"pages.py": """
+        import os
+        from dataclasses import dataclass
+
+        import streamlit as st
+        from openai import OpenAI
+
+        client = OpenAI()
+        FOLDER = "data/emails/anonymized"
+
+
+        @dataclass
+        class MailItem:
+            filename: str
+            content: str
+
+
+        def mail_page(name):
+            path = os.path.join(FOLDER, name)
+            if path in st.session_state.mail_cache:
+                item = st.session_state.mail_cache[path]
+            else:
+                with open(path) as fh:
+                    item = MailItem(filename=name, content=fh.read())
+                st.session_state.mail_cache[path] = item
+            client.responses.create(model="gpt-4o", input=item.content)  # expect: none
+
+
+        def reply_page(customer):
+            key = customer.id
+            if key in st.session_state.drafts:
+                draft = st.session_state.drafts[key]
+                client.responses.create(model="gpt-4o", input=f"Polish this reply: {draft}")  # expect: GDPR001
+            else:
+                st.session_state.drafts[key] = f"Dear customer, we wrote to {customer.email} about your order."
+
+
+        def inbox_page(mail_id):
+            # filled by another page: what its name says
+            mail = st.session_state.inbox[mail_id]
+            client.responses.create(model="gpt-4o", input=mail.content)  # expect: GDPR001
+    """}))
+
+
 def test_a_record_built_from_redacted_text_is_not_personal_by_its_field_names(write):
     # a mail object whose content was read from the anonymised folder: `mail.content` (an
     # e-mail's content, free text by its name) stays redacted; the same object filled from

@@ -62,6 +62,10 @@ class Frame(Statements, Expressions, Evidence, Members, Calls, Libraries, Templa
         self.scope = func.key if func else f"{module.name}:<module>"
         self.param_index = {p: i for i, p in enumerate(func.param_names)} if func else {}
         self.stored_globals: set[str] = set()  # module globals this function stores into
+        # state-object members (members.state_key) read before this run stored them: a state
+        # object outlives the run, so a later run reads back what this one stores below
+        # (Functions._summarise runs such a body again)
+        self.state_unset: set[str] = set()
 
     # ------------------------------------------------------------------ helpers
 

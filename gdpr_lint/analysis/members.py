@@ -9,7 +9,9 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.analysis.values import (
+    EMPTY,
     HASHED,
+    PENDING,
     SANITIZED,
     SCALAR_FLAG,
     Client,
@@ -76,10 +78,26 @@ class Members:
         slot = self.state_key(recv, key)
         stored = self.env.get(slot) if slot is not None else None
         if stored is None:
+            if slot is not None:
+                self.state_unset.add(slot)
             return named
+        if stored is PENDING:
+            return EMPTY
         stored = stored.extend(self.step(node, f"read back from `{self.text(node)}`"))
         known = settled(stored) or stored.has(Obj)
         return stored if known else join(stored, named)
+
+    def state_entries_key(self, container: ast.expr) -> str | None:
+        """The frame's name for the entries of a state object's member used as a mapping
+        (`st.session_state.cache[path]`, `session["drafts"][draft_id]`), None: not one."""
+        if isinstance(container, ast.Attribute):
+            slot = self.state_key(self.eval(container.value), container.attr)
+        elif isinstance(container, ast.Subscript) and isinstance(container.slice, ast.Constant) \
+                and isinstance(container.slice.value, str):
+            slot = self.state_key(self.eval(container.value), container.slice.value)
+        else:
+            return None
+        return None if slot is None else slot + "[]"
 
     def attribute(self, recv: Value, attr: str, node: ast.Attribute) -> Value:
         own = recv  # an instance's own fields (constructor arguments) win over its class's store
@@ -152,6 +170,15 @@ class Members:
         recv = self.eval(node.value)
         key = node.slice
         keyv = self.eval(key)
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) and isinstance(node.ctx, ast.Load):
+            entries = self.state_entries_key(node.value)
+            if entries is not None:  # `st.session_state.cache[path]`: what this function caches there
+                cached = self.env.get(entries)
+                if cached is PENDING:
+                    return EMPTY
+                if cached is not None:
+                    return cached.extend(self.step(node, f"read back from `{self.text(node)}`"))
+                self.state_unset.add(entries)
         if Ext("os.environ") in recv.tags and isinstance(key, ast.Constant) and isinstance(key.value, str):
             return Value(tags=frozenset({Env(key.value)}))
         if isinstance(key, ast.Constant) and isinstance(key.value, str):

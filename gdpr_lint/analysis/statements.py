@@ -289,6 +289,12 @@ class Statements:
             if slot is not None:  # `session["x"] = v`
                 self.env[slot] = value
                 return
+        else:
+            entries = self.state_entries_key(base_node)
+            if entries is not None:  # `st.session_state.cache[path] = v`: one more entry
+                old_entries = self.env.get(entries)
+                self.env[entries] = value if old_entries is None else join(old_entries, value)
+                return
         if isinstance(base_node, ast.Name):
             old = self.lookup(base_node.id)
             if isinstance(key, ast.Constant) and isinstance(key.value, str) and (old.fields is not None or old == EMPTY):

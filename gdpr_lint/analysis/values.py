@@ -338,6 +338,10 @@ class Value:
 
 
 EMPTY = Value()
+# A state object's member this function stores into, read before the store while what the
+# store puts there is being worked out (Functions._summarise): nothing yet, not unknown. Told
+# apart from EMPTY by identity; join treats it as empty.
+PENDING = Value()
 _FLAGS: dict[str, Flag] = {}
 
 

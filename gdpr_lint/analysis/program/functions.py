@@ -15,6 +15,7 @@ from gdpr_lint.analysis.scrubbers import scrubber_via
 from gdpr_lint.analysis.summaries import Summary
 from gdpr_lint.analysis.values import (
     EMPTY,
+    PENDING,
     Cls,
     Const,
     Obj,
@@ -126,11 +127,17 @@ class Functions:
         try:
             if fi.cls is not None:
                 self.ensure_class_store(fi.cls)
-            frame = self.bound_frame(fi)
-            for i, v in bindings.items():
-                name = fi.param_names[i]
-                frame.env[name] = Value(frame.env[name].taints, v.tags, v.fields)
-            frame.run_block(fi.node.body)
+            frame = self._run_body(fi, bindings, {})
+            late = [slot for slot in sorted(frame.state_unset) if slot in frame.env]
+            if late:
+                # A state object outlives the run (a Streamlit rerun, a session's next
+                # request): a later run reads back, above the store, what the body stores
+                # (`if path in st.session_state.cache: d = cache[path] else: ...; cache[path] = d`).
+                # What it stores is worked out with those reads holding nothing yet (not
+                # unknown: their names are no evidence), then the body runs with it.
+                pending = self._run_body(fi, bindings, dict.fromkeys(late, PENDING))
+                frame = self._run_body(fi, bindings, {slot: pending.env[slot] for slot in late
+                                                      if pending.env.get(slot, PENDING) is not PENDING})
             s = Summary(ret=frame.ret, sinks=frame.sinks, mutations=frame.mutations, hits=frame.hits)
         finally:
             self.in_progress.discard(key)
@@ -138,6 +145,17 @@ class Functions:
         s.deps = deps
         self.keep_summary(key, s)
         return s
+
+    def _run_body(self, fi: FunctionInfo, bindings: dict[int, Value], state: dict[str, Value]) -> Frame:
+        """A frame that ran `fi`'s body: the parameters in `bindings` holding what a caller
+        hands over, the state-object members in `state` holding what an earlier run stored."""
+        frame = self.bound_frame(fi)
+        for i, v in bindings.items():
+            name = fi.param_names[i]
+            frame.env[name] = Value(frame.env[name].taints, v.tags, v.fields)
+        frame.env.update(state)
+        frame.run_block(fi.node.body)
+        return frame
 
     def called_parameters(self, fi: FunctionInfo) -> frozenset[int]:
         """The parameters `fi` calls (`def call_llm(fn, prompt): return fn(...)`)."""
