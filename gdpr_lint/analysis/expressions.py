@@ -26,10 +26,10 @@ from gdpr_lint.analysis.values import (
     Obj,
     Partial,
     Person,
-    Red,
     Value,
     join,
     join_all,
+    only_redacted,
 )
 
 
@@ -117,41 +117,31 @@ class Expressions:
         contents = [(i, c) for i, c in enumerate(map(_message_content, node.elts)) if c is not None]
         if len(contents) < 2:
             return values
-        fixed = {i: self._fixed_text(c) for i, c in contents}
+        # a name's own value: constant text (a system prompt kept in a constant), or whether
+        # it was redacted (the message holding it may not say)
+        named = {i: self.eval(c) for i, c in contents if isinstance(c, ast.Name)}
+        fixed = {i: _fixed_text(c, named.get(i)) for i, c in contents}
         match = next((m for m in map(self.vocab.purpose_in, (t for ts in fixed.values() for t in ts)) if m is not None), None)
         if match is None:
             return values
         out = list(values)
         for i, cnode in contents:
             v = values[i]
-            # a name's own value says whether it was redacted (the message holding it may not)
-            text = self.eval(cnode) if isinstance(cnode, ast.Name) else v
-            if fixed[i] or any(x.flag(SANITIZED) or x.flag(HASHED) or any(isinstance(t, Red) for t in x.taints)
-                               for x in (v, text)):
+            if fixed[i] or any(x.flag(SANITIZED) or x.flag(HASHED) or only_redacted(x.taints)
+                               for x in (v, named.get(i, v))):
                 continue
             if v.srcs() and not (match.category.special and all(s.category in DOCUMENT_CATEGORIES for s in v.srcs())):
                 continue
-            if not v.taints and not isinstance(cnode, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)) \
-                    and not _data_parts(cnode):
+            parts = _data_parts(cnode)
+            if not v.taints and not isinstance(cnode, _DATA_NODES) and not parts:
                 continue
             # an f-string's data is what it writes in (`combined_text`), not its whole text
-            shown = _data_parts(cnode) or [cnode]
+            shown = parts or [cnode]
             expr = ", ".join(self.text(p) for p in shown)
             src = self.source(shown[0], expr, match.category.key, "medium", known=False,
                               note=f"`{expr}` read as {match.term!r}, as another message of the prompt says ({match.category.label})")
             out[i] = Value(v.taints | {src}, v.tags, v.fields)
         return out
-
-    def _fixed_text(self, cnode: ast.AST) -> tuple[str, ...]:
-        """The text of a message that is fixed: a literal, or a name bound to constant text
-        (`SystemMessage(content=SYSTEM_PROMPT)`, the usual way to keep a system prompt)."""
-        if isinstance(cnode, ast.Constant):
-            return (cnode.value,) if isinstance(cnode.value, str) else ()
-        if isinstance(cnode, ast.Name):
-            v = self.eval(cnode)
-            if not v.taints:
-                return tuple(t for c in v.tags if isinstance(c, Const) for t in c.strings if isinstance(t, str))
-        return ()
 
     def special_purpose(self, v: Value, node: ast.AST, text_before: str) -> Value:
         """An upload or a transcript the prompt calls a discharge letter or a criminal record
@@ -376,13 +366,27 @@ def _shorten(text: str, limit: int = 40) -> str:
 _ROLES = frozenset({"system", "developer", "user", "human", "assistant", "ai"})
 
 
+# what a message's text can be read from: data that comes from somewhere
+_DATA_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Call)
+
+
+def _fixed_text(cnode: ast.AST, value: Value | None) -> tuple[str, ...]:
+    """The text of a message that is fixed: a literal, or a name (`value`: what it holds)
+    bound to constant text (`SystemMessage(content=SYSTEM_PROMPT)`, the usual way to keep a
+    system prompt)."""
+    if isinstance(cnode, ast.Constant):
+        return (cnode.value,) if isinstance(cnode.value, str) else ()
+    if value is not None and not value.taints:
+        return tuple(t for c in value.of(Const) for t in c.strings if isinstance(t, str))
+    return ()
+
+
 def _data_parts(node: ast.AST) -> list[ast.AST]:
     """What an f-string writes into its text from a name, attribute, item or call
-    (`f"DOCUMENTS:\n{combined_text}"`): data that comes from somewhere."""
+    (`f"DOCUMENTS:\n{combined_text}"`)."""
     if not isinstance(node, ast.JoinedStr):
         return []
-    return [p.value for p in node.values
-            if isinstance(p, ast.FormattedValue) and isinstance(p.value, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))]
+    return [p.value for p in node.values if isinstance(p, ast.FormattedValue) and isinstance(p.value, _DATA_NODES)]
 
 
 def _message_content(elt: ast.AST) -> ast.AST | None:

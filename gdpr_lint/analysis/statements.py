@@ -292,8 +292,7 @@ class Statements:
         else:
             entries = self.state_entries_key(base_node)
             if entries is not None:  # `st.session_state.cache[path] = v`: one more entry
-                old_entries = self.env.get(entries)
-                self.env[entries] = value if old_entries is None else join(old_entries, value)
+                self.env[entries] = join(self.env.get(entries, EMPTY), value)
                 return
         if isinstance(base_node, ast.Name):
             old = self.lookup(base_node.id)

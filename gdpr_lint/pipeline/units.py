@@ -357,11 +357,18 @@ def worker_budget(jobs: int) -> float:
     """What a worker may keep between chunks (WORKER_MEMORY_MB; MB, 0: no limit)."""
     if WORKER_MEMORY_MB >= 0:
         return WORKER_MEMORY_MB
-    try:
-        machine = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (ValueError, OSError, AttributeError):
+    machine = _machine_mb()
+    if machine is None:
         return WORKER_MEMORY_MIN_MB
     return max(WORKER_MEMORY_MIN_MB, machine * WORKER_MEMORY_SHARE / max(1, jobs))
+
+
+def _machine_mb() -> float | None:
+    """The machine's memory (MB; None where the system does not tell)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def _limit_worker_memory(jobs: int) -> int | None:
@@ -369,10 +376,10 @@ def _limit_worker_memory(jobs: int) -> int | None:
     soft limit it replaced (to restore in a process that goes on), None if it set none."""
     limit = UNIT_MEMORY_MB
     if limit < 0:
-        try:
-            limit = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20 * 0.8 / max(1, jobs)
-        except (ValueError, OSError, AttributeError):
+        machine = _machine_mb()
+        if machine is None:
             return None
+        limit = machine * 0.8 / max(1, jobs)
     if limit <= 0:
         return None
     try:
