@@ -129,6 +129,40 @@ def test_a_unit_lists_only_the_missing_modules_it_looked_for(tmp_path):
     assert "zendesk_sdk.py" in missing["support"] and "stripe_sdk.py" not in missing["support"]
 
 
+def test_a_unit_reusing_another_units_summaries_lists_what_they_read(tmp_path):
+    # A summary worked out for one unit is reused by the next unit of the same project; what
+    # it read (the modules behind the helper, two imports deep) is the second unit's
+    # dependency too, or editing them would leave its cached answer stale.
+    from gdpr_lint.pipeline.units import UnitContext, analyse_unit
+    from gdpr_lint.analysis.vocabulary import default_vocabulary
+
+    sources = {
+        "crm/__init__.py": "",
+        "crm/records.py": "def load_customer(db, customer_id):\n    return db.get(customer_id)\n",
+        "crm/prompts.py": "from crm.records import load_customer\n\n\n"
+                          "def follow_up(db, customer_id):\n    customer = load_customer(db, customer_id)\n"
+                          "    return f\"Follow up with {customer.name} <{customer.email}>.\"\n",
+        "sales.py": "from openai import OpenAI\nfrom crm.prompts import follow_up\n\nclient = OpenAI()\n\n\n"
+                    "def draft(db, cid):\n    return client.responses.create(model=\"gpt-4o\", input=follow_up(db, cid))\n",
+        "support.py": "from openai import OpenAI\nfrom crm.prompts import follow_up\n\nclient = OpenAI()\n\n\n"
+                      "def reply(db, cid):\n    return client.responses.create(model=\"gpt-4o\", input=follow_up(db, cid))\n",
+    }
+    inputs = {}
+    for name, text in sources.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        inputs[tmp_path / name] = (name, text.encode())
+    ctx = UnitContext(vocab=default_vocabulary(), roots=[tmp_path], cwd=tmp_path, inputs=inputs,
+                      reported=set(sources))
+    first = analyse_unit(ctx, tmp_path / "sales.py")
+    second = analyse_unit(ctx, tmp_path / "support.py")
+    for result in (first, second):
+        assert [f.code for f in result.findings] == ["GDPR001"]
+        read = {Path(p).relative_to(tmp_path).as_posix() for p, h in result.deps.items() if h != "missing"}
+        assert {"crm/prompts.py", "crm/records.py"} <= read, read
+    assert str(tmp_path / "sales.py") not in second.deps
+
+
 def test_results_are_kept_per_python_version(tmp_path, monkeypatch):
     """A file in Python 3.12 syntax fails under 3.11 and parses under 3.12: what one interpreter
     found (a unit's result, a syntax verdict naming that interpreter) is not reused by another."""

@@ -466,6 +466,67 @@ def test_global_rebound_after_a_call_at_import_time_is_seen_by_later_calls(write
     assert_marked(root)
 
 
+def test_global_rebound_after_import_time_is_seen_through_a_helper_of_the_helper(write):
+    # The same, one call deeper: `ask` reads CONTEXT only through `system_prompt` (every
+    # name `ask` reads itself is final: imports and functions). What the import-time call
+    # worked out for `ask` rested on `system_prompt`'s provisional answer, and goes with it.
+    root = write({
+        "helpdesk/__init__.py": "",
+        "helpdesk/crm.py": """
+            def load_customer():
+                return None
+        """,
+        "helpdesk/llm.py": """
+            from openai import OpenAI
+
+            client = OpenAI()
+        """,
+        "helpdesk/assistant.py": """
+            from helpdesk.crm import load_customer
+            from helpdesk.llm import client
+
+            CUSTOMER = load_customer()
+            CONTEXT = "No customer selected."
+
+
+            def system_prompt() -> str:
+                return "Answer briefly. " + CONTEXT
+
+
+            def product_prompt() -> str:
+                return "Answer about the product catalogue only."
+
+
+            def ask(question: str) -> str:
+                reply = client.chat.completions.create(  # expect: GDPR001
+                    model="gpt-4o-mini",
+                    messages=[
+                        {"role": "system", "content": system_prompt()},
+                        {"role": "user", "content": question},
+                    ],
+                )
+                return reply.choices[0].message.content
+
+
+            def ask_catalogue(question: str) -> str:
+                reply = client.chat.completions.create(
+                    model="gpt-4o-mini",
+                    messages=[
+                        {"role": "system", "content": product_prompt()},
+                        {"role": "user", "content": question},
+                    ],
+                )
+                return reply.choices[0].message.content
+
+
+            ask("Warm up: say hello.")
+            ask_catalogue("Warm up: list the categories.")
+            CONTEXT = f"You are helping {CUSTOMER.name} <{CUSTOMER.email}>."
+        """,
+    })
+    assert_marked(root)
+
+
 def test_script_entry_point_calling_a_helper_is_analysed(write):
     # The `if __name__ == "__main__":` block names no OpenAI API; it only calls a helper
     # that turns out to send its argument. Its analysis is deferred, then done.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gdpr_lint.analysis.reads import NO_READS, Reads
 from gdpr_lint.analysis.values import EMPTY, Par, Red, Src, Value
 
 
@@ -35,7 +36,7 @@ class Summary:
     sinks: list[ParamSink] = field(default_factory=list)
     mutations: dict[int, Value] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
-    deps: frozenset = frozenset()  # ("m", module) / ("f", function) / ("e", module) it read
+    deps: Reads = NO_READS  # ("m", module) / ("f", function) / ("e", module) it read, and the summaries it used
 
 
 def strip_params(v: Value) -> Value:

@@ -120,8 +120,8 @@ _HASHES: dict[Path, tuple[bytes, str]] = {}
 
 
 def _file_hash(path: Path, data: bytes) -> str:
-    """sha256 of a file's bytes, once per process for the same bytes object (reach.py
-    looks at the same modules for many units)."""
+    """sha256 of a file's bytes, once per process for the same bytes object (the units of
+    a package read the same modules: its core is hashed once, not once per unit)."""
     hit = _HASHES.get(path)
     if hit is None or hit[0] is not data:
         hit = _HASHES[path] = (data, sha256(data))
@@ -267,7 +267,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
     for name in modules:
         m = project.modules.get(name)
         if m is not None:
-            result.deps[str(m.source.path)] = sha256(m.source.data)
+            result.deps[str(m.source.path)] = _file_hash(m.source.path, m.source.data)
     result.deps.update({str(p): "missing" for p in project.missing_paths_of(deps)})
     if ("b", "") in deps:  # which checked files build graphs: a file that starts to changes the answer
         result.deps[GRAPH_BUILDERS] = builders_digest(ctx.graph_builders)

@@ -13,6 +13,7 @@ from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.libraries import open_target
 from gdpr_lint.analysis.program.modules import spans_any
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.reads import flatten
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.summaries import Hit
 from gdpr_lint.analysis.values import Obj
@@ -69,7 +70,7 @@ class Entries:
                     if fi.key not in analysed and (exhaustive or self.relevant(fi, words)):
                         analysed.add(fi.key)
                         self.summary(fi)
-                sinks = [self.functions[k[1]] for k in rec if k[0] == "f" and self.summaries.get(k[1]) is not None
+                sinks = [self.functions[k[1]] for k in flatten(rec) if k[0] == "f" and self.summaries.get(k[1]) is not None
                          and self.summaries[k[1]].sinks]
                 # a callable object's class is spelled where the object is made (`model = Model()`)
                 found = {fi.name for fi in sinks} | {fi.cls.name for fi in sinks if fi.cls and fi.name == "__call__"}
@@ -88,7 +89,7 @@ class Entries:
                         frame.stmt(st)
                     tail_hits = frame.hits
         finally:
-            deps = self.stop_recording(rec)
+            deps = self.stop_recording(rec).flat()
         hits = list(mod.report_hits) + tail_hits
         for kind, key in deps:
             if kind == "f" and key in self.summaries:

@@ -11,10 +11,12 @@ import ast
 import os
 from bisect import bisect_left
 from pathlib import Path
+from typing import Iterable
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.importpath import module_path, resolve_relative
 from gdpr_lint.analysis.program.symbols import ModuleInfo, tree_fact
+from gdpr_lint.analysis.reads import NO_READS, Reads
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.values import (
     EMPTY,
@@ -29,9 +31,6 @@ from gdpr_lint.model import FileError
 from gdpr_lint.pipeline.source import SourceError, SourceFile, read_source
 
 MAX_EXTRA_MODULES = 2000
-# Markers a summary touches when it read what was still being collected: a module's globals
-# ("p"), the stores into a module's globals ("g"), a graph's state ("s").
-PROVISIONAL_KINDS = frozenset(("p", "g", "s"))
 # top-level statements whose binding is final once run (if the name is bound nowhere else)
 FINAL_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
@@ -59,35 +58,40 @@ class Modules:
         if self._rec:
             self._rec[-1].add(item)
 
-    def touch_all(self, items) -> None:
-        if self._rec and items:
-            self._rec[-1].update(items)
+    def touch_all(self, reads: Reads | Iterable[tuple]) -> None:
+        """Record what a part used read: a `Reads` as one node, items one by one."""
+        if self._rec:
+            if type(reads) is Reads:
+                if reads is not NO_READS:
+                    self._rec[-1].add(reads)
+            else:
+                self._rec[-1].update(reads)
 
     def keep_summary(self, key: str, summary) -> None:
         self.summaries[key] = summary
         # indexed by the provisional markers it read, so that dropping them does not walk
         # every summary of the project (a project lives for many units)
-        for item in summary.deps:
-            if item[0] in PROVISIONAL_KINDS:
-                self._provisional_readers.setdefault(item, []).append(key)
+        for item in summary.deps.provisional:
+            self._provisional_readers.setdefault(item, []).append(key)
 
     def forget_summaries_reading(self, marker: tuple) -> None:
         """Drop the summaries that touched `marker` (what they read was still being
         collected): they are worked out again when next asked for."""
         for key in self._provisional_readers.pop(marker, ()):
             s = self.summaries.get(key)
-            if s is not None and marker in s.deps:
+            if s is not None and marker in s.deps.provisional:
                 del self.summaries[key]
 
-    def recording(self):
+    def recording(self) -> set:
         rec: set = set()
         self._rec.append(rec)
         return rec
 
-    def stop_recording(self, rec: set) -> frozenset:
+    def stop_recording(self, rec: set) -> Reads:
+        """What `rec` recorded, as one node; the recording around it reads that too."""
         popped = self._rec.pop()
         assert popped is rec
-        out = frozenset(rec)
+        out = Reads.of(rec)
         self.touch_all(out)
         return out
 
@@ -203,7 +207,7 @@ class Modules:
                 return found[0], in_vain
         return None, in_vain
 
-    def missing_paths_of(self, deps) -> set[Path]:
+    def missing_paths_of(self, deps: frozenset) -> set[Path]:
         """The paths looked at in vain by what recorded `deps` (under the current roots)."""
         return {p for kind, name in deps if kind == "x" for p in self._probed.get((self._roots_key, name), ())}
 

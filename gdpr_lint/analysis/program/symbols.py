@@ -9,6 +9,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, TypeVar
 
+from gdpr_lint.analysis.reads import NO_READS, Reads
 from gdpr_lint.analysis.values import Value
 from gdpr_lint.model import CallSite
 from gdpr_lint.pipeline.source import SourceFile
@@ -105,9 +106,9 @@ class ModuleInfo:
     state: str = "new"  # new | collecting | ready
     reported: bool = True  # findings in this file are reported
     trigger_lines: dict | None = None  # extra words -> lines that may hold a request (prefilter)
-    deps: frozenset = frozenset()  # what evaluating the module's globals read (see Project.touch)
+    deps: Reads = NO_READS  # what evaluating the module's globals read (see Project.touch)
     report_hits: list | None = None  # hits of the module-level code, once analysed as an entry
-    report_deps: frozenset = frozenset()
+    report_deps: Reads = NO_READS
     binders: dict[str, list[int]] | None = None  # name -> top-level statements that bind it
     collect_index: int = 0  # the top-level statement being run by ensure_globals
     deferred: set[int] = field(default_factory=set)  # top-level statements left for later (ensure_globals)
@@ -171,7 +172,7 @@ class ClassInfo:
     field_categories: dict[str, str] = field(default_factory=dict)
     weak_fields: set[str] = field(default_factory=set)  # fields judged by the class's kind alone: medium
     store_state: str = "new"
-    deps: frozenset = frozenset()
+    deps: Reads = NO_READS
     field_order: list[str] = field(default_factory=list)  # declared fields (dataclass / model constructors)
 
 
