@@ -366,3 +366,22 @@ def test_one_scan_answers_origin_and_seed_as_the_two_tests_do() -> None:
     assert all(_has_package_word(data) == any(w in data for w in PACKAGE_WORDS) for data in files + agents)
     assert origin_and_seed(b"x.completions.files\n") == origin_and_seed(b"x.images.models\n") == (False, True)
     assert origin_and_seed(b"helper(customer)\n", frozenset({"helper"})) == (True, True)
+
+
+def test_lines_by_word_names_each_words_own_lines() -> None:
+    # An entry's helper words grow round by round; each word's lines are kept apart so a
+    # later round adds only the new words' (entries.trigger_lines).
+    from gdpr_lint.pipeline.prefilter import lines_by_word, trigger_lines
+
+    data = (
+        "from openai import OpenAI\n"                            # 1: a spelling
+        "def summarise(ticket):\n"                               # 2: summarise
+        "    return ask_model(ticket.body)\n"                    # 3: ask_model
+        "def summarise_all(tickets):\n"                          # 4: a longer name, not the word
+        "    return [summarise(t) for t in tickets]  # ask\n"    # 5: summarise (and `ask` in a comment)
+        "def translate(text):\n"                                 # 6: translate
+        "    return ask_model(text)\n"                           # 7: ask_model
+    ).encode()
+    found = lines_by_word(data, frozenset({"summarise", "ask_model", "translate", "classify"}))
+    assert found == {"summarise": {2, 5}, "ask_model": {3, 7}, "translate": {6}, "classify": set()}
+    assert 1 in trigger_lines(data) and not {2, 4, 6} & trigger_lines(data)

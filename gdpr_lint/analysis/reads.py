@@ -5,7 +5,7 @@ A summary that uses another summary reads everything that one read. Copying thos
 into every user made each use cost the size of the callee's whole reach, and a package's
 core (LiteLLM: thousands of functions) was copied into every summary above it, once per
 use. Here a `Reads` holds its own items and points at the `Reads` it used; a unit
-flattens its graph once, at the end. The items that can make a summary stale
+flattens its graph (`Reached`), visiting each node once. The items that can make a summary stale
 (PROVISIONAL_KINDS) are kept flat on every node, as they are looked up by summary.
 """
 
@@ -16,6 +16,11 @@ from typing import Iterable
 # Markers a summary touches when it read what was still being collected: a module's globals
 # ("p"), the stores into a module's globals ("g"), a graph's state ("s").
 PROVISIONAL_KINDS = frozenset(("p", "g", "s"))
+# A node without parts holding at most this many items is copied into the nodes that use it.
+INLINE_ITEMS = 64
+# One object per distinct item: a set meets the same item in many nodes, and finds it by
+# identity before comparing (a tuple's hash is not kept; its strings' are).
+_ITEMS: dict[tuple, tuple] = {}
 
 
 class Reads:
@@ -32,52 +37,76 @@ class Reads:
 
     @staticmethod
     def of(recorded: Iterable) -> Reads:
-        """The node of one recording: a set of items and `Reads`."""
+        """The node of one recording: a set of items and `Reads`. A part without parts of its
+        own and with few items is copied in rather than pointed at (INLINE_ITEMS): a unit's
+        graph then has a node per summary that reaches much, not per summary."""
         items: list[tuple] = []
         parts: list[Reads] = []
         for x in recorded:
-            if type(x) is Reads:
-                parts.append(x)
+            if type(x) is not Reads:
+                items.append(_ITEMS.setdefault(x, x))
+            elif not x.parts and len(x.items) <= INLINE_ITEMS:
+                items.extend(x.items)
             else:
-                items.append(x)
+                parts.append(x)
         if not parts and not items:
             return NO_READS
-        provisional = frozenset(i for i in items if i[0] in PROVISIONAL_KINDS)
+        own = frozenset(items)
+        provisional = frozenset(i for i in own if i[0] in PROVISIONAL_KINDS)
         for p in parts:
             if p.provisional:
                 provisional = provisional | p.provisional
-        return Reads(frozenset(items), tuple(parts), provisional)
+        return Reads(own, tuple(parts), provisional)
 
     def __or__(self, other: Reads) -> Reads:
         if other is NO_READS or other is self:
             return self
         if self is NO_READS:
             return other
-        return Reads(frozenset(), (self, other), self.provisional | other.provisional)
-
-    def flat(self) -> frozenset:
-        """Every item read, through every part."""
-        return flatten((self,))
+        return Reads.of((self, other))
 
 
-def flatten(recorded: Iterable) -> frozenset:
-    """Every item of a recording (items and `Reads`), each node visited once."""
-    out: set = set()
-    seen: set[int] = set()
-    stack: list[Reads] = []
-    for x in recorded:
-        if type(x) is Reads:
-            stack.append(x)
-        else:
-            out.add(x)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        out.update(node.items)
-        stack.extend(p for p in node.parts if id(p) not in seen)
-    return frozenset(out)
+class Reached:
+    """The items of a recording that grows (an entry's, between its rounds), flattened as
+    it grows: each node is visited once however often this is asked. Level by level, with
+    set operations, as a unit's graph holds the summaries of a package's whole core."""
+
+    def __init__(self) -> None:
+        self.items: set = set()
+        self._seen: set[Reads] = set()
+
+    def add(self, recorded: Iterable) -> set:
+        frontier: set[Reads] = set()
+        for x in recorded:
+            if type(x) is Reads:
+                frontier.add(x)
+            else:
+                self.items.add(x)
+        frontier -= self._seen
+        while frontier:
+            self._seen |= frontier
+            parts: set[Reads] = set()
+            for node in frontier:
+                self.items.update(node.items)
+                parts.update(node.parts)
+            frontier = parts - self._seen
+        return self.items
+
+
+def by_kind(items: Iterable[tuple]) -> dict[str, list[str]]:
+    """Items grouped by their kind ("m" -> module names, "f" -> function keys, ...)."""
+    out: dict[str, list[str]] = {}
+    for kind, name in items:
+        group = out.get(kind)
+        if group is None:
+            group = out[kind] = []
+        group.append(name)
+    return out
 
 
 NO_READS = Reads(frozenset(), (), frozenset())
+
+
+def forget_items() -> None:
+    """Let go of the items kept for sharing (a process dropping what it holds)."""
+    _ITEMS.clear()

@@ -201,17 +201,20 @@ def may_matter(data: bytes, extra_words: frozenset[str] = frozenset()) -> bool:
     return has_seed_spelling(data, extra_words) or _guess_in_use(data)
 
 
-def matching_lines(data: bytes, extra_words: frozenset[str] = frozenset()) -> list[int]:
+def trigger_lines(data: bytes) -> set[int]:
     """1-based line numbers holding a trigger (to pick the functions worth analysing)."""
-    # The extra words (a helper's name: a set of its own for nearly every file) are searched
-    # apart: one pattern with all the spellings would be compiled again for each set.
-    found = _lines_at((m.start() for m in trigger().finditer(data)), data)
-    return sorted(found | word_lines(data, extra_words))
+    return _lines_at((m.start() for m in trigger().finditer(data)), data)
 
 
-def word_lines(data: bytes, words: frozenset[str]) -> set[int]:
-    """1-based line numbers mentioning one of `words` (helper names) as a whole word."""
-    return _lines_at((m.start() for m in word_pattern(words).finditer(data)), data) if words else set()
+def lines_by_word(data: bytes, words: frozenset[str]) -> dict[str, set[int]]:
+    """word -> 1-based line numbers mentioning it as a whole word, for each of `words`
+    (helper names; they change from round to round, so a caller keeps each word's lines)."""
+    out: dict[str, set[int]] = {w: set() for w in words}
+    if words:
+        found = list(word_pattern(words).finditer(data))
+        for m, line in zip(found, _line_numbers((m.start() for m in found), data)):
+            out[m.group().decode("utf-8")].add(line)
+    return out
 
 
 # the bytes of an identifier in a search view (letters, digits, `_`, and any byte of a

@@ -262,26 +262,25 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
     if not ctx.exhaustive and not has_seed_spelling(src.search_view, words) \
             and not (src.tree is not None and guess_root_in_use(src.tree, src.search_view)):
         return  # `self.responses[code]`: the words, not a request (the answer rests on this file alone)
-    hits, deps, helpers = project.analyse_entry(mod, words, exhaustive=ctx.exhaustive)
-    modules = {name for kind, name in deps if kind == "m"}
-    for name in modules:
+    hits, reads, helpers = project.analyse_entry(mod, words, exhaustive=ctx.exhaustive)
+    for name in reads.get("m", ()):
         m = project.modules.get(name)
         if m is not None:
             result.deps[str(m.source.path)] = _file_hash(m.source.path, m.source.data)
-    result.deps.update({str(p): "missing" for p in project.missing_paths_of(deps)})
-    if ("b", "") in deps:  # which checked files build graphs: a file that starts to changes the answer
+    result.deps.update({str(p): "missing" for p in project.missing_paths_of(reads.get("x", ()))})
+    if "b" in reads:  # which checked files build graphs: a file that starts to changes the answer
         result.deps[GRAPH_BUILDERS] = builders_digest(ctx.graph_builders)
-    for path in {name for kind, name in deps if kind == "t"}:  # template files read
+    for path in reads.get("t", ()):  # template files read
         try:
             result.deps[path] = sha256(Path(path).read_bytes())
         except OSError:
             result.deps[path] = "missing"
-    result.errors.extend(project.load_errors[name] for kind, name in deps if kind == "e" and name in project.load_errors)
+    result.errors.extend(project.load_errors[name] for name in reads.get("e", ()) if name in project.load_errors)
     result.findings = build_findings(project, ctx.vocab, reported=ctx.reported, hits=hits)
     result.flows = build_flows(project, ctx.vocab, ctx.reported, hits)
     result.sites = [site for site in project.sites_of(mod, {h.site for h in hits}) if site.path in ctx.reported]
     result.helpers = helpers
-    result.unanalysed, result.instances = project.unanalysed_spans(mod, deps), project.instance_classes(mod)
+    result.unanalysed, result.instances = project.unanalysed_spans(mod, reads), project.instance_classes(mod)
 
 
 def _unreachable_before_parsing(project: Project, unparsed: SourceFile, result: UnitResult,
@@ -350,6 +349,9 @@ def release_caches(ctx: UnitContext) -> None:
     ctx.reach_memo.clear()
     ctx.file_probes.clear()
     _HASHES.clear()
+    from gdpr_lint.analysis.reads import forget_items
+
+    forget_items()
     gc.collect()  # the collector is paused during a run (engine._collector_paused): what is left in cycles
 
 

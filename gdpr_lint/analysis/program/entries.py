@@ -13,7 +13,7 @@ from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.libraries import open_target
 from gdpr_lint.analysis.program.modules import spans_any
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
-from gdpr_lint.analysis.reads import flatten
+from gdpr_lint.analysis.reads import Reached, by_kind
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.summaries import Hit
 from gdpr_lint.analysis.values import Obj
@@ -30,12 +30,13 @@ class Entries:
             self.module_hits.extend(h for h in hits if h not in self.module_hits)
 
     def analyse_entry(self, mod: ModuleInfo, words: frozenset[str],
-                      exhaustive: bool = False) -> tuple[list[Hit], frozenset, set[str]]:
+                      exhaustive: bool = False) -> tuple[list[Hit], dict[str, list[str]], set[str]]:
         """Analyse one entry module: its module-level code and, demand-driven, the functions
         whose text can hold a request or a call of a helper that reaches one (every function
         when `exhaustive`).
-        Returns (hits, what was read, helper names found)."""
+        Returns (hits, what was read by kind (reads.by_kind), helper names found)."""
         rec = self.recording()
+        reached = Reached()  # what `rec` holds, flattened round by round
         words = frozenset(words) | self.extra_words | imported_surface_names(mod.source.tree)
         try:
             self.ensure_globals(mod, defer_words=None if exhaustive else words)
@@ -70,7 +71,7 @@ class Entries:
                     if fi.key not in analysed and (exhaustive or self.relevant(fi, words)):
                         analysed.add(fi.key)
                         self.summary(fi)
-                sinks = [self.functions[k[1]] for k in flatten(rec) if k[0] == "f" and self.summaries.get(k[1]) is not None
+                sinks = [self.functions[k[1]] for k in reached.add(rec) if k[0] == "f" and self.summaries.get(k[1]) is not None
                          and self.summaries[k[1]].sinks]
                 # a callable object's class is spelled where the object is made (`model = Model()`)
                 found = {fi.name for fi in sinks} | {fi.cls.name for fi in sinks if fi.cls and fi.name == "__call__"}
@@ -89,23 +90,23 @@ class Entries:
                         frame.stmt(st)
                     tail_hits = frame.hits
         finally:
-            deps = self.stop_recording(rec).flat()
+            self.stop_recording(rec)
+        reads = by_kind(reached.add(rec))
+        summarised = [k for k in reads.get("f", ()) if k in self.summaries]
         hits = list(mod.report_hits) + tail_hits
-        for kind, key in deps:
-            if kind == "f" and key in self.summaries:
-                hits.extend(self.summaries[key].hits)
-        sink_functions = [self.functions[k] for kind, k in deps
-                          if kind == "f" and k in self.summaries and self.summaries[k].sinks]
+        for key in summarised:
+            hits.extend(self.summaries[key].hits)
+        sink_functions = [self.functions[k] for k in summarised if self.summaries[k].sinks]
         helpers = {fi.name for fi in sink_functions}
         helpers |= {fi.cls.name for fi in sink_functions if fi.cls is not None and fi.name == "__call__"}
-        return hits, deps, helpers
+        return hits, reads, helpers
 
-    def unanalysed_spans(self, mod: ModuleInfo, deps: frozenset) -> tuple[tuple[int, int], ...]:
-        """The line ranges of entry `mod` whose code its analysis (which read `deps`) did
+    def unanalysed_spans(self, mod: ModuleInfo, reads: dict[str, list[str]]) -> tuple[tuple[int, int], ...]:
+        """The line ranges of entry `mod` whose code its analysis (which read `reads`) did
         not run: functions it never summarised and top-level statements left for later. A
         helper's name found later only in other lines adds nothing to the entry's answer:
         the calls there were analysed, and a call resolves to the helper whatever the words."""
-        touched = {key for kind, key in deps if kind == "f"}
+        touched = set(reads.get("f", ()))
         assert mod.source.tree is not None
         body = mod.source.tree.body
         spans = {(body[i].lineno, body[i].end_lineno or body[i].lineno) for i in mod.deferred}
@@ -136,9 +137,20 @@ class Entries:
             cache = mod.trigger_lines = {}
         lines = cache.get(words)
         if lines is None:
-            from gdpr_lint.pipeline.prefilter import matching_lines
+            from gdpr_lint.pipeline.prefilter import lines_by_word, trigger_lines
 
-            lines = cache[words] = matching_lines(mod.source.search_view, words)
+            # the spellings' lines once, each word's once: the words grow round by round
+            # and differ from unit to unit, the file does not
+            by_word = mod.word_lines
+            if by_word is None:
+                by_word = mod.word_lines = {"": trigger_lines(mod.source.search_view)}
+            new = words - by_word.keys()
+            if new:
+                by_word.update(lines_by_word(mod.source.search_view, frozenset(new)))
+            found = set(by_word[""])
+            for w in words:
+                found |= by_word[w]
+            lines = cache[words] = sorted(found)
         return lines
 
     def relevant(self, fi: FunctionInfo, words: frozenset[str]) -> bool:

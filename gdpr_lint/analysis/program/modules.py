@@ -207,9 +207,10 @@ class Modules:
                 return found[0], in_vain
         return None, in_vain
 
-    def missing_paths_of(self, deps: frozenset) -> set[Path]:
-        """The paths looked at in vain by what recorded `deps` (under the current roots)."""
-        return {p for kind, name in deps if kind == "x" for p in self._probed.get((self._roots_key, name), ())}
+    def missing_paths_of(self, looked_for: Iterable[str]) -> set[Path]:
+        """The paths looked at in vain for the modules `looked_for` (recorded as ("x", name))
+        under the current roots."""
+        return {p for name in looked_for for p in self._probed.get((self._roots_key, name), ())}
 
     def _load(self, path: Path, name: str) -> ModuleInfo | None:
         from gdpr_lint.pipeline.discovery import display_path

@@ -106,6 +106,7 @@ class ModuleInfo:
     state: str = "new"  # new | collecting | ready
     reported: bool = True  # findings in this file are reported
     trigger_lines: dict | None = None  # extra words -> lines that may hold a request (prefilter)
+    word_lines: dict[str, set[int]] | None = None  # word -> lines naming it; "": the request spellings
     deps: Reads = NO_READS  # what evaluating the module's globals read (see Project.touch)
     report_hits: list | None = None  # hits of the module-level code, once analysed as an entry
     report_deps: Reads = NO_READS
