@@ -268,3 +268,52 @@ def test_a_notebook_is_run_again_only_for_a_cell_the_first_run_left_out(tmp_path
     paged = [f for f in result.findings if any("member.email" in d for d in f.data)]
     assert paged, [(f.path, f.data) for f in result.findings]
     assert any(flow.expr == "member.email" and flow.steps[0].path.endswith("oncall.ipynb") for flow in result.flows)
+
+
+def test_helpers_named_with_letters_beyond_ascii_are_followed_into_their_callers(tmp_path):
+    # A helper's name that starts or ends with a letter beyond ASCII (`übersetze`,
+    # `résumé`): its callers elsewhere are found by that name, as an ASCII name's are.
+    from helpers import assert_marked
+
+    root = write_files(tmp_path / "kundenservice", {
+        "kundenservice/__init__.py": "",
+        "kundenservice/llm.py": '''
+            from openai import OpenAI
+
+            client = OpenAI()
+
+
+            def übersetze(text: str) -> str:
+                antwort = client.responses.create(model="gpt-4o-mini", input=f"Übersetze: {text}")  # expect: GDPR001
+                return antwort.output_text
+
+
+            def résumé(texte: str) -> str:
+                réponse = client.responses.create(model="gpt-4o-mini", input=f"Résume: {texte}")  # expect: GDPR001
+                return réponse.output_text
+
+
+            def kürze(text: str) -> str:
+                antwort = client.responses.create(model="gpt-4o-mini", input=f"Kürze: {text}")  # expect: none
+                return antwort.output_text
+            ''',
+        "kundenservice/briefe.py": '''
+            from kundenservice.llm import kürze, übersetze
+
+
+            def beschwerde(kunde):
+                return übersetze(f"Sehr geehrte/r {kunde.name}, Ihre Adresse {kunde.adresse} ...")
+
+
+            def katalog(produkt):
+                return kürze(f"{produkt.titel}: {produkt.beschreibung}")
+            ''',
+        "kundenservice/lettres.py": '''
+            from kundenservice.llm import résumé
+
+
+            def réclamation(client):
+                return résumé(f"Plainte de {client.email} au sujet de la commande")
+            ''',
+    })
+    assert_marked(root)

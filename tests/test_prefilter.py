@@ -379,9 +379,9 @@ def test_lines_by_word_names_each_words_own_lines() -> None:
         "    return ask_model(ticket.body)\n"                    # 3: ask_model
         "def summarise_all(tickets):\n"                          # 4: a longer name, not the word
         "    return [summarise(t) for t in tickets]  # ask\n"    # 5: summarise (and `ask` in a comment)
-        "def translate(text):\n"                                 # 6: translate
+        "def übersetzen(text):\n"                                # 6: a non-ASCII name
         "    return ask_model(text)\n"                           # 7: ask_model
     ).encode()
-    found = lines_by_word(data, frozenset({"summarise", "ask_model", "translate", "classify"}))
-    assert found == {"summarise": {2, 5}, "ask_model": {3, 7}, "translate": {6}, "classify": set()}
+    found = lines_by_word(data, frozenset({"summarise", "ask_model", "übersetzen", "classify"}))
+    assert found == {"summarise": {2, 5}, "ask_model": {3, 7}, "übersetzen": {6}, "classify": set()}
     assert 1 in trigger_lines(data) and not {2, 4, 6} & trigger_lines(data)

@@ -358,3 +358,13 @@ def test_a_missing_module_is_a_dependency_of_the_answer(tmp_path: Path) -> None:
     assert reach is False
     missing = {p.relative_to(root).as_posix() for p, data in looked_at if data is None}
     assert {"crm/helpers.py", "crm/helpers/__init__.py"} <= missing
+
+
+def test_a_definition_is_found_whatever_letters_end_its_name() -> None:
+    from gdpr_lint.pipeline.reach import defines_any
+
+    view = "def résumé(texte):\n    return texte\n\nclass Übersetzer:\n    pass\n\nkürze = make_helper()\n".encode()
+    for name in ("résumé", "Übersetzer", "kürze"):
+        assert defines_any(view, frozenset({name})), name
+    for name in ("résu", "Übersetz", "kürz", "texte"):  # a longer name, or no definition
+        assert not defines_any(view, frozenset({name})), name

@@ -65,7 +65,9 @@ def _roots(roots) -> str:
 
 
 def _words(extra_words: frozenset[str]) -> str:
-    return r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(extra_words)))
+    # not `\b`: in a bytes pattern it sees only ASCII letters, so a name starting or ending
+    # with another letter (`übersetze`, `résumé`) would never be found
+    return r"(?<![A-Za-z0-9_])(?:%s)(?![A-Za-z0-9_])" % "|".join(map(re.escape, sorted(extra_words)))
 
 
 @lru_cache(maxsize=None)

@@ -337,7 +337,8 @@ def defines_any(view: bytes, names: frozenset[str]) -> bool:
 @lru_cache(maxsize=256)
 def _definitions(names: frozenset[str]) -> re.Pattern[bytes]:
     alt = b"|".join(re.escape(n.encode()) for n in sorted(names))
-    return re.compile(rb"\b(?:def|class)[ \t]+(?:" + alt + rb")\b|^[ \t]*(?:" + alt + rb")[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
+    # the name's end is an ASCII non-word (not `\b`, blind to a last letter beyond ASCII: `résumé`)
+    return re.compile(rb"\b(?:def|class)[ \t]+(?:" + alt + rb")(?![A-Za-z0-9_])|^[ \t]*(?:" + alt + rb")[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
 
 
 def _holds_origin(view: bytes, words: frozenset[str], parse: Callable[[], ast.Module]) -> bool:
