@@ -659,3 +659,64 @@ def test_classes_and_constants_of_an_entry_module_run_on_demand(write):
     index = {getattr(st, "name", None): i for i, st in enumerate(mod.source.tree.body)}
     assert index["Unused"] in mod.deferred and index["Unused"] not in mod.evaluated
     assert index["Mailer"] in mod.deferred and index["Mailer"] in mod.evaluated
+
+
+def test_an_object_or_none_keeps_the_parts_it_was_made_with(write):
+    # `mail = Mail(...)` in a `try`, `mail = None` in the `except`: where a part of it is
+    # read, it is the object, with what it was made with: a customer's address is found as
+    # that address, and a mail read from the anonymised folder stays redacted (both were
+    # judged by the part's name alone: `mail.body`, a person's text).
+    root = write({
+        "desk/__init__.py": "",
+        "desk/mails.py": """
+            import os
+            from dataclasses import dataclass
+            from typing import Optional
+
+            from openai import OpenAI
+
+            client = OpenAI()
+            ANONYMISED_FOLDER = "data/emails/anonymized"
+
+
+            @dataclass
+            class Mail:
+                subject: str
+                body: str
+                draft: Optional[str] = None
+
+
+            def ask(text: str) -> str:
+                r = client.responses.create(model="gpt-4o-mini", input=text)  # expect: GDPR001
+                return r.output_text
+
+
+            def answer(text: str) -> str:
+                r = client.responses.create(model="gpt-4o-mini", input=text)  # expect: none
+                return r.output_text
+
+
+            def delivery_mail(customer) -> str:
+                try:
+                    mail = Mail(subject="Delivery", body=f"Ship to {customer.home_address}")
+                except ValueError:
+                    mail = None
+                return ask(mail.body) if mail else ""
+
+
+            def reply_to(name: str) -> str:
+                try:
+                    with open(os.path.join(ANONYMISED_FOLDER, name), encoding="utf-8") as fh:
+                        mail = Mail(subject=name, body=fh.read())
+                except OSError:
+                    mail = None
+                if mail is None:
+                    return ""
+                mail.draft = answer(mail.body)
+                return mail.draft
+        """,
+    })
+    assert_marked(root)
+    [finding] = analyse(root).findings
+    assert "customer.home_address (postal address)" in finding.data
+

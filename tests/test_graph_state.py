@@ -245,3 +245,21 @@ def test_a_graph_built_in_one_expression_shares_its_state(write):
     result = analyse(root)
     assert [(path, line) for path, line, _ in _found(result)] == [("assistant.py", 13)]
     assert "from the graph state `messages`" in [s.note for s in result.findings[0].flow]
+
+
+def test_a_node_that_returns_nothing_on_one_path_still_updates_the_state_on_the_other(write):
+    # `return None` (nothing to change) on one branch, an update on the other, as a review
+    # node does: what the update holds reaches the nodes reading the state.
+    nodes = dict(NODES)
+    nodes["agent/nodes/intake.py"] = '''
+        from agent.state import State
+
+
+        def intake(state: State):
+            email = state["email_input"]
+            if not email.get("email_thread"):
+                return None
+            return {"messages": [{"role": "user", "content": f"From {email['author']}: {email['email_thread']}"}]}
+        '''
+    root = write({**nodes, "agent/graph.py": GRAPH_OF_BOTH})
+    assert _found(analyse(root)) == [("agent/nodes/reply.py", 9, ["email['author']", 'state["email_input"]'])]

@@ -358,6 +358,11 @@ SCALAR_FLAG = _flag(SCALAR)
 SCALAR_VALUE = Value(tags=frozenset({SCALAR_FLAG}))  # a number, bool or None (values are immutable: one will do)
 
 
+def _only_scalar(v: Value) -> bool:
+    """None, a number or a bool, and nothing else (however it was reached)."""
+    return v.fields is None and not v.taints and v.tags == SCALAR_VALUE.tags
+
+
 def join(a: Value, b: Value) -> Value:
     # the empty value by its parts: the dataclass's == builds and compares tuples (hot path)
     if a is b or (not b.taints and not b.tags and b.fields is None):
@@ -370,6 +375,10 @@ def join(a: Value, b: Value) -> Value:
         for k, v in b.fields:
             merged[k] = join(merged[k], v) if k in merged else v
         fields = tuple(merged.items())
+    elif _only_scalar(b) or _only_scalar(a):
+        # an object or None (`except: item = None`): where a part of it is read, it is the
+        # object, with the parts it was made with
+        fields = a.fields if b.fields is None else b.fields
     tags = a.tags | b.tags
     # Sanitised only if every joined value was: raw data beside redacted text still leaks.
     if (_SANITIZED_FLAG in a.tags) != (_SANITIZED_FLAG in b.tags):
