@@ -720,3 +720,39 @@ def test_an_object_or_none_keeps_the_parts_it_was_made_with(write):
     [finding] = analyse(root).findings
     assert "customer.home_address (postal address)" in finding.data
 
+
+
+def test_setting_a_part_of_an_object_keeps_its_other_parts(write):
+    # `mail.draft = ...` after the object was made: its body is still the anonymised text
+    # it was made with (before, the store cost the object its parts, and `mail.body` was
+    # judged by its name: a person's text); the whole object now also holds the draft.
+    root = write({
+        "desk/__init__.py": "",
+        "desk/mails.py": """
+            import os
+            from dataclasses import dataclass
+            from typing import Optional
+
+            from openai import OpenAI
+
+            client = OpenAI()
+            ANONYMISED_FOLDER = "data/emails/anonymized"
+
+
+            @dataclass
+            class Mail:
+                subject: str
+                body: str
+                draft: Optional[str] = None
+
+
+            def follow_up(name: str, customer) -> str:
+                with open(os.path.join(ANONYMISED_FOLDER, name), encoding="utf-8") as fh:
+                    mail = Mail(subject=name, body=fh.read())
+                mail.draft = f"Dear {customer.full_name},"
+                r = client.responses.create(model="gpt-4o-mini", input=mail.body)  # expect: none
+                r = client.responses.create(model="gpt-4o-mini", input=str(mail))  # expect: GDPR001
+                return r.output_text
+        """,
+    })
+    assert_marked(root)

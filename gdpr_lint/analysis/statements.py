@@ -273,7 +273,7 @@ class Statements:
             # class for every instance of every later analysis
             if recv.has(Obj):
                 self.env[attribute_slot(target.value.id, target.attr)] = value
-            self.update_target(target.value, value.plain(), target)
+            self.update_target(target.value, value.plain(), target, target.attr)
 
     def on_self(self, node: ast.expr) -> bool:
         """Whether `node` is the method's own instance (`self`): its stores make the class's
@@ -315,15 +315,22 @@ class Statements:
         else:
             self.update_target(base_node, value, target)
 
-    def update_target(self, node: ast.expr, value: Value, where: ast.AST) -> None:
-        """A weak update: `target` now also holds `value` (append, +=, d[k] = v ...)."""
+    def update_target(self, node: ast.expr, value: Value, where: ast.AST, part: str | None = None) -> None:
+        """A weak update: `target` now also holds `value` (append, +=, d[k] = v ...); `part`:
+        the attribute of `target` that holds it (`mail.draft = reply`)."""
         if not value.taints:
             return
         if isinstance(node, ast.Name):
             old = self.lookup(node.id)
             extended = value.extend(self.step(where, f"added to `{node.id}`"))
             self.global_store(node.id, extended)
-            self.env[node.id] = Value(old.taints | extended.taints, old.tags, None)
+            fields = None
+            if part is not None and old.fields is not None:
+                # the same object with one part more: the parts it was made with stay its own
+                merged = dict(old.fields)
+                merged[part] = join(merged[part], value) if part in merged else value
+                fields = tuple(merged.items())
+            self.env[node.id] = Value(old.taints | extended.taints, old.tags, fields)
             self.note_mutation(node.id, value)
         elif isinstance(node, ast.Attribute):
             recv = self.eval(node.value)
@@ -334,7 +341,7 @@ class Statements:
                 if not inside and recv.has(Obj):
                     slot = attribute_slot(node.value.id, node.attr)
                     self.env[slot] = join(self.env.get(slot, EMPTY), value)
-                self.update_target(node.value, value, where)
+                self.update_target(node.value, value, where, node.attr)
         elif isinstance(node, ast.Subscript):
             self.update_target(node.value, value, where)
 
