@@ -101,12 +101,24 @@ def test_settings_are_part_of_the_key(write):
     assert _check(root)
 
 
+def _unit_context(root: Path, sources: dict[str, str]):
+    """The files written under `root`, and the context their units share (one project)."""
+    from gdpr_lint.pipeline.units import UnitContext
+    from gdpr_lint.analysis.vocabulary import default_vocabulary
+
+    inputs = {}
+    for name, text in sources.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+        inputs[root / name] = (name, text.encode())
+    return UnitContext(vocab=default_vocabulary(), roots=[root], cwd=root, inputs=inputs, reported=set(sources))
+
+
 def test_a_unit_lists_only_the_missing_modules_it_looked_for(tmp_path):
     # Units share one project per process; each cache entry must name the places where
     # *its* imports were looked for in vain, not every miss of the process so far
     # (on a large package that grew every entry to thousands of paths).
-    from gdpr_lint.pipeline.units import UnitContext, analyse_unit
-    from gdpr_lint.analysis.vocabulary import default_vocabulary
+    from gdpr_lint.pipeline.units import analyse_unit
 
     sources = {
         "billing.py": "from openai import OpenAI\nimport stripe_sdk\n\nclient = OpenAI()\n"
@@ -114,12 +126,7 @@ def test_a_unit_lists_only_the_missing_modules_it_looked_for(tmp_path):
         "support.py": "from openai import OpenAI\nimport zendesk_sdk\n\nclient = OpenAI()\n"
                       "tickets = zendesk_sdk.Client(); client.models.list()\n",
     }
-    inputs = {}
-    for name, text in sources.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-        inputs[tmp_path / name] = (name, text.encode())
-    ctx = UnitContext(vocab=default_vocabulary(), roots=[tmp_path], cwd=tmp_path, inputs=inputs,
-                      reported=set(sources))
+    ctx = _unit_context(tmp_path, sources)
     billing = analyse_unit(ctx, tmp_path / "billing.py")
     support = analyse_unit(ctx, tmp_path / "support.py")
     assert ctx.project is not None  # the same project served both
@@ -133,8 +140,7 @@ def test_a_unit_reusing_another_units_summaries_lists_what_they_read(tmp_path):
     # A summary worked out for one unit is reused by the next unit of the same project; what
     # it read (the modules behind the helper, two imports deep) is the second unit's
     # dependency too, or editing them would leave its cached answer stale.
-    from gdpr_lint.pipeline.units import UnitContext, analyse_unit
-    from gdpr_lint.analysis.vocabulary import default_vocabulary
+    from gdpr_lint.pipeline.units import analyse_unit
 
     sources = {
         "crm/__init__.py": "",
@@ -147,13 +153,7 @@ def test_a_unit_reusing_another_units_summaries_lists_what_they_read(tmp_path):
         "support.py": "from openai import OpenAI\nfrom crm.prompts import follow_up\n\nclient = OpenAI()\n\n\n"
                       "def reply(db, cid):\n    return client.responses.create(model=\"gpt-4o\", input=follow_up(db, cid))\n",
     }
-    inputs = {}
-    for name, text in sources.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
-        inputs[tmp_path / name] = (name, text.encode())
-    ctx = UnitContext(vocab=default_vocabulary(), roots=[tmp_path], cwd=tmp_path, inputs=inputs,
-                      reported=set(sources))
+    ctx = _unit_context(tmp_path, sources)
     first = analyse_unit(ctx, tmp_path / "sales.py")
     second = analyse_unit(ctx, tmp_path / "support.py")
     for result in (first, second):

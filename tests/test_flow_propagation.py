@@ -661,14 +661,8 @@ def test_classes_and_constants_of_an_entry_module_run_on_demand(write):
     assert index["Mailer"] in mod.deferred and index["Mailer"] in mod.evaluated
 
 
-def test_an_object_or_none_keeps_the_parts_it_was_made_with(write):
-    # `mail = Mail(...)` in a `try`, `mail = None` in the `except`: where a part of it is
-    # read, it is the object, with what it was made with: a customer's address is found as
-    # that address, and a mail read from the anonymised folder stays redacted (both were
-    # judged by the part's name alone: `mail.body`, a person's text).
-    root = write({
-        "desk/__init__.py": "",
-        "desk/mails.py": """
+# A module with a mail record and a folder of anonymised mails (the tests below add functions).
+MAIL_MODULE = """
             import os
             from dataclasses import dataclass
             from typing import Optional
@@ -686,6 +680,17 @@ def test_an_object_or_none_keeps_the_parts_it_was_made_with(write):
                 draft: Optional[str] = None
 
 
+"""
+
+
+def test_an_object_or_none_keeps_the_parts_it_was_made_with(write):
+    # `mail = Mail(...)` in a `try`, `mail = None` in the `except`: where a part of it is
+    # read, it is the object, with what it was made with: a customer's address is found as
+    # that address, and a mail read from the anonymised folder stays redacted (both were
+    # judged by the part's name alone: `mail.body`, a person's text).
+    root = write({
+        "desk/__init__.py": "",
+        "desk/mails.py": MAIL_MODULE + """
             def ask(text: str) -> str:
                 r = client.responses.create(model="gpt-4o-mini", input=text)  # expect: GDPR001
                 return r.output_text
@@ -728,24 +733,7 @@ def test_setting_a_part_of_an_object_keeps_its_other_parts(write):
     # judged by its name: a person's text); the whole object now also holds the draft.
     root = write({
         "desk/__init__.py": "",
-        "desk/mails.py": """
-            import os
-            from dataclasses import dataclass
-            from typing import Optional
-
-            from openai import OpenAI
-
-            client = OpenAI()
-            ANONYMISED_FOLDER = "data/emails/anonymized"
-
-
-            @dataclass
-            class Mail:
-                subject: str
-                body: str
-                draft: Optional[str] = None
-
-
+        "desk/mails.py": MAIL_MODULE + """
             def follow_up(name: str, customer) -> str:
                 with open(os.path.join(ANONYMISED_FOLDER, name), encoding="utf-8") as fh:
                     mail = Mail(subject=name, body=fh.read())
