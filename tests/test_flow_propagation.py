@@ -428,16 +428,22 @@ def test_dataclass_constructor_arguments(write):
     assert_marked(root)
 
 
+# The customer store of the two helpdesk tests below (nobody is selected at import time).
+HELPDESK_CRM = {
+    "helpdesk/__init__.py": "",
+    "helpdesk/crm.py": """
+        def load_customer():
+            return None
+    """,
+}
+
+
 def test_global_rebound_after_a_call_at_import_time_is_seen_by_later_calls(write):
     # `ask` runs once while the module is still loading (CONTEXT is a constant then);
     # every later caller sends the rebound CONTEXT, with the customer in it. What the
     # import-time call worked out about `ask` must not stand for the later calls.
     root = write({
-        "helpdesk/__init__.py": "",
-        "helpdesk/crm.py": """
-            def load_customer():
-                return None
-        """,
+        **HELPDESK_CRM,
         "helpdesk/assistant.py": """
             from openai import OpenAI
 
@@ -471,11 +477,7 @@ def test_global_rebound_after_import_time_is_seen_through_a_helper_of_the_helper
     # name `ask` reads itself is final: imports and functions). What the import-time call
     # worked out for `ask` rested on `system_prompt`'s provisional answer, and goes with it.
     root = write({
-        "helpdesk/__init__.py": "",
-        "helpdesk/crm.py": """
-            def load_customer():
-                return None
-        """,
+        **HELPDESK_CRM,
         "helpdesk/llm.py": """
             from openai import OpenAI
 

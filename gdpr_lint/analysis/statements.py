@@ -20,6 +20,7 @@ from gdpr_lint.analysis.values import (
     Src,
     Value,
     join,
+    merge_fields,
 )
 
 
@@ -324,12 +325,8 @@ class Statements:
             old = self.lookup(node.id)
             extended = value.extend(self.step(where, f"added to `{node.id}`"))
             self.global_store(node.id, extended)
-            fields = None
-            if part is not None and old.fields is not None:
-                # the same object with one part more: the parts it was made with stay its own
-                merged = dict(old.fields)
-                merged[part] = join(merged[part], value) if part in merged else value
-                fields = tuple(merged.items())
+            # the same object with one part more: the parts it was made with stay its own
+            fields = merge_fields(old.fields, ((part, value),)) if part is not None and old.fields is not None else None
             self.env[node.id] = Value(old.taints | extended.taints, old.tags, fields)
             self.note_mutation(node.id, value)
         elif isinstance(node, ast.Attribute):

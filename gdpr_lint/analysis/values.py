@@ -371,10 +371,7 @@ def join(a: Value, b: Value) -> Value:
         return b
     fields = None
     if a.fields is not None and b.fields is not None:
-        merged: dict[str, Value] = dict(a.fields)
-        for k, v in b.fields:
-            merged[k] = join(merged[k], v) if k in merged else v
-        fields = tuple(merged.items())
+        fields = merge_fields(a.fields, b.fields)
     elif _only_scalar(b) or _only_scalar(a):
         # an object or None (`except: item = None`): where a part of it is read, it is the
         # object, with the parts it was made with
@@ -384,6 +381,14 @@ def join(a: Value, b: Value) -> Value:
     if (_SANITIZED_FLAG in a.tags) != (_SANITIZED_FLAG in b.tags):
         tags = tags - {_SANITIZED_FLAG}
     return Value(a.taints | b.taints, tags, fields)
+
+
+def merge_fields(a: tuple, b: Iterable[tuple[str, Value]]) -> tuple:
+    """The fields of `a` with those of `b` joined in (a field of one side only as it is)."""
+    merged: dict[str, Value] = dict(a)
+    for k, v in b:
+        merged[k] = join(merged[k], v) if k in merged else v
+    return tuple(merged.items())
 
 
 def join_all(values: Iterable[Value]) -> Value:

@@ -64,10 +64,14 @@ def _roots(roots) -> str:
     return _DOT + r"(?:%s)\b" % "|".join(map(re.escape, sorted(roots)))
 
 
+# Where a name starts and ends in a bytes pattern: not `\b`, which sees only ASCII letters,
+# so a name starting or ending with another letter (`übersetze`, `résumé`) would never match.
+WORD_START = r"(?<![A-Za-z0-9_])"
+WORD_END = r"(?![A-Za-z0-9_])"
+
+
 def _words(extra_words: frozenset[str]) -> str:
-    # not `\b`: in a bytes pattern it sees only ASCII letters, so a name starting or ending
-    # with another letter (`übersetze`, `résumé`) would never be found
-    return r"(?<![A-Za-z0-9_])(?:%s)(?![A-Za-z0-9_])" % "|".join(map(re.escape, sorted(extra_words)))
+    return WORD_START + r"(?:%s)" % "|".join(map(re.escape, sorted(extra_words))) + WORD_END
 
 
 @lru_cache(maxsize=None)

@@ -35,6 +35,7 @@ from gdpr_lint.analysis.program.importpath import resolve_relative
 from gdpr_lint.pipeline.prefilter import (
     GUESS_ROOTS,
     WORD_BYTES,
+    WORD_END,
     continues,
     guess_use_lines,
     word_pattern,
@@ -337,8 +338,8 @@ def defines_any(view: bytes, names: frozenset[str]) -> bool:
 @lru_cache(maxsize=256)
 def _definitions(names: frozenset[str]) -> re.Pattern[bytes]:
     alt = b"|".join(re.escape(n.encode()) for n in sorted(names))
-    # the name's end is an ASCII non-word (not `\b`, blind to a last letter beyond ASCII: `résumé`)
-    return re.compile(rb"\b(?:def|class)[ \t]+(?:" + alt + rb")(?![A-Za-z0-9_])|^[ \t]*(?:" + alt + rb")[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
+    return re.compile(rb"\b(?:def|class)[ \t]+(?:" + alt + rb")" + WORD_END.encode()
+                      + rb"|^[ \t]*(?:" + alt + rb")[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
 
 
 def _holds_origin(view: bytes, words: frozenset[str], parse: Callable[[], ast.Module]) -> bool:
