@@ -3,6 +3,7 @@ file depends on changes, and skipped entirely with --no-cache."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -160,6 +161,8 @@ def test_a_unit_reusing_another_units_summaries_lists_what_they_read(tmp_path):
         assert [f.code for f in result.findings] == ["GDPR001"]
         read = {Path(p).relative_to(tmp_path).as_posix() for p, h in result.deps.items() if h != "missing"}
         assert {"crm/prompts.py", "crm/records.py"} <= read, read
+        records = tmp_path / "crm" / "records.py"  # named by its bytes' digest: an edit makes the answer stale
+        assert result.deps[str(records)] == hashlib.sha256(records.read_bytes()).hexdigest()
     assert str(tmp_path / "sales.py") not in second.deps
 
 

@@ -381,7 +381,10 @@ def test_lines_by_word_names_each_words_own_lines() -> None:
         "    return [summarise(t) for t in tickets]  # ask\n"    # 5: summarise (and `ask` in a comment)
         "def übersetzen(text):\n"                                # 6: a non-ASCII name
         "    return ask_model(text)\n"                           # 7: ask_model
+        "pre_summarise = ask_models = task_model = ask\n"       # 8: `ask` alone, not the others
     ).encode()
-    found = lines_by_word(data, frozenset({"summarise", "ask_model", "übersetzen", "classify"}))
-    assert found == {"summarise": {2, 5}, "ask_model": {3, 7}, "übersetzen": {6}, "classify": set()}
+    words = frozenset({"summarise", "ask_model", "übersetzen", "classify", "ask"})
+    found = lines_by_word(data, words)
+    assert found == {"summarise": {2, 5}, "ask_model": {3, 7}, "übersetzen": {6}, "classify": set(), "ask": {5, 8}}
+    assert lines_by_word(b"summarise(x)", words)["summarise"] == {1}  # at the very start
     assert 1 in trigger_lines(data) and not {2, 4, 6} & trigger_lines(data)

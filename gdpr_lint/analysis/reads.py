@@ -76,21 +76,25 @@ class Reached:
         self._seen: set[Reads] = set()
 
     def add(self, recorded: Iterable) -> set:
+        """Take in what `recorded` holds now; returns the items not reached before."""
         frontier: set[Reads] = set()
+        found: set = set()
         for x in recorded:
             if type(x) is Reads:
                 frontier.add(x)
             else:
-                self.items.add(x)
+                found.add(x)
         frontier -= self._seen
         while frontier:
             self._seen |= frontier
             parts: set[Reads] = set()
             for node in frontier:
-                self.items.update(node.items)
+                found.update(node.items)
                 parts.update(node.parts)
             frontier = parts - self._seen
-        return self.items
+        found -= self.items
+        self.items |= found
+        return found
 
 
 def by_kind(items: Iterable[tuple]) -> dict[str, list[str]]:

@@ -214,13 +214,22 @@ def trigger_lines(data: bytes) -> set[int]:
 
 def lines_by_word(data: bytes, words: frozenset[str]) -> dict[str, set[int]]:
     """word -> 1-based line numbers mentioning it as a whole word, for each of `words`
-    (helper names; they change from round to round, so a caller keeps each word's lines)."""
-    out: dict[str, set[int]] = {w: set() for w in words}
-    if words:
-        found = list(word_pattern(words).finditer(data))
-        for m, line in zip(found, _line_numbers((m.start() for m in found), data)):
-            out[m.group().decode("utf-8")].add(line)
+    (helper names; they change from round to round, so a caller keeps each word's lines).
+    One search per word: a literal is found by a fast scan, where one alternation of every
+    word is tried at every byte (2-3x slower on a unit's dozen words)."""
+    out: dict[str, set[int]] = {}
+    for w in words:
+        alone = _word_alone(w)
+        out[w] = _lines_at((m.start() for m in alone.finditer(data)
+                            if not m.start() or data[m.start() - 1] not in _ASCII_WORD_BYTES), data)
     return out
+
+
+@lru_cache(maxsize=4096)
+def _word_alone(word: str) -> re.Pattern[bytes]:
+    """`word` not followed by an ASCII word byte (the byte before is checked by hand: a
+    pattern starting with a literal is searched for fast, one starting with a look-behind is not)."""
+    return re.compile((re.escape(word) + WORD_END).encode())
 
 
 # the bytes of an identifier in a search view (letters, digits, `_`, and any byte of a

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import errno
+import hashlib
 import io
 import stat
 import tokenize
@@ -46,6 +47,7 @@ class SourceFile:
     notebook: Notebook | None = None
     _lines: list[str] | None = field(default=None, repr=False)
     _search_view: bytes | None = field(default=None, repr=False)
+    _dependency: tuple[str, str] | None = field(default=None, repr=False)
 
     @property
     def lines(self) -> list[str]:
@@ -61,6 +63,14 @@ class SourceFile:
             data = self.data if self.notebook is None else self.text.encode("utf-8", "surrogatepass")
             self._search_view = search_view(data, self.text)
         return self._search_view
+
+    @property
+    def dependency(self) -> tuple[str, str]:
+        """(path, sha256 of the bytes): how a cached answer that read this file names it.
+        Worked out once per file: the units of a package read the same modules."""
+        if self._dependency is None:
+            self._dependency = (str(self.path), hashlib.sha256(self.data).hexdigest())
+        return self._dependency
 
     def column(self, lineno: int, byte_offset: int) -> int:
         """Convert ast's UTF-8 byte column to a 1-based code-point column."""

@@ -263,11 +263,9 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
             and not (src.tree is not None and guess_root_in_use(src.tree, src.search_view)):
         return  # `self.responses[code]`: the words, not a request (the answer rests on this file alone)
     hits, reads, helpers = project.analyse_entry(mod, words, exhaustive=ctx.exhaustive)
-    for name in reads.get("m", ()):
-        m = project.modules.get(name)
-        if m is not None:
-            result.deps[str(m.source.path)] = _file_hash(m.source.path, m.source.data)
-    result.deps.update({str(p): "missing" for p in project.missing_paths_of(reads.get("x", ()))})
+    modules = project.modules
+    result.deps.update(modules[name].source.dependency for name in reads.get("m", ()) if name in modules)
+    result.deps.update(dict.fromkeys(project.missing_paths_of(reads.get("x", ())), "missing"))
     if "b" in reads:  # which checked files build graphs: a file that starts to changes the answer
         result.deps[GRAPH_BUILDERS] = builders_digest(ctx.graph_builders)
     for path in reads.get("t", ()):  # template files read

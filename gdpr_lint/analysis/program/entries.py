@@ -54,6 +54,7 @@ class Entries:
             else:
                 self.touch_all(mod.report_deps)
             analysed: set[str] = set()
+            functions: list[str] = []  # the keys of the functions `rec` reached so far
             if not exhaustive:
                 # a function writing a file this module reads back (a JSONL batch built from
                 # records, then uploaded) runs first, so the read sees what was written
@@ -71,8 +72,8 @@ class Entries:
                     if fi.key not in analysed and (exhaustive or self.relevant(fi, words)):
                         analysed.add(fi.key)
                         self.summary(fi)
-                sinks = [self.functions[k[1]] for k in reached.add(rec) if k[0] == "f" and self.summaries.get(k[1]) is not None
-                         and self.summaries[k[1]].sinks]
+                functions.extend(k[1] for k in reached.add(rec) if k[0] == "f")  # new this round
+                sinks = [self.functions[k] for k in functions if (s := self.summaries.get(k)) is not None and s.sinks]
                 # a callable object's class is spelled where the object is made (`model = Model()`)
                 found = {fi.name for fi in sinks} | {fi.cls.name for fi in sinks if fi.cls and fi.name == "__call__"}
                 if found <= words:
@@ -91,7 +92,8 @@ class Entries:
                     tail_hits = frame.hits
         finally:
             self.stop_recording(rec)
-        reads = by_kind(reached.add(rec))
+        reached.add(rec)
+        reads = by_kind(reached.items)
         summarised = [k for k in reads.get("f", ()) if k in self.summaries]
         hits = list(mod.report_hits) + tail_hits
         for key in summarised:

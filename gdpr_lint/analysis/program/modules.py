@@ -186,7 +186,8 @@ class Modules:
         key = (self._roots_key, name)
         hit = self._located.get(key, False)
         if hit is False:
-            hit, self._probed[key] = self.places_of(name)
+            hit, in_vain = self.places_of(name)
+            self._probed[key] = tuple(map(str, in_vain))  # as the cache's dependencies name them
             self._located[key] = hit
         if self._probed[key]:
             self.touch(("x", name))
@@ -207,7 +208,7 @@ class Modules:
                 return found[0], in_vain
         return None, in_vain
 
-    def missing_paths_of(self, looked_for: Iterable[str]) -> set[Path]:
+    def missing_paths_of(self, looked_for: Iterable[str]) -> set[str]:
         """The paths looked at in vain for the modules `looked_for` (recorded as ("x", name))
         under the current roots."""
         return {p for name in looked_for for p in self._probed.get((self._roots_key, name), ())}

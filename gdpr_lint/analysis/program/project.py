@@ -64,7 +64,7 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self._missing: set[tuple[tuple[Path, ...], str]] = set()  # (roots, name): failed to load
         self.load_errors: dict[str, FileError] = {}
         self._located: dict[tuple[tuple[Path, ...], str], Path | None] = {}  # (roots, module name) -> its file
-        self._probed: dict[tuple[tuple[Path, ...], str], list[Path]] = {}  # ... -> where it was looked for in vain
+        self._probed: dict[tuple[tuple[Path, ...], str], tuple[str, ...]] = {}  # ... -> where it was looked for in vain
         self._unit_modules: set[Path] = set()  # the modules the current entry's imports found
         self._entry_path: Path | None = None
         # Dependency recording: what each summary / module evaluation read, so that a
