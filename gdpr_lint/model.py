@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A region of a file: 1-based lines, 1-based columns in Unicode code points."""
 
@@ -27,7 +27,7 @@ def location(path: str, line: int, column: int, cell: int | None = None) -> str:
     return f"{path}:cell {cell}:{line}:{column}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlowStep:
     """One step of the path personal data takes from where it enters to the request."""
 

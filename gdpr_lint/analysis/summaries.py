@@ -21,7 +21,7 @@ class Hit:
     via: str = ""  # the sanitizer the data passed (protected flow, not a finding); "" when raw
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParamSink:
     site: str
     kind: str

@@ -20,7 +20,7 @@ from gdpr_lint.model import ClientConfig, FlowStep
 MAX_PATH = 24
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Src:
     expr: str  # the source expression as written: "customer.email"
     category: str  # vocabulary category key
@@ -36,7 +36,7 @@ class Src:
                    (self.path + steps)[-MAX_PATH:])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Par:
     index: int
     name: str
@@ -53,7 +53,7 @@ def item_of(taints: frozenset, key: str) -> frozenset:
     return frozenset(replace(t, key=key) if isinstance(t, Par) and t.key is None else t for t in taints)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Red:
     """Personal data that was redacted (or hashed) on its way: `inner` passed through `via`,
     a sanitizer's qualified name. Not a leak; kept so the data map can list protected flows."""
@@ -117,28 +117,28 @@ def merge_labels(labels: Iterable[Label]) -> frozenset:
 # --- object tags --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ext:
     """A name from outside the project: 'openai.OpenAI', 'json.dumps', 'groq.Groq'."""
 
     qualname: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Inst:
     """An instance of an outside class ('openai.OpenAI' -> client), by qualified name."""
 
     qualname: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mod:
     """A project module."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Imported:
     """A name bound by an import, resolved on first use (keeps unused imports free)."""
 
@@ -146,7 +146,7 @@ class Imported:
     name: str | None  # None: `import base`
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Client:
     flavour: str  # openai-v1 | openai-v1-async | openai-azure | openai-azure-async
     protected: "bool | str" = False  # protect(): what it was handed over (analysis/protection.py)
@@ -154,14 +154,14 @@ class Client:
     config: "tuple[ClientConfig, ...] | None" = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Env:
     """The value is read from this environment variable (os.environ / os.getenv)."""
 
     var: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Res:
     """A resource or method reached from an OpenAI client: ('chat', 'completions', 'create')."""
 
@@ -173,7 +173,7 @@ class Res:
     config: "tuple[ClientConfig, ...] | None" = None  # of the client it was reached from
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Guess:
     """An attribute chain on something we could not resolve (a bare parameter)."""
 
@@ -181,7 +181,7 @@ class Guess:
     root: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LangChain:
     kind: str  # chat | llm | embeddings | chain
     qualname: str
@@ -189,7 +189,7 @@ class LangChain:
     protected: "bool | str" = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Protected:
     """protect(<method>) : calling it is a protected request."""
 
@@ -197,13 +197,13 @@ class Protected:
     protection: "bool | str" = True  # what known= handed over (analysis/protection.py)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Func:
     key: str  # "module:qualname"
     bound_self: "Value | None" = field(default=None, compare=False, hash=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Runs:
     """`lookup.invoke(...)` of a project function made a tool or runnable by a decorator
     (`@tool`): calling it runs the function (a plain function has no `invoke`)."""
@@ -211,33 +211,33 @@ class Runs:
     key: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cls:
     key: str  # "module:qualname"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Obj:
     """An instance of a project class."""
 
     cls: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """A whole record about a natural person (`customer`, `patient`, a Patient instance)."""
 
     descr: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Const:
     """The value is one of these constant strings."""
 
     strings: frozenset[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Partial:
     func: "Value" = field(compare=False, hash=False)
     ident: int = 0
@@ -246,7 +246,7 @@ class Partial:
     kwargs: tuple = field(default=(), compare=False, hash=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Graph:
     """A LangGraph state graph (or the app compiled from it), by where it was built: running
     it calls the node functions added to it there (analysis/program/graph_state.py)."""
@@ -256,7 +256,7 @@ class Graph:
     col: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tmpl:
     """A template whose text is known (`Template("...")`, a project template file): its
     rendering writes what its placeholders read from the arguments."""
@@ -264,7 +264,7 @@ class Tmpl:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileHandle:
     """A file opened by a literal path: what is written to it can be read back from it
     (a JSONL batch file built from records, then uploaded)."""
@@ -277,7 +277,7 @@ SCALAR = "scalar"  # a number / bool / aggregate: carries no text
 HASHED = "hashed"  # a hash / pseudonymous id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flag:
     name: str
 
@@ -285,7 +285,7 @@ class Flag:
 Tag = object
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     taints: frozenset = frozenset()
     tags: frozenset = frozenset()
