@@ -263,3 +263,120 @@ def test_a_node_that_returns_nothing_on_one_path_still_updates_the_state_on_the_
         '''
     root = write({**nodes, "agent/graph.py": GRAPH_OF_BOTH})
     assert _found(analyse(root)) == [("agent/nodes/reply.py", 9, ["email['author']", 'state["email_input"]'])]
+
+
+# The common idiom rebinds the builder's name to the compiled app (`graph = graph.compile()`):
+# the nodes added before are still that graph's, and running it from another module runs them.
+REBOUND_GRAPHS = {
+    "clinic/__init__.py": "",
+    "clinic/state.py": '''
+        from typing import TypedDict
+
+
+        class NoteState(TypedDict):
+            text: str
+            summary: str
+        ''',
+    "clinic/graph.py": '''
+        from langchain_openai import ChatOpenAI
+        from langgraph.graph import StateGraph, START, END
+
+        from clinic.state import NoteState
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        def summarise(state: NoteState):
+            return {"summary": llm.invoke(f"Summarise for the GP: {state['text']}").content}
+
+
+        graph = StateGraph(NoteState)
+        graph.add_node(summarise)
+        graph.add_edge(START, "summarise")
+        graph.add_edge("summarise", END)
+        graph = graph.compile()
+        ''',
+    "clinic/factory.py": '''
+        from langchain_openai import ChatOpenAI
+        from langgraph.checkpoint.memory import MemorySaver
+        from langgraph.graph import StateGraph
+
+        from clinic.state import NoteState
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        def draft_letter(state: NoteState):
+            return {"summary": llm.invoke("Rewrite politely: " + state["text"]).content}
+
+
+        def build():
+            workflow = StateGraph(NoteState)
+            workflow.add_node("draft_letter", draft_letter)
+            workflow.set_entry_point("draft_letter")
+            workflow = workflow.compile(checkpointer=MemorySaver())
+            return workflow
+        ''',
+    "clinic/api.py": '''
+        from clinic.factory import build
+        from clinic.graph import graph
+
+
+        def summarise_visit(patient):
+            return graph.invoke({"text": f"{patient.name}: {patient.diagnosis}"})
+
+
+        def refer(patient):
+            return build().invoke({"text": patient.diagnosis})
+        ''',
+}
+
+
+def test_a_graph_rebound_to_its_compiled_app_still_runs_the_nodes_added_to_it(write):
+    root = write(REBOUND_GRAPHS)
+    result = analyse(root)
+    assert _found(result) == [("clinic/factory.py", 11, ["patient.diagnosis"]),
+                              ("clinic/graph.py", 10, ["patient.diagnosis"]), ("clinic/graph.py", 10, ["patient.name"])]
+    assert [s.note for s in result.findings[0].flow][1] == "passed to `draft_letter()` as `state`"
+
+
+def test_a_name_bound_to_another_graph_adds_its_nodes_to_that_one(write):
+    # the same name for two graphs in turn: the app runs only the second graph's node, which
+    # sends a fixed text; the first graph's node would send the note, but it never runs
+    root = write({"triage.py": '''
+        from typing import TypedDict
+
+        from langchain_openai import ChatOpenAI
+        from langgraph.graph import StateGraph
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        class NoteState(TypedDict):
+            note: str
+            summary: str
+
+
+        class PlanState(TypedDict):
+            plan: str
+
+
+        def summarise(state: NoteState):
+            return {"summary": llm.invoke(state["note"]).content}
+
+
+        def plan_week(state: PlanState):
+            return {"plan": llm.invoke("Plan the clinic's rota for next week.").content}
+
+
+        g = StateGraph(NoteState)
+        g.add_node(summarise)
+        g = StateGraph(PlanState)
+        g.add_node(plan_week)
+        app = g.compile()
+
+
+        def plan_for(patient):
+            return app.invoke({"note": patient.diagnosis, "plan": ""})
+        '''})
+    assert _found(analyse(root)) == []

@@ -232,18 +232,33 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
     """For each graph built in a module (`builder = StateGraph(State)`, by the position of the
     constructor call): the names of the functions added to it (`builder.add_node(fn)`,
     `builder.add_node("name", fn)`, `action=fn`, or chained: `StateGraph(State).add_node(fn)
-    .add_node(...)`), wherever in the module it is built."""
-    builders: dict[str, tuple[int, int]] = {}
+    .add_node(...)`), wherever in the module it is built. A name means the graph it was
+    last bound to in source order; a method of the graph bound to its own name
+    (`graph = graph.compile()`, the common idiom) keeps it: the compiled app is that graph."""
+    events: list[tuple[int, int, str, ast.AST]] = []  # (line, column, kind, node), sorted below
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+            events.append((node.lineno, node.col_offset, "bind", node))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_node":
+            events.append((node.lineno, node.col_offset, "add", node))
+    builders: dict[str, tuple[int, int]] = {}
+    out: dict[tuple[int, int], list[str]] = {}
+    # an assignment comes before the calls in its value (same position: "add" > "bind")
+    for _, _, kind, node in sorted(events, key=lambda e: (e[0], e[1], e[2] == "add")):
+        if kind == "bind":
+            assert isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call)
+            value = node.value
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
-                if isinstance(t, ast.Name):
-                    builders[t.id] = (node.value.lineno, node.value.col_offset)
-    out: dict[tuple[int, int], list[str]] = {}
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_node"):
+                if not isinstance(t, ast.Name):
+                    continue
+                func = value.func
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                        and func.value.id == t.id and t.id in builders:
+                    continue  # `graph = graph.compile()`: still that graph
+                builders[t.id] = (value.lineno, value.col_offset)
             continue
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
         recv = node.func.value
         while isinstance(recv, ast.Call) and isinstance(recv.func, ast.Attribute):
             recv = recv.func.value  # a chain: `StateGraph(State).add_node(a).add_node(b)`
