@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from helpers import analyse, run_cli
 
 STATE = '''
@@ -380,3 +382,104 @@ def test_a_name_bound_to_another_graph_adds_its_nodes_to_that_one(write):
             return app.invoke({"note": patient.diagnosis, "plan": ""})
         '''})
     assert _found(analyse(root)) == []
+
+
+# A deployed graph run by its id through the LangGraph Platform client (or a RemoteGraph):
+# the id names a graph of the project, by its entry in langgraph.json or by its name.
+DEPLOYED = {
+    "inbox/__init__.py": "",
+    "inbox/graphs.py": '''
+        from typing import TypedDict
+
+        from langchain_openai import ChatOpenAI
+        from langgraph.graph import StateGraph
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        class ReplyState(TypedDict):
+            thread: str
+            reply: str
+
+
+        def draft_reply(state: ReplyState):
+            return {"reply": llm.invoke(f"Draft a short answer to: {state['thread']}").content}
+
+
+        def weekly_digest(state: ReplyState):
+            return {"reply": llm.invoke("Write this week's product digest.").content}
+
+
+        reply_graph = StateGraph(ReplyState)
+        reply_graph.add_node(draft_reply)
+        reply_graph.set_entry_point("draft_reply")
+        reply_graph = reply_graph.compile()
+
+        digest = StateGraph(ReplyState)
+        digest.add_node(weekly_digest)
+        digest.set_entry_point("weekly_digest")
+        digest = digest.compile()
+        ''',
+}
+
+
+def _deployed(write, caller: str, extra: dict[str, str] | None = None):
+    root = write({**DEPLOYED, **(extra or {}), "inbox/handlers.py": caller})
+    return _found(analyse(root))
+
+
+def test_a_graph_run_by_its_id_runs_the_graph_of_that_name(write):
+    caller = '''
+        from langgraph_sdk import get_client
+
+        client = get_client()
+
+
+        async def on_mail(customer, thread_id):
+            await client.runs.create(thread_id, "reply_graph", input={"thread": customer.email_body})
+        '''
+    assert _deployed(write, caller) == [("inbox/graphs.py", 15, ["customer.email_body"])]
+
+
+@pytest.mark.parametrize("where", ["./inbox/graphs.py:reply_graph", "inbox.graphs:reply_graph"])
+def test_a_graph_id_in_langgraph_json_names_its_file_and_variable(write, where):
+    # the id ("mail_assistant") is not the variable's name: langgraph.json maps it, by a
+    # file path relative to it or by a module name
+    caller = '''
+        from langgraph_sdk import get_sync_client
+
+
+        def on_mail(customer, thread_id):
+            client = get_sync_client(url="http://localhost:2024")
+            return client.runs.wait(thread_id, assistant_id="mail_assistant", input={"thread": customer.email_body})
+        '''
+    config = {"langgraph.json": json.dumps({"graphs": {"mail_assistant": where, "digest": "./inbox/graphs.py:digest"}})}
+    assert _deployed(write, caller, config) == [("inbox/graphs.py", 15, ["customer.email_body"])]
+
+
+def test_a_remote_graph_by_id_runs_that_graph(write):
+    caller = '''
+        from langgraph.pregel.remote import RemoteGraph
+
+        remote = RemoteGraph("reply_graph", url="http://localhost:2024")
+
+
+        def on_mail(customer):
+            return remote.invoke({"thread": customer.email_body})
+        '''
+    assert _deployed(write, caller) == [("inbox/graphs.py", 15, ["customer.email_body"])]
+
+
+def test_an_id_naming_another_graph_or_none_runs_no_node_that_sends_the_data(write):
+    # the digest's node sends a fixed text; "archive" names no graph of the project
+    caller = '''
+        from langgraph_sdk import get_client
+
+        client = get_client()
+
+
+        async def on_mail(customer, thread_id):
+            await client.runs.create(thread_id, "digest", input={"thread": customer.email_body})
+            await client.runs.stream(thread_id, "archive", input={"thread": customer.email_body})
+        '''
+    assert _deployed(write, caller) == []

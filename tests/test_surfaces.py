@@ -194,9 +194,11 @@ def test_prefilter_spellings_come_from_the_rule_data():
     spellings = load_rule_file("integrations.toml")["spellings"]
     # every library surface says how it is spelled (a configured sink is spelled by the user's settings)
     assert set(spellings) == {s.name for s in registry.SURFACES} - {"configured"}
-    assert set(prefilter.PACKAGE_WORDS) == {b"openai", b"OpenAI", b"langchain", b"litellm", b"from agents", b"import agents"}
+    assert set(prefilter.PACKAGE_WORDS) == {b"openai", b"OpenAI", b"langchain", b"litellm", b"from agents", b"import agents",
+                                            b"langgraph_sdk", b"RemoteGraph"}
     methods = catalogue().request_methods
-    assert {"invoke", "ainvoke", "stream", "embed_documents", "run_sync", "run_streamed"} <= set(methods)
+    assert {"invoke", "ainvoke", "stream", "embed_documents", "run_sync", "run_streamed", "runs.create"} <= set(methods)
+    assert prefilter.may_matter(b"await lg.runs.create(thread_id, 'agent', input=state)\n")
     assert prefilter.may_matter(b"result = Runner.run_sync(triage_agent, message)\n")
     assert prefilter.may_matter(b"vectors = embedder.embed_documents(notes)\n")
     assert prefilter.may_matter(b"answer = llm.ainvoke(question)\n")

@@ -145,6 +145,10 @@ class Calls:
         state = args[0] if args else next((v for k, v, _ in kwargs if k == "input"), EMPTY)
         if node.func.attr in MODELS.graph_batches:
             state = self.element(state)
+        return self.run_graphs(graphs, node, state)
+
+    def run_graphs(self, graphs: list[Graph], node: ast.Call, state: Value) -> Value:
+        """Each graph run on `state`: its node functions called with it as their state."""
         # one pass in the order the nodes were added: a node sees the input and the updates
         # of the nodes added before it (`summarise` writes `summary`, `reply` sends it)
         for graph in graphs:

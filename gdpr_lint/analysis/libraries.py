@@ -389,6 +389,11 @@ class Libraries:
             return self.call(one, fn, None, [self.element(args[i + 1])] + args[i + 2:], kwargs)
         return self.call(one, fn, None, args[i + 1:], kwargs)
 
+    def graphs_named(self, graph_id: Value) -> list[Graph]:
+        """The project's graphs a deployment id (a string constant) names."""
+        names = sorted({n for c in graph_id.of(Const) for n in c.strings})
+        return sorted({g for n in names for g in self.ctx.graphs_by_id(n)}, key=lambda g: (g.module, g.line, g.col))
+
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
         read = self.location_read(q.rsplit(".", 1)[-1].split("#")[-1], recv, args, kwargs)
         if read is not None:
@@ -402,6 +407,17 @@ class Libraries:
                 return update
         if q in MODELS.state_graphs:  # StateGraph(State): a graph its module adds nodes to
             return Value(tags=frozenset({Graph(self.module.name, node.lineno, node.col_offset)}))
+        if q in MODELS.graph_clients:  # a LangGraph Platform client: its `runs` run graphs by id
+            return Value(tags=frozenset({Inst(q)}))
+        client, _, method = q.partition("#")
+        if method in MODELS.graph_client_runs and client in MODELS.graph_clients:
+            # runs.create(thread_id, "agent", input={...}): the graph the id names, run on the input
+            graph_id = args[1] if len(args) > 1 else next((v for k, v, _ in kwargs if k == "assistant_id"), EMPTY)
+            state = next((v for k, v, _ in kwargs if k == "input"), EMPTY)
+            return self.run_graphs(self.graphs_named(graph_id), node, state)
+        if q in MODELS.remote_graphs:  # RemoteGraph("agent"): the graph the id names
+            graph_id = args[0] if args else next((v for k, v, _ in kwargs if k == "assistant_id"), EMPTY)
+            return Value(tags=frozenset(self.graphs_named(graph_id)))
         if q in MODELS.input_widgets:
             typed = self.typed_input(node)
             if typed is not None:

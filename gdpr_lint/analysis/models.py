@@ -23,6 +23,9 @@ class LibraryModels:
     state_graphs: frozenset[str]
     graph_runs: frozenset[str]
     graph_batches: frozenset[str]
+    graph_clients: frozenset[str]
+    graph_client_runs: frozenset[str]
+    remote_graphs: frozenset[str]
     file_readers: frozenset[str]
     foreign_roots: frozenset[str]
     serialiser_methods: frozenset[str]
@@ -78,6 +81,9 @@ def library_models() -> LibraryModels:
         state_graphs=_names(data, "calls", "state_graphs"),
         graph_runs=_names(data, "methods", "graph_runs"),
         graph_batches=_names(data, "methods", "graph_batches"),
+        graph_clients=_names(data, "calls", "graph_clients"),
+        graph_client_runs=_names(data, "methods", "graph_client_runs"),
+        remote_graphs=_names(data, "calls", "remote_graphs"),
         file_readers=_names(data, "calls", "file_readers"),
         foreign_roots=_names(data, "calls", "foreign_roots"),
         serialiser_methods=_names(data, "methods", "serialisers"),

@@ -17,6 +17,7 @@ A part of the whole-program side: `Project` (project.py) combines them.
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -75,6 +76,8 @@ class GraphState:
         graph_builder_words: dict[str, bool]
         graph_builders: tuple[Path, ...]
         input_bytes: Callable[[Path], bytes | None]
+        base_roots: list[Path]
+        cwd: Path
 
         def module_at(self, path: Path) -> ModuleInfo | None: ...
 
@@ -94,6 +97,31 @@ class GraphState:
         if mod is None or mod.source.tree is None:
             return []
         return self._nodes_named(mod, list(tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ())))
+
+    def graphs_by_id(self, graph_id: str) -> list[Graph]:
+        """The graphs a deployment id names (`runs.create(thread, "agent", ...)`,
+        `RemoteGraph("agent")`): its entry in a `langgraph.json` at a root of the run
+        (`"graphs": {"agent": "./app/graph.py:graph"}`), or else a module-level graph of
+        that name in a checked file that builds graphs."""
+        for config in dict.fromkeys([*self.base_roots, self.cwd]):
+            path = config / GRAPH_CONFIG
+            self.touch(("t", str(path)))  # the answer depends on it, there or not
+            spec = _graph_spec(path, graph_id)
+            if spec is None:
+                continue
+            target, name = spec
+            mod = self.module_at(target.resolve()) if target.suffix == ".py" else self.find_module(str(target))
+            value = self.global_value(mod, name) if mod is not None else None
+            return value.of(Graph) if value is not None else []
+        self.touch(("b", ""))  # the answer depends on which checked files build graphs
+        out: list[Graph] = []
+        for path in self.graph_builders:
+            mod = self.module_at(path)
+            if mod is None or mod.source.tree is None or graph_id not in tree_fact(mod.source.tree, _module_names):
+                continue
+            value = self.global_value(mod, graph_id)
+            out += value.of(Graph) if value is not None else []
+        return out
 
     def state_read(self, fi: FunctionInfo, key: str) -> Value | None:
         """`state[key]` in a node function: what the nodes sharing its state write there."""
@@ -215,6 +243,35 @@ class GraphState:
 
 
 _STATE_ROUNDS = 4  # an update made from another's update, three hops deep
+GRAPH_CONFIG = "langgraph.json"  # a LangGraph Platform project's graphs, by id
+
+
+def _graph_spec(config: Path, graph_id: str) -> tuple[Path, str] | None:
+    """(file or module, variable) of `graph_id` in a `langgraph.json` ("./app/graph.py:graph"
+    relative to it, or "app.graph:graph"); None without that file or entry. A file that does
+    not read as one is no configuration: the ids are then looked for by name."""
+    try:
+        graphs = json.loads(config.read_text(encoding="utf-8")).get("graphs")
+    except (OSError, ValueError, AttributeError):
+        return None
+    spec = graphs.get(graph_id) if isinstance(graphs, dict) else None
+    if isinstance(spec, dict):  # {"path": "./app/graph.py:graph", ...}
+        spec = spec.get("path")
+    if not isinstance(spec, str) or ":" not in spec:
+        return None
+    where, _, name = spec.rpartition(":")
+    if where.endswith(".py"):
+        return config.parent / where, name
+    return Path(where), name  # a module name
+
+
+def _module_names(tree: ast.Module) -> frozenset[str]:
+    """The names a module's top-level assignments bind."""
+    out = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        out.update(t.id for t in targets if isinstance(t, ast.Name))
+    return frozenset(out)
 
 
 def _typed_functions(tree: ast.Module) -> tuple[str, ...]:
