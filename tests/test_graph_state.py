@@ -483,3 +483,109 @@ def test_an_id_naming_another_graph_or_none_runs_no_node_that_sends_the_data(wri
             await client.runs.stream(thread_id, "archive", input={"thread": customer.email_body})
         '''
     assert _deployed(write, caller) == []
+
+
+# A compiled graph added as a node of another (a subgraph): running the parent runs the
+# subgraph's nodes on the state it is given, one level down or two.
+SUBGRAPHS = {
+    "care/__init__.py": "",
+    "care/research.py": '''
+        from typing import TypedDict
+
+        from langchain_openai import ChatOpenAI
+        from langgraph.graph import StateGraph
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        class ResearchState(TypedDict):
+            question: str
+            answer: str
+
+
+        def answer(state: ResearchState):
+            return {"answer": llm.invoke("Answer briefly: " + state["question"]).content}
+
+
+        def cite_guidelines(state: ResearchState):
+            return {"answer": llm.invoke("List this year's clinical guideline updates.").content}
+
+
+        research = StateGraph(ResearchState)
+        research.add_node("answer", answer)
+        research_graph = research.compile()
+
+        guidelines = StateGraph(ResearchState)
+        guidelines.add_node("cite", cite_guidelines)
+        guidelines_graph = guidelines.compile()
+        ''',
+    "care/team.py": '''
+        from typing import TypedDict
+
+        from langgraph.graph import StateGraph
+
+        from care.research import research_graph
+
+
+        class TeamState(TypedDict):
+            question: str
+            answer: str
+
+
+        team = StateGraph(TeamState)
+        team.add_node("research", research_graph)
+        team_graph = team.compile()
+        ''',
+}
+
+
+def test_a_subgraph_added_as_a_node_runs_its_nodes_on_the_parents_input(write):
+    app = '''
+        from typing import TypedDict
+
+        from langgraph.graph import StateGraph
+
+        from care.team import team_graph
+
+
+        class State(TypedDict):
+            question: str
+            answer: str
+
+
+        parent = StateGraph(State)
+        parent.add_node("team", team_graph)
+        app = parent.compile()
+
+
+        def ask_about(patient):
+            return app.invoke({"question": f"What follows from {patient.diagnosis}?"})
+        '''
+    result = analyse(write({**SUBGRAPHS, "care/app.py": app}))
+    assert _found(result) == [("care/research.py", 15, ["patient.diagnosis"])]
+    assert "passed to `answer()` as `state`" in [s.note for s in result.findings[0].flow]
+
+
+def test_a_subgraph_whose_nodes_send_a_fixed_text_is_no_leak(write):
+    app = '''
+        from typing import TypedDict
+
+        from langgraph.graph import StateGraph
+
+        from care.research import guidelines_graph
+
+
+        class State(TypedDict):
+            question: str
+            answer: str
+
+
+        parent = StateGraph(State)
+        parent.add_node("guidelines", guidelines_graph)
+        app = parent.compile()
+
+
+        def ask_about(patient):
+            return app.invoke({"question": f"What follows from {patient.diagnosis}?"})
+        '''
+    assert _found(analyse(write({**SUBGRAPHS, "care/app.py": app}))) == []

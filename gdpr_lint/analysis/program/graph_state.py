@@ -91,12 +91,15 @@ class GraphState:
         def global_value(self, mod: ModuleInfo, name: str) -> Value | None: ...
         def resolve_imported(self, value: Value) -> Value: ...
 
-    def graph_nodes(self, graph: Graph) -> list[FunctionInfo]:
-        """The node functions added to `graph` in the module that builds it, in source order."""
+    def graph_nodes(self, graph: Graph, _within: frozenset[Graph] = frozenset()) -> list[FunctionInfo]:
+        """The node functions added to `graph` in the module that builds it, in source order;
+        a compiled graph added as a node (`builder.add_node("research", research_graph)`)
+        stands for its own nodes, which run on the state it is given."""
         mod = self.find_module(graph.module)
         if mod is None or mod.source.tree is None:
             return []
-        return self._nodes_named(mod, list(tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ())))
+        names = list(tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ()))
+        return self._nodes_named(mod, names, within=_within | {graph})
 
     def graphs_by_id(self, graph_id: str) -> list[Graph]:
         """The graphs a deployment id names (`runs.create(thread, "agent", ...)`,
@@ -184,18 +187,27 @@ class GraphState:
             out = self._nodes_named(mod, list(tree_fact(mod.source.tree, _typed_functions)), name)
         return out
 
-    def _nodes_named(self, mod: ModuleInfo, names: list[str], state: str | None = None) -> list[FunctionInfo]:
+    def _nodes_named(self, mod: ModuleInfo, names: list[str], state: str | None = None,
+                     within: frozenset[Graph] | None = None) -> list[FunctionInfo]:
         """The functions `names` refer to in `mod` (defined there or imported), in that order;
-        with `state`, only those taking that state type."""
+        with `state`, only those taking that state type; with `within` (the graphs being
+        run), a subgraph's nodes for a compiled graph (not one of those: no cycle)."""
         out: list[FunctionInfo] = []
         for n in names:
             value = self.global_value(mod, n)
             if value is not None and value.has(Imported):
                 value = self.resolve_imported(value)
-            for t in value.of(Func) if value is not None else ():
+            if value is None:
+                continue
+            for t in value.of(Func):
                 w = self.functions.get(t.key)
                 if w is not None and w not in out and (state is None or state_type(w) == state):
                     out.append(w)
+            if within is None:
+                continue
+            for g in sorted(value.of(Graph), key=lambda g: (g.module, g.line, g.col)):
+                if g not in within:
+                    out += [w for w in self.graph_nodes(g, within) if w not in out]
         return out
 
     def _collect_state(self, writers: list[FunctionInfo], scope: tuple) -> dict[str, frozenset]:
