@@ -589,3 +589,119 @@ def test_a_subgraph_whose_nodes_send_a_fixed_text_is_no_leak(write):
             return app.invoke({"question": f"What follows from {patient.diagnosis}?"})
         '''
     assert _found(analyse(write({**SUBGRAPHS, "care/app.py": app}))) == []
+
+
+# `Send(node, payload)`: a routing function (or a node's Command) runs one node on a state
+# of its own, once per item (LangGraph's map step).
+FAN_OUT = '''
+    from typing import TypedDict
+
+    from langchain_openai import ChatOpenAI
+    from langgraph.graph import START, StateGraph
+    from langgraph.types import Send
+
+    from crm import load_rows
+
+    llm = ChatOpenAI(model="gpt-4o")
+
+
+    class OverallState(TypedDict):
+        segment: str
+        rows: list
+        drafts: list
+
+
+    class ItemState(TypedDict):
+        item: dict
+
+
+    def load(state: OverallState):
+        return {"rows": load_rows(state["segment"])}
+
+
+    def fan_out(state: OverallState):
+        return [Send("draft", {"item": row}) for row in state["rows"]]
+
+
+    def write_draft(state: ItemState):
+        return {"drafts": [llm.invoke(f"Draft a renewal note for: {state['item']}").content]}
+
+
+    builder = StateGraph(OverallState)
+    builder.add_node("load", load)
+    builder.add_node("draft", write_draft)
+    builder.add_edge(START, "load")
+    builder.add_conditional_edges("load", fan_out, ["draft"])
+    graph = builder.compile()
+'''
+
+
+def test_a_send_from_a_routing_function_runs_its_node_on_the_payload(write):
+    crm = '''
+        import sqlite3
+
+
+        def load_rows(segment):
+            db = sqlite3.connect("crm.db")
+            return db.execute("SELECT name, email FROM customers WHERE segment = ?", (segment,)).fetchall()
+        '''
+    result = analyse(write({"crm.py": crm, "renewals.py": FAN_OUT}))
+    assert _found(result) == [("renewals.py", 31, ["customers.email", "customers.name"])]
+    assert "passed to `write_draft()` as `state`" in [s.note for s in result.findings[0].flow]
+
+
+def test_a_send_of_items_that_are_no_personal_data_is_no_leak(write):
+    crm = '''
+        import sqlite3
+
+
+        def load_rows(segment):
+            db = sqlite3.connect("crm.db")
+            return db.execute("SELECT sku, price FROM products WHERE segment = ?", (segment,)).fetchall()
+        '''
+    assert _found(analyse(write({"crm.py": crm, "renewals.py": FAN_OUT}))) == []
+
+
+def test_a_send_in_a_nodes_command_runs_its_node_when_the_graph_is_run(write):
+    # a node returns Command(goto=[Send(...)]); the graph is run from another module
+    graph = '''
+        from typing import TypedDict
+
+        from langchain_openai import ChatOpenAI
+        from langgraph.graph import StateGraph
+        from langgraph.types import Command, Send
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        class TicketState(TypedDict):
+            tickets: list
+
+
+        class OneTicket(TypedDict):
+            text: str
+
+
+        def route(state: TicketState):
+            return Command(goto=[Send("answer", {"text": t}) for t in state["tickets"]])
+
+
+        def answer(state: OneTicket):
+            return {"tickets": [llm.invoke("Reply kindly: " + state["text"]).content]}
+
+
+        builder = StateGraph(TicketState)
+        builder.add_node("route", route)
+        builder.add_node("answer", answer)
+        support = builder.compile()
+        '''
+    app = '''
+        from helpdesk.graph import support
+
+
+        def handle(customer):
+            return support.invoke({"tickets": [f"{customer.full_name} <{customer.email}>: {customer.complaint}"]})
+        '''
+    result = analyse(write({"helpdesk/__init__.py": "", "helpdesk/graph.py": graph, "helpdesk/app.py": app}))
+    assert [(path, line) for path, line, _ in _found(result)] == [("helpdesk/graph.py", 23)]
+    assert {"customer.email", "customer.full_name"} <= set(_found(result)[0][2])

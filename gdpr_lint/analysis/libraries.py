@@ -405,6 +405,13 @@ class Libraries:
             update = next((v for k, v, _ in kwargs if k == "update"), None)
             if update is not None:
                 return update
+        if q in MODELS.state_sends:  # Send("draft", {"item": row}): that node runs on the payload
+            target = args[0] if args else next((v for k, v, _ in kwargs if k == "node"), EMPTY)
+            payload = args[1] if len(args) > 1 else next((v for k, v, _ in kwargs if k == "arg"), EMPTY)
+            for name in sorted({n for c in target.of(Const) for n in c.strings}):
+                for fi in self.ctx.sent_to(self.module, name):
+                    self.apply(fi, node, [payload], [], None)
+            return payload
         if q in MODELS.state_graphs:  # StateGraph(State): a graph its module adds nodes to
             return Value(tags=frozenset({Graph(self.module.name, node.lineno, node.col_offset)}))
         if q in MODELS.graph_clients:  # a LangGraph Platform client: its `runs` run graphs by id

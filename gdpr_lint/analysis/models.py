@@ -20,6 +20,7 @@ class LibraryModels:
     module_imports: frozenset[str]
     package_imports: frozenset[str]
     state_updates: frozenset[str]
+    state_sends: frozenset[str]
     state_graphs: frozenset[str]
     graph_runs: frozenset[str]
     graph_batches: frozenset[str]
@@ -78,6 +79,7 @@ def library_models() -> LibraryModels:
         module_imports=_names(data, "calls", "module_imports"),
         package_imports=_names(data, "calls", "package_imports"),
         state_updates=_names(data, "calls", "state_updates"),
+        state_sends=_names(data, "calls", "state_sends"),
         state_graphs=_names(data, "calls", "state_graphs"),
         graph_runs=_names(data, "methods", "graph_runs"),
         graph_batches=_names(data, "methods", "graph_batches"),

@@ -12,7 +12,8 @@ import re
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.libraries import open_target
 from gdpr_lint.analysis.program.modules import spans_any
-from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
+from gdpr_lint.analysis.program.graph_state import edge_functions
+from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact
 from gdpr_lint.analysis.reads import Reached, by_kind
 from gdpr_lint.surfaces import registry as surfaces
 from gdpr_lint.analysis.summaries import Hit
@@ -38,6 +39,8 @@ class Entries:
         rec = self.recording()
         reached = Reached()  # what `rec` holds, flattened round by round
         words = frozenset(words) | self.extra_words | imported_surface_names(mod.source.tree)
+        if mod.source.tree is not None:  # a graph's routing function can `Send` data to a node
+            words |= tree_fact(mod.source.tree, edge_functions)
         try:
             self.ensure_globals(mod, defer_words=None if exhaustive else words)
             # module globals holding a library's object (`router = Router(...)`, `ask =

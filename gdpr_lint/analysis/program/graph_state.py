@@ -99,7 +99,23 @@ class GraphState:
         if mod is None or mod.source.tree is None:
             return []
         names = list(tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ()))
+        # then the functions routing its module's graphs: a `Send` they return runs its node
+        names += sorted(tree_fact(mod.source.tree, edge_functions) - set(names))
         return self._nodes_named(mod, names, within=_within | {graph})
+
+    def sent_to(self, mod: ModuleInfo, node_name: str) -> list[FunctionInfo]:
+        """The function added under `node_name` to a graph (`Send("draft", ...)` in `mod`):
+        by `mod` itself, or else by a checked file that builds graphs."""
+        builders = [mod]
+        if mod.source.tree is None or node_name not in tree_fact(mod.source.tree, node_functions):
+            self.touch(("b", ""))  # the answer depends on which checked files build graphs
+            builders = [b for b in map(self.module_at, self.graph_builders) if b is not None and b is not mod]
+        out: list[FunctionInfo] = []
+        for b in builders:
+            fn = tree_fact(b.source.tree, node_functions).get(node_name) if b.source.tree is not None else None
+            if fn is not None:
+                out += [w for w in self._nodes_named(b, [fn]) if w not in out]
+        return out
 
     def graphs_by_id(self, graph_id: str) -> list[Graph]:
         """The graphs a deployment id names (`runs.create(thread, "agent", ...)`,
@@ -295,6 +311,39 @@ def _typed_functions(tree: ast.Module) -> tuple[str, ...]:
             if args and args[0].annotation is not None:
                 out.append(node.name)
     return tuple(out)
+
+
+def node_functions(tree: ast.Module) -> dict[str, str]:
+    """Node name -> the name of the function a module adds under it, for every graph the
+    module builds (`add_node("draft", write_draft)`; `add_node(draft)` is named `draft`)."""
+    out: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_node"):
+            continue
+        fn = next((k.value for k in node.keywords if k.arg in ("action", "node")), None)
+        if fn is None and node.args:
+            fn = node.args[1] if len(node.args) > 1 else node.args[0]
+        if not isinstance(fn, ast.Name):
+            continue
+        first = node.args[0] if node.args else None
+        name = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else fn.id
+        out.setdefault(name, fn.id)
+    return out
+
+
+def edge_functions(tree: ast.Module) -> frozenset[str]:
+    """The names of the functions a module routes a graph with (`add_conditional_edges("load",
+    fan_out, ...)`): where a `Send` to a node is made."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("add_conditional_edges", "set_conditional_entry_point"):
+            fn = next((k.value for k in node.keywords if k.arg == "path"), None)
+            if fn is None and node.args:
+                fn = node.args[1] if node.func.attr == "add_conditional_edges" and len(node.args) > 1 else node.args[0]
+            if isinstance(fn, ast.Name):
+                out.add(fn.id)
+    return frozenset(out)
 
 
 def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
