@@ -705,3 +705,15 @@ def test_a_send_in_a_nodes_command_runs_its_node_when_the_graph_is_run(write):
     result = analyse(write({"helpdesk/__init__.py": "", "helpdesk/graph.py": graph, "helpdesk/app.py": app}))
     assert [(path, line) for path, line, _ in _found(result)] == [("helpdesk/graph.py", 23)]
     assert {"customer.email", "customer.full_name"} <= set(_found(result)[0][2])
+
+
+def test_a_clients_runs_kept_in_a_variable_still_run_the_graph_the_id_names(write):
+    caller = '''
+        from langgraph_sdk import get_sync_client as platform
+
+
+        def on_mail(customer, thread_id):
+            runs = platform(url="http://localhost:2024").runs
+            return runs.wait(thread_id, "reply_graph", input={"thread": customer.email_body})
+        '''
+    assert _deployed(write, caller) == [("inbox/graphs.py", 15, ["customer.email_body"])]

@@ -11,6 +11,7 @@ import re
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.libraries import open_target
+from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.program.modules import spans_any
 from gdpr_lint.analysis.program.graph_state import edge_functions
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact
@@ -178,11 +179,16 @@ def imported_surface_names(tree: ast.Module | None) -> frozenset[str]:
     if tree is None:
         return frozenset()
     roots = surfaces.package_roots()
+    # and what runs a deployed graph of the project (`get_client`, `RemoteGraph`): its nodes
+    # may send requests (`runs = get_client().runs` ... `runs.wait(...)`)
+    runners = library_models().graph_clients | library_models().remote_graphs
     out = set()
     for node in _statements(tree.body):  # imports are statements: no need to visit expressions
         if isinstance(node, ast.ImportFrom) and not node.level and node.module \
                 and node.module.split(".", 1)[0] in roots:
             out.update(a.asname or a.name for a in node.names if a.name != "*")
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            out.update(a.asname or a.name for a in node.names if f"{node.module}.{a.name}" in runners)
         elif isinstance(node, ast.Import):
             out.update(a.asname or a.name.split(".", 1)[0] for a in node.names if a.name.split(".", 1)[0] in roots)
     return frozenset(out)
