@@ -139,3 +139,34 @@ def test_resources_that_left_beta_are_still_requests(write):
     findings = check_json(root)
     assert [(f["code"], f["line"], f["endpoint"]) for f in findings] == [
         ("GDPR001", 7, "vector_stores.files.upload_and_poll")]
+
+
+def test_a_person_named_variable_bound_to_one_part_names_that_part(write):
+    # `user = config["name"]` holds the user's name, not their whole record; `user =
+    # request.user` and `customer = load(...)` still hold the person
+    root = write({"assistant.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def sign_off(config, body):
+            user = config["name"]
+            owner = config.contact.email
+            return client.responses.create(model="gpt-4o", input=f"{body}\\n\\nRegards, {user} ({owner})")
+
+
+        def greet(request):
+            user = request.user
+            return client.responses.create(model="gpt-4o", input=f"Greet {user}")
+
+
+        def theme(config):
+            user = config["theme"]
+            return client.responses.create(model="gpt-4o", input=f"Describe the {user} theme")
+    '''})
+    found = {f["line"]: f["data"] for f in check_json(root)}
+    assert sorted(found[9]) == ["config.contact.email (email)", "user (name)"]
+    assert found[14] == ["user (whole personal record)"]
+    # a part no word names (`theme`) leaves the name's own meaning: unknown, as before
+    assert found[19] == ["user (whole personal record)"]

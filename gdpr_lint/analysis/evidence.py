@@ -46,13 +46,21 @@ def settled(v: Value) -> bool:
 
 class Evidence:
 
-    def name_evidence(self, name: str, value: Value, node: ast.AST) -> Value:
-        """A variable's own name is evidence: `email = fetch()` holds an e-mail address."""
+    def name_evidence(self, name: str, value: Value, node: ast.AST, member: str | None = None) -> Value:
+        """A variable's own name is evidence: `email = fetch()` holds an e-mail address. Bound
+        to one part of something (`member`: `user = config["name"]`), a name that means a
+        whole person means that person's part: the user's name, not their whole record."""
         if settled(value):
             return value
         if any(isinstance(t, API_TAGS) for t in value.tags):
             return value
         toks = tokenize(name)
+        if member is not None and self.vocab.names_a_person(toks):
+            held = self.vocab.classify(member, toks, "person")
+            if held is not None and held.category.key != "record":
+                if value.srcs() or not (held.category.content or held.category.direct_identifier):
+                    return value
+                return Value(value.taints | {self.source(node, name, held.category.key, "medium")}, value.tags, value.fields)
         if not value.has(Person) and self.vocab.names_a_person(toks):
             value = value.with_tags(Person(name))
         if not value.srcs():

@@ -226,7 +226,7 @@ class Statements:
 
     def assign(self, target: ast.expr, value: Value, value_node: ast.AST, note: str = "assigned to") -> None:
         if isinstance(target, ast.Name):
-            self.bind_name(target.id, value, target, note)
+            self.bind_name(target.id, value, target, note, member=_member_read(value_node))
         elif isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value_node, (ast.Tuple, ast.List)) and len(value_node.elts) == len(target.elts) \
                     and not any(isinstance(e, ast.Starred) for e in target.elts):
@@ -247,10 +247,11 @@ class Statements:
         elif isinstance(target, ast.Subscript):
             self.set_item(target, value)
 
-    def bind_name(self, name: str, value: Value, node: ast.AST, note: str = "assigned to") -> None:
+    def bind_name(self, name: str, value: Value, node: ast.AST, note: str = "assigned to",
+                  member: str | None = None) -> None:
         if value.taints:
             value = value.extend(self.step(node, f"{note} `{name}`"))
-        value = self.name_evidence(name, value, node)
+        value = self.name_evidence(name, value, node, member)
         if name in self.stored_globals:
             self.global_store(name, value)
         self.env[name] = value
@@ -358,3 +359,13 @@ def _field_names(elem: Value) -> Value:
     are its field names, not data about the person."""
     return Value(frozenset(lab for lab in elem.taints if not (isinstance(lab, Src) and lab.category == "record")),
                  frozenset(t for t in elem.tags if isinstance(t, Const)))
+
+
+def _member_read(node: ast.AST) -> str | None:
+    """The key or attribute a value is read by (`config["name"]`, `profile.email`): what one
+    part of something it is, whatever the name it is then bound to."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return node.slice.value
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
