@@ -40,7 +40,8 @@ class Entries:
         rec = self.recording()
         reached = Reached()  # what `rec` holds, flattened round by round
         words = frozenset(words) | self.extra_words | imported_surface_names(mod.source.tree)
-        if mod.source.tree is not None:  # a graph's routing function can `Send` data to a node
+        if mod.source.tree is not None and b"_conditional_e" in mod.source.search_view:
+            # a graph's routing function (`add_conditional_edges`) can `Send` data to a node
             words |= tree_fact(mod.source.tree, edge_functions)
         try:
             self.ensure_globals(mod, defer_words=None if exhaustive else words)
