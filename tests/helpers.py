@@ -143,3 +143,42 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
             if found:
                 return found
     return None
+
+
+# Two LangGraph graphs of one module: `reply_graph` sends the thread it is given to OpenAI,
+# `digest` a fixed text (deployed graphs run by id: test_graph_state, test_cache).
+DEPLOYED_GRAPHS = {
+    "inbox/__init__.py": "",
+    "inbox/graphs.py": '''
+        from typing import TypedDict
+
+        from langchain_openai import ChatOpenAI
+        from langgraph.graph import StateGraph
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        class ReplyState(TypedDict):
+            thread: str
+            reply: str
+
+
+        def draft_reply(state: ReplyState):
+            return {"reply": llm.invoke(f"Draft a short answer to: {state['thread']}").content}
+
+
+        def weekly_digest(state: ReplyState):
+            return {"reply": llm.invoke("Write this week's product digest.").content}
+
+
+        reply_graph = StateGraph(ReplyState)
+        reply_graph.add_node(draft_reply)
+        reply_graph.set_entry_point("draft_reply")
+        reply_graph = reply_graph.compile()
+
+        digest = StateGraph(ReplyState)
+        digest.add_node(weekly_digest)
+        digest.set_entry_point("weekly_digest")
+        digest = digest.compile()
+        ''',
+}

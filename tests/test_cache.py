@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from helpers import run_cli
+from helpers import DEPLOYED_GRAPHS, run_cli
 
 PROMPTS_CLEAN = '''
 def follow_up_prompt(customer):
@@ -202,36 +202,15 @@ def test_editing_a_template_file_changes_the_cached_result(write):
 def test_editing_langgraph_json_changes_the_cached_result(write):
     # a graph run by its deployment id: which graph the id names is langgraph.json's, so a
     # new mapping (or the file appearing) makes the cached answer stale
-    root = write({
-        "inbox/__init__.py": "",
-        "inbox/graphs.py": """
-            from typing import TypedDict
-            from langchain_openai import ChatOpenAI
-            from langgraph.graph import StateGraph
-            llm = ChatOpenAI(model="gpt-4o")
-            class ReplyState(TypedDict):
-                thread: str
-            def draft_reply(state: ReplyState):
-                return {"thread": llm.invoke("Answer: " + state["thread"]).content}
-            def digest(state: ReplyState):
-                return {"thread": llm.invoke("Write the weekly digest.").content}
-            replies = StateGraph(ReplyState)
-            replies.add_node(draft_reply)
-            replies = replies.compile()
-            digests = StateGraph(ReplyState)
-            digests.add_node(digest)
-            digests = digests.compile()
-        """,
-        "inbox/handlers.py": """
-            from langgraph_sdk import get_client
-            async def on_mail(customer, thread_id):
-                await get_client().runs.create(thread_id, "assistant", input={"thread": customer.email})
-        """,
-    })
+    root = write({**DEPLOYED_GRAPHS, "inbox/handlers.py": """
+        from langgraph_sdk import get_client
+        async def on_mail(customer, thread_id):
+            await get_client().runs.create(thread_id, "assistant", input={"thread": customer.email})
+    """})
     assert _check(root) == []  # "assistant" names no graph
-    (root / "langgraph.json").write_text('{"graphs": {"assistant": "./inbox/graphs.py:digests"}}', encoding="utf-8")
+    (root / "langgraph.json").write_text('{"graphs": {"assistant": "./inbox/graphs.py:digest"}}', encoding="utf-8")
     assert _check(root) == []
-    (root / "langgraph.json").write_text('{"graphs": {"assistant": "./inbox/graphs.py:replies"}}', encoding="utf-8")
+    (root / "langgraph.json").write_text('{"graphs": {"assistant": "./inbox/graphs.py:reply_graph"}}', encoding="utf-8")
     findings = _check(root)
     assert [(f["code"], f["path"], f["data"]) for f in findings] == [("GDPR001", "inbox/graphs.py", ["customer.email (email)"])]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import analyse, run_cli
+from helpers import DEPLOYED_GRAPHS, analyse, run_cli
 
 STATE = '''
     from langgraph.graph import MessagesState
@@ -386,45 +386,11 @@ def test_a_name_bound_to_another_graph_adds_its_nodes_to_that_one(write):
 
 # A deployed graph run by its id through the LangGraph Platform client (or a RemoteGraph):
 # the id names a graph of the project, by its entry in langgraph.json or by its name.
-DEPLOYED = {
-    "inbox/__init__.py": "",
-    "inbox/graphs.py": '''
-        from typing import TypedDict
-
-        from langchain_openai import ChatOpenAI
-        from langgraph.graph import StateGraph
-
-        llm = ChatOpenAI(model="gpt-4o")
-
-
-        class ReplyState(TypedDict):
-            thread: str
-            reply: str
-
-
-        def draft_reply(state: ReplyState):
-            return {"reply": llm.invoke(f"Draft a short answer to: {state['thread']}").content}
-
-
-        def weekly_digest(state: ReplyState):
-            return {"reply": llm.invoke("Write this week's product digest.").content}
-
-
-        reply_graph = StateGraph(ReplyState)
-        reply_graph.add_node(draft_reply)
-        reply_graph.set_entry_point("draft_reply")
-        reply_graph = reply_graph.compile()
-
-        digest = StateGraph(ReplyState)
-        digest.add_node(weekly_digest)
-        digest.set_entry_point("weekly_digest")
-        digest = digest.compile()
-        ''',
-}
+# (helpers.DEPLOYED_GRAPHS: a graph that sends the thread it is given, one that sends a fixed text)
 
 
 def _deployed(write, caller: str, extra: dict[str, str] | None = None):
-    root = write({**DEPLOYED, **(extra or {}), "inbox/handlers.py": caller})
+    root = write({**DEPLOYED_GRAPHS, **(extra or {}), "inbox/handlers.py": caller})
     return _found(analyse(root))
 
 
@@ -539,55 +505,39 @@ SUBGRAPHS = {
 }
 
 
+# the parent: a graph whose one node is the subgraph imported as `{name}` from `{module}`
+PARENT_APP = '''
+    from typing import TypedDict
+
+    from langgraph.graph import StateGraph
+
+    from {module} import {name}
+
+
+    class State(TypedDict):
+        question: str
+        answer: str
+
+
+    parent = StateGraph(State)
+    parent.add_node("sub", {name})
+    app = parent.compile()
+
+
+    def ask_about(patient):
+        return app.invoke({{"question": f"What follows from {{patient.diagnosis}}?"}})
+'''
+
+
 def test_a_subgraph_added_as_a_node_runs_its_nodes_on_the_parents_input(write):
-    app = '''
-        from typing import TypedDict
-
-        from langgraph.graph import StateGraph
-
-        from care.team import team_graph
-
-
-        class State(TypedDict):
-            question: str
-            answer: str
-
-
-        parent = StateGraph(State)
-        parent.add_node("team", team_graph)
-        app = parent.compile()
-
-
-        def ask_about(patient):
-            return app.invoke({"question": f"What follows from {patient.diagnosis}?"})
-        '''
+    app = PARENT_APP.format(module="care.team", name="team_graph")
     result = analyse(write({**SUBGRAPHS, "care/app.py": app}))
     assert _found(result) == [("care/research.py", 15, ["patient.diagnosis"])]
     assert "passed to `answer()` as `state`" in [s.note for s in result.findings[0].flow]
 
 
 def test_a_subgraph_whose_nodes_send_a_fixed_text_is_no_leak(write):
-    app = '''
-        from typing import TypedDict
-
-        from langgraph.graph import StateGraph
-
-        from care.research import guidelines_graph
-
-
-        class State(TypedDict):
-            question: str
-            answer: str
-
-
-        parent = StateGraph(State)
-        parent.add_node("guidelines", guidelines_graph)
-        app = parent.compile()
-
-
-        def ask_about(patient):
-            return app.invoke({"question": f"What follows from {patient.diagnosis}?"})
-        '''
+    app = PARENT_APP.format(module="care.research", name="guidelines_graph")
     assert _found(analyse(write({**SUBGRAPHS, "care/app.py": app}))) == []
 
 
