@@ -215,6 +215,20 @@ def test_editing_langgraph_json_changes_the_cached_result(write):
     assert [(f["code"], f["path"], f["data"]) for f in findings] == [("GDPR001", "inbox/graphs.py", ["customer.email (email)"])]
 
 
+def test_a_graph_the_id_comes_to_name_makes_the_cached_result_stale(write):
+    # no langgraph.json: the id names a module-level graph of that name, so a graph module
+    # that starts to define one changes the answer
+    root = write({**DEPLOYED_GRAPHS, "inbox/handlers.py": """
+        from langgraph_sdk import get_client
+        async def on_mail(customer, thread_id):
+            await get_client().runs.create(thread_id, "assistant", input={"thread": customer.email})
+    """})
+    assert _check(root) == []
+    graphs = root / "inbox" / "graphs.py"
+    graphs.write_text(graphs.read_text(encoding="utf-8") + "\nassistant = reply_graph\n", encoding="utf-8")
+    assert [f["path"] for f in _check(root)] == ["inbox/graphs.py"]
+
+
 def test_a_place_looked_for_in_vain_is_checked_once_per_run_and_noticed_next_run(tmp_path, monkeypatch):
     from gdpr_lint.pipeline.cache import Cache
     from gdpr_lint.pipeline.units import UnitResult

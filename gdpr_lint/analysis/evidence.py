@@ -55,13 +55,14 @@ class Evidence:
         if any(isinstance(t, API_TAGS) for t in value.tags):
             return value
         toks = tokenize(name)
-        if member is not None and self.vocab.names_a_person(toks):
+        person = self.vocab.names_a_person(toks)
+        if member is not None and person:
             held = self.vocab.classify(member, toks, "person")
             if held is not None and held.category.key != "record":
                 if value.srcs() or not (held.category.content or held.category.direct_identifier):
                     return value
                 return Value(value.taints | {self.source(node, name, held.category.key, "medium")}, value.tags, value.fields)
-        if not value.has(Person) and self.vocab.names_a_person(toks):
+        if not value.has(Person) and person:
             value = value.with_tags(Person(name))
         if not value.srcs():
             m = self.vocab.classify(toks)

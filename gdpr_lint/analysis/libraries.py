@@ -391,8 +391,8 @@ class Libraries:
 
     def graphs_named(self, graph_id: Value) -> list[Graph]:
         """The project's graphs a deployment id (a string constant) names."""
-        names = sorted({n for c in graph_id.of(Const) for n in c.strings})
-        return sorted({g for n in names for g in self.ctx.graphs_by_id(n)}, key=lambda g: (g.module, g.line, g.col))
+        return sorted({g for n in _strings_of(graph_id) for g in self.ctx.graphs_by_id(n)},
+                      key=lambda g: (g.module, g.line, g.col))
 
     def call_external(self, q: str, node: ast.Call, args: list[Value], kwargs, recv: Value | None) -> Value | None:
         read = self.location_read(q.rsplit(".", 1)[-1].split("#")[-1], recv, args, kwargs)
@@ -408,7 +408,7 @@ class Libraries:
         if q in MODELS.state_sends:  # Send("draft", {"item": row}): that node runs on the payload
             target = args[0] if args else next((v for k, v, _ in kwargs if k == "node"), EMPTY)
             payload = args[1] if len(args) > 1 else next((v for k, v, _ in kwargs if k == "arg"), EMPTY)
-            for name in sorted({n for c in target.of(Const) for n in c.strings}):
+            for name in _strings_of(target):
                 for fi in self.ctx.sent_to(self.module, name):
                     self.apply(fi, node, [payload], [], None)
             return payload
@@ -543,3 +543,8 @@ def method_chain(node: ast.Call, depth: int = 3) -> str:
         if isinstance(cur, ast.Call):
             cur, called = cur.func, True
     return ".".join(reversed(parts))
+
+
+def _strings_of(value: Value) -> list[str]:
+    """The strings a value is one of (a node's name, a graph's id), sorted."""
+    return sorted({s for c in value.of(Const) for s in c.strings if isinstance(s, str)})

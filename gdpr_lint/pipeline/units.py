@@ -120,8 +120,9 @@ _HASHES: dict[Path, tuple[bytes, str]] = {}
 
 
 def _file_hash(path: Path, data: bytes) -> str:
-    """sha256 of a file's bytes, once per process for the same bytes object (the units of
-    a package read the same modules: its core is hashed once, not once per unit)."""
+    """sha256 of a file's bytes, once per process for the same bytes object (reach.py
+    looks at the same modules for many units; a module the analysis read is named by
+    SourceFile.dependency)."""
     hit = _HASHES.get(path)
     if hit is None or hit[0] is not data:
         hit = _HASHES[path] = (data, sha256(data))

@@ -112,6 +112,7 @@ class GraphState:
             builders = [b for b in map(self.module_at, self.graph_builders) if b is not None and b is not mod]
         out: list[FunctionInfo] = []
         for b in builders:
+            self.touch(("m", b.name))  # a node of that name added there later changes the answer
             fn = tree_fact(b.source.tree, node_functions).get(node_name) if b.source.tree is not None else None
             if fn is not None:
                 out += [w for w in self._nodes_named(b, [fn]) if w not in out]
@@ -136,9 +137,7 @@ class GraphState:
         out: list[Graph] = []
         for path in self.graph_builders:
             mod = self.module_at(path)
-            if mod is None or mod.source.tree is None or graph_id not in tree_fact(mod.source.tree, _module_names):
-                continue
-            value = self.global_value(mod, graph_id)
+            value = self.global_value(mod, graph_id) if mod is not None else None
             out += value.of(Graph) if value is not None else []
         return out
 
@@ -293,15 +292,6 @@ def _graph_spec(config: Path, graph_id: str) -> tuple[Path, str] | None:
     return Path(where), name  # a module name
 
 
-def _module_names(tree: ast.Module) -> frozenset[str]:
-    """The names a module's top-level assignments bind."""
-    out = set()
-    for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        out.update(t.id for t in targets if isinstance(t, ast.Name))
-    return frozenset(out)
-
-
 def _typed_functions(tree: ast.Module) -> tuple[str, ...]:
     """The module's top-level functions whose first parameter is annotated (candidate nodes)."""
     out = []
@@ -318,13 +308,10 @@ def node_functions(tree: ast.Module) -> dict[str, str]:
     module builds (`add_node("draft", write_draft)`; `add_node(draft)` is named `draft`)."""
     out: dict[str, str] = {}
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_node"):
+        fn = _added_function(node)
+        if fn is None:
             continue
-        fn = next((k.value for k in node.keywords if k.arg in ("action", "node")), None)
-        if fn is None and node.args:
-            fn = node.args[1] if len(node.args) > 1 else node.args[0]
-        if not isinstance(fn, ast.Name):
-            continue
+        assert isinstance(node, ast.Call)
         first = node.args[0] if node.args else None
         name = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else fn.id
         out.setdefault(name, fn.id)
@@ -357,7 +344,7 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
             events.append((node.lineno, node.col_offset, "bind", node))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_node":
+        elif _added_function(node) is not None:
             events.append((node.lineno, node.col_offset, "add", node))
     builders: dict[str, tuple[int, int]] = {}
     out: dict[tuple[int, int], list[str]] = {}
@@ -386,11 +373,20 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
             graph = (recv.lineno, recv.col_offset)  # built and filled in one expression
         else:
             continue
-        fn = next((k.value for k in node.keywords if k.arg in ("action", "node")), None)
-        if fn is None and node.args:
-            fn = node.args[1] if len(node.args) > 1 else node.args[0]
-        if isinstance(fn, ast.Name):
-            names = out.setdefault(graph, [])
-            if fn.id not in names:
-                names.append(fn.id)
+        fn = _added_function(node)
+        assert fn is not None
+        names = out.setdefault(graph, [])
+        if fn.id not in names:
+            names.append(fn.id)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _added_function(node: ast.AST) -> ast.Name | None:
+    """The function a `builder.add_node(...)` call adds, by name: `add_node(fn)`,
+    `add_node("name", fn)`, `action=fn` / `node=fn`; None for any other node."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_node"):
+        return None
+    fn = next((k.value for k in node.keywords if k.arg in ("action", "node")), None)
+    if fn is None and node.args:
+        fn = node.args[1] if len(node.args) > 1 else node.args[0]
+    return fn if isinstance(fn, ast.Name) else None
