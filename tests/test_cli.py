@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -313,6 +314,34 @@ def test_fifo_named_like_a_python_file(write):
     os.mkfifo(root / "crm" / "pipe.py")
     _assert_one_bad_file(root, "crm/pipe.py", "not a regular file")
     _assert_one_bad_file(root, "crm/pipe.py", "not a regular file", args=("crm/followup.py", "crm/pipe.py"))
+
+
+def test_socket_named_like_a_python_file(write):
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no Unix sockets on this platform")
+    root = _with_leaky_neighbour(write, {})
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(root / "crm" / "agent.py"))  # (a path a socket can bind: the tmp folder's is short)
+        _assert_one_bad_file(root, "crm/agent.py", "not a regular file")
+        _assert_one_bad_file(root, "crm/agent.py", "not a regular file", args=("crm/followup.py", "crm/agent.py"))
+
+
+def test_a_file_that_grows_while_read_is_read_to_its_end(tmp_path, monkeypatch):
+    """The size fstat gives is a first guess: a file written meanwhile is read to its end."""
+    from gdpr_lint.pipeline import source
+
+    path = tmp_path / "notes.py"
+    path.write_bytes(b"x = 1\n")
+    real_fstat = os.fstat
+
+    def fstat_then_append(fd):
+        st = real_fstat(fd)
+        with open(path, "ab") as fh:
+            fh.write(b"customer = load()\n" * 5000)
+        return st
+
+    monkeypatch.setattr(source.os, "fstat", fstat_then_append)
+    assert source.read_bytes(path) == b"x = 1\n" + b"customer = load()\n" * 5000
 
 
 def test_unreadable_file(write):

@@ -631,3 +631,39 @@ def test_fix_interrupted_mid_write_leaves_every_file_old_or_new(tmp_path, sig):
     proc = subprocess.run([*cli_command(), "check", "--fix", "--no-cache", "-q", "."], cwd=tmp_path, capture_output=True,
                           timeout=120)
     assert {n: (tmp_path / n).read_bytes() for n in originals} == fixed
+
+
+@pytest.mark.parametrize("data", [
+    b"name = 'Kunde'\n",
+    "navn = 'Søren Ærø'\n".encode(),  # UTF-8 without a declaration
+    b"\xef\xbb\xbfname = 'bom'\n",  # a BOM
+    b"# -*- coding: latin-1 -*-\nnavn = 'S\xf8ren'\n",
+    b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '\x80'\n",  # the cookie on line 2
+    b"x = 1\ny = 2\n# the coding style guide\nz = 'S\xf8ren'\n",  # `coding` after line 2 is no cookie
+    b"x = 'S\xf8ren'\n",  # not UTF-8 on line 1
+    b"x = 1\ny = 2\nz = 3\nw = 'S\xf8ren'\n",  # not UTF-8 further down
+    b"\xef\xbb\xbf# coding: latin-1\n",  # a BOM and another cookie
+    b"# coding: klingon\n",
+    b"",
+])
+def test_decoding_follows_pep_263_as_the_tokenizer_reads_it(data):
+    """The decoder's shortcut for files without a BOM or cookie says what the tokenizer's
+    encoding detection and the decoding would: the same text, or the same reason."""
+    import io
+    import tokenize
+
+    from gdpr_lint.pipeline.source import SourceError, decode
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        expected = data.decode(encoding).removeprefix("\ufeff")
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        expected = None
+    try:
+        got = decode(data)
+    except SourceError as exc:
+        assert expected is None, exc
+        if b"coding" not in data:
+            assert str(exc).startswith("cannot decode as utf-8: invalid byte at offset ")
+    else:
+        assert got == expected

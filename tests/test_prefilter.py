@@ -388,3 +388,29 @@ def test_lines_by_word_names_each_words_own_lines() -> None:
     assert found == {"summarise": {2, 5}, "ask_model": {3, 7}, "übersetzen": {6}, "classify": set(), "ask": {5, 8}}
     assert lines_by_word(b"summarise(x)", words)["summarise"] == {1}  # at the very start
     assert 1 in trigger_lines(data) and not {2, 4, 6} & trigger_lines(data)
+
+
+@pytest.mark.parametrize("words", [
+    ("invoke", "ainvoke", "batch", "batch_as_completed", "abatch", "run", "runs.create", "run_sync"),
+    ("chat", "completions", "responses", "audio", "batches", "beta"),
+    ("übersetze", "über", "résumé", "réponse"),  # names beyond ASCII branch on their letters
+    ("a", "ab", "abc", "b"),  # every prefix is itself a word
+    ("send",),
+])
+def test_alternation_as_a_trie_matches_as_the_flat_alternation(words) -> None:
+    """The trie form of an alternation finds the same matches, with the same spans, as the
+    words joined in sorted order: with a boundary after it and without one (where the
+    first word in sorted order that fits wins)."""
+    import re
+
+    from gdpr_lint.pipeline.prefilter import WORD_END, alternation
+
+    text = ("llm.ainvoke(x); llm.batch_as_completed(q) .batch (r) runs.create(a) run_sync() abc ab a b "
+            "übersetze über(x) résumé réponses chatty completions beta.chat.completions send sender").encode()
+    flat = "|".join(re.escape(w) for w in sorted(words))
+    trie = alternation(words)
+    assert trie != flat or len(words) == 1
+    for tail in ("", WORD_END, r"\s*\("):
+        expected = [m.span() for m in re.finditer(f"(?:{flat}){tail}".encode(), text)]
+        assert [m.span() for m in re.finditer(f"(?:{trie}){tail}".encode(), text)] == expected
+        assert expected or tail

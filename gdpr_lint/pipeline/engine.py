@@ -274,13 +274,13 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     companions = {} if exhaustive or not explicit else _companions(inputs, views, roots, cwd, sink_words)
     units_in = {**inputs, **companions}
     seeds = seeds | set(companions)
-    builders = graph_builders(views)
-    hashes[GRAPH_BUILDERS] = builders_digest(builders)
     from_cache: set[Path] = set()
     latest: dict[Path, UnitResult] = {}
     try:
         if seeds:  # (code without OpenAI use has none: the vocabulary is not even built)
             vocab = _vocabulary(all_settings)
+            builders = graph_builders(views)
+            hashes[GRAPH_BUILDERS] = builders_digest(builders)
             # a configured wrapper's name is a request spelling in every unit (not only a seed)
             ctx = UnitContext(vocab=vocab, roots=list(roots), cwd=cwd, inputs=units_in,
                               reported={d for d, _ in inputs.values()},

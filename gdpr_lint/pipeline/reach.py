@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from gdpr_lint.analysis.program.importpath import resolve_relative
 from gdpr_lint.pipeline.prefilter import (
+    alternation,
     GUESS_ROOTS,
     WORD_BYTES,
     WORD_END,
@@ -337,7 +338,7 @@ def defines_any(view: bytes, names: frozenset[str]) -> bool:
 
 @lru_cache(maxsize=256)
 def _definitions(names: frozenset[str]) -> re.Pattern[bytes]:
-    alt = b"|".join(re.escape(n.encode()) for n in sorted(names))
+    alt = alternation(names).encode()
     return re.compile(rb"\b(?:def|class)[ \t]+(?:" + alt + rb")" + WORD_END.encode()
                       + rb"|^[ \t]*(?:" + alt + rb")[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
 

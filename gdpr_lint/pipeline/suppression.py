@@ -43,7 +43,7 @@ _DIRECTIVE = re.compile(
     rf"#\s*(?i:gdpr-lint)\s*:\s*(?P<kind>(?i:file-ignore|ignore))\s*(?:\[\s*(?P<codes>{_CODES})?[\s,]*\])?(?P<rest>.*)$"
 )
 _OWN_CODE = re.compile(r"^GDPR[0-9]+$")
-_NAMES_A_CODE = re.compile(rb"gdpr[0-9]")  # on lowered bytes
+_MAY_MATTER = re.compile(rb"gdpr(?:[0-9]|-lint)")  # on lowered bytes: a code or a directive, one pass
 _REASON_PREFIX = re.compile(r"^[\s\-\u2013\u2014:;,#]*(?:(?:reason|because|justification)\s*[:=]?\s*)?", re.IGNORECASE)
 
 
@@ -170,7 +170,7 @@ class _FileSuppressions:
         # directive (`import gdpr_lint` is neither).
         # (on the bytes: lowering them is several times faster than lowering the text)
         lowered = src.data.lower() if src is not None else b""
-        relevant = b"gdpr-lint" in lowered or _NAMES_A_CODE.search(lowered) is not None
+        relevant = _MAY_MATTER.search(lowered) is not None
         self.all = read_suppressions(text) if relevant else []
         if self.all and self.tree is None:
             # sources may arrive unparsed (cached runs): statement boundaries need the tree
