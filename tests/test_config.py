@@ -253,3 +253,39 @@ def test_a_sink_without_content_counts_every_argument_and_an_empty_content_list_
     proc = run_cli("check", ".", cwd=root)
     assert proc.returncode == 2
     only_error(proc, "pyproject.toml: sinks[0].content: empty list (leave `content` out to count every argument")
+
+
+def test_parsed_rule_data_is_kept_and_only_for_the_same_file(tmp_path, monkeypatch):
+    """The parsed rule TOML is kept in the cache folder: read back for the same file, parsed
+    again once the file changes, and never taken from a cache entry written for another key
+    (two keys whose checksums collide)."""
+    import os
+    import pickle
+
+    from gdpr_lint.config import ruledata
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "checks.toml").write_text('[GDPR001]\nmessage = "personal data reaches a request"\n')
+    monkeypatch.setattr(ruledata, "rules_dir", lambda: rules)
+    monkeypatch.setenv("GDPR_LINT_RULEDATA_CACHE", str(tmp_path / "cache"))
+    parsed: list = []
+    real_load = ruledata.load_toml
+    monkeypatch.setattr(ruledata, "load_toml", lambda path: parsed.append(path) or real_load(path))
+
+    load = ruledata.load_rule_file.__wrapped__  # (past the process's own memo, which must stay clean)
+    first = load("checks.toml")
+    assert load("checks.toml") == first == {"GDPR001": {"message": "personal data reaches a request"}}
+    assert len(parsed) == 1  # the second came from the cache
+    (stored,) = (tmp_path / "cache" / "ruledata").iterdir()
+
+    (rules / "checks.toml").write_text('[GDPR001]\nmessage = "customer data reaches a request"\n')
+    os.utime(rules / "checks.toml", ns=(1, 1))
+    assert load("checks.toml") == {"GDPR001": {"message": "customer data reaches a request"}}
+    assert len(parsed) == 2
+
+    # another key's data under this key's file name is not taken
+    target, key = ruledata._cache_key(rules / "checks.toml")
+    target.write_bytes(pickle.dumps((key + "|elsewhere", {"GDPR001": {"message": "stale"}})))
+    assert load("checks.toml")["GDPR001"]["message"] == "customer data reaches a request"
+    assert len(parsed) == 3 and stored.parent == target.parent

@@ -6,19 +6,13 @@ In an installed wheel the folder ships as `gdpr_lint/_rules`; in a source checko
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 
 class RuleDataError(Exception):
     """A rule data file is missing or malformed; the message names the file."""
@@ -44,47 +38,61 @@ def load_rule_file(name: str) -> dict:
 
 
 # Parsing the rule TOML costs more than the rest of a small pre-commit run; the parsed
-# data is kept in the user's cache folder, keyed by the file's path, size and mtime.
-def _cache_file(path: Path) -> Path | None:
+# data is kept in the user's cache folder, keyed by the file's path, size and mtime. The
+# file name is a checksum of that key (zlib's: hashlib loads OpenSSL, milliseconds that code
+# without OpenAI use would pay for nothing else) and the pickle holds the key itself, so
+# two keys with one checksum never share data.
+def _cache_key(path: Path) -> tuple[Path, str] | None:
     try:
         st = path.stat()
     except OSError:
         return None
     base = os.environ.get("GDPR_LINT_RULEDATA_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "gdpr-lint")
-    key = hashlib.sha256(f"{path}|{st.st_size}|{st.st_mtime_ns}|{sys.version_info[:2]}".encode()).hexdigest()[:32]
-    return Path(base) / "ruledata" / f"{key}.pickle"
+    key = f"{path}|{st.st_size}|{st.st_mtime_ns}|{sys.version_info[:2]}"
+    raw = key.encode("utf-8", "surrogateescape")
+    return Path(base) / "ruledata" / f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}.pickle", key
 
 
 def _parsed_cache(path: Path) -> dict | None:
-    target = _cache_file(path)
-    if target is None:
+    where = _cache_key(path)
+    if where is None:
         return None
+    target, key = where
     try:
         with open(target, "rb") as fh:
-            data = pickle.load(fh)
-        return data if isinstance(data, dict) else None
+            stored = pickle.load(fh)
     except Exception:  # noqa: BLE001 - missing or unreadable: parse the TOML
         return None
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key and isinstance(stored[1], dict):
+        return stored[1]
+    return None
 
 
 def _store_parsed(path: Path, data: dict) -> None:
-    target = _cache_file(path)
-    if target is None:
+    where = _cache_key(path)
+    if where is None:
         return
+    target, key = where
     import tempfile  # (only when the parsed data is stored: most runs find it)
 
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((key, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target)
     except OSError:
         return
 
 
 def load_toml(path: Path) -> dict:
+    # (imported here: the parsed rule data comes from the cache, and a project without a
+    # pyproject.toml parses no TOML at all)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)

@@ -9,7 +9,6 @@ not modification times: CI checkouts have fresh mtimes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
@@ -30,6 +29,8 @@ PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}:{sys.executable}"
 
 @lru_cache(maxsize=None)
 def rules_fingerprint() -> str:
+    import hashlib  # (in the functions: OpenSSL takes milliseconds to load; code without OpenAI use never hashes)
+
     h = hashlib.sha256()
     base = rules_dir()
     for p in sorted(base.rglob("*.toml")):  # with the vocabulary's folder (personal_data/*.toml)
@@ -59,6 +60,8 @@ class Cache:
         return self.directory is not None
 
     def key(self, entry: Path, entry_hash: str, settings_fp: str, words: frozenset[str]) -> str:
+        import hashlib
+
         h = hashlib.sha256()
         for part in (str(FORMAT), __version__, PYTHON, rules_fingerprint(), settings_fp, str(entry), entry_hash,
                      ",".join(sorted(words))):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import codecs
 import errno
-import hashlib
 import io
 import os
 import stat
@@ -71,6 +70,8 @@ class SourceFile:
         """(path, sha256 of the bytes): how a cached answer that read this file names it.
         Worked out once per file: the units of a package read the same modules."""
         if self._dependency is None:
+            import hashlib  # (here: OpenSSL takes milliseconds to load; code without OpenAI use never hashes)
+
             self._dependency = (str(self.path), hashlib.sha256(self.data).hexdigest())
         return self._dependency
 

@@ -10,7 +10,6 @@ file and the run fails closed).
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import signal
 import sys
@@ -113,6 +112,8 @@ class UnitTimeout(Exception):
 
 
 def sha256(data: bytes) -> str:
+    import hashlib  # (here: OpenSSL takes milliseconds to load; code without OpenAI use never hashes)
+
     return hashlib.sha256(data).hexdigest()
 
 
