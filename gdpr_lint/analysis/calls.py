@@ -37,6 +37,7 @@ from gdpr_lint.analysis.values import (
     redacted,
 )
 from gdpr_lint.analysis.models import library_models
+from gdpr_lint.model import FlowStep
 from gdpr_lint.surfaces import registry as surfaces
 
 MODELS = library_models()
@@ -261,13 +262,15 @@ class Calls:
             arg = mapping.get(i)
             if arg is None:
                 return []
-            step = self.step(node, f"passed to `{name}()` as `{fi.param_names[i]}`")
             if par.key is not None:
                 # the function reads one item: of a dict whose items are known, that item alone
                 # (the frame's own subscript rule, e_Subscript)
                 item = arg.field(par.key)
                 if item is not None:
                     arg = item
+            if not arg.taints:
+                return []
+            step = self.step(node, f"passed to `{name}()` as `{fi.param_names[i]}`")
             return [lab.extend(step, *par.path) for lab in arg.taints]
 
         def substitute(lab) -> list:
@@ -277,7 +280,7 @@ class Calls:
                 return list(self.redact(arg_labels(lab.inner.index, lab.inner), lab.via, node))
             return [lab]
 
-        here = self.step(node, f"returned by the call of `{name}()`")
+        here: list[FlowStep] = []  # the step of returned data, made once a label needs it (few calls return any)
 
         def returned(taints) -> list:
             out: list = []
@@ -285,7 +288,9 @@ class Calls:
                 if isinstance(lab, Par) or isinstance(lab, Red) and isinstance(lab.inner, Par):
                     out.extend(substitute(lab))
                 else:
-                    out.append(self.hand_over(lab, fi, node).extend(here))
+                    if not here:
+                        here.append(self.step(node, f"returned by the call of `{name}()`"))
+                    out.append(self.hand_over(lab, fi, node).extend(here[0]))
             return out
 
         ret_taints = returned(summ.ret.taints)

@@ -106,7 +106,9 @@ class Statements:
     def s_Return(self, node: ast.Return) -> bool:
         if node.value is not None:
             v = self.eval(node.value)
-            self.ret = join(self.ret, v.extend(self.step(node, f"returned from `{self.func.qualname if self.func else '<module>'}()`")))
+            if v.taints:
+                v = v.extend(self.step(node, f"returned from `{self.func.qualname if self.func else '<module>'}()`"))
+            self.ret = join(self.ret, v)
         return True
 
     def s_Raise(self, node: ast.Raise) -> bool:
