@@ -22,7 +22,7 @@ from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.pipeline.prefilter import HelperMentions, helper_uses, may_matter, origin_and_seed
 from gdpr_lint.pipeline.notebook import to_cell_positions
 from gdpr_lint.pipeline.reach import imported_names, names_any, origin_in_any
-from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, text_source
+from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, sha256, text_source
 from gdpr_lint.pipeline.syntax_check import SyntaxCheck
 from gdpr_lint.pipeline.units import (
     GRAPH_BUILDERS,
@@ -33,7 +33,6 @@ from gdpr_lint.pipeline.units import (
     finish_units,
     merge_findings,
     run_units,
-    sha256,
 )
 from gdpr_lint.pipeline.suppression import apply_suppressions
 

@@ -70,9 +70,7 @@ class SourceFile:
         """(path, sha256 of the bytes): how a cached answer that read this file names it.
         Worked out once per file: the units of a package read the same modules."""
         if self._dependency is None:
-            import hashlib  # (here: OpenSSL takes milliseconds to load; code without OpenAI use never hashes)
-
-            self._dependency = (str(self.path), hashlib.sha256(self.data).hexdigest())
+            self._dependency = (str(self.path), sha256(self.data))
         return self._dependency
 
     def column(self, lineno: int, byte_offset: int) -> int:
@@ -87,6 +85,13 @@ class SourceFile:
     def segment(self, node: ast.AST) -> str:
         seg = ast.get_source_segment(self.text, node)
         return seg if seg is not None else ast.unparse(node)
+
+
+def sha256(data: bytes) -> str:
+    """The hex digest of `data`, as the cache names what an answer read."""
+    import hashlib  # (here: OpenSSL takes milliseconds to load; code without OpenAI use never hashes)
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def decode(data: bytes) -> str:

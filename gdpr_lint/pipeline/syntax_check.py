@@ -21,8 +21,7 @@ from pathlib import Path
 
 from gdpr_lint.pipeline.cache import Cache
 from gdpr_lint.model import FileError
-from gdpr_lint.pipeline.source import SourceError, text_source, verify_source
-from gdpr_lint.pipeline.units import sha256
+from gdpr_lint.pipeline.source import SourceError, sha256, text_source, verify_source
 
 # Same bound as an analysis unit's: a file that takes longer to compile is reported.
 TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))

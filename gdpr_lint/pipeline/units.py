@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from gdpr_lint.model import CallSite, FileError, Finding
 from gdpr_lint.pipeline.prefilter import has_origin_spelling, has_seed_spelling
 from gdpr_lint.pipeline.reach import defines_any, guess_root_in_use, may_reach_request, share_memo
-from gdpr_lint.pipeline.source import SourceError, SourceFile, parse_source, text_source
+from gdpr_lint.pipeline.source import SourceError, SourceFile, parse_source, sha256, text_source
 
 if TYPE_CHECKING:  # the analysis is loaded where a unit is analysed: a run without one never pays for it
     from gdpr_lint.analysis.program.project import Project
@@ -109,12 +109,6 @@ def builders_digest(builders: tuple[Path, ...]) -> str:
 
 class UnitTimeout(Exception):
     pass
-
-
-def sha256(data: bytes) -> str:
-    import hashlib  # (here: OpenSSL takes milliseconds to load; code without OpenAI use never hashes)
-
-    return hashlib.sha256(data).hexdigest()
 
 
 _HASHES: dict[Path, tuple[bytes, str]] = {}

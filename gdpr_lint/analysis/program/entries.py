@@ -182,7 +182,8 @@ def imported_surface_names(tree: ast.Module | None) -> frozenset[str]:
     roots = surfaces.package_roots()
     # and what runs a deployed graph of the project (`get_client`, `RemoteGraph`): its nodes
     # may send requests (`runs = get_client().runs` ... `runs.wait(...)`)
-    runners = library_models().graph_clients | library_models().remote_graphs
+    models = library_models()
+    runners = models.graph_clients | models.remote_graphs
     out = set()
     for node in _statements(tree.body):  # imports are statements: no need to visit expressions
         if isinstance(node, ast.ImportFrom) and not node.level and node.module \

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from gdpr_lint.analysis.frame import Frame
-from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact
+from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact, walk_nodes
 from gdpr_lint.analysis.reads import Reads
 from gdpr_lint.analysis.summaries import Summary, strip_params
 
@@ -322,7 +322,7 @@ def edge_functions(tree: ast.Module) -> frozenset[str]:
     """The names of the functions a module routes a graph with (`add_conditional_edges("load",
     fan_out, ...)`): where a `Send` to a node is made."""
     out = set()
-    for node in ast.walk(tree):
+    for node in walk_nodes(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ("add_conditional_edges", "set_conditional_entry_point"):
             fn = next((k.value for k in node.keywords if k.arg == "path"), None)
