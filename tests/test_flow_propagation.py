@@ -10,6 +10,9 @@ import textwrap
 import pytest
 
 from helpers import analyse, assert_marked
+from gdpr_lint.analysis.program.project import Project
+from gdpr_lint.analysis.vocabulary import default_vocabulary
+from gdpr_lint.pipeline.source import read_source
 
 # Each body builds `payload` from {X} and ends in a request marked `# expect: {CODES}`.
 FORMS = {
@@ -746,3 +749,50 @@ def test_setting_a_part_of_an_object_keeps_its_other_parts(write):
         """,
     })
     assert_marked(root)
+
+
+def test_a_helper_reaching_a_request_along_several_paths_reports_the_shortest_once(write):
+    # `letter` hands `note` to `ask` three ways: its summary holds one sink for them, with the
+    # shortest path (of two as short, the first in source order), which the finding shows
+    root = write({
+        "clinic/__init__.py": "",
+        "clinic/llm.py": """
+            from openai import OpenAI
+
+            client = OpenAI()
+
+
+            def ask(prompt):
+                return client.responses.create(model="gpt-4o-mini", input=prompt)  # expect: GDPR002
+        """,
+        "clinic/letters.py": """
+            from clinic.llm import ask
+
+
+            def letter(note, retries=3):
+                draft = note.strip()
+                framed = f"Rewrite for the patient: {draft}"
+                ask(framed)
+                for attempt in range(retries):
+                    ask(f"Attempt {attempt}: {note}")
+                ask(note)
+        """,
+        "clinic/discharge.py": """
+            from clinic.letters import letter
+
+
+            def discharge(patient):
+                letter(patient.diagnosis)
+        """,
+    })
+    assert_marked(root)
+    [f] = analyse(root).findings
+    assert [(s.path, s.line) for s in f.flow] == [
+        ("clinic/discharge.py", 5), ("clinic/discharge.py", 5), ("clinic/letters.py", 9), ("clinic/llm.py", 7)]
+
+    project = Project(default_vocabulary(), roots=[root], cwd=root)
+    mod = project.add_source(read_source(root / "clinic/discharge.py", "clinic/discharge.py",
+                                         (root / "clinic/discharge.py").read_bytes()))
+    project.analyse_entry(mod, frozenset(), exhaustive=True)
+    [letter] = [s for key, s in project.summaries.items() if key.startswith("clinic.letters:letter:")]
+    assert [(s.param, s.par.name) for s in letter.sinks] == [("input", "note")]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo
-from gdpr_lint.analysis.values import EMPTY, SANITIZED, Ext, Person, Red, Value
+from gdpr_lint.analysis.values import EMPTY, SANITIZED, Ext, Par, Person, Red, Value
 from gdpr_lint.analysis.vocabulary import default_vocabulary
+from gdpr_lint.model import FlowStep
 from gdpr_lint.pipeline.source import SourceFile
 from gdpr_lint.surfaces.catalogue import sanitizers
 
@@ -128,3 +129,21 @@ def test_a_known_sanitizer_redacts_what_it_is_given():
     assert frame.ret.flag(SANITIZED)
     assert {(t.inner.expr, t.via) for t in frame.ret.taints if isinstance(t, Red)} == {
         ("customer.email", "scrubadub.clean")}
+
+
+def test_a_parameter_reaching_one_request_parameter_along_several_paths_is_one_sink():
+    # each sink is applied at every call of the function: kept once, by its shortest path
+    step = [FlowStep("app.py", line, 5, f"step {line}") for line in range(1, 5)]
+    longer, shorter, tie = Par(0, "note", tuple(step[1:4])), Par(0, "note", (step[2],)), Par(0, "note", (step[3],))
+    for order in ([longer, shorter, tie], [tie, longer, shorter], [shorter, tie, longer]):
+        frame, _ = run('''
+            def f(note):
+                return None
+            ''')
+        for par in order:
+            frame.emit("app:site:3", "content", "input", par, frame.scope)
+        frame.emit("app:site:3", "content", "instructions", longer, frame.scope)  # another request parameter
+        frame.emit("app:site:3", "content", "input", Red(longer, "scrubadub.clean"), frame.scope)  # redacted: its own sink
+        sinks = list(frame.sinks.values())
+        assert [(s.param, s.via) for s in sinks] == [("input", ""), ("instructions", ""), ("input", "scrubadub.clean")]
+        assert sinks[0].par.path == (step[2],)  # the shortest, then the first in source order

@@ -32,6 +32,7 @@ from gdpr_lint.analysis.values import (
     Src,
     Value,
     join,
+    path_key,
 )
 from gdpr_lint.model import FlowStep
 
@@ -53,7 +54,9 @@ class Frame(Statements, Expressions, Evidence, Members, Calls, Libraries, Templa
         self.parent = parent
         self.env: dict[str, Value] = env if env is not None else {}
         self.ret = EMPTY
-        self.sinks: list[ParamSink] = []
+        # one sink per (site, parameter, function parameter): the same parameter reaches a
+        # request along many paths, and each sink is applied at every call of the function
+        self.sinks: dict[ParamSink, ParamSink] = {}
         self.mutations: dict[int, Value] = {}
         self.hits: list[Hit] = []
         self.comprehension_depth = 0
@@ -135,7 +138,11 @@ class Frame(Statements, Expressions, Evidence, Members, Calls, Libraries, Templa
         if isinstance(lab, Src):
             self.hits.append(Hit(site, kind, param, lab, scope, via))
         else:
-            self.sinks.append(ParamSink(site, kind, param, lab, via))
+            sink = ParamSink(site, kind, param, lab, via)
+            old = self.sinks.get(sink)
+            # of equal sinks, the shortest path (then the first in source order), as merge_labels
+            if old is None or old.par.path != lab.path and path_key(lab) < path_key(old.par):
+                self.sinks[sink] = sink
 
     def where(self, node: ast.AST) -> str:
         """`path:line` of a node, as client configurations record it."""

@@ -138,7 +138,7 @@ class Functions:
                 pending = self._run_body(fi, bindings, dict.fromkeys(late, PENDING))
                 frame = self._run_body(fi, bindings, {slot: pending.env[slot] for slot in late
                                                       if pending.env.get(slot, PENDING) is not PENDING})
-            s = Summary(ret=frame.ret, sinks=frame.sinks, mutations=frame.mutations, hits=frame.hits)
+            s = Summary(ret=frame.ret, sinks=list(frame.sinks.values()), mutations=frame.mutations, hits=frame.hits)
         finally:
             self.in_progress.discard(key)
             deps = self.stop_recording(rec)
