@@ -1,11 +1,11 @@
 """The same code gives the same report, whatever the number of workers and run after run.
 
-Units share a project (parsed modules, function summaries) per worker process, and
-inside a recursive cycle the order in which summaries are first worked out shapes the
-flow steps a finding shows. Each chunk of units therefore starts from a fresh project,
-and the chunks do not depend on the number of workers (units.py). Before that, a run
-with one worker and a run with two printed different flow steps for 15 of the 231
-findings on this corpus (the findings themselves were the same).
+Units share a project (parsed modules, function summaries) per worker process, so what a
+unit reports must not depend on the units its process analysed before. Inside a recursive
+cycle, the order in which summaries are first worked out used to shape the flow steps a
+finding shows (a run with one worker and one with two printed different steps for 15 of
+the 231 findings on this corpus); a cycle's summaries are now solved together, whichever
+member was entered first (analysis/program/cycles.py, test_recursive_cycles.py).
 """
 
 from __future__ import annotations

@@ -10,9 +10,11 @@ import ast
 from typing import Callable
 
 from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.program.cycles import Solution
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, decorator_texts, node_fact, walk_nodes
 from gdpr_lint.analysis.scrubbers import scrubber_via
-from gdpr_lint.analysis.summaries import Summary
+from gdpr_lint.analysis.reads import Reads
+from gdpr_lint.analysis.summaries import Hit, Summary
 from gdpr_lint.analysis.values import (
     EMPTY,
     PENDING,
@@ -96,10 +98,7 @@ class Functions:
         if s is not None:
             self.touch_all(s.deps)
             return s
-        if fi.key in self.in_progress:
-            # recursion: assume every parameter may flow to the result
-            return Summary(ret=Value(frozenset(Par(i, n) for i, n in enumerate(fi.param_names))))
-        return self._summarise(fi, fi.key, {})
+        return self._summary_of(fi, fi.key, {}, _every_parameter_returned)
 
     def specialised_summary(self, fi: FunctionInfo, bindings: dict[int, Value]) -> Summary:
         """The summary of `fi` with parameters bound to what a caller passes that decides where
@@ -113,15 +112,122 @@ class Functions:
         if s is not None:
             self.touch_all(s.deps)
             return s
-        if key in self.in_progress:
-            return self.summary(fi)
         # never touched as ("f", key): its hits reach the caller's frame
+        return self._summary_of(fi, key, bindings, lambda fi: self.summary(fi))
+
+    def _summary_of(self, fi: FunctionInfo, key: str, bindings: dict[int, Value],
+                    assume: Callable[[FunctionInfo], Summary]) -> Summary:
+        """The summary under `key`, not kept yet: worked out now, or, inside a recursive cycle
+        (cycles.py), what is known of it so far - `assume(fi)` for one still open."""
+        cycles = self.cycles
+        solution = cycles.solution
+        if solution is not None:
+            known = solution.current.get(key)
+            if known is not None:
+                solution.read.setdefault(key, solution.version_of(key))
+                cycles.used_solution()
+                return known
+            known = solution.this_round.get(key)
+            if known is not None:  # worked out from members' summaries: which, is not kept
+                solution.read.update((m, v) for m, v in solution.version.items() if m not in solution.read)
+                cycles.used_solution()
+                self.touch_all(known.deps)
+                return known
+        known = cycles.pending.get(key)
+        if known is not None:
+            cycles.reached(key)
+            self.touch_all(known.deps)
+            return known
+        if key in cycles.index:  # recursion: the summary is still being worked out
+            cycles.reached(key)
+            return assume(fi)
         return self._summarise(fi, key, bindings)
 
     def _summarise(self, fi: FunctionInfo, key: str, bindings: dict[int, Value]) -> Summary:
-        """Run `fi`'s body once into the summary kept under `key`, the parameters in `bindings`
-        holding the callables a caller passes."""
-        self.in_progress.add(key)
+        """Work out the summary kept under `key` (Tarjan's bookkeeping around it: cycles.py)."""
+        cycles = self.cycles
+        cycles.enter(key)
+        self.cycle_entries[key] = (fi, bindings)
+        try:
+            s = self._worked_out(fi, bindings)
+        except BaseException:
+            cycles.reset()
+            self.cycle_entries.clear()
+            raise
+        done = cycles.leave(key)
+        if done is None:  # in a cycle whose root is still open: kept aside until the root is done
+            cycles.pending[key] = s
+            return s
+        group = done
+        entries = {k: self.cycle_entries.pop(k) for k in group}
+        if len(group) > 1 and cycles.solution is None:
+            for k in group:
+                cycles.pending.pop(k, None)  # worked out from an assumption: solved anew
+            return self._solve_cycle(entries)[key]
+        # no cycle, or a function that calls only itself (entered at one place: worked out
+        # the same way in every process); or a cycle met while another is solved, kept as
+        # first worked out (rare: the other cycle calls it only through outside functions)
+        for k in group:
+            self._keep(k, s if k == key else cycles.pending.pop(k))
+        return s
+
+    def _keep(self, key: str, s: Summary) -> None:
+        solution = self.cycles.solution
+        if solution is not None and key in solution.used_by:
+            solution.this_round[key] = s  # it used a member's summary of this round
+        else:
+            self.keep_summary(key, s)
+
+    def _solve_cycle(self, entries: dict[str, tuple[FunctionInfo, dict[int, Value]]]) -> dict[str, Summary]:
+        """The summaries of a recursive cycle (a strongly connected group, cycles.py): from
+        nothing known, each member in the order of their keys, again while a member it read
+        has changed since. A member's summary grows by joins, so this ends; calls among
+        members read the current summaries, and another function worked out meanwhile that
+        reads one is kept from the last state only."""
+        cycles = self.cycles
+        order = sorted(entries, key=lambda k: _canonical_key(entries[k][0], entries[k][1]))
+        solution = cycles.solution = Solution(current={k: Summary() for k in order}, base=len(cycles.open))
+        current, version = solution.current, solution.version
+        version.update(dict.fromkeys(order, 0))
+        seen: dict[str, dict[str, int]] = {}  # member -> the versions of the members it read
+        reads: dict[str, Reads] = {}
+        try:
+            for _sweep in range(MAX_CYCLE_SWEEPS):
+                stale = [k for k in order if k not in seen or any(version[m] != v for m, v in seen[k].items())]
+                if not stale:
+                    break
+                for k in stale:
+                    fi, bindings = entries[k]
+                    solution.read = {}
+                    s = self._worked_out(fi, bindings)
+                    seen[k] = solution.read
+                    reads[k] = s.deps
+                    joined = _joined(current[k], s)
+                    if not _same(joined, current[k]):
+                        version[k] += 1
+                        # what was worked out from the old summary holds no more
+                        solution.used_by.clear()
+                        solution.this_round.clear()
+                    current[k] = joined
+        except BaseException:
+            cycles.reset()
+            self.cycle_entries.clear()
+            raise
+        finally:
+            cycles.solution = None
+        deps = Reads.of(set(reads.values()))
+        for k in order:
+            current[k].deps = deps
+            self.keep_summary(k, current[k])
+        for k, s in solution.this_round.items():
+            s.deps = Reads.of({s.deps, deps})
+            self.keep_summary(k, s)
+        self.touch_all(deps)
+        return current
+
+    def _worked_out(self, fi: FunctionInfo, bindings: dict[int, Value]) -> Summary:
+        """Run `fi`'s body into a summary, the parameters in `bindings` holding the callables
+        a caller passes; what it read is its `deps`."""
         rec = self.recording()
         rec.update({("m", fi.module.name), ("f", fi.key)})
         try:
@@ -140,10 +246,8 @@ class Functions:
                                                       if pending.env.get(slot, PENDING) is not PENDING})
             s = Summary(ret=frame.ret, sinks=list(frame.sinks.values()), mutations=frame.mutations, hits=frame.hits)
         finally:
-            self.in_progress.discard(key)
             deps = self.stop_recording(rec)
         s.deps = deps
-        self.keep_summary(key, s)
         return s
 
     def _run_body(self, fi: FunctionInfo, bindings: dict[int, Value], state: dict[str, Value]) -> Frame:
@@ -247,3 +351,42 @@ def _receiver_names(node: ast.AST) -> frozenset[str]:
 def _called_names(node: ast.AST) -> frozenset[str]:
     """The plain names called anywhere in `node` (`fn(...)`)."""
     return frozenset(n.func.id for n in walk_nodes(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name))
+
+
+# Sweeps over a recursive cycle's members; the summaries grow by joins, and in practice settle
+# in two or three (past the limit, the summaries of the last sweep are kept).
+MAX_CYCLE_SWEEPS = 8
+
+
+def _every_parameter_returned(fi: FunctionInfo) -> Summary:
+    """What a call back into a summary still being worked out is assumed to do, until its
+    cycle is solved: hand every parameter back."""
+    return Summary(ret=Value(frozenset(Par(i, n) for i, n in enumerate(fi.param_names))))
+
+
+def _canonical_key(fi: FunctionInfo, bindings: dict[int, Value]) -> tuple:
+    """A cycle member's place in the solving order, the same in every process (a specialised
+    summary's key numbers specialisations in the order they were met)."""
+    return fi.key, tuple(sorted((i, tuple(sorted(map(repr, v.tags)))) for i, v in bindings.items()))
+
+
+def _same(a: Summary, b: Summary) -> bool:
+    return a.ret == b.ret and a.sinks == b.sinks and a.mutations == b.mutations and a.hits == b.hits
+
+
+def _joined(old: Summary, new: Summary) -> Summary:
+    """What two rounds of a cycle's solving found (the paths of data already found stay)."""
+    mutations = dict(old.mutations)
+    for i, v in new.mutations.items():
+        mutations[i] = join(mutations[i], v) if i in mutations else v
+    known_sinks = set(old.sinks)
+    known_hits = {_hit_key(h) for h in old.hits}
+    return Summary(ret=join(old.ret, new.ret),
+                   sinks=old.sinks + [x for x in new.sinks if x not in known_sinks],
+                   mutations=mutations,
+                   hits=old.hits + [h for h in new.hits if _hit_key(h) not in known_hits])
+
+
+def _hit_key(h: Hit) -> tuple:
+    """A hit's identity (its label's path aside, as for labels)."""
+    return h.site, h.kind, h.param, h.label, h.scope, h.via

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from gdpr_lint.analysis.program.classes import Classes
+from gdpr_lint.analysis.program.cycles import SummaryCycles
 from gdpr_lint.analysis.program.entries import Entries
 from gdpr_lint.analysis.program.functions import Functions
 from gdpr_lint.analysis.program.global_stores import GlobalStores
@@ -56,7 +57,8 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.summaries: dict[str, Summary] = {}
         self._provisional_readers: dict[tuple, list[str]] = {}  # marker -> keys of summaries that read it (keep_summary)
         self.specialisations: dict[tuple, str] = {}  # (function, callables bound) -> its summary's key
-        self.in_progress: set[str] = set()
+        self.cycles = SummaryCycles()  # recursive cycles among the summaries being worked out
+        self.cycle_entries: dict[str, tuple[FunctionInfo, dict]] = {}  # key -> (function, bindings) while entered
         self.sites: dict[str, SiteInfo] = {}
         self.site_rank: dict[str, int] = {}  # site key -> the order it was found in
         self.module_hits: list[Hit] = []
