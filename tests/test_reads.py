@@ -34,3 +34,27 @@ def test_provisional_markers_are_kept_on_every_node_that_reaches_them() -> None:
     assert user.provisional == {("p", "shop.db")}
     assert Reads.of([("f", "shop.app.reply")]).provisional == frozenset()
     assert Reads.of([]) is NO_READS and (user | NO_READS) is user
+
+
+def test_the_summaries_with_sinks_or_hits_are_indexed_as_they_are_kept_and_forgotten(tmp_path) -> None:
+    # a unit finds its helpers and hits among these few, not among every summary it used
+    from gdpr_lint.analysis.program.project import Project
+    from gdpr_lint.analysis.summaries import Hit, ParamSink, Summary
+    from gdpr_lint.analysis.values import Par, Src
+    from gdpr_lint.analysis.vocabulary import default_vocabulary
+    from gdpr_lint.model import FlowStep
+
+    project = Project(default_vocabulary(), roots=[tmp_path], cwd=tmp_path)
+    step = FlowStep("app.py", 3, 5, "`customer.email` (email)")
+    sink = ParamSink("app:site:3", "content", "input", Par(0, "note"))
+    hit = Hit("app:site:3", "content", "input", Src("customer.email", "email", "high", step), "app:f:1")
+    provisional = Reads.of([("p", "app.settings")])
+    project.keep_summary("app:send:1", Summary(sinks=[sink]))
+    project.keep_summary("app:greet:5", Summary(hits=[hit], deps=provisional))
+    project.keep_summary("app:plain:9", Summary())
+    project.keep_summary("app:both:12", Summary(sinks=[sink], hits=[hit], deps=provisional))
+    assert (project.sink_keys, project.hit_keys) == ({"app:send:1", "app:both:12"}, {"app:greet:5", "app:both:12"})
+    project.keep_summary("app:send:1", Summary())  # worked out again, without its sink
+    project.forget_summaries_reading(("p", "app.settings"))
+    assert (project.sink_keys, project.hit_keys) == (set(), set())
+    assert set(project.summaries) == {"app:send:1", "app:plain:9"}

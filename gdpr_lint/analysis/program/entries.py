@@ -59,7 +59,6 @@ class Entries:
             else:
                 self.touch_all(mod.report_deps)
             analysed: set[str] = set()
-            functions: list[str] = []  # the keys of the functions `rec` reached so far
             if not exhaustive:
                 # a function writing a file this module reads back (a JSONL batch built from
                 # records, then uploaded) runs first, so the read sees what was written
@@ -77,8 +76,8 @@ class Entries:
                     if fi.key not in analysed and (exhaustive or self.relevant(fi, words)):
                         analysed.add(fi.key)
                         self.summary(fi)
-                functions.extend(k[1] for k in reached.add(rec) if k[0] == "f")  # new this round
-                sinks = [self.functions[k] for k in functions if (s := self.summaries.get(k)) is not None and s.sinks]
+                reached.add(rec)
+                sinks = self.reached_summaries(self.sink_keys, reached)
                 # a callable object's class is spelled where the object is made (`model = Model()`)
                 found = {fi.name for fi in sinks} | {fi.cls.name for fi in sinks if fi.cls and fi.name == "__call__"}
                 if found <= words:
@@ -99,14 +98,18 @@ class Entries:
             self.stop_recording(rec)
         reached.add(rec)
         reads = by_kind(reached.items)
-        summarised = [k for k in reads.get("f", ()) if k in self.summaries]
         hits = list(mod.report_hits) + tail_hits
-        for key in summarised:
-            hits.extend(self.summaries[key].hits)
-        sink_functions = [self.functions[k] for k in summarised if self.summaries[k].sinks]
+        for fi in self.reached_summaries(self.hit_keys, reached):
+            hits.extend(self.summaries[fi.key].hits)
+        sink_functions = self.reached_summaries(self.sink_keys, reached)
         helpers = {fi.name for fi in sink_functions}
         helpers |= {fi.cls.name for fi in sink_functions if fi.cls is not None and fi.name == "__call__"}
         return hits, reads, helpers
+
+    def reached_summaries(self, keys: set[str], reached: Reached) -> list[FunctionInfo]:
+        """The functions among `keys` (the summaries with sinks, or with hits) whose summaries
+        a unit's analysis used: looked up from the few with either, not the many it used."""
+        return [self.functions[k] for k in keys if ("f", k) in reached.items]
 
     def unanalysed_spans(self, mod: ModuleInfo, reads: dict[str, list[str]]) -> tuple[tuple[int, int], ...]:
         """The line ranges of entry `mod` whose code its analysis (which read `reads`) did

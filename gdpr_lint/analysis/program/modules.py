@@ -69,6 +69,13 @@ class Modules:
 
     def keep_summary(self, key: str, summary) -> None:
         self.summaries[key] = summary
+        # the few summaries with sinks or hits, which every unit looks up among the many it
+        # reached (LiteLLM: 57 and 5 of 15,854)
+        for index, has in ((self.sink_keys, summary.sinks), (self.hit_keys, summary.hits)):
+            if has:
+                index.add(key)
+            else:
+                index.discard(key)
         # indexed by the provisional markers it read, so that dropping them does not walk
         # every summary of the project (a project lives for many units)
         for item in summary.deps.provisional:
@@ -81,6 +88,8 @@ class Modules:
             s = self.summaries.get(key)
             if s is not None and marker in s.deps.provisional:
                 del self.summaries[key]
+                self.sink_keys.discard(key)
+                self.hit_keys.discard(key)
 
     def recording(self) -> set:
         rec: set = set()

@@ -55,6 +55,8 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.functions: dict[str, FunctionInfo] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.summaries: dict[str, Summary] = {}
+        self.sink_keys: set[str] = set()  # keys of the summaries with sinks (keep_summary)
+        self.hit_keys: set[str] = set()  # keys of the summaries with hits
         self._provisional_readers: dict[tuple, list[str]] = {}  # marker -> keys of summaries that read it (keep_summary)
         self.specialisations: dict[tuple, str] = {}  # (function, callables bound) -> its summary's key
         self.cycles = SummaryCycles()  # recursive cycles among the summaries being worked out
