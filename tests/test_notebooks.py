@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -692,3 +694,32 @@ def test_syntax_check_all_compiles_notebooks_without_openai(tmp_path):
     assert proc.returncode == 2
     [line] = err_lines(proc)
     assert "eda.ipynb: cell 3: syntax error at line 1" in line, line
+
+
+def test_the_notebook_reader_is_loaded_only_for_a_run_with_notebooks(tmp_path):
+    # 10 ms of start-up most runs do not need
+    script = textwrap.dedent('''
+        import sys
+        from pathlib import Path
+        from gdpr_lint.config.settings import ConfigResolver
+        from gdpr_lint.pipeline.engine import analyse_paths
+
+        root = Path(sys.argv[1])
+        result = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=1)
+        print(len(result.findings), [f.cell for f in result.findings], "gdpr_lint.pipeline.notebook" in sys.modules)
+        ''')
+    write_files(tmp_path / "plain", {"crm/winback.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def win_back(customer):
+            return client.responses.create(model="gpt-4o-mini", input=f"Write to {customer.email}")
+        '''})
+    write_notebook(tmp_path / "books", "notebooks/churn_winback.ipynb", notebook(*CHURN))
+    runs = {}
+    for name in ("plain", "books"):
+        out = subprocess.run([sys.executable, "-c", script, str(tmp_path / name)], capture_output=True, text=True)
+        runs[name] = out.stdout.strip() or out.stderr
+    assert runs == {"plain": "1 [None] False", "books": "1 [5] True"}

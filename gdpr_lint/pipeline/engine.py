@@ -20,7 +20,6 @@ from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
 from gdpr_lint.analysis.program.importpath import module_path
 from gdpr_lint.model import CallSite, FileError, Finding, Span
 from gdpr_lint.pipeline.prefilter import HelperMentions, helper_uses, may_matter, origin_and_seed
-from gdpr_lint.pipeline.notebook import to_cell_positions
 from gdpr_lint.pipeline.reach import imported_names, names_any, origin_in_any
 from gdpr_lint.pipeline.source import NotPythonSource, SourceError, SourceFile, read_bytes, read_source, sha256, text_source
 from gdpr_lint.pipeline.syntax_check import SyntaxCheck
@@ -347,7 +346,10 @@ def _analyse_paths(paths: list[Path], resolver: ConfigResolver, *, force_exclude
     result.findings, result.suppressed, stale = apply_suppressions(
         kept, by_display, lambda path, code: _code_reported(result.settings, by_display, path, code))
     result.findings = sorted(result.findings + stale, key=Finding.sort_key)
-    to_cell_positions(result)  # notebooks: from lines of the cells together to (cell, line, column)
+    if any(src.notebook is not None for src in result.sources.values()):
+        from gdpr_lint.pipeline.notebook import to_cell_positions
+
+        to_cell_positions(result)  # notebooks: from lines of the cells together to (cell, line, column)
     return result
 
 

@@ -46,8 +46,6 @@ from typing import Any
 
 from gdpr_lint.model import Span
 
-NOTEBOOK_SUFFIX = ".ipynb"
-
 # Line magics whose argument (after their options) is a Python statement, with the
 # option letters that take a value (getopt style, as IPython parses them); None: the
 # magic takes no options (`%time -x` times `-x`).
@@ -179,10 +177,6 @@ class Notebook:
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def is_notebook(name: str) -> bool:
-    return name.lower().endswith(NOTEBOOK_SUFFIX)
 
 
 def load_notebook(data: bytes) -> Notebook:

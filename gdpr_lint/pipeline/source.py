@@ -20,11 +20,19 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gdpr_lint.pipeline.notebook import Notebook, NotebookError, NotPythonNotebook, is_notebook, load_notebook
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gdpr_lint.pipeline.notebook import Notebook
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # larger files are reported, not analysed
 # A notebook's outputs (plots, tables) can be large; its code is held to MAX_FILE_BYTES.
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+def is_notebook(name: str) -> bool:
+    return name.lower().endswith(NOTEBOOK_SUFFIX)
 
 
 class SourceError(Exception):
@@ -326,6 +334,9 @@ def text_source(path: Path, display: str, data: bytes) -> SourceFile:
 def notebook_source(path: Path, display: str, data: bytes) -> SourceFile:
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise SourceError(f"file too large to analyse ({len(data)} bytes; limit {MAX_NOTEBOOK_BYTES})")
+    # imported for the first notebook (10 ms; most runs read none)
+    from gdpr_lint.pipeline.notebook import NotebookError, NotPythonNotebook, load_notebook
+
     try:
         notebook = load_notebook(data)
     except NotPythonNotebook as exc:
