@@ -54,8 +54,8 @@ class Frame(Statements, Expressions, Evidence, Members, Calls, Libraries, Templa
         self.parent = parent
         self.env: dict[str, Value] = env if env is not None else {}
         self.ret = EMPTY
-        # one sink per (site, parameter, function parameter): the same parameter reaches a
-        # request along many paths, and each sink is applied at every call of the function
+        # one sink per (site, request parameter, function parameter, sanitizer): a parameter
+        # reaches a request along many paths, and each sink is applied at every call
         self.sinks: dict[ParamSink, ParamSink] = {}
         self.mutations: dict[int, Value] = {}
         self.hits: list[Hit] = []

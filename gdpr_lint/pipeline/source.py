@@ -19,7 +19,6 @@ import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
