@@ -9,7 +9,7 @@ from gdpr_lint.analysis.reads import NO_READS, Reads
 from gdpr_lint.analysis.values import EMPTY, Par, Red, Src, Value
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Hit:
     """Data reaching a request parameter: the raw material of a Finding."""
 

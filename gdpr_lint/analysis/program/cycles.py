@@ -41,9 +41,6 @@ class Solution:
     used_by: set[str] = field(default_factory=set)
     this_round: dict[str, Summary] = field(default_factory=dict)
 
-    def version_of(self, key: str) -> int:
-        return self.version.get(key, 0)
-
 
 @dataclass
 class SummaryCycles:
@@ -52,10 +49,12 @@ class SummaryCycles:
     open: list[str] = field(default_factory=list)  # the summaries being worked out, innermost last
     waiting: list[str] = field(default_factory=list)  # entered, not yet assigned to a group (Tarjan's stack)
     pending: dict[str, Summary] = field(default_factory=dict)  # finished members waiting for their root
+    entries: dict[str, tuple] = field(default_factory=dict)  # key -> (function, bindings) while entered
     solution: Solution | None = None  # the group being solved, if any
     counter: int = 0
 
-    def enter(self, key: str) -> None:
+    def enter(self, key: str, entry: tuple) -> None:
+        self.entries[key] = entry
         self.index[key] = self.low[key] = self.counter
         self.counter += 1
         self.open.append(key)

@@ -14,7 +14,7 @@ from gdpr_lint.analysis.program.cycles import Solution
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, decorator_texts, node_fact, walk_nodes
 from gdpr_lint.analysis.scrubbers import scrubber_via
 from gdpr_lint.analysis.reads import Reads
-from gdpr_lint.analysis.summaries import Hit, Summary
+from gdpr_lint.analysis.summaries import Summary
 from gdpr_lint.analysis.values import (
     EMPTY,
     PENDING,
@@ -113,7 +113,7 @@ class Functions:
             self.touch_all(s.deps)
             return s
         # never touched as ("f", key): its hits reach the caller's frame
-        return self._summary_of(fi, key, bindings, lambda fi: self.summary(fi))
+        return self._summary_of(fi, key, bindings, self.summary)
 
     def _summary_of(self, fi: FunctionInfo, key: str, bindings: dict[int, Value],
                     assume: Callable[[FunctionInfo], Summary]) -> Summary:
@@ -124,7 +124,7 @@ class Functions:
         if solution is not None:
             known = solution.current.get(key)
             if known is not None:
-                solution.read.setdefault(key, solution.version_of(key))
+                solution.read.setdefault(key, solution.version[key])
                 cycles.used_solution()
                 return known
             known = solution.this_round.get(key)
@@ -146,20 +146,18 @@ class Functions:
     def _summarise(self, fi: FunctionInfo, key: str, bindings: dict[int, Value]) -> Summary:
         """Work out the summary kept under `key` (Tarjan's bookkeeping around it: cycles.py)."""
         cycles = self.cycles
-        cycles.enter(key)
-        self.cycle_entries[key] = (fi, bindings)
+        cycles.enter(key, (fi, bindings))
         try:
             s = self._worked_out(fi, bindings)
         except BaseException:
             cycles.reset()
-            self.cycle_entries.clear()
             raise
         done = cycles.leave(key)
         if done is None:  # in a cycle whose root is still open: kept aside until the root is done
             cycles.pending[key] = s
             return s
         group = done
-        entries = {k: self.cycle_entries.pop(k) for k in group}
+        entries = {k: cycles.entries.pop(k) for k in group}
         if len(group) > 1 and cycles.solution is None:
             for k in group:
                 cycles.pending.pop(k, None)  # worked out from an assumption: solved anew
@@ -211,7 +209,6 @@ class Functions:
                     current[k] = joined
         except BaseException:
             cycles.reset()
-            self.cycle_entries.clear()
             raise
         finally:
             cycles.solution = None
@@ -379,14 +376,8 @@ def _joined(old: Summary, new: Summary) -> Summary:
     mutations = dict(old.mutations)
     for i, v in new.mutations.items():
         mutations[i] = join(mutations[i], v) if i in mutations else v
-    known_sinks = set(old.sinks)
-    known_hits = {_hit_key(h) for h in old.hits}
+    known_sinks, known_hits = set(old.sinks), set(old.hits)
     return Summary(ret=join(old.ret, new.ret),
                    sinks=old.sinks + [x for x in new.sinks if x not in known_sinks],
                    mutations=mutations,
-                   hits=old.hits + [h for h in new.hits if _hit_key(h) not in known_hits])
-
-
-def _hit_key(h: Hit) -> tuple:
-    """A hit's identity (its label's path aside, as for labels)."""
-    return h.site, h.kind, h.param, h.label, h.scope, h.via
+                   hits=old.hits + [h for h in new.hits if h not in known_hits])

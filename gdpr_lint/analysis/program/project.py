@@ -60,7 +60,6 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self._provisional_readers: dict[tuple, list[str]] = {}  # marker -> keys of summaries that read it (keep_summary)
         self.specialisations: dict[tuple, str] = {}  # (function, callables bound) -> its summary's key
         self.cycles = SummaryCycles()  # recursive cycles among the summaries being worked out
-        self.cycle_entries: dict[str, tuple[FunctionInfo, dict]] = {}  # key -> (function, bindings) while entered
         self.sites: dict[str, SiteInfo] = {}
         self.site_rank: dict[str, int] = {}  # site key -> the order it was found in
         self.module_hits: list[Hit] = []
