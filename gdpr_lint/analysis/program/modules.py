@@ -35,6 +35,12 @@ MAX_EXTRA_MODULES = 2000
 FINAL_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
+def roots_key(roots: list[Path]) -> str:
+    """The import roots as one string, for keys: a string keeps its hash, where a tuple of
+    paths hashes every path again at each of the many lookups an import resolution makes."""
+    return "\0".join(map(str, roots))
+
+
 def _file_of(root: Path, rel: str) -> tuple[Path | None, tuple[Path, ...]]:
     """(the file of module path `rel` (`pkg/mod`) under `root`, a module file before a
     package, or None; the places looked at in vain before it)."""
@@ -49,7 +55,7 @@ def _file_of(root: Path, rel: str) -> tuple[Path | None, tuple[Path, ...]]:
 class Modules:
     # the current entry (enter): its path, its roots, the modules its imports found
     _entry_path: Path | None
-    _roots_key: tuple[Path, ...]
+    _roots_key: str  # roots_key(self.roots)
     _unit_modules: set[Path]
 
     # ------------------------------------------------------------------ dependencies
@@ -112,7 +118,7 @@ class Modules:
         parts, d = module_path(path)
         if d not in self.roots:
             self.roots.append(d)
-            self._roots_key = tuple(self.roots)
+            self._roots_key = roots_key(self.roots)
         return ".".join(parts) or path.parent.name, package
 
     def enter(self, path: Path) -> None:
@@ -125,7 +131,7 @@ class Modules:
         # its folder; imported, its package's root finds the rest
         own = [path.parent] if path.parent != d and not (path.parent / "__init__.py").exists() else []
         self.roots = self.base_roots + [r for r in own + [d] if r not in self.base_roots]
-        self._roots_key = tuple(self.roots)
+        self._roots_key = roots_key(self.roots)
         self._entry_path = path
         self._unit_modules = set()
 
@@ -220,7 +226,11 @@ class Modules:
     def missing_paths_of(self, looked_for: Iterable[str]) -> set[str]:
         """The paths looked at in vain for the modules `looked_for` (recorded as ("x", name))
         under the current roots."""
-        return {p for name in looked_for for p in self._probed.get((self._roots_key, name), ())}
+        probed, roots = self._probed, self._roots_key
+        out: set[str] = set()
+        for name in looked_for:
+            out.update(probed.get((roots, name), ()))
+        return out
 
     def _load(self, path: Path, name: str) -> ModuleInfo | None:
         from gdpr_lint.pipeline.discovery import display_path

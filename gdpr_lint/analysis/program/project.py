@@ -19,7 +19,7 @@ from gdpr_lint.analysis.program.entries import Entries
 from gdpr_lint.analysis.program.functions import Functions
 from gdpr_lint.analysis.program.global_stores import GlobalStores
 from gdpr_lint.analysis.program.graph_state import GraphState
-from gdpr_lint.analysis.program.modules import Modules
+from gdpr_lint.analysis.program.modules import Modules, roots_key
 from gdpr_lint.analysis.program.requests import Requests
 from gdpr_lint.analysis.program.template_files import TemplateFiles
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, SiteInfo
@@ -49,7 +49,7 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.cwd = cwd
         self.roots = [r.resolve() for r in roots]
         self.base_roots = list(self.roots)  # the run's; the entry's own is added (Modules.enter)
-        self._roots_key = tuple(self.roots)
+        self._roots_key = roots_key(self.roots)
         self.modules: dict[str, ModuleInfo] = {}
         self.by_path: dict[Path, ModuleInfo] = {}
         self.functions: dict[str, FunctionInfo] = {}
@@ -64,10 +64,10 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.site_rank: dict[str, int] = {}  # site key -> the order it was found in
         self.module_hits: list[Hit] = []
         self.errors: list[FileError] = []
-        self._missing: set[tuple[tuple[Path, ...], str]] = set()  # (roots, name): failed to load
+        self._missing: set[tuple[str, str]] = set()  # (roots, name): failed to load
         self.load_errors: dict[str, FileError] = {}
-        self._located: dict[tuple[tuple[Path, ...], str], Path | None] = {}  # (roots, module name) -> its file
-        self._probed: dict[tuple[tuple[Path, ...], str], tuple[str, ...]] = {}  # ... -> where it was looked for in vain
+        self._located: dict[tuple[str, str], Path | None] = {}  # (roots, module name) -> its file
+        self._probed: dict[tuple[str, str], tuple[str, ...]] = {}  # ... -> where it was looked for in vain
         self._unit_modules: set[Path] = set()  # the modules the current entry's imports found
         self._entry_path: Path | None = None
         # Dependency recording: what each summary / module evaluation read, so that a
