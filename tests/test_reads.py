@@ -58,3 +58,20 @@ def test_the_summaries_with_sinks_or_hits_are_indexed_as_they_are_kept_and_forgo
     project.forget_summaries_reading(("p", "app.settings"))
     assert (project.sink_keys, project.hit_keys) == (set(), set())
     assert set(project.summaries) == {"app:send:1", "app:plain:9"}
+
+
+def test_a_summary_that_mostly_passes_on_what_others_read_adds_no_level() -> None:
+    # `send` reads one module and uses the core; `reply` uses `send`. Walking `reply` visits
+    # the core's node directly: `send`'s few items are copied in with its link to the core.
+    core = _core()
+    send = Reads.of([core, ("m", "shop.mail"), ("f", "shop.mail.send")])
+    reply = Reads.of([send, ("f", "shop.app.reply")])
+    assert reply.parts == core.parts and ("f", "shop.mail.send") in reply.items
+    assert reply.provisional == {("p", "shop.db")}
+    reached = Reached()
+    reached.add({reply})
+    assert sorted(by_kind(reached.items)["f"]) == ["shop.app.reply", "shop.db.find", "shop.db.load_customer",
+                                                   "shop.mail.send"]
+    # a part with many items of its own is still pointed at, not copied
+    big = Reads.of([("m", f"shop.m{i}") for i in range(100)])
+    assert Reads.of([big, ("f", "shop.app.reply")]).parts == (big,)

@@ -16,8 +16,11 @@ from typing import Iterable
 # Markers a summary touches when it read what was still being collected: a module's globals
 # ("p"), the stores into a module's globals ("g"), a graph's state ("s").
 PROVISIONAL_KINDS = frozenset(("p", "g", "s"))
-# A node without parts holding at most this many items is copied into the nodes that use it.
-INLINE_ITEMS = 64
+# A node holding at most this many items and parts together is copied into the nodes that
+# use it (its items, and links to its parts): a summary that mostly passes on what others
+# read adds no level to walk. On LiteLLM, copying only nodes without parts left each unit
+# 1,450 nodes to visit; visits, not items, are what a unit's flattening costs.
+INLINE_SIZE = 64
 # One object per distinct item: a set meets the same item in many nodes, and finds it by
 # identity before comparing (a tuple's hash is not kept; its strings' are).
 _ITEMS: dict[tuple, tuple] = {}
@@ -37,16 +40,20 @@ class Reads:
 
     @staticmethod
     def of(recorded: Iterable) -> Reads:
-        """The node of one recording: a set of items and `Reads`. A part without parts of its
-        own and with few items is copied in rather than pointed at (INLINE_ITEMS): a unit's
-        graph then has a node per summary that reaches much, not per summary."""
+        """The node of one recording: a set of items and `Reads`. A small part is copied in
+        rather than pointed at (INLINE_SIZE): a unit's graph then has a node per summary
+        that reaches much, not per summary."""
         items: list[tuple] = []
         parts: list[Reads] = []
+        copied = False
         for x in recorded:
             if type(x) is not Reads:
                 items.append(_ITEMS.setdefault(x, x))
-            elif not x.parts and len(x.items) <= INLINE_ITEMS:
+            elif len(x.items) + len(x.parts) <= INLINE_SIZE:
                 items.extend(x.items)
+                if x.parts:
+                    parts.extend(x.parts)
+                    copied = True
             else:
                 parts.append(x)
         if not parts and not items:
@@ -56,7 +63,8 @@ class Reads:
         for p in parts:
             if p.provisional:
                 provisional = provisional | p.provisional
-        return Reads(own, tuple(parts), provisional)
+        # parts copied in with a part may be pointed at already
+        return Reads(own, tuple(dict.fromkeys(parts)) if copied else tuple(parts), provisional)
 
     def __or__(self, other: Reads) -> Reads:
         if other is NO_READS or other is self:
