@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 import time
-from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -428,32 +427,6 @@ def _chunks(entries: list) -> list[list]:
     return [ordered[i:i + size] for i in range(0, len(ordered), size)]
 
 
-class Stretches:
-    """The chunks of a round, dealt so that each worker goes through a stretch of neighbouring
-    ones: the files of a package import the same modules, and a worker keeps its project, so
-    a worker that stays in one part of the tree summarises that part's core once, where
-    workers taking the chunks in turn each summarise every part's. A worker at the end of its
-    stretch takes the last chunk of the stretch with most left (the farthest from where that
-    stretch's worker is)."""
-
-    def __init__(self, chunks: list[list], workers: int) -> None:
-        count = max(1, min(workers, len(chunks)))
-        bounds = [len(chunks) * i // count for i in range(count + 1)]
-        self._left = [deque(chunks[bounds[i]:bounds[i + 1]]) for i in range(count)]
-
-    def first(self) -> list[tuple[int, list]]:
-        """(stretch, chunk): the first chunk of every stretch."""
-        return [(i, left.popleft()) for i, left in enumerate(self._left) if left]
-
-    def next_for(self, stretch: int) -> list | None:
-        """The chunk the worker of `stretch` takes next (None: none left)."""
-        own = self._left[stretch]
-        if own:
-            return own.popleft()
-        fullest = max(self._left, key=len)
-        return fullest.pop() if fullest else None
-
-
 def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs: int,
               on_done: Callable[[UnitResult], None] | None = None) -> list[UnitResult]:
     """Analyse units, in a pool of `jobs` processes when there are enough of them. The pool,
@@ -476,7 +449,7 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
                     done(r)
         return results
     # imported here: a run with few units (a pre-commit hook) never pays for them
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
@@ -489,22 +462,16 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
     pool = ctx.pool
     assert isinstance(pool, ProcessPoolExecutor)
     pending = list(entries)
-    stretches = Stretches(_chunks(pending), jobs)
     try:
-        # one chunk per worker at a time: the worker that finishes one is the one idle, and
-        # takes the next of its stretch
-        futures = {pool.submit(_worker_chunk, chunk): (stretch, chunk) for stretch, chunk in stretches.first()}
-        while futures:
-            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                stretch, chunk = futures.pop(fut)
+        futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in _chunks(pending)}
+        for fut in as_completed(futures):
+            try:
                 for r in fut.result():
                     done(r)
-                for item in chunk:
+                for item in futures[fut]:
                     pending.remove(item)
-                following = stretches.next_for(stretch)
-                if following is not None:
-                    futures[pool.submit(_worker_chunk, following)] = (stretch, following)
+            except BrokenProcessPool:
+                break
     except BrokenProcessPool:
         pass
     if pending:
