@@ -42,6 +42,12 @@ STORES = {
             global last_phone
             last_phone = caller.phone
         ''', "last_phone"),
+    # `global` in the function that binds it: the module never assigns it at its top
+    "global_statement_only": ('''
+        def on_call(caller):
+            global last_caller
+            last_caller = caller.full_name
+        ''', "last_caller"),
     # an attribute of a module-level namespace object
     "namespace_attribute": ('''
         import types

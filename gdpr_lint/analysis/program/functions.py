@@ -261,7 +261,7 @@ class Functions:
     def called_parameters(self, fi: FunctionInfo) -> frozenset[int]:
         """The parameters `fi` calls (`def call_llm(fn, prompt): return fn(...)`)."""
         if fi.called_params is None:
-            fi.called_params = _parameters_among(fi, _called_names)
+            _note_call_parameters(fi)
         return fi.called_params
 
     def hooked_attribute(self, hook: FunctionInfo, attr: str) -> Value | None:
@@ -278,7 +278,7 @@ class Functions:
         """The parameters `fi` calls a method on (`def ask(llm, q): return llm.invoke(q)`,
         `client.chat.completions.create(...)`, `llm.bind_tools(t).invoke(...)`)."""
         if fi.receiver_params is None:
-            fi.receiver_params = _parameters_among(fi, _receiver_names)
+            _note_call_parameters(fi)
         return fi.receiver_params
 
     def bind_arguments(self, fi: FunctionInfo, node: ast.Call, args: list[Value], kwargs, bound_self) -> dict[int, Value]:
@@ -325,29 +325,33 @@ class Functions:
         return mapping
 
 
-def _parameters_among(fi: FunctionInfo, names_in: Callable[[ast.AST], frozenset[str]]) -> frozenset[int]:
-    """The indices of `fi`'s parameters among the names `names_in` finds in its body."""
-    names = node_fact(fi.module.source.tree, fi.node, names_in) if fi.module.source.tree else frozenset()
-    return frozenset(i for i, n in enumerate(fi.param_names) if n in names)
+def _note_call_parameters(fi: FunctionInfo) -> None:
+    """Set the parameters `fi` calls and those it calls a method on (one walk of its body:
+    every call of a helper asks for both)."""
+    called, receivers = node_fact(fi.module.source.tree, fi.node, _call_names) if fi.module.source.tree \
+        else (frozenset(), frozenset())
+    fi.called_params = frozenset(i for i, n in enumerate(fi.param_names) if n in called)
+    fi.receiver_params = frozenset(i for i, n in enumerate(fi.param_names) if n in receivers)
 
 
-def _receiver_names(node: ast.AST) -> frozenset[str]:
-    """The plain names a method is called on anywhere in `node`, through attributes and calls
-    (`llm.invoke(...)`, `client.chat.completions.create(...)`, `llm.bind_tools(t).invoke(...)`)."""
-    out = set()
+def _call_names(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
+    """The plain names called anywhere in `node` (`fn(...)`), and those a method is called on,
+    through attributes and calls (`llm.invoke(...)`, `client.chat.completions.create(...)`,
+    `llm.bind_tools(t).invoke(...)`)."""
+    called = set()
+    receivers = set()
     for n in walk_nodes(node):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
-            head: ast.AST = n.func.value
-            while isinstance(head, (ast.Attribute, ast.Call)):
-                head = head.value if isinstance(head, ast.Attribute) else head.func
-            if isinstance(head, ast.Name):
-                out.add(head.id)
-    return frozenset(out)
-
-
-def _called_names(node: ast.AST) -> frozenset[str]:
-    """The plain names called anywhere in `node` (`fn(...)`)."""
-    return frozenset(n.func.id for n in walk_nodes(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name))
+        if isinstance(n, ast.Call):
+            func = n.func
+            if isinstance(func, ast.Name):
+                called.add(func.id)
+            elif isinstance(func, ast.Attribute):
+                head: ast.AST = func.value
+                while isinstance(head, (ast.Attribute, ast.Call)):
+                    head = head.value if isinstance(head, ast.Attribute) else head.func
+                if isinstance(head, ast.Name):
+                    receivers.add(head.id)
+    return frozenset(called), frozenset(receivers)
 
 
 # Sweeps over a recursive cycle's members; the summaries grow by joins, and in practice settle

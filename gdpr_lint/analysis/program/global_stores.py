@@ -57,8 +57,15 @@ class GlobalStores:
         the functions that store into `name` itself are run, once each per project."""
         state = mod.stores_collected.get(name)
         if state is None:
-            assert mod.source.tree is not None
-            writers = tree_fact(mod.source.tree, _writers_by_global).get(name)
+            tree = mod.source.tree
+            assert tree is not None
+            # most globals read are imports, functions and classes: only a global assigned at
+            # the top, or one a function declares `global`, can have writers, and finding the
+            # writers walks every function of the module
+            if mod.may_declare_global is None:
+                mod.may_declare_global = "global" in mod.source.text
+            writers = tree_fact(tree, _writers_by_global).get(name) \
+                if mod.may_declare_global or name in tree_fact(tree, _assigned_at_top) else None
             if writers:
                 self._collect_global_stores(mod, name, writers)
             else:
@@ -110,7 +117,7 @@ class GlobalStores:
 def _writers_by_global(tree: ast.Module) -> dict[str, dict[str, frozenset[str]]]:
     """For each module global that functions store into: the top-level functions (name ->
     empty set) and classes (name -> method names) that store into it."""
-    module_names = set(_top_level_names(tree))
+    module_names = tree_fact(tree, _assigned_at_top)
     found: dict[str, dict[str, set[str]]] = {}
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -124,6 +131,10 @@ def _writers_by_global(tree: ast.Module) -> dict[str, dict[str, frozenset[str]]]
     return {g: {top: frozenset(ms) for top, ms in tops.items()} for g, tops in found.items()}
 
 
+def _assigned_at_top(tree: ast.Module) -> frozenset[str]:
+    return frozenset(_top_level_names(tree))
+
+
 def _top_level_names(tree: ast.Module):
     for stmt in tree.body:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
@@ -134,7 +145,7 @@ def _top_level_names(tree: ast.Module):
                         yield n.id
 
 
-def _stored_globals(func: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str]) -> set[str]:
+def _stored_globals(func: ast.FunctionDef | ast.AsyncFunctionDef, module_names: frozenset[str]) -> set[str]:
     """The module globals `func` sets an item or attribute of, or calls a mutating method on,
     without rebinding them locally, and those it declares `global` and assigns."""
     local = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}

@@ -121,6 +121,7 @@ class ModuleInfo:
     global_stores: dict[str, Value] = field(default_factory=dict)
     stores_collected: dict[str, str] = field(default_factory=dict)  # global -> collecting | ready
     writers_run: set = field(default_factory=set)  # storing functions run (their key)
+    may_declare_global: bool | None = None  # its text spells `global` (None: not looked yet)
     site_keys: list[str] = field(default_factory=list)  # the request sites in this module (Project.sites)
     _line_bytes: dict[int, bytes] = field(default_factory=dict)
 
