@@ -48,6 +48,31 @@ STORES = {
             global last_caller
             last_caller = caller.full_name
         ''', "last_caller"),
+    # bound in a top-level `try` with a fallback (an optional cache library)
+    "bound_in_try": ('''
+        try:
+            from cachetools import LRUCache
+            RECENT = LRUCache(maxsize=100)
+        except ImportError:
+            RECENT = {}
+
+
+        def remember(member):
+            RECENT[member.id] = member.email
+        ''', "list(RECENT.values())"),
+    # bound on both branches of a top-level `if`
+    "bound_in_if": ('''
+        import os
+
+        if os.environ.get("DESK_DEBUG"):
+            AUDIT = []
+        else:
+            AUDIT = []
+
+
+        def log_visit(visitor):
+            AUDIT.append(visitor.phone)
+        ''', '"; ".join(AUDIT)'),
     # an attribute of a module-level namespace object
     "namespace_attribute": ('''
         import types
@@ -112,6 +137,20 @@ NOT_STORES = {
 
         def login(SESSION, member):
             SESSION["member"] = member.email
+        ''',
+    # bound in a top-level `try`, but the function only fills its own local of that name
+    "local_shadow_of_try_bound": '''
+        try:
+            import ujson as json
+            SESSION = {"member": None}
+        except ImportError:
+            SESSION = {"member": None}
+
+
+        def login(member):
+            SESSION = {}
+            SESSION["member"] = member.email
+            return SESSION
         ''',
     # what is stored is not personal
     "plain_data": '''

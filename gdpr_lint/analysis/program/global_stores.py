@@ -136,13 +136,23 @@ def _assigned_at_top(tree: ast.Module) -> frozenset[str]:
 
 
 def _top_level_names(tree: ast.Module):
-    for stmt in tree.body:
+    """The names the module's own code assigns, in blocks too (`try: CACHE = LRUCache()`
+    `except ImportError: CACHE = {}`), not in its functions and classes."""
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        stmt = stack.pop()
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for t in targets:
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name):
                         yield n.id
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            # a compound statement's blocks (if/else, try/except/finally, with, loops, match)
+            for field in ("body", "orelse", "finalbody"):
+                stack.extend(getattr(stmt, field, ()))
+            for clause in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+                stack.extend(clause.body)  # `except` handlers, `case` blocks
 
 
 def _stored_globals(func: ast.FunctionDef | ast.AsyncFunctionDef, module_names: frozenset[str]) -> set[str]:
