@@ -152,6 +152,93 @@ def test_nodes_in_modules_of_their_own_see_the_updates_of_their_graph(write):
     assert result.findings[0].flow[0].path == "agent/nodes/intake.py"
 
 
+# the nodes named other ways than by a plain name: through the module that defines them
+GRAPHS_BY_REFERENCE = {
+    "module_attribute": '''
+        from langgraph.graph import StateGraph
+
+        from agent.nodes import intake, reply
+        from agent.state import State
+
+        builder = StateGraph(State)
+        builder.add_node("intake", intake.intake)
+        builder.add_node("reply", reply.reply)
+        graph = builder.compile()
+    ''',
+    "aliased_module": '''
+        import agent.nodes.intake as intake_node
+        import agent.nodes.reply as reply_node
+        from agent.state import State
+        from langgraph.graph import StateGraph
+
+        graph = StateGraph(State).add_node(intake_node.intake).add_node(reply_node.reply).compile()
+    ''',
+    "package_path": '''
+        import agent.nodes.intake
+        import agent.nodes.reply
+        from agent.state import State
+        from langgraph.graph import StateGraph
+
+        builder = StateGraph(State)
+        builder.add_node("intake", action=agent.nodes.intake.intake)
+        builder.add_node("reply", action=agent.nodes.reply.reply)
+        graph = builder.compile()
+    ''',
+}
+
+
+@pytest.mark.parametrize("shape", sorted(GRAPHS_BY_REFERENCE))
+def test_nodes_added_through_their_module_see_the_updates_of_their_graph(write, shape):
+    root = write({**NODES, "agent/graph.py": GRAPHS_BY_REFERENCE[shape]})
+    assert _found(analyse(root)) == [("agent/nodes/reply.py", 9, ["email['author']", 'state["email_input"]'])]
+
+
+def test_a_graph_adding_only_the_reply_through_its_module_is_clean(write):
+    graph = GRAPHS_BY_REFERENCE["module_attribute"].replace('builder.add_node("intake", intake.intake)\n', "")
+    assert "intake.intake" not in graph
+    assert _found(analyse(write({**NODES, "agent/graph.py": graph}))) == []
+
+
+# a graph built by a class out of its own methods (`self.reply`)
+CLASS_GRAPH = '''
+    from langchain_openai import ChatOpenAI
+    from langgraph.graph import StateGraph
+
+    from agent.state import State
+
+
+    class MailAgent:
+        def __init__(self):
+            self.llm = ChatOpenAI(model="gpt-4o")
+            builder = StateGraph(State)
+            builder.add_node("intake", self.{intake})
+            builder.add_node("reply", self.reply)
+            self.graph = builder.compile()
+
+        def intake(self, state: State):
+            email = state["email_input"]
+            return {{"messages": [{{"role": "user", "content": f"From {{email['author']}}: {{email['email_thread']}}"}}]}}
+
+        def canned_intake(self, state: State):
+            return {{"messages": [{{"role": "user", "content": "Reply that the office is closed until Monday."}}]}}
+
+        def reply(self, state: State):
+            return {{"draft": self.llm.invoke(state["messages"]).content}}
+'''
+
+
+def test_methods_added_as_nodes_see_the_updates_of_their_graph(write):
+    root = write({"agent/__init__.py": "", "agent/state.py": STATE,
+                  "agent/mail.py": CLASS_GRAPH.format(intake="intake")})
+    assert _found(analyse(root)) == [("agent/mail.py", 23, ["email['author']", 'state["email_input"]'])]
+
+
+def test_a_method_graph_whose_intake_writes_a_fixed_text_is_clean(write):
+    root = write({"agent/__init__.py": "", "agent/state.py": STATE,
+                  "agent/mail.py": CLASS_GRAPH.format(intake="canned_intake")})
+    assert _found(analyse(root)) == []
+
+
 def test_a_node_module_whose_graph_does_not_add_the_writer_is_clean(write):
     # intake is defined but no graph runs it next to reply: nothing reaches reply's messages
     root = write({**NODES, "agent/graph.py": GRAPH_OF_REPLY_ONLY})
@@ -610,6 +697,88 @@ def test_a_send_of_items_that_are_no_personal_data_is_no_leak(write):
             return db.execute("SELECT sku, price FROM products WHERE segment = ?", (segment,)).fetchall()
         '''
     assert _found(analyse(write({"crm.py": crm, "renewals.py": FAN_OUT}))) == []
+
+
+# the routing function in a module of its own, the graph built in another
+ROUTED_STATES = '''
+    from typing import TypedDict
+
+
+    class OverallState(TypedDict):
+        segment: str
+        rows: list
+        drafts: list
+
+
+    class ItemState(TypedDict):
+        item: dict
+'''
+
+ROUTES = '''
+    from langgraph.types import Send
+
+    from states import OverallState
+
+
+    def fan_out(state: OverallState):
+        return [Send("draft", {"item": row}) for row in state["rows"]]
+'''
+
+ROUTED_GRAPH = '''
+    from langchain_openai import ChatOpenAI
+    from langgraph.graph import START, StateGraph
+
+    {import_routes}
+    from crm import load_rows
+    from states import ItemState, OverallState
+
+    llm = ChatOpenAI(model="gpt-4o")
+
+
+    def load(state: OverallState):
+        return {{"rows": load_rows(state["segment"])}}
+
+
+    def write_draft(state: ItemState):
+        return {{"drafts": [llm.invoke(f"Draft a renewal note for: {{state['item']}}").content]}}
+
+
+    builder = StateGraph(OverallState)
+    builder.add_node("load", load)
+    builder.add_node("draft", write_draft)
+    builder.add_edge(START, "load")
+    builder.add_conditional_edges("load", {routes}, ["draft"])
+    graph = builder.compile()
+'''
+
+CRM_ROWS = '''
+    import sqlite3
+
+
+    def load_rows(segment):
+        db = sqlite3.connect("crm.db")
+        return db.execute("SELECT {columns} FROM {table} WHERE segment = ?", (segment,)).fetchall()
+'''
+
+
+@pytest.mark.parametrize("import_routes, routes", [
+    ("from routes import fan_out", "fan_out"),
+    ("import routes", "routes.fan_out"),
+    ("import routes as routing", "routing.fan_out"),
+])
+def test_a_send_from_a_routing_function_of_another_module_runs_its_node(write, import_routes, routes):
+    result = analyse(write({"crm.py": CRM_ROWS.format(columns="name, email", table="customers"),
+                            "states.py": ROUTED_STATES, "routes.py": ROUTES,
+                            "renewals.py": ROUTED_GRAPH.format(import_routes=import_routes, routes=routes)}))
+    assert _found(result) == [("renewals.py", 16, ["customers.email", "customers.name"])]
+    assert "passed to `write_draft()` as `state`" in [s.note for s in result.findings[0].flow]
+
+
+def test_a_routing_function_of_another_module_sending_no_personal_data_is_no_leak(write):
+    result = analyse(write({"crm.py": CRM_ROWS.format(columns="sku, price", table="products"),
+                            "states.py": ROUTED_STATES, "routes.py": ROUTES,
+                            "renewals.py": ROUTED_GRAPH.format(import_routes="import routes", routes="routes.fan_out")}))
+    assert _found(result) == []
 
 
 def test_a_send_in_a_nodes_command_runs_its_node_when_the_graph_is_run(write):

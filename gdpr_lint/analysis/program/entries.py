@@ -40,9 +40,11 @@ class Entries:
         rec = self.recording()
         reached = Reached()  # what `rec` holds, flattened round by round
         words = frozenset(words) | self.extra_words | imported_surface_names(mod.source.tree)
+        routing: frozenset[str] = frozenset()
         if mod.source.tree is not None and b"_conditional_e" in mod.source.search_view:
             # a graph's routing function (`add_conditional_edges`) can `Send` data to a node
-            words |= tree_fact(mod.source.tree, edge_functions)
+            routing = tree_fact(mod.source.tree, edge_functions)
+            words |= {ref.rsplit(".", 1)[-1] for ref in routing}
         try:
             self.ensure_globals(mod, defer_words=None if exhaustive else words)
             # module globals holding a library's object (`router = Router(...)`, `ask =
@@ -59,6 +61,12 @@ class Entries:
             else:
                 self.touch_all(mod.report_deps)
             analysed: set[str] = set()
+            # a routing function defined in another module (`routes.fan_out`) runs as part of
+            # this module's graph: its `Send`s run their nodes here
+            for fi in self.graph_functions(mod, sorted(routing)):
+                if fi.module is not mod and fi.key not in analysed:
+                    analysed.add(fi.key)
+                    self.summary(fi)
             if not exhaustive:
                 # a function writing a file this module reads back (a JSONL batch built from
                 # records, then uploaded) runs first, so the read sees what was written

@@ -19,10 +19,11 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from collections import deque
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from gdpr_lint.analysis.frame import Frame
-from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact, walk_nodes
+from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact
 from gdpr_lint.analysis.reads import Reads
 from gdpr_lint.analysis.summaries import Summary, strip_params
 
@@ -194,13 +195,20 @@ class GraphState:
                 builder = self.module_at(path)
                 if builder is None or builder is mod or builder.source.tree is None:
                     continue
+                # a function of `mod` routing the builder's graphs reads their state too
+                routing = self._nodes_named(builder, sorted(tree_fact(builder.source.tree, edge_functions)), name)
                 for nodes in tree_fact(builder.source.tree, _graph_nodes).values():
                     graph = self._nodes_named(builder, list(nodes), name)
-                    if any(w.module is mod for w in graph):
+                    if any(w.module is mod for w in (*graph, *routing)):
                         out += [w for w in graph if w not in out]
         if not out and _imports_graph_library(mod.source.tree):
             out = self._nodes_named(mod, list(tree_fact(mod.source.tree, _typed_functions)), name)
         return out
+
+    def graph_functions(self, mod: ModuleInfo, refs: list[str]) -> list[FunctionInfo]:
+        """The functions that references in `mod`'s graph-building code name (`fan_out`,
+        `routes.fan_out`, `self.reply`), wherever they are defined."""
+        return self._nodes_named(mod, refs)
 
     def _nodes_named(self, mod: ModuleInfo, names: list[str], state: str | None = None,
                      within: frozenset[Graph] | None = None) -> list[FunctionInfo]:
@@ -209,7 +217,10 @@ class GraphState:
         run), a subgraph's nodes for a compiled graph (not one of those: no cycle)."""
         out: list[FunctionInfo] = []
         for n in names:
-            value = self.global_value(mod, n)
+            if "." in n:  # `nodes.intake`, `Agent.reply` (added as `self.reply`)
+                value = Frame(self, mod, env=mod.globals).eval(ast.parse(n, mode="eval").body)
+            else:
+                value = self.global_value(mod, n)
             if value is not None and value.has(Imported):
                 value = self.resolve_imported(value)
             if value is None:
@@ -304,32 +315,35 @@ def _typed_functions(tree: ast.Module) -> tuple[str, ...]:
 
 
 def node_functions(tree: ast.Module) -> dict[str, str]:
-    """Node name -> the name of the function a module adds under it, for every graph the
-    module builds (`add_node("draft", write_draft)`; `add_node(draft)` is named `draft`)."""
+    """Node name -> the function a module adds under it (a reference, see `_reference`), for
+    every graph the module builds (`add_node("draft", write_draft)`; `add_node(draft)` is
+    named `draft`, `add_node(nodes.draft)` too)."""
     out: dict[str, str] = {}
-    for node in ast.walk(tree):
-        fn = _added_function(node)
+    for node, cls in _walk_in_classes(tree):
+        fn = _added_function(node, cls)
         if fn is None:
             continue
         assert isinstance(node, ast.Call)
         first = node.args[0] if node.args else None
-        name = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else fn.id
-        out.setdefault(name, fn.id)
+        name = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) \
+            else fn.rsplit(".", 1)[-1]
+        out.setdefault(name, fn)
     return out
 
 
 def edge_functions(tree: ast.Module) -> frozenset[str]:
-    """The names of the functions a module routes a graph with (`add_conditional_edges("load",
-    fan_out, ...)`): where a `Send` to a node is made."""
+    """The functions a module routes a graph with (`add_conditional_edges("load", fan_out,
+    ...)`, `routes.fan_out`), as references (`_reference`): where a `Send` to a node is made."""
     out = set()
-    for node in walk_nodes(tree):
+    for node, cls in _walk_in_classes(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ("add_conditional_edges", "set_conditional_entry_point"):
             fn = next((k.value for k in node.keywords if k.arg == "path"), None)
             if fn is None and node.args:
                 fn = node.args[1] if node.func.attr == "add_conditional_edges" and len(node.args) > 1 else node.args[0]
-            if isinstance(fn, ast.Name):
-                out.add(fn.id)
+            ref = _reference(fn, cls)
+            if ref is not None:
+                out.add(ref)
     return frozenset(out)
 
 
@@ -340,16 +354,16 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
     .add_node(...)`), wherever in the module it is built. A name means the graph it was
     last bound to in source order; a method of the graph bound to its own name
     (`graph = graph.compile()`, the common idiom) keeps it: the compiled app is that graph."""
-    events: list[tuple[int, int, str, ast.AST]] = []  # (line, column, kind, node), sorted below
-    for node in ast.walk(tree):
+    events: list[tuple[int, int, str, ast.AST, str | None]] = []  # (line, column, kind, node, class), sorted below
+    for node, cls in _walk_in_classes(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
-            events.append((node.lineno, node.col_offset, "bind", node))
-        elif _added_function(node) is not None:
-            events.append((node.lineno, node.col_offset, "add", node))
+            events.append((node.lineno, node.col_offset, "bind", node, cls))
+        elif _added_function(node, cls) is not None:
+            events.append((node.lineno, node.col_offset, "add", node, cls))
     builders: dict[str, tuple[int, int]] = {}
     out: dict[tuple[int, int], list[str]] = {}
     # an assignment comes before the calls in its value (same position: "add" > "bind")
-    for _, _, kind, node in sorted(events, key=lambda e: (e[0], e[1], e[2] == "add")):
+    for _, _, kind, node, cls in sorted(events, key=lambda e: (e[0], e[1], e[2] == "add")):
         if kind == "bind":
             assert isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call)
             value = node.value
@@ -373,20 +387,48 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
             graph = (recv.lineno, recv.col_offset)  # built and filled in one expression
         else:
             continue
-        fn = _added_function(node)
+        fn = _added_function(node, cls)
         assert fn is not None
         names = out.setdefault(graph, [])
-        if fn.id not in names:
-            names.append(fn.id)
+        if fn not in names:
+            names.append(fn)
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _added_function(node: ast.AST) -> ast.Name | None:
-    """The function a `builder.add_node(...)` call adds, by name: `add_node(fn)`,
-    `add_node("name", fn)`, `action=fn` / `node=fn`; None for any other node."""
+def _added_function(node: ast.AST, cls: str | None) -> str | None:
+    """The function a `builder.add_node(...)` call adds, as a reference (`_reference`):
+    `add_node(fn)`, `add_node("name", fn)`, `action=fn` / `node=fn`; None for any other node."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_node"):
         return None
     fn = next((k.value for k in node.keywords if k.arg in ("action", "node")), None)
     if fn is None and node.args:
         fn = node.args[1] if len(node.args) > 1 else node.args[0]
-    return fn if isinstance(fn, ast.Name) else None
+    return _reference(fn, cls)
+
+
+def _reference(expr: ast.AST | None, cls: str | None) -> str | None:
+    """A function named by a plain or dotted name (`intake`, `nodes.intake`), or a method of
+    the class the code is in (`self.reply` -> `Agent.reply`); None for anything else."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    head = expr.id
+    if head in ("self", "cls") and parts:
+        if cls is None:
+            return None
+        head = cls
+    return ".".join([head, *reversed(parts)])
+
+
+def _walk_in_classes(tree: ast.Module) -> Iterator[tuple[ast.AST, str | None]]:
+    """Every node of `tree` (breadth first, as `ast.walk`) with the name of the top-level
+    class it lies in (None outside one)."""
+    todo: deque[tuple[ast.AST, str | None]] = deque([(tree, None)])
+    while todo:
+        node, cls = todo.popleft()
+        yield node, cls
+        inner = node.name if isinstance(node, ast.ClassDef) and cls is None and node in tree.body else cls
+        todo.extend((child, inner) for child in ast.iter_child_nodes(node))
