@@ -239,6 +239,58 @@ def test_a_method_graph_whose_intake_writes_a_fixed_text_is_clean(write):
     assert _found(analyse(root)) == []
 
 
+# LangGraph's multi-agent shape: one node function, bound to each agent by functools.partial
+PARTIAL_NODES = '''
+    import functools
+    from functools import partial
+
+    from langchain_core.messages import HumanMessage
+    from langchain_openai import ChatOpenAI
+    from langgraph.graph import START, MessagesState, StateGraph
+    from langgraph.prebuilt import create_react_agent
+
+    llm = ChatOpenAI(model="gpt-4o")
+    research_agent = create_react_agent(llm, tools=[])
+
+
+    def agent_node(state, agent, name):
+        result = agent.invoke(state)
+        return {{"messages": [HumanMessage(content=result["messages"][-1].content, name=name)]}}
+
+
+    {bind}
+    workflow = StateGraph(MessagesState)
+    workflow.add_node("Researcher", {node})
+    workflow.add_edge(START, "Researcher")
+    graph = workflow.compile()
+
+
+    def find_trials(patient):
+        return graph.invoke({{"messages": [("user", {question})]}})
+'''
+
+PARTIAL_SHAPES = {
+    "bound_to_a_name": ('research_node = functools.partial(agent_node, agent=research_agent, name="Researcher")\n',
+                        "research_node"),
+    "inline": ("", 'functools.partial(agent_node, agent=research_agent, name="Researcher")'),
+    "imported_partial": ("", 'partial(agent_node, agent=research_agent, name="Researcher")'),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(PARTIAL_SHAPES))
+def test_a_partial_of_a_node_function_runs_it_with_what_it_binds(write, shape):
+    bind, node = PARTIAL_SHAPES[shape]
+    app = PARTIAL_NODES.format(bind=bind, node=node, question='f"Find trials for {patient.diagnosis}"')
+    result = analyse(write({"trials.py": app}))
+    assert _found(result) == [("trials.py", 14, ["patient.diagnosis"])]
+
+
+def test_a_partial_node_given_no_personal_data_is_clean(write):
+    bind, node = PARTIAL_SHAPES["bound_to_a_name"]
+    app = PARTIAL_NODES.format(bind=bind, node=node, question='"Find trials for stage II melanoma"')
+    assert _found(analyse(write({"trials.py": app}))) == []
+
+
 def test_a_node_module_whose_graph_does_not_add_the_writer_is_clean(write):
     # intake is defined but no graph runs it next to reply: nothing reaches reply's messages
     root = write({**NODES, "agent/graph.py": GRAPH_OF_REPLY_ONLY})

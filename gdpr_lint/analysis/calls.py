@@ -153,8 +153,8 @@ class Calls:
         # one pass in the order the nodes were added: a node sees the input and the updates
         # of the nodes added before it (`summarise` writes `summary`, `reply` sends it)
         for graph in graphs:
-            for fi in self.ctx.graph_nodes(graph):
-                update = self.apply(fi, node, [state], [], None)
+            for callee in self.ctx.graph_nodes(graph):
+                update = self.call(node, callee, None, [state], [])
                 if update.fields is not None:
                     state = join(state, update)
         return state

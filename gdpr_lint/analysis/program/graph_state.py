@@ -27,10 +27,11 @@ from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fa
 from gdpr_lint.analysis.reads import Reads
 from gdpr_lint.analysis.summaries import Summary, strip_params
 
-from gdpr_lint.analysis.values import Func, Graph, Imported, Value
+from gdpr_lint.analysis.values import Func, Graph, Imported, Partial, Value
 
 
 GRAPH_PACKAGES = ("langgraph",)
+PARTIALS = ("partial", "functools.partial")  # a node that binds some of its function's arguments
 
 
 def state_type(fi: FunctionInfo) -> str | None:
@@ -73,6 +74,7 @@ class GraphState:
         graph_state: dict[tuple, dict[str, frozenset]]
         graph_state_collecting: set[tuple]
         graph_writers: dict[tuple[str, str], list[FunctionInfo]]
+        graph_references: dict[tuple[str, str], ast.expr]
         graph_state_reads: set[str] | None
         graph_builder_words: dict[str, bool]
         graph_builders: tuple[Path, ...]
@@ -92,17 +94,33 @@ class GraphState:
         def global_value(self, mod: ModuleInfo, name: str) -> Value | None: ...
         def resolve_imported(self, value: Value) -> Value: ...
 
-    def graph_nodes(self, graph: Graph, _within: frozenset[Graph] = frozenset()) -> list[FunctionInfo]:
-        """The node functions added to `graph` in the module that builds it, in source order;
-        a compiled graph added as a node (`builder.add_node("research", research_graph)`)
-        stands for its own nodes, which run on the state it is given."""
+    def graph_nodes(self, graph: Graph, _within: frozenset[Graph] = frozenset()) -> list[Value]:
+        """What running `graph` calls, in the order its module added it to the builder: each
+        node (a function, or a `functools.partial` of one with what it binds), then the
+        functions routing the module's graphs; a compiled graph added as a node
+        (`builder.add_node("research", research_graph)`) stands for its own nodes, which run
+        on the state it is given."""
         mod = self.find_module(graph.module)
         if mod is None or mod.source.tree is None:
             return []
         names = list(tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ()))
         # then the functions routing its module's graphs: a `Send` they return runs its node
         names += sorted(tree_fact(mod.source.tree, edge_functions) - set(names))
-        return self._nodes_named(mod, names, within=_within | {graph})
+        within = _within | {graph}
+        out: list[Value] = []
+        for n in names:
+            value = self._referenced(mod, n)
+            if value is None:
+                continue
+            for t in _callables(value):
+                if not (isinstance(t, Func) and t.key not in self.functions):
+                    node = Value(tags=frozenset({t}))
+                    if node not in out:
+                        out.append(node)
+            for g in sorted(value.of(Graph), key=lambda g: (g.module, g.line, g.col)):
+                if g not in within:
+                    out += [v for v in self.graph_nodes(g, within) if v not in out]
+        return out
 
     def sent_to(self, mod: ModuleInfo, node_name: str) -> list[FunctionInfo]:
         """The function added under `node_name` to a graph (`Send("draft", ...)` in `mod`):
@@ -217,24 +235,41 @@ class GraphState:
         run), a subgraph's nodes for a compiled graph (not one of those: no cycle)."""
         out: list[FunctionInfo] = []
         for n in names:
-            if "." in n:  # `nodes.intake`, `Agent.reply` (added as `self.reply`)
-                value = Frame(self, mod, env=mod.globals).eval(ast.parse(n, mode="eval").body)
-            else:
-                value = self.global_value(mod, n)
-            if value is not None and value.has(Imported):
-                value = self.resolve_imported(value)
+            value = self._referenced(mod, n)
             if value is None:
                 continue
-            for t in value.of(Func):
-                w = self.functions.get(t.key)
+            for t in _callables(value):
+                w = self.functions.get((t.func.of(Func) or [t])[0].key if isinstance(t, Partial) else t.key)
                 if w is not None and w not in out and (state is None or state_type(w) == state):
                     out.append(w)
             if within is None:
                 continue
             for g in sorted(value.of(Graph), key=lambda g: (g.module, g.line, g.col)):
                 if g not in within:
-                    out += [w for w in self.graph_nodes(g, within) if w not in out]
+                    out += [w for w in self._graph_functions(g, within) if w not in out]
         return out
+
+    def _graph_functions(self, graph: Graph, within: frozenset[Graph]) -> list[FunctionInfo]:
+        """The functions `graph`'s nodes run (a partial's function), as graph_nodes."""
+        mod = self.find_module(graph.module)
+        if mod is None or mod.source.tree is None:
+            return []
+        names = list(tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ()))
+        names += sorted(tree_fact(mod.source.tree, edge_functions) - set(names))
+        return self._nodes_named(mod, names, within=within | {graph})
+
+    def _referenced(self, mod: ModuleInfo, ref: str) -> Value | None:
+        """The value a reference in `mod`'s graph-building code names (`_reference`)."""
+        if not ref.isidentifier():  # `nodes.intake`, `Agent.reply` (`self.reply`), `partial(...)`
+            expr = self.graph_references.get((mod.name, ref))
+            if expr is None:
+                expr = self.graph_references[(mod.name, ref)] = ast.parse(ref, mode="eval").body
+            value: Value | None = Frame(self, mod, env=mod.globals).eval(expr)
+        else:
+            value = self.global_value(mod, ref)
+        if value is not None and value.has(Imported):
+            value = self.resolve_imported(value)
+        return value
 
     def _collect_state(self, writers: list[FunctionInfo], scope: tuple) -> dict[str, frozenset]:
         """Run the writers' bodies until what they write stops growing: each round reads
@@ -325,9 +360,10 @@ def node_functions(tree: ast.Module) -> dict[str, str]:
             continue
         assert isinstance(node, ast.Call)
         first = node.args[0] if node.args else None
-        name = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) \
-            else fn.rsplit(".", 1)[-1]
-        out.setdefault(name, fn)
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            out.setdefault(first.value, fn)
+        elif "(" not in fn:  # named by its function (a partial needs a name of its own)
+            out.setdefault(fn.rsplit(".", 1)[-1], fn)
     return out
 
 
@@ -407,8 +443,12 @@ def _added_function(node: ast.AST, cls: str | None) -> str | None:
 
 
 def _reference(expr: ast.AST | None, cls: str | None) -> str | None:
-    """A function named by a plain or dotted name (`intake`, `nodes.intake`), or a method of
-    the class the code is in (`self.reply` -> `Agent.reply`); None for anything else."""
+    """A function named by a plain or dotted name (`intake`, `nodes.intake`), a method of
+    the class the code is in (`self.reply` -> `Agent.reply`), or a `functools.partial` of
+    one, as written (evaluated where the module's names are bound); None for anything else."""
+    if isinstance(expr, ast.Call) and expr.args and _reference(expr.func, None) in PARTIALS \
+            and _reference(expr.args[0], cls) is not None:
+        return ast.unparse(expr)
     parts: list[str] = []
     while isinstance(expr, ast.Attribute):
         parts.append(expr.attr)
@@ -432,3 +472,10 @@ def _walk_in_classes(tree: ast.Module) -> Iterator[tuple[ast.AST, str | None]]:
         yield node, cls
         inner = node.name if isinstance(node, ast.ClassDef) and cls is None and node in tree.body else cls
         todo.extend((child, inner) for child in ast.iter_child_nodes(node))
+
+
+def _callables(value: Value) -> list[Func | Partial]:
+    """The project functions and partials of functions a value holds, in a fixed order."""
+    funcs = sorted(value.of(Func), key=lambda t: t.key)
+    partials = sorted((p for p in value.of(Partial) if p.func.has(Func)), key=lambda p: p.ident)
+    return [*funcs, *partials]

@@ -10,6 +10,7 @@ yields a finding at the helper's request with the caller in the flow.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Callable
 
@@ -89,6 +90,8 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         # the checked files that add nodes to a graph (graph_state.state_writers)
         self.graph_builders = graph_builders
         self.graph_builder_words: dict[str, bool] = {}  # function name -> spelled by a graph builder?
+        # (module, reference) -> its expression, parsed once: a partial's value is told by its node
+        self.graph_references: dict[tuple[str, str], ast.expr] = {}
 
     def dispose(self) -> None:
         """Break the reference cycles between the project's records (a module lists its
