@@ -5,6 +5,8 @@ parameter (`state["topic"]`) receives that item of the caller's dict, not the wh
 
 from __future__ import annotations
 
+import pytest
+
 from helpers import analyse
 
 GRAPH = '''
@@ -201,3 +203,110 @@ def test_a_helper_reading_one_item_of_a_dict_gets_that_item(write):
     [finding] = result.findings
     assert finding.line == 7
     assert sorted(d.split(" (")[0] for d in finding.data) == ["customer.complaint_text", "customer.email"]
+
+
+# LangGraph's functional API: `@entrypoint()` makes a function a graph whose `invoke`,
+# `stream`, `batch` (and async twins) call it on their input; `@task` functions it calls
+# are plain calls that return a future (`.result()`).
+FUNCTIONAL = '''
+    from langchain_openai import ChatOpenAI
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.func import entrypoint, task
+
+    llm = ChatOpenAI(model="gpt-4o")
+
+
+    @task
+    def summarise(note: str) -> str:
+        return llm.invoke(f"Summarise this case note: {note}").content
+
+
+    @entrypoint(checkpointer=InMemorySaver())
+    def case_workflow(note: str) -> dict:
+        return {"summary": summarise(note).result()}
+'''
+
+
+@pytest.mark.parametrize("run", [
+    'case_workflow.invoke(f"{patient.full_name}: {patient.diagnosis}")',
+    'case_workflow.invoke(input=patient.diagnosis, config={"configurable": {"thread_id": "1"}})',
+    'list(case_workflow.stream(patient.diagnosis, {"configurable": {"thread_id": "1"}}))',
+    'case_workflow.batch([p.diagnosis for p in [patient]])',
+])
+def test_a_functional_graph_run_on_an_input_calls_its_entrypoint(write, run):
+    result = analyse(write({"clinic/__init__.py": "", "clinic/flows.py": FUNCTIONAL, "clinic/handlers.py": f'''
+        from clinic.flows import case_workflow
+
+
+        def on_admission(patient):
+            return {run}
+        '''}))
+    assert [(f.path, f.line, f.code) for f in result.findings if f.code == "GDPR002"] == [("clinic/flows.py", 10, "GDPR002")]
+    notes = [s.note for s in result.findings[0].flow]
+    assert "passed to `case_workflow()` as `note`" in notes, notes
+
+
+def test_an_async_functional_graph_streamed_in_its_module(write):
+    result = analyse(write({"clinic.py": '''
+        from langchain_openai import ChatOpenAI
+        from langgraph.func import entrypoint, task
+
+        llm = ChatOpenAI(model="gpt-4o")
+
+
+        @task
+        async def summarise(note: str) -> str:
+            reply = await llm.ainvoke(f"Summarise this case note: {note}")
+            return reply.content
+
+
+        @entrypoint()
+        async def case_workflow(note: str) -> dict:
+            return {"summary": await summarise(note)}
+
+
+        async def on_admission(patient):
+            async for chunk in case_workflow.astream(patient.diagnosis):
+                print(chunk)
+        '''}))
+    assert result.errors == []
+    assert _found(result) == [("clinic.py", 9, "GDPR002", ["patient.diagnosis"])]
+
+
+def test_a_functional_graph_run_on_text_that_is_not_personal_is_clean(write):
+    result = analyse(write({"clinic.py": FUNCTIONAL + '''
+
+    def weekly_digest(ward):
+        return case_workflow.invoke(f"Bed occupancy for ward {ward.code} this week")
+    '''}))
+    assert _found(result) == []
+
+
+def test_invoke_on_a_function_wrapped_by_another_entrypoint_decorator_runs_nothing(write):
+    # the project's own `entrypoint` (a CLI registry), not LangGraph's: `.invoke` is not a run
+    result = analyse(write({"clinic.py": FUNCTIONAL.replace(
+        "from langgraph.func import entrypoint, task", "from langgraph.func import task\n    from clinic_cli import entrypoint"
+    ) + '''
+
+    def on_admission(patient):
+        return case_workflow.invoke(patient.diagnosis)
+    ''', "clinic_cli.py": '''
+        def entrypoint(**options):
+            def register(fn):
+                fn.invoke = lambda *a: print("registered", a)
+                return fn
+            return register
+        '''}))
+    assert _found(result) == []
+
+
+def test_a_state_graph_given_its_input_by_keyword(write):
+    # `input=` instead of the first positional argument: the same state
+    result = analyse(write({"svc/__init__.py": "", "svc/graph.py": GRAPH, "svc/api.py": '''
+        from .graph import app
+
+
+        def handle(ticket):
+            return app.invoke(input={"topic": "billing", "note": ticket.description}, config={"recursion_limit": 5})
+        '''}))
+    assert _found(result) == [("svc/graph.py", 20, "GDPR001", ["ticket.description"])]

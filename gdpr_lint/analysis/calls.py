@@ -66,6 +66,15 @@ class Calls:
             return site
         if recv is not None and isinstance(node.func, ast.Attribute) and recv.has(Graph):
             return self.graph_call(recv, node, args, kwargs)
+        if recv is not None and isinstance(node.func, ast.Attribute) and node.func.attr in MODELS.graph_runs:
+            # a functional-API graph (`@entrypoint() def workflow(note)`): `workflow.invoke(x)` calls it
+            entries = [fi for t in recv.of(Func) if (fi := ctx.functions.get(t.key)) is not None
+                       and ctx.graph_entrypoint(fi)]
+            if entries:
+                given = args[0] if args else next((v for k, v, _ in kwargs if k == "input"), EMPTY)
+                if node.func.attr in MODELS.graph_batches:
+                    given = self.element(given)
+                return join_all([self.apply(fi, _positional_input(node), [given], [], None) for fi in entries])
         results: list[Value] = []
         handled = False
         for t in fval.tags:
@@ -152,6 +161,7 @@ class Calls:
         """Each graph run on `state`: its node functions called with it as their state."""
         # one pass in the order the nodes were added: a node sees the input and the updates
         # of the nodes added before it (`summarise` writes `summary`, `reply` sends it)
+        node = _positional_input(node)
         for graph in graphs:
             for callee in self.ctx.graph_nodes(graph):
                 update = self.call(node, callee, None, [state], [])
@@ -375,3 +385,16 @@ def plain_reference(node: ast.AST | None) -> bool:
     while isinstance(node, ast.Attribute):
         node = node.value
     return isinstance(node, ast.Name)
+
+
+def _positional_input(node: ast.Call) -> ast.Call:
+    """A graph run's call as one with its input in first place: arguments are bound by their
+    nodes, and the input may be a keyword (`app.invoke(input={...})`); it stands at the call."""
+    if node.args:
+        return node
+    full = ast.Call(func=node.func, args=[node.func], keywords=[])
+    ast.copy_location(full, node)
+    full.end_lineno, full.end_col_offset = node.end_lineno, node.end_col_offset
+    if hasattr(node, "ran_by"):
+        full.ran_by = node.ran_by  # type: ignore[attr-defined]
+    return full

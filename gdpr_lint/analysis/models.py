@@ -27,6 +27,7 @@ class LibraryModels:
     graph_clients: frozenset[str]
     graph_client_runs: frozenset[str]
     remote_graphs: frozenset[str]
+    graph_entrypoints: frozenset[str]
     file_readers: frozenset[str]
     foreign_roots: frozenset[str]
     serialiser_methods: frozenset[str]
@@ -86,6 +87,7 @@ def library_models() -> LibraryModels:
         graph_clients=_names(data, "calls", "graph_clients"),
         graph_client_runs=_names(data, "methods", "graph_client_runs"),
         remote_graphs=_names(data, "calls", "remote_graphs"),
+        graph_entrypoints=_names(data, "calls", "graph_entrypoints"),
         file_readers=_names(data, "calls", "file_readers"),
         foreign_roots=_names(data, "calls", "foreign_roots"),
         serialiser_methods=_names(data, "methods", "serialisers"),

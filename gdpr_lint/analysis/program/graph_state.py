@@ -27,10 +27,12 @@ from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fa
 from gdpr_lint.analysis.reads import Reads
 from gdpr_lint.analysis.summaries import Summary, strip_params
 
-from gdpr_lint.analysis.values import Func, Graph, Imported, Partial, Value
+from gdpr_lint.analysis.models import library_models
+from gdpr_lint.analysis.values import Ext, Func, Graph, Imported, Partial, Value
 
 
 GRAPH_PACKAGES = ("langgraph",)
+MODELS = library_models()
 PARTIALS = ("partial", "functools.partial")  # a node that binds some of its function's arguments
 
 
@@ -75,6 +77,7 @@ class GraphState:
         graph_state_collecting: set[tuple]
         graph_writers: dict[tuple[str, str], list[FunctionInfo]]
         graph_references: dict[tuple[str, str], ast.expr]
+        graph_entrypoints: dict[str, bool]
         graph_state_reads: set[str] | None
         graph_builder_words: dict[str, bool]
         graph_builders: tuple[Path, ...]
@@ -159,6 +162,21 @@ class GraphState:
             value = self.global_value(mod, graph_id) if mod is not None else None
             out += value.of(Graph) if value is not None else []
         return out
+
+    def graph_entrypoint(self, fi: FunctionInfo) -> bool:
+        """Whether a function is a graph of LangGraph's functional API (`@entrypoint(...)`):
+        its `invoke` / `stream` / ... call it on their input."""
+        found = self.graph_entrypoints.get(fi.key)
+        if found is None:
+            found = False
+            if fi.cls is None and fi.node.decorator_list and _imports_graph_library(fi.module.source.tree):
+                frame = Frame(self, fi.module, env=fi.module.globals)
+                for d in fi.node.decorator_list:
+                    made = frame.eval(d.func if isinstance(d, ast.Call) else d)
+                    found = found or any(isinstance(t, Ext) and t.qualname in MODELS.graph_entrypoints
+                                         for t in made.tags)
+            self.graph_entrypoints[fi.key] = found
+        return found
 
     def state_read(self, fi: FunctionInfo, key: str) -> Value | None:
         """`state[key]` in a node function: what the nodes sharing its state write there."""
