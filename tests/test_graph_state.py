@@ -291,6 +291,75 @@ def test_a_partial_node_given_no_personal_data_is_clean(write):
     assert _found(analyse(write({"trials.py": app}))) == []
 
 
+# a graph built in a function, its nodes named through the function's own variables
+LOCAL_NODES = '''
+    from functools import partial
+    from typing import TypedDict
+
+    from langchain_openai import ChatOpenAI
+    from langgraph.graph import START, StateGraph
+
+
+    class TicketState(TypedDict):
+        ticket: str
+        draft: str
+
+
+    class Responder:
+        def __init__(self, llm):
+            self.llm = llm
+
+        def run(self, state: TicketState):
+            return {{"draft": self.llm.invoke("Reply to: " + state["ticket"]).content}}
+
+
+    class Echo:
+        def run(self, state: TicketState):
+            return {{"draft": state["ticket"]}}
+
+
+    def respond_with(state: TicketState, llm):
+        return {{"draft": llm.invoke("Reply to: " + state["ticket"]).content}}
+
+
+    def build():
+        llm = ChatOpenAI(model="gpt-4o")
+        responder = {agent}
+        agents = {{"responder": responder}}
+
+        def respond(state: TicketState):
+            return {{"draft": llm.invoke("Reply to: " + state["ticket"]).content}}
+
+        graph = StateGraph(TicketState)
+        graph.add_node("respond", {node})
+        graph.add_edge(START, "respond")
+        return graph.compile()
+
+
+    def answer(customer):
+        return build().invoke({{"ticket": f"{{customer.full_name}} <{{customer.email}}> asks for a refund"}})
+'''
+
+LOCAL_NODE_SHAPES = {
+    "object": ("responder.run", 18),
+    "object_in_a_dict": ('agents["responder"].run', 18),
+    "partial_binding_a_local": ("partial(respond_with, llm=llm)", 27),
+    "nested_function": ("respond", 36),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(LOCAL_NODE_SHAPES))
+def test_nodes_named_through_the_building_functions_variables_run(write, shape):
+    node, line = LOCAL_NODE_SHAPES[shape]
+    root = write({"desk.py": LOCAL_NODES.format(agent="Responder(llm)", node=node)})
+    assert _found(analyse(root)) == [("desk.py", line, ["customer.email", "customer.full_name"])]
+
+
+def test_a_local_object_that_sends_nothing_is_clean(write):
+    root = write({"desk.py": LOCAL_NODES.format(agent="Echo()", node="responder.run")})
+    assert _found(analyse(root)) == []
+
+
 def test_a_node_module_whose_graph_does_not_add_the_writer_is_clean(write):
     # intake is defined but no graph runs it next to reply: nothing reaches reply's messages
     root = write({**NODES, "agent/graph.py": GRAPH_OF_REPLY_ONLY})

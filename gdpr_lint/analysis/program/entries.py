@@ -44,7 +44,7 @@ class Entries:
         if mod.source.tree is not None and b"_conditional_e" in mod.source.search_view:
             # a graph's routing function (`add_conditional_edges`) can `Send` data to a node
             routing = tree_fact(mod.source.tree, edge_functions)
-            words |= {ref.rsplit(".", 1)[-1] for ref in routing if ref.replace(".", "").isidentifier()}
+            words |= {ref.rsplit(".", 1)[-1] for ref in routing if ref.rsplit(".", 1)[-1].isidentifier()}
         try:
             self.ensure_globals(mod, defer_words=None if exhaustive else words)
             # module globals holding a library's object (`router = Router(...)`, `ask =

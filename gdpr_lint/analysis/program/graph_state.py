@@ -20,10 +20,10 @@ import ast
 import json
 from pathlib import Path
 from collections import deque
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
 from gdpr_lint.analysis.frame import Frame
-from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact
+from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact, walk_nodes
 from gdpr_lint.analysis.reads import Reads
 from gdpr_lint.analysis.summaries import Summary, strip_params
 
@@ -78,6 +78,7 @@ class GraphState:
         graph_writers: dict[tuple[str, str], list[FunctionInfo]]
         graph_references: dict[tuple[str, str], ast.expr]
         graph_entrypoints: dict[str, bool]
+        graph_scopes: dict[tuple[str, str], dict[str, Value] | None]
         graph_state_reads: set[str] | None
         graph_builder_words: dict[str, bool]
         graph_builders: tuple[Path, ...]
@@ -278,16 +279,36 @@ class GraphState:
 
     def _referenced(self, mod: ModuleInfo, ref: str) -> Value | None:
         """The value a reference in `mod`'s graph-building code names (`_reference`)."""
-        if not ref.isidentifier():  # `nodes.intake`, `Agent.reply` (`self.reply`), `partial(...)`
+        if ref.isidentifier():
+            value = self.global_value(mod, ref)
+        else:  # `nodes.intake`, `Agent.reply` (`self.reply`), `partial(...)`, `build>responder.run`
+            func, _, text = ref.rpartition(">") if ">" in ref else ("", "", ref)
+            env = self._names_in(mod, func) if func else mod.globals
+            if env is None:
+                return None
             expr = self.graph_references.get((mod.name, ref))
             if expr is None:
-                expr = self.graph_references[(mod.name, ref)] = ast.parse(ref, mode="eval").body
-            value: Value | None = Frame(self, mod, env=mod.globals).eval(expr)
-        else:
-            value = self.global_value(mod, ref)
+                expr = self.graph_references[(mod.name, ref)] = ast.parse(text, mode="eval").body
+            value = Frame(self, mod, env=env if env is mod.globals else dict(env)).eval(expr)
         if value is not None and value.has(Imported):
             value = self.resolve_imported(value)
         return value
+
+    def _names_in(self, mod: ModuleInfo, qualname: str) -> dict[str, Value] | None:
+        """What a top-level function or method of `mod` has bound once its body has run
+        (None: no such function): the variables its graph-building code names."""
+        key = (mod.name, qualname)
+        if key not in self.graph_scopes:
+            self.graph_scopes[key] = {}  # while it runs: a graph it runs itself sees none of them
+            self.global_value(mod, qualname.split(".", 1)[0])  # runs the definition
+            fi = next((f for f in mod.functions if f.qualname == qualname and f.closure is None), None)
+            if fi is None:
+                self.graph_scopes[key] = None
+            else:
+                frame = self.bound_frame(fi)
+                frame.run_block(fi.node.body)
+                self.graph_scopes[key] = frame.env
+        return self.graph_scopes[key]
 
     def _collect_state(self, writers: list[FunctionInfo], scope: tuple) -> dict[str, frozenset]:
         """Run the writers' bodies until what they write stops growing: each round reads
@@ -372,15 +393,15 @@ def node_functions(tree: ast.Module) -> dict[str, str]:
     every graph the module builds (`add_node("draft", write_draft)`; `add_node(draft)` is
     named `draft`, `add_node(nodes.draft)` too)."""
     out: dict[str, str] = {}
-    for node, cls in _walk_in_classes(tree):
-        fn = _added_function(node, cls)
+    for node, scope in _walk_in_scopes(tree):
+        fn = _added_function(node, scope)
         if fn is None:
             continue
         assert isinstance(node, ast.Call)
         first = node.args[0] if node.args else None
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             out.setdefault(first.value, fn)
-        elif "(" not in fn:  # named by its function (a partial needs a name of its own)
+        elif fn.rsplit(">", 1)[-1].replace(".", "").isidentifier():  # named by its function
             out.setdefault(fn.rsplit(".", 1)[-1], fn)
     return out
 
@@ -389,13 +410,13 @@ def edge_functions(tree: ast.Module) -> frozenset[str]:
     """The functions a module routes a graph with (`add_conditional_edges("load", fan_out,
     ...)`, `routes.fan_out`), as references (`_reference`): where a `Send` to a node is made."""
     out = set()
-    for node, cls in _walk_in_classes(tree):
+    for node, scope in _walk_in_scopes(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ("add_conditional_edges", "set_conditional_entry_point"):
             fn = next((k.value for k in node.keywords if k.arg == "path"), None)
             if fn is None and node.args:
                 fn = node.args[1] if node.func.attr == "add_conditional_edges" and len(node.args) > 1 else node.args[0]
-            ref = _reference(fn, cls)
+            ref = _reference(fn, scope)
             if ref is not None:
                 out.add(ref)
     return frozenset(out)
@@ -408,16 +429,16 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
     .add_node(...)`), wherever in the module it is built. A name means the graph it was
     last bound to in source order; a method of the graph bound to its own name
     (`graph = graph.compile()`, the common idiom) keeps it: the compiled app is that graph."""
-    events: list[tuple[int, int, str, ast.AST, str | None]] = []  # (line, column, kind, node, class), sorted below
-    for node, cls in _walk_in_classes(tree):
+    events: list[tuple[int, int, str, ast.AST, _Scope]] = []  # (line, column, kind, node, scope), sorted below
+    for node, scope in _walk_in_scopes(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
-            events.append((node.lineno, node.col_offset, "bind", node, cls))
-        elif _added_function(node, cls) is not None:
-            events.append((node.lineno, node.col_offset, "add", node, cls))
+            events.append((node.lineno, node.col_offset, "bind", node, scope))
+        elif _added_function(node, scope) is not None:
+            events.append((node.lineno, node.col_offset, "add", node, scope))
     builders: dict[str, tuple[int, int]] = {}
     out: dict[tuple[int, int], list[str]] = {}
     # an assignment comes before the calls in its value (same position: "add" > "bind")
-    for _, _, kind, node, cls in sorted(events, key=lambda e: (e[0], e[1], e[2] == "add")):
+    for _, _, kind, node, scope in sorted(events, key=lambda e: (e[0], e[1], e[2] == "add")):
         if kind == "bind":
             assert isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call)
             value = node.value
@@ -441,7 +462,7 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
             graph = (recv.lineno, recv.col_offset)  # built and filled in one expression
         else:
             continue
-        fn = _added_function(node, cls)
+        fn = _added_function(node, scope)
         assert fn is not None
         names = out.setdefault(graph, [])
         if fn not in names:
@@ -449,7 +470,7 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _added_function(node: ast.AST, cls: str | None) -> str | None:
+def _added_function(node: ast.AST, scope: _Scope) -> str | None:
     """The function a `builder.add_node(...)` call adds, as a reference (`_reference`):
     `add_node(fn)`, `add_node("name", fn)`, `action=fn` / `node=fn`; None for any other node."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_node"):
@@ -457,39 +478,80 @@ def _added_function(node: ast.AST, cls: str | None) -> str | None:
     fn = next((k.value for k in node.keywords if k.arg in ("action", "node")), None)
     if fn is None and node.args:
         fn = node.args[1] if len(node.args) > 1 else node.args[0]
-    return _reference(fn, cls)
+    return _reference(fn, scope)
 
 
-def _reference(expr: ast.AST | None, cls: str | None) -> str | None:
+def _reference(expr: ast.AST | None, scope: _Scope) -> str | None:
     """A function named by a plain or dotted name (`intake`, `nodes.intake`), a method of
-    the class the code is in (`self.reply` -> `Agent.reply`), or a `functools.partial` of
-    one, as written (evaluated where the module's names are bound); None for anything else."""
-    if isinstance(expr, ast.Call) and expr.args and _reference(expr.func, None) in PARTIALS \
-            and _reference(expr.args[0], cls) is not None:
-        return ast.unparse(expr)
+    the class the code is in (`self.reply` -> `Agent.reply`), a member of what a variable of
+    the function holds (`responder.run`, `agents["writer"].run`: `build>responder.run`, read
+    in the function's names), or a `functools.partial` of one, as written; None for anything
+    else."""
+    if isinstance(expr, ast.Call) and expr.args and _reference(expr.func, _Scope()) in PARTIALS \
+            and _reference(expr.args[0], scope) is not None:
+        names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+        return _in_function(ast.unparse(expr), scope) if names & scope.local else ast.unparse(expr)
+    dotted = True
     parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
-        return None
-    head = expr.id
-    if head in ("self", "cls") and parts:
-        if cls is None:
+    head = expr
+    while isinstance(head, (ast.Attribute, ast.Subscript)):
+        if isinstance(head, ast.Attribute):
+            parts.append(head.attr)
+        elif isinstance(head.slice, ast.Constant):  # `agents["writer"]`
+            dotted = False
+        else:
             return None
-        head = cls
-    return ".".join([head, *reversed(parts)])
+        head = head.value
+    if not isinstance(head, ast.Name):
+        return None
+    if head.id in ("self", "cls") and parts and dotted and scope.cls is not None:
+        return ".".join([scope.cls, *reversed(parts)])
+    assert expr is not None
+    text = ast.unparse(expr)
+    return _in_function(text, scope) if head.id in scope.local else text
 
 
-def _walk_in_classes(tree: ast.Module) -> Iterator[tuple[ast.AST, str | None]]:
-    """Every node of `tree` (breadth first, as `ast.walk`) with the name of the top-level
-    class it lies in (None outside one)."""
-    todo: deque[tuple[ast.AST, str | None]] = deque([(tree, None)])
+def _in_function(text: str, scope: _Scope) -> str:
+    """A reference read in the names of the function it is written in (`build>responder.run`)."""
+    return f"{scope.func}>{text}"
+
+
+class _Scope(NamedTuple):
+    """Where graph-building code lies: the top-level class, and the top-level function or
+    method (its qualified name and the names bound in it)."""
+
+    cls: str | None = None
+    func: str | None = None
+    local: frozenset[str] = frozenset()
+
+
+def _walk_in_scopes(tree: ast.Module) -> Iterator[tuple[ast.AST, _Scope]]:
+    """Every node of `tree` (breadth first, as `ast.walk`) with its scope."""
+    todo: deque[tuple[ast.AST, _Scope]] = deque([(tree, _Scope())])
+    top = set(map(id, tree.body))
     while todo:
-        node, cls = todo.popleft()
-        yield node, cls
-        inner = node.name if isinstance(node, ast.ClassDef) and cls is None and node in tree.body else cls
-        todo.extend((child, inner) for child in ast.iter_child_nodes(node))
+        node, scope = todo.popleft()
+        yield node, scope
+        if isinstance(node, ast.ClassDef) and id(node) in top:
+            scope = _Scope(node.name)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and scope.func is None \
+                and (id(node) in top or scope.cls is not None):
+            scope = _Scope(scope.cls, f"{scope.cls}.{node.name}" if scope.cls else node.name, _bound_in(node))
+        todo.extend((child, scope) for child in ast.iter_child_nodes(node))
+
+
+def _bound_in(func: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    """The names a function binds: its parameters, what its body assigns, defines, imports."""
+    a = func.args
+    names = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, *filter(None, (a.vararg, a.kwarg)))}
+    for n in walk_nodes(func):
+        if isinstance(n, ast.Name) and type(n.ctx) is ast.Store:
+            names.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n is not func:
+            names.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in n.names)
+    return frozenset(names)
 
 
 def _callables(value: Value) -> list[Func | Partial]:
