@@ -360,6 +360,87 @@ def test_a_local_object_that_sends_nothing_is_clean(write):
     assert _found(analyse(root)) == []
 
 
+# the objects the nodes belong to made by the builder's caller and passed in
+PASSED_NODES = '''
+    from typing import TypedDict
+
+    from langchain_openai import ChatOpenAI
+    from langgraph.graph import START, StateGraph
+
+
+    class CaseState(TypedDict):
+        note: str
+        summary: str
+
+
+    class Summariser:
+        def __init__(self):
+            self.llm = ChatOpenAI(model="gpt-4o")
+
+        def run(self, state: CaseState):
+            return {{"summary": self.llm.invoke("Summarise: " + state["note"]).content}}
+
+
+    class Shortener:
+        def run(self, state: CaseState):
+            return {{"summary": state["note"][:200]}}
+
+
+{builder}
+
+
+    def summarise_case(patient):
+        return {run}.invoke({{"note": f"{{patient.full_name}}: {{patient.diagnosis}}"}})
+'''
+
+PASSED_SHAPES = {
+    # a class whose method builds the graph from the agents another of its methods made
+    "method_given_a_dict": ('''
+    class Chief:
+        def _agents(self):
+            return {{"summariser": {agent}()}}
+
+        def _workflow(self, agents):
+            workflow = StateGraph(CaseState)
+            workflow.add_node("summarise", agents["summariser"].run)
+            workflow.add_edge(START, "summarise")
+            return workflow
+
+        def team(self):
+            agents = self._agents()
+            return self._workflow(agents).compile()
+''', "Chief().team()"),
+    # a function given the agent by keyword
+    "function_given_a_keyword": ('''
+    def build(summariser):
+        graph = StateGraph(CaseState)
+        graph.add_node("summarise", summariser.run)
+        graph.add_edge(START, "summarise")
+        return graph.compile()
+
+
+    def make_app():
+        return build(summariser={agent}())
+''', "make_app()"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(PASSED_SHAPES))
+def test_nodes_of_objects_the_builders_caller_passes_in_run(write, shape):
+    builder, run = PASSED_SHAPES[shape]
+    app = PASSED_NODES.format(builder=builder.format(agent="Summariser"), run=run)
+    result = analyse(write({"cases.py": app}))
+    # the health data (GDPR002) and the name (GDPR001), at the summariser's request
+    assert _found(result) == [("cases.py", 17, ["patient.diagnosis"]), ("cases.py", 17, ["patient.full_name"])]
+
+
+@pytest.mark.parametrize("shape", sorted(PASSED_SHAPES))
+def test_nodes_of_passed_objects_that_send_nothing_are_clean(write, shape):
+    builder, run = PASSED_SHAPES[shape]
+    app = PASSED_NODES.format(builder=builder.format(agent="Shortener"), run=run)
+    assert _found(analyse(write({"cases.py": app}))) == []
+
+
 def test_a_node_module_whose_graph_does_not_add_the_writer_is_clean(write):
     # intake is defined but no graph runs it next to reply: nothing reaches reply's messages
     root = write({**NODES, "agent/graph.py": GRAPH_OF_REPLY_ONLY})

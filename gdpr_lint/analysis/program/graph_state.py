@@ -28,7 +28,7 @@ from gdpr_lint.analysis.reads import Reads
 from gdpr_lint.analysis.summaries import Summary, strip_params
 
 from gdpr_lint.analysis.models import library_models
-from gdpr_lint.analysis.values import Ext, Func, Graph, Imported, Partial, Value
+from gdpr_lint.analysis.values import Ext, Func, Graph, Imported, Partial, Value, join
 
 
 GRAPH_PACKAGES = ("langgraph",)
@@ -306,9 +306,34 @@ class GraphState:
                 self.graph_scopes[key] = None
             else:
                 frame = self.bound_frame(fi)
+                frame.env.update(self._passed_in(mod, fi))
                 frame.run_block(fi.node.body)
                 self.graph_scopes[key] = frame.env
         return self.graph_scopes[key]
+
+    def _passed_in(self, mod: ModuleInfo, fi: FunctionInfo) -> dict[str, Value]:
+        """What the functions of `mod` calling `fi` pass it (`self._create_workflow(agents)`
+        after `agents = self._initialize_agents()`), by parameter, read in their names: the
+        objects a graph is built from are often made by its builder's caller."""
+        passed: dict[str, Value] = {}
+        params = fi.param_names[1:] if fi.is_method else fi.param_names
+        for caller, call in tree_fact(mod.source.tree, _calls_by_name).get(fi.node.name, ()):
+            on_self = isinstance(call.func, ast.Attribute)
+            if caller == fi.qualname or on_self != (fi.cls is not None) \
+                    or on_self and fi.cls is not None and not caller.startswith(fi.cls.qualname + "."):
+                continue  # itself; a method is called on `self` by its class's methods, a function by name
+            env = self._names_in(mod, caller)
+            if env is None:
+                continue
+            frame = Frame(self, mod, env=dict(env))
+            bound = [*zip(params, call.args), *((k.arg, k.value) for k in call.keywords if k.arg in params)]
+            for name, arg in bound:
+                if isinstance(arg, ast.Starred):
+                    break
+                value = frame.eval(arg)
+                if value.tags or value.fields:
+                    passed[name] = join(passed[name], value) if name in passed else value
+        return passed
 
     def _collect_state(self, writers: list[FunctionInfo], scope: tuple) -> dict[str, frozenset]:
         """Run the writers' bodies until what they write stops growing: each round reads
@@ -559,3 +584,18 @@ def _callables(value: Value) -> list[Func | Partial]:
     funcs = sorted(value.of(Func), key=lambda t: t.key)
     partials = sorted((p for p in value.of(Partial) if p.func.has(Func)), key=lambda p: p.ident)
     return [*funcs, *partials]
+
+
+def _calls_by_name(tree: ast.Module) -> dict[str, list[tuple[str, ast.Call]]]:
+    """Function name -> (qualified name of the top-level function or method calling it, the
+    call), for calls by plain name (`build(agents)`) or on `self` (`self.build(agents)`)."""
+    out: dict[str, list[tuple[str, ast.Call]]] = {}
+    for node, scope in _walk_in_scopes(tree):
+        if not isinstance(node, ast.Call) or scope.func is None:
+            continue
+        func = node.func
+        if isinstance(func, ast.Name):
+            out.setdefault(func.id, []).append((scope.func, node))
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+            out.setdefault(func.attr, []).append((scope.func, node))
+    return out
