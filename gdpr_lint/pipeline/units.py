@@ -424,7 +424,19 @@ def _chunks(entries: list) -> list[list]:
     the order workers finish in."""
     ordered = sorted(entries, key=lambda e: str(e[0]))
     size = max(1, min(64, -(-len(ordered) // 8)))
-    return [ordered[i:i + size] for i in range(0, len(ordered), size)]
+    # the last chunks smaller and smaller (two of each half size): the workers run out of
+    # work together instead of one waiting on another's last full chunk
+    tail: list[int] = []
+    step = size // 2
+    while step >= 1 and sum(tail) + 2 * step <= len(ordered) - 4 * size:
+        tail += [step, step]
+        step //= 2
+    main = len(ordered) - sum(tail)
+    out = [ordered[i:min(i + size, main)] for i in range(0, main, size)]
+    for n in tail:
+        out.append(ordered[main:main + n])
+        main += n
+    return out
 
 
 def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs: int,
