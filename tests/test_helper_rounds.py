@@ -103,9 +103,9 @@ def units_run(monkeypatch) -> list[list[str]]:
     rounds: list[list[str]] = []
     real = engine.run_units
 
-    def recording(ctx, entries, jobs, on_done=None):
+    def recording(ctx, entries, jobs, on_done=None, on_idle=None):
         rounds.append(sorted(Path(p).name for p, _ in entries))
-        return real(ctx, entries, jobs, on_done)
+        return real(ctx, entries, jobs, on_done, on_idle)
 
     monkeypatch.setattr(engine, "run_units", recording)
     return rounds
@@ -140,9 +140,13 @@ def test_the_rounds_share_one_pool_of_workers_and_report_what_one_process_report
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
     monkeypatch.setattr(units, "POOL_MIN_UNITS", 1)  # a pool even for these few files
+    prepared = []
+    real_prepare = HelperMentions.prepare
+    monkeypatch.setattr(HelperMentions, "prepare", lambda self: prepared.append(1) or real_prepare(self))
     units_run.clear()
     pooled = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=2)
     assert len(units_run) >= 2 and pools == [1], units_run
+    assert prepared, "the names for the next round are gathered while a worker waits"
     assert _view(pooled) == alone
 
 
@@ -231,6 +235,11 @@ def test_which_files_mention_a_helper_name():
         Path("g.py"): frozenset({"Mailer", "Notifier"}),
     }
     assert mentions.defined == {b"notify", "résumé".encode(), b"Mailer"}
+    # gathered ahead (while a worker waits for the round to end): the same answer
+    ahead = HelperMentions(views)
+    ahead.prepare()
+    assert set(ahead.names) == set(views)
+    assert ahead.in_files({"notify", "résumé", "ask", "Mailer", "Notifier"}) == found
 
 
 def test_a_notebook_is_run_again_only_for_a_cell_the_first_run_left_out(tmp_path, units_run):

@@ -431,7 +431,10 @@ def _analyse_units(ctx: UnitContext, inputs: dict, views: dict[Path, bytes], see
 
         keys = {p: key for p, _, key in fresh}
         entry_by_display = {inputs[p][0]: p for p, _, _ in fresh}
-        for r in run_units(ctx, [(p, w) for p, w, _ in fresh], jobs or _default_jobs(), on_done):
+        # while a worker waits for the round's last chunks, this process reads every file's
+        # names for the next round's helpers
+        for r in run_units(ctx, [(p, w) for p, w, _ in fresh], jobs or _default_jobs(), on_done,
+                           on_idle=mentions.prepare):
             p = entry_by_display[r.entry]
             latest[p] = r
             from_cache.discard(p)

@@ -308,6 +308,15 @@ class HelperMentions:
                 if m.start() == 0 or data[m.start() - 1] not in _ASCII_WORD_BYTES:
                     yield m.group(1)
 
+    def prepare(self) -> None:
+        """Gather every file's defined names and identifiers now (the first round's helpers
+        need them all; a worker waiting for the round to end leaves the time for it)."""
+        if self.defined is None:
+            self.defined = frozenset(name for data in self.views.values() for name in self._definitions(data))
+        for p, data in self.views.items():
+            if p not in self.names:
+                self.names[p] = self.defined.intersection(data.translate(self._BLANK_OTHERS).split())
+
     def in_files(self, words: set[str]) -> dict[Path, frozenset[str]]:
         if not words:
             return {}

@@ -440,10 +440,12 @@ def _chunks(entries: list) -> list[list]:
 
 
 def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs: int,
-              on_done: Callable[[UnitResult], None] | None = None) -> list[UnitResult]:
+              on_done: Callable[[UnitResult], None] | None = None,
+              on_idle: Callable[[], None] | None = None) -> list[UnitResult]:
     """Analyse units, in a pool of `jobs` processes when there are enough of them. The pool,
     and the project of each process, stay for the run's next round (finish_units ends them):
-    a round of callers of the helpers found reads what the round before summarised."""
+    a round of callers of the helpers found reads what the round before summarised.
+    `on_idle` is called once, in this process, when a worker has no chunk left to start."""
     results: list[UnitResult] = []
 
     def done(r: UnitResult) -> None:
@@ -476,6 +478,7 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
     pending = list(entries)
     try:
         futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in _chunks(pending)}
+        left = len(futures)
         for fut in as_completed(futures):
             try:
                 for r in fut.result():
@@ -484,6 +487,10 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
                     pending.remove(item)
             except BrokenProcessPool:
                 break
+            left -= 1
+            if on_idle is not None and left < jobs:
+                on_idle()
+                on_idle = None
     except BrokenProcessPool:
         pass
     if pending:
