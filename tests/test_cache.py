@@ -248,3 +248,41 @@ def test_a_place_looked_for_in_vain_is_checked_once_per_run_and_noticed_next_run
     absent.parent.mkdir(parents=True)
     absent.write_text("def ask(prompt): ...\n", encoding="utf-8")
     assert all(Cache(tmp_path / "cache").get(key, lambda path: None) is None for key in keys)
+
+
+def test_a_decorator_module_coming_to_give_langgraphs_entrypoint_makes_the_cached_result_stale(write):
+    # `workflow.invoke(...)` runs the function only if its `@entrypoint` is LangGraph's; the
+    # project's module providing the decorator changes from its own to LangGraph's
+    own = "def entrypoint(**options):\n    return lambda fn: fn\n"
+    langgraphs = "from langgraph.func import entrypoint\n\n__all__ = ['entrypoint']\n"
+    root = write({
+        "clinic/__init__.py": "",
+        "clinic/graphing.py": own,
+        "clinic/flows.py": '''
+            from langchain_openai import ChatOpenAI
+            from langgraph.func import task
+
+            from clinic.graphing import entrypoint
+
+            llm = ChatOpenAI(model="gpt-4o")
+
+
+            @task
+            def summarise(note: str) -> str:
+                return llm.invoke(f"Summarise this case note: {note}").content
+
+
+            @entrypoint()
+            def case_workflow(note: str) -> dict:
+                return {"summary": summarise(note).result()}
+
+
+            def on_admission(patient):
+                return case_workflow.invoke(patient.diagnosis)
+            ''',
+    })
+    assert _check(root) == []
+    (root / "clinic/graphing.py").write_text(langgraphs, encoding="utf-8")
+    assert [(f["code"], f["path"]) for f in _check(root)] == [("GDPR002", "clinic/flows.py")]
+    (root / "clinic/graphing.py").write_text(own, encoding="utf-8")
+    assert _check(root) == []

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.program.symbols import FunctionInfo, ModuleInfo, tree_fact, walk_nodes
-from gdpr_lint.analysis.reads import Reads
+from gdpr_lint.analysis.reads import NO_READS, Reads
 from gdpr_lint.analysis.summaries import Summary, strip_params
 
 from gdpr_lint.analysis.models import library_models
@@ -77,8 +77,8 @@ class GraphState:
         graph_state_collecting: set[tuple]
         graph_writers: dict[tuple[str, str], list[FunctionInfo]]
         graph_references: dict[tuple[str, str], ast.expr]
-        graph_entrypoints: dict[str, bool]
-        graph_scopes: dict[tuple[str, str], dict[str, Value] | None]
+        graph_entrypoints: dict[str, tuple[bool, Reads]]
+        graph_scopes: dict[tuple[str, str], tuple[dict[str, Value] | None, Reads]]
         graph_state_reads: set[str] | None
         graph_builder_words: dict[str, bool]
         graph_builders: tuple[Path, ...]
@@ -89,6 +89,7 @@ class GraphState:
         def module_at(self, path: Path) -> ModuleInfo | None: ...
 
         def touch(self, item: tuple) -> None: ...
+        def touch_all(self, reads: Reads) -> None: ...
         def recording(self) -> set: ...
         def stop_recording(self, rec: set) -> Reads: ...
         def bound_frame(self, fi: FunctionInfo) -> Frame: ...
@@ -104,12 +105,9 @@ class GraphState:
         functions routing the module's graphs; a compiled graph added as a node
         (`builder.add_node("research", research_graph)`) stands for its own nodes, which run
         on the state it is given."""
-        mod = self.find_module(graph.module)
-        if mod is None or mod.source.tree is None:
+        mod, names = self._graph_references(graph)
+        if mod is None:
             return []
-        names = list(tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ()))
-        # then the functions routing its module's graphs: a `Send` they return runs its node
-        names += sorted(tree_fact(mod.source.tree, edge_functions) - set(names))
         within = _within | {graph}
         out: list[Value] = []
         for n in names:
@@ -167,16 +165,21 @@ class GraphState:
     def graph_entrypoint(self, fi: FunctionInfo) -> bool:
         """Whether a function is a graph of LangGraph's functional API (`@entrypoint(...)`):
         its `invoke` / `stream` / ... call it on their input."""
-        found = self.graph_entrypoints.get(fi.key)
-        if found is None:
-            found = False
+        known = self.graph_entrypoints.get(fi.key)
+        if known is not None:
+            self.touch_all(known[1])  # what resolving its decorators read
+            return known[0]
+        found = False
+        rec = self.recording()
+        try:
             if fi.cls is None and fi.node.decorator_list and _imports_graph_library(fi.module.source.tree):
                 frame = Frame(self, fi.module, env=fi.module.globals)
                 for d in fi.node.decorator_list:
                     made = frame.eval(d.func if isinstance(d, ast.Call) else d)
                     found = found or any(isinstance(t, Ext) and t.qualname in MODELS.graph_entrypoints
                                          for t in made.tags)
-            self.graph_entrypoints[fi.key] = found
+        finally:
+            self.graph_entrypoints[fi.key] = (found, self.stop_recording(rec))
         return found
 
     def state_read(self, fi: FunctionInfo, key: str) -> Value | None:
@@ -258,7 +261,7 @@ class GraphState:
             if value is None:
                 continue
             for t in _callables(value):
-                w = self.functions.get((t.func.of(Func) or [t])[0].key if isinstance(t, Partial) else t.key)
+                w = self.functions.get(t.key if isinstance(t, Func) else min(f.key for f in t.func.of(Func)))
                 if w is not None and w not in out and (state is None or state_type(w) == state):
                     out.append(w)
             if within is None:
@@ -270,12 +273,19 @@ class GraphState:
 
     def _graph_functions(self, graph: Graph, within: frozenset[Graph]) -> list[FunctionInfo]:
         """The functions `graph`'s nodes run (a partial's function), as graph_nodes."""
+        mod, names = self._graph_references(graph)
+        return self._nodes_named(mod, names, within=within | {graph}) if mod is not None else []
+
+    def _graph_references(self, graph: Graph) -> tuple[ModuleInfo | None, list[str]]:
+        """The module building `graph` and the references to what it adds (`_reference`):
+        its nodes in the order they were added, then the functions routing the module's
+        graphs (a `Send` they return runs its node)."""
         mod = self.find_module(graph.module)
         if mod is None or mod.source.tree is None:
-            return []
+            return None, []
         names = list(tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ()))
         names += sorted(tree_fact(mod.source.tree, edge_functions) - set(names))
-        return self._nodes_named(mod, names, within=within | {graph})
+        return mod, names
 
     def _referenced(self, mod: ModuleInfo, ref: str) -> Value | None:
         """The value a reference in `mod`'s graph-building code names (`_reference`)."""
@@ -298,18 +308,24 @@ class GraphState:
         """What a top-level function or method of `mod` has bound once its body has run
         (None: no such function): the variables its graph-building code names."""
         key = (mod.name, qualname)
-        if key not in self.graph_scopes:
-            self.graph_scopes[key] = {}  # while it runs: a graph it runs itself sees none of them
+        known = self.graph_scopes.get(key)
+        if known is not None:
+            self.touch_all(known[1])  # what running it read
+            return known[0]
+        self.graph_scopes[key] = ({}, NO_READS)  # while it runs: a graph it runs itself sees none of them
+        env: dict[str, Value] | None = None
+        rec = self.recording()
+        try:
             self.global_value(mod, qualname.split(".", 1)[0])  # runs the definition
             fi = next((f for f in mod.functions if f.qualname == qualname and f.closure is None), None)
-            if fi is None:
-                self.graph_scopes[key] = None
-            else:
+            if fi is not None:
                 frame = self.bound_frame(fi)
                 frame.env.update(self._passed_in(mod, fi))
                 frame.run_block(fi.node.body)
-                self.graph_scopes[key] = frame.env
-        return self.graph_scopes[key]
+                env = frame.env
+        finally:
+            self.graph_scopes[key] = (env, self.stop_recording(rec))
+        return env
 
     def _passed_in(self, mod: ModuleInfo, fi: FunctionInfo) -> dict[str, Value]:
         """What the functions of `mod` calling `fi` pass it (`self._create_workflow(agents)`

@@ -92,9 +92,9 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self.graph_builder_words: dict[str, bool] = {}  # function name -> spelled by a graph builder?
         # (module, reference) -> its expression, parsed once: a partial's value is told by its node
         self.graph_references: dict[tuple[str, str], ast.expr] = {}
-        self.graph_entrypoints: dict[str, bool] = {}  # function key -> a functional-API graph?
-        # (module, function) -> its names once run, for graph nodes named through them
-        self.graph_scopes: dict[tuple[str, str], dict | None] = {}
+        self.graph_entrypoints: dict[str, tuple] = {}  # function key -> (a functional-API graph?, reads)
+        # (module, function) -> (its names once run, reads), for graph nodes named through them
+        self.graph_scopes: dict[tuple[str, str], tuple] = {}
 
     def dispose(self) -> None:
         """Break the reference cycles between the project's records (a module lists its
