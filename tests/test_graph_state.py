@@ -901,20 +901,10 @@ def test_a_send_of_items_that_are_no_personal_data_is_no_leak(write):
     assert _found(analyse(write({"crm.py": crm, "renewals.py": FAN_OUT}))) == []
 
 
-# the routing function in a module of its own, the graph built in another
-ROUTED_STATES = '''
-    from typing import TypedDict
-
-
-    class OverallState(TypedDict):
-        segment: str
-        rows: list
-        drafts: list
-
-
-    class ItemState(TypedDict):
-        item: dict
-'''
+# the routing function in a module of its own, the graph built in another; the state
+# types of FAN_OUT in a module of theirs
+ROUTED_STATES = "\n    from typing import TypedDict\n\n\n" \
+    + FAN_OUT[FAN_OUT.index("    class OverallState"):FAN_OUT.index("    def load(")].rstrip() + "\n"
 
 ROUTES = '''
     from langgraph.types import Send

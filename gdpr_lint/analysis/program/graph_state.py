@@ -110,11 +110,8 @@ class GraphState:
             return []
         within = _within | {graph}
         out: list[Value] = []
-        for n in names:
-            value = self._referenced(mod, n)
-            if value is None:
-                continue
-            for t in _callables(value):
+        for value, callables in self._resolved(mod, names):
+            for t in callables:
                 if not (isinstance(t, Func) and t.key not in self.functions):
                     node = Value(tags=frozenset({t}))
                     if node not in out:
@@ -256,11 +253,8 @@ class GraphState:
         with `state`, only those taking that state type; with `within` (the graphs being
         run), a subgraph's nodes for a compiled graph (not one of those: no cycle)."""
         out: list[FunctionInfo] = []
-        for n in names:
-            value = self._referenced(mod, n)
-            if value is None:
-                continue
-            for t in _callables(value):
+        for value, callables in self._resolved(mod, names):
+            for t in callables:
                 w = self.functions.get(t.key if isinstance(t, Func) else min(f.key for f in t.func.of(Func)))
                 if w is not None and w not in out and (state is None or state_type(w) == state):
                     out.append(w)
@@ -286,6 +280,14 @@ class GraphState:
         names = list(tree_fact(mod.source.tree, _graph_nodes).get((graph.line, graph.col), ()))
         names += sorted(tree_fact(mod.source.tree, edge_functions) - set(names))
         return mod, names
+
+    def _resolved(self, mod: ModuleInfo, refs: list[str]) -> Iterator[tuple[Value, list[Func | Partial]]]:
+        """Each reference's value (those that name something) and the project functions and
+        partials of functions it holds, in order."""
+        for ref in refs:
+            value = self._referenced(mod, ref)
+            if value is not None:
+                yield value, _callables(value)
 
     def _referenced(self, mod: ModuleInfo, ref: str) -> Value | None:
         """The value a reference in `mod`'s graph-building code names (`_reference`)."""
