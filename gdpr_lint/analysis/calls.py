@@ -71,9 +71,7 @@ class Calls:
             entries = [fi for t in recv.of(Func) if (fi := ctx.functions.get(t.key)) is not None
                        and ctx.graph_entrypoint(fi)]
             if entries:
-                given = args[0] if args else next((v for k, v, _ in kwargs if k == "input"), EMPTY)
-                if node.func.attr in MODELS.graph_batches:
-                    given = self.element(given)
+                given = self.graph_input(node, args, kwargs)
                 return join_all([self.apply(fi, _positional_input(node), [given], [], None) for fi in entries])
         results: list[Value] = []
         handled = False
@@ -122,12 +120,8 @@ class Calls:
                 if t.args or t.kwargs:
                     # the bound arguments go first; they stand at this call (their own nodes
                     # may be in another module)
-                    full = ast.Call(func=node.func, args=[node.func] * len(t.args) + list(node.args),
-                                    keywords=[ast.keyword(arg=k, value=node.func) for k, _ in t.kwargs] + list(node.keywords))
-                    ast.copy_location(full, node)
-                    full.end_lineno, full.end_col_offset = node.end_lineno, node.end_col_offset
-                    if hasattr(node, "ran_by"):
-                        full.ran_by = node.ran_by  # type: ignore[attr-defined]
+                    full = _standing_at(node, [node.func] * len(t.args) + list(node.args),
+                                        [ast.keyword(arg=k, value=node.func) for k, _ in t.kwargs] + list(node.keywords))
                     results.append(self.call(full, t.func, None, list(t.args) + args,
                                              [(k, v, node.func) for k, v in t.kwargs] + kwargs))
                 else:
@@ -152,10 +146,14 @@ class Calls:
         graphs = sorted(recv.of(Graph), key=lambda g: (g.module, g.line, g.col))
         if node.func.attr not in MODELS.graph_runs:
             return Value(tags=frozenset(graphs))
-        state = args[0] if args else next((v for k, v, _ in kwargs if k == "input"), EMPTY)
-        if node.func.attr in MODELS.graph_batches:
-            state = self.element(state)
-        return self.run_graphs(graphs, node, state)
+        return self.run_graphs(graphs, node, self.graph_input(node, args, kwargs))
+
+    def graph_input(self, node: ast.Call, args: list[Value], kwargs) -> Value:
+        """What a graph run (`invoke`, `stream`, `batch`, ...) is given: its first argument or
+        `input=`; one element of a batch's list."""
+        assert isinstance(node.func, ast.Attribute)
+        given = args[0] if args else next((v for k, v, _ in kwargs if k == "input"), EMPTY)
+        return self.element(given) if node.func.attr in MODELS.graph_batches else given
 
     def run_graphs(self, graphs: list[Graph], node: ast.Call, state: Value) -> Value:
         """Each graph run on `state`: its node functions called with it as their state."""
@@ -390,9 +388,13 @@ def plain_reference(node: ast.AST | None) -> bool:
 def _positional_input(node: ast.Call) -> ast.Call:
     """A graph run's call as one with its input in first place: arguments are bound by their
     nodes, and the input may be a keyword (`app.invoke(input={...})`); it stands at the call."""
-    if node.args:
-        return node
-    full = ast.Call(func=node.func, args=[node.func], keywords=[])
+    return node if node.args else _standing_at(node, [node.func], [])
+
+
+def _standing_at(node: ast.Call, args: list[ast.expr], keywords: list[ast.keyword]) -> ast.Call:
+    """A call made up at `node`'s place, with these argument nodes (values bound elsewhere -
+    a partial's, a graph's input - stand at the call that passes them)."""
+    full = ast.Call(func=node.func, args=args, keywords=keywords)
     ast.copy_location(full, node)
     full.end_lineno, full.end_col_offset = node.end_lineno, node.end_col_offset
     if hasattr(node, "ran_by"):

@@ -308,30 +308,27 @@ class HelperMentions:
                 if m.start() == 0 or data[m.start() - 1] not in _ASCII_WORD_BYTES:
                     yield m.group(1)
 
-    def prepare(self) -> None:
-        """Gather every file's defined names and identifiers now (the first round's helpers
-        need them all; a worker waiting for the round to end leaves the time for it)."""
+    def prepare(self) -> frozenset[bytes]:
+        """Gather every file's defined names and identifiers, once (the first round's helpers
+        need them all; the engine calls this while a worker waits for the round to end).
+        Returns the names the inputs define."""
         if self.defined is None:
             self.defined = frozenset(name for data in self.views.values() for name in self._definitions(data))
-        for p, data in self.views.items():
-            if p not in self.names:
-                self.names[p] = self.defined.intersection(data.translate(self._BLANK_OTHERS).split())
+            self.names = {p: self.defined.intersection(data.translate(self._BLANK_OTHERS).split())
+                          for p, data in self.views.items()}
+        return self.defined
 
     def in_files(self, words: set[str]) -> dict[Path, frozenset[str]]:
         if not words:
             return {}
-        if self.defined is None:
-            self.defined = frozenset(name for data in self.views.values() for name in self._definitions(data))
+        defined = self.prepare()
         wanted = {w.encode(): w for w in words}
         # a helper defined outside the inputs (a module found on another root) is looked for by its spelling
-        elsewhere = frozenset(w for b, w in wanted.items() if b not in self.defined)
+        elsewhere = frozenset(w for b, w in wanted.items() if b not in defined)
         pattern = word_pattern(elsewhere) if elsewhere else None
         out = {}
         for p, data in self.views.items():
-            names = self.names.get(p)
-            if names is None:
-                names = self.names[p] = self.defined.intersection(data.translate(self._BLANK_OTHERS).split())
-            found = {wanted[b] for b in names & wanted.keys()}
+            found = {wanted[b] for b in self.names[p] & wanted.keys()}
             if pattern is not None:
                 found.update(m.group(0).decode() for m in pattern.finditer(data))
             if found:

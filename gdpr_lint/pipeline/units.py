@@ -441,7 +441,7 @@ def _chunks(entries: list) -> list[list]:
 
 def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs: int,
               on_done: Callable[[UnitResult], None] | None = None,
-              on_idle: Callable[[], None] | None = None) -> list[UnitResult]:
+              on_idle: Callable[[], object] | None = None) -> list[UnitResult]:
     """Analyse units, in a pool of `jobs` processes when there are enough of them. The pool,
     and the project of each process, stay for the run's next round (finish_units ends them):
     a round of callers of the helpers found reads what the round before summarised.

@@ -436,7 +436,7 @@ def node_functions(tree: ast.Module) -> dict[str, str]:
     every graph the module builds (`add_node("draft", write_draft)`; `add_node(draft)` is
     named `draft`, `add_node(nodes.draft)` too)."""
     out: dict[str, str] = {}
-    for node, scope in _walk_in_scopes(tree):
+    for node, scope in tree_fact(tree, _scoped):
         fn = _added_function(node, scope)
         if fn is None:
             continue
@@ -453,7 +453,7 @@ def edge_functions(tree: ast.Module) -> frozenset[str]:
     """The functions a module routes a graph with (`add_conditional_edges("load", fan_out,
     ...)`, `routes.fan_out`), as references (`_reference`): where a `Send` to a node is made."""
     out = set()
-    for node, scope in _walk_in_scopes(tree):
+    for node, scope in tree_fact(tree, _scoped):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ("add_conditional_edges", "set_conditional_entry_point"):
             fn = next((k.value for k in node.keywords if k.arg == "path"), None)
@@ -472,16 +472,16 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
     .add_node(...)`), wherever in the module it is built. A name means the graph it was
     last bound to in source order; a method of the graph bound to its own name
     (`graph = graph.compile()`, the common idiom) keeps it: the compiled app is that graph."""
-    events: list[tuple[int, int, str, ast.AST, _Scope]] = []  # (line, column, kind, node, scope), sorted below
-    for node, scope in _walk_in_scopes(tree):
+    events: list[tuple[int, int, str, ast.AST, str]] = []  # (line, column, kind, node, function added), sorted below
+    for node, scope in tree_fact(tree, _scoped):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
-            events.append((node.lineno, node.col_offset, "bind", node, scope))
-        elif _added_function(node, scope) is not None:
-            events.append((node.lineno, node.col_offset, "add", node, scope))
+            events.append((node.lineno, node.col_offset, "bind", node, ""))
+        elif (added := _added_function(node, scope)) is not None:
+            events.append((node.lineno, node.col_offset, "add", node, added))
     builders: dict[str, tuple[int, int]] = {}
     out: dict[tuple[int, int], list[str]] = {}
     # an assignment comes before the calls in its value (same position: "add" > "bind")
-    for _, _, kind, node, scope in sorted(events, key=lambda e: (e[0], e[1], e[2] == "add")):
+    for _, _, kind, node, fn in sorted(events, key=lambda e: (e[0], e[1], e[2] == "add")):
         if kind == "bind":
             assert isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call)
             value = node.value
@@ -505,8 +505,6 @@ def _graph_nodes(tree: ast.Module) -> dict[tuple[int, int], tuple[str, ...]]:
             graph = (recv.lineno, recv.col_offset)  # built and filled in one expression
         else:
             continue
-        fn = _added_function(node, scope)
-        assert fn is not None
         names = out.setdefault(graph, [])
         if fn not in names:
             names.append(fn)
@@ -533,7 +531,8 @@ def _reference(expr: ast.AST | None, scope: _Scope) -> str | None:
     if isinstance(expr, ast.Call) and expr.args and _reference(expr.func, _Scope()) in PARTIALS \
             and _reference(expr.args[0], scope) is not None:
         names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
-        return _in_function(ast.unparse(expr), scope) if names & scope.local else ast.unparse(expr)
+        text = ast.unparse(expr)
+        return _in_function(text, scope) if names & scope.local else text
     dotted = True
     parts: list[str] = []
     head = expr
@@ -566,6 +565,12 @@ class _Scope(NamedTuple):
     cls: str | None = None
     func: str | None = None
     local: frozenset[str] = frozenset()
+
+
+def _scoped(tree: ast.Module) -> tuple[tuple[ast.AST, _Scope], ...]:
+    """The calls and assignments of `tree` with their scope, in `ast.walk`'s order: what the
+    facts on graph building (nodes, routing, builders' callers) look at, walked once."""
+    return tuple((n, scope) for n, scope in _walk_in_scopes(tree) if isinstance(n, (ast.Call, ast.Assign, ast.AnnAssign)))
 
 
 def _walk_in_scopes(tree: ast.Module) -> Iterator[tuple[ast.AST, _Scope]]:
@@ -608,7 +613,7 @@ def _calls_by_name(tree: ast.Module) -> dict[str, list[tuple[str, ast.Call]]]:
     """Function name -> (qualified name of the top-level function or method calling it, the
     call), for calls by plain name (`build(agents)`) or on `self` (`self.build(agents)`)."""
     out: dict[str, list[tuple[str, ast.Call]]] = {}
-    for node, scope in _walk_in_scopes(tree):
+    for node, scope in tree_fact(tree, _scoped):
         if not isinstance(node, ast.Call) or scope.func is None:
             continue
         func = node.func
