@@ -159,6 +159,28 @@ def test_skipping_the_rerun_reports_what_rerunning_reports(tmp_path, monkeypatch
     assert skipped[0] == _view(_run(root, exhaustive=True))[0]
 
 
+@pytest.mark.parametrize("broken", [
+    # an unclosed bracket: broken under any Python
+    'def notify(customer):\n    return run(f"Write to {customer.email}"\n',
+    # a stray indent
+    'def notify(customer):\n    return run(customer.email)\n  print("sent")\n',
+    # a closing bracket too many
+    'def notify(customer):\n    return run(customer.email))\n',
+])
+def test_a_file_that_does_not_parse_is_not_run_again_for_a_helper_name(tmp_path, units_run, broken):
+    # a seed (it spells a request) that calls the helper found in round one: the second
+    # round would fail the same way, so its first answer, the error, stands
+    files = dict(DESK)
+    files["desk/mail.py"] = "from openai import OpenAI\nfrom desk.agent import run\n\nclient = OpenAI()\n\n" + broken
+    root = write_files(tmp_path / "support", files)
+    result = _run(root)
+    assert "mail.py" in units_run[0], units_run
+    assert "mail.py" not in [name for r in units_run[1:] for name in r], units_run
+    assert "handlers.py" in [name for r in units_run[1:] for name in r], units_run  # a file that parses is
+    assert [e.path for e in result.errors] == ["desk/mail.py"], result.errors
+    assert _view(result) == _view(_run(root, exhaustive=True))
+
+
 def test_a_helper_named_in_code_the_first_run_left_out_is_followed(tmp_path, units_run):
     files = dict(DESK)
     # the same file, but the helper is now called with data in a function the first run

@@ -449,7 +449,11 @@ def _analysed_already(prior: UnitResult, view: bytes, new_words: frozenset[str],
     repeat `prior`: every mention of one of them (or of a global holding an object of a
     helper class) that can hand the helper data (prefilter.helper_uses) lies in code the
     first run analysed, where the call already resolved to the helper, or is an attribute
-    of a library module (`asyncio.run(...)`), not the project's helper."""
+    of a library module (`asyncio.run(...)`), not the project's helper. A file that did not
+    parse fails the same way again (and a later round's worker may not have paid yet for the
+    newer-syntax check: LibCST's import)."""
+    if prior.unreadable:
+        return True
     if prior.unanalysed is None or prior.transient:
         return False
     names = new_words | {g for g, cls in prior.instances if cls in new_words}

@@ -68,6 +68,7 @@ class UnitResult:
     # summarised, top-level code left for later); None: the entry was not analysed
     unanalysed: tuple[tuple[int, int], ...] | None = None
     instances: tuple[tuple[str, str], ...] = ()  # (global, class name): objects of a class the entry holds
+    unreadable: bool = False  # the entry itself did not decode or parse: no helper name changes its answer
 
 
 @dataclass
@@ -253,6 +254,7 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
         src = _parsed(ctx, src)
     except SourceError as exc:
         result.errors.append(FileError(display, str(exc)))
+        result.unreadable = True
         return
     mod = project.add_source(src)
     if not ctx.exhaustive and not has_seed_spelling(src.search_view, words) \
