@@ -97,6 +97,24 @@ def _view(result) -> tuple[set, set, list]:
     return findings, sites, sorted(str(e) for e in result.errors)
 
 
+def _desk_paging_in_unanalysed_code() -> dict[str, str]:
+    """DESK, but jobs.py also calls the helper with data in a function the first run does
+    not analyse (it spells no request): jobs.py runs in both rounds."""
+    files = dict(DESK)
+    files["desk/jobs.py"] = DESK["desk/jobs.py"].replace('''
+        client = OpenAI()''', '''
+        from desk.agent import run
+
+        client = OpenAI()''').replace('''
+        async def main() -> None:''', '''
+        def page(member):
+            return run(f"Tell {member.email} the build broke")
+
+
+        async def main() -> None:''')
+    return files
+
+
 @pytest.fixture
 def units_run(monkeypatch) -> list[list[str]]:
     """The entry files of each round of units, by name."""
@@ -124,30 +142,47 @@ def test_a_file_naming_the_helper_only_where_it_was_analysed_is_not_run_again(tm
     assert not any("log" in d for _, d in leaked), leaked
 
 
-def test_the_rounds_share_one_pool_of_workers_and_report_what_one_process_reports(tmp_path, monkeypatch, units_run):
+def test_the_rounds_share_one_set_of_workers_and_report_what_one_process_reports(tmp_path, monkeypatch, units_run):
     # the callers of a helper found in round one run in the workers that summarised it
-    import concurrent.futures
+    import os
 
-    root = write_files(tmp_path / "support", DESK)
+    from gdpr_lint.pipeline import lanes
+
+    root = write_files(tmp_path / "support", _desk_paging_in_unanalysed_code())
     alone = _view(_run(root))
-    pools = []
-    real = concurrent.futures.ProcessPoolExecutor
+    started = []
+    real_lane = lanes.Lane.__init__
+    monkeypatch.setattr(lanes.Lane, "__init__", lambda self, *a: started.append(1) or real_lane(self, *a))
+    ran = []  # (entry, process), in the workers (forked after the patch)
+    real_unit = units.analyse_unit
+    monkeypatch.setattr(units, "analyse_unit",
+                        lambda ctx, entry, words=frozenset(): (ran.append((entry.name, os.getpid())),
+                                                               real_unit(ctx, entry, words))[1])
+    reported = tmp_path / "ran.txt"
+    real_chunk = units._worker_chunk
 
-    class Counted(real):  # type: ignore[misc, valid-type]
-        def __init__(self, *args, **kwargs):
-            pools.append(1)
-            super().__init__(*args, **kwargs)
+    def chunk_and_tell(chunk):
+        results = real_chunk(chunk)
+        with open(reported, "a") as fh:
+            fh.writelines(f"{entry} {pid}\n" for entry, pid in ran)
+        ran.clear()
+        return results
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
-    monkeypatch.setattr(units, "POOL_MIN_UNITS", 1)  # a pool even for these few files
+    monkeypatch.setattr(units, "_worker_chunk", chunk_and_tell)
+    monkeypatch.setattr(units, "POOL_MIN_UNITS", 1)  # workers even for these few files
     prepared = []
     real_prepare = HelperMentions.prepare
     monkeypatch.setattr(HelperMentions, "prepare", lambda self: prepared.append(1) or real_prepare(self))
     units_run.clear()
     pooled = analyse_paths([root], ConfigResolver(cwd=root), use_cache=False, jobs=2)
-    assert len(units_run) >= 2 and pools == [1], units_run
+    assert len(units_run) >= 2 and started == [1, 1], units_run
     assert prepared, "the names for the next round are gathered while a worker waits"
     assert _view(pooled) == alone
+    # jobs.py runs in both rounds: the second time in the process that analysed it the first time
+    runs = [line.split() for line in reported.read_text().splitlines()]
+    jobs_runs = [pid for entry, pid in runs if entry == "jobs.py"]
+    assert len(jobs_runs) == 2 and jobs_runs[0] == jobs_runs[1], runs
+    assert len({pid for _, pid in runs}) == 2, runs
 
 
 def test_skipping_the_rerun_reports_what_rerunning_reports(tmp_path, monkeypatch):
@@ -182,20 +217,7 @@ def test_a_file_that_does_not_parse_is_not_run_again_for_a_helper_name(tmp_path,
 
 
 def test_a_helper_named_in_code_the_first_run_left_out_is_followed(tmp_path, units_run):
-    files = dict(DESK)
-    # the same file, but the helper is now called with data in a function the first run
-    # did not analyse (it spells no request)
-    files["desk/jobs.py"] = DESK["desk/jobs.py"].replace('''
-        client = OpenAI()''', '''
-        from desk.agent import run
-
-        client = OpenAI()''').replace('''
-        async def main() -> None:''', '''
-        def page(member):
-            return run(f"Tell {member.email} the build broke")
-
-
-        async def main() -> None:''')
+    files = _desk_paging_in_unanalysed_code()
     root = write_files(tmp_path / "support", files)
     result = _run(root)
     assert "jobs.py" in [name for r in units_run[1:] for name in r], units_run

@@ -91,7 +91,8 @@ class UnitContext:
     memory_threshold: float | None = None  # resident MB past which the caches are let go (None: the budget)
     memory_budget: float | None = None  # WORKER_MEMORY_MB for the run's number of workers (run_units)
     graph_builders: tuple[Path, ...] = ()  # checked files that add nodes to a graph (graph_builders())
-    pool: object = None  # the run's worker processes, kept from one round of units to the next (run_units)
+    pool: list | None = None  # the run's worker processes (lanes.Lane), kept from one round of units to the next
+    homes: dict[Path, int] = field(default_factory=dict)  # entry -> the lane that analysed it last
 
 
 # A dependency that is no file: the list of checked files that add nodes to a graph
@@ -418,36 +419,24 @@ def _resident_mb() -> float | None:
 
 
 def _chunks(entries: list) -> list[list]:
-    """Neighbouring files (same package, same imports) in one chunk, handed to one worker
-    at a time; eight chunks at least, to keep two to four workers evenly busy, of at most 64
-    units, after which the worker looks at its memory budget (a unit's answer does not depend
-    on the units before it in its project, tests/test_determinism.py, so the chunks are a
-    matter of speed and memory). The chunks do not depend on the number of workers, nor on
-    the order workers finish in."""
+    """The chunks of a run in this process (a pool of workers deals its own, lanes.py):
+    neighbouring files in path order, eight chunks at least, of at most MAX_CHUNK units;
+    after each the process looks at its memory budget."""
+    from gdpr_lint.pipeline.lanes import MAX_CHUNK
+
     ordered = sorted(entries, key=lambda e: str(e[0]))
-    size = max(1, min(64, -(-len(ordered) // 8)))
-    # the last chunks smaller and smaller (two of each half size): the workers run out of
-    # work together instead of one waiting on another's last full chunk
-    tail: list[int] = []
-    step = size // 2
-    while step >= 1 and sum(tail) + 2 * step <= len(ordered) - 4 * size:
-        tail += [step, step]
-        step //= 2
-    main = len(ordered) - sum(tail)
-    out = [ordered[i:min(i + size, main)] for i in range(0, main, size)]
-    for n in tail:
-        out.append(ordered[main:main + n])
-        main += n
-    return out
+    size = max(1, min(MAX_CHUNK, -(-len(ordered) // 8)))
+    return [ordered[i:i + size] for i in range(0, len(ordered), size)]
 
 
 def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs: int,
               on_done: Callable[[UnitResult], None] | None = None,
               on_idle: Callable[[], object] | None = None) -> list[UnitResult]:
-    """Analyse units, in a pool of `jobs` processes when there are enough of them. The pool,
-    and the project of each process, stay for the run's next round (finish_units ends them):
-    a round of callers of the helpers found reads what the round before summarised.
-    `on_idle` is called once, in this process, when a worker has no chunk left to start."""
+    """Analyse units, in `jobs` worker processes (lanes.py) when there are enough of them.
+    The workers, and the project of each, stay for the run's next round (finish_units ends
+    them): a file run again with the helpers found goes back to the worker that summarised
+    what it reads. `on_idle` is called once, in this process, when a worker has no chunk
+    left to start."""
     results: list[UnitResult] = []
 
     def done(r: UnitResult) -> None:
@@ -465,46 +454,30 @@ def run_units(ctx: UnitContext, entries: list[tuple[Path, frozenset[str]]], jobs
                     done(r)
         return results
     # imported here: a run with few units (a pre-commit hook) never pays for them
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
+    from functools import partial
+
+    from gdpr_lint.pipeline.lanes import Dealer, Lane, deal, lane_main
 
     global _POOL_CTX
     if ctx.pool is None:
         _POOL_CTX = ctx
         _analysis()  # imported once, before the workers fork
-        ctx.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"),
-                                       initializer=_limit_worker_memory, initargs=(jobs,))
-    pool = ctx.pool
-    assert isinstance(pool, ProcessPoolExecutor)
-    pending = list(entries)
-    try:
-        futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in _chunks(pending)}
-        left = len(futures)
-        for fut in as_completed(futures):
-            try:
-                for r in fut.result():
-                    done(r)
-                for item in futures[fut]:
-                    pending.remove(item)
-            except BrokenProcessPool:
-                break
-            left -= 1
-            if on_idle is not None and left < jobs:
-                on_idle()
-                on_idle = None
-    except BrokenProcessPool:
-        pass
-    if pending:
-        # A worker died (native crash, out of memory, killed): run what is left one unit
-        # per process, so the culprit is named and every other unit is still analysed.
-        pool.shutdown(wait=True, cancel_futures=True)
-        ctx.pool = None
-        done_entries = {r.entry for r in results}
-        for e, w in pending:
-            if ctx.inputs[e][0] in done_entries:
-                continue
-            done(_isolated(ctx, e, w))
+        ctx.pool = [Lane(i, lane_main, _worker_chunk, partial(_limit_worker_memory, jobs)) for i in range(jobs)]
+    dealer = Dealer(entries, jobs, ctx.homes)
+
+    def chunk_done(lane: Lane, chunk: list, chunk_results: list[UnitResult]) -> None:
+        for e, _ in chunk:
+            ctx.homes[e] = lane.index
+        for r in chunk_results:
+            done(r)
+
+    # A lane that died (native crash, out of memory, killed) loses its chunk in flight: its
+    # units run one per process, so the culprit is named and every other unit is analysed.
+    lost = [e for dead in deal(ctx.pool, dealer, chunk_done, on_idle) for e in dead.chunk or ()]
+    if not ctx.pool:  # every lane died: what was left is not dealt
+        lost += dealer.remaining()
+    for e, w in lost:
+        done(_isolated(ctx, e, w))
     return results
 
 
@@ -512,10 +485,11 @@ def finish_units(ctx: UnitContext) -> None:
     """End what run_units kept for the run's next round: the worker processes, this
     process's project."""
     global _POOL_CTX
-    pool, ctx.pool = ctx.pool, None
-    if pool is not None:
-        # (a run stopped half-way, Ctrl-C or an error, leaves no queued chunk to wait for)
-        pool.shutdown(wait=True, cancel_futures=True)  # type: ignore[attr-defined]
+    lanes, ctx.pool = ctx.pool, None
+    if lanes:
+        from gdpr_lint.pipeline.lanes import stop
+
+        stop(lanes)  # (a run stopped half-way, Ctrl-C or an error, does not wait for their chunks)
     _POOL_CTX = None
     drop_project(ctx)
 
