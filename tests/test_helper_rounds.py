@@ -243,6 +243,28 @@ def test_which_mentions_of_a_helper_name_can_hand_it_data(line, counted):
     assert any(line == 4 and receiver not in libraries for line, receiver in uses) is counted, uses
 
 
+@pytest.mark.parametrize("words", [
+    {"run", "run_agent", "runner"},          # one name the start of another
+    {"übersetze", "résumé", "run"},         # letters beyond ASCII
+    {"aa", "a"},                             # a name inside a repetition of itself
+])
+def test_mentions_are_found_one_name_at_a_time_as_one_pattern_finds_them(words):
+    # helper_uses scans for each name alone (fast literal searches); the places found are
+    # those one pattern of every name finds: the whole words, the shortest name where two
+    # start at one place, none inside another
+    from gdpr_lint.pipeline.prefilter import _whole_words, word_pattern
+
+    text = """
+        run(x); run_agent(x); runner.run(y); rerun(z); run2(w); _run(v); run_agent_x(u)
+        übersetze(text); xübersetze(t); résumé(r); résuméx(q); é_run(p); érun(o)
+        aa(1); aaa(2); a(3); aa_a(4); a.aa(5); aaé(6); éaa(7)
+        asyncio.run(main())  # run the tests
+    """.encode()
+    words = frozenset(words)
+    assert _whole_words(text, words) == [m.span() for m in word_pattern(words).finditer(text)]
+    assert _whole_words(text, words)  # (the text holds some)
+
+
 def test_a_cached_second_run_answers_the_same_without_analysing(tmp_path, monkeypatch, units_run):
     root = write_files(tmp_path / "support", DESK)
     monkeypatch.setenv("GDPR_LINT_CACHE_DIR", str(tmp_path / "cache"))

@@ -273,15 +273,27 @@ def helper_uses(data: bytes, words: frozenset[str]) -> Iterator[tuple[int, str |
     module's function (`asyncio.run`) from the helper. Left out: a bare call without
     arguments (`main()`, `asyncio.run(main())`: a method call, `record.describe()`, hands
     the method its object, and counts) and a word in prose (`run the tests`)."""
-    if not words:
-        return
     kept: list[tuple[int, str | None]] = []
-    for m in word_pattern(words).finditer(data):
-        receiver = _receiver_before(data, m.start())
-        if receiver is None and _BARE_CALL.match(data, m.end()) is not None or _PROSE_AFTER.match(data, m.end()):
+    for start, end in _whole_words(data, words):
+        receiver = _receiver_before(data, start)
+        if receiver is None and _BARE_CALL.match(data, end) is not None or _PROSE_AFTER.match(data, end):
             continue
-        kept.append((m.start(), receiver))
+        kept.append((start, receiver))
     yield from zip(_line_numbers((offset for offset, _ in kept), data), (receiver for _, receiver in kept))
+
+
+def _whole_words(data: bytes, words: frozenset[str]) -> list[tuple[int, int]]:
+    """(start, end) of each mention of one of `words` as a whole word, in order: what one
+    pattern of them all finds (`word_pattern`: the shortest word where two start at one
+    place, none inside another), with one fast literal scan per word instead (a pattern
+    starting with a look-behind is tried at every byte: 5x slower on a unit's few names)."""
+    found = sorted((m.start(), m.end()) for w in words for m in _word_alone(w).finditer(data)
+                   if not m.start() or data[m.start() - 1] not in _ASCII_WORD_BYTES)
+    out: list[tuple[int, int]] = []
+    for start, end in found:
+        if not out or start >= out[-1][1]:
+            out.append((start, end))
+    return out
 
 
 class HelperMentions:
