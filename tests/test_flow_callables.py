@@ -365,3 +365,61 @@ def test_async_generators_stream_what_they_were_given(write):
         async def describe(item):
             return [p async for p in stream_answer(item.description)]
     """}))
+
+
+def test_a_partial_a_factory_binds_to_the_callers_client_sends_through_it(write):
+    # the factory's parameter is bound into the partial it returns: the caller's client
+    # (or model) is what the partial sends through; a caller handing it a stand-in is clean
+    from helpers import analyse
+
+    root = write({
+        "desk/__init__.py": "",
+        "desk/senders.py": """
+            from functools import partial
+
+
+            def send(text, client, model):
+                return client.responses.create(model=model, input=text)  # expect: GDPR001
+
+
+            def invoke_with(text, llm):
+                return llm.invoke("Reply to: " + text)  # expect: GDPR001
+
+
+            def sender_for(client, model="gpt-4o-mini"):
+                return partial(send, client=client, model=model)
+
+
+            def chain_for(llm):
+                return partial(invoke_with, llm=llm)
+        """,
+        "desk/use.py": """
+            from langchain_openai import ChatOpenAI
+            from openai import OpenAI
+
+            from desk.senders import chain_for, sender_for
+
+
+            class Offline:
+                class responses:
+                    @staticmethod
+                    def create(**kwargs):
+                        return kwargs
+
+
+            def notify(customer):
+                ask = sender_for(OpenAI())
+                return ask(f"Tell {customer.email} the parcel left")
+
+
+            def reply(customer):
+                return chain_for(ChatOpenAI(model="gpt-4o"))(customer.full_name)
+
+
+            def rehearse(customer):
+                return sender_for(Offline())(f"Call {customer.phone} when the parcel left")
+        """,
+    })
+    assert_marked(root)
+    sent = sorted(d.split(" (")[0] for f in analyse(root).findings for d in f.data)
+    assert sent == ["customer.email", "customer.full_name"], sent

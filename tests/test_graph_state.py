@@ -1028,3 +1028,106 @@ def test_a_clients_runs_kept_in_a_variable_still_run_the_graph_the_id_names(writ
             return runs.wait(thread_id, "reply_graph", input={"thread": customer.email_body})
         '''
     assert _deployed(write, caller) == [("inbox/graphs.py", 15, ["customer.email_body"])]
+
+
+# a node made by a factory of the project: a closure over the model, a partial, a method
+# making one; at the module's top, in a building function, or imported from another module
+FACTORIES = '''
+    from functools import partial
+    from typing import TypedDict
+
+    from langchain_openai import ChatOpenAI
+
+
+    class TicketState(TypedDict):
+        ticket: str
+        draft: str
+
+
+    def make_responder(llm, prefix):
+        def respond(state: TicketState):
+            return {"draft": llm.invoke(prefix + state["ticket"]).content}
+
+        return respond
+
+
+    def make_greeter(llm):
+        def greet(state: TicketState):
+            return {"draft": llm.invoke("Write a friendly greeting.").content}
+
+        return greet
+
+
+    def respond_with(state: TicketState, llm):
+        return {"draft": llm.invoke("Reply to: " + state["ticket"]).content}
+
+
+    def make_partial(llm):
+        return partial(respond_with, llm=llm)
+
+
+    class Nodes:
+        def __init__(self, llm):
+            self.llm = llm
+
+        def responder(self):
+            def respond(state: TicketState):
+                return {"draft": self.llm.invoke("Reply to: " + state["ticket"]).content}
+
+            return respond
+'''
+
+FACTORY_GRAPH = '''
+    from langchain_openai import ChatOpenAI
+    from langgraph.graph import START, StateGraph
+
+    from desk.factories import Nodes, TicketState, make_greeter, make_partial, make_responder
+
+{build}
+
+
+    def answer(customer):
+        return {app}.invoke({{"ticket": f"{{customer.full_name}} <{{customer.email}}> asks for a refund"}})
+'''
+
+FACTORY_SHAPES = {
+    "closure_at_the_top": ('''
+    llm = ChatOpenAI(model="gpt-4o")
+    graph = StateGraph(TicketState)
+    graph.add_node("respond", {node})
+    graph.add_edge(START, "respond")
+    app = graph.compile()
+''', "app"),
+    "closure_in_a_building_function": ('''
+    def build():
+        llm = ChatOpenAI(model="gpt-4o")
+        graph = StateGraph(TicketState)
+        graph.add_node("respond", {node})
+        graph.add_edge(START, "respond")
+        return graph.compile()
+''', "build()"),
+}
+
+FACTORY_NODES = {
+    "closure": ('make_responder(llm, "Reply to: ")', 14),
+    "partial": ("make_partial(llm)", 27),
+    "method": ("Nodes(llm).responder()", 40),
+}
+
+
+@pytest.mark.parametrize("node", sorted(FACTORY_NODES))
+@pytest.mark.parametrize("shape", sorted(FACTORY_SHAPES))
+def test_a_node_a_factory_makes_runs_on_the_graphs_input(write, shape, node):
+    build, app = FACTORY_SHAPES[shape]
+    made, line = FACTORY_NODES[node]
+    root = write({"desk/__init__.py": "", "desk/factories.py": FACTORIES,
+                  "desk/support.py": FACTORY_GRAPH.format(build=build.format(node=made), app=app)})
+    assert _found(analyse(root)) == [("desk/factories.py", line, ["customer.email", "customer.full_name"])]
+
+
+@pytest.mark.parametrize("shape", sorted(FACTORY_SHAPES))
+def test_a_node_a_factory_makes_that_sends_a_fixed_text_is_clean(write, shape):
+    build, app = FACTORY_SHAPES[shape]
+    root = write({"desk/__init__.py": "", "desk/factories.py": FACTORIES,
+                  "desk/support.py": FACTORY_GRAPH.format(build=build.format(node="make_greeter(llm)"), app=app)})
+    assert _found(analyse(root)) == []

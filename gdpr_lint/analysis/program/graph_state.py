@@ -33,7 +33,6 @@ from gdpr_lint.analysis.values import Ext, Func, Graph, Imported, Partial, Value
 
 GRAPH_PACKAGES = ("langgraph",)
 MODELS = library_models()
-PARTIALS = ("partial", "functools.partial")  # a node that binds some of its function's arguments
 
 
 def state_type(fi: FunctionInfo) -> str | None:
@@ -526,10 +525,12 @@ def _reference(expr: ast.AST | None, scope: _Scope) -> str | None:
     """A function named by a plain or dotted name (`intake`, `nodes.intake`), a method of
     the class the code is in (`self.reply` -> `Agent.reply`), a member of what a variable of
     the function holds (`responder.run`, `agents["writer"].run`: `build>responder.run`, read
-    in the function's names), or a `functools.partial` of one, as written; None for anything
-    else."""
-    if isinstance(expr, ast.Call) and expr.args and _reference(expr.func, _Scope()) in PARTIALS \
-            and _reference(expr.args[0], scope) is not None:
+    in the function's names), or what a call returns (`functools.partial(reply, llm=llm)`,
+    a factory's closure `make_responder(llm)`, `Nodes(llm).responder()`), as written; None
+    for anything else."""
+    if isinstance(expr, ast.Call):
+        if _call_head(expr) is None:
+            return None
         names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
         text = ast.unparse(expr)
         return _in_function(text, scope) if names & scope.local else text
@@ -551,6 +552,15 @@ def _reference(expr: ast.AST | None, scope: _Scope) -> str | None:
     assert expr is not None
     text = ast.unparse(expr)
     return _in_function(text, scope) if head.id in scope.local else text
+
+
+def _call_head(call: ast.Call) -> ast.Name | None:
+    """The name a chain of calls, attributes and subscripts starts from (`Nodes` in
+    `Nodes(llm).responder()`); None when it starts from anything else (a literal)."""
+    head: ast.AST = call
+    while isinstance(head, (ast.Call, ast.Attribute, ast.Subscript)):
+        head = head.func if isinstance(head, ast.Call) else head.value
+    return head if isinstance(head, ast.Name) else None
 
 
 def _in_function(text: str, scope: _Scope) -> str:
