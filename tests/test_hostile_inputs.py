@@ -392,6 +392,22 @@ def test_native_crash_in_worker_is_contained(tmp_path, monkeypatch):
     assert sorted(f.path for f in result.findings) == sorted(n for n in names if n not in culprits)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="fork-based workers")
+def test_a_worker_ended_by_an_exit_is_contained_without_a_traceback(tmp_path, monkeypatch, capfd):
+    """Something raising SystemExit in a worker (no unit catches it) ends that worker like
+    a crash: named on its file, the other files analysed, nothing printed by the worker."""
+    from gdpr_lint.pipeline.engine import analyse_paths
+    from gdpr_lint.pipeline.units import POOL_MIN_UNITS
+
+    names = _clinic_tree(tmp_path, POOL_MIN_UNITS + 6)
+    culprit = names[7]
+    _die_on(monkeypatch, culprit, lambda: sys.exit(3))
+    result = analyse_paths([tmp_path], _resolver(tmp_path), use_cache=False, jobs=2)
+    assert [(e.path, e.message) for e in result.errors] == [(culprit, "the analysis process crashed on this file")]
+    assert sorted(f.path for f in result.findings) == sorted(n for n in names if n != culprit)
+    assert "Traceback" not in capfd.readouterr().err
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_internal_error_on_one_file_is_contained_and_not_cached(tmp_path, monkeypatch, jobs):
     from gdpr_lint.pipeline.engine import analyse_paths

@@ -23,6 +23,7 @@ other lanes go on.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterator, TypeVar
@@ -104,11 +105,15 @@ def lane_main(conn, work: Callable[[list], list], setup: Callable[[], object]) -
     while True:
         try:
             chunk = conn.recv()
+            if chunk is None:
+                return
+            conn.send(work(chunk))
         except (EOFError, OSError):
-            return
-        if chunk is None:
-            return
-        conn.send(work(chunk))
+            return  # the run is over
+        except BaseException:  # noqa: BLE001 - a unit catches its own errors: this is the lane's
+            # end as if it had crashed, without a traceback: the parent runs its chunk one
+            # unit per process, which names the file
+            os._exit(70)
 
 
 def stop(lanes: list[Lane]) -> None:

@@ -2,7 +2,7 @@
 or a caller of a helper that reaches one) together with whatever it imports.
 
 A unit is the grain of caching (its result is valid while every file it read is
-unchanged) and of parallelism (units run in a pool of worker processes; a worker
+unchanged) and of parallelism (units run in worker processes, lanes.py; a worker
 that crashes or a unit that runs over its time limit is reported against its
 file and the run fails closed).
 """
@@ -495,20 +495,25 @@ def finish_units(ctx: UnitContext) -> None:
 
 
 def _isolated(ctx: UnitContext, entry: Path, words: frozenset[str]) -> UnitResult:
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
+    """One unit in a worker process of its own (its chunk's worker died): a crash names its file."""
+    from functools import partial
+
+    from gdpr_lint.pipeline.lanes import Lane, lane_main, stop
 
     global _POOL_CTX
     _POOL_CTX = ctx
+    lane = Lane(0, lane_main, _worker_chunk, partial(_limit_worker_memory, 1))
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"),
-                                 initializer=_limit_worker_memory, initargs=(1,)) as pool:
-            return pool.submit(_worker, entry, words).result()
-    except BrokenProcessPool:
+        lane.give([(entry, words)])
+        (result,) = lane.conn.recv()
+        lane.chunk = None
+        return result
+    except (EOFError, OSError):
         display = ctx.inputs[entry][0]
         return UnitResult(entry=display, errors=[FileError(display, "the analysis process crashed on this file")],
                           transient=True)
+    finally:
+        stop([lane])
 
 
 def merge_findings(groups: Iterable[list[Finding]], vocab: Vocabulary) -> list[Finding]:
