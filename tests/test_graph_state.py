@@ -1131,3 +1131,73 @@ def test_a_node_a_factory_makes_that_sends_a_fixed_text_is_clean(write, shape):
     root = write({"desk/__init__.py": "", "desk/factories.py": FACTORIES,
                   "desk/support.py": FACTORY_GRAPH.format(build=build.format(node="make_greeter(llm)"), app=app)})
     assert _found(analyse(root)) == []
+
+
+# a LangChain runnable added as a node (LangGraph invokes it with the state): a prebuilt
+# agent (the multi-agent tutorials' `add_node("researcher", research_agent)`), a chain
+RUNNABLE_NODES = '''
+    from langchain_anthropic import ChatAnthropic
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_openai import ChatOpenAI
+    from langgraph.graph import START, MessagesState, StateGraph
+    from langgraph.prebuilt import create_react_agent
+
+    llm = {model}
+    research_agent = create_react_agent(llm, tools=[])
+    prompt = ChatPromptTemplate.from_messages([("placeholder", "{{messages}}")])
+    chain = prompt | llm
+
+{build}
+
+
+    def find_trials(patient):
+        return {app}.invoke({{"messages": [("user", {question})]}})
+'''
+
+RUNNABLE_SHAPES = {
+    "agent_at_the_top": ('''
+    workflow = StateGraph(MessagesState)
+    workflow.add_node("researcher", research_agent)
+    workflow.add_edge(START, "researcher")
+    graph = workflow.compile()
+''', "graph"),
+    "chain_at_the_top": ('''
+    workflow = StateGraph(MessagesState)
+    workflow.add_node("researcher", chain)
+    workflow.add_edge(START, "researcher")
+    graph = workflow.compile()
+''', "graph"),
+    "agent_made_in_the_building_function": ('''
+    def build():
+        agent = create_react_agent(llm, tools=[])
+        workflow = StateGraph(MessagesState)
+        workflow.add_node("researcher", agent)
+        workflow.add_edge(START, "researcher")
+        return workflow.compile()
+''', "build()"),
+}
+
+QUESTION = 'f"Find trials for {patient.diagnosis}"'
+
+
+@pytest.mark.parametrize("shape", sorted(RUNNABLE_SHAPES))
+def test_a_runnable_added_as_a_node_is_invoked_with_the_graphs_input(write, shape):
+    build, app = RUNNABLE_SHAPES[shape]
+    source = RUNNABLE_NODES.format(model='ChatOpenAI(model="gpt-4o")', build=build, app=app, question=QUESTION)
+    result = analyse(write({"trials.py": source}))
+    last = len(source.strip("\n").splitlines())
+    # reported where the graph runs (no call of the project's sends it there): not fixable
+    # by wrapping that call, the hint says what to protect
+    assert _found(result) == [("trials.py", last, ["patient.diagnosis"])]
+    assert [f.fixable for f in result.findings] == [False] and result.findings[0].fix_hint
+
+
+@pytest.mark.parametrize("shape", sorted(RUNNABLE_SHAPES))
+def test_a_runnable_node_on_another_provider_or_given_no_personal_data_is_clean(write, shape):
+    build, app = RUNNABLE_SHAPES[shape]
+    other = RUNNABLE_NODES.format(model='ChatAnthropic(model="claude-sonnet-4-5")', build=build, app=app,
+                                  question=QUESTION)
+    assert _found(analyse(write({"trials.py": other}))) == []
+    fixed_text = RUNNABLE_NODES.format(model='ChatOpenAI(model="gpt-4o")', build=build, app=app,
+                                       question='"Find trials for stage II melanoma"')
+    assert _found(analyse(write({"trials.py": fixed_text}))) == []

@@ -162,10 +162,27 @@ class Calls:
         node = _positional_input(node)
         for graph in graphs:
             for callee in self.ctx.graph_nodes(graph):
-                update = self.call(node, callee, None, [state], [])
+                if callee.has(LangChain):
+                    update = self.invoke_node(node, callee, state)
+                else:
+                    update = self.call(node, callee, None, [state], [])
                 if update.fields is not None:
                     state = join(state, update)
         return state
+
+    def invoke_node(self, node: ast.Call, runnable: Value, state: Value) -> Value:
+        """A LangChain runnable added as a graph's node (a prebuilt agent, a chain) is
+        invoked by LangGraph with the state. The request has no call in the project's code:
+        it is reported at the graph's run, which --fix leaves (`ran_by`; the finding's help
+        says how to protect it by hand)."""
+        if not isinstance(node.func, ast.Attribute):
+            return EMPTY
+        made = _standing_at(node, node.args[:1], [])
+        made.ran_by = "LangGraph"  # type: ignore[attr-defined]
+        names = sorted({t.qualname.rsplit(".", 1)[-1] for t in runnable.of(LangChain)})
+        state = state.extend(self.step(made, f"the state the graph invokes its node with (a LangChain "
+                                             f"`{'`/`'.join(names)}`)"))
+        return self.call(made, self.attribute(runnable, "invoke", node.func), runnable, [state], [])
 
     def redacted_inputs(self, via: str, node: ast.Call, args: list[Value], kwargs) -> frozenset:
         """What a sanitizer was given, marked as redacted by it (`known=` only names values)."""

@@ -28,10 +28,11 @@ from gdpr_lint.analysis.reads import NO_READS, Reads
 from gdpr_lint.analysis.summaries import Summary, strip_params
 
 from gdpr_lint.analysis.models import library_models
-from gdpr_lint.analysis.values import Ext, Func, Graph, Imported, Partial, Value, join
+from gdpr_lint.analysis.values import Ext, Func, Graph, Imported, LangChain, Partial, Value, join
 
 
 GRAPH_PACKAGES = ("langgraph",)
+RUNNABLE_KINDS = ("chat", "llm", "chain")  # LangChain objects a graph can invoke as a node (not embeddings)
 MODELS = library_models()
 
 
@@ -100,7 +101,8 @@ class GraphState:
 
     def graph_nodes(self, graph: Graph, _within: frozenset[Graph] = frozenset()) -> list[Value]:
         """What running `graph` calls, in the order its module added it to the builder: each
-        node (a function, or a `functools.partial` of one with what it binds), then the
+        node (a function, a `functools.partial` of one with what it binds, or a LangChain
+        runnable, `runnable_node`, which the graph invokes), then the
         functions routing the module's graphs; a compiled graph added as a node
         (`builder.add_node("research", research_graph)`) stands for its own nodes, which run
         on the state it is given."""
@@ -115,6 +117,9 @@ class GraphState:
                     node = Value(tags=frozenset({t}))
                     if node not in out:
                         out.append(node)
+            runnable = runnable_node(value)
+            if runnable is not None and not callables and runnable not in out:
+                out.append(runnable)
             for g in sorted(value.of(Graph), key=lambda g: (g.module, g.line, g.col)):
                 if g not in within:
                     out += [v for v in self.graph_nodes(g, within) if v not in out]
@@ -610,6 +615,15 @@ def _bound_in(func: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
         elif isinstance(n, (ast.Import, ast.ImportFrom)):
             names.update((alias.asname or alias.name).split(".")[0] for alias in n.names)
     return frozenset(names)
+
+
+def runnable_node(value: Value) -> Value | None:
+    """The LangChain runnables a node value holds (a prebuilt agent,
+    `create_react_agent(llm, tools)`; a chain, `prompt | llm`; a model): LangGraph invokes
+    such a node with the state. None if it holds none."""
+    runnables = frozenset(t for t in value.tags if isinstance(t, LangChain) and t.method is None
+                          and t.kind in RUNNABLE_KINDS)
+    return Value(tags=runnables) if runnables else None
 
 
 def _callables(value: Value) -> list[Func | Partial]:
