@@ -334,6 +334,40 @@ def test_a_compound_is_judged_by_its_head(word, category):
     assert match is not None and match.category.key == category and match.confidence == "medium"
 
 
+@pytest.mark.parametrize("identifier, owner, singular", [
+    ("surnames", (), "surname"),                        # a term
+    ("customer_phone_numbers", (), "customer_phone_number"),  # a phrase, the last word plural
+    ("birthdays", ("member",), "birthday"),
+    ("passports", ("customer",), "passport"),
+    ("ssns", (), "ssn"),
+    ("patient_histories", (), "patient_history"),       # a contextual word, -ies
+    ("treatments", ("patient",), "treatment"),
+    ("condition", ("patient",), "conditions"),           # listed in the plural: the singular too
+    ("names", ("customer",), "name"),                    # an ambiguous word, with a person owner
+    ("sick_leave_reasons", (), "sick_leave_reason"),
+])
+def test_a_listed_word_in_the_other_number_is_judged_as_the_word(identifier, owner, singular):
+    vocab = default_vocabulary()
+    match, listed = vocab.classify(identifier, owner), vocab.classify(singular, owner)
+    assert match is not None and listed is not None
+    assert (match.category.key, match.confidence) == (listed.category.key, listed.confidence)
+
+
+@pytest.mark.parametrize("identifier, owner", [
+    ("names", ()),              # ambiguous without an owner, as `name` is
+    ("file_names", ()),         # a thing's modifier, as `file_name`
+    ("column_names", ()),
+    ("ip_addresses", ()),
+    ("statuses", ()),           # no listed word in either number
+    ("test_result", ()),        # `test results` (health) is listed in the plural on purpose
+    ("conditions", ()),         # contextual: no owner, no person
+    ("treatments", ("water",)),
+    ("genders", ("model",)),
+])
+def test_a_plural_is_no_more_personal_than_its_singular(identifier, owner):
+    assert default_vocabulary().classify(identifier, owner) is None
+
+
 @pytest.mark.parametrize("word", ["filename", "hostname", "pathname", "productname", "webaddress", "macaddress",
                                   "timestamp", "broadcast", "password"])
 def test_a_compound_of_a_thing_is_not_personal(word):

@@ -93,6 +93,9 @@ class Match:
     term: str
 
 
+_NOT_LISTED = object()  # Vocabulary._listed: no listed word ends the name
+
+
 class Vocabulary:
     def __init__(self, data: dict, extra: dict | None = None) -> None:
         self._memo: dict = {}
@@ -242,19 +245,54 @@ class Vocabulary:
         if not toks:
             return None
         kind = owner_kind or self.owner_kind(owner)
+        found = self._listed(toks, owner, kind)
+        if found is not _NOT_LISTED:
+            return found  # type: ignore[return-value]
+        return (self._qualified_data(toks, kind) or self._compound_head(toks, kind) or self._inflected(toks, kind)
+                or self._plural(toks, owner, kind))
+
+    def _listed(self, toks: tuple[str, ...], owner: tuple[str, ...], kind: str | None,
+                contextual_only: bool = False) -> object:
+        """The judgement of the listed word (a term, an ambiguous or a contextual one; only a
+        contextual one if `contextual_only`) that `toks` ends with, the longest first: a
+        Match, or None where its modifiers or owner say it is not personal; _NOT_LISTED when
+        it ends with none."""
         for n in range(min(self._max_term, len(toks)), 0, -1):
             head = toks[-n:]
             modifiers = toks[:-n]
-            if head in self._terms:
+            if head in self._terms and not contextual_only:
                 return self._judge(self._terms[head], head, modifiers, kind, ambiguous=False)
-            if head in self._ambiguous:
+            if head in self._ambiguous and not contextual_only:
                 return self._judge(self._ambiguous[head], head, modifiers, kind, ambiguous=True)
             if head in self._contextual:
                 context = set(modifiers) | set(owner)
                 for cat, owners in self._contextual[head]:
                     if context & owners or (kind == "person" and "person" in owners):
                         return self._judge(cat, head, modifiers, kind, ambiguous=False)
-        return self._qualified_data(toks, kind) or self._compound_head(toks, kind) or self._inflected(toks, kind)
+        return _NOT_LISTED
+
+    def _plural(self, toks: tuple[str, ...], owner: tuple[str, ...], kind: str | None) -> Match | None:
+        """`surnames`, `phone_numbers`, `patient_histories`: a listed word in the English
+        plural (a list of values), judged as that word. The other way round only for a word
+        that counts with its owner (`patient.condition` for `conditions`): a plain word
+        listed in the plural may be meant that way (`test results` is health data,
+        `test_result` in code is not)."""
+        last = toks[-1]
+        if len(last) < 4 or last.endswith("ss"):
+            return None
+        if last.endswith("s"):
+            forms = [last[:-3] + "y"] if last.endswith("ies") else []
+            forms += [last[:-2]] if last.endswith(("ses", "xes", "zes", "ches", "shes")) else []
+            forms.append(last[:-1])
+            contextual_only = False
+        else:
+            forms = [last[:-1] + "ies"] if last.endswith("y") and last[-2] not in "aeiou" else [last + "s"]
+            contextual_only = True
+        for form in forms:
+            found = self._listed(toks[:-1] + (form,), owner, kind, contextual_only)
+            if found is not _NOT_LISTED:
+                return found  # type: ignore[return-value]
+        return None
 
     def _qualified_data(self, toks: tuple[str, ...], kind: str | None) -> Match | None:
         """`hiv_status`, `genetic_test_result`, `religious_affiliation`, `therapy_notes`: a word
