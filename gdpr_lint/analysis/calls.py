@@ -351,18 +351,21 @@ class Calls:
         tags = set(summ.ret.tags)
         if bound_self is not None and fi.name == "__init__":
             tags = set()
-        for t in [t for t in tags if isinstance(t, Partial) and (t.args or t.kwargs)]:
-            # a factory's `partial(reply, llm=llm)`: what it binds from its parameters is
-            # what this caller passed for them, the caller's objects included
+        partials = [t for t in tags if isinstance(t, Partial) and (t.args or t.kwargs)]
+        if partials:
+            # a factory's `partial(reply, llm=llm)` sends through the model this caller passed
             def rebound(v: Value) -> Value:
+                """A value the partial binds as this caller sees it: for a parameter, what the
+                caller passed, its objects included."""
                 pars = [p for p in v.pars() if p.key is None and p.index in mapping]
                 if not pars:
                     return v
                 return join_all([Value(merge_labels(returned(v.taints)), v.tags), *(mapping[p.index] for p in pars)])
 
-            tags.discard(t)
-            tags.add(Partial(rebound(t.func), hash((t.ident, id(node))), tuple(rebound(a) for a in t.args),
-                             tuple((k, rebound(v)) for k, v in t.kwargs)))
+            for t in partials:
+                tags.discard(t)
+                tags.add(Partial(rebound(t.func), hash((t.ident, id(node))), tuple(rebound(a) for a in t.args),
+                                 tuple((k, rebound(v)) for k, v in t.kwargs)))
         symbolic = summ.ret.pars() or any(isinstance(t, Red) and isinstance(t.inner, Par) for t in summ.ret.taints)
         fields = summ.ret.fields
         if symbolic and fields is not None:

@@ -1,9 +1,9 @@
 """Worker processes for units, each fed the chunks chosen for it.
 
-A shared pool queue hands the next chunk to whichever worker is free. Neighbouring files
-(same package, same imports) then land in different processes, and so does a file run
-again in a later round with a helper's name, although one process already summarised what
-it reads. Here each worker (a lane) is a forked process with its own pipe, and a dealer
+A shared pool queue would hand the next chunk to whichever worker is free: neighbouring
+files (same package, same imports) would land in different processes, and so would a file
+run again in a later round with a helper's name, although one process already summarised
+what it reads. Here each worker (a lane) is a forked process with its own pipe, and a dealer
 chooses its next chunk:
 
 - in the first round each lane works through its own stretch of the files in path order;
