@@ -422,6 +422,17 @@ PASSED_SHAPES = {
     def make_app():
         return build(summariser={agent}())
 ''', "make_app()"),
+    # a function the module's top calls (`app = build(...)`)
+    "function_called_at_the_top": ('''
+    def build(summariser):
+        graph = StateGraph(CaseState)
+        graph.add_node("summarise", summariser.run)
+        graph.add_edge(START, "summarise")
+        return graph.compile()
+
+
+    app = build({agent}())
+''', "app"),
 }
 
 

@@ -344,7 +344,7 @@ class GraphState:
             if caller == fi.qualname or on_self != (fi.cls is not None) \
                     or on_self and fi.cls is not None and not caller.startswith(fi.cls.qualname + "."):
                 continue  # itself; a method is called on `self` by its class's methods, a function by name
-            env = self._names_in(mod, caller)
+            env = self._names_in(mod, caller) if caller else {}  # at the top: the module's globals
             if env is None:
                 continue
             frame = Frame(self, mod, env=dict(env))
@@ -634,15 +634,16 @@ def _callables(value: Value) -> list[Func | Partial]:
 
 
 def _calls_by_name(tree: ast.Module) -> dict[str, list[tuple[str, ast.Call]]]:
-    """Function name -> (qualified name of the top-level function or method calling it, the
-    call), for calls by plain name (`build(agents)`) or on `self` (`self.build(agents)`)."""
+    """Function name -> (qualified name of the top-level function or method calling it, ""
+    at the module's top; the call), for calls by plain name (`build(agents)`,
+    `app = build(Summariser())`) or on `self` (`self.build(agents)`)."""
     out: dict[str, list[tuple[str, ast.Call]]] = {}
     for node, scope in tree_fact(tree, _scoped):
-        if not isinstance(node, ast.Call) or scope.func is None:
-            continue
+        if not isinstance(node, ast.Call) or scope.func is None and scope.cls is not None:
+            continue  # (a call in a class body but in no method)
         func = node.func
         if isinstance(func, ast.Name):
-            out.setdefault(func.id, []).append((scope.func, node))
+            out.setdefault(func.id, []).append((scope.func or "", node))
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
-            out.setdefault(func.attr, []).append((scope.func, node))
+            out.setdefault(func.attr, []).append((scope.func or "", node))
     return out
