@@ -393,6 +393,16 @@ PASSED_NODES = '''
         return {run}.invoke({{"note": f"{{patient.full_name}}: {{patient.diagnosis}}"}})
 '''
 
+# a function building the graph from the summariser it is given
+BUILD_FROM_A_SUMMARISER = '''
+    def build(summariser):
+        graph = StateGraph(CaseState)
+        graph.add_node("summarise", summariser.run)
+        graph.add_edge(START, "summarise")
+        return graph.compile()
+
+'''
+
 PASSED_SHAPES = {
     # a class whose method builds the graph from the agents another of its methods made
     "method_given_a_dict": ('''
@@ -411,25 +421,13 @@ PASSED_SHAPES = {
             return self._workflow(agents).compile()
 ''', "Chief().team()"),
     # a function given the agent by keyword
-    "function_given_a_keyword": ('''
-    def build(summariser):
-        graph = StateGraph(CaseState)
-        graph.add_node("summarise", summariser.run)
-        graph.add_edge(START, "summarise")
-        return graph.compile()
-
+    "function_given_a_keyword": (BUILD_FROM_A_SUMMARISER + '''
 
     def make_app():
         return build(summariser={agent}())
 ''', "make_app()"),
     # a function the module's top calls (`app = build(...)`)
-    "function_called_at_the_top": ('''
-    def build(summariser):
-        graph = StateGraph(CaseState)
-        graph.add_node("summarise", summariser.run)
-        graph.add_edge(START, "summarise")
-        return graph.compile()
-
+    "function_called_at_the_top": (BUILD_FROM_A_SUMMARISER + '''
 
     app = build({agent}())
 ''', "app"),

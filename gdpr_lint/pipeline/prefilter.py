@@ -241,11 +241,20 @@ def lines_by_word(data: bytes, words: frozenset[str]) -> dict[str, set[int]]:
     One search per word: a literal is found by a fast scan, where one alternation of every
     word is tried at every byte (2-3x slower on a unit's dozen words)."""
     out: dict[str, set[int]] = {w: set() for w in words}
-    found = sorted((m.start(), w) for w in words for m in _word_alone(w).finditer(data)
-                   if not m.start() or data[m.start() - 1] not in _ASCII_WORD_BYTES)
+    found = sorted((start, w) for start, _, w in _mentions(data, words))
     for (_, w), line in zip(found, _line_numbers((offset for offset, _ in found), data)):
         out[w].add(line)
     return out
+
+
+def _mentions(data: bytes, words: Iterable[str]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, word) of every mention of each of `words` as a whole word, word by word:
+    a literal is found by a fast scan (the byte before is checked by hand; a pattern that
+    starts with a look-behind is tried at every byte)."""
+    for w in words:
+        for m in _word_alone(w).finditer(data):
+            if not m.start() or data[m.start() - 1] not in _ASCII_WORD_BYTES:
+                yield m.start(), m.end(), w
 
 
 @lru_cache(maxsize=4096)
@@ -287,10 +296,8 @@ def _whole_words(data: bytes, words: frozenset[str]) -> list[tuple[int, int]]:
     pattern of them all finds (`word_pattern`: the shortest word where two start at one
     place, none inside another), with one fast literal scan per word instead (a pattern
     starting with a look-behind is tried at every byte: 5x slower on a unit's few names)."""
-    found = sorted((m.start(), m.end()) for w in words for m in _word_alone(w).finditer(data)
-                   if not m.start() or data[m.start() - 1] not in _ASCII_WORD_BYTES)
     out: list[tuple[int, int]] = []
-    for start, end in found:
+    for start, end, _ in sorted(_mentions(data, words)):
         if not out or start >= out[-1][1]:
             out.append((start, end))
     return out
@@ -337,12 +344,11 @@ class HelperMentions:
         wanted = {w.encode(): w for w in words}
         # a helper defined outside the inputs (a module found on another root) is looked for by its spelling
         elsewhere = frozenset(w for b, w in wanted.items() if b not in defined)
-        pattern = word_pattern(elsewhere) if elsewhere else None
         out = {}
         for p, data in self.views.items():
             found = {wanted[b] for b in self.names[p] & wanted.keys()}
-            if pattern is not None:
-                found.update(m.group(0).decode() for m in pattern.finditer(data))
+            if elsewhere:
+                found.update(data[start:end].decode() for start, end in _whole_words(data, elsewhere))
             if found:
                 out[p] = frozenset(found)
         return out

@@ -251,28 +251,16 @@ class GraphState:
         `routes.fan_out`, `self.reply`), wherever they are defined."""
         return self._nodes_named(mod, refs)
 
-    def _nodes_named(self, mod: ModuleInfo, names: list[str], state: str | None = None,
-                     within: frozenset[Graph] | None = None) -> list[FunctionInfo]:
-        """The functions `names` refer to in `mod` (defined there or imported), in that order;
-        with `state`, only those taking that state type; with `within` (the graphs being
-        run), a subgraph's nodes for a compiled graph (not one of those: no cycle)."""
+    def _nodes_named(self, mod: ModuleInfo, names: list[str], state: str | None = None) -> list[FunctionInfo]:
+        """The functions `names` refer to in `mod` (defined there or imported; a partial's
+        function), in that order; with `state`, only those taking that state type."""
         out: list[FunctionInfo] = []
-        for value, callables in self._resolved(mod, names):
+        for _, callables in self._resolved(mod, names):
             for t in callables:
                 w = self.functions.get(t.key if isinstance(t, Func) else min(f.key for f in t.func.of(Func)))
                 if w is not None and w not in out and (state is None or state_type(w) == state):
                     out.append(w)
-            if within is None:
-                continue
-            for g in sorted(value.of(Graph), key=lambda g: (g.module, g.line, g.col)):
-                if g not in within:
-                    out += [w for w in self._graph_functions(g, within) if w not in out]
         return out
-
-    def _graph_functions(self, graph: Graph, within: frozenset[Graph]) -> list[FunctionInfo]:
-        """The functions `graph`'s nodes run (a partial's function), as graph_nodes."""
-        mod, names = self._graph_references(graph)
-        return self._nodes_named(mod, names, within=within | {graph}) if mod is not None else []
 
     def _graph_references(self, graph: Graph) -> tuple[ModuleInfo | None, list[str]]:
         """The module building `graph` and the references to what it adds (`_reference`):
