@@ -187,6 +187,30 @@ def f(customer):
     assert "client.chat.completions.create" in code
 
 
+@pytest.mark.parametrize("breaker", ["\f", "\x0b", "\x1c", "\u2028", "\x85"])
+def test_lines_are_counted_as_python_counts_them(write, breaker):
+    # characters `str.splitlines` breaks at and Python's parser does not (a form feed page
+    # break, a line separator in a string): the line shown, and the column of a call after
+    # non-ASCII text, are those of the line the parser names
+    root = write({"crm/mail.py": f'''
+from openai import OpenAI
+
+client = OpenAI()
+NOTE = "Kære kunde{breaker}Venlig hilsen"
+
+
+def følg_op(kunde):
+    svar = "æ"; return client.chat.completions.create(model="m", messages=[{{"role": "user", "content": kunde.email}}])
+'''})
+    proc = run_cli("check", ".", "--output-format", "json", cwd=root)
+    assert proc.returncode == 1, proc.stderr.decode()
+    [finding] = json.loads(proc.stdout)
+    assert finding["line"] == 8 and finding["column"] == 24  # `client`, counted in characters
+    proc = run_cli("check", ".", cwd=root)
+    [frame] = [line for line in proc.stdout.decode().splitlines() if line.startswith(" 8 | ")]
+    assert frame.endswith("kunde.email}])") and "svar" in frame
+
+
 def test_frame_line_window():
     from gdpr_lint.report.text import MAX_FRAME_WIDTH, frame_line
 

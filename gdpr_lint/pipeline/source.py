@@ -13,13 +13,15 @@ import codecs
 import errno
 import io
 import os
+import re
 import stat
 import tokenize
 import unicodedata
 import warnings
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence, overload
 
 if TYPE_CHECKING:
     from gdpr_lint.pipeline.notebook import Notebook
@@ -53,15 +55,16 @@ class SourceFile:
     # A Jupyter notebook (pipeline/notebook.py): `text` is then its code cells as one
     # module, `data` the notebook's JSON bytes.
     notebook: Notebook | None = None
-    _lines: list[str] | None = field(default=None, repr=False)
+    _lines: Lines | None = field(default=None, repr=False)
     _search_view: bytes | None = field(default=None, repr=False)
     _dependency: tuple[str, str] | None = field(default=None, repr=False)
 
     @property
-    def lines(self) -> list[str]:
-        """The text's lines (split on first use: most files are never shown or looked into)."""
+    def lines(self) -> Lines:
+        """The text's lines as the parser numbers them (found on first use: most files are
+        never shown or looked into)."""
         if self._lines is None:
-            self._lines = self.text.splitlines()
+            self._lines = Lines(self.text)
         return self._lines
 
     @property
@@ -92,6 +95,52 @@ class SourceFile:
     def segment(self, node: ast.AST) -> str:
         seg = ast.get_source_segment(self.text, node)
         return seg if seg is not None else ast.unparse(node)
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")  # what ends a line for Python's tokenizer
+
+
+class Lines(Sequence[str]):
+    """A text's lines, without their ends, numbered as Python's parser numbers them: only
+    `\r\n`, `\r` and `\n` end a line (`str.splitlines` also breaks at a form feed, which
+    would shift every line after it). Kept as where each line starts, not as strings: a
+    worker holds the lines of every file it analysed (a list of them took twice the text)."""
+
+    __slots__ = ("text", "_starts", "_count")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = array("I", [0])  # (files are at most MAX_FILE_BYTES)
+        starts.extend(m.end() for m in _LINE_END.finditer(text))
+        if starts[-1] != len(text):
+            starts.append(len(text))  # the last line has no end
+        self._starts = starts
+        self._count = len(starts) - 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("line index out of range")
+        line = self.text[self._starts[index]:self._starts[index + 1]]
+        if line.endswith("\n"):
+            return line[:-2] if line.endswith("\r\n") else line[:-1]
+        return line[:-1] if line.endswith("\r") else line
+
+    def start(self, lineno: int) -> int:
+        """Where line `lineno` (1-based; one past the last: the text's end) starts in the text."""
+        return self._starts[lineno - 1]
 
 
 def sha256(data: bytes) -> str:
