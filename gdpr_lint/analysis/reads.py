@@ -24,6 +24,7 @@ INLINE_SIZE = 64
 # One object per distinct item: a set meets the same item in many nodes, and finds it by
 # identity before comparing (a tuple's hash is not kept; its strings' are).
 _ITEMS: dict[tuple, tuple] = {}
+_NONE: frozenset = frozenset()  # one empty set for every node without provisional items
 
 
 class Reads:
@@ -33,8 +34,8 @@ class Reads:
 
     __slots__ = ("items", "parts", "provisional")
 
-    def __init__(self, items: frozenset, parts: tuple[Reads, ...], provisional: frozenset) -> None:
-        self.items = items
+    def __init__(self, items: tuple, parts: tuple[Reads, ...], provisional: frozenset) -> None:
+        self.items = items  # each once; a tuple, as nothing looks an item up in one node (a set is 3x larger)
         self.parts = parts
         self.provisional = provisional  # the PROVISIONAL_KINDS items here and in every part
 
@@ -58,8 +59,8 @@ class Reads:
                 parts.append(x)
         if not parts and not items:
             return NO_READS
-        own = frozenset(items)
-        provisional = frozenset(i for i in own if i[0] in PROVISIONAL_KINDS)
+        own = tuple(dict.fromkeys(items)) if len(items) > 1 else tuple(items)
+        provisional = frozenset(i for i in own if i[0] in PROVISIONAL_KINDS) or _NONE
         for p in parts:
             if p.provisional:
                 provisional = provisional | p.provisional
@@ -116,7 +117,7 @@ def by_kind(items: Iterable[tuple]) -> dict[str, list[str]]:
     return out
 
 
-NO_READS = Reads(frozenset(), (), frozenset())
+NO_READS = Reads((), (), _NONE)
 
 
 def forget_items() -> None:
