@@ -364,7 +364,7 @@ class Calls:
 
             for t in partials:
                 tags.discard(t)
-                tags.add(Partial(rebound(t.func), hash((t.ident, id(node))), tuple(rebound(a) for a in t.args),
+                tags.add(Partial(rebound(t.func), t.ident + self.site_of(node), tuple(rebound(a) for a in t.args),
                                  tuple((k, rebound(v)) for k, v in t.kwargs)))
         symbolic = summ.ret.pars() or any(isinstance(t, Red) and isinstance(t.inner, Par) for t in summ.ret.taints)
         fields = summ.ret.fields

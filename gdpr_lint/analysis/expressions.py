@@ -265,8 +265,11 @@ class Expressions:
         ast.copy_location(fdef, node)
         ast.copy_location(fdef.body[0], node.body)
         fi = self.ctx.define_function(self.module, fdef, self, cls=None)
-        if fi.node is not fdef and getattr(fi.node.body[0], "value", None) is not node.body:
-            return EMPTY  # another lambda on the same line holds the name: not followed
+        held = getattr(fi.node.body[0], "value", None)
+        if fi.node is not fdef and (held is None or (held.lineno, held.col_offset) != (node.body.lineno, node.body.col_offset)):
+            # another lambda on the same line holds the name: not followed (by position: the
+            # enclosing body may have been parsed again since, pipeline/bodies.py)
+            return EMPTY
         if self.func is not None:  # analysed now, with this frame as its closure
             self.ctx.summary(fi)
         return Value(tags=frozenset({Func(fi.key)}))

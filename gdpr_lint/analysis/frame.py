@@ -79,6 +79,11 @@ class Frame(Statements, Expressions, Evidence, Members, Calls, Libraries, Templa
     def text(self, node: ast.AST) -> str:
         return self.module.segment(node)
 
+    def site_of(self, node: ast.AST) -> tuple:
+        """Where `node` is, as a key that outlives the node (pipeline/bodies.py)."""
+        return (self.module.name, getattr(node, "lineno", 0), getattr(node, "col_offset", 0),
+                getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0))
+
     def lookup(self, name: str) -> Value:
         f: Frame | None = self
         while f is not None:

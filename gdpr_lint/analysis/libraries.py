@@ -468,9 +468,9 @@ class Libraries:
             return built
         if q == "functools.partial" and args:
             if any(isinstance(a, ast.Starred) for a in node.args):
-                return Value(tags=frozenset({Partial(args[0], id(node))}))
+                return Value(tags=frozenset({Partial(args[0], self.site_of(node))}))
             step = self.step(node, "bound by `functools.partial`")
-            return Value(tags=frozenset({Partial(args[0], id(node), tuple(a.extend(step) for a in args[1:]),
+            return Value(tags=frozenset({Partial(args[0], self.site_of(node), tuple(a.extend(step) for a in args[1:]),
                                                  tuple((k, v.extend(step)) for k, v, _ in kwargs))}))
         if q in MODELS.scalar_calls:
             return SCALAR_VALUE

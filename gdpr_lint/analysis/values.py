@@ -240,7 +240,10 @@ class Const:
 @dataclass(frozen=True, slots=True)
 class Partial:
     func: "Value" = field(compare=False, hash=False)
-    ident: int = 0
+    # where it was made (module, positions; and, rebound by a factory's caller, where
+    # that call is): by position, not by node, as a body's nodes may be made again
+    # (pipeline/bodies.py)
+    ident: tuple = ()
     # what functools.partial bound: positional values, then (keyword or None, value) pairs
     args: tuple = field(default=(), compare=False, hash=False)
     kwargs: tuple = field(default=(), compare=False, hash=False)

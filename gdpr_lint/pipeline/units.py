@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from gdpr_lint.model import CallSite, FileError, Finding
 from gdpr_lint.pipeline.prefilter import has_origin_spelling, has_seed_spelling
 from gdpr_lint.pipeline.reach import defines_any, guess_root_in_use, may_reach_request, share_memo
+from gdpr_lint.pipeline.bodies import KeptBodies
 from gdpr_lint.pipeline.source import SourceError, SourceFile, parse_source, sha256, text_source
 
 if TYPE_CHECKING:  # the analysis is loaded where a unit is analysed: a run without one never pays for it
@@ -35,7 +36,7 @@ POOL_MIN_UNITS = 24  # below this a process pool costs more than it saves
 # WORKER_MEMORY_MIN_MB): past it, after a chunk, it lets go of its project (modules,
 # summaries), the parsed files, the facts of their trees and reach.py's reads, and works them
 # out again as later chunks need them (slower, not larger). A budget below what one unit needs
-# (LiteLLM's core is 1.6 GB resident once loaded) only makes a worker load it again and again:
+# (LiteLLM's core is 1.3 GB resident once loaded) only makes a worker load it again and again:
 # what it let go is not given back to the system (a fragmented heap), so it saves little.
 WORKER_MEMORY_MB = float(os.environ.get("GDPR_LINT_WORKER_MEMORY_MB", "-1"))
 WORKER_MEMORY_SHARE = 0.4
@@ -85,6 +86,7 @@ class UnitContext:
     extra_words: frozenset[str] = frozenset()
     exhaustive: bool = False  # analyse every function, not only those the prefilter selects
     parsed: dict[Path, SourceFile] = field(default_factory=dict)  # per-process parse cache
+    bodies: KeptBodies = field(default_factory=KeptBodies)  # the run function bodies its trees hold
     project: Project | None = None  # per-process shared project (created in the worker)
     reach_memo: dict = field(default_factory=dict)  # reach.py's reads and verdicts, for every project of the run
     file_probes: dict = field(default_factory=dict)  # where modules' files are, for every project of the run
@@ -239,7 +241,8 @@ def _run(ctx: UnitContext, entry: Path, display: str, data: bytes, result: UnitR
 
         project = ctx.project = Project(ctx.vocab, roots=list(ctx.roots), cwd=ctx.cwd,
                                         extra_sanitizers=ctx.sanitizers, sinks=ctx.sinks,
-                                        input_bytes=load, parse_cache=ctx.parsed, file_probes=ctx.file_probes,
+                                        input_bytes=load, parse_cache=ctx.parsed, bodies=ctx.bodies,
+                                        file_probes=ctx.file_probes,
                                         graph_builders=ctx.graph_builders)
         share_memo(project, ctx.reach_memo)
     project.enter(entry)
@@ -343,6 +346,7 @@ def release_caches(ctx: UnitContext) -> None:
     bytes, worked out again when asked for): the answers do not change, only the time."""
     drop_project(ctx)
     ctx.parsed.clear()  # the trees, and with them their facts (symbols.tree_fact)
+    ctx.bodies.clear()
     ctx.reach_memo.clear()
     ctx.file_probes.clear()
     _HASHES.clear()

@@ -39,7 +39,8 @@ class Entries:
         Returns (hits, what was read by kind (reads.by_kind), helper names found)."""
         rec = self.recording()
         reached = Reached()  # what `rec` holds, flattened round by round
-        words = frozenset(words) | self.extra_words | imported_surface_names(mod.source.tree)
+        imported = tree_fact(mod.source.tree, imported_surface_names) if mod.source.tree is not None else frozenset()
+        words = frozenset(words) | self.extra_words | imported
         routing: frozenset[str] = frozenset()
         if mod.source.tree is not None and b"_conditional_e" in mod.source.search_view:
             # a graph's routing function (`add_conditional_edges`) can `Send` data to a node

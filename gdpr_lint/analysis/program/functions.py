@@ -26,9 +26,11 @@ from gdpr_lint.analysis.values import (
     Value,
     join,
 )
+from gdpr_lint.pipeline.bodies import KeptBodies
 
 
 class Functions:
+    bodies: KeptBodies | None  # (Project) the run bodies held as trees; None: every body stays
 
     # ------------------------------------------------------------------ definitions
 
@@ -255,6 +257,8 @@ class Functions:
             name = fi.param_names[i]
             frame.env[name] = Value(frame.env[name].taints, v.tags, v.fields)
         frame.env.update(state)
+        if self.bodies is not None:
+            self.bodies.used(fi.node, fi.module.source)
         frame.run_block(fi.node.body)
         return frame
 

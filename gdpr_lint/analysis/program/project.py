@@ -27,6 +27,7 @@ from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleIn
 from gdpr_lint.analysis.summaries import Hit, Summary
 from gdpr_lint.analysis.vocabulary import Vocabulary
 from gdpr_lint.model import FileError
+from gdpr_lint.pipeline.bodies import KeptBodies
 from gdpr_lint.surfaces.catalogue import catalogue, sanitizers
 
 
@@ -38,7 +39,8 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
     def __init__(self, vocab: Vocabulary, *, roots: list[Path], cwd: Path,
                  extra_sanitizers: tuple[str, ...] = (), sinks: tuple = (),
                  input_bytes: Callable[[Path], bytes | None] | None = None,
-                 parse_cache: dict | None = None, file_probes: dict | None = None,
+                 parse_cache: dict | None = None, bodies: KeptBodies | None = None,
+                 file_probes: dict | None = None,
                  graph_builders: tuple[Path, ...] = ()) -> None:
         self.vocab = vocab
         self.catalogue = catalogue()
@@ -76,6 +78,7 @@ class Project(Modules, Classes, Functions, GlobalStores, Requests, Entries, Grap
         self._rec: list[set] = []
         self.input_bytes = input_bytes or (lambda path: None)
         self.parse_cache = parse_cache if parse_cache is not None else {}
+        self.bodies = bodies  # the parse cache's run function bodies held as trees (None: all)
         # (root, module path) -> its file or None: the file system does not change during a
         # run, so the projects of one run share what was found where (modules.locate_module)
         self.file_probes: dict[tuple[Path, str], tuple[Path | None, tuple[Path, ...]]] = file_probes if file_probes is not None else {}
