@@ -423,3 +423,86 @@ def test_a_partial_a_factory_binds_to_the_callers_client_sends_through_it(write)
     assert_marked(root)
     sent = sorted(d.split(" (")[0] for f in analyse(root).findings for d in f.data)
     assert sent == ["customer.email", "customer.full_name"], sent
+
+
+def test_a_callable_a_helper_hands_to_something_that_runs_it(write):
+    # the helper never calls its parameter by name: it binds it (`functools.partial`), or
+    # hands it to a thread, an executor or `map`. Twins: the same helpers given a callable
+    # that sends nothing, and a queue of the project's own that keeps the callable uncalled.
+    assert_marked(write({
+        "desk/__init__.py": "",
+        "desk/runners.py": """
+            import asyncio
+            import functools
+            from concurrent.futures import ThreadPoolExecutor
+            from functools import partial
+
+
+            def bound(send, customer):
+                ask = functools.partial(send, model="gpt-4o-mini")
+                return ask(messages=[{"role": "user", "content": customer.email}])  # expect: GDPR001
+
+
+            def bound_by_name(send, text):
+                return partial(send, model="gpt-4o-mini")(input=text)  # expect: GDPR001
+
+
+            async def threaded(send, customer):
+                return await asyncio.to_thread(  # (reported at the callable it runs)
+                    send, model="gpt-4o-mini", messages=[{"role": "user", "content": customer.phone}])  # expect: GDPR001
+
+
+            def pooled(send, customer):
+                with ThreadPoolExecutor() as pool:
+                    return pool.submit(
+                        send, model="gpt-4o-mini", messages=[{"role": "user", "content": customer.full_name}]).result()  # expect: GDPR001
+
+
+            def each(send, notes):
+                return list(map(send, notes))
+
+
+            class Queue:
+                def __init__(self):
+                    self.jobs = []
+
+                def submit(self, fn, **kwargs):
+                    self.jobs.append((fn, kwargs))
+
+
+            def queued(send, customer):
+                Queue().submit(send, model="gpt-4o-mini", messages=[{"role": "user", "content": customer.email}])
+        """,
+        "desk/use.py": """
+            import asyncio
+
+            from openai import OpenAI
+
+            from desk.runners import bound, bound_by_name, each, pooled, queued, threaded
+
+            client = OpenAI()
+
+
+            def log_only(**kwargs):
+                return sorted(kwargs)
+
+
+            def embed(note):
+                return client.embeddings.create(model="text-embedding-3-small", input=note)  # expect: GDPR002
+
+
+            def follow_up(customer):
+                bound(client.chat.completions.create, customer)
+                bound_by_name(client.responses.create, f"Summarise the case of {customer.email}")
+                asyncio.run(threaded(client.chat.completions.create, customer))
+                pooled(client.chat.completions.create, customer)
+                each(embed, [customer.medical_history])
+
+
+            def rehearse(customer):
+                bound(log_only, customer)
+                pooled(log_only, customer)
+                each(len, [customer.medical_history])
+                queued(client.chat.completions.create, customer)
+        """,
+    }))

@@ -7,9 +7,11 @@ A part of the whole-program side: `Project` (project.py) combines them.
 from __future__ import annotations
 
 import ast
+import functools
 from typing import Callable
 
 from gdpr_lint.analysis.frame import Frame
+from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.program.cycles import Solution
 from gdpr_lint.analysis.program.symbols import ClassInfo, FunctionInfo, ModuleInfo, decorator_texts, node_fact, walk_nodes
 from gdpr_lint.analysis.scrubbers import scrubber_via
@@ -339,14 +341,19 @@ def _note_call_parameters(fi: FunctionInfo) -> None:
 
 
 def _call_names(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
-    """The plain names called anywhere in `node` (`fn(...)`), and those a method is called on,
-    through attributes and calls (`llm.invoke(...)`, `client.chat.completions.create(...)`,
-    `llm.bind_tools(t).invoke(...)`)."""
+    """The plain names called anywhere in `node` (`fn(...)`), or handed to a call that runs
+    them (`partial(fn, ...)`, `asyncio.to_thread(fn, ...)`, `pool.submit(fn, ...)`, `map(fn,
+    ...)`), and those a method is called on, through attributes and calls (`llm.invoke(...)`,
+    `client.chat.completions.create(...)`, `llm.bind_tools(t).invoke(...)`)."""
     called = set()
     receivers = set()
+    runners = _runner_positions()
     for n in walk_nodes(node):
         if isinstance(n, ast.Call):
             func = n.func
+            runs = runners.get(func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else "")
+            if runs is not None and len(n.args) > runs and isinstance(n.args[runs], ast.Name):
+                called.add(n.args[runs].id)
             if isinstance(func, ast.Name):
                 called.add(func.id)
             elif isinstance(func, ast.Attribute):
@@ -356,6 +363,17 @@ def _call_names(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
                 if isinstance(head, ast.Name):
                     receivers.add(head.id)
     return frozenset(called), frozenset(receivers)
+
+
+@functools.cache
+def _runner_positions() -> dict[str, int]:
+    """The last name of each call that runs a callable it is given -> the callable's position
+    (rules/library_models.toml; `functools.partial` binds one, called later): spelled by
+    name, as `_call_names` reads syntax. A look-alike only costs a specialised summary."""
+    out = {name.rsplit(".", 1)[-1]: i for name, i in library_models().callable_runners.items()}
+    out.update(dict.fromkeys((name.rsplit(".", 1)[-1] for name in library_models().callable_mappers), 0))
+    out["partial"] = 0
+    return out
 
 
 # Sweeps over a recursive cycle's members; the summaries grow by joins, and in practice settle
