@@ -683,3 +683,21 @@ def test_decoding_follows_pep_263_as_the_tokenizer_reads_it(data):
             assert str(exc).startswith("cannot decode as utf-8: invalid byte at offset ")
     else:
         assert got == expected
+
+
+@pytest.mark.parametrize("variable", ["GDPR_LINT_BODY_LINES", "GDPR_LINT_WORKER_MEMORY_MB", "GDPR_LINT_UNIT_MEMORY_MB",
+                                      "GDPR_LINT_UNIT_TIMEOUT", "GDPR_LINT_REWRITE_TIMEOUT"])
+@pytest.mark.parametrize("value", ["150k", "nan", "1e999"])
+def test_a_limit_in_the_environment_that_is_no_number_stops_the_run(tmp_path, variable, value):
+    # a typo in a CI file's environment must not become a traceback, nor a silent default
+    (tmp_path / "app.py").write_text(LEAKY, encoding="utf-8")
+    env = {**os.environ, variable: value}
+    fix = ["--fix"] if variable == "GDPR_LINT_REWRITE_TIMEOUT" else []  # (read by --fix)
+    proc = subprocess.run([*cli_command(), "check", "--no-cache", *fix, "."], cwd=tmp_path, env=env,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 2
+    assert (tmp_path / "app.py").read_text(encoding="utf-8") == LEAKY
+    assert proc.stderr.decode().strip().splitlines() == [
+        f"gdpr-lint: error: environment variable {variable}: expected a "
+        f"{'finite ' if value != '150k' else ''}number, got {value!r}"]
+    assert not proc.stdout

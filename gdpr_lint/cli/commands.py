@@ -125,9 +125,10 @@ class _Group(click.Group):
         except Exception as exc:  # noqa: BLE001 - fail closed with one line, never a traceback
             if os.environ.get("GDPR_LINT_DEBUG"):
                 raise
+            from gdpr_lint.config.environment import EnvironmentSettingError
             from gdpr_lint.config.ruledata import RuleDataError
 
-            if isinstance(exc, RuleDataError):  # before importing settings, which loads rules/checks.toml
+            if isinstance(exc, (RuleDataError, EnvironmentSettingError)):  # before importing settings, which loads rules/checks.toml
                 _fail(str(exc))
             from gdpr_lint.config.settings import ConfigError
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 
+from gdpr_lint.config.environment import number
 from gdpr_lint.fix.instruction import fix_instruction
 from gdpr_lint.model import FileError, Finding
 from gdpr_lint.pipeline.source import decode
@@ -71,7 +72,7 @@ class FixOutcome:
         return "".join(f.diff() for f in self.files)
 
 
-REWRITE_TIME_LIMIT = float(os.environ.get("GDPR_LINT_REWRITE_TIMEOUT", "60"))
+REWRITE_TIME_LIMIT = number("GDPR_LINT_REWRITE_TIMEOUT", 60)
 
 
 def _rewrite_child(conn, data: bytes, findings, filename: str, notebook: bool = False,

@@ -25,15 +25,15 @@ body again and turns the node back into a plain one.
 from __future__ import annotations
 
 import ast
-import os
 from collections import OrderedDict
 from typing import Union
 
+from gdpr_lint.config.environment import number
 from gdpr_lint.pipeline.source import Lines, SourceError, SourceFile, parse_text
 
 # Lines of run function bodies a process keeps as trees (0: no limit): about 1.1 KB a line.
 # On LiteLLM, 150k (of the 700k its units run) kept the time of no limit.
-BODY_LINES = int(os.environ.get("GDPR_LINT_BODY_LINES", "150000"))
+BODY_LINES = int(number("GDPR_LINT_BODY_LINES", 150_000))
 
 Def = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _HELD = "_gdpr_source"  # where a def whose body was let go keeps what makes it again

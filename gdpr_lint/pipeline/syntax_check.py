@@ -19,12 +19,13 @@ import struct
 import time
 from pathlib import Path
 
+from gdpr_lint.config.environment import number
 from gdpr_lint.pipeline.cache import Cache
 from gdpr_lint.model import FileError
 from gdpr_lint.pipeline.source import SourceError, sha256, text_source, verify_source
 
 # Same bound as an analysis unit's: a file that takes longer to compile is reported.
-TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
+TIME_LIMIT = number("GDPR_LINT_UNIT_TIMEOUT", 60)
 MIN_FILES_PER_CHILD = 32  # below this a fork costs more than it saves
 BIG_FILE_BYTES = 1_000_000  # a file this large is compiled in a child even in a small run
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from gdpr_lint.config.environment import number
 from gdpr_lint.model import CallSite, FileError, Finding
 from gdpr_lint.pipeline.prefilter import has_origin_spelling, has_seed_spelling
 from gdpr_lint.pipeline.reach import defines_any, guess_root_in_use, may_reach_request, share_memo
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # the analysis is loaded where a unit is analysed: a run with
     from gdpr_lint.analysis.program.project import Project
     from gdpr_lint.analysis.vocabulary import Vocabulary
 
-UNIT_TIME_LIMIT = float(os.environ.get("GDPR_LINT_UNIT_TIMEOUT", "60"))
+UNIT_TIME_LIMIT = number("GDPR_LINT_UNIT_TIMEOUT", 60)
 POOL_MIN_UNITS = 24  # below this a process pool costs more than it saves
 # What a process may keep for the rest of a run (MB of resident memory, 0: no limit; default:
 # a share of the machine's memory per worker, WORKER_MEMORY_SHARE, at least
@@ -38,13 +39,13 @@ POOL_MIN_UNITS = 24  # below this a process pool costs more than it saves
 # out again as later chunks need them (slower, not larger). A budget below what one unit needs
 # (LiteLLM's core is 1.3 GB resident once loaded) only makes a worker load it again and again:
 # what it let go is not given back to the system (a fragmented heap), so it saves little.
-WORKER_MEMORY_MB = float(os.environ.get("GDPR_LINT_WORKER_MEMORY_MB", "-1"))
+WORKER_MEMORY_MB = number("GDPR_LINT_WORKER_MEMORY_MB", -1)
 WORKER_MEMORY_SHARE = 0.4
 WORKER_MEMORY_MIN_MB = 1024
 # The most a worker process may hold at all (MB of address space; 0: no limit; default: 80% of
 # the machine's memory shared by the workers): a file whose analysis grows past it fails
 # (closed, "ran out of memory") instead of the system killing the run or its neighbours.
-UNIT_MEMORY_MB = float(os.environ.get("GDPR_LINT_UNIT_MEMORY_MB", "-1"))
+UNIT_MEMORY_MB = number("GDPR_LINT_UNIT_MEMORY_MB", -1)
 # Test hook: a unit whose entry file has this name stalls and its alarm goes off at once, as
 # if the time limit had passed, so the time-limit path is tested on any machine, however fast
 # or slow: the other units keep the whole limit.

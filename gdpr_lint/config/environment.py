@@ -1,0 +1,25 @@
+"""Numbers a run reads from environment variables (time and memory limits, the bodies a
+worker keeps): a value that is not a number stops the run with a one-line error naming the
+variable, not with a traceback or a silent default."""
+
+from __future__ import annotations
+
+import os
+
+
+class EnvironmentSettingError(Exception):
+    """An environment variable of gdpr-lint holds what it cannot use; str(exc) says which."""
+
+
+def number(name: str, default: float) -> float:
+    """The number in environment variable `name`, or `default` when it is unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise EnvironmentSettingError(f"environment variable {name}: expected a number, got {raw!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise EnvironmentSettingError(f"environment variable {name}: expected a finite number, got {raw!r}")
+    return value
