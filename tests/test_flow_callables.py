@@ -506,3 +506,49 @@ def test_a_callable_a_helper_hands_to_something_that_runs_it(write):
                 queued(client.chat.completions.create, customer)
         """,
     }))
+
+
+def test_dispatch_tables_of_library_objects(write):
+    # a dict of SDK methods or models, looked up by a constant or a computed key, in a
+    # module global or a local. Twins: a table of the project's own callables that send
+    # nothing, and a table of SDK methods given data that is not personal.
+    assert_marked(write({
+        "desk/__init__.py": "",
+        "desk/tables.py": """
+            from langchain_openai import ChatOpenAI
+            from openai import OpenAI
+
+            client = OpenAI()
+            HANDLERS = {"chat": client.chat.completions.create, "respond": client.responses.create}
+            TIERS = {"fast": ChatOpenAI(model="gpt-4o-mini"), "deep": ChatOpenAI(model="gpt-4o")}
+            NOTES = {"print": print, "len": len}
+
+
+            def by_constant(customer):
+                return HANDLERS["chat"](  # expect: GDPR001
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": customer.email}])
+
+
+            def by_kind(kind, customer):
+                return HANDLERS[kind](  # expect: GDPR001
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": customer.phone}])
+
+
+            def by_tier(tier, patient):
+                return TIERS[tier].invoke(f"Summarise: {patient.diagnosis}")  # expect: GDPR002
+
+
+            def local_table(kind, customer):
+                senders = {"a": client.chat.completions.create, "b": client.chat.completions.create}
+                return senders[kind](  # expect: GDPR001
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": customer.full_name}])
+
+
+            def noted(kind, customer):
+                return NOTES[kind](customer.email)
+
+
+            def catalogue(kind, product):
+                return HANDLERS[kind](model="gpt-4o-mini", messages=[{"role": "user", "content": product.title}])
+        """,
+    }))

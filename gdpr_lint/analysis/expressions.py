@@ -347,8 +347,10 @@ class Expressions:
 
     def any_entry(self, d: Value) -> Value:
         """`TOOLS[name]`, `TOOLS.get(name)` with a computed key: any of the values, the
-        functions of a dispatch table included (a tool the model chose)."""
-        callables = [t for _, fv in d.fields or () for t in fv.tags if isinstance(t, (Func, Partial, Cls))]
+        functions of a dispatch table included (a tool the model chose), and the library
+        objects of one (`HANDLERS = {"chat": client.chat.completions.create, ...}`)."""
+        callables = [t for _, fv in d.fields or () for t in fv.tags
+                     if isinstance(t, (Func, Partial, Cls)) or surfaces.owned(Value(tags=frozenset({t})))]
         return self.element(d).with_tags(*callables)
 
     def element(self, it: Value) -> Value:

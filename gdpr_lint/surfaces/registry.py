@@ -123,15 +123,16 @@ def fix_hint(flavour: str, endpoint: str = "") -> str:
     return s.hint(endpoint) if s is not None else Surface.fix_hint
 
 
-def owned(value: Value) -> bool:
-    """Whether a value is (or wraps, as a functools.partial) one of a surface's objects."""
+def owned(value: Value, depth: int = 3) -> bool:
+    """Whether a value is (or wraps, as a functools.partial) one of a surface's objects, or is a
+    dict holding one (a dispatch table: `HANDLERS = {"chat": client.chat.completions.create}`)."""
     for t in value.tags:
         if isinstance(t, Partial):
-            if owned(t.func):
+            if owned(t.func, depth):
                 return True
         elif any(s.owns(t) for s in SURFACES):
             return True
-    return False
+    return depth > 0 and value.fields is not None and any(owned(v, depth - 1) for _, v in value.fields)
 
 
 def package_roots() -> frozenset[str]:
