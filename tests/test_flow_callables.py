@@ -552,3 +552,47 @@ def test_dispatch_tables_of_library_objects(write):
                 return HANDLERS[kind](model="gpt-4o-mini", messages=[{"role": "user", "content": product.title}])
         """,
     }))
+
+
+def test_a_library_method_stored_on_self_and_called_through_it(write):
+    # the method that sends spells no request (`self.send(...)`); the one that stored it
+    # does, and nothing in the project calls them (a web framework does). Twins: an
+    # attribute holding a callable of the project's own, and the stored method given data
+    # that is not personal.
+    assert_marked(write({
+        "desk/__init__.py": "",
+        "desk/bots.py": """
+            from functools import partial
+            from typing import Callable
+
+            from openai import OpenAI
+
+            client = OpenAI()
+
+
+            class Mailer:
+                def __init__(self):
+                    self.send = client.chat.completions.create
+                    self._complete: Callable = partial(client.responses.create, model="gpt-4o-mini")
+                    self.embed = client.embeddings.create
+                    self.outbox = []
+                    self.log = self.outbox.append
+
+                def follow_up(self, customer):
+                    return self.send(  # expect: GDPR001
+                        model="gpt-4o-mini", messages=[{"role": "user", "content": customer.email}])
+
+                def summarise(self, patient):
+                    return self._complete(input=f"Summarise {patient.diagnosis}")  # expect: GDPR002
+
+                def index(self, customers):
+                    return self.embed(  # expect: GDPR001
+                        model="text-embedding-3-small", input=[c.phone for c in customers])
+
+                def note(self, customer):
+                    self.log(customer.email)
+
+                def describe(self, product):
+                    return self.send(model="gpt-4o-mini", messages=[{"role": "user", "content": product.title}])
+        """,
+    }))

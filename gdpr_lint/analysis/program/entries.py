@@ -52,6 +52,7 @@ class Entries:
             # functools.partial(client.chat.completions.create, ...)`) mark the lines using them
             words |= {name for name, v in mod.globals.items() if surfaces.owned(v)}
             words |= self.instances_of_helpers(mod, words)
+            words |= self.attributes_given_requests(mod)
             body = mod.source.tree.body
             if mod.report_hits is None:
                 inner = self.recording()
@@ -149,6 +150,17 @@ class Entries:
         whose `__call__` reaches a request): the lines calling them can reach it too."""
         return {name for name, cls in self.instance_classes(mod) if cls in words}
 
+    def attributes_given_requests(self, mod: ModuleInfo) -> set[str]:
+        """Attributes a method sets, on a line that spells a request, to what it spells
+        (`self.send = client.chat.completions.create`): the lines calling them through
+        `self` (`self.send(...)`, in another method) can reach it too."""
+        lines = mod.source.lines
+        out = set()
+        for n in self.trigger_lines(mod, frozenset()):
+            if n <= len(lines) and (m := _SELF_STORE.match(lines[n - 1])):
+                out.add(m.group(1))
+        return out
+
     def trigger_lines(self, mod: ModuleInfo, words: frozenset[str]) -> list[int]:
         """Lines of `mod` that may hold a request or a call of a helper named in `words`."""
         cache = mod.trigger_lines
@@ -184,6 +196,10 @@ class Entries:
         for s in self.summaries.values():
             hits.extend(s.hits)
         return hits
+
+
+# `self.send = ...`, `self.send: Callable = ...` at the start of a line (not `==`)
+_SELF_STORE = re.compile(r"\s*self\.([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
 
 
 def imported_surface_names(tree: ast.Module | None) -> frozenset[str]:
