@@ -596,3 +596,47 @@ def test_a_library_method_stored_on_self_and_called_through_it(write):
                     return self.send(model="gpt-4o-mini", messages=[{"role": "user", "content": product.title}])
         """,
     }))
+
+
+def test_a_library_object_read_by_getattr_with_a_constant_name(write):
+    # `getattr(obj, "name")` is `obj.name`: with a default, a name held in a variable, a
+    # LangChain model's method. Twins: getattr on an object of the project's own, and on the
+    # SDK given data that is not personal.
+    assert_marked(write({
+        "desk/dyn.py": """
+            from langchain_openai import ChatOpenAI
+            from openai import OpenAI
+
+            client = OpenAI()
+            llm = ChatOpenAI(model="gpt-4o-mini")
+
+
+            class Outbox:
+                def send(self, text):
+                    return len(text)
+
+
+            def plain(customer):
+                create = getattr(client.chat.completions, "create")
+                return create(model="gpt-4o-mini", messages=[{"role": "user", "content": customer.email}])  # expect: GDPR001
+
+
+            def with_default(customer):
+                method = "create"
+                create = getattr(client.responses, method, None)
+                return create(model="gpt-4o-mini", input=f"Call {customer.phone}")  # expect: GDPR001
+
+
+            def model_method(patient):
+                return getattr(llm, "invoke")(f"Summarise {patient.diagnosis}")  # expect: GDPR002
+
+
+            def own_object(customer):
+                return getattr(Outbox(), "send")(customer.email)
+
+
+            def catalogue(product):
+                create = getattr(client.chat.completions, "create")
+                return create(model="gpt-4o-mini", messages=[{"role": "user", "content": product.title}])
+        """,
+    }))

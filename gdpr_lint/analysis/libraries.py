@@ -486,12 +486,14 @@ class Libraries:
             name = args[1]
             if name.has(Const):
                 out = Value(obj.taints)
-                modules = frozenset(t for t in obj.tags if isinstance(t, (Ext, Mod)))
+                # a module's attribute by name (`getattr(litellm, name)` in a lazy loader), or a
+                # library object's (`getattr(client.chat.completions, "create")`)
+                objects = frozenset(t for t in obj.tags if isinstance(t, (Ext, Mod)) or surfaces.owned(Value(tags=frozenset({t}))))
                 for s in name.of(Const)[0].strings:
                     out = join(out, self.classify_member(obj, node.args[0], s, node, f"{self.text(node.args[0])}.{s}"))
-                    if modules:  # a module's attribute by name (`getattr(litellm, name)` in a lazy loader)
+                    if objects:
                         spelled = ast.copy_location(ast.Attribute(value=node.args[0], attr=s, ctx=ast.Load()), node)
-                        out = join(out, Value(tags=self.attribute(Value(tags=modules), s, spelled).tags))
+                        out = join(out, Value(tags=self.attribute(Value(tags=objects), s, spelled).tags))
                 return out
             return self.materialise(obj, node.args[0]).plain()
         if q == "string.Template" and args:
