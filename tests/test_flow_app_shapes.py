@@ -170,3 +170,50 @@ def test_a_person_named_variable_bound_to_one_part_names_that_part(write):
     assert found[14] == ["user (whole personal record)"]
     # a part no word names (`theme`) leaves the name's own meaning: unknown, as before
     assert found[19] == ["user (whole personal record)"]
+
+
+def test_parameters_named_after_chat_roles_are_message_texts(write):
+    # `def complete(system, user)`: `user` is the text of the user message, not a person;
+    # what a caller passes through it is still followed. A `user` with no role beside it
+    # (`greet(user)`) still names a person.
+    from helpers import assert_marked
+
+    assert_marked(write({
+        "svc/__init__.py": "",
+        "svc/llm.py": """
+            from openai import OpenAI
+
+            client = OpenAI()
+
+
+            def complete(system: str, user: str) -> str:
+                return client.chat.completions.create(  # expect: GDPR001
+                    model="gpt-4o-mini",
+                    messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+                ).choices[0].message.content
+
+
+            def reply(user, assistant, follow_up):
+                return client.chat.completions.create(model="gpt-4o-mini", messages=[
+                    {"role": "user", "content": user}, {"role": "assistant", "content": assistant},
+                    {"role": "user", "content": follow_up}])
+
+
+            def greet(user):
+                return client.responses.create(model="gpt-4o-mini", input=f"Write a greeting for {user}")  # expect: GDPR001
+        """,
+        "svc/screening.py": """
+            from svc.llm import complete
+
+
+            def screen(applicant):
+                return complete("You screen CVs.", f"{applicant.full_name}: {applicant.cv_text}")
+
+
+            def describe(product):
+                return complete("You write product copy.", f"Describe {product.title}")
+        """,
+    }))
+    findings = check_json(write({}))
+    [helper] = [f for f in findings if f["line"] == 7]
+    assert sorted(d.split(" (")[0] for d in helper["data"]) == ["applicant.cv_text", "applicant.full_name"]

@@ -367,8 +367,9 @@ def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# LangChain message classes and roles of (role, text) pairs, for messages_purpose
-_ROLES = frozenset({"system", "developer", "user", "human", "assistant", "ai"})
+# LangChain message classes and roles of (role, text) pairs, for messages_purpose (and
+# parameters named after the roles whose messages they fill, Functions.bind_parameters)
+CHAT_ROLES = frozenset({"system", "developer", "user", "human", "assistant", "ai"})
 
 
 # what a message's text can be read from: data that comes from somewhere
@@ -406,7 +407,7 @@ def _message_content(elt: ast.AST) -> ast.AST | None:
             return next((k.value for k in elt.keywords if k.arg == "content"), elt.args[0] if elt.args else None)
         return None
     if isinstance(elt, ast.Tuple) and len(elt.elts) == 2 and isinstance(elt.elts[0], ast.Constant) \
-            and elt.elts[0].value in _ROLES:
+            and elt.elts[0].value in CHAT_ROLES:
         return elt.elts[1]
     return None
 

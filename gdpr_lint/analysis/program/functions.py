@@ -10,6 +10,7 @@ import ast
 import functools
 from typing import Callable
 
+from gdpr_lint.analysis.expressions import CHAT_ROLES
 from gdpr_lint.analysis.frame import Frame
 from gdpr_lint.analysis.models import library_models
 from gdpr_lint.analysis.program.cycles import Solution
@@ -80,6 +81,11 @@ class Functions:
     def bind_parameters(self, frame: Frame, fi: FunctionInfo) -> None:
         a = fi.node.args
         all_args = a.posonlyargs + a.args + ([a.vararg] if a.vararg else []) + a.kwonlyargs + ([a.kwarg] if a.kwarg else [])
+        # `def complete(system: str, user: str)`: parameters named after the chat roles whose
+        # messages they fill, side by side; `user` is that message's text, not a person (what
+        # a caller passes in still counts)
+        roles = CHAT_ROLES.intersection(fi.param_names)
+        role_texts = roles if len(roles) > 1 else frozenset()
         for i, arg in enumerate(all_args):
             if i == 0 and fi.is_method:
                 if "classmethod" in decorator_texts(fi.module.source.tree, fi.node):
@@ -94,7 +100,8 @@ class Functions:
             if arg is a.vararg or arg is a.kwarg:
                 frame.env[arg.arg] = value
                 continue
-            value = frame.name_evidence(arg.arg, value, arg)
+            if arg.arg not in role_texts:
+                value = frame.name_evidence(arg.arg, value, arg)
             frame.env[arg.arg] = value
 
     def summary(self, fi: FunctionInfo) -> Summary:
