@@ -217,3 +217,49 @@ def test_parameters_named_after_chat_roles_are_message_texts(write):
     findings = check_json(write({}))
     [helper] = [f for f in findings if f["line"] == 7]
     assert sorted(d.split(" (")[0] for d in helper["data"]) == ["applicant.cv_text", "applicant.full_name"]
+
+
+def test_a_person_word_typed_as_text_is_that_persons_name(write):
+    # `author: str`, `customer: Optional[str]`, `patient: str | None`: text, so the person's
+    # name, not their whole record (medium severity, not high). Unannotated or typed with a
+    # class of the project's, the word still means the record.
+    root = write({"desk/greet.py": """
+        from typing import Optional
+
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        class Customer:
+            def __init__(self, name, email):
+                self.name, self.email = name, email
+
+
+        def imitate(author: str, topic):
+            return client.responses.create(model="gpt-4o-mini", input=f"{topic} in the style of {author}")
+
+
+        def greet(customer: Optional[str]):
+            return client.responses.create(model="gpt-4o-mini", input=f"Greet {customer}")
+
+
+        def notes(patient: str | None):
+            return client.responses.create(model="gpt-4o-mini", input=f"Notes for {patient}")
+
+
+        def welcome(customer):
+            return client.responses.create(model="gpt-4o-mini", input=f"Welcome {customer}")
+
+
+        def thank(customer: Customer):
+            return client.responses.create(model="gpt-4o-mini", input=f"Thank {customer}")
+    """})
+    found = {f["line"]: (f["data"], f["severity"]) for f in check_json(root, "--no-cache")}
+    assert found == {
+        14: (["author (name)"], "medium"),
+        18: (["customer (name)"], "medium"),
+        22: (["patient (name)"], "medium"),
+        26: (["customer (whole personal record)"], "high"),
+        30: (["customer (whole personal record)"], "high"),
+    }, found

@@ -44,6 +44,8 @@ def settled(v: Value) -> bool:
     return v.flag(SANITIZED) or v.flag(HASHED) or v.flag(SCALAR) or v.has(Const) or only_redacted(v.taints)
 
 
+_TEXT = Inst("builtins.str")  # what a `str` annotation gives a value (annotation_value)
+
 class Evidence:
 
     def name_evidence(self, name: str, value: Value, node: ast.AST, member: str | None = None) -> Value:
@@ -62,6 +64,9 @@ class Evidence:
                 if value.srcs() or not (held.category.content or held.category.direct_identifier):
                     return value
                 return Value(value.taints | {self.source(node, name, held.category.key, "medium")}, value.tags, value.fields)
+        if person and _TEXT in value.tags and not value.srcs():
+            # `author: str`: a person's name as text, not their whole record
+            return Value(value.taints | {self.source(node, name, "name", "medium")}, value.tags, value.fields)
         if not value.has(Person) and person:
             value = value.with_tags(Person(name))
         if not value.srcs():
