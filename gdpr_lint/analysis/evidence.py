@@ -46,6 +46,7 @@ def settled(v: Value) -> bool:
 
 _TEXT = Inst("builtins.str")  # what a `str` annotation gives a value (annotation_value)
 
+
 class Evidence:
 
     def name_evidence(self, name: str, value: Value, node: ast.AST, member: str | None = None) -> Value:
