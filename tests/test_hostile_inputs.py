@@ -701,3 +701,38 @@ def test_a_limit_in_the_environment_that_is_no_number_stops_the_run(tmp_path, va
         f"gdpr-lint: error: environment variable {variable}: expected a "
         f"{'finite ' if value != '150k' else ''}number, got {value!r}"]
     assert not proc.stdout
+
+
+@pytest.mark.parametrize("value", ["two", "0", "1.5", "-2"])
+def test_a_number_of_workers_in_the_environment_that_is_no_whole_number_stops_the_run(tmp_path, value):
+    # before, anything but digits was silently ignored (and 0 taken as 1)
+    (tmp_path / "app.py").write_text(LEAKY, encoding="utf-8")
+    env = {**os.environ, "GDPR_LINT_JOBS": value}
+    proc = subprocess.run([*cli_command(), "check", "--no-cache", "."], cwd=tmp_path, env=env,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip() == (
+        "gdpr-lint: error: environment variable GDPR_LINT_JOBS: "
+        + ("expected a number" if value == "two" else "expected a whole number of at least 1") + f", got {value!r}")
+
+
+def test_a_number_of_workers_in_the_environment_is_used(tmp_path):
+    (tmp_path / "app.py").write_text(LEAKY, encoding="utf-8")
+    env = {**os.environ, "GDPR_LINT_JOBS": " 3 "}
+    proc = subprocess.run([*cli_command(), "check", "--no-cache", "--output-format", "json", "."], cwd=tmp_path,
+                          env=env, capture_output=True, timeout=120)
+    assert proc.returncode == 1 and len(json.loads(proc.stdout)) == 1, proc.stderr.decode()
+
+
+def test_the_progress_delay_in_the_environment_must_be_a_number(monkeypatch):
+    # read only when stderr is a terminal; there a bad value used to be replaced by 1 s
+    from gdpr_lint.config.environment import EnvironmentSettingError
+    from gdpr_lint.pipeline.progress import progress_after
+
+    monkeypatch.setenv("GDPR_LINT_PROGRESS_AFTER", "2.5")
+    assert progress_after() == 2.5
+    monkeypatch.setenv("GDPR_LINT_PROGRESS_AFTER", "-1")
+    assert progress_after() == 0.0
+    monkeypatch.setenv("GDPR_LINT_PROGRESS_AFTER", "soon")
+    with pytest.raises(EnvironmentSettingError, match="GDPR_LINT_PROGRESS_AFTER: expected a number, got 'soon'"):
+        progress_after()

@@ -23,3 +23,12 @@ def number(name: str, default: float) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise EnvironmentSettingError(f"environment variable {name}: expected a finite number, got {raw!r}")
     return value
+
+
+def whole_number(name: str, default: int, least: int = 0) -> int:
+    """The whole number (at least `least`) in environment variable `name`, or `default`."""
+    value = number(name, default)
+    if value != int(value) or value < least:
+        raise EnvironmentSettingError(f"environment variable {name}: expected a whole number of at least {least}, "
+                                      f"got {os.environ.get(name, '').strip()!r}")
+    return int(value)

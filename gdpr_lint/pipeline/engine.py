@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from gdpr_lint.fix.instruction import fix_instruction
 from gdpr_lint.config.settings import ConfigError, ConfigResolver, Settings
 from gdpr_lint.pipeline.discovery import Discovery, display_path
+from gdpr_lint.config.environment import whole_number
 from gdpr_lint.pipeline.cache import CACHE_DIR_NAME, Cache
 from gdpr_lint.analysis.program.importpath import module_path
 from gdpr_lint.model import CallSite, FileError, Finding, Span
@@ -473,10 +474,8 @@ def _analysed_already(prior: UnitResult, view: bytes, new_words: frozenset[str],
 
 
 def _default_jobs() -> int:
-    env = os.environ.get("GDPR_LINT_JOBS")
-    if env and env.isdigit():
-        return max(1, int(env))
-    return max(1, min(os.cpu_count() or 1, 8))
+    """GDPR_LINT_JOBS, else the machine's cores (at most 8)."""
+    return whole_number("GDPR_LINT_JOBS", max(1, min(os.cpu_count() or 1, 8)), least=1)
 
 
 def _cache_dir(settings: list[Settings], cwd: Path) -> Path:

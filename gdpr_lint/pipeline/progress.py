@@ -4,17 +4,15 @@ printed. The CLI only uses it when stderr is a terminal and `-q` is not given.""
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Callable
+
+from gdpr_lint.config.environment import number
 
 
 def progress_after() -> float:
     """Seconds before the line appears (GDPR_LINT_PROGRESS_AFTER; 1 by default)."""
-    try:
-        return max(0.0, float(os.environ.get("GDPR_LINT_PROGRESS_AFTER", "1")))
-    except ValueError:
-        return 1.0
+    return max(0.0, number("GDPR_LINT_PROGRESS_AFTER", 1))
 
 
 class ProgressLine:
