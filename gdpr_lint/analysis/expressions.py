@@ -350,7 +350,7 @@ class Expressions:
         functions of a dispatch table included (a tool the model chose), and the library
         objects of one (`HANDLERS = {"chat": client.chat.completions.create, ...}`)."""
         callables = [t for _, fv in d.fields or () for t in fv.tags
-                     if isinstance(t, (Func, Partial, Cls)) or surfaces.owned(Value(tags=frozenset({t})))]
+                     if isinstance(t, (Func, Partial, Cls)) or surfaces.owns(t)]
         return self.element(d).with_tags(*callables)
 
     def element(self, it: Value) -> Value:

@@ -488,7 +488,7 @@ class Libraries:
                 out = Value(obj.taints)
                 # a module's attribute by name (`getattr(litellm, name)` in a lazy loader), or a
                 # library object's (`getattr(client.chat.completions, "create")`)
-                objects = frozenset(t for t in obj.tags if isinstance(t, (Ext, Mod)) or surfaces.owned(Value(tags=frozenset({t}))))
+                objects = frozenset(t for t in obj.tags if isinstance(t, (Ext, Mod)) or surfaces.owns(t))
                 for s in name.of(Const)[0].strings:
                     out = join(out, self.classify_member(obj, node.args[0], s, node, f"{self.text(node.args[0])}.{s}"))
                     if objects:

@@ -40,17 +40,14 @@ _HELD = "_gdpr_source"  # where a def whose body was let go keeps what makes it 
 
 
 def _body(node: Def) -> list[ast.stmt]:
-    """A def's body (the lazy node types' `body`): parsed again, held again by its keeper."""
+    """A def's body (the lazy node types' `body`): parsed again, held again by its keeper. (A
+    body set meanwhile makes the node a plain one, `_set_body`: this reads only a let-go one.)"""
     d = node.__dict__
-    body = d.get("body")
-    if body is None:
-        kept, lines, count = d[_HELD]
-        body = _parsed_again(node, lines, count)
-        del d[_HELD]
-        d["body"] = body
-        node.__class__ = _PLAIN[type(node)]
-        kept.add(node, lines)
+    kept, lines, count = d[_HELD]
+    body = d["body"] = _parsed_again(node, lines, count)
+    del d[_HELD]
     node.__class__ = _PLAIN[type(node)]
+    kept.add(node, lines)
     return body
 
 
@@ -74,8 +71,7 @@ class _AsyncFunctionDef(ast.AsyncFunctionDef):
 _FunctionDef.__name__ = _FunctionDef.__qualname__ = "FunctionDef"
 _AsyncFunctionDef.__name__ = _AsyncFunctionDef.__qualname__ = "AsyncFunctionDef"
 _LAZY: dict[type, type] = {ast.FunctionDef: _FunctionDef, ast.AsyncFunctionDef: _AsyncFunctionDef}
-_PLAIN: dict[type, type] = {_FunctionDef: ast.FunctionDef, _AsyncFunctionDef: ast.AsyncFunctionDef,
-                            ast.FunctionDef: ast.FunctionDef, ast.AsyncFunctionDef: ast.AsyncFunctionDef}
+_PLAIN: dict[type, type] = {lazy: plain for plain, lazy in _LAZY.items()} | {plain: plain for plain in _LAZY}
 
 
 class KeptBodies:
@@ -114,12 +110,9 @@ class KeptBodies:
         self.lines = 0
 
     def _let_go(self, node: Def, lines: Lines) -> None:
+        """(Every def held is a plain node with its body: one let go leaves `order`.)"""
         d = node.__dict__
-        body = d.get("body")
-        if body is None or type(node) not in _LAZY:
-            return
-        del d["body"]
-        d[_HELD] = (self, lines, len(body))
+        d[_HELD] = (self, lines, len(d.pop("body")))
         node.__class__ = _LAZY[type(node)]
 
 

@@ -123,6 +123,11 @@ def fix_hint(flavour: str, endpoint: str = "") -> str:
     return s.hint(endpoint) if s is not None else Surface.fix_hint
 
 
+def owns(tag: object) -> bool:
+    """Whether a tag is one of a surface's objects (a client, a resource, a model, ...)."""
+    return any(s.owns(tag) for s in SURFACES)
+
+
 def owned(value: Value, depth: int = 3) -> bool:
     """Whether a value is (or wraps, as a functools.partial) one of a surface's objects, or is a
     dict holding one (a dispatch table: `HANDLERS = {"chat": client.chat.completions.create}`)."""
@@ -130,7 +135,7 @@ def owned(value: Value, depth: int = 3) -> bool:
         if isinstance(t, Partial):
             if owned(t.func, depth):
                 return True
-        elif any(s.owns(t) for s in SURFACES):
+        elif owns(t):
             return True
     return depth > 0 and value.fields is not None and any(owned(v, depth - 1) for _, v in value.fields)
 
